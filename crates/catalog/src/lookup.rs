@@ -1,0 +1,117 @@
+//! Name resolution and OID allocation over a [`Catalog`].
+
+use crate::{Catalog, Relation, Schema, FIRST_USER_OID, PG_CATALOG_OID, PUBLIC_SCHEMA_OID};
+
+impl Catalog {
+    /// A fresh catalog with `pg_catalog` and `public`, owned by the bootstrap superuser.
+    pub fn bootstrap(superuser: crate::Role) -> Catalog {
+        let mut c = Catalog {
+            next_oid: FIRST_USER_OID,
+            ..Default::default()
+        };
+        for (oid, name) in [
+            (PG_CATALOG_OID, "pg_catalog"),
+            (PUBLIC_SCHEMA_OID, "public"),
+        ] {
+            c.schemas.insert(
+                name.into(),
+                Schema {
+                    oid,
+                    name: name.into(),
+                    owner: superuser.oid,
+                },
+            );
+        }
+        c.roles.insert(superuser.name.clone(), superuser);
+        c
+    }
+
+    /// Hands out the next OID.
+    pub fn alloc_oid(&mut self) -> u32 {
+        let oid = self.next_oid;
+        self.next_oid += 1;
+        oid
+    }
+
+    /// Serializes the catalog (8-byte version prefix, then JSON).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.version.to_be_bytes().to_vec();
+        // Serializing plain data structures cannot fail.
+        out.extend(serde_json::to_vec(self).unwrap_or_default());
+        out
+    }
+
+    /// The version prefix of an encoded catalog.
+    pub fn encoded_version(bytes: &[u8]) -> Option<u64> {
+        bytes
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+    }
+
+    /// Deserializes an encoded catalog.
+    pub fn decode(bytes: &[u8]) -> Result<Catalog, String> {
+        let body = bytes.get(8..).ok_or("catalog record too short")?;
+        serde_json::from_slice(body).map_err(|e| format!("catalog record corrupted: {e}"))
+    }
+
+    /// Schema by name.
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.schemas.get(name)
+    }
+
+    /// Schema by OID.
+    pub fn schema_by_oid(&self, oid: u32) -> Option<&Schema> {
+        self.schemas.values().find(|s| s.oid == oid)
+    }
+
+    /// Relation by schema OID and name.
+    pub fn relation(&self, schema: u32, name: &str) -> Option<&Relation> {
+        self.relations
+            .values()
+            .find(|r| r.schema == schema && r.name == name)
+    }
+
+    /// Relation by OID.
+    pub fn relation_by_oid(&self, oid: u32) -> Option<&Relation> {
+        self.relations.get(&oid)
+    }
+
+    /// Resolves an unqualified or qualified relation name through `search_path`.
+    pub fn resolve_relation(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        search_path: &[String],
+    ) -> Option<&Relation> {
+        match schema {
+            Some(s) => self.schema(s).and_then(|s| self.relation(s.oid, name)),
+            None => search_path
+                .iter()
+                .filter_map(|s| self.schema(s))
+                .find_map(|s| self.relation(s.oid, name)),
+        }
+    }
+
+    /// Role by name.
+    pub fn role(&self, name: &str) -> Option<&crate::Role> {
+        self.roles.get(name)
+    }
+
+    /// Role by OID.
+    pub fn role_by_oid(&self, oid: u32) -> Option<&crate::Role> {
+        self.roles.values().find(|r| r.oid == oid)
+    }
+}
+
+impl Relation {
+    /// Column position by name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The primary key index, if any.
+    pub fn primary_key(&self) -> Option<&crate::Index> {
+        self.indexes.iter().find(|i| i.primary)
+    }
+}

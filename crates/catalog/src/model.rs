@@ -1,0 +1,133 @@
+//! Catalog records.
+
+use std::collections::BTreeMap;
+
+use rampart_types::DataType;
+use serde::{Deserialize, Serialize};
+
+/// Everything the cluster knows about its objects.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Changes with every committed or pending catalog write; used as a cache key.
+    pub version: u64,
+    /// Next OID to hand out.
+    pub next_oid: u32,
+    /// Schemas by name.
+    pub schemas: BTreeMap<String, Schema>,
+    /// Relations (tables, views, indexes are kept inside tables) by OID.
+    pub relations: BTreeMap<u32, Relation>,
+    /// Sequences by OID.
+    pub sequences: BTreeMap<u32, Sequence>,
+    /// Roles by name.
+    pub roles: BTreeMap<String, Role>,
+}
+
+/// A namespace.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Schema {
+    /// OID.
+    pub oid: u32,
+    /// Name.
+    pub name: String,
+    /// Owning role OID.
+    pub owner: u32,
+}
+
+/// Kind of relation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelationKind {
+    /// An ordinary table (`relkind = 'r'`).
+    Table,
+    /// A view (`relkind = 'v'`) and its defining query text.
+    View {
+        /// The SELECT text.
+        query: String,
+    },
+}
+
+/// A table or view.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Relation {
+    /// OID.
+    pub oid: u32,
+    /// Schema OID.
+    pub schema: u32,
+    /// Name.
+    pub name: String,
+    /// Table or view.
+    pub kind: RelationKind,
+    /// Columns in attnum order (dropped columns are removed, not hidden).
+    pub columns: Vec<Column>,
+    /// Indexes, including the primary key's and unique constraints'.
+    pub indexes: Vec<Index>,
+    /// CHECK constraints: (name, expression text).
+    pub checks: Vec<(String, String)>,
+    /// Owning role OID.
+    pub owner: u32,
+}
+
+/// A column.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Column {
+    /// Name.
+    pub name: String,
+    /// Type with modifiers.
+    pub ty: DataType,
+    /// NOT NULL.
+    pub not_null: bool,
+    /// DEFAULT expression as SQL text.
+    pub default: Option<String>,
+}
+
+/// An index (unique or not) over columns of its table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Index {
+    /// OID.
+    pub oid: u32,
+    /// Name.
+    pub name: String,
+    /// Column positions (0-based).
+    pub columns: Vec<usize>,
+    /// UNIQUE.
+    pub unique: bool,
+    /// PRIMARY KEY.
+    pub primary: bool,
+}
+
+/// A sequence's definition (its current value lives in the store).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Sequence {
+    /// OID.
+    pub oid: u32,
+    /// Schema OID.
+    pub schema: u32,
+    /// Name.
+    pub name: String,
+    /// INCREMENT BY.
+    pub increment: i64,
+    /// MINVALUE.
+    pub min: i64,
+    /// MAXVALUE.
+    pub max: i64,
+    /// START WITH.
+    pub start: i64,
+    /// CYCLE.
+    pub cycle: bool,
+    /// Owning role OID.
+    pub owner: u32,
+}
+
+/// A role (the full attribute set arrives with the roles issue).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Role {
+    /// OID.
+    pub oid: u32,
+    /// Name.
+    pub name: String,
+    /// SUPERUSER.
+    pub superuser: bool,
+    /// LOGIN.
+    pub login: bool,
+    /// SCRAM-SHA-256 verifier in PostgreSQL's format, never a clear password.
+    pub password: Option<String>,
+}

@@ -1,0 +1,160 @@
+//! `rampart serve`: run the server on a data directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+/// Arguments of `rampart serve` (`-h` is the listen address, as for `postgres`; help is `--help`).
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct ServeArgs {
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Data directory (default ./rampart-data, created on first start).
+    #[arg(short = 'D', long = "pgdata", env = "PGDATA")]
+    pub data_dir: Option<PathBuf>,
+    /// TCP port.
+    #[arg(short = 'p', long = "port")]
+    pub port: Option<u16>,
+    /// Comma-separated addresses to listen on ('*' for all, '' for none).
+    #[arg(short = 'h', long = "listen-addresses")]
+    pub listen: Option<String>,
+    /// Directory for the unix-domain socket ('' for none).
+    #[arg(short = 'k', long = "socket-dir")]
+    pub socket_dir: Option<String>,
+}
+
+/// Runs until SIGINT/SIGTERM.
+pub fn run(args: ServeArgs) -> Result<(), String> {
+    let dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::default_data_dir);
+    let mut first_start = None;
+    if !dir.join("postgresql.conf").exists() {
+        if dir.exists()
+            && std::fs::read_dir(&dir)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false)
+        {
+            return Err(format!(
+                "\"{}\" is not a Rampart data directory (postgresql.conf is missing)",
+                dir.display()
+            ));
+        }
+        eprintln!(
+            "Data directory \"{}\" does not exist: initializing it.",
+            dir.display()
+        );
+        first_start = Some(crate::init::run(&crate::init::InitArgs {
+            data_dir: Some(dir.clone()),
+            username: None,
+            pwfile: None,
+            auth: None,
+            auth_local: None,
+            auth_host: None,
+        })?);
+    }
+    let conf = crate::conf::read(&dir.join("postgresql.conf"))?;
+    let hba_path = dir.join("pg_hba.conf");
+    let hba_text = std::fs::read_to_string(&hba_path)
+        .map_err(|e| format!("could not read \"{}\": {e}", hba_path.display()))?;
+    let hba = rampart_auth::hba::HbaConfig::parse(&hba_text)?;
+    let port: u16 = match args.port {
+        Some(p) => p,
+        None => conf
+            .get("port")
+            .map(|p| p.parse().map_err(|_| format!("invalid port \"{p}\"")))
+            .transpose()?
+            .unwrap_or(5432),
+    };
+    let listen = args
+        .listen
+        .clone()
+        .or_else(|| conf.get("listen_addresses").cloned())
+        .unwrap_or_else(|| "localhost".into());
+    let socket_dir = args
+        .socket_dir
+        .clone()
+        .or_else(|| {
+            conf.get("unix_socket_directories")
+                .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "/tmp".into());
+    let max_connections = conf
+        .get("max_connections")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(100);
+    let synchronous_commit = conf
+        .get("synchronous_commit")
+        .map(|v| v != "off")
+        .unwrap_or(true);
+    let opts = rampart_storage::StoreOptions {
+        synchronous_commit,
+        ..Default::default()
+    };
+    let store =
+        rampart_storage::Store::open(&dir.join("storage"), opts).map_err(|e| e.to_string())?;
+    let engine = Arc::new(rampart_sql::Engine::new(store, "postgres"));
+    if !engine.is_initialized().map_err(|e| e.message)? {
+        return Err(format!(
+            "data directory \"{}\" has no catalog; run rampart init",
+            dir.display()
+        ));
+    }
+    let config = rampart_server::ServerConfig {
+        listen_addresses: listen
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        port,
+        socket_dir: (!socket_dir.is_empty()).then(|| PathBuf::from(&socket_dir)),
+        hba,
+        max_connections,
+    };
+    let shared = rampart_server::Shared::new(engine.clone(), config.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    if let Some(init) = &first_start {
+        eprintln!(
+            "Connect with:  psql -h localhost -p {port} -U {} postgres",
+            init.superuser
+        );
+    } else {
+        eprintln!(
+            "Connect with:  psql -h {} -p {port} postgres",
+            config
+                .listen_addresses
+                .first()
+                .cloned()
+                .unwrap_or_else(|| socket_dir.clone())
+        );
+    }
+    runtime.block_on(async move {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let server = tokio::spawn(rampart_server::serve(shared, rx));
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => eprintln!("LOG:  received fast shutdown request"),
+            _ = term.recv() => eprintln!("LOG:  received smart shutdown request"),
+            r = server => {
+                return match r {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+            }
+        }
+        let _ = tx.send(true);
+        Ok::<(), String>(())
+    })?;
+    engine.store().checkpoint().map_err(|e| e.to_string())?;
+    eprintln!("LOG:  database system is shut down");
+    Ok(())
+}

@@ -1,0 +1,861 @@
+//! One client connection: startup and authentication, then the simple and
+//! extended query protocols, all driving one [`rampart_sql::Session`].
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::BytesMut;
+use futures::sink::{Sink, SinkExt};
+use parking_lot::Mutex;
+use pgwire::api::auth::sasl::scram::{
+    ScramSecret, ScramServerAuth, ScramServerAuthWaitingForClientFinal,
+};
+use pgwire::api::auth::{
+    protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
+};
+use pgwire::api::cancel::CancelHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldFormat, FieldInfo, Response};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type, DEFAULT_NAME,
+};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
+use pgwire::messages::extendedquery::{Execute, PortalSuspended, Sync as PgSync};
+use pgwire::messages::response::{
+    CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
+    TransactionStatus,
+};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus, SecretKey};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use rampart_auth::hba::{ConnectionInfo, Method};
+use rampart_sql::plan::OutputColumn;
+use rampart_sql::{Prepared, QueryResult, Session, TxnStatus};
+use rampart_types::{DataType, PgError, SqlState, Value};
+
+use crate::wire::{self, to_wire_error};
+use crate::Shared;
+
+/// Rows of a portal that were only partly sent (Execute with a row limit).
+struct PendingRows {
+    rows: std::vec::IntoIter<Vec<Value>>,
+    sent: usize,
+    tag_prefix: String,
+}
+
+/// Where a SCRAM exchange stands.
+enum ScramStage {
+    /// AuthenticationSASL sent; waiting for SASLInitialResponse.
+    Start { user: String, database: String },
+    /// server-first sent; waiting for client-final.
+    Final {
+        user: String,
+        database: String,
+        waiting: Box<ScramServerAuthWaitingForClientFinal>,
+    },
+}
+
+/// Per-connection state shared by the handlers.
+pub struct Conn {
+    shared: Arc<Shared>,
+    local: bool,
+    session: Mutex<Option<Session>>,
+    scram: Mutex<Option<ScramStage>>,
+    pending: Mutex<HashMap<String, PendingRows>>,
+    registered_pid: Mutex<Option<i32>>,
+    me: std::sync::Weak<Conn>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(pid) = *self.registered_pid.lock() {
+            self.shared.sessions.lock().remove(&pid);
+            self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The handler set pgwire asks for; one per connection.
+#[derive(Clone)]
+pub struct ConnHandlers(pub Arc<Conn>);
+
+impl ConnHandlers {
+    /// Handlers for a new connection (`local` = unix socket).
+    pub fn new(shared: Arc<Shared>, local: bool) -> Self {
+        ConnHandlers(Arc::new_cyclic(|me| Conn {
+            shared,
+            local,
+            session: Mutex::new(None),
+            scram: Mutex::new(None),
+            pending: Mutex::new(HashMap::new()),
+            registered_pid: Mutex::new(None),
+            me: me.clone(),
+        }))
+    }
+}
+
+impl PgWireServerHandlers for ConnHandlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.0.clone()
+    }
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.0.clone()
+    }
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        self.0.clone()
+    }
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.0.clone()
+    }
+}
+
+fn fatal(code: SqlState, msg: String) -> PgWireError {
+    to_wire_error(PgError::new(code, msg).fatal())
+}
+
+fn status(s: TxnStatus) -> TransactionStatus {
+    match s {
+        TxnStatus::Idle => TransactionStatus::Idle,
+        TxnStatus::InBlock => TransactionStatus::Transaction,
+        TxnStatus::Failed => TransactionStatus::Error,
+    }
+}
+
+impl Conn {
+    fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
+        // Statements may block on row locks or fsync: keep them off the async workers.
+        tokio::task::block_in_place(|| {
+            let mut guard = self.session.lock();
+            let s = guard
+                .as_mut()
+                .ok_or_else(|| fatal(SqlState::PROTOCOL_VIOLATION, "no session".into()))?;
+            Ok(f(s))
+        })
+    }
+
+    fn txn_status(&self) -> TransactionStatus {
+        self.session
+            .lock()
+            .as_ref()
+            .map(|s| status(s.txn_status()))
+            .unwrap_or(TransactionStatus::Idle)
+    }
+
+    fn take_notices(&self) -> Vec<PgError> {
+        self.session
+            .lock()
+            .as_mut()
+            .map(|s| s.take_notices())
+            .unwrap_or_default()
+    }
+
+    async fn send_notices<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        for n in self.take_notices() {
+            client
+                .feed(PgWireBackendMessage::NoticeResponse(NoticeResponse::from(
+                    wire::error_info(&n),
+                )))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the session and sends AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery.
+    async fn finish_startup<C>(
+        &self,
+        client: &mut C,
+        user: &str,
+        database: &str,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let max = self.shared.config.max_connections;
+        if self.shared.connections.fetch_add(1, Ordering::SeqCst) >= max {
+            self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+            return Err(fatal(
+                SqlState("53300"),
+                "sorry, too many clients already".into(),
+            ));
+        }
+        let mut session = match Session::new(self.shared.engine.clone(), user, database) {
+            Ok(s) => s,
+            Err(e) => {
+                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+                return Err(to_wire_error(e.fatal()));
+            }
+        };
+        if let Some(opts) = client.metadata().get("options").cloned() {
+            for (k, v) in parse_options(&opts) {
+                if let Err(e) = session.state.settings.set(&k, &v, false) {
+                    self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+                    return Err(to_wire_error(e.fatal()));
+                }
+            }
+        }
+        if let Some(app) = client.metadata().get("application_name").cloned() {
+            let _ = session.state.settings.set("application_name", &app, false);
+        }
+        let pid = session.state.backend_pid;
+        let secret: i32 = rand::random();
+        client.set_pid_and_secret_key(pid, SecretKey::I32(secret));
+        self.shared
+            .sessions
+            .lock()
+            .insert(pid, (secret, session.cancel.clone()));
+        *self.registered_pid.lock() = Some(pid);
+        let params = [
+            (
+                "application_name",
+                session
+                    .state
+                    .settings
+                    .get("application_name")
+                    .unwrap_or_default(),
+            ),
+            ("client_encoding", "UTF8".to_string()),
+            (
+                "DateStyle",
+                session.state.settings.get("datestyle").unwrap_or_default(),
+            ),
+            ("default_transaction_read_only", "off".into()),
+            ("in_hot_standby", "off".into()),
+            ("integer_datetimes", "on".into()),
+            ("IntervalStyle", "postgres".into()),
+            (
+                "is_superuser",
+                session
+                    .state
+                    .settings
+                    .get("is_superuser")
+                    .unwrap_or_default(),
+            ),
+            ("server_encoding", "UTF8".into()),
+            ("server_version", rampart_sql::SERVER_VERSION.into()),
+            ("session_authorization", user.to_string()),
+            ("standard_conforming_strings", "on".into()),
+            (
+                "TimeZone",
+                session.state.settings.get("timezone").unwrap_or_default(),
+            ),
+        ];
+        *self.session.lock() = Some(session);
+        client
+            .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
+            .await?;
+        for (k, v) in params {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    k.to_string(),
+                    v,
+                )))
+                .await?;
+        }
+        client
+            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
+                pid,
+                SecretKey::I32(secret),
+            )))
+            .await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                TransactionStatus::Idle,
+            )))
+            .await?;
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        tracing::info!(user, database, pid, "connection authorized");
+        Ok(())
+    }
+
+    async fn send_rows<C>(
+        &self,
+        client: &mut C,
+        columns: &[OutputColumn],
+        rows: &mut (dyn Iterator<Item = Vec<Value>> + Send),
+        limit: usize,
+        binary: &[bool],
+    ) -> PgWireResult<usize>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let mut n = 0;
+        let _ = columns;
+        while let Some(row) = rows.next() {
+            let mut buf = BytesMut::with_capacity(row.len() * 8);
+            for (i, v) in row.iter().enumerate() {
+                wire::put_field(&mut buf, v, binary.get(i).copied().unwrap_or(false));
+            }
+            client
+                .feed(PgWireBackendMessage::DataRow(DataRow::new(
+                    buf,
+                    row.len() as i16,
+                )))
+                .await?;
+            n += 1;
+            if limit > 0 && n >= limit {
+                break;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Parses startup `options` (`-c name=value`, `--name=value`).
+fn parse_options(opts: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut words = opts.split_whitespace();
+    while let Some(w) = words.next() {
+        let kv = if w == "-c" {
+            words.next().map(str::to_string)
+        } else if let Some(rest) = w.strip_prefix("-c") {
+            Some(rest.to_string())
+        } else {
+            w.strip_prefix("--").map(str::to_string)
+        };
+        if let Some((k, v)) = kv.as_deref().and_then(|kv| kv.split_once('=')) {
+            out.push((k.replace('-', "_"), v.to_string()));
+        }
+    }
+    out
+}
+
+/// RowDescription for result columns with per-column formats.
+pub fn row_description(columns: &[OutputColumn], binary: &dyn Fn(usize) -> bool) -> RowDescription {
+    RowDescription::new(
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (table_id, column_id) = c.source.map(|(t, a)| (t as i32, a)).unwrap_or((0, 0));
+                FieldDescription::new(
+                    c.name.clone(),
+                    table_id,
+                    column_id,
+                    c.ty.oid(),
+                    c.ty.typlen(),
+                    c.ty.typmod(),
+                    if binary(i) { 1 } else { 0 },
+                )
+            })
+            .collect(),
+    )
+}
+
+fn field_infos(columns: &[OutputColumn], format: Option<&Format>) -> Vec<FieldInfo> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let fmt = format.map(|f| f.format_for(i)).unwrap_or(FieldFormat::Text);
+            let (table_id, column_id) = c
+                .source
+                .map(|(t, a)| (Some(t as i32), Some(a)))
+                .unwrap_or((None, None));
+            FieldInfo::new(
+                c.name.clone(),
+                table_id,
+                column_id,
+                wire::wire_type(&c.ty),
+                fmt,
+            )
+            .with_type_size(c.ty.typlen())
+            .with_type_modifier(c.ty.typmod())
+        })
+        .collect()
+}
+
+#[async_trait]
+impl StartupHandler for Conn {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                let Some(user) = client.metadata().get("user").cloned() else {
+                    return Err(fatal(
+                        SqlState::INVALID_AUTHORIZATION,
+                        "no PostgreSQL user name specified in startup packet".into(),
+                    ));
+                };
+                let database = client
+                    .metadata()
+                    .get("database")
+                    .cloned()
+                    .unwrap_or(user.clone());
+                let addr = client.socket_addr().ip();
+                let host = if self.local {
+                    "[local]".to_string()
+                } else {
+                    addr.to_string()
+                };
+                let tls = client.is_secure();
+                let rule = self
+                    .shared
+                    .config
+                    .hba
+                    .find(&ConnectionInfo {
+                        local: self.local,
+                        tls,
+                        addr: (!self.local).then_some(addr),
+                        database: &database,
+                        user: &user,
+                    })
+                    .cloned();
+                let encryption = if tls {
+                    "SSL encryption"
+                } else {
+                    "no encryption"
+                };
+                match rule.map(|r| r.method) {
+                    None => Err(fatal(SqlState::INVALID_AUTHORIZATION, format!("no pg_hba.conf entry for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"))),
+                    Some(Method::Reject) => Err(fatal(SqlState::INVALID_AUTHORIZATION, format!("pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"))),
+                    Some(Method::Trust) => self.finish_startup(client, &user, &database).await,
+                    Some(Method::ScramSha256) => {
+                        *self.scram.lock() = Some(ScramStage::Start { user, database });
+                        client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                        client.send(PgWireBackendMessage::Authentication(Authentication::SASL(vec!["SCRAM-SHA-256".to_string()]))).await?;
+                        Ok(())
+                    }
+                }
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
+                let stage = self.scram.lock().take();
+                match stage {
+                    None => Err(fatal(
+                        SqlState::PROTOCOL_VIOLATION,
+                        "unexpected password message".into(),
+                    )),
+                    Some(ScramStage::Start { user, database }) => {
+                        let failed = fatal(
+                            SqlState::INVALID_PASSWORD,
+                            format!("password authentication failed for user \"{user}\""),
+                        );
+                        let initial = msg.into_sasl_initial_response()?;
+                        if initial.auth_method != "SCRAM-SHA-256" {
+                            return Err(fatal(
+                                SqlState::PROTOCOL_VIOLATION,
+                                "client selected an invalid SASL authentication mechanism".into(),
+                            ));
+                        }
+                        let v = self.shared.lookup_verifier(&user);
+                        let secret = ScramSecret::Verifier {
+                            salt: v.salt,
+                            iterations: v.iterations,
+                            stored_key: v.stored_key,
+                            server_key: v.server_key,
+                        };
+                        let data = initial.data.unwrap_or_default();
+                        let (server_first, waiting) = match ScramServerAuth::new()
+                            .on_client_first_message_with_secret(&data, secret)
+                        {
+                            Ok(x) => x,
+                            Err(_) => return Err(failed),
+                        };
+                        *self.scram.lock() = Some(ScramStage::Final {
+                            user,
+                            database,
+                            waiting: Box::new(waiting),
+                        });
+                        client
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLContinue(server_first.into_bytes().into()),
+                            ))
+                            .await?;
+                        Ok(())
+                    }
+                    Some(ScramStage::Final {
+                        user,
+                        database,
+                        waiting,
+                    }) => {
+                        let resp = msg.into_sasl_response()?;
+                        match waiting.on_client_final_message(&resp.data) {
+                            Ok(server_final) => {
+                                client
+                                    .feed(PgWireBackendMessage::Authentication(
+                                        Authentication::SASLFinal(server_final.into_bytes().into()),
+                                    ))
+                                    .await?;
+                                self.finish_startup(client, &user, &database).await
+                            }
+                            Err(_) => {
+                                self.shared.note_login_failure(&user);
+                                Err(fatal(
+                                    SqlState::INVALID_PASSWORD,
+                                    format!("password authentication failed for user \"{user}\""),
+                                ))
+                            }
+                        }
+                    }
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Conn {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let results = self.with_session(|s| s.execute(&query.query))?;
+        for r in results {
+            self.send_notices(client).await?;
+            match r {
+                Ok(QueryResult::Rows { columns, rows, tag }) => {
+                    client
+                        .feed(PgWireBackendMessage::RowDescription(row_description(
+                            &columns,
+                            &|_| false,
+                        )))
+                        .await?;
+                    let mut it = rows.into_iter();
+                    self.send_rows(client, &columns, &mut it, 0, &[]).await?;
+                    client
+                        .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                            tag,
+                        )))
+                        .await?;
+                }
+                Ok(QueryResult::Command { tag }) => {
+                    client
+                        .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                            tag,
+                        )))
+                        .await?;
+                }
+                Ok(QueryResult::Empty) => {
+                    client
+                        .feed(PgWireBackendMessage::EmptyQueryResponse(
+                            EmptyQueryResponse::new(),
+                        ))
+                        .await?;
+                }
+                Err(e) => {
+                    client
+                        .feed(PgWireBackendMessage::ErrorResponse(ErrorResponse::from(
+                            wire::error_info(&e),
+                        )))
+                        .await?;
+                }
+            }
+        }
+        self.send_notices(client).await?;
+        let st = self.txn_status();
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(st);
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st)))
+            .await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // on_query above handles the whole simple-query cycle.
+        Ok(vec![])
+    }
+}
+
+/// A prepared statement as pgwire stores it.
+pub type Statement = Arc<Mutex<Prepared>>;
+
+/// Parses and binds statements for the extended protocol through the session.
+pub struct Parser {
+    conn: std::sync::Weak<Conn>,
+}
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Statement;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let conn = self
+            .conn
+            .upgrade()
+            .ok_or_else(|| fatal(SqlState::PROTOCOL_VIOLATION, "connection closed".into()))?;
+        let param_types: Vec<DataType> = types
+            .iter()
+            .map(|t| {
+                t.as_ref()
+                    .and_then(|t| DataType::from_oid(t.oid()))
+                    .unwrap_or(DataType::Unknown)
+            })
+            .collect();
+        let prepared = conn.with_session(|s| {
+            let r = s.prepare(sql, param_types);
+            if r.is_err() {
+                s.mark_failed_if_in_block();
+            }
+            r
+        })?;
+        match prepared {
+            Ok(p) => Ok(Some(Arc::new(Mutex::new(p)))),
+            Err(e) => Err(to_wire_error(e)),
+        }
+    }
+
+    fn get_parameter_types(&self, stmt: &Statement) -> PgWireResult<Vec<Type>> {
+        Ok(stmt
+            .lock()
+            .param_types
+            .iter()
+            .map(wire::wire_type)
+            .collect())
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Statement,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        Ok(field_infos(&stmt.lock().columns, column_format))
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Conn {
+    type Statement = Statement;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Parser> {
+        // The parser reaches the session through a weak link to avoid a cycle.
+        Arc::new(Parser {
+            conn: self.me.clone(),
+        })
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let portal_name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_string());
+        let max_rows = message.max_rows.max(0) as usize;
+        let portal = match client.portal_store().get_portal(&portal_name) {
+            Some(Entry::Value(p)) => p,
+            Some(Entry::Empty) => {
+                client
+                    .feed(PgWireBackendMessage::EmptyQueryResponse(
+                        EmptyQueryResponse::new(),
+                    ))
+                    .await?;
+                return Ok(());
+            }
+            None => {
+                return Err(to_wire_error(PgError::new(
+                    SqlState::INVALID_CURSOR_NAME,
+                    format!("portal \"{portal_name}\" does not exist"),
+                )))
+            }
+        };
+        let columns = portal.statement.statement.lock().columns.clone();
+        let binary: Vec<bool> = (0..columns.len())
+            .map(|i| portal.result_column_format.is_binary(i))
+            .collect();
+        let pending = self.pending.lock().remove(&portal_name);
+        let mut pending = match pending {
+            Some(p) => p,
+            None => {
+                let params = match decode_params(&portal) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.with_session(|s| s.mark_failed_if_in_block())?;
+                        client.set_transaction_status(self.txn_status());
+                        return Err(to_wire_error(e));
+                    }
+                };
+                let stmt = portal.statement.statement.clone();
+                let result = self.with_session(|s| {
+                    let mut p = stmt.lock();
+                    s.execute_prepared(&mut p, &params)
+                })?;
+                self.send_notices(client).await?;
+                client.set_transaction_status(self.txn_status());
+                match result {
+                    Ok(QueryResult::Rows { rows, tag, .. }) => {
+                        let prefix = tag
+                            .rsplit_once(' ')
+                            .map(|(p, _)| p.to_string())
+                            .unwrap_or(tag);
+                        PendingRows {
+                            rows: rows.into_iter(),
+                            sent: 0,
+                            tag_prefix: prefix,
+                        }
+                    }
+                    Ok(QueryResult::Command { tag }) => {
+                        client
+                            .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                                tag,
+                            )))
+                            .await?;
+                        return Ok(());
+                    }
+                    Ok(QueryResult::Empty) => {
+                        client
+                            .feed(PgWireBackendMessage::EmptyQueryResponse(
+                                EmptyQueryResponse::new(),
+                            ))
+                            .await?;
+                        return Ok(());
+                    }
+                    Err(e) => return Err(to_wire_error(e)),
+                }
+            }
+        };
+        let n = self
+            .send_rows(client, &columns, &mut pending.rows, max_rows, &binary)
+            .await?;
+        pending.sent += n;
+        if max_rows > 0 && n == max_rows && pending.rows.len() > 0 {
+            client
+                .feed(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()))
+                .await?;
+            self.pending.lock().insert(portal_name, pending);
+        } else {
+            let tag = format!("{} {}", pending.tag_prefix, pending.sent);
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    tag,
+                )))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.portal_store().rm_portal(DEFAULT_NAME);
+        self.pending.lock().remove(DEFAULT_NAME);
+        // An implicit transaction spanning the extended-protocol messages ends at Sync.
+        let st = self.txn_status();
+        client.set_transaction_status(st);
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st)))
+            .await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        _portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // on_execute above handles execution.
+        Ok(Response::EmptyQuery)
+    }
+}
+
+fn decode_params(portal: &Portal<Statement>) -> Result<Vec<Value>, PgError> {
+    let types = portal.statement.statement.lock().param_types.clone();
+    if portal.parameters.len() != types.len() {
+        return Err(PgError::new(
+            SqlState::PROTOCOL_VIOLATION,
+            format!(
+                "bind message supplies {} parameters, but prepared statement \"{}\" requires {}",
+                portal.parameters.len(),
+                display_stmt_name(&portal.statement.id),
+                types.len()
+            ),
+        ));
+    }
+    portal
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            wire::decode_param(
+                p.as_deref(),
+                &types[i],
+                portal.parameter_format.is_binary(i),
+            )
+        })
+        .collect()
+}
+
+fn display_stmt_name(id: &str) -> &str {
+    if id == DEFAULT_NAME {
+        ""
+    } else {
+        id
+    }
+}
+
+#[async_trait]
+impl CancelHandler for Conn {
+    async fn on_cancel_request(&self, req: CancelRequest) {
+        let SecretKey::I32(secret) = req.secret_key else {
+            return;
+        };
+        if let Some((s, flag)) = self.shared.sessions.lock().get(&req.pid) {
+            if *s == secret {
+                flag.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! TCP and unix-socket listeners with clean shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use pgwire::tokio::{process_socket, process_socket_unix};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
+
+use crate::connection::ConnHandlers;
+use crate::Shared;
+
+/// Resolves `listen_addresses` entries to socket addresses.
+fn resolve(addrs: &[String], port: u16) -> std::io::Result<Vec<SocketAddr>> {
+    let mut out = Vec::new();
+    for a in addrs {
+        match a.as_str() {
+            "" => {}
+            "*" => {
+                out.push(SocketAddr::from(([0, 0, 0, 0], port)));
+            }
+            "localhost" => out.push(SocketAddr::from(([127, 0, 0, 1], port))),
+            other => {
+                let ip: std::net::IpAddr = other.parse().map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("invalid listen address \"{other}\""),
+                    )
+                })?;
+                out.push(SocketAddr::new(ip, port));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Binds every listener, prints readiness, and serves until `shutdown` flips to true.
+pub async fn serve(
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let cfg = shared.config.clone();
+    let mut tasks = Vec::new();
+    for addr in resolve(&cfg.listen_addresses, cfg.port)? {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("could not bind to {addr}: {e}")))?;
+        tracing::info!(
+            "listening on IPv4 address \"{}\", port {}",
+            addr.ip(),
+            addr.port()
+        );
+        let shared = shared.clone();
+        let mut stop = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    accepted = listener.accept() => match accepted {
+                        Ok((socket, _)) => {
+                            let _ = socket.set_nodelay(true);
+                            let handlers = ConnHandlers::new(shared.clone(), false);
+                            tokio::spawn(async move {
+                                if let Err(e) = process_socket(socket, None, handlers).await {
+                                    tracing::debug!("connection ended with error: {e}");
+                                }
+                            });
+                        }
+                        Err(e) => tracing::warn!("accept failed: {e}"),
+                    }
+                }
+            }
+        }));
+    }
+    if let Some(dir) = &cfg.socket_dir {
+        let path = dir.join(format!(".s.PGSQL.{}", cfg.port));
+        if path.exists() {
+            // A stale socket from a killed server; the data-directory lock already
+            // guarantees no other server of ours is running on this data.
+            let _ = std::fs::remove_file(&path);
+        }
+        let listener = UnixListener::bind(&path).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("could not create Unix socket \"{}\": {e}", path.display()),
+            )
+        })?;
+        tracing::info!("listening on Unix socket \"{}\"", path.display());
+        let shared = shared.clone();
+        let mut stop = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    accepted = listener.accept() => match accepted {
+                        Ok((socket, _)) => {
+                            let handlers = ConnHandlers::new(shared.clone(), true);
+                            tokio::spawn(async move {
+                                if let Err(e) = process_socket_unix(socket, handlers).await {
+                                    tracing::debug!("connection ended with error: {e}");
+                                }
+                            });
+                        }
+                        Err(e) => tracing::warn!("accept failed: {e}"),
+                    }
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+        }));
+    }
+    eprintln!("LOG:  database system is ready to accept connections");
+    let _ = shutdown.changed().await;
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}

@@ -1,0 +1,472 @@
+//! INSERT, UPDATE and DELETE.
+
+use sqlparser::ast::{self, SetExpr};
+
+use rampart_catalog::{Relation, RelationKind};
+use rampart_security::{ObjectRef, Privilege};
+use rampart_types::{PgError, PgResult, SqlState};
+
+use super::expr::ExprCtx;
+use super::query::choose_index;
+use super::{ident, split_name, Binder, Scope, ScopeColumn};
+use crate::expr::Expr;
+use crate::plan::{
+    Access, DataStatement, DeletePlan, InsertPlan, OnConflictPlan, OutputColumn, Plan, UpdatePlan,
+};
+
+impl<'a> Binder<'a> {
+    fn dml_target(
+        &mut self,
+        name: &ast::ObjectName,
+        privilege: Privilege,
+    ) -> PgResult<&'a Relation> {
+        let rel = self.resolve_relation(name)?;
+        if let RelationKind::View { .. } = rel.kind {
+            return Err(PgError::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("cannot change view \"{}\"", rel.name),
+            )
+            .with_detail("Views are not automatically updatable yet."));
+        }
+        self.need(ObjectRef::Relation(rel.oid), privilege);
+        Ok(rel)
+    }
+
+    /// Binds INSERT.
+    pub fn bind_insert(
+        &mut self,
+        ins: &ast::Insert,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        let ast::TableObject::TableName(name) = &ins.table else {
+            return Err(PgError::unsupported("INSERT INTO a table function"));
+        };
+        let rel = self.dml_target(name, Privilege::Insert)?;
+        self.needs.pop();
+        let range = ins
+            .table_alias
+            .as_ref()
+            .map(|a| ident(&a.alias))
+            .unwrap_or(rel.name.clone());
+        let targets: Vec<usize> = if ins.columns.is_empty() {
+            (0..rel.columns.len()).collect()
+        } else {
+            let mut t = Vec::new();
+            for c in &ins.columns {
+                let cname = split_name(c)?.1;
+                let pos = rel.column_index(&cname).ok_or_else(|| {
+                    PgError::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{cname}\" of relation \"{}\" does not exist",
+                            rel.name
+                        ),
+                    )
+                })?;
+                if t.contains(&pos) {
+                    return Err(PgError::new(
+                        SqlState::DUPLICATE_COLUMN,
+                        format!("column \"{cname}\" specified more than once"),
+                    ));
+                }
+                t.push(pos);
+            }
+            t
+        };
+        for t in &targets {
+            self.need_column(rel.oid, Privilege::Insert, &rel.columns[*t].name);
+        }
+        let defaults = self.bind_defaults(rel)?;
+        let source = match &ins.source {
+            None => {
+                // DEFAULT VALUES
+                Plan::Values {
+                    rows: vec![vec![]],
+                    width: 0,
+                }
+            }
+            Some(q) => match q.body.as_ref() {
+                SetExpr::Values(values)
+                    if q.order_by.is_none() && q.limit_clause.is_none() && q.with.is_none() =>
+                {
+                    let empty = Scope::default();
+                    let mut rows = Vec::new();
+                    for r in &values.rows {
+                        if r.len() > targets.len() {
+                            return Err(PgError::syntax(
+                                "INSERT has more expressions than target columns",
+                            ));
+                        }
+                        if r.len() < targets.len() {
+                            return Err(PgError::syntax(
+                                "INSERT has more target columns than expressions",
+                            ));
+                        }
+                        let mut row = Vec::new();
+                        for (e, t) in r.iter().zip(&targets) {
+                            let col = &rel.columns[*t];
+                            if is_default_keyword(e) {
+                                row.push(
+                                    defaults[*t]
+                                        .clone()
+                                        .unwrap_or(Expr::Literal(rampart_types::Value::Null)),
+                                );
+                                continue;
+                            }
+                            let mut cx = ExprCtx::new(&empty, "VALUES");
+                            let (b, ty) = self.bind_expr(e, &mut cx)?;
+                            row.push(self.coerce_assign(b, &ty, &col.ty, &col.name)?);
+                        }
+                        rows.push(row);
+                    }
+                    Plan::Values {
+                        width: targets.len(),
+                        rows,
+                    }
+                }
+                _ => {
+                    let (plan, cols) = self.bind_query(q)?;
+                    if cols.len() > targets.len() {
+                        return Err(PgError::syntax(
+                            "INSERT has more expressions than target columns",
+                        ));
+                    }
+                    if cols.len() < targets.len() {
+                        return Err(PgError::syntax(
+                            "INSERT has more target columns than expressions",
+                        ));
+                    }
+                    let mut exprs = Vec::new();
+                    for (i, (c, t)) in cols.iter().zip(&targets).enumerate() {
+                        let col = &rel.columns[*t];
+                        exprs.push(self.coerce_assign(
+                            Expr::Column(i),
+                            &c.ty,
+                            &col.ty,
+                            &col.name,
+                        )?);
+                    }
+                    Plan::Project {
+                        input: Box::new(plan),
+                        exprs,
+                    }
+                }
+            },
+        };
+        let targets = if ins.source.is_none() {
+            vec![]
+        } else {
+            targets
+        };
+        let checks = self.bind_checks(rel)?;
+        let table_scope = Scope::for_relation(rel, &range);
+        let on_conflict = match &ins.on {
+            None => None,
+            Some(ast::OnInsert::OnConflict(oc)) => Some(match &oc.action {
+                ast::OnConflictAction::DoNothing => OnConflictPlan::Nothing,
+                ast::OnConflictAction::DoUpdate(du) => {
+                    if oc.conflict_target.is_none() {
+                        return Err(PgError::syntax("ON CONFLICT DO UPDATE requires inference specification or constraint name")
+                            .with_hint("For example, ON CONFLICT (column_name)."));
+                    }
+                    let mut scope = table_scope.clone();
+                    for c in &rel.columns {
+                        scope.columns.push(ScopeColumn {
+                            table: Some("excluded".into()),
+                            name: c.name.clone(),
+                            ty: c.ty.clone(),
+                            source: None,
+                            hidden: false,
+                        });
+                    }
+                    let assignments = self.bind_assignments(rel, &du.assignments, &scope)?;
+                    let filter = match &du.selection {
+                        Some(w) => {
+                            let mut cx = ExprCtx::new(&scope, "WHERE");
+                            Some(self.bind_bool(w, &mut cx, "WHERE")?)
+                        }
+                        None => None,
+                    };
+                    OnConflictPlan::Update {
+                        assignments,
+                        filter,
+                    }
+                }
+            }),
+            Some(_) => return Err(PgError::syntax("syntax error at or near \"DUPLICATE\"")),
+        };
+        let (returning, cols) = self.bind_returning(ins.returning.as_deref(), &table_scope)?;
+        Ok((
+            DataStatement::Insert(InsertPlan {
+                table: rel.oid,
+                source,
+                targets,
+                defaults,
+                checks,
+                on_conflict,
+                returning,
+            }),
+            cols,
+        ))
+    }
+
+    /// Binds UPDATE.
+    pub fn bind_update(
+        &mut self,
+        up: &ast::Update,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        if up.from.is_some() || !up.table.joins.is_empty() {
+            return Err(PgError::unsupported("UPDATE ... FROM is not supported yet"));
+        }
+        let ast::TableFactor::Table { name, alias, .. } = &up.table.relation else {
+            return Err(PgError::syntax("UPDATE target must be a table"));
+        };
+        let rel = self.dml_target(name, Privilege::Update)?;
+        self.needs.pop();
+        let range = alias
+            .as_ref()
+            .map(|a| ident(&a.name))
+            .unwrap_or(rel.name.clone());
+        let scope = Scope::for_relation(rel, &range);
+        let assignments = self.bind_assignments(rel, &up.assignments, &scope)?;
+        let filter = match &up.selection {
+            Some(w) => {
+                let mut cx = ExprCtx::new(&scope, "WHERE");
+                Some(self.bind_bool(w, &mut cx, "WHERE")?)
+            }
+            None => None,
+        };
+        let access = filter
+            .as_ref()
+            .map(|f| choose_index(rel.oid, f, self.catalog))
+            .unwrap_or(Access::Full);
+        let checks = self.bind_checks(rel)?;
+        let (returning, cols) = self.bind_returning(up.returning.as_deref(), &scope)?;
+        Ok((
+            DataStatement::Update(UpdatePlan {
+                table: rel.oid,
+                access,
+                filter,
+                assignments,
+                checks,
+                returning,
+            }),
+            cols,
+        ))
+    }
+
+    /// Binds DELETE.
+    pub fn bind_delete(
+        &mut self,
+        del: &ast::Delete,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        let tables = match &del.from {
+            ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
+        };
+        if tables.len() != 1 || !tables[0].joins.is_empty() || del.using.is_some() {
+            return Err(PgError::unsupported(
+                "DELETE ... USING is not supported yet",
+            ));
+        }
+        let ast::TableFactor::Table { name, alias, .. } = &tables[0].relation else {
+            return Err(PgError::syntax("DELETE target must be a table"));
+        };
+        let rel = self.dml_target(name, Privilege::Delete)?;
+        let range = alias
+            .as_ref()
+            .map(|a| ident(&a.name))
+            .unwrap_or(rel.name.clone());
+        let scope = Scope::for_relation(rel, &range);
+        let filter = match &del.selection {
+            Some(w) => {
+                let mut cx = ExprCtx::new(&scope, "WHERE");
+                Some(self.bind_bool(w, &mut cx, "WHERE")?)
+            }
+            None => None,
+        };
+        let access = filter
+            .as_ref()
+            .map(|f| choose_index(rel.oid, f, self.catalog))
+            .unwrap_or(Access::Full);
+        let (returning, cols) = self.bind_returning(del.returning.as_deref(), &scope)?;
+        Ok((
+            DataStatement::Delete(DeletePlan {
+                table: rel.oid,
+                access,
+                filter,
+                returning,
+            }),
+            cols,
+        ))
+    }
+
+    fn bind_assignments(
+        &mut self,
+        rel: &Relation,
+        assignments: &[ast::Assignment],
+        scope: &Scope,
+    ) -> PgResult<Vec<(usize, Expr)>> {
+        let mut out: Vec<(usize, Expr)> = Vec::new();
+        for a in assignments {
+            let ast::AssignmentTarget::ColumnName(cn) = &a.target else {
+                return Err(PgError::unsupported("multiple-column UPDATE SET"));
+            };
+            let cname =
+                cn.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(ident)
+                    .unwrap_or_default();
+            let pos = rel.column_index(&cname).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{cname}\" of relation \"{}\" does not exist",
+                        rel.name
+                    ),
+                )
+            })?;
+            if out.iter().any(|(p, _)| *p == pos) {
+                return Err(PgError::syntax(format!(
+                    "multiple assignments to same column \"{cname}\""
+                )));
+            }
+            self.need_column(rel.oid, Privilege::Update, &cname);
+            let col = &rel.columns[pos];
+            let value = if is_default_keyword(&a.value) {
+                self.bind_defaults(rel)?[pos]
+                    .clone()
+                    .unwrap_or(Expr::Literal(rampart_types::Value::Null))
+            } else {
+                let mut cx = ExprCtx::new(scope, "UPDATE");
+                let (b, ty) = self.bind_expr(&a.value, &mut cx)?;
+                self.coerce_assign(b, &ty, &col.ty, &col.name)?
+            };
+            out.push((pos, value));
+        }
+        Ok(out)
+    }
+
+    fn bind_returning(
+        &mut self,
+        items: Option<&[ast::SelectItem]>,
+        scope: &Scope,
+    ) -> PgResult<(Option<Vec<Expr>>, Vec<OutputColumn>)> {
+        let Some(items) = items else {
+            return Ok((None, vec![]));
+        };
+        let mut exprs = Vec::new();
+        let mut cols = Vec::new();
+        for item in items {
+            let expanded: Vec<(ast::Expr, String)> = match item {
+                ast::SelectItem::UnnamedExpr(e) => vec![(e.clone(), super::query::output_name(e))],
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    vec![(expr.clone(), ident(alias))]
+                }
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => scope
+                    .columns
+                    .iter()
+                    .filter(|c| c.table.as_deref() != Some("excluded"))
+                    .map(|c| {
+                        (
+                            ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name)),
+                            c.name.clone(),
+                        )
+                    })
+                    .collect(),
+                _ => return Err(PgError::unsupported("RETURNING item")),
+            };
+            for (e, name) in expanded {
+                let mut cx = ExprCtx::new(scope, "RETURNING");
+                let (b, t) = self.bind_expr(&e, &mut cx)?;
+                let t = if t == rampart_types::DataType::Unknown {
+                    rampart_types::DataType::Text
+                } else {
+                    t
+                };
+                exprs.push(b);
+                cols.push(OutputColumn {
+                    name,
+                    ty: t,
+                    source: None,
+                });
+            }
+        }
+        Ok((Some(exprs), cols))
+    }
+
+    /// Binds each column's DEFAULT expression.
+    pub fn bind_defaults(&mut self, rel: &Relation) -> PgResult<Vec<Option<Expr>>> {
+        let empty = Scope::default();
+        let mut out = Vec::new();
+        for c in &rel.columns {
+            out.push(match &c.default {
+                Some(text) => {
+                    let e = crate::parser::parse_expr(text)?;
+                    let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
+                    let (b, ty) = self.bind_expr(&e, &mut cx)?;
+                    Some(self.coerce_assign(b, &ty, &c.ty, &c.name)?)
+                }
+                None => None,
+            });
+        }
+        Ok(out)
+    }
+
+    fn bind_checks(&mut self, rel: &Relation) -> PgResult<Vec<(String, Expr)>> {
+        let scope = Scope::for_relation(rel, &rel.name);
+        let saved = self.needs.len();
+        let mut out = Vec::new();
+        for (name, text) in &rel.checks {
+            let e = crate::parser::parse_expr(text)?;
+            let mut cx = ExprCtx::new(&scope, "check constraints");
+            out.push((name.clone(), self.bind_bool(&e, &mut cx, "CHECK")?));
+        }
+        // Constraint columns are not read by the user: no SELECT needed.
+        self.needs.truncate(saved);
+        Ok(out)
+    }
+
+    /// Assignment coercion with PostgreSQL's "column is of type X but expression is of type Y".
+    pub fn coerce_assign(
+        &mut self,
+        e: Expr,
+        from: &rampart_types::DataType,
+        to: &rampart_types::DataType,
+        column: &str,
+    ) -> PgResult<Expr> {
+        use rampart_types::DataType as T;
+        let ok = from == to
+            || *from == T::Unknown
+            || (from.is_numeric() && to.is_numeric())
+            || (from.is_string() && to.is_string())
+            || to.is_string()
+            || matches!(
+                (from, to),
+                (
+                    T::Date | T::Timestamp | T::Timestamptz,
+                    T::Date | T::Timestamp | T::Timestamptz
+                )
+            )
+            || matches!(
+                (from, to),
+                (T::Text | T::Varchar(_), T::Json | T::Jsonb)
+                    | (T::Json, T::Jsonb)
+                    | (T::Jsonb, T::Json)
+            );
+        if !ok {
+            return Err(PgError::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "column \"{column}\" is of type {} but expression is of type {}",
+                    to.display_name(),
+                    from.display_name()
+                ),
+            )
+            .with_hint("You will need to rewrite or cast the expression."));
+        }
+        self.coerce(e, from, to)
+    }
+}
+
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}

@@ -1,0 +1,1181 @@
+//! Expression binding: names → positions, types inferred, coercions inserted.
+
+use sqlparser::ast::{
+    self, BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator,
+};
+
+use rampart_security::Privilege;
+use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+
+use super::{ident, Binder, Scope, ScopeColumn};
+use crate::expr::{BinOp, Expr};
+use crate::functions::{self, agg_by_name, agg_result_type, AggFunc, Func};
+use crate::plan::AggCall;
+
+/// Grouping state while binding the post-aggregation parts of a SELECT.
+pub struct AggState {
+    /// Display text of each GROUP BY expression (matched textually).
+    pub group_keys: Vec<String>,
+    /// Types of the group keys.
+    pub group_types: Vec<DataType>,
+    /// Aggregates found so far.
+    pub aggs: Vec<AggCall>,
+    /// Scope of the rows going into the aggregate.
+    pub input: Scope,
+    /// Scope of the rows coming out (group keys, then aggregates).
+    pub output: Scope,
+}
+
+/// Where an expression is being bound.
+pub struct ExprCtx<'s> {
+    /// Row the expression is evaluated over (the aggregate's input in agg mode).
+    pub scope: &'s Scope,
+    /// Present in the post-aggregation parts of a grouped SELECT.
+    pub agg: Option<&'s mut AggState>,
+    /// Clause name for "aggregate functions are not allowed in X".
+    pub clause: &'static str,
+}
+
+impl<'s> ExprCtx<'s> {
+    /// A plain context over a scope.
+    pub fn new(scope: &'s Scope, clause: &'static str) -> Self {
+        ExprCtx {
+            scope,
+            agg: None,
+            clause,
+        }
+    }
+}
+
+impl Binder<'_> {
+    /// Binds an expression, returning it with its type.
+    pub fn bind_expr(&mut self, e: &ast::Expr, cx: &mut ExprCtx) -> PgResult<(Expr, DataType)> {
+        self.depth += 1;
+        if self.depth > 500 {
+            self.depth -= 1;
+            return Err(PgError::new(SqlState::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded")
+                .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
+        }
+        let r = self.bind_expr_inner(e, cx);
+        self.depth -= 1;
+        r
+    }
+
+    fn bind_expr_inner(&mut self, e: &ast::Expr, cx: &mut ExprCtx) -> PgResult<(Expr, DataType)> {
+        if let Some(agg) = cx.agg.as_deref() {
+            let text = e.to_string();
+            if let Some(i) = agg.group_keys.iter().position(|k| *k == text) {
+                return Ok((Expr::Column(i), agg.group_types[i].clone()));
+            }
+        }
+        match e {
+            ast::Expr::Identifier(id) => self.bind_column(&[ident(id)], cx),
+            ast::Expr::CompoundIdentifier(ids) => {
+                let parts: Vec<String> = ids.iter().map(ident).collect();
+                self.bind_column(&parts, cx)
+            }
+            ast::Expr::Value(v) => self.bind_value(&v.value),
+            ast::Expr::Nested(inner) => self.bind_expr(inner, cx),
+            ast::Expr::TypedString(ts) => {
+                let ty = super::convert_type(&ts.data_type)?;
+                let text = value_string(&ts.value.value)
+                    .ok_or_else(|| PgError::syntax("syntax error in typed literal"))?;
+                Ok((Expr::Literal(Value::from_pg_text(&ty, &text)?), ty))
+            }
+            ast::Expr::Interval(iv) => {
+                let (inner, ty) = self.bind_expr(&iv.value, cx)?;
+                let unit = iv
+                    .leading_field
+                    .as_ref()
+                    .map(|f| f.to_string().to_lowercase());
+                match (inner, unit) {
+                    (Expr::Literal(Value::Text(s)), Some(u)) if !s.trim().contains(' ') => {
+                        let v = Value::from_pg_text(&DataType::Interval, &format!("{s} {u}"))?;
+                        Ok((Expr::Literal(v), DataType::Interval))
+                    }
+                    (inner, _) => Ok((
+                        self.coerce(inner, &ty, &DataType::Interval)?,
+                        DataType::Interval,
+                    )),
+                }
+            }
+            ast::Expr::Cast {
+                expr, data_type, ..
+            } => {
+                let target = super::convert_type(data_type)?;
+                let (inner, ty) = self.bind_expr(expr, cx)?;
+                Ok((self.coerce(inner, &ty, &target)?, target))
+            }
+            ast::Expr::UnaryOp { op, expr } => self.bind_unary(*op, expr, cx),
+            ast::Expr::BinaryOp { left, op, right } => self.bind_binary(left, op, right, cx),
+            ast::Expr::IsNull(x) | ast::Expr::IsNotNull(x) => {
+                let (inner, _) = self.bind_expr(x, cx)?;
+                Ok((
+                    Expr::IsNull(Box::new(inner), matches!(e, ast::Expr::IsNotNull(_))),
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::IsTrue(x)
+            | ast::Expr::IsNotTrue(x)
+            | ast::Expr::IsFalse(x)
+            | ast::Expr::IsNotFalse(x) => {
+                let inner = self.bind_bool(x, cx, "IS TRUE")?;
+                let value = matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_));
+                let negated = matches!(e, ast::Expr::IsNotTrue(_) | ast::Expr::IsNotFalse(_));
+                Ok((
+                    Expr::IsBool(Box::new(inner), value, negated),
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => {
+                let (l, r) = self.bind_comparable(a, b, cx, "IS DISTINCT FROM")?;
+                Ok((
+                    Expr::IsDistinct(
+                        Box::new(l),
+                        Box::new(r),
+                        matches!(e, ast::Expr::IsNotDistinctFrom(..)),
+                    ),
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let (x1, lo) = self.bind_comparable(expr, low, cx, ">=")?;
+                let (x2, hi) = self.bind_comparable(expr, high, cx, "<=")?;
+                let both = Expr::Binary(
+                    BinOp::And,
+                    Box::new(Expr::Binary(BinOp::GtEq, Box::new(x1), Box::new(lo))),
+                    Box::new(Expr::Binary(BinOp::LtEq, Box::new(x2), Box::new(hi))),
+                );
+                Ok((
+                    if *negated {
+                        Expr::Not(Box::new(both))
+                    } else {
+                        both
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let (x, xt) = self.bind_expr(expr, cx)?;
+                let mut items = Vec::new();
+                let mut types = vec![xt.clone()];
+                for item in list {
+                    let (b, t) = self.bind_expr(item, cx)?;
+                    types.push(t.clone());
+                    items.push((b, t));
+                }
+                let common =
+                    functions::common_type(&types).ok_or_else(|| type_mismatch("IN", &types))?;
+                let x = self.coerce(x, &xt, &common)?;
+                let list = items
+                    .into_iter()
+                    .map(|(b, t)| self.coerce(b, &t, &common))
+                    .collect::<PgResult<_>>()?;
+                Ok((
+                    Expr::InList {
+                        expr: Box::new(x),
+                        list,
+                        negated: *negated,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            }
+            | ast::Expr::ILike {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            } => {
+                if escape_char.is_some() {
+                    return Err(PgError::unsupported("LIKE ... ESCAPE is not supported yet"));
+                }
+                let (x, xt) = self.bind_expr(expr, cx)?;
+                let (p, pt) = self.bind_expr(pattern, cx)?;
+                let x = self.coerce(x, &xt, &DataType::Text)?;
+                let p = self.coerce(p, &pt, &DataType::Text)?;
+                Ok((
+                    Expr::Like {
+                        expr: Box::new(x),
+                        pattern: Box::new(p),
+                        negated: *negated,
+                        case_insensitive: matches!(e, ast::Expr::ILike { .. }),
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), cx),
+            ast::Expr::Function(f) => self.bind_function(f, cx),
+            ast::Expr::Subquery(q) => {
+                let (plan, cols) = self.bind_subquery(q, cx)?;
+                if cols.len() != 1 {
+                    return Err(PgError::syntax("subquery must return only one column"));
+                }
+                Ok((Expr::ScalarSubquery(Box::new(plan)), cols[0].ty.clone()))
+            }
+            ast::Expr::Exists { subquery, negated } => {
+                let (plan, _) = self.bind_subquery(subquery, cx)?;
+                Ok((Expr::Exists(Box::new(plan), *negated), DataType::Bool))
+            }
+            ast::Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
+                let (x, xt) = self.bind_expr(expr, cx)?;
+                let (plan, cols) = self.bind_subquery(subquery, cx)?;
+                if cols.len() != 1 {
+                    return Err(PgError::syntax("subquery has too many columns"));
+                }
+                let x = self.coerce_for_compare(x, &xt, &cols[0].ty, "=")?;
+                Ok((
+                    Expr::InSubquery {
+                        expr: Box::new(x),
+                        plan: Box::new(plan),
+                        negated: *negated,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | ast::Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let all = matches!(e, ast::Expr::AllOp { .. });
+                let op = comparison_op(compare_op).ok_or_else(|| {
+                    PgError::unsupported(format!("operator {compare_op} with ANY/ALL"))
+                })?;
+                let ast::Expr::Subquery(q) = right.as_ref() else {
+                    return Err(PgError::unsupported(
+                        "ANY/ALL over arrays is not supported yet",
+                    ));
+                };
+                let (x, xt) = self.bind_expr(left, cx)?;
+                let (plan, cols) = self.bind_subquery(q, cx)?;
+                if cols.len() != 1 {
+                    return Err(PgError::syntax("subquery has too many columns"));
+                }
+                let x = self.coerce_for_compare(x, &xt, &cols[0].ty, &compare_op.to_string())?;
+                Ok((
+                    Expr::QuantifiedSubquery {
+                        expr: Box::new(x),
+                        op,
+                        plan: Box::new(plan),
+                        all,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![expr.as_ref().clone()];
+                args.push(
+                    substring_from
+                        .as_deref()
+                        .cloned()
+                        .unwrap_or(ast::Expr::value(ast::Value::Number("1".into(), false))),
+                );
+                if let Some(f) = substring_for {
+                    args.push(f.as_ref().clone());
+                }
+                self.bind_call("substr", &args, cx)
+            }
+            ast::Expr::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => {
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![expr.as_ref().clone()];
+                if let Some(w) = trim_what {
+                    args.push(w.as_ref().clone());
+                } else if let Some(chars) = trim_characters.as_ref().and_then(|c| c.first()) {
+                    args.push(chars.clone());
+                }
+                self.bind_call(name, &args, cx)
+            }
+            ast::Expr::Position { expr, r#in } => self.bind_call(
+                "strpos",
+                &[r#in.as_ref().clone(), expr.as_ref().clone()],
+                cx,
+            ),
+            ast::Expr::Extract { field, expr, .. } => {
+                let field_lit = ast::Expr::value(ast::Value::SingleQuotedString(
+                    field.to_string().to_lowercase(),
+                ));
+                self.bind_call("date_part", &[field_lit, expr.as_ref().clone()], cx)
+            }
+            ast::Expr::Ceil { expr, .. } => self.bind_call("ceil", &[expr.as_ref().clone()], cx),
+            ast::Expr::Floor { expr, .. } => self.bind_call("floor", &[expr.as_ref().clone()], cx),
+            other => Err(PgError::unsupported(format!(
+                "expression not supported yet: {other}"
+            ))),
+        }
+    }
+
+    fn bind_column(&mut self, parts: &[String], cx: &mut ExprCtx) -> PgResult<(Expr, DataType)> {
+        let (table, name) = match parts {
+            [n] => (None, n.as_str()),
+            [t, n] => (Some(t.as_str()), n.as_str()),
+            [_, t, n] => (Some(t.as_str()), n.as_str()),
+            _ => {
+                return Err(PgError::syntax(format!(
+                    "improper qualified name (too many dotted names): {}",
+                    parts.join(".")
+                )))
+            }
+        };
+        if let Some(found) = find_in_scope(cx.scope, table, name)? {
+            let col = cx.scope.columns[found].clone();
+            if let Some(agg) = cx.agg.as_deref() {
+                // A plain column in a grouped query must be a group key (matched above).
+                let _ = agg;
+                let qualified = match &col.table {
+                    Some(t) => format!("{t}.{}", col.name),
+                    None => col.name.clone(),
+                };
+                return Err(PgError::new(
+                    SqlState::GROUPING_ERROR,
+                    format!("column \"{qualified}\" must appear in the GROUP BY clause or be used in an aggregate function"),
+                ));
+            }
+            self.note_column_read(&col);
+            return Ok((Expr::Column(found), col.ty));
+        }
+        for (i, outer) in self.outer.iter().rev().enumerate() {
+            if let Some(found) = find_in_scope(outer, table, name)? {
+                let col = outer.columns[found].clone();
+                self.note_column_read(&col);
+                return Ok((
+                    Expr::Outer {
+                        depth: i + 1,
+                        index: found,
+                    },
+                    col.ty,
+                ));
+            }
+        }
+        match table {
+            Some(t)
+                if !cx
+                    .scope
+                    .columns
+                    .iter()
+                    .any(|c| c.table.as_deref() == Some(t))
+                    && !self
+                        .outer
+                        .iter()
+                        .any(|s| s.columns.iter().any(|c| c.table.as_deref() == Some(t))) =>
+            {
+                Err(PgError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("missing FROM-clause entry for table \"{t}\""),
+                ))
+            }
+            Some(t) => Err(PgError::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column {t}.{name} does not exist"),
+            )),
+            None => Err(PgError::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{name}\" does not exist"),
+            )),
+        }
+    }
+
+    fn note_column_read(&mut self, col: &ScopeColumn) {
+        if let Some((table, _)) = col.source {
+            self.need_column(table, Privilege::Select, &col.name);
+        }
+    }
+
+    fn bind_value(&mut self, v: &ast::Value) -> PgResult<(Expr, DataType)> {
+        Ok(match v {
+            ast::Value::Number(n, _) => {
+                let lit = number_literal(n)?;
+                let ty = lit.data_type();
+                (Expr::Literal(lit), ty)
+            }
+            ast::Value::Boolean(b) => (Expr::Literal(Value::Bool(*b)), DataType::Bool),
+            ast::Value::Null => (Expr::Literal(Value::Null), DataType::Unknown),
+            ast::Value::Placeholder(p) => {
+                let n: usize = p
+                    .trim_start_matches('$')
+                    .parse()
+                    .map_err(|_| PgError::syntax(format!("syntax error at or near \"{p}\"")))?;
+                if n == 0 || n > 65535 {
+                    return Err(PgError::new(
+                        SqlState::UNDEFINED_PARAMETER,
+                        format!("there is no parameter ${n}"),
+                    ));
+                }
+                if self.params.len() < n {
+                    self.params.resize(n, DataType::Unknown);
+                }
+                (Expr::Param(n - 1), self.params[n - 1].clone())
+            }
+            other => match value_string(other) {
+                Some(s) => (Expr::Literal(Value::Text(s)), DataType::Unknown),
+                None => {
+                    return Err(PgError::unsupported(format!(
+                        "literal not supported: {other}"
+                    )))
+                }
+            },
+        })
+    }
+
+    fn bind_unary(
+        &mut self,
+        op: UnaryOperator,
+        x: &ast::Expr,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        match op {
+            UnaryOperator::Not => Ok((
+                Expr::Not(Box::new(self.bind_bool(x, cx, "NOT")?)),
+                DataType::Bool,
+            )),
+            UnaryOperator::Plus => self.bind_expr(x, cx),
+            UnaryOperator::Minus => {
+                if let ast::Expr::Value(v) = x {
+                    if let ast::Value::Number(n, _) = &v.value {
+                        let lit = number_literal(&format!("-{n}"))?;
+                        let ty = lit.data_type();
+                        return Ok((Expr::Literal(lit), ty));
+                    }
+                }
+                let (inner, ty) = self.bind_expr(x, cx)?;
+                let ty = if ty == DataType::Unknown {
+                    DataType::Float8
+                } else {
+                    ty
+                };
+                if !ty.is_numeric() && ty != DataType::Interval {
+                    return Err(PgError::new(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: - {}", ty.display_name()))
+                        .with_hint("No operator matches the given name and argument type. You might need to add an explicit type cast."));
+                }
+                Ok((Expr::Neg(Box::new(inner)), ty))
+            }
+            other => Err(PgError::unsupported(format!(
+                "unary operator {other} is not supported yet"
+            ))),
+        }
+    }
+
+    /// Binds an expression that must be boolean (WHERE, AND, NOT, ...).
+    pub fn bind_bool(&mut self, x: &ast::Expr, cx: &mut ExprCtx, what: &str) -> PgResult<Expr> {
+        let (e, ty) = self.bind_expr(x, cx)?;
+        match ty {
+            DataType::Bool => Ok(e),
+            DataType::Unknown => self.coerce(e, &ty, &DataType::Bool),
+            other => Err(PgError::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "argument of {what} must be type boolean, not type {}",
+                    other.display_name()
+                ),
+            )),
+        }
+    }
+
+    fn bind_comparable(
+        &mut self,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        cx: &mut ExprCtx,
+        op: &str,
+    ) -> PgResult<(Expr, Expr)> {
+        let (l, lt) = self.bind_expr(a, cx)?;
+        let (r, rt) = self.bind_expr(b, cx)?;
+        let common = compare_type(&lt, &rt).ok_or_else(|| operator_missing(op, &lt, &rt))?;
+        Ok((self.coerce(l, &lt, &common)?, self.coerce(r, &rt, &common)?))
+    }
+
+    fn coerce_for_compare(
+        &mut self,
+        x: Expr,
+        xt: &DataType,
+        other: &DataType,
+        op: &str,
+    ) -> PgResult<Expr> {
+        let common = compare_type(xt, other).ok_or_else(|| operator_missing(op, xt, other))?;
+        self.coerce(x, xt, &common)
+    }
+
+    fn bind_binary(
+        &mut self,
+        left: &ast::Expr,
+        op: &BinaryOperator,
+        right: &ast::Expr,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        use BinaryOperator as B;
+        match op {
+            B::And | B::Or => {
+                let name = if matches!(op, B::And) { "AND" } else { "OR" };
+                let l = self.bind_bool(left, cx, name)?;
+                let r = self.bind_bool(right, cx, name)?;
+                let bop = if matches!(op, B::And) {
+                    BinOp::And
+                } else {
+                    BinOp::Or
+                };
+                Ok((Expr::Binary(bop, Box::new(l), Box::new(r)), DataType::Bool))
+            }
+            B::PGLikeMatch | B::PGILikeMatch | B::PGNotLikeMatch | B::PGNotILikeMatch => {
+                let (x, xt) = self.bind_expr(left, cx)?;
+                let (p, pt) = self.bind_expr(right, cx)?;
+                Ok((
+                    Expr::Like {
+                        expr: Box::new(self.coerce(x, &xt, &DataType::Text)?),
+                        pattern: Box::new(self.coerce(p, &pt, &DataType::Text)?),
+                        negated: matches!(op, B::PGNotLikeMatch | B::PGNotILikeMatch),
+                        case_insensitive: matches!(op, B::PGILikeMatch | B::PGNotILikeMatch),
+                    },
+                    DataType::Bool,
+                ))
+            }
+            B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch => {
+                let (x, xt) = self.bind_expr(left, cx)?;
+                let (p, pt) = self.bind_expr(right, cx)?;
+                let bop = if matches!(op, B::PGRegexMatch | B::PGRegexNotMatch) {
+                    BinOp::RegexMatch
+                } else {
+                    BinOp::RegexIMatch
+                };
+                let m = Expr::Binary(
+                    bop,
+                    Box::new(self.coerce(x, &xt, &DataType::Text)?),
+                    Box::new(self.coerce(p, &pt, &DataType::Text)?),
+                );
+                let negated = matches!(op, B::PGRegexNotMatch | B::PGRegexNotIMatch);
+                Ok((
+                    if negated { Expr::Not(Box::new(m)) } else { m },
+                    DataType::Bool,
+                ))
+            }
+            B::StringConcat => {
+                let (l, lt) = self.bind_expr(left, cx)?;
+                let (r, rt) = self.bind_expr(right, cx)?;
+                if !lt.is_string()
+                    && !rt.is_string()
+                    && lt != DataType::Unknown
+                    && rt != DataType::Unknown
+                {
+                    return Err(operator_missing("||", &lt, &rt));
+                }
+                let l = self.coerce(l, &lt, &DataType::Text)?;
+                let r = self.coerce(r, &rt, &DataType::Text)?;
+                Ok((
+                    Expr::Binary(BinOp::Concat, Box::new(l), Box::new(r)),
+                    DataType::Text,
+                ))
+            }
+            _ => {
+                let bop = match op {
+                    B::Plus => BinOp::Add,
+                    B::Minus => BinOp::Sub,
+                    B::Multiply => BinOp::Mul,
+                    B::Divide => BinOp::Div,
+                    B::Modulo => BinOp::Mod,
+                    B::PGExp => BinOp::Pow,
+                    B::BitwiseAnd => BinOp::BitAnd,
+                    B::BitwiseOr => BinOp::BitOr,
+                    B::PGBitwiseShiftLeft => BinOp::ShiftLeft,
+                    B::PGBitwiseShiftRight => BinOp::ShiftRight,
+                    other => match comparison_op(other) {
+                        Some(c) => c,
+                        None => {
+                            return Err(PgError::unsupported(format!(
+                                "operator {other} is not supported yet"
+                            )))
+                        }
+                    },
+                };
+                let (l, lt) = self.bind_expr(left, cx)?;
+                let (r, rt) = self.bind_expr(right, cx)?;
+                if bop.is_comparison() {
+                    let common = compare_type(&lt, &rt)
+                        .ok_or_else(|| operator_missing(&op.to_string(), &lt, &rt))?;
+                    let l = self.coerce(l, &lt, &common)?;
+                    let r = self.coerce(r, &rt, &common)?;
+                    return Ok((Expr::Binary(bop, Box::new(l), Box::new(r)), DataType::Bool));
+                }
+                let (lt2, rt2, result) = arithmetic_types(bop, &lt, &rt)
+                    .ok_or_else(|| operator_missing(&op.to_string(), &lt, &rt))?;
+                let l = self.coerce(l, &lt, &lt2)?;
+                let r = self.coerce(r, &rt, &rt2)?;
+                Ok((Expr::Binary(bop, Box::new(l), Box::new(r)), result))
+            }
+        }
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        let mut whens = Vec::new();
+        let mut results = Vec::new();
+        let op = match operand {
+            Some(o) => Some(self.bind_expr(o, cx)?),
+            None => None,
+        };
+        for cw in conditions {
+            let cond = match &op {
+                Some((_, ot)) => {
+                    let (c, ct) = self.bind_expr(&cw.condition, cx)?;
+                    let common =
+                        compare_type(ot, &ct).ok_or_else(|| operator_missing("=", ot, &ct))?;
+                    self.coerce(c, &ct, &common)?
+                }
+                None => self.bind_bool(&cw.condition, cx, "CASE/WHEN")?,
+            };
+            let r = self.bind_expr(&cw.result, cx)?;
+            whens.push(cond);
+            results.push(r);
+        }
+        let else_ = match else_result {
+            Some(e) => Some(self.bind_expr(e, cx)?),
+            None => None,
+        };
+        let mut types: Vec<DataType> = results.iter().map(|r| r.1.clone()).collect();
+        if let Some((_, t)) = &else_ {
+            types.push(t.clone());
+        }
+        let common = functions::common_type(&types).ok_or_else(|| type_mismatch("CASE", &types))?;
+        let mut pairs = Vec::new();
+        for (w, (r, rt)) in whens.into_iter().zip(results) {
+            pairs.push((w, self.coerce(r, &rt, &common)?));
+        }
+        let else_ = match else_ {
+            Some((e, t)) => Some(Box::new(self.coerce(e, &t, &common)?)),
+            None => None,
+        };
+        let operand = match op {
+            Some((o, ot)) => {
+                let target = pairs.first().map(|_| ot.clone()).unwrap_or(ot.clone());
+                Some(Box::new(self.coerce(o, &ot, &target)?))
+            }
+            None => None,
+        };
+        Ok((
+            Expr::Case {
+                operand,
+                whens: pairs,
+                else_,
+            },
+            common,
+        ))
+    }
+
+    fn bind_function(&mut self, f: &ast::Function, cx: &mut ExprCtx) -> PgResult<(Expr, DataType)> {
+        let name = f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(ident)
+            .unwrap_or_default();
+        if f.over.is_some() {
+            return Err(PgError::unsupported(
+                "window functions are not supported yet",
+            ));
+        }
+        let (args, distinct, star) = match &f.args {
+            FunctionArguments::None => (vec![], false, false),
+            FunctionArguments::Subquery(_) => {
+                return Err(PgError::unsupported("subquery function arguments"))
+            }
+            FunctionArguments::List(list) => {
+                let distinct = matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                let mut args = Vec::new();
+                let mut star = false;
+                for a in &list.args {
+                    match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(e.clone()),
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
+                        _ => {
+                            return Err(PgError::unsupported(
+                                "named function arguments are not supported yet",
+                            ))
+                        }
+                    }
+                }
+                (args, distinct, star)
+            }
+        };
+        if let Some(agg) = agg_by_name(&name) {
+            return self.bind_aggregate(agg, &name, &args, star, distinct, f.filter.as_deref(), cx);
+        }
+        if star {
+            return Err(PgError::syntax(format!(
+                "{name}(*) specified, but {name} is not an aggregate function"
+            )));
+        }
+        self.bind_call(&name, &args, cx)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn bind_aggregate(
+        &mut self,
+        func: AggFunc,
+        name: &str,
+        args: &[ast::Expr],
+        star: bool,
+        distinct: bool,
+        filter: Option<&ast::Expr>,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        let Some(agg) = cx.agg.as_deref_mut() else {
+            return Err(PgError::new(
+                SqlState::GROUPING_ERROR,
+                format!("aggregate functions are not allowed in {}", cx.clause),
+            ));
+        };
+        let input = agg.input.clone();
+        let mut inner = ExprCtx::new(&input, "aggregate function calls");
+        let mut bound = Vec::new();
+        let mut types = Vec::new();
+        for a in args {
+            if contains_aggregate(a) {
+                return Err(PgError::new(
+                    SqlState::GROUPING_ERROR,
+                    "aggregate function calls cannot be nested",
+                ));
+            }
+            let (e, t) = self.bind_expr(a, &mut inner)?;
+            bound.push(e);
+            types.push(t);
+        }
+        let func = if star || (func == AggFunc::Count && args.is_empty()) {
+            AggFunc::CountStar
+        } else {
+            func
+        };
+        let expected = match func {
+            AggFunc::CountStar => 0,
+            AggFunc::StringAgg => 2,
+            _ => 1,
+        };
+        if bound.len() != expected {
+            let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+            return Err(PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", sig.join(", ")))
+                .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+        }
+        // Arguments of known kind get their types fixed.
+        match func {
+            AggFunc::StringAgg => {
+                for (b, t) in bound.iter_mut().zip(types.iter_mut()) {
+                    *b = self.coerce(b.clone(), t, &DataType::Text)?;
+                    *t = DataType::Text;
+                }
+            }
+            AggFunc::BoolAnd | AggFunc::BoolOr => {
+                bound[0] = self.coerce(bound[0].clone(), &types[0], &DataType::Bool)?;
+                types[0] = DataType::Bool;
+            }
+            AggFunc::Sum | AggFunc::Avg
+                if !(types[0].is_numeric()
+                    || types[0] == DataType::Interval
+                    || types[0] == DataType::Unknown) =>
+            {
+                return Err(PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", types[0].display_name()))
+                    .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+            }
+            AggFunc::Sum | AggFunc::Avg if types[0] == DataType::Unknown => {
+                bound[0] = self.coerce(bound[0].clone(), &types[0], &DataType::Numeric(None))?;
+                types[0] = DataType::Numeric(None);
+            }
+            AggFunc::Min | AggFunc::Max if types[0] == DataType::Unknown => {
+                bound[0] = self.coerce(bound[0].clone(), &types[0], &DataType::Text)?;
+                types[0] = DataType::Text;
+            }
+            _ => {}
+        }
+        let filter = match filter {
+            Some(fe) => Some(self.bind_bool(fe, &mut inner, "FILTER")?),
+            None => None,
+        };
+        let ty = agg_result_type(func, types.first());
+        let agg = cx
+            .agg
+            .as_deref_mut()
+            .ok_or_else(|| PgError::internal("aggregate state vanished"))?;
+        let idx = agg.group_keys.len() + agg.aggs.len();
+        agg.aggs.push(AggCall {
+            func,
+            args: bound,
+            distinct,
+            filter,
+            ty: ty.clone(),
+        });
+        agg.output.columns.push(ScopeColumn {
+            table: None,
+            name: name.to_string(),
+            ty: ty.clone(),
+            source: None,
+            hidden: true,
+        });
+        Ok((Expr::Column(idx), ty))
+    }
+
+    /// Binds a call of a scalar function by name.
+    pub fn bind_call(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        let mut bound = Vec::new();
+        let mut types = Vec::new();
+        for a in args {
+            let (e, t) = self.bind_expr(a, cx)?;
+            bound.push(e);
+            types.push(t);
+        }
+        let resolved = functions::resolve(name, &types).ok_or_else(|| {
+            let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+            PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", sig.join(", ")))
+                .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+        })?;
+        let mut args_out = Vec::new();
+        for ((e, t), target) in bound.into_iter().zip(types).zip(resolved.arg_types) {
+            args_out.push(match target {
+                Some(target) => self.coerce(e, &t, &target)?,
+                None if t == DataType::Unknown => self.coerce(e, &t, &DataType::Text)?,
+                None => e,
+            });
+        }
+        if resolved.func == Func::NextVal
+            || resolved.func == Func::SetVal
+            || resolved.func == Func::CurrVal
+        {
+            // Sequence privileges are checked at run time, when the name is known.
+        }
+        Ok((Expr::Func(resolved.func, args_out), resolved.ret))
+    }
+
+    /// Binds a subquery expression with the current row visible as its outer row.
+    fn bind_subquery(
+        &mut self,
+        q: &ast::Query,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(crate::plan::Plan, Vec<crate::plan::OutputColumn>)> {
+        let outer_scope = match cx.agg.as_deref() {
+            Some(agg) => agg.output.clone(),
+            None => cx.scope.clone(),
+        };
+        self.outer.push(outer_scope);
+        let r = self.bind_query(q);
+        self.outer.pop();
+        r
+    }
+
+    /// Inserts the conversion of `e` from `from` to `to` (folding literals, typing parameters).
+    pub fn coerce(&mut self, e: Expr, from: &DataType, to: &DataType) -> PgResult<Expr> {
+        if from == to || *to == DataType::Unknown {
+            return Ok(e);
+        }
+        match e {
+            Expr::Literal(Value::Null) => Ok(Expr::Literal(Value::Null)),
+            Expr::Literal(Value::Text(s)) if *from == DataType::Unknown => {
+                Ok(Expr::Literal(Value::from_pg_text(to, &s)?))
+            }
+            Expr::Param(i) if *from == DataType::Unknown => {
+                if let Some(slot) = self.params.get_mut(i) {
+                    if *slot == DataType::Unknown {
+                        *slot = to.clone();
+                        return Ok(Expr::Param(i));
+                    }
+                }
+                Ok(Expr::Cast(Box::new(Expr::Param(i)), to.clone()))
+            }
+            Expr::Literal(v) => {
+                let folded = crate::exec::cast::cast_value(v.clone(), from, to);
+                Ok(match folded {
+                    Ok(v) => Expr::Literal(v),
+                    Err(_) => Expr::Cast(Box::new(Expr::Literal(v)), to.clone()),
+                })
+            }
+            e => Ok(Expr::Cast(Box::new(e), to.clone())),
+        }
+    }
+}
+
+fn find_in_scope(scope: &Scope, table: Option<&str>, name: &str) -> PgResult<Option<usize>> {
+    let mut found = None;
+    for (i, c) in scope.columns.iter().enumerate() {
+        if c.name != name {
+            continue;
+        }
+        if let Some(t) = table {
+            if c.table.as_deref() != Some(t) {
+                continue;
+            }
+        } else if c.hidden && c.table.is_some() {
+            continue;
+        }
+        if found.is_some() {
+            return Err(PgError::new(
+                SqlState::AMBIGUOUS_COLUMN,
+                format!("column reference \"{name}\" is ambiguous"),
+            ));
+        }
+        found = Some(i);
+    }
+    Ok(found)
+}
+
+fn number_literal(n: &str) -> PgResult<Value> {
+    if n.contains(['.', 'e', 'E']) {
+        return Ok(Value::Numeric(
+            n.parse::<rust_decimal::Decimal>()
+                .or_else(|_| rust_decimal::Decimal::from_scientific(n))
+                .map_err(|_| {
+                    PgError::new(
+                        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                        "value overflows numeric format",
+                    )
+                })?,
+        ));
+    }
+    if let Ok(v) = n.parse::<i32>() {
+        return Ok(Value::Int4(v));
+    }
+    if let Ok(v) = n.parse::<i64>() {
+        return Ok(Value::Int8(v));
+    }
+    n.parse::<rust_decimal::Decimal>()
+        .map(Value::Numeric)
+        .map_err(|_| {
+            PgError::new(
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                "value overflows numeric format",
+            )
+        })
+}
+
+/// The text of a string-like literal.
+pub fn value_string(v: &ast::Value) -> Option<String> {
+    match v {
+        ast::Value::SingleQuotedString(s)
+        | ast::Value::EscapedStringLiteral(s)
+        | ast::Value::UnicodeStringLiteral(s)
+        | ast::Value::NationalStringLiteral(s)
+        | ast::Value::TripleSingleQuotedString(s) => Some(s.clone()),
+        ast::Value::DollarQuotedString(d) => Some(d.value.clone()),
+        ast::Value::HexStringLiteral(s) => Some(s.clone()),
+        ast::Value::Number(n, _) => Some(n.clone()),
+        ast::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn comparison_op(op: &BinaryOperator) -> Option<BinOp> {
+    Some(match op {
+        BinaryOperator::Eq => BinOp::Eq,
+        BinaryOperator::NotEq => BinOp::NotEq,
+        BinaryOperator::Lt => BinOp::Lt,
+        BinaryOperator::LtEq => BinOp::LtEq,
+        BinaryOperator::Gt => BinOp::Gt,
+        BinaryOperator::GtEq => BinOp::GtEq,
+        _ => return None,
+    })
+}
+
+/// The type both sides of a comparison are converted to.
+pub fn compare_type(l: &DataType, r: &DataType) -> Option<DataType> {
+    match (l, r) {
+        (DataType::Unknown, DataType::Unknown) => Some(DataType::Text),
+        (DataType::Unknown, t) | (t, DataType::Unknown) => Some(t.clone()),
+        (a, b) if a == b => Some(a.clone()),
+        (a, b) if a.numeric_rank().is_some() && b.numeric_rank().is_some() => {
+            let (ra, rb) = (a.numeric_rank()?, b.numeric_rank()?);
+            Some(if ra >= rb { a.clone() } else { b.clone() })
+        }
+        (a, b) if a.is_string() && b.is_string() => Some(DataType::Text),
+        (a, b) => functions::common_type(&[a.clone(), b.clone()]),
+    }
+}
+
+/// Operand types an arithmetic operator converts to, and its result type.
+fn arithmetic_types(
+    op: BinOp,
+    l: &DataType,
+    r: &DataType,
+) -> Option<(DataType, DataType, DataType)> {
+    use DataType as T;
+    let l = if *l == T::Unknown {
+        if r.is_numeric() {
+            r.clone()
+        } else {
+            T::Numeric(None)
+        }
+    } else {
+        l.clone()
+    };
+    let r = if *r == T::Unknown {
+        if l.is_numeric() {
+            l.clone()
+        } else if l == T::Timestamp || l == T::Timestamptz || l == T::Date {
+            T::Interval
+        } else {
+            T::Numeric(None)
+        }
+    } else {
+        r.clone()
+    };
+    if l.is_numeric() && r.is_numeric() {
+        if matches!(
+            op,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::ShiftLeft | BinOp::ShiftRight
+        ) {
+            let t = if l.numeric_rank()? >= r.numeric_rank()? {
+                l
+            } else {
+                r
+            };
+            return Some((t.clone(), t.clone(), t));
+        }
+        let t = if l.numeric_rank()? >= r.numeric_rank()? {
+            l
+        } else {
+            r
+        };
+        let t = match t {
+            T::Numeric(_) => T::Numeric(None),
+            T::Oid => T::Int8,
+            T::Float4 if op == BinOp::Pow => T::Float8,
+            t => t,
+        };
+        let t = if op == BinOp::Pow && !matches!(t, T::Numeric(_)) {
+            T::Float8
+        } else {
+            t
+        };
+        return Some((t.clone(), t.clone(), t));
+    }
+    match (op, &l, &r) {
+        (BinOp::Add, T::Date, T::Int4 | T::Int2 | T::Int8)
+        | (BinOp::Sub, T::Date, T::Int4 | T::Int2 | T::Int8) => Some((T::Date, T::Int4, T::Date)),
+        (BinOp::Add, T::Int4 | T::Int2 | T::Int8, T::Date) => Some((T::Int4, T::Date, T::Date)),
+        (BinOp::Sub, T::Date, T::Date) => Some((T::Date, T::Date, T::Int4)),
+        (BinOp::Add | BinOp::Sub, T::Date, T::Interval) => {
+            Some((T::Timestamp, T::Interval, T::Timestamp))
+        }
+        (BinOp::Add | BinOp::Sub, T::Timestamp, T::Interval) => {
+            Some((T::Timestamp, T::Interval, T::Timestamp))
+        }
+        (BinOp::Add | BinOp::Sub, T::Timestamptz, T::Interval) => {
+            Some((T::Timestamptz, T::Interval, T::Timestamptz))
+        }
+        (BinOp::Add, T::Interval, T::Timestamp) => Some((T::Interval, T::Timestamp, T::Timestamp)),
+        (BinOp::Add, T::Interval, T::Timestamptz) => {
+            Some((T::Interval, T::Timestamptz, T::Timestamptz))
+        }
+        (BinOp::Sub, T::Timestamp, T::Timestamp) => Some((T::Timestamp, T::Timestamp, T::Interval)),
+        (BinOp::Sub, T::Timestamptz, T::Timestamptz | T::Timestamp) => {
+            Some((T::Timestamptz, T::Timestamptz, T::Interval))
+        }
+        (BinOp::Add | BinOp::Sub, T::Interval, T::Interval) => {
+            Some((T::Interval, T::Interval, T::Interval))
+        }
+        (BinOp::Mul | BinOp::Div, T::Interval, n) if n.is_numeric() => {
+            Some((T::Interval, T::Float8, T::Interval))
+        }
+        (BinOp::Mul, n, T::Interval) if n.is_numeric() => {
+            Some((T::Float8, T::Interval, T::Interval))
+        }
+        _ => None,
+    }
+}
+
+fn operator_missing(op: &str, l: &DataType, r: &DataType) -> PgError {
+    PgError::new(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: {} {op} {}", l.display_name(), r.display_name()))
+        .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+fn type_mismatch(what: &str, types: &[DataType]) -> PgError {
+    let known: Vec<&DataType> = types.iter().filter(|t| **t != DataType::Unknown).collect();
+    let (a, b) = match known.as_slice() {
+        [a, b, ..] => (a.display_name(), b.display_name()),
+        _ => ("unknown".into(), "unknown".into()),
+    };
+    PgError::new(
+        SqlState::DATATYPE_MISMATCH,
+        format!("{what} types {a} and {b} cannot be matched"),
+    )
+}
+
+/// Whether an expression contains an aggregate call (not looking into subqueries).
+pub fn contains_aggregate(e: &ast::Expr) -> bool {
+    let mut found = false;
+    let _ = sqlparser::ast::visit_expressions(e, |x| {
+        if let ast::Expr::Function(f) = x {
+            let name = f
+                .name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map(ident)
+                .unwrap_or_default();
+            if agg_by_name(&name).is_some() && f.over.is_none() {
+                found = true;
+                return std::ops::ControlFlow::Break(());
+            }
+        }
+        if matches!(
+            x,
+            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. }
+        ) {
+            // Aggregates inside subqueries belong to the subquery; visit_expressions
+            // still descends, so a nested aggregate there is a rare false positive.
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}

@@ -1,0 +1,219 @@
+//! The binder: sqlparser AST → bound plans, with every privilege need recorded.
+//!
+//! Names are resolved against the catalog and `search_path`; types are
+//! inferred (including `$n` parameters); every (object, privilege, columns)
+//! the statement needs is pushed to [`Binder::needs`], which the security
+//! layer checks before anything runs.
+
+mod dml;
+pub mod expr;
+mod from;
+mod query;
+pub mod types;
+
+pub use types::convert_type;
+
+use std::collections::BTreeMap;
+
+use rampart_catalog::{Catalog, Relation};
+use rampart_security::{Need, ObjectRef, Privilege};
+use rampart_types::{DataType, PgError, PgResult, SqlState};
+
+use crate::plan::OutputColumn;
+
+/// One column visible to name resolution.
+#[derive(Clone, Debug)]
+pub struct ScopeColumn {
+    /// The range-table name it is qualified by (alias or table name).
+    pub table: Option<String>,
+    /// Column name.
+    pub name: String,
+    /// Type.
+    pub ty: DataType,
+    /// Base table OID and attnum when the column comes straight from a table.
+    pub source: Option<(u32, i16)>,
+    /// Hidden from `*` (e.g. the right side of JOIN USING).
+    pub hidden: bool,
+}
+
+/// The columns of the current row, in row order.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Columns.
+    pub columns: Vec<ScopeColumn>,
+}
+
+impl Scope {
+    /// Scope of a base table under a range name.
+    pub fn for_relation(rel: &Relation, range_name: &str) -> Scope {
+        Scope {
+            columns: rel
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ScopeColumn {
+                    table: Some(range_name.to_string()),
+                    name: c.name.clone(),
+                    ty: c.ty.clone(),
+                    source: Some((rel.oid, i as i16 + 1)),
+                    hidden: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Scope of a derived table's output columns.
+    pub fn for_output(columns: &[OutputColumn], range_name: Option<&str>) -> Scope {
+        Scope {
+            columns: columns
+                .iter()
+                .map(|c| ScopeColumn {
+                    table: range_name.map(str::to_string),
+                    name: c.name.clone(),
+                    ty: c.ty.clone(),
+                    source: None,
+                    hidden: false,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A CTE visible by name while binding.
+#[derive(Clone, Debug)]
+struct CteBinding {
+    name: String,
+    id: usize,
+    columns: Vec<OutputColumn>,
+}
+
+/// Binds statements for one session's catalog view.
+pub struct Binder<'a> {
+    /// The catalog as this transaction sees it.
+    pub catalog: &'a Catalog,
+    /// Effective search path (schema names).
+    pub search_path: Vec<String>,
+    /// Parameter types: given by the client or inferred (Unknown until known).
+    pub params: Vec<DataType>,
+    /// Collected privilege needs.
+    pub needs: Vec<Need>,
+    outer: Vec<Scope>,
+    ctes: Vec<CteBinding>,
+    next_cte_id: usize,
+    depth: usize,
+}
+
+impl<'a> Binder<'a> {
+    /// A binder over a catalog snapshot.
+    pub fn new(catalog: &'a Catalog, search_path: Vec<String>, params: Vec<DataType>) -> Self {
+        Binder {
+            catalog,
+            search_path,
+            params,
+            needs: Vec::new(),
+            outer: Vec::new(),
+            ctes: Vec::new(),
+            next_cte_id: 0,
+            depth: 0,
+        }
+    }
+
+    /// Records a privilege need on a relation column (merged later).
+    pub fn need_column(&mut self, table: u32, privilege: Privilege, column: &str) {
+        self.needs
+            .push(Need::relation(table, privilege, vec![column.to_string()]));
+    }
+
+    /// Records a privilege need on a whole object.
+    pub fn need(&mut self, object: ObjectRef, privilege: Privilege) {
+        self.needs.push(Need {
+            object,
+            privilege,
+            columns: vec![],
+        });
+    }
+
+    /// The needs with duplicates merged: one entry per (object, privilege), columns unioned.
+    pub fn merged_needs(&self) -> Vec<Need> {
+        let mut map: BTreeMap<(ObjectRef, Privilege), (bool, Vec<String>)> = BTreeMap::new();
+        for n in &self.needs {
+            let entry = map.entry((n.object.clone(), n.privilege)).or_default();
+            if n.columns.is_empty() {
+                entry.0 = true;
+            }
+            for c in &n.columns {
+                if !entry.1.contains(c) {
+                    entry.1.push(c.clone());
+                }
+            }
+        }
+        map.into_iter()
+            .map(|((object, privilege), (_, columns))| Need {
+                object,
+                privilege,
+                columns,
+            })
+            .collect()
+    }
+
+    /// Resolves a table name to a relation.
+    pub fn resolve_relation(&self, name: &sqlparser::ast::ObjectName) -> PgResult<&'a Relation> {
+        let (schema, rel) = split_name(name)?;
+        if let Some(s) = &schema {
+            if self.catalog.schema(s).is_none() {
+                return Err(PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{s}\" does not exist"),
+                ));
+            }
+        }
+        self.catalog
+            .resolve_relation(schema.as_deref(), &rel, &self.search_path)
+            .ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("relation \"{}\" does not exist", display_name(name)),
+                )
+            })
+    }
+}
+
+/// Splits `schema.name` into parts, folding unquoted identifiers to lower case.
+pub fn split_name(name: &sqlparser::ast::ObjectName) -> PgResult<(Option<String>, String)> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            sqlparser::ast::ObjectNamePart::Identifier(id) => Ok(ident(id)),
+            _ => Err(PgError::syntax(format!(
+                "syntax error at or near \"{name}\""
+            ))),
+        })
+        .collect::<PgResult<_>>()?;
+    match parts.len() {
+        1 => Ok((None, parts[0].clone())),
+        2 => Ok((Some(parts[0].clone()), parts[1].clone())),
+        3 => Ok((Some(parts[1].clone()), parts[2].clone())),
+        _ => Err(PgError::syntax(format!(
+            "improper qualified name (too many dotted names): {name}"
+        ))),
+    }
+}
+
+/// The name as PostgreSQL prints it in messages (folded, unquoted).
+pub fn display_name(name: &sqlparser::ast::ObjectName) -> String {
+    match split_name(name) {
+        Ok((Some(s), n)) => format!("{s}.{n}"),
+        Ok((None, n)) => n,
+        Err(_) => name.to_string(),
+    }
+}
+
+/// An identifier's value: unquoted ones fold to lower case as in PostgreSQL.
+pub fn ident(id: &sqlparser::ast::Ident) -> String {
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
+}

@@ -1,0 +1,1097 @@
+//! DDL: CREATE/DROP/ALTER of schemas, tables, indexes, views and sequences,
+//! and TRUNCATE. The catalog is changed inside the session's transaction.
+
+use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
+
+use rampart_catalog::{Catalog, Column, Index, Relation, RelationKind, Schema, Sequence};
+use rampart_security::{Need, ObjectRef, Privilege};
+use rampart_storage::Transaction;
+use rampart_types::{DataType, PgError, PgResult, SqlState};
+
+use crate::bind::{convert_type, ident, split_name, Binder};
+use crate::exec::table::{self, storage_err};
+use crate::keys;
+use crate::session::{QueryResult, Session};
+
+fn cmd(tag: &str) -> PgResult<QueryResult> {
+    Ok(QueryResult::Command {
+        tag: tag.to_string(),
+    })
+}
+
+/// Runs `f` on a private copy of the latest catalog, under the catalog lock, and stores it.
+pub fn with_catalog_mut<T>(
+    s: &mut Session,
+    f: impl FnOnce(&mut Catalog, &mut Transaction, &mut Session) -> PgResult<T>,
+) -> PgResult<T> {
+    let engine = s.engine().clone();
+    let mut cat = {
+        let txn = s.txn_mut()?;
+        txn.lock_key(keys::CATALOG_KEY).map_err(storage_err)?;
+        let bytes = txn
+            .get_latest(keys::CATALOG_KEY)
+            .map_err(storage_err)?
+            .ok_or_else(|| PgError::internal("catalog missing"))?;
+        (*engine.decode_catalog(&bytes)?).clone()
+    };
+    // The closure needs the session (notices, identity) and the transaction; take the
+    // transaction out for the call and put it back whatever happens.
+    let mut txn = s.take_txn()?;
+    let r = f(&mut cat, &mut txn, s);
+    let r = r.and_then(|v| {
+        cat.version = engine.new_catalog_version(cat.version);
+        txn.set(keys::CATALOG_KEY, cat.encode())
+            .map_err(storage_err)?;
+        Ok(v)
+    });
+    s.put_txn(txn);
+    r
+}
+
+fn owner_oid(cat: &Catalog, s: &Session) -> u32 {
+    cat.role(&s.state.current_user)
+        .map(|r| r.oid)
+        .unwrap_or(rampart_catalog::BOOTSTRAP_SUPERUSER_OID)
+}
+
+/// The schema a new object goes to: explicit, or the first existing one in search_path.
+fn creation_schema(cat: &Catalog, s: &Session, schema: Option<String>) -> PgResult<Schema> {
+    match schema {
+        Some(n) => cat.schema(&n).cloned().ok_or_else(|| {
+            PgError::new(
+                SqlState::INVALID_SCHEMA_NAME,
+                format!("schema \"{n}\" does not exist"),
+            )
+        }),
+        None => s
+            .state
+            .search_path()
+            .iter()
+            .find_map(|n| cat.schema(n).cloned())
+            .ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    "no schema has been selected to create in",
+                )
+            }),
+    }
+}
+
+fn check_create(s: &Session, cat: &Catalog, schema: &Schema) -> PgResult<()> {
+    s.authorize(
+        (),
+        &[Need {
+            object: ObjectRef::Schema(schema.oid),
+            privilege: Privilege::Create,
+            columns: vec![],
+        }],
+        cat,
+    )
+    .map(|_| ())
+}
+
+fn relation_exists(cat: &Catalog, schema: u32, name: &str) -> bool {
+    cat.relation(schema, name).is_some()
+        || cat
+            .sequences
+            .values()
+            .any(|q| q.schema == schema && q.name == name)
+        || cat
+            .relations
+            .values()
+            .any(|r| r.schema == schema && r.indexes.iter().any(|i| i.name == name))
+}
+
+/// CREATE TABLE.
+pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryResult> {
+    if ct.query.is_some() {
+        return Err(PgError::unsupported("CREATE TABLE AS is not supported yet"));
+    }
+    let (schema_name, name) = split_name(&ct.name)?;
+    with_catalog_mut(s, |cat, _txn, s| {
+        let schema = creation_schema(cat, s, schema_name)?;
+        check_create(s, cat, &schema)?;
+        if relation_exists(cat, schema.oid, &name) {
+            if ct.if_not_exists {
+                s.state
+                    .notice(format!("relation \"{name}\" already exists, skipping"));
+                return cmd("CREATE TABLE");
+            }
+            return Err(PgError::new(
+                SqlState::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+        let owner = owner_oid(cat, s);
+        let oid = cat.alloc_oid();
+        let mut rel = Relation {
+            oid,
+            schema: schema.oid,
+            name: name.clone(),
+            kind: RelationKind::Table,
+            columns: vec![],
+            indexes: vec![],
+            checks: vec![],
+            owner,
+        };
+        let mut pk: Option<Vec<String>> = None;
+        let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        for col in &ct.columns {
+            let cname = ident(&col.name);
+            if rel.column_index(&cname).is_some() {
+                return Err(PgError::new(
+                    SqlState::DUPLICATE_COLUMN,
+                    format!("column \"{cname}\" specified more than once"),
+                ));
+            }
+            let serial = crate::bind::types::serial_type(&col.data_type);
+            let ty = match &serial {
+                Some(t) => t.clone(),
+                None => convert_type(&col.data_type)?,
+            };
+            let mut column = Column {
+                name: cname.clone(),
+                ty: ty.clone(),
+                not_null: false,
+                default: None,
+            };
+            let mut identity = false;
+            for opt in &col.options {
+                match &opt.option {
+                    ColumnOption::NotNull => column.not_null = true,
+                    ColumnOption::Null => {}
+                    ColumnOption::Default(e) => column.default = Some(e.to_string()),
+                    ColumnOption::PrimaryKey(_) => {
+                        if pk.is_some() {
+                            return Err(multiple_pk(&name));
+                        }
+                        pk = Some(vec![cname.clone()]);
+                    }
+                    ColumnOption::Unique(_) => {
+                        uniques.push((opt.name.as_ref().map(ident), vec![cname.clone()]))
+                    }
+                    ColumnOption::Check(c) => {
+                        let cname2 = opt
+                            .name
+                            .as_ref()
+                            .map(ident)
+                            .unwrap_or_else(|| format!("{name}_{cname}_check"));
+                        rel.checks.push((cname2, c.expr.to_string()));
+                    }
+                    ColumnOption::Generated { .. } | ColumnOption::Identity(_) => identity = true,
+                    ColumnOption::ForeignKey(_) => {
+                        return Err(PgError::unsupported(
+                            "FOREIGN KEY constraints are not supported yet",
+                        ))
+                    }
+                    other => {
+                        return Err(PgError::unsupported(format!(
+                            "column option not supported yet: {other}"
+                        )))
+                    }
+                }
+            }
+            if serial.is_some() || identity {
+                let seq_name = format!("{name}_{cname}_seq");
+                let seq_oid = cat.alloc_oid();
+                let max = match ty {
+                    DataType::Int2 => i16::MAX as i64,
+                    DataType::Int4 => i32::MAX as i64,
+                    _ => i64::MAX,
+                };
+                cat.sequences.insert(
+                    seq_oid,
+                    Sequence {
+                        oid: seq_oid,
+                        schema: schema.oid,
+                        name: seq_name.clone(),
+                        increment: 1,
+                        min: 1,
+                        max,
+                        start: 1,
+                        cycle: false,
+                        owner,
+                    },
+                );
+                column.default = Some(format!("nextval('{seq_name}'::regclass)"));
+                column.not_null = true;
+            }
+            rel.columns.push(column);
+        }
+        for c in &ct.constraints {
+            match c {
+                TableConstraint::PrimaryKey(p) => {
+                    if pk.is_some() {
+                        return Err(multiple_pk(&name));
+                    }
+                    pk = Some(
+                        p.columns
+                            .iter()
+                            .map(|c| ident_of_index_col(&c.column.expr))
+                            .collect::<PgResult<_>>()?,
+                    );
+                }
+                TableConstraint::Unique(u) => uniques.push((
+                    u.name.as_ref().map(ident),
+                    u.columns
+                        .iter()
+                        .map(|c| ident_of_index_col(&c.column.expr))
+                        .collect::<PgResult<_>>()?,
+                )),
+                TableConstraint::Check(c) => {
+                    let n =
+                        c.name
+                            .as_ref()
+                            .map(ident)
+                            .unwrap_or_else(|| match first_column(&c.expr) {
+                                Some(col) => format!("{name}_{col}_check"),
+                                None => format!("{name}_check"),
+                            });
+                    rel.checks.push((n, c.expr.to_string()));
+                }
+                TableConstraint::ForeignKey(_) => {
+                    return Err(PgError::unsupported(
+                        "FOREIGN KEY constraints are not supported yet",
+                    ))
+                }
+                other => {
+                    return Err(PgError::unsupported(format!(
+                        "constraint not supported yet: {other}"
+                    )))
+                }
+            }
+        }
+        if let Some(cols) = pk {
+            let positions = positions(&rel, &cols)?;
+            for p in &positions {
+                rel.columns[*p].not_null = true;
+            }
+            let idx_oid = cat.alloc_oid();
+            rel.indexes.push(Index {
+                oid: idx_oid,
+                name: format!("{name}_pkey"),
+                columns: positions,
+                unique: true,
+                primary: true,
+            });
+        }
+        for (cname, cols) in uniques {
+            let positions = positions(&rel, &cols)?;
+            let idx_oid = cat.alloc_oid();
+            let iname = cname.unwrap_or_else(|| format!("{name}_{}_key", cols.join("_")));
+            rel.indexes.push(Index {
+                oid: idx_oid,
+                name: iname,
+                columns: positions,
+                unique: true,
+                primary: false,
+            });
+        }
+        // Validate DEFAULT and CHECK expressions by binding them now.
+        let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
+        binder.bind_defaults(&rel)?;
+        cat.relations.insert(oid, rel);
+        cmd("CREATE TABLE")
+    })
+}
+
+fn multiple_pk(table: &str) -> PgError {
+    PgError::new(
+        SqlState::INVALID_TABLE_DEFINITION,
+        format!("multiple primary keys for table \"{table}\" are not allowed"),
+    )
+}
+
+fn ident_of_index_col(e: &ast::Expr) -> PgResult<String> {
+    match e {
+        ast::Expr::Identifier(id) => Ok(ident(id)),
+        other => Err(PgError::unsupported(format!(
+            "expression indexes are not supported yet: {other}"
+        ))),
+    }
+}
+
+fn first_column(e: &ast::Expr) -> Option<String> {
+    let mut found = None;
+    let _ = ast::visit_expressions(e, |x| {
+        if let ast::Expr::Identifier(id) = x {
+            found = Some(ident(id));
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}
+
+fn positions(rel: &Relation, cols: &[String]) -> PgResult<Vec<usize>> {
+    cols.iter()
+        .map(|c| {
+            rel.column_index(c).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{c}\" named in key does not exist"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// CREATE INDEX.
+pub fn create_index(s: &mut Session, ci: &ast::CreateIndex) -> PgResult<QueryResult> {
+    if ci.predicate.is_some() {
+        return Err(PgError::unsupported(
+            "partial indexes are not supported yet",
+        ));
+    }
+    with_catalog_mut(s, |cat, txn, s| {
+        let binder = Binder::new(cat, s.state.search_path(), vec![]);
+        let rel = binder.resolve_relation(&ci.table_name)?.clone();
+        if !matches!(rel.kind, RelationKind::Table) {
+            return Err(PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{}\" is not a table", rel.name),
+            ));
+        }
+        s.authorize(
+            (),
+            &[Need {
+                object: ObjectRef::Relation(rel.oid),
+                privilege: Privilege::Ownership,
+                columns: vec![],
+            }],
+            cat,
+        )?;
+        let cols: Vec<String> = ci
+            .columns
+            .iter()
+            .map(|c| ident_of_index_col(&c.column.expr))
+            .collect::<PgResult<_>>()?;
+        let positions = positions(&rel, &cols)?;
+        let name = match &ci.name {
+            Some(n) => split_name(n)?.1,
+            None => format!("{}_{}_idx", rel.name, cols.join("_")),
+        };
+        if relation_exists(cat, rel.schema, &name) {
+            if ci.if_not_exists {
+                s.state
+                    .notice(format!("relation \"{name}\" already exists, skipping"));
+                return cmd("CREATE INDEX");
+            }
+            return Err(PgError::new(
+                SqlState::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+        let idx = Index {
+            oid: cat.alloc_oid(),
+            name,
+            columns: positions,
+            unique: ci.unique,
+            primary: false,
+        };
+        table::build_index(txn, &rel, &idx)?;
+        if let Some(r) = cat.relations.get_mut(&rel.oid) {
+            r.indexes.push(idx);
+        }
+        cmd("CREATE INDEX")
+    })
+}
+
+/// CREATE VIEW.
+pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResult> {
+    if cv.materialized {
+        return Err(PgError::unsupported(
+            "materialized views are not supported yet",
+        ));
+    }
+    let (schema_name, name) = split_name(&cv.name)?;
+    let query_text = if cv.columns.is_empty() {
+        cv.query.to_string()
+    } else {
+        let cols: Vec<String> = cv
+            .columns
+            .iter()
+            .map(|c| crate::functions::quote_ident(&ident(&c.name)))
+            .collect();
+        format!(
+            "SELECT * FROM ({}) AS {}({})",
+            cv.query,
+            crate::functions::quote_ident(&name),
+            cols.join(", ")
+        )
+    };
+    with_catalog_mut(s, |cat, _txn, s| {
+        let schema = creation_schema(cat, s, schema_name)?;
+        check_create(s, cat, &schema)?;
+        let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
+        let q = crate::parser::parse_one_query(&query_text)?;
+        binder.bind_query(&q)?;
+        let owner = owner_oid(cat, s);
+        if let Some(existing) = cat.relation(schema.oid, &name).cloned() {
+            if cv.or_replace && matches!(existing.kind, RelationKind::View { .. }) {
+                if let Some(r) = cat.relations.get_mut(&existing.oid) {
+                    r.kind = RelationKind::View { query: query_text };
+                }
+                return cmd("CREATE VIEW");
+            }
+            return Err(PgError::new(
+                SqlState::DUPLICATE_TABLE,
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+        let oid = cat.alloc_oid();
+        cat.relations.insert(
+            oid,
+            Relation {
+                oid,
+                schema: schema.oid,
+                name,
+                kind: RelationKind::View { query: query_text },
+                columns: vec![],
+                indexes: vec![],
+                checks: vec![],
+                owner,
+            },
+        );
+        cmd("CREATE VIEW")
+    })
+}
+
+/// CREATE SCHEMA.
+pub fn create_schema(
+    s: &mut Session,
+    name: &ast::SchemaName,
+    if_not_exists: bool,
+) -> PgResult<QueryResult> {
+    let (schema_name, auth) = match name {
+        ast::SchemaName::Simple(n) => (split_name(n)?.1, None),
+        ast::SchemaName::UnnamedAuthorization(a) => (ident(a), Some(ident(a))),
+        ast::SchemaName::NamedAuthorization(n, a) => (split_name(n)?.1, Some(ident(a))),
+    };
+    with_catalog_mut(s, |cat, _txn, s| {
+        s.authorize(
+            (),
+            &[Need {
+                object: ObjectRef::Database,
+                privilege: Privilege::Create,
+                columns: vec![],
+            }],
+            cat,
+        )?;
+        if schema_name.starts_with("pg_") {
+            return Err(PgError::new(
+                SqlState("42939"),
+                format!("unacceptable schema name \"{schema_name}\""),
+            )
+            .with_detail("The prefix \"pg_\" is reserved for system schemas."));
+        }
+        if cat.schema(&schema_name).is_some() {
+            if if_not_exists {
+                s.state
+                    .notice(format!("schema \"{schema_name}\" already exists, skipping"));
+                return cmd("CREATE SCHEMA");
+            }
+            return Err(PgError::new(
+                SqlState::DUPLICATE_SCHEMA,
+                format!("schema \"{schema_name}\" already exists"),
+            ));
+        }
+        let owner = match auth {
+            Some(a) => cat.role(&a).map(|r| r.oid).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("role \"{a}\" does not exist"),
+                )
+            })?,
+            None => owner_oid(cat, s),
+        };
+        let oid = cat.alloc_oid();
+        cat.schemas.insert(
+            schema_name.clone(),
+            Schema {
+                oid,
+                name: schema_name,
+                owner,
+            },
+        );
+        cmd("CREATE SCHEMA")
+    })
+}
+
+/// CREATE SEQUENCE.
+pub fn create_sequence(
+    s: &mut Session,
+    name: &ast::ObjectName,
+    if_not_exists: bool,
+    options: &[ast::SequenceOptions],
+) -> PgResult<QueryResult> {
+    let (schema_name, seq_name) = split_name(name)?;
+    let num = |e: &ast::Expr| -> PgResult<i64> {
+        let t = e.to_string().replace(' ', "");
+        t.parse::<i64>()
+            .map_err(|_| PgError::syntax(format!("syntax error at or near \"{t}\"")))
+    };
+    let mut seq = Sequence {
+        oid: 0,
+        schema: 0,
+        name: seq_name.clone(),
+        increment: 1,
+        min: 1,
+        max: i64::MAX,
+        start: 1,
+        cycle: false,
+        owner: 0,
+    };
+    let mut min_set = false;
+    let mut max_set = false;
+    let mut start_set = false;
+    for o in options {
+        match o {
+            ast::SequenceOptions::IncrementBy(e, _) => seq.increment = num(e)?,
+            ast::SequenceOptions::MinValue(Some(e)) => {
+                seq.min = num(e)?;
+                min_set = true;
+            }
+            ast::SequenceOptions::MaxValue(Some(e)) => {
+                seq.max = num(e)?;
+                max_set = true;
+            }
+            ast::SequenceOptions::StartWith(e, _) => {
+                seq.start = num(e)?;
+                start_set = true;
+            }
+            ast::SequenceOptions::Cycle(c) => seq.cycle = !*c,
+            _ => {}
+        }
+    }
+    if seq.increment == 0 {
+        return Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "INCREMENT must not be zero",
+        ));
+    }
+    if seq.increment < 0 {
+        if !min_set {
+            seq.min = i64::MIN;
+        }
+        if !max_set {
+            seq.max = -1;
+        }
+    }
+    if !start_set {
+        seq.start = if seq.increment > 0 { seq.min } else { seq.max };
+    }
+    if seq.start < seq.min {
+        return Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!(
+                "START value ({}) cannot be less than MINVALUE ({})",
+                seq.start, seq.min
+            ),
+        ));
+    }
+    if seq.start > seq.max {
+        return Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!(
+                "START value ({}) cannot be greater than MAXVALUE ({})",
+                seq.start, seq.max
+            ),
+        ));
+    }
+    with_catalog_mut(s, |cat, _txn, s| {
+        let schema = creation_schema(cat, s, schema_name)?;
+        check_create(s, cat, &schema)?;
+        if relation_exists(cat, schema.oid, &seq_name) {
+            if if_not_exists {
+                s.state
+                    .notice(format!("relation \"{seq_name}\" already exists, skipping"));
+                return cmd("CREATE SEQUENCE");
+            }
+            return Err(PgError::new(
+                SqlState::DUPLICATE_TABLE,
+                format!("relation \"{seq_name}\" already exists"),
+            ));
+        }
+        seq.oid = cat.alloc_oid();
+        seq.schema = schema.oid;
+        seq.owner = owner_oid(cat, s);
+        cat.sequences.insert(seq.oid, seq);
+        cmd("CREATE SEQUENCE")
+    })
+}
+
+/// DROP TABLE/VIEW/INDEX/SCHEMA/SEQUENCE.
+pub fn drop(
+    s: &mut Session,
+    object_type: &ObjectType,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> PgResult<QueryResult> {
+    let (kind_word, tag) = match object_type {
+        ObjectType::Table => ("table", "DROP TABLE"),
+        ObjectType::View => ("view", "DROP VIEW"),
+        ObjectType::Index => ("index", "DROP INDEX"),
+        ObjectType::Schema => ("schema", "DROP SCHEMA"),
+        ObjectType::Sequence => ("sequence", "DROP SEQUENCE"),
+        other => {
+            return Err(PgError::unsupported(format!(
+                "DROP {other} is not supported yet"
+            )))
+        }
+    };
+    with_catalog_mut(s, |cat, txn, s| {
+        for name in names {
+            let (schema_name, obj) = split_name(name)?;
+            let search: Vec<u32> = match &schema_name {
+                Some(n) => cat.schema(n).map(|s| vec![s.oid]).unwrap_or_default(),
+                None => s
+                    .state
+                    .search_path()
+                    .iter()
+                    .filter_map(|n| cat.schema(n))
+                    .map(|s| s.oid)
+                    .collect(),
+            };
+            let display = crate::bind::display_name(name);
+            let missing = |s: &mut Session| -> PgResult<()> {
+                if if_exists {
+                    s.state.notice(format!(
+                        "{kind_word} \"{display}\" does not exist, skipping"
+                    ));
+                    Ok(())
+                } else {
+                    let code = if kind_word == "schema" {
+                        SqlState::INVALID_SCHEMA_NAME
+                    } else if kind_word == "index"
+                        || kind_word == "sequence"
+                        || kind_word == "view"
+                        || kind_word == "table"
+                    {
+                        SqlState::UNDEFINED_TABLE
+                    } else {
+                        SqlState::UNDEFINED_OBJECT
+                    };
+                    Err(PgError::new(
+                        code,
+                        format!("{kind_word} \"{display}\" does not exist"),
+                    ))
+                }
+            };
+            match object_type {
+                ObjectType::Table | ObjectType::View => {
+                    let Some(rel) = search
+                        .iter()
+                        .find_map(|sc| cat.relation(*sc, &obj))
+                        .cloned()
+                    else {
+                        missing(s)?;
+                        continue;
+                    };
+                    let is_view = matches!(rel.kind, RelationKind::View { .. });
+                    if is_view != matches!(object_type, ObjectType::View) {
+                        let (what, hint) = if is_view {
+                            ("table", "Use DROP VIEW to remove a view.")
+                        } else {
+                            ("view", "Use DROP TABLE to remove a table.")
+                        };
+                        return Err(PgError::new(
+                            SqlState::WRONG_OBJECT_TYPE,
+                            format!("\"{}\" is not a {what}", rel.name),
+                        )
+                        .with_hint(hint));
+                    }
+                    s.authorize(
+                        (),
+                        &[Need {
+                            object: ObjectRef::Relation(rel.oid),
+                            privilege: Privilege::Ownership,
+                            columns: vec![],
+                        }],
+                        cat,
+                    )
+                    .map_err(|_| {
+                        must_be_owner(if is_view { "view" } else { "table" }, &rel.name)
+                    })?;
+                    table::clear(txn, &rel)?;
+                    cat.relations.remove(&rel.oid);
+                    // Sequences owned by serial columns go with the table.
+                    let prefix = format!("{}_", rel.name);
+                    let owned: Vec<u32> = cat
+                        .sequences
+                        .values()
+                        .filter(|q| {
+                            q.schema == rel.schema
+                                && q.name.starts_with(&prefix)
+                                && q.name.ends_with("_seq")
+                                && rel.columns.iter().any(|c| {
+                                    c.default.as_deref()
+                                        == Some(&format!("nextval('{}'::regclass)", q.name))
+                                })
+                        })
+                        .map(|q| q.oid)
+                        .collect();
+                    for o in owned {
+                        cat.sequences.remove(&o);
+                        txn.delete(&keys::sequence_key(o)).map_err(storage_err)?;
+                        s.engine().sequences.forget(o);
+                    }
+                }
+                ObjectType::Index => {
+                    let found = cat.relations.values().find_map(|r| {
+                        if !search.contains(&r.schema) {
+                            return None;
+                        }
+                        r.indexes
+                            .iter()
+                            .position(|i| i.name == obj)
+                            .map(|p| (r.oid, p))
+                    });
+                    let Some((rel_oid, pos)) = found else {
+                        missing(s)?;
+                        continue;
+                    };
+                    let rel = cat
+                        .relations
+                        .get(&rel_oid)
+                        .cloned()
+                        .ok_or_else(|| PgError::internal("index owner vanished"))?;
+                    let idx = rel.indexes[pos].clone();
+                    if idx.primary || (idx.unique && idx.name.ends_with("_key")) {
+                        return Err(PgError::new(SqlState::DEPENDENT_OBJECTS_STILL_EXIST, format!("cannot drop index {} because constraint {} on table {} requires it", idx.name, idx.name, rel.name))
+                            .with_hint(format!("You can drop constraint {} on table {} instead.", idx.name, rel.name)));
+                    }
+                    let keys_to_delete: Vec<Vec<u8>> = txn
+                        .scan_prefix(&keys::index_prefix(idx.oid))
+                        .map_err(storage_err)?
+                        .map(|r| r.map(|(k, _)| k).map_err(storage_err))
+                        .collect::<PgResult<_>>()?;
+                    for k in keys_to_delete {
+                        txn.delete(&k).map_err(storage_err)?;
+                    }
+                    if let Some(r) = cat.relations.get_mut(&rel_oid) {
+                        r.indexes.remove(pos);
+                    }
+                }
+                ObjectType::Sequence => {
+                    let Some(seq) = cat
+                        .sequences
+                        .values()
+                        .find(|q| search.contains(&q.schema) && q.name == obj)
+                        .cloned()
+                    else {
+                        missing(s)?;
+                        continue;
+                    };
+                    cat.sequences.remove(&seq.oid);
+                    txn.delete(&keys::sequence_key(seq.oid))
+                        .map_err(storage_err)?;
+                    s.engine().sequences.forget(seq.oid);
+                }
+                ObjectType::Schema => {
+                    let Some(schema) = cat.schema(&obj).cloned() else {
+                        missing(s)?;
+                        continue;
+                    };
+                    if schema.oid == rampart_catalog::PG_CATALOG_OID {
+                        return Err(PgError::new(SqlState::DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop schema pg_catalog because it is required by the database system"));
+                    }
+                    let contents: Vec<Relation> = cat
+                        .relations
+                        .values()
+                        .filter(|r| r.schema == schema.oid)
+                        .cloned()
+                        .collect();
+                    let seqs: Vec<u32> = cat
+                        .sequences
+                        .values()
+                        .filter(|q| q.schema == schema.oid)
+                        .map(|q| q.oid)
+                        .collect();
+                    if (!contents.is_empty() || !seqs.is_empty()) && !cascade {
+                        let first = contents
+                            .first()
+                            .map(|r| format!("table {}.{}", schema.name, r.name))
+                            .unwrap_or_else(|| "sequence".into());
+                        return Err(PgError::new(
+                            SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                            format!(
+                                "cannot drop schema {} because other objects depend on it",
+                                schema.name
+                            ),
+                        )
+                        .with_detail(format!("{first} depends on schema {}", schema.name))
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                    for r in contents {
+                        table::clear(txn, &r)?;
+                        cat.relations.remove(&r.oid);
+                    }
+                    for q in seqs {
+                        cat.sequences.remove(&q);
+                        txn.delete(&keys::sequence_key(q)).map_err(storage_err)?;
+                    }
+                    cat.schemas.remove(&schema.name);
+                }
+                _ => unreachable!("filtered above"),
+            }
+        }
+        cmd(tag)
+    })
+}
+
+fn must_be_owner(kind: &str, name: &str) -> PgError {
+    PgError::new(
+        SqlState::INSUFFICIENT_PRIVILEGE,
+        format!("must be owner of {kind} {name}"),
+    )
+}
+
+/// TRUNCATE.
+pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
+    let cat = s.catalog()?;
+    let mut rels = Vec::new();
+    {
+        let binder = Binder::new(&cat, s.state.search_path(), vec![]);
+        for target in &t.table_names {
+            let rel = binder.resolve_relation(&target.name)?;
+            if !matches!(rel.kind, RelationKind::Table) {
+                return Err(PgError::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is not a table", rel.name),
+                ));
+            }
+            rels.push(rel.clone());
+        }
+    }
+    let needs: Vec<Need> = rels
+        .iter()
+        .map(|r| Need {
+            object: ObjectRef::Relation(r.oid),
+            privilege: Privilege::Truncate,
+            columns: vec![],
+        })
+        .collect();
+    s.authorize((), &needs, &cat)?;
+    let txn = s.txn_mut()?;
+    for rel in &rels {
+        table::clear(txn, rel)?;
+    }
+    cmd("TRUNCATE TABLE")
+}
+
+/// ALTER TABLE (a subset: ADD/DROP/RENAME COLUMN, RENAME TO, column DEFAULT and NOT NULL, OWNER TO).
+pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResult> {
+    with_catalog_mut(s, |cat, txn, s| {
+        let binder = Binder::new(cat, s.state.search_path(), vec![]);
+        let rel = match binder.resolve_relation(&at.name) {
+            Ok(r) => r.clone(),
+            Err(_) if at.if_exists => {
+                s.state.notice(format!(
+                    "relation \"{}\" does not exist, skipping",
+                    crate::bind::display_name(&at.name)
+                ));
+                return cmd("ALTER TABLE");
+            }
+            Err(e) => return Err(e),
+        };
+        s.authorize(
+            (),
+            &[Need {
+                object: ObjectRef::Relation(rel.oid),
+                privilege: Privilege::Ownership,
+                columns: vec![],
+            }],
+            cat,
+        )
+        .map_err(|_| must_be_owner("table", &rel.name))?;
+        let mut new = rel.clone();
+        let mut rewrite: Option<Box<dyn Fn(&mut Vec<rampart_types::Value>)>> = None;
+        for op in &at.operations {
+            match op {
+                ast::AlterTableOperation::AddColumn {
+                    column_def,
+                    if_not_exists,
+                    ..
+                } => {
+                    let cname = ident(&column_def.name);
+                    if new.column_index(&cname).is_some() {
+                        if *if_not_exists {
+                            s.state.notice(format!(
+                                "column \"{cname}\" of relation \"{}\" already exists, skipping",
+                                rel.name
+                            ));
+                            continue;
+                        }
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_COLUMN,
+                            format!(
+                                "column \"{cname}\" of relation \"{}\" already exists",
+                                rel.name
+                            ),
+                        ));
+                    }
+                    let ty = convert_type(&column_def.data_type)?;
+                    let mut col = Column {
+                        name: cname,
+                        ty,
+                        not_null: false,
+                        default: None,
+                    };
+                    for o in &column_def.options {
+                        match &o.option {
+                            ColumnOption::NotNull => col.not_null = true,
+                            ColumnOption::Null => {}
+                            ColumnOption::Default(e) => col.default = Some(e.to_string()),
+                            other => {
+                                return Err(PgError::unsupported(format!(
+                                    "ADD COLUMN option not supported yet: {other}"
+                                )))
+                            }
+                        }
+                    }
+                    new.columns.push(col);
+                    let pos = new.columns.len() - 1;
+                    let mut b = Binder::new(cat, s.state.search_path(), vec![]);
+                    let defaults = b.bind_defaults(&new)?;
+                    let fill = match &defaults[pos] {
+                        Some(e) => {
+                            let engine = s.engine().clone();
+                            let mut st =
+                                crate::exec::Exec::new(txn, cat, &mut s.state, &engine, &[]);
+                            st.eval(e, &[])?
+                        }
+                        None => rampart_types::Value::Null,
+                    };
+                    if fill.is_null()
+                        && new.columns[pos].not_null
+                        && !table::scan_all(txn, rel.oid)?.is_empty()
+                    {
+                        return Err(PgError::new(
+                            SqlState::NOT_NULL_VIOLATION,
+                            format!(
+                                "column \"{}\" of relation \"{}\" contains null values",
+                                new.columns[pos].name, rel.name
+                            ),
+                        ));
+                    }
+                    let prev = rewrite.take();
+                    rewrite = Some(Box::new(move |row: &mut Vec<rampart_types::Value>| {
+                        if let Some(p) = &prev {
+                            p(row);
+                        }
+                        row.push(fill.clone());
+                    }));
+                }
+                ast::AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
+                    let (o, n) = (ident(old_column_name), ident(new_column_name));
+                    let pos = new.column_index(&o).ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_COLUMN,
+                            format!("column \"{o}\" does not exist"),
+                        )
+                    })?;
+                    if new.column_index(&n).is_some() {
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_COLUMN,
+                            format!("column \"{n}\" of relation \"{}\" already exists", rel.name),
+                        ));
+                    }
+                    new.columns[pos].name = n;
+                }
+                ast::AlterTableOperation::RenameTable { table_name } => {
+                    let n = match table_name {
+                        ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => {
+                            split_name(n)?.1
+                        }
+                    };
+                    if relation_exists(cat, rel.schema, &n) {
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_TABLE,
+                            format!("relation \"{n}\" already exists"),
+                        ));
+                    }
+                    new.name = n;
+                }
+                ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                    let c = ident(column_name);
+                    let pos = new.column_index(&c).ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_COLUMN,
+                            format!("column \"{c}\" of relation \"{}\" does not exist", rel.name),
+                        )
+                    })?;
+                    match op {
+                        ast::AlterColumnOperation::SetNotNull => {
+                            if table::scan_all(txn, rel.oid)?
+                                .iter()
+                                .any(|(_, r)| r.get(pos).is_none_or(|v| v.is_null()))
+                            {
+                                return Err(PgError::new(
+                                    SqlState::NOT_NULL_VIOLATION,
+                                    format!(
+                                        "column \"{c}\" of relation \"{}\" contains null values",
+                                        rel.name
+                                    ),
+                                ));
+                            }
+                            new.columns[pos].not_null = true;
+                        }
+                        ast::AlterColumnOperation::DropNotNull => {
+                            if new
+                                .primary_key()
+                                .is_some_and(|pk| pk.columns.contains(&pos))
+                            {
+                                return Err(PgError::new(
+                                    SqlState::INVALID_TABLE_DEFINITION,
+                                    format!("column \"{c}\" is in a primary key"),
+                                ));
+                            }
+                            new.columns[pos].not_null = false;
+                        }
+                        ast::AlterColumnOperation::SetDefault { value } => {
+                            new.columns[pos].default = Some(value.to_string())
+                        }
+                        ast::AlterColumnOperation::DropDefault => new.columns[pos].default = None,
+                        other => {
+                            return Err(PgError::unsupported(format!(
+                                "ALTER COLUMN {other} is not supported yet"
+                            )))
+                        }
+                    }
+                }
+                ast::AlterTableOperation::OwnerTo { new_owner } => {
+                    let n = new_owner.to_string();
+                    let role = cat.role(&n).ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!("role \"{n}\" does not exist"),
+                        )
+                    })?;
+                    new.owner = role.oid;
+                }
+                other => {
+                    return Err(PgError::unsupported(format!(
+                        "ALTER TABLE {other} is not supported yet"
+                    )))
+                }
+            }
+        }
+        if let Some(f) = rewrite {
+            for (rowid, mut row) in table::scan_all(txn, rel.oid)? {
+                f(&mut row);
+                txn.set(
+                    &keys::row_key(rel.oid, rowid),
+                    rampart_types::row::encode_row(&row),
+                )
+                .map_err(storage_err)?;
+            }
+        }
+        cat.relations.insert(rel.oid, new);
+        cmd("ALTER TABLE")
+    })
+}

@@ -1,0 +1,212 @@
+//! INSERT, UPDATE and DELETE execution.
+
+use rampart_catalog::Relation;
+use rampart_storage::IsolationLevel;
+use rampart_types::{PgError, PgResult, SqlState, Value};
+
+use super::table::{self, storage_err};
+use super::{Exec, Row};
+use crate::keys;
+use crate::plan::{DeletePlan, InsertPlan, OnConflictPlan, UpdatePlan};
+
+/// Rows affected and RETURNING rows.
+pub struct DmlResult {
+    /// Rows inserted/updated/deleted.
+    pub count: u64,
+    /// RETURNING output.
+    pub returning: Vec<Row>,
+}
+
+impl Exec<'_> {
+    fn relation(&self, oid: u32) -> PgResult<&Relation> {
+        self.catalog
+            .relation_by_oid(oid)
+            .ok_or_else(|| PgError::internal("relation vanished"))
+    }
+
+    fn check_row(
+        &mut self,
+        rel: &Relation,
+        row: &mut Row,
+        checks: &[(String, crate::expr::Expr)],
+    ) -> PgResult<()> {
+        for (v, c) in row.iter_mut().zip(&rel.columns) {
+            *v = std::mem::replace(v, Value::Null).fit_to(&c.ty)?;
+        }
+        table::check_not_null(rel, row)?;
+        for (name, pred) in checks {
+            if self.eval(pred, row)? == Value::Bool(false) {
+                return Err(PgError::new(
+                    SqlState::CHECK_VIOLATION,
+                    format!(
+                        "new row for relation \"{}\" violates check constraint \"{name}\"",
+                        rel.name
+                    ),
+                )
+                .with_detail(table::failing_row(row)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs an INSERT.
+    pub fn insert(&mut self, p: &InsertPlan) -> PgResult<DmlResult> {
+        let rel = self.relation(p.table)?.clone();
+        let source = self.run(&p.source)?;
+        let mut result = DmlResult {
+            count: 0,
+            returning: Vec::new(),
+        };
+        for src in source {
+            self.check_cancel()?;
+            let mut row: Row = vec![Value::Null; rel.columns.len()];
+            let mut set = vec![false; rel.columns.len()];
+            for (v, t) in src.into_iter().zip(&p.targets) {
+                row[*t] = v;
+                set[*t] = true;
+            }
+            for (i, d) in p.defaults.iter().enumerate() {
+                if !set[i] {
+                    if let Some(d) = d {
+                        row[i] = self.eval(d, &[])?;
+                    }
+                }
+            }
+            self.check_row(&rel, &mut row, &p.checks)?;
+            match table::find_conflict(self.txn, &rel, &row, None)? {
+                Some((existing_id, idx)) => match &p.on_conflict {
+                    None => return Err(table::unique_violation(&rel, idx, &row)),
+                    Some(OnConflictPlan::Nothing) => continue,
+                    Some(OnConflictPlan::Update {
+                        assignments,
+                        filter,
+                    }) => {
+                        self.txn
+                            .lock_key(&keys::row_key(rel.oid, existing_id))
+                            .map_err(storage_err)?;
+                        let Some(old) = table::get_row_latest(self.txn, rel.oid, existing_id)?
+                        else {
+                            continue;
+                        };
+                        let mut combined = old.clone();
+                        combined.extend(row.iter().cloned());
+                        if let Some(f) = filter {
+                            if !self.eval_bool(f, &combined)? {
+                                continue;
+                            }
+                        }
+                        let mut new = old.clone();
+                        for (pos, e) in assignments {
+                            new[*pos] = self.eval(e, &combined)?;
+                        }
+                        self.check_row(&rel, &mut new, &p.checks)?;
+                        if let Some((other, idx)) =
+                            table::find_conflict(self.txn, &rel, &new, Some(existing_id))?
+                        {
+                            let _ = other;
+                            return Err(table::unique_violation(&rel, idx, &new));
+                        }
+                        table::replace(self.txn, &rel, existing_id, &old, &new)?;
+                        self.push_returning(&p.returning, &new, &mut result)?;
+                    }
+                },
+                None => {
+                    let rowid = self.engine.next_rowid()?;
+                    table::write_new(self.txn, &rel, rowid, &row)?;
+                    self.push_returning(&p.returning, &row, &mut result)?;
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    fn push_returning(
+        &mut self,
+        returning: &Option<Vec<crate::expr::Expr>>,
+        row: &Row,
+        result: &mut DmlResult,
+    ) -> PgResult<()> {
+        result.count += 1;
+        if let Some(exprs) = returning {
+            let mut out = Vec::with_capacity(exprs.len());
+            for e in exprs {
+                out.push(self.eval(e, row)?);
+            }
+            result.returning.push(out);
+        }
+        Ok(())
+    }
+
+    /// Locks a row for UPDATE/DELETE; under READ COMMITTED re-reads the latest
+    /// version and re-checks the WHERE clause, as PostgreSQL's EvalPlanQual.
+    fn lock_and_recheck(
+        &mut self,
+        rel: &Relation,
+        rowid: u64,
+        row: Row,
+        filter: Option<&crate::expr::Expr>,
+    ) -> PgResult<Option<Row>> {
+        self.txn
+            .lock_key(&keys::row_key(rel.oid, rowid))
+            .map_err(storage_err)?;
+        if self.txn.isolation() != IsolationLevel::ReadCommitted {
+            return Ok(Some(row));
+        }
+        let Some(latest) = table::get_row_latest(self.txn, rel.oid, rowid)? else {
+            return Ok(None);
+        };
+        if latest == row {
+            return Ok(Some(row));
+        }
+        match filter {
+            Some(f) if !self.eval_bool(f, &latest)? => Ok(None),
+            _ => Ok(Some(latest)),
+        }
+    }
+
+    /// Runs an UPDATE.
+    pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
+        let rel = self.relation(p.table)?.clone();
+        let rows = self.scan(p.table, &p.access, p.filter.as_ref())?;
+        let mut result = DmlResult {
+            count: 0,
+            returning: Vec::new(),
+        };
+        for (rowid, row) in rows {
+            self.check_cancel()?;
+            let Some(old) = self.lock_and_recheck(&rel, rowid, row, p.filter.as_ref())? else {
+                continue;
+            };
+            let mut new = old.clone();
+            for (pos, e) in &p.assignments {
+                new[*pos] = self.eval(e, &old)?;
+            }
+            self.check_row(&rel, &mut new, &p.checks)?;
+            if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
+                return Err(table::unique_violation(&rel, idx, &new));
+            }
+            table::replace(self.txn, &rel, rowid, &old, &new)?;
+            self.push_returning(&p.returning, &new, &mut result)?;
+        }
+        Ok(result)
+    }
+
+    /// Runs a DELETE.
+    pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
+        let rel = self.relation(p.table)?.clone();
+        let rows = self.scan(p.table, &p.access, p.filter.as_ref())?;
+        let mut result = DmlResult {
+            count: 0,
+            returning: Vec::new(),
+        };
+        for (rowid, row) in rows {
+            self.check_cancel()?;
+            let Some(old) = self.lock_and_recheck(&rel, rowid, row, p.filter.as_ref())? else {
+                continue;
+            };
+            table::remove(self.txn, &rel, rowid, &old)?;
+            self.push_returning(&p.returning, &old, &mut result)?;
+        }
+        Ok(result)
+    }
+}

@@ -1,0 +1,410 @@
+//! Expression evaluation with SQL's three-valued logic.
+
+use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+
+use super::{ops, Exec};
+use crate::expr::{BinOp, Expr};
+use crate::functions::{self, Func};
+
+impl Exec<'_> {
+    /// Evaluates `e` over `row`.
+    pub fn eval(&mut self, e: &Expr, row: &[Value]) -> PgResult<Value> {
+        Ok(match e {
+            Expr::Column(i) => row
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| PgError::internal(format!("column {i} out of range")))?,
+            Expr::Outer { depth, index } => self
+                .outer_row(*depth)
+                .and_then(|r| r.get(*index))
+                .cloned()
+                .ok_or_else(|| PgError::internal("outer column out of range"))?,
+            Expr::Literal(v) => v.clone(),
+            Expr::Param(i) => self.params.get(*i).cloned().ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_PARAMETER,
+                    format!("there is no parameter ${}", i + 1),
+                )
+            })?,
+            Expr::Neg(x) => match self.eval(x, row)? {
+                Value::Null => Value::Null,
+                Value::Int2(v) => Value::Int2(
+                    v.checked_neg()
+                        .ok_or_else(|| PgError::out_of_range("smallint"))?,
+                ),
+                Value::Int4(v) => Value::Int4(
+                    v.checked_neg()
+                        .ok_or_else(|| PgError::out_of_range("integer"))?,
+                ),
+                Value::Int8(v) => Value::Int8(
+                    v.checked_neg()
+                        .ok_or_else(|| PgError::out_of_range("bigint"))?,
+                ),
+                Value::Float4(v) => Value::Float4(-v),
+                Value::Float8(v) => Value::Float8(-v),
+                Value::Numeric(d) => Value::Numeric(-d),
+                Value::Interval(i) => Value::Interval(rampart_types::Interval {
+                    months: -i.months,
+                    days: -i.days,
+                    micros: -i.micros,
+                }),
+                other => return Err(PgError::internal(format!("cannot negate {other:?}"))),
+            },
+            Expr::Not(x) => match self.eval(x, row)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Null,
+            },
+            Expr::Binary(BinOp::And, a, b) => {
+                let l = self.eval(a, row)?;
+                if l == Value::Bool(false) {
+                    return Ok(Value::Bool(false));
+                }
+                let r = self.eval(b, row)?;
+                match (l, r) {
+                    (_, Value::Bool(false)) => Value::Bool(false),
+                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                    _ => Value::Null,
+                }
+            }
+            Expr::Binary(BinOp::Or, a, b) => {
+                let l = self.eval(a, row)?;
+                if l == Value::Bool(true) {
+                    return Ok(Value::Bool(true));
+                }
+                let r = self.eval(b, row)?;
+                match (l, r) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Null,
+                }
+            }
+            Expr::Binary(op, a, b) => {
+                let l = self.eval(a, row)?;
+                let r = self.eval(b, row)?;
+                binary(*op, &l, &r)?
+            }
+            Expr::IsNull(x, negated) => Value::Bool(self.eval(x, row)?.is_null() != *negated),
+            Expr::IsBool(x, value, negated) => {
+                let v = self.eval(x, row)?;
+                Value::Bool((v == Value::Bool(*value)) != *negated)
+            }
+            Expr::IsDistinct(a, b, negated) => {
+                let l = self.eval(a, row)?;
+                let r = self.eval(b, row)?;
+                let distinct = match (l.is_null(), r.is_null()) {
+                    (true, true) => false,
+                    (true, false) | (false, true) => true,
+                    _ => !l.total_cmp(&r).is_eq(),
+                };
+                Value::Bool(distinct != *negated)
+            }
+            Expr::Cast(x, ty) => {
+                let v = self.eval(x, row)?;
+                let from = v.data_type();
+                super::cast::cast_value(v, &from, ty)?
+            }
+            Expr::Func(f, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval(a, row)?);
+                }
+                self.call(*f, vals, args)?
+            }
+            Expr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                let op = match operand {
+                    Some(o) => Some(self.eval(o, row)?),
+                    None => None,
+                };
+                for (w, t) in whens {
+                    let hit = match &op {
+                        Some(o) => {
+                            let v = self.eval(w, row)?;
+                            !o.is_null() && !v.is_null() && o.total_cmp(&v).is_eq()
+                        }
+                        None => self.eval(w, row)? == Value::Bool(true),
+                    };
+                    if hit {
+                        return self.eval(t, row);
+                    }
+                }
+                match else_ {
+                    Some(e) => self.eval(e, row)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let x = self.eval(expr, row)?;
+                if x.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut saw_null = false;
+                for item in list {
+                    let v = self.eval(item, row)?;
+                    if v.is_null() {
+                        saw_null = true;
+                    } else if x.total_cmp(&v).is_eq() {
+                        return Ok(Value::Bool(!negated));
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*negated)
+                }
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => {
+                let x = self.eval(expr, row)?;
+                let p = self.eval(pattern, row)?;
+                match (x.as_str(), p.as_str()) {
+                    (Some(x), Some(p)) => {
+                        Value::Bool(ops::like(x, p, *case_insensitive) != *negated)
+                    }
+                    _ => Value::Null,
+                }
+            }
+            Expr::ScalarSubquery(plan) => {
+                let rows = self.run_subquery(plan, row)?;
+                match rows.len() {
+                    0 => Value::Null,
+                    1 => rows[0].first().cloned().unwrap_or(Value::Null),
+                    _ => {
+                        return Err(PgError::new(
+                            SqlState::CARDINALITY_VIOLATION,
+                            "more than one row returned by a subquery used as an expression",
+                        ))
+                    }
+                }
+            }
+            Expr::Exists(plan, negated) => {
+                let rows = self.run_subquery(plan, row)?;
+                Value::Bool(rows.is_empty() == *negated)
+            }
+            Expr::InSubquery {
+                expr,
+                plan,
+                negated,
+            } => {
+                let x = self.eval(expr, row)?;
+                let rows = self.run_subquery(plan, row)?;
+                if rows.is_empty() {
+                    return Ok(Value::Bool(*negated));
+                }
+                if x.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut saw_null = false;
+                for r in rows.iter() {
+                    let v = r.first().cloned().unwrap_or(Value::Null);
+                    if v.is_null() {
+                        saw_null = true;
+                    } else if x.total_cmp(&v).is_eq() {
+                        return Ok(Value::Bool(!negated));
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*negated)
+                }
+            }
+            Expr::QuantifiedSubquery {
+                expr,
+                op,
+                plan,
+                all,
+            } => {
+                let x = self.eval(expr, row)?;
+                let rows = self.run_subquery(plan, row)?;
+                let mut saw_null = false;
+                for r in rows.iter() {
+                    let v = r.first().cloned().unwrap_or(Value::Null);
+                    match binary(*op, &x, &v)? {
+                        Value::Bool(true) if !all => return Ok(Value::Bool(true)),
+                        Value::Bool(false) if *all => return Ok(Value::Bool(false)),
+                        Value::Null => saw_null = true,
+                        _ => {}
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*all)
+                }
+            }
+        })
+    }
+
+    /// Evaluates a predicate: only TRUE passes.
+    pub fn eval_bool(&mut self, e: &Expr, row: &[Value]) -> PgResult<bool> {
+        Ok(self.eval(e, row)? == Value::Bool(true))
+    }
+
+    fn call(&mut self, f: Func, args: Vec<Value>, arg_exprs: &[Expr]) -> PgResult<Value> {
+        let s = self.session.clone_identity();
+        Ok(match f {
+            Func::CurrentUser => Value::Text(s.current_user),
+            Func::SessionUser => Value::Text(s.session_user),
+            Func::CurrentDatabase => Value::Text(s.database),
+            Func::CurrentSchema => Value::Text(self.current_schema()),
+            Func::Version => Value::Text(crate::VERSION_STRING.to_string()),
+            Func::PgBackendPid => Value::Int4(self.session.backend_pid),
+            Func::TxidCurrent => Value::Int8(self.txn.id() as i64),
+            Func::Now => Value::Timestamptz(self.session.txn_start),
+            Func::ClockTimestamp => Value::Timestamptz(chrono::Utc::now()),
+            Func::CurrentDate => Value::Date(self.session.txn_start.date_naive()),
+            Func::Random => Value::Float8(rand_f64()),
+            Func::GenRandomUuid => {
+                let mut b = [0u8; 16];
+                for chunk in b.chunks_mut(8) {
+                    chunk.copy_from_slice(&rand_u64().to_le_bytes());
+                }
+                b[6] = (b[6] & 0x0f) | 0x40;
+                b[8] = (b[8] & 0x3f) | 0x80;
+                Value::Uuid(b)
+            }
+            Func::PgTypeof => {
+                let ty = arg_exprs
+                    .first()
+                    .map(|_| args[0].data_type())
+                    .unwrap_or(DataType::Unknown);
+                Value::Text(ty.display_name())
+            }
+            Func::CurrentSetting => {
+                let Some(name) = args[0].as_str() else {
+                    return Ok(Value::Null);
+                };
+                let missing_ok = args.get(1) == Some(&Value::Bool(true));
+                match self.session.settings.get(name) {
+                    Some(v) => Value::Text(v),
+                    None if missing_ok => Value::Null,
+                    None => return Err(unrecognized_setting(name)),
+                }
+            }
+            Func::SetConfig => {
+                let (Some(name), value) = (args[0].as_str(), args[1].to_pg_text()) else {
+                    return Err(PgError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "SET requires parameter name",
+                    ));
+                };
+                let local = args[2] == Value::Bool(true);
+                let value = value.unwrap_or_default();
+                self.session.settings.set(name, &value, local)?;
+                Value::Text(self.session.settings.get(name).unwrap_or(value))
+            }
+            Func::NextVal | Func::CurrVal | Func::SetVal => {
+                if args[0].is_null() {
+                    return Ok(Value::Null);
+                }
+                let name = args[0].as_str().unwrap_or_default().to_string();
+                let seq =
+                    crate::sequence::resolve(self.catalog, &name, &self.session.search_path())?;
+                match f {
+                    Func::NextVal => Value::Int8(self.engine.sequences.nextval(
+                        self.engine.store(),
+                        &seq,
+                        self.session,
+                    )?),
+                    Func::CurrVal => Value::Int8(self.session.currval(seq.oid, &seq.name)?),
+                    _ => {
+                        let v = args[1].as_i64().unwrap_or(0);
+                        let called = args.get(2).map(|b| *b == Value::Bool(true)).unwrap_or(true);
+                        self.engine.sequences.setval(
+                            self.engine.store(),
+                            &seq,
+                            v,
+                            called,
+                            self.session,
+                        )?;
+                        Value::Int8(v)
+                    }
+                }
+            }
+            f => functions::eval_pure(f, &args)?,
+        })
+    }
+
+    fn current_schema(&self) -> String {
+        self.session
+            .search_path()
+            .into_iter()
+            .find(|s| self.catalog.schema(s).is_some())
+            .unwrap_or_default()
+    }
+}
+
+/// PostgreSQL's error for an unknown setting.
+pub fn unrecognized_setting(name: &str) -> PgError {
+    PgError::new(
+        SqlState::UNDEFINED_OBJECT,
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
+}
+
+/// A binary operator over evaluated operands (NULL in → NULL out).
+pub fn binary(op: BinOp, l: &Value, r: &Value) -> PgResult<Value> {
+    if l.is_null() || r.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match op {
+        BinOp::Eq => Value::Bool(l.total_cmp(r).is_eq()),
+        BinOp::NotEq => Value::Bool(!l.total_cmp(r).is_eq()),
+        BinOp::Lt => Value::Bool(l.total_cmp(r).is_lt()),
+        BinOp::LtEq => Value::Bool(l.total_cmp(r).is_le()),
+        BinOp::Gt => Value::Bool(l.total_cmp(r).is_gt()),
+        BinOp::GtEq => Value::Bool(l.total_cmp(r).is_ge()),
+        BinOp::Concat => Value::Text(format!(
+            "{}{}",
+            l.to_pg_text().unwrap_or_default(),
+            r.to_pg_text().unwrap_or_default()
+        )),
+        BinOp::RegexMatch | BinOp::RegexIMatch => {
+            let pattern = r.as_str().unwrap_or_default();
+            let pattern = if op == BinOp::RegexIMatch {
+                format!("(?i){pattern}")
+            } else {
+                pattern.to_string()
+            };
+            let re = regex::Regex::new(&pattern).map_err(|e| {
+                PgError::new(
+                    SqlState::INVALID_REGULAR_EXPRESSION,
+                    format!("invalid regular expression: {e}"),
+                )
+            })?;
+            Value::Bool(re.is_match(l.as_str().unwrap_or_default()))
+        }
+        BinOp::And | BinOp::Or => {
+            return Err(PgError::internal("logical operator in arithmetic path"))
+        }
+        _ => ops::arithmetic(op, l, r)?,
+    })
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}
+
+fn rand_f64() -> f64 {
+    (rand_u64() >> 11) as f64 / (1u64 << 53) as f64
+}

@@ -1,0 +1,656 @@
+//! The executor: interprets authorized plans over a storage transaction.
+//!
+//! Rows are materialized `Vec<Value>`s; each plan node is one function.
+//! Only [`rampart_security::Authorized`] plans enter through
+//! [`crate::session`]; sub-plans (subqueries, CTEs, view bodies) are parts of
+//! a plan that was authorized as a whole.
+
+pub mod agg;
+pub mod cast;
+pub mod dml;
+pub mod eval;
+pub mod ops;
+pub mod table;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rampart_catalog::Catalog;
+use rampart_storage::Transaction;
+use rampart_types::{PgError, PgResult, Value};
+
+use crate::engine::Engine;
+use crate::expr::Expr;
+use crate::plan::{Access, JoinKind, Plan, SetOpKind, SortKey};
+use crate::session::SessionState;
+
+/// A row.
+pub type Row = Vec<Value>;
+
+/// Everything a running statement needs.
+pub struct Exec<'a> {
+    /// The storage transaction.
+    pub txn: &'a mut Transaction,
+    /// The catalog as this transaction sees it.
+    pub catalog: &'a Catalog,
+    /// Session state (settings, identity, notices).
+    pub session: &'a mut SessionState,
+    /// Shared engine services (sequences, row ids).
+    pub engine: &'a Engine,
+    /// Bound parameter values.
+    pub params: &'a [Value],
+    outer: Vec<Row>,
+    ctes: HashMap<usize, Rc<Vec<Row>>>,
+    uncorrelated: HashMap<usize, Rc<Vec<Row>>>,
+    /// Set when a cancel request arrives; checked between rows.
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
+impl<'a> Exec<'a> {
+    /// A new execution context.
+    pub fn new(
+        txn: &'a mut Transaction,
+        catalog: &'a Catalog,
+        session: &'a mut SessionState,
+        engine: &'a Engine,
+        params: &'a [Value],
+    ) -> Self {
+        Exec {
+            txn,
+            catalog,
+            session,
+            engine,
+            params,
+            outer: Vec::new(),
+            ctes: HashMap::new(),
+            uncorrelated: HashMap::new(),
+            cancel: None,
+        }
+    }
+
+    fn check_cancel(&self) -> PgResult<()> {
+        if self
+            .cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return Err(PgError::new(
+                rampart_types::SqlState::QUERY_CANCELED,
+                "canceling statement due to user request",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs a plan to completion.
+    pub fn run(&mut self, plan: &Plan) -> PgResult<Vec<Row>> {
+        self.check_cancel()?;
+        match plan {
+            Plan::Single => Ok(vec![vec![]]),
+            Plan::Values { rows, .. } => {
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let mut row = Vec::with_capacity(r.len());
+                    for e in r {
+                        row.push(self.eval(e, &[])?);
+                    }
+                    out.push(row);
+                }
+                Ok(out)
+            }
+            Plan::Scan {
+                table,
+                access,
+                filter,
+            } => self
+                .scan(*table, access, filter.as_ref())
+                .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
+            Plan::CteScan { id } => Ok(self
+                .ctes
+                .get(id)
+                .map(|r| r.as_ref().clone())
+                .unwrap_or_default()),
+            Plan::Series { args, .. } => self.series(args),
+            Plan::Filter { input, predicate } => {
+                let rows = self.run(input)?;
+                let mut out = Vec::new();
+                for r in rows {
+                    if self.eval_bool(predicate, &r)? {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+            Plan::Project { input, exprs } => {
+                let rows = self.run(input)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let mut o = Vec::with_capacity(exprs.len());
+                    for e in exprs {
+                        o.push(self.eval(e, &r)?);
+                    }
+                    out.push(o);
+                }
+                Ok(out)
+            }
+            Plan::Join {
+                left,
+                right,
+                kind,
+                on,
+                right_width,
+                left_width,
+            } => self.join(left, right, *kind, on.as_ref(), *left_width, *right_width),
+            Plan::Aggregate {
+                input,
+                group_by,
+                aggs,
+            } => {
+                let rows = self.run(input)?;
+                agg::aggregate(self, rows, group_by, aggs)
+            }
+            Plan::Sort { input, keys } => {
+                let rows = self.run(input)?;
+                self.sort(rows, keys)
+            }
+            Plan::Limit {
+                input,
+                limit,
+                offset,
+            } => {
+                let limit = match limit {
+                    Some(e) => count_value(self.eval(e, &[])?, "LIMIT")?,
+                    None => None,
+                };
+                let offset = match offset {
+                    Some(e) => count_value(self.eval(e, &[])?, "OFFSET")?.unwrap_or(0),
+                    None => 0,
+                };
+                let rows = self.run(input)?;
+                Ok(rows
+                    .into_iter()
+                    .skip(offset as usize)
+                    .take(limit.map(|l| l as usize).unwrap_or(usize::MAX))
+                    .collect())
+            }
+            Plan::Distinct { input, on } => {
+                let rows = self.run(input)?;
+                let mut seen = std::collections::HashSet::new();
+                let mut out = Vec::new();
+                for r in rows {
+                    let key: Vec<u8> = if on.is_empty() {
+                        r.iter().flat_map(|v| v.group_key()).collect()
+                    } else {
+                        let mut k = Vec::new();
+                        for e in on {
+                            k.extend(self.eval(e, &r)?.group_key());
+                        }
+                        k
+                    };
+                    if seen.insert(key) {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+            Plan::SetOp {
+                kind,
+                all,
+                left,
+                right,
+            } => {
+                let l = self.run(left)?;
+                let r = self.run(right)?;
+                Ok(set_op(*kind, *all, l, r))
+            }
+            Plan::With { ctes, body } => {
+                for cte in ctes {
+                    let rows = self.run_cte(cte)?;
+                    self.ctes.insert(cte.id, Rc::new(rows));
+                }
+                self.run(body)
+            }
+        }
+    }
+
+    fn run_cte(&mut self, cte: &crate::plan::CtePlan) -> PgResult<Vec<Row>> {
+        let mut all = self.run(&cte.base)?;
+        let Some((rec, union_all)) = &cte.recursive else {
+            return Ok(all);
+        };
+        let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+        if !union_all {
+            all.retain(|r| seen.insert(r.iter().flat_map(|v| v.group_key()).collect()));
+        }
+        let mut working = all.clone();
+        let mut iterations = 0;
+        while !working.is_empty() {
+            iterations += 1;
+            if iterations > 1_000_000 {
+                return Err(PgError::new(
+                    rampart_types::SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    "recursive query did not terminate",
+                ));
+            }
+            self.check_cancel()?;
+            self.ctes.insert(cte.id, Rc::new(working));
+            let mut next = self.run(rec)?;
+            if !union_all {
+                next.retain(|r| seen.insert(r.iter().flat_map(|v| v.group_key()).collect()));
+            }
+            all.extend(next.iter().cloned());
+            if all.len() > 50_000_000 {
+                return Err(PgError::new(
+                    rampart_types::SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    "recursive query produced too many rows",
+                ));
+            }
+            working = next;
+        }
+        Ok(all)
+    }
+
+    /// Rows of a table with their row ids, through an index when the plan chose one.
+    pub fn scan(
+        &mut self,
+        table: u32,
+        access: &Access,
+        filter: Option<&Expr>,
+    ) -> PgResult<Vec<(u64, Row)>> {
+        let candidates = match access {
+            Access::Full => table::scan_all(self.txn, table)?,
+            Access::IndexEq { index, key } => {
+                let mut vals = Vec::with_capacity(key.len());
+                for k in key {
+                    vals.push(self.eval(k, &[])?);
+                }
+                if vals.iter().any(Value::is_null) {
+                    return Ok(vec![]);
+                }
+                table::index_lookup(self.txn, table, *index, &vals)?
+            }
+        };
+        let mut out = Vec::with_capacity(candidates.len());
+        for (i, (rowid, row)) in candidates.into_iter().enumerate() {
+            if i % 1024 == 0 {
+                self.check_cancel()?;
+            }
+            match filter {
+                Some(f) if !self.eval_bool(f, &row)? => {}
+                _ => out.push((rowid, row)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn series(&mut self, args: &[Expr]) -> PgResult<Vec<Row>> {
+        let vals: Vec<Value> = args
+            .iter()
+            .map(|a| self.eval(a, &[]))
+            .collect::<PgResult<_>>()?;
+        if vals.iter().any(Value::is_null) {
+            return Ok(vec![]);
+        }
+        let mut out = Vec::new();
+        match &vals[0] {
+            Value::Numeric(_) => {
+                let (start, stop) = (
+                    vals[0].as_decimal().unwrap_or_default(),
+                    vals[1].as_decimal().unwrap_or_default(),
+                );
+                let step = vals
+                    .get(2)
+                    .and_then(Value::as_decimal)
+                    .unwrap_or(rust_decimal::Decimal::ONE);
+                if step.is_zero() {
+                    return Err(PgError::new(
+                        rampart_types::SqlState::INVALID_PARAMETER_VALUE,
+                        "step size cannot equal zero",
+                    ));
+                }
+                let mut v = start;
+                while (step > rust_decimal::Decimal::ZERO && v <= stop)
+                    || (step < rust_decimal::Decimal::ZERO && v >= stop)
+                {
+                    out.push(vec![Value::Numeric(v)]);
+                    v += step;
+                    if out.len() % 4096 == 0 {
+                        self.check_cancel()?;
+                    }
+                }
+            }
+            first => {
+                let int8 = matches!(first, Value::Int8(_));
+                let (start, stop) = (vals[0].as_i64().unwrap_or(0), vals[1].as_i64().unwrap_or(0));
+                let step = vals.get(2).and_then(Value::as_i64).unwrap_or(1);
+                if step == 0 {
+                    return Err(PgError::new(
+                        rampart_types::SqlState::INVALID_PARAMETER_VALUE,
+                        "step size cannot equal zero",
+                    ));
+                }
+                let mut v = start;
+                while (step > 0 && v <= stop) || (step < 0 && v >= stop) {
+                    out.push(vec![if int8 {
+                        Value::Int8(v)
+                    } else {
+                        Value::Int4(v as i32)
+                    }]);
+                    if out.len() % 4096 == 0 {
+                        self.check_cancel()?;
+                    }
+                    match v.checked_add(step) {
+                        Some(n) => v = n,
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn join(
+        &mut self,
+        left: &Plan,
+        right: &Plan,
+        kind: JoinKind,
+        on: Option<&Expr>,
+        left_width: usize,
+        right_width: usize,
+    ) -> PgResult<Vec<Row>> {
+        let l = self.run(left)?;
+        let r = self.run(right)?;
+        let mut out = Vec::new();
+        let mut right_matched = vec![false; r.len()];
+        for (li, lrow) in l.iter().enumerate() {
+            if li % 256 == 0 {
+                self.check_cancel()?;
+            }
+            let mut matched = false;
+            for (ri, rrow) in r.iter().enumerate() {
+                let mut row = Vec::with_capacity(left_width + right_width);
+                row.extend(lrow.iter().cloned());
+                row.extend(rrow.iter().cloned());
+                let ok = match on {
+                    Some(p) => self.eval_bool(p, &row)?,
+                    None => true,
+                };
+                if ok {
+                    matched = true;
+                    right_matched[ri] = true;
+                    out.push(row);
+                }
+            }
+            if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
+                let mut row = lrow.clone();
+                row.extend(std::iter::repeat_n(Value::Null, right_width));
+                out.push(row);
+            }
+        }
+        if matches!(kind, JoinKind::Right | JoinKind::Full) {
+            for (ri, rrow) in r.iter().enumerate() {
+                if !right_matched[ri] {
+                    let mut row: Row = std::iter::repeat_n(Value::Null, left_width).collect();
+                    row.extend(rrow.iter().cloned());
+                    out.push(row);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn sort(&mut self, rows: Vec<Row>, keys: &[SortKey]) -> PgResult<Vec<Row>> {
+        let mut keyed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut k = Vec::with_capacity(keys.len());
+            for key in keys {
+                k.push(self.eval(&key.expr, &r)?);
+            }
+            keyed.push((k, r));
+        }
+        keyed.sort_by(|(a, _), (b, _)| {
+            for (i, key) in keys.iter().enumerate() {
+                let (x, y) = (&a[i], &b[i]);
+                let ord = match (x.is_null(), y.is_null()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => {
+                        if key.nulls_first {
+                            std::cmp::Ordering::Less
+                        } else {
+                            std::cmp::Ordering::Greater
+                        }
+                    }
+                    (false, true) => {
+                        if key.nulls_first {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            std::cmp::Ordering::Less
+                        }
+                    }
+                    (false, false) => {
+                        let o = x.total_cmp(y);
+                        if key.desc {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                };
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        Ok(keyed.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Runs a subquery with `row` as its outer row (cached when uncorrelated).
+    pub fn run_subquery(&mut self, plan: &Plan, row: &[Value]) -> PgResult<Rc<Vec<Row>>> {
+        let key = plan as *const Plan as usize;
+        if let Some(rows) = self.uncorrelated.get(&key) {
+            return Ok(rows.clone());
+        }
+        self.outer.push(row.to_vec());
+        let r = self.run(plan);
+        self.outer.pop();
+        let rows = Rc::new(r?);
+        if !plan_is_correlated(plan) {
+            self.uncorrelated.insert(key, rows.clone());
+        }
+        Ok(rows)
+    }
+
+    /// The outer row `depth` levels up.
+    pub fn outer_row(&self, depth: usize) -> Option<&Row> {
+        self.outer
+            .len()
+            .checked_sub(depth)
+            .and_then(|i| self.outer.get(i))
+    }
+}
+
+fn count_value(v: Value, what: &str) -> PgResult<Option<i64>> {
+    match v {
+        Value::Null => Ok(None),
+        v => {
+            let n = v.as_i64().unwrap_or(0);
+            if n < 0 {
+                return Err(PgError::new(
+                    rampart_types::SqlState::INVALID_ROW_COUNT,
+                    format!("{what} must not be negative"),
+                ));
+            }
+            Ok(Some(n))
+        }
+    }
+}
+
+fn set_op(kind: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {
+    let key = |row: &Row| -> Vec<u8> { row.iter().flat_map(|v| v.group_key()).collect() };
+    match kind {
+        SetOpKind::Union => {
+            let mut out = l;
+            out.extend(r);
+            if !all {
+                let mut seen = std::collections::HashSet::new();
+                out.retain(|row| seen.insert(key(row)));
+            }
+            out
+        }
+        SetOpKind::Intersect | SetOpKind::Except => {
+            let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
+            for row in &r {
+                *counts.entry(key(row)).or_default() += 1;
+            }
+            let mut out = Vec::new();
+            let mut emitted = std::collections::HashSet::new();
+            for row in l {
+                let k = key(&row);
+                let c = counts.get(&k).copied().unwrap_or(0);
+                let keep = match kind {
+                    SetOpKind::Intersect => c > 0,
+                    _ => c == 0,
+                };
+                if all {
+                    if kind == SetOpKind::Intersect && c > 0 {
+                        counts.insert(k, c - 1);
+                        out.push(row);
+                    } else if kind == SetOpKind::Except {
+                        if c > 0 {
+                            counts.insert(k, c - 1);
+                        } else {
+                            out.push(row);
+                        }
+                    }
+                } else if keep && emitted.insert(k) {
+                    out.push(row);
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Whether a plan reads any outer-row column (directly, at depth 1 from its own level).
+fn plan_is_correlated(plan: &Plan) -> bool {
+    let mut found = false;
+    walk_plan_exprs(plan, &mut |e| {
+        if expr_has_outer(e) {
+            found = true;
+        }
+    });
+    found
+}
+
+fn expr_has_outer(e: &Expr) -> bool {
+    match e {
+        Expr::Outer { .. } => true,
+        Expr::Neg(x)
+        | Expr::Not(x)
+        | Expr::IsNull(x, _)
+        | Expr::Cast(x, _)
+        | Expr::IsBool(x, _, _) => expr_has_outer(x),
+        Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => expr_has_outer(a) || expr_has_outer(b),
+        Expr::Func(_, args) => args.iter().any(expr_has_outer),
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            operand.as_deref().is_some_and(expr_has_outer)
+                || whens
+                    .iter()
+                    .any(|(a, b)| expr_has_outer(a) || expr_has_outer(b))
+                || else_.as_deref().is_some_and(expr_has_outer)
+        }
+        Expr::InList { expr, list, .. } => expr_has_outer(expr) || list.iter().any(expr_has_outer),
+        Expr::Like { expr, pattern, .. } => expr_has_outer(expr) || expr_has_outer(pattern),
+        // Nested subqueries may reach two levels up; treat them as correlated.
+        Expr::ScalarSubquery(p) | Expr::Exists(p, _) => plan_is_correlated(p) || true,
+        Expr::InSubquery { expr, .. } | Expr::QuantifiedSubquery { expr, .. } => {
+            expr_has_outer(expr) || true
+        }
+        _ => false,
+    }
+}
+
+fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
+    match plan {
+        Plan::Single | Plan::CteScan { .. } => {}
+        Plan::Values { rows, .. } => rows.iter().flatten().for_each(|e| f(e)),
+        Plan::Scan { access, filter, .. } => {
+            if let Some(x) = filter {
+                f(x);
+            }
+            if let Access::IndexEq { key, .. } = access {
+                key.iter().for_each(|e| f(e));
+            }
+        }
+        Plan::Series { args, .. } => args.iter().for_each(|e| f(e)),
+        Plan::Filter { input, predicate } => {
+            f(predicate);
+            walk_plan_exprs(input, f);
+        }
+        Plan::Project { input, exprs } => {
+            exprs.iter().for_each(|e| f(e));
+            walk_plan_exprs(input, f);
+        }
+        Plan::Join {
+            left, right, on, ..
+        } => {
+            if let Some(o) = on {
+                f(o);
+            }
+            walk_plan_exprs(left, f);
+            walk_plan_exprs(right, f);
+        }
+        Plan::Aggregate {
+            input,
+            group_by,
+            aggs,
+        } => {
+            group_by.iter().for_each(|e| f(e));
+            for a in aggs {
+                a.args.iter().for_each(|e| f(e));
+                if let Some(x) = &a.filter {
+                    f(x);
+                }
+            }
+            walk_plan_exprs(input, f);
+        }
+        Plan::Sort { input, keys } => {
+            keys.iter().for_each(|k| f(&k.expr));
+            walk_plan_exprs(input, f);
+        }
+        Plan::Limit {
+            input,
+            limit,
+            offset,
+        } => {
+            if let Some(x) = limit {
+                f(x);
+            }
+            if let Some(x) = offset {
+                f(x);
+            }
+            walk_plan_exprs(input, f);
+        }
+        Plan::Distinct { input, on } => {
+            on.iter().for_each(|e| f(e));
+            walk_plan_exprs(input, f);
+        }
+        Plan::SetOp { left, right, .. } => {
+            walk_plan_exprs(left, f);
+            walk_plan_exprs(right, f);
+        }
+        Plan::With { ctes, body } => {
+            for c in ctes {
+                walk_plan_exprs(&c.base, f);
+                if let Some((r, _)) = &c.recursive {
+                    walk_plan_exprs(r, f);
+                }
+            }
+            walk_plan_exprs(body, f);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! EXPLAIN: the plan tree in PostgreSQL's shape, without costs (Rampart has
+//! no cost model yet; `EXPLAIN (COSTS OFF)` output is the closest match).
+
+use sqlparser::ast::Statement;
+
+use rampart_types::{DataType, PgError, PgResult, Value};
+
+use crate::bind::Binder;
+use crate::plan::{Access, DataStatement, JoinKind, OutputColumn, Plan, SetOpKind};
+use crate::session::{QueryResult, Session};
+
+/// Runs EXPLAIN for a data statement.
+pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
+    let catalog = s.catalog()?;
+    let mut binder = Binder::new(&catalog, s.state.search_path(), vec![]);
+    let ds = match stmt {
+        Statement::Query(q) => DataStatement::Query(binder.bind_query(q)?.0),
+        Statement::Insert(i) => binder.bind_insert(i)?.0,
+        Statement::Update(u) => binder.bind_update(u)?.0,
+        Statement::Delete(d) => binder.bind_delete(d)?.0,
+        _ => return Err(PgError::unsupported("EXPLAIN of this statement")),
+    };
+    s.authorize((), &binder.merged_needs(), &catalog)?;
+    let mut lines = Vec::new();
+    let name = |oid: u32| {
+        catalog
+            .relation_by_oid(oid)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    match &ds {
+        DataStatement::Query(p) => render(p, 0, &catalog, &mut lines),
+        DataStatement::Insert(p) => {
+            lines.push(format!("Insert on {}", name(p.table)));
+            render(&p.source, 1, &catalog, &mut lines);
+        }
+        DataStatement::Update(p) => {
+            lines.push(format!("Update on {}", name(p.table)));
+            lines.push(format!("  ->  {}", scan_line(p.table, &p.access, &catalog)));
+        }
+        DataStatement::Delete(p) => {
+            lines.push(format!("Delete on {}", name(p.table)));
+            lines.push(format!("  ->  {}", scan_line(p.table, &p.access, &catalog)));
+        }
+    }
+    Ok(QueryResult::Rows {
+        columns: vec![OutputColumn {
+            name: "QUERY PLAN".into(),
+            ty: DataType::Text,
+            source: None,
+        }],
+        rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+        tag: "EXPLAIN".into(),
+    })
+}
+
+fn scan_line(table: u32, access: &Access, catalog: &rampart_catalog::Catalog) -> String {
+    let Some(rel) = catalog.relation_by_oid(table) else {
+        return "Seq Scan".into();
+    };
+    match access {
+        Access::Full => format!("Seq Scan on {}", rel.name),
+        Access::IndexEq { index, .. } => {
+            let iname = rel
+                .indexes
+                .iter()
+                .find(|i| i.oid == *index)
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            format!("Index Scan using {iname} on {}", rel.name)
+        }
+    }
+}
+
+fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &mut Vec<String>) {
+    let prefix = if depth == 0 {
+        String::new()
+    } else {
+        format!("{}->  ", " ".repeat(depth * 6 - 4))
+    };
+    let (line, children): (String, Vec<&Plan>) = match plan {
+        Plan::Single => ("Result".into(), vec![]),
+        Plan::Values { rows, .. } => (
+            if rows.len() == 1 {
+                "Result".into()
+            } else {
+                "Values Scan on \"*VALUES*\"".into()
+            },
+            vec![],
+        ),
+        Plan::Scan { table, access, .. } => (scan_line(*table, access, catalog), vec![]),
+        Plan::CteScan { .. } => ("CTE Scan".into(), vec![]),
+        Plan::Series { .. } => ("Function Scan on generate_series".into(), vec![]),
+        Plan::Filter { input, .. } => return render(input, depth, catalog, out),
+        Plan::Project { input, .. } => return render(input, depth, catalog, out),
+        Plan::Join {
+            left, right, kind, ..
+        } => {
+            let k = match kind {
+                JoinKind::Inner => "Nested Loop",
+                JoinKind::Left => "Nested Loop Left Join",
+                JoinKind::Right => "Nested Loop Right Join",
+                JoinKind::Full => "Nested Loop Full Join",
+            };
+            (k.into(), vec![left, right])
+        }
+        Plan::Aggregate {
+            input, group_by, ..
+        } => (
+            if group_by.is_empty() {
+                "Aggregate".into()
+            } else {
+                "HashAggregate".into()
+            },
+            vec![input],
+        ),
+        Plan::Sort { input, .. } => ("Sort".into(), vec![input]),
+        Plan::Limit { input, .. } => ("Limit".into(), vec![input]),
+        Plan::Distinct { input, .. } => ("Unique".into(), vec![input]),
+        Plan::SetOp {
+            kind, left, right, ..
+        } => (
+            match kind {
+                SetOpKind::Union => "Append".into(),
+                SetOpKind::Intersect => "HashSetOp Intersect".into(),
+                SetOpKind::Except => "HashSetOp Except".into(),
+            },
+            vec![left, right],
+        ),
+        Plan::With { body, .. } => return render(body, depth, catalog, out),
+    };
+    out.push(format!("{prefix}{line}"));
+    for c in children {
+        render(c, depth + 1, catalog, out);
+    }
+}

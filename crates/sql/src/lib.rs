@@ -1,0 +1,44 @@
+//! The SQL layer: parse → bind → authorize → plan → execute.
+//!
+//! Walk of one `SELECT name FROM accounts WHERE id = $1`:
+//!
+//! 1. [`parser`] turns text into a sqlparser AST (PostgreSQL dialect), with
+//!    PostgreSQL's syntax-error texts and cursor positions.
+//! 2. [`bind`] resolves `accounts` through `search_path`, types `$1` as the
+//!    type of `id`, records the need (accounts, SELECT, {id, name}) and
+//!    produces a [`plan::Plan`]; the planner part picks the primary-key index
+//!    for `id = $1` ([`plan::Access::IndexEq`]).
+//! 3. [`session::Session`] hands plan and needs to `rampart_security::authorize`,
+//!    which alone can produce the `Authorized` token the executor accepts.
+//! 4. [`exec`] runs the plan over the session's storage transaction.
+//!
+//! [`session`] also owns the transaction state machine (implicit and explicit
+//! transactions, savepoints, the aborted state) and [`guc`] the settings.
+
+pub mod bind;
+mod datetime;
+pub mod ddl;
+pub mod engine;
+pub mod exec;
+mod explain;
+pub mod expr;
+pub mod functions;
+pub mod guc;
+pub mod keys;
+mod keywords;
+pub mod parser;
+pub mod plan;
+pub mod sequence;
+pub mod session;
+mod utility;
+
+pub use engine::Engine;
+pub use session::{Prepared, QueryResult, Session, TxnStatus};
+
+/// The PostgreSQL version Rampart reports (psql shapes its catalog queries by it).
+pub const SERVER_VERSION: &str = "15.18";
+/// `server_version_num`.
+pub const SERVER_VERSION_NUM: &str = "150018";
+/// What `version()` returns.
+pub const VERSION_STRING: &str =
+    "PostgreSQL 15.18 (Rampart 0.1.0) on x86_64-pc-linux-gnu, compiled by rustc, 64-bit";

@@ -1,0 +1,122 @@
+//! Parsing: sqlparser's PostgreSQL dialect, with its errors turned into
+//! PostgreSQL's `syntax error at or near "X"` and a cursor position.
+
+use sqlparser::ast::{Expr, Query, Statement};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+
+use rampart_types::{PgError, PgResult};
+
+/// Deepest nesting the parser accepts before reporting "stack depth limit exceeded".
+const RECURSION_LIMIT: usize = 200;
+
+/// Parses a query string into statements.
+pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
+    Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| map_error(sql, e))
+}
+
+/// Parses exactly one query (view bodies).
+pub fn parse_one_query(sql: &str) -> PgResult<Query> {
+    let mut stmts = parse(sql)?;
+    match stmts.pop() {
+        Some(Statement::Query(q)) if stmts.is_empty() => Ok(*q),
+        _ => Err(PgError::internal("stored view body is not a single query")),
+    }
+}
+
+/// Parses one expression (DEFAULT and CHECK texts).
+pub fn parse_expr(sql: &str) -> PgResult<Expr> {
+    Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| map_error(sql, e))
+}
+
+fn map_error(sql: &str, e: ParserError) -> PgError {
+    let text = match &e {
+        ParserError::TokenizerError(s) | ParserError::ParserError(s) => s.clone(),
+        ParserError::RecursionLimitExceeded => {
+            return PgError::new(rampart_types::SqlState::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded")
+                .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.");
+        }
+    };
+    let position = line_col(&text).and_then(|(l, c)| char_offset(sql, l, c));
+    if text.contains("Unterminated string literal") {
+        let mut err = PgError::syntax("unterminated quoted string at or near \"'\"");
+        if let Some(p) = position {
+            err = err.with_position(p);
+        }
+        return err;
+    }
+    let found = text.split("found: ").nth(1).map(|rest| {
+        rest.split(" at Line:")
+            .next()
+            .unwrap_or(rest)
+            .trim()
+            .to_string()
+    });
+    let mut err = match found.as_deref() {
+        Some("EOF") | None if text.contains("EOF") => {
+            PgError::syntax("syntax error at end of input")
+        }
+        Some(tok) => PgError::syntax(format!(
+            "syntax error at or near \"{}\"",
+            tok.trim_matches('"')
+        )),
+        None => PgError::syntax(format!("syntax error: {text}")),
+    };
+    if found.as_deref() == Some("EOF") || (found.is_none() && text.contains("EOF")) {
+        err = err.with_position(sql.trim_end().chars().count() as u32 + 1);
+    } else if let Some(p) = position {
+        err = err.with_position(p);
+    }
+    err
+}
+
+fn line_col(text: &str) -> Option<(usize, usize)> {
+    let rest = text.split("Line: ").nth(1)?;
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let col: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    Some((line.trim().parse().ok()?, col.parse().ok()?))
+}
+
+/// 1-based character offset of a 1-based (line, column).
+fn char_offset(sql: &str, line: usize, col: usize) -> Option<u32> {
+    let mut offset = 0usize;
+    for (i, l) in sql.split('\n').enumerate() {
+        if i + 1 == line {
+            return Some((offset + col) as u32);
+        }
+        offset += l.chars().count() + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_look_like_postgres() {
+        let e = parse("SELEC 1").unwrap_err();
+        assert_eq!(e.code.0, "42601");
+        assert_eq!(e.message, "syntax error at or near \"SELEC\"");
+        assert_eq!(e.position, Some(1));
+        let e = parse("SELECT 1 +").unwrap_err();
+        assert_eq!(e.message, "syntax error at end of input");
+        let e = parse("select * from t where").unwrap_err();
+        assert_eq!(e.message, "syntax error at end of input");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let sql = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+        let e = parse(&sql).unwrap_err();
+        assert_eq!(e.code.0, "54001");
+    }
+}

@@ -1,0 +1,282 @@
+//! Logical/physical plan nodes (one tree; the executor interprets it).
+
+use rampart_types::DataType;
+
+use crate::expr::Expr;
+use crate::functions::AggFunc;
+
+/// One output column of a plan.
+#[derive(Clone, Debug)]
+pub struct OutputColumn {
+    /// Column label as psql shows it.
+    pub name: String,
+    /// Type.
+    pub ty: DataType,
+    /// Source table OID and attribute number, for RowDescription.
+    pub source: Option<(u32, i16)>,
+}
+
+/// An aggregate call computed by [`Plan::Aggregate`].
+#[derive(Clone, Debug)]
+pub struct AggCall {
+    /// Which aggregate.
+    pub func: AggFunc,
+    /// Arguments (empty for `count(*)`).
+    pub args: Vec<Expr>,
+    /// `DISTINCT` inside the call.
+    pub distinct: bool,
+    /// `FILTER (WHERE ...)`.
+    pub filter: Option<Expr>,
+    /// Result type.
+    pub ty: DataType,
+}
+
+/// A sort key.
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    /// Expression over the input row.
+    pub expr: Expr,
+    /// Descending.
+    pub desc: bool,
+    /// NULLS FIRST.
+    pub nulls_first: bool,
+}
+
+/// Join kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    /// INNER / CROSS
+    Inner,
+    /// LEFT OUTER
+    Left,
+    /// RIGHT OUTER
+    Right,
+    /// FULL OUTER
+    Full,
+}
+
+/// Set operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOpKind {
+    /// UNION
+    Union,
+    /// INTERSECT
+    Intersect,
+    /// EXCEPT
+    Except,
+}
+
+/// How a table scan finds its rows.
+#[derive(Clone, Debug)]
+pub enum Access {
+    /// Every row.
+    Full,
+    /// Rows whose index key equals these values (prefix of the index columns).
+    IndexEq {
+        /// Index OID.
+        index: u32,
+        /// One expression per leading index column.
+        key: Vec<Expr>,
+    },
+}
+
+/// A plan node. Rows are `Vec<Value>`; each node documents its output.
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// One empty row (SELECT without FROM).
+    Single,
+    /// Literal rows.
+    Values {
+        /// Rows of expressions.
+        rows: Vec<Vec<Expr>>,
+        /// Column count.
+        width: usize,
+    },
+    /// Table rows (all columns), optionally filtered.
+    Scan {
+        /// Table OID.
+        table: u32,
+        /// How rows are found.
+        access: Access,
+        /// Residual predicate over the table row.
+        filter: Option<Expr>,
+    },
+    /// Rows of a common table expression materialized earlier in this query.
+    CteScan {
+        /// CTE slot.
+        id: usize,
+    },
+    /// `generate_series(start, stop [, step])`.
+    Series {
+        /// start, stop, step
+        args: Vec<Expr>,
+        /// Element type.
+        ty: DataType,
+    },
+    /// Keeps rows where the predicate is true.
+    Filter {
+        /// Input.
+        input: Box<Plan>,
+        /// Predicate.
+        predicate: Expr,
+    },
+    /// Computes expressions per row.
+    Project {
+        /// Input.
+        input: Box<Plan>,
+        /// Output expressions.
+        exprs: Vec<Expr>,
+    },
+    /// Nested-loop join; output is left columns then right columns.
+    Join {
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input.
+        right: Box<Plan>,
+        /// Kind.
+        kind: JoinKind,
+        /// ON condition over the concatenated row.
+        on: Option<Expr>,
+        /// Width of the right row (for NULL padding).
+        right_width: usize,
+        /// Width of the left row.
+        left_width: usize,
+    },
+    /// GROUP BY; output is group keys then aggregate results.
+    Aggregate {
+        /// Input.
+        input: Box<Plan>,
+        /// Grouping expressions.
+        group_by: Vec<Expr>,
+        /// Aggregates.
+        aggs: Vec<AggCall>,
+    },
+    /// ORDER BY.
+    Sort {
+        /// Input.
+        input: Box<Plan>,
+        /// Keys.
+        keys: Vec<SortKey>,
+    },
+    /// LIMIT/OFFSET.
+    Limit {
+        /// Input.
+        input: Box<Plan>,
+        /// LIMIT (None = ALL).
+        limit: Option<Expr>,
+        /// OFFSET.
+        offset: Option<Expr>,
+    },
+    /// DISTINCT (on all columns, or on the first `on` columns for DISTINCT ON).
+    Distinct {
+        /// Input.
+        input: Box<Plan>,
+        /// DISTINCT ON key expressions; empty = whole row.
+        on: Vec<Expr>,
+    },
+    /// UNION / INTERSECT / EXCEPT.
+    SetOp {
+        /// Operation.
+        kind: SetOpKind,
+        /// ALL (keep duplicates).
+        all: bool,
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input.
+        right: Box<Plan>,
+    },
+    /// Materializes CTEs, then runs the body.
+    With {
+        /// CTE plans in order, with recursive flags and their ids.
+        ctes: Vec<CtePlan>,
+        /// Main query.
+        body: Box<Plan>,
+    },
+}
+
+/// A CTE inside [`Plan::With`].
+#[derive(Clone, Debug)]
+pub struct CtePlan {
+    /// Slot id used by [`Plan::CteScan`].
+    pub id: usize,
+    /// Non-recursive part (or the whole CTE).
+    pub base: Plan,
+    /// Recursive part, evaluated until no new rows (WITH RECURSIVE).
+    pub recursive: Option<(Plan, bool)>,
+}
+
+/// A bound statement that reads or writes table data.
+#[derive(Clone, Debug)]
+pub enum DataStatement {
+    /// SELECT / VALUES / set operations.
+    Query(Plan),
+    /// INSERT.
+    Insert(InsertPlan),
+    /// UPDATE.
+    Update(UpdatePlan),
+    /// DELETE.
+    Delete(DeletePlan),
+}
+
+/// INSERT … [ON CONFLICT] [RETURNING].
+#[derive(Clone, Debug)]
+pub struct InsertPlan {
+    /// Target table.
+    pub table: u32,
+    /// Source rows (one value per entry of `targets`).
+    pub source: Plan,
+    /// Table column position for each source column.
+    pub targets: Vec<usize>,
+    /// Default for every table column (None = NULL).
+    pub defaults: Vec<Option<Expr>>,
+    /// CHECK constraints (name, predicate over the new row).
+    pub checks: Vec<(String, Expr)>,
+    /// ON CONFLICT handling.
+    pub on_conflict: Option<OnConflictPlan>,
+    /// RETURNING expressions over the new row.
+    pub returning: Option<Vec<Expr>>,
+}
+
+/// ON CONFLICT DO NOTHING / DO UPDATE.
+#[derive(Clone, Debug)]
+pub enum OnConflictPlan {
+    /// DO NOTHING.
+    Nothing,
+    /// DO UPDATE SET … [WHERE …]; expressions see the existing row followed by EXCLUDED.
+    Update {
+        /// (column position, value) pairs.
+        assignments: Vec<(usize, Expr)>,
+        /// WHERE over existing ++ excluded.
+        filter: Option<Expr>,
+    },
+}
+
+/// UPDATE … [RETURNING].
+#[derive(Clone, Debug)]
+pub struct UpdatePlan {
+    /// Target table.
+    pub table: u32,
+    /// How rows are found.
+    pub access: Access,
+    /// WHERE over the table row.
+    pub filter: Option<Expr>,
+    /// (column position, new value over the old row).
+    pub assignments: Vec<(usize, Expr)>,
+    /// CHECK constraints.
+    pub checks: Vec<(String, Expr)>,
+    /// RETURNING over the new row.
+    pub returning: Option<Vec<Expr>>,
+}
+
+/// DELETE … [RETURNING].
+#[derive(Clone, Debug)]
+pub struct DeletePlan {
+    /// Target table.
+    pub table: u32,
+    /// How rows are found.
+    pub access: Access,
+    /// WHERE over the table row.
+    pub filter: Option<Expr>,
+    /// RETURNING over the deleted row.
+    pub returning: Option<Vec<Expr>>,
+}

@@ -1,0 +1,199 @@
+//! Sequences: nextval/currval/setval. Like PostgreSQL, values are handed out
+//! outside the calling transaction (a rolled-back nextval is not reused) and
+//! reserved durably in blocks, so a crash can skip values but never repeats one.
+
+use std::collections::HashMap;
+
+use parking_lot::Mutex;
+use rampart_catalog::{Catalog, Sequence};
+use rampart_storage::{IsolationLevel, Store};
+use rampart_types::{PgError, PgResult, SqlState};
+
+use crate::exec::table::storage_err;
+use crate::keys;
+use crate::session::SessionState;
+
+const BLOCK: i64 = 32;
+
+/// In-memory state of a sequence: next value to hand out and the reserved limit.
+#[derive(Clone, Copy, Debug)]
+struct Cached {
+    next: i64,
+    remaining: i64,
+}
+
+/// All sequence caches of the server.
+#[derive(Default)]
+pub struct Sequences {
+    cache: Mutex<HashMap<u32, Cached>>,
+}
+
+/// Finds a sequence by (possibly qualified) name.
+pub fn resolve(catalog: &Catalog, name: &str, search_path: &[String]) -> PgResult<Sequence> {
+    let (schema, n) = match name.split_once('.') {
+        Some((s, n)) => (
+            Some(s.trim_matches('"').to_string()),
+            n.trim_matches('"').to_string(),
+        ),
+        None => (
+            None,
+            if name.starts_with('"') {
+                name.trim_matches('"').to_string()
+            } else {
+                name.to_lowercase()
+            },
+        ),
+    };
+    let schemas: Vec<u32> = match &schema {
+        Some(s) => catalog.schema(s).map(|s| vec![s.oid]).unwrap_or_default(),
+        None => search_path
+            .iter()
+            .filter_map(|s| catalog.schema(s))
+            .map(|s| s.oid)
+            .collect(),
+    };
+    for s in schemas {
+        if let Some(seq) = catalog
+            .sequences
+            .values()
+            .find(|q| q.schema == s && q.name == n)
+        {
+            return Ok(seq.clone());
+        }
+    }
+    Err(PgError::new(
+        SqlState::UNDEFINED_TABLE,
+        format!("relation \"{name}\" does not exist"),
+    ))
+}
+
+impl Sequences {
+    /// `nextval`.
+    pub fn nextval(
+        &self,
+        store: &Store,
+        seq: &Sequence,
+        session: &mut SessionState,
+    ) -> PgResult<i64> {
+        let mut cache = self.cache.lock();
+        let entry = cache.get(&seq.oid).copied();
+        let cached = match entry {
+            Some(c) if c.remaining > 0 => c,
+            _ => {
+                let (next, remaining) = reserve(store, seq)?;
+                Cached { next, remaining }
+            }
+        };
+        let value = cached.next;
+        let mut next = value.checked_add(seq.increment);
+        if let Some(n) = next {
+            if n > seq.max || n < seq.min {
+                next = if seq.cycle {
+                    Some(if seq.increment > 0 { seq.min } else { seq.max })
+                } else {
+                    None
+                };
+            }
+        }
+        cache.insert(
+            seq.oid,
+            Cached {
+                next: next.unwrap_or(value),
+                remaining: if next.is_some() {
+                    cached.remaining - 1
+                } else {
+                    0
+                },
+            },
+        );
+        if value > seq.max || value < seq.min {
+            return Err(limit_error(seq));
+        }
+        session.record_currval(seq.oid, value);
+        Ok(value)
+    }
+
+    /// `setval`.
+    pub fn setval(
+        &self,
+        store: &Store,
+        seq: &Sequence,
+        value: i64,
+        is_called: bool,
+        session: &mut SessionState,
+    ) -> PgResult<()> {
+        if value < seq.min || value > seq.max {
+            return Err(PgError::new(
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                format!(
+                    "setval: value {value} is out of bounds for sequence \"{}\" ({}..{})",
+                    seq.name, seq.min, seq.max
+                ),
+            ));
+        }
+        let mut cache = self.cache.lock();
+        let mut txn = store.begin(IsolationLevel::ReadCommitted);
+        let key = keys::sequence_key(seq.oid);
+        txn.lock_key(&key).map_err(storage_err)?;
+        let next = if is_called {
+            value + seq.increment
+        } else {
+            value
+        };
+        txn.set(&key, next.to_be_bytes().to_vec())
+            .map_err(storage_err)?;
+        txn.commit().map_err(storage_err)?;
+        cache.remove(&seq.oid);
+        if is_called {
+            session.record_currval(seq.oid, value);
+        }
+        Ok(())
+    }
+
+    /// Forgets a dropped sequence.
+    pub fn forget(&self, oid: u32) {
+        self.cache.lock().remove(&oid);
+    }
+}
+
+/// Reserves the next block durably; returns (first value, count).
+fn reserve(store: &Store, seq: &Sequence) -> PgResult<(i64, i64)> {
+    let mut txn = store.begin(IsolationLevel::ReadCommitted);
+    let key = keys::sequence_key(seq.oid);
+    txn.lock_key(&key).map_err(storage_err)?;
+    let next = txn
+        .get_latest(&key)
+        .map_err(storage_err)?
+        .and_then(|b| b.as_slice().try_into().ok().map(i64::from_be_bytes))
+        .unwrap_or(seq.start);
+    if next > seq.max || next < seq.min {
+        if !seq.cycle {
+            return Err(limit_error(seq));
+        }
+    }
+    let after = next.saturating_add(seq.increment.saturating_mul(BLOCK));
+    txn.set(&key, after.to_be_bytes().to_vec())
+        .map_err(storage_err)?;
+    txn.commit().map_err(storage_err)?;
+    Ok((next, BLOCK))
+}
+
+fn limit_error(seq: &Sequence) -> PgError {
+    if seq.increment > 0 {
+        PgError::new(
+            SqlState("2200H"),
+            format!(
+                "nextval: reached maximum value of sequence \"{}\" ({})",
+                seq.name, seq.max
+            ),
+        )
+    } else {
+        PgError::new(
+            SqlState("2200H"),
+            format!(
+                "nextval: reached minimum value of sequence \"{}\" ({})",
+                seq.name, seq.min
+            ),
+        )
+    }
+}

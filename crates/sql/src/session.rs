@@ -1,0 +1,794 @@
+//! A session: identity, settings and the transaction state machine.
+//!
+//! Every statement runs in a transaction: an explicit block (BEGIN … COMMIT)
+//! or an implicit one around the single statement. After an error inside a
+//! block the session is in the failed state (25P02) until ROLLBACK or
+//! ROLLBACK TO SAVEPOINT.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rampart_catalog::Catalog;
+use rampart_security::{authorize, Authorized, Need, Principal};
+use rampart_storage::{IsolationLevel, Transaction};
+use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+use sqlparser::ast::Statement;
+
+use crate::bind::Binder;
+use crate::engine::Engine;
+use crate::exec::table::storage_err;
+use crate::exec::{Exec, Row};
+use crate::guc::Settings;
+use crate::keys;
+use crate::plan::{DataStatement, OutputColumn};
+
+/// The session's identity and settings (what functions like current_user read).
+pub struct SessionState {
+    /// `session_user`.
+    pub session_user: String,
+    /// `current_user`.
+    pub current_user: String,
+    /// Database name.
+    pub database: String,
+    /// Settings.
+    pub settings: Settings,
+    /// `pg_backend_pid()`.
+    pub backend_pid: i32,
+    /// Start of the current transaction (now()).
+    pub txn_start: DateTime<Utc>,
+    currvals: HashMap<u32, i64>,
+    /// NOTICE/WARNING messages to send before the statement's result.
+    pub notices: Vec<PgError>,
+}
+
+/// Names returned by [`SessionState::clone_identity`].
+pub struct Identity {
+    /// current_user
+    pub current_user: String,
+    /// session_user
+    pub session_user: String,
+    /// current_database()
+    pub database: String,
+}
+
+impl SessionState {
+    /// Copies the identity names.
+    pub fn clone_identity(&self) -> Identity {
+        Identity {
+            current_user: self.current_user.clone(),
+            session_user: self.session_user.clone(),
+            database: self.database.clone(),
+        }
+    }
+
+    /// The effective search path, with `$user` expanded.
+    pub fn search_path(&self) -> Vec<String> {
+        let raw = self.settings.get("search_path").unwrap_or_default();
+        raw.split(',')
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let unq = s.trim_matches('"');
+                if unq == "$user" {
+                    self.current_user.clone()
+                } else if s.starts_with('"') {
+                    unq.to_string()
+                } else {
+                    unq.to_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    /// Remembers a nextval result for currval.
+    pub fn record_currval(&mut self, seq: u32, v: i64) {
+        self.currvals.insert(seq, v);
+    }
+
+    /// `currval`.
+    pub fn currval(&self, seq: u32, name: &str) -> PgResult<i64> {
+        self.currvals.get(&seq).copied().ok_or_else(|| {
+            PgError::new(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("currval of sequence \"{name}\" is not yet defined in this session"),
+            )
+        })
+    }
+
+    /// Queues a NOTICE.
+    pub fn notice(&mut self, message: impl Into<String>) {
+        let mut n = PgError::new(SqlState::SUCCESSFUL_COMPLETION, message);
+        n.severity = "NOTICE";
+        self.notices.push(n);
+    }
+}
+
+/// What one statement produced.
+#[derive(Debug)]
+pub enum QueryResult {
+    /// Rows with their description and command tag (`SELECT 3`, `INSERT 0 1` with RETURNING, ...).
+    Rows {
+        /// Column descriptions.
+        columns: Vec<OutputColumn>,
+        /// The rows.
+        rows: Vec<Row>,
+        /// Command tag.
+        tag: String,
+    },
+    /// A command without rows.
+    Command {
+        /// Command tag (`CREATE TABLE`, `INSERT 0 1`, ...).
+        tag: String,
+    },
+    /// An empty query string.
+    Empty,
+}
+
+/// Transaction status as reported in ReadyForQuery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnStatus {
+    /// 'I'
+    Idle,
+    /// 'T'
+    InBlock,
+    /// 'E'
+    Failed,
+}
+
+/// A parsed (and, once described, bound) statement of the extended protocol.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The statement text.
+    pub sql: String,
+    /// Parsed statement (None for an empty query).
+    pub stmt: Option<Statement>,
+    /// Parameter types (client-given or inferred).
+    pub param_types: Vec<DataType>,
+    /// Result columns (empty for commands).
+    pub columns: Vec<OutputColumn>,
+    /// Bound plan and its needs, valid for `catalog_version`.
+    cached: BoundCache,
+}
+
+/// A bound data statement with its needs and result columns.
+#[derive(Debug)]
+pub struct Bound {
+    stmt: DataStatement,
+    needs: Vec<Need>,
+    columns: Vec<OutputColumn>,
+}
+
+/// A bound plan valid for one catalog version.
+type BoundCache = Option<(u64, Arc<Bound>)>;
+
+/// One client session.
+pub struct Session {
+    engine: Arc<Engine>,
+    /// Identity and settings.
+    pub state: SessionState,
+    txn: Option<Transaction>,
+    explicit: bool,
+    failed: bool,
+    savepoints: Vec<(String, usize)>,
+    /// Set by the server on CancelRequest.
+    pub cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Session {
+    /// Starts a session for `user` on `database` (the role must exist).
+    pub fn new(engine: Arc<Engine>, user: &str, database: &str) -> PgResult<Session> {
+        let state = SessionState {
+            session_user: user.to_string(),
+            current_user: user.to_string(),
+            database: database.to_string(),
+            settings: Settings::default(),
+            backend_pid: engine.next_pid(),
+            txn_start: Utc::now(),
+            currvals: HashMap::new(),
+            notices: Vec::new(),
+        };
+        let mut s = Session {
+            engine,
+            state,
+            txn: None,
+            explicit: false,
+            failed: false,
+            savepoints: Vec::new(),
+            cancel: Arc::default(),
+        };
+        let cat = s.read_catalog_outside()?;
+        let role = cat.role(user).ok_or_else(|| {
+            PgError::new(
+                SqlState::INVALID_AUTHORIZATION,
+                format!("role \"{user}\" does not exist"),
+            )
+            .fatal()
+        })?;
+        if database != s.engine.database {
+            return Err(PgError::new(
+                SqlState("3D000"),
+                format!("database \"{database}\" does not exist"),
+            )
+            .fatal());
+        }
+        s.state
+            .settings
+            .set_internal("is_superuser", if role.superuser { "on" } else { "off" });
+        s.state.settings.set_internal("session_authorization", user);
+        Ok(s)
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    fn read_catalog_outside(&self) -> PgResult<Arc<Catalog>> {
+        let txn = self.engine.store().begin(IsolationLevel::ReadCommitted);
+        let bytes = txn
+            .get(keys::CATALOG_KEY)
+            .map_err(storage_err)?
+            .ok_or_else(|| PgError::internal("catalog missing: data directory not initialized"))?;
+        self.engine.decode_catalog(&bytes)
+    }
+
+    /// ReadyForQuery status.
+    pub fn txn_status(&self) -> TxnStatus {
+        if self.failed {
+            TxnStatus::Failed
+        } else if self.explicit {
+            TxnStatus::InBlock
+        } else {
+            TxnStatus::Idle
+        }
+    }
+
+    /// Takes queued notices.
+    pub fn take_notices(&mut self) -> Vec<PgError> {
+        std::mem::take(&mut self.state.notices)
+    }
+
+    /// Simple protocol: runs every statement of `sql`, stopping at the first error.
+    pub fn execute(&mut self, sql: &str) -> Vec<PgResult<QueryResult>> {
+        let stmts = match crate::parser::parse(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                if self.explicit {
+                    self.failed = true;
+                }
+                return vec![Err(e)];
+            }
+        };
+        if stmts.is_empty() {
+            return vec![Ok(QueryResult::Empty)];
+        }
+        // Several statements in one Query message run in one implicit transaction, as in PostgreSQL.
+        let mut out = Vec::new();
+        for stmt in &stmts {
+            let r = self.run_statement(stmt, &[], &mut None, sql);
+            let failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Extended protocol Parse: parses and binds to learn parameter and result types.
+    pub fn prepare(&mut self, sql: &str, param_types: Vec<DataType>) -> PgResult<Prepared> {
+        let mut stmts = crate::parser::parse(sql)?;
+        if stmts.len() > 1 {
+            return Err(PgError::syntax(
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let stmt = stmts.pop();
+        let mut p = Prepared {
+            sql: sql.to_string(),
+            stmt,
+            param_types,
+            columns: vec![],
+            cached: None,
+        };
+        if let Some(stmt) = p.stmt.clone() {
+            if is_data_statement(&stmt) {
+                let catalog = self.catalog_for_describe()?;
+                let (ds, cols, needs, types) =
+                    self.bind_data(&catalog, &stmt, p.param_types.clone())?;
+                p.param_types = types
+                    .into_iter()
+                    .map(|t| {
+                        if t == DataType::Unknown {
+                            DataType::Text
+                        } else {
+                            t
+                        }
+                    })
+                    .collect();
+                p.columns = cols.clone();
+                p.cached = Some((
+                    catalog.version,
+                    Arc::new(Bound {
+                        stmt: ds,
+                        needs,
+                        columns: cols,
+                    }),
+                ));
+            }
+        }
+        Ok(p)
+    }
+
+    /// Extended protocol Execute of a bound portal.
+    pub fn execute_prepared(
+        &mut self,
+        p: &mut Prepared,
+        params: &[Value],
+    ) -> PgResult<QueryResult> {
+        let Some(stmt) = p.stmt.clone() else {
+            return Ok(QueryResult::Empty);
+        };
+        let mut cached = p.cached.clone();
+        let r = self.run_statement(&stmt, params, &mut cached, &p.sql.clone());
+        p.cached = cached;
+        r
+    }
+
+    fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
+        match &self.txn {
+            Some(t) => {
+                let bytes = t
+                    .get(keys::CATALOG_KEY)
+                    .map_err(storage_err)?
+                    .ok_or_else(|| PgError::internal("catalog missing"))?;
+                self.engine.decode_catalog(&bytes)
+            }
+            None => self.read_catalog_outside(),
+        }
+    }
+
+    /// Runs one statement with transaction handling.
+    fn run_statement(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        cached: &mut BoundCache,
+        sql: &str,
+    ) -> PgResult<QueryResult> {
+        if let Some(r) = self.transaction_control(stmt) {
+            return r;
+        }
+        if self.failed {
+            return Err(PgError::new(
+                SqlState::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        self.cancel
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let implicit = self.txn.is_none();
+        if implicit {
+            self.begin_txn(None);
+        } else if let Some(t) = self.txn.as_mut() {
+            t.refresh_snapshot();
+        }
+        let r = self.run_in_txn(stmt, params, cached, sql);
+        if implicit {
+            match &r {
+                Ok(_) => self.commit_txn()?,
+                Err(_) => self.rollback_txn(),
+            }
+        } else if r.is_err() {
+            self.failed = true;
+        }
+        r
+    }
+
+    fn begin_txn(&mut self, iso: Option<IsolationLevel>) {
+        let iso = iso.unwrap_or_else(|| {
+            match self
+                .state
+                .settings
+                .get("default_transaction_isolation")
+                .as_deref()
+            {
+                Some("repeatable read") => IsolationLevel::RepeatableRead,
+                Some("serializable") => IsolationLevel::Serializable,
+                _ => IsolationLevel::ReadCommitted,
+            }
+        });
+        self.txn = Some(self.engine.store().begin(iso));
+        self.state.txn_start = Utc::now();
+        self.state.settings.begin();
+        let level = match iso {
+            IsolationLevel::ReadCommitted => "read committed",
+            IsolationLevel::RepeatableRead => "repeatable read",
+            IsolationLevel::Serializable => "serializable",
+        };
+        self.state
+            .settings
+            .set_internal("transaction_isolation", level);
+    }
+
+    fn commit_txn(&mut self) -> PgResult<()> {
+        let txn = self.txn.take();
+        self.explicit = false;
+        self.failed = false;
+        self.savepoints.clear();
+        if let Some(t) = txn {
+            if let Err(e) = t.commit() {
+                self.state.settings.rollback();
+                return Err(storage_err(e));
+            }
+        }
+        self.state.settings.commit();
+        Ok(())
+    }
+
+    fn rollback_txn(&mut self) {
+        if let Some(t) = self.txn.take() {
+            t.rollback();
+        }
+        self.explicit = false;
+        self.failed = false;
+        self.savepoints.clear();
+        self.state.settings.rollback();
+    }
+
+    /// BEGIN/COMMIT/ROLLBACK/SAVEPOINT; None for other statements.
+    fn transaction_control(&mut self, stmt: &Statement) -> Option<PgResult<QueryResult>> {
+        let cmd = |t: &str| Some(Ok(QueryResult::Command { tag: t.to_string() }));
+        match stmt {
+            Statement::StartTransaction { modes, .. } => {
+                if self.failed {
+                    return Some(Err(aborted()));
+                }
+                if self.explicit {
+                    let mut w = PgError::new(
+                        SqlState::ACTIVE_SQL_TRANSACTION,
+                        "there is already a transaction in progress",
+                    );
+                    w.severity = "WARNING";
+                    self.state.notices.push(w);
+                    return cmd("BEGIN");
+                }
+                let mut iso = None;
+                for m in modes {
+                    if let sqlparser::ast::TransactionMode::IsolationLevel(l) = m {
+                        iso = Some(match l {
+                            sqlparser::ast::TransactionIsolationLevel::RepeatableRead => {
+                                IsolationLevel::RepeatableRead
+                            }
+                            sqlparser::ast::TransactionIsolationLevel::Serializable => {
+                                IsolationLevel::Serializable
+                            }
+                            _ => IsolationLevel::ReadCommitted,
+                        });
+                    }
+                }
+                self.begin_txn(iso);
+                self.explicit = true;
+                cmd("BEGIN")
+            }
+            Statement::Commit { chain: false, .. } => {
+                if !self.explicit {
+                    let mut w = PgError::new(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "there is no transaction in progress",
+                    );
+                    w.severity = "WARNING";
+                    self.state.notices.push(w);
+                    return cmd("COMMIT");
+                }
+                if self.failed {
+                    self.rollback_txn();
+                    return cmd("ROLLBACK");
+                }
+                Some(self.commit_txn().map(|_| QueryResult::Command {
+                    tag: "COMMIT".into(),
+                }))
+            }
+            Statement::Rollback {
+                chain: false,
+                savepoint: None,
+            } => {
+                if !self.explicit {
+                    let mut w = PgError::new(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "there is no transaction in progress",
+                    );
+                    w.severity = "WARNING";
+                    self.state.notices.push(w);
+                    return cmd("ROLLBACK");
+                }
+                self.rollback_txn();
+                cmd("ROLLBACK")
+            }
+            Statement::Savepoint { name } => {
+                if !self.explicit {
+                    return Some(Err(PgError::new(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "SAVEPOINT can only be used in transaction blocks",
+                    )));
+                }
+                if self.failed {
+                    return Some(Err(aborted()));
+                }
+                let Some(t) = self.txn.as_mut() else {
+                    return Some(Err(PgError::internal("no transaction")));
+                };
+                let depth = t.savepoint();
+                self.state.settings.savepoint();
+                self.savepoints.push((crate::bind::ident(name), depth));
+                cmd("SAVEPOINT")
+            }
+            Statement::ReleaseSavepoint { name } => {
+                let n = crate::bind::ident(name);
+                if !self.explicit {
+                    return Some(Err(PgError::new(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "RELEASE SAVEPOINT can only be used in transaction blocks",
+                    )));
+                }
+                if self.failed {
+                    return Some(Err(aborted()));
+                }
+                let Some(pos) = self.savepoints.iter().rposition(|(s, _)| *s == n) else {
+                    self.failed = true;
+                    return Some(Err(PgError::new(
+                        SqlState::INVALID_SAVEPOINT_SPECIFICATION,
+                        format!("savepoint \"{n}\" does not exist"),
+                    )));
+                };
+                let depth = self.savepoints[pos].1;
+                if let Some(t) = self.txn.as_mut() {
+                    t.release_savepoint(depth);
+                }
+                self.state.settings.release(pos);
+                self.savepoints.truncate(pos);
+                cmd("RELEASE")
+            }
+            Statement::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => {
+                let n = crate::bind::ident(name);
+                if !self.explicit {
+                    return Some(Err(PgError::new(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "ROLLBACK TO SAVEPOINT can only be used in transaction blocks",
+                    )));
+                }
+                let Some(pos) = self.savepoints.iter().rposition(|(s, _)| *s == n) else {
+                    self.failed = true;
+                    return Some(Err(PgError::new(
+                        SqlState::INVALID_SAVEPOINT_SPECIFICATION,
+                        format!("savepoint \"{n}\" does not exist"),
+                    )));
+                };
+                let depth = self.savepoints[pos].1;
+                if let Some(t) = self.txn.as_mut() {
+                    t.rollback_to_savepoint(depth);
+                }
+                self.state.settings.rollback_to(pos);
+                self.savepoints.truncate(pos + 1);
+                self.failed = false;
+                cmd("ROLLBACK")
+            }
+            Statement::Commit { chain: true, .. } | Statement::Rollback { chain: true, .. } => {
+                Some(Err(PgError::unsupported("AND CHAIN is not supported yet")))
+            }
+            _ => None,
+        }
+    }
+
+    /// The catalog as the current transaction sees it.
+    pub fn catalog(&mut self) -> PgResult<Arc<Catalog>> {
+        let txn = self
+            .txn
+            .as_ref()
+            .ok_or_else(|| PgError::internal("no transaction"))?;
+        let bytes = txn
+            .get(keys::CATALOG_KEY)
+            .map_err(storage_err)?
+            .ok_or_else(|| PgError::internal("catalog missing"))?;
+        self.engine.decode_catalog(&bytes)
+    }
+
+    /// The acting principal.
+    pub fn principal(&self, catalog: &Catalog) -> PgResult<Principal> {
+        let role = catalog.role(&self.state.current_user).ok_or_else(|| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("role \"{}\" does not exist", self.state.current_user),
+            )
+        })?;
+        Ok(Principal {
+            role_oid: role.oid,
+            role_name: role.name.clone(),
+            superuser: role.superuser,
+        })
+    }
+
+    /// Checks needs through the security layer.
+    pub fn authorize<P>(
+        &self,
+        plan: P,
+        needs: &[Need],
+        catalog: &Catalog,
+    ) -> PgResult<Authorized<P>> {
+        let principal = self.principal(catalog)?;
+        authorize(plan, needs, &principal, catalog)
+    }
+
+    fn bind_data(
+        &self,
+        catalog: &Catalog,
+        stmt: &Statement,
+        param_types: Vec<DataType>,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>, Vec<Need>, Vec<DataType>)> {
+        let mut binder = Binder::new(catalog, self.state.search_path(), param_types);
+        let (ds, cols) = match stmt {
+            Statement::Query(q) => {
+                let (plan, cols) = binder.bind_query(q)?;
+                (DataStatement::Query(plan), cols)
+            }
+            Statement::Insert(i) => binder.bind_insert(i)?,
+            Statement::Update(u) => binder.bind_update(u)?,
+            Statement::Delete(d) => binder.bind_delete(d)?,
+            _ => return Err(PgError::internal("not a data statement")),
+        };
+        Ok((ds, cols, binder.merged_needs(), binder.params))
+    }
+
+    fn run_in_txn(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        cached: &mut BoundCache,
+        sql: &str,
+    ) -> PgResult<QueryResult> {
+        let catalog = self.catalog()?;
+        if is_data_statement(stmt) {
+            let bound = match cached {
+                Some((v, b)) if *v == catalog.version => b.clone(),
+                _ => {
+                    let types: Vec<DataType> = params.iter().map(|p| p.data_type()).collect();
+                    let (stmt, columns, needs, _) = self.bind_data(&catalog, stmt, types)?;
+                    let b = Arc::new(Bound {
+                        stmt,
+                        needs,
+                        columns,
+                    });
+                    *cached = Some((catalog.version, b.clone()));
+                    b
+                }
+            };
+            let authorized = self.authorize(&bound.stmt, &bound.needs, &catalog)?;
+            return self.execute_data(authorized, bound.columns.clone(), &catalog, params);
+        }
+        crate::utility::run(self, stmt, &catalog, sql)
+    }
+
+    fn execute_data(
+        &mut self,
+        plan: Authorized<&DataStatement>,
+        columns: Vec<OutputColumn>,
+        catalog: &Catalog,
+        params: &[Value],
+    ) -> PgResult<QueryResult> {
+        let engine = self.engine.clone();
+        let cancel = self.cancel.clone();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| PgError::internal("no transaction"))?;
+        let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
+        ex.cancel = Some(&cancel);
+        Ok(match plan.into_plan() {
+            DataStatement::Query(p) => {
+                let rows = ex.run(p)?;
+                let tag = format!("SELECT {}", rows.len());
+                QueryResult::Rows { columns, rows, tag }
+            }
+            DataStatement::Insert(p) => {
+                let r = ex.insert(p)?;
+                dml_result(
+                    format!("INSERT 0 {}", r.count),
+                    p.returning.is_some(),
+                    columns,
+                    r.returning,
+                )
+            }
+            DataStatement::Update(p) => {
+                let r = ex.update(p)?;
+                dml_result(
+                    format!("UPDATE {}", r.count),
+                    p.returning.is_some(),
+                    columns,
+                    r.returning,
+                )
+            }
+            DataStatement::Delete(p) => {
+                let r = ex.delete(p)?;
+                dml_result(
+                    format!("DELETE {}", r.count),
+                    p.returning.is_some(),
+                    columns,
+                    r.returning,
+                )
+            }
+        })
+    }
+
+    /// The open transaction (utility statements).
+    pub fn txn_mut(&mut self) -> PgResult<&mut Transaction> {
+        self.txn
+            .as_mut()
+            .ok_or_else(|| PgError::internal("no transaction"))
+    }
+
+    /// Takes the open transaction out (DDL needs it beside `&mut self`); see [`Session::put_txn`].
+    pub fn take_txn(&mut self) -> PgResult<Transaction> {
+        self.txn
+            .take()
+            .ok_or_else(|| PgError::internal("no transaction"))
+    }
+
+    /// Puts back a transaction taken with [`Session::take_txn`].
+    pub fn put_txn(&mut self, txn: Transaction) {
+        self.txn = Some(txn);
+    }
+
+    /// After a protocol-level error (bad Parse/Bind) inside a block, the block is aborted.
+    pub fn mark_failed_if_in_block(&mut self) {
+        if self.explicit {
+            self.failed = true;
+        }
+    }
+
+    /// Whether an explicit transaction block is open.
+    pub fn in_block(&self) -> bool {
+        self.explicit
+    }
+
+    /// Called when the client disconnects: roll back and release locks.
+    pub fn terminate(&mut self) {
+        self.rollback_txn();
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.rollback_txn();
+    }
+}
+
+fn dml_result(
+    tag: String,
+    returning: bool,
+    columns: Vec<OutputColumn>,
+    rows: Vec<Row>,
+) -> QueryResult {
+    if returning {
+        QueryResult::Rows { columns, rows, tag }
+    } else {
+        QueryResult::Command { tag }
+    }
+}
+
+fn aborted() -> PgError {
+    PgError::new(
+        SqlState::IN_FAILED_SQL_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
+fn is_data_statement(stmt: &Statement) -> bool {
+    matches!(
+        stmt,
+        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+    )
+}

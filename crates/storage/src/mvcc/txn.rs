@@ -1,0 +1,305 @@
+//! [`Transaction`]: buffered writes, snapshot reads, row locks, commit.
+
+use super::{keys, Inner, ScanIter, SnapshotGuard, META_APPLIED_LSN, META_LAST_VERSION};
+use crate::error::{Result, StorageError};
+use crate::kv::WriteBatch;
+use crate::wal::record;
+use crate::{CommitInfo, IsolationLevel};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// `(key, previous entry in the write set)`: `None` when the key was not written.
+type UndoEntry = (Vec<u8>, Option<Option<Vec<u8>>>);
+
+/// A transaction. Owned and `Send` (it may be held across `.await`).
+/// Writes are buffered privately until [`Transaction::commit`]; reads see the
+/// snapshot plus the transaction's own writes. Dropping it rolls it back.
+pub struct Transaction {
+    id: u64,
+    iso: IsolationLevel,
+    snap: SnapshotGuard,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// `(key, previous entry in writes)`, recorded while a savepoint exists.
+    undo: Vec<UndoEntry>,
+    /// Undo-log length at each open savepoint.
+    savepoints: Vec<usize>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("id", &self.id)
+            .field("isolation", &self.iso)
+            .field("snapshot", &self.snap.version)
+            .field("writes", &self.writes.len())
+            .finish()
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+impl Transaction {
+    pub(crate) fn new(id: u64, iso: IsolationLevel, snap: SnapshotGuard) -> Self {
+        Transaction {
+            id,
+            iso,
+            snap,
+            writes: BTreeMap::new(),
+            undo: Vec::new(),
+            savepoints: Vec::new(),
+            finished: false,
+        }
+    }
+
+    fn inner(&self) -> &Arc<Inner> {
+        &self.snap.inner
+    }
+
+    /// Transaction id (`txid_current`); unique within a store's lifetime and
+    /// increasing across restarts as long as transactions commit.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The isolation level given at begin.
+    pub fn isolation(&self) -> IsolationLevel {
+        self.iso
+    }
+
+    /// Commit version of the current snapshot.
+    pub fn snapshot_version(&self) -> u64 {
+        self.snap.version
+    }
+
+    /// Value of `key` in the snapshot, overlaid with own writes.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = self.writes.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self
+            .inner()
+            .read_version(key, self.snap.version)?
+            .and_then(|(_, v)| v))
+    }
+
+    /// Latest committed value (ignoring the snapshot) merged with own writes:
+    /// the READ COMMITTED re-check after a lock wait.
+    pub fn get_latest(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = self.writes.get(key) {
+            return Ok(v.clone());
+        }
+        let visible = self.inner().visible.load(Ordering::Acquire);
+        Ok(self
+            .inner()
+            .read_version(key, visible)?
+            .and_then(|(_, v)| v))
+    }
+
+    /// Ordered scan of `start..end` (snapshot plus own writes as of now). The
+    /// iterator owns its data and reads the KV in chunks; it yields
+    /// `Ok((key, value))` in ascending key order.
+    pub fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>) -> Result<ScanIter> {
+        let overlay: Vec<(Vec<u8>, Option<Vec<u8>>)> = if keys::bounds_ok(&start, &end) {
+            self.writes
+                .range::<Vec<u8>, _>((start.clone(), end.clone()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ScanIter::new(self.snap.clone(), &start, &end, overlay))
+    }
+
+    /// Scan of every key starting with `prefix`.
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<ScanIter> {
+        let end = match crate::key::prefix_successor(prefix) {
+            Some(s) => Bound::Excluded(s),
+            None => Bound::Unbounded,
+        };
+        self.scan(Bound::Included(prefix.to_vec()), end)
+    }
+
+    fn write(&mut self, key: &[u8], value: Option<Vec<u8>>) {
+        let prev = self.writes.insert(key.to_vec(), value);
+        if !self.savepoints.is_empty() {
+            self.undo.push((key.to_vec(), prev));
+        }
+    }
+
+    /// Buffers a put of `key`.
+    pub fn set(&mut self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        self.write(key, Some(value));
+        Ok(())
+    }
+
+    /// Buffers a delete of `key`.
+    pub fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.write(key, None);
+        Ok(())
+    }
+
+    /// Row lock held until the transaction ends. Waits (blocking the thread)
+    /// while another live transaction holds it; `Err(Deadlock)` if waiting
+    /// would close a cycle. In REPEATABLE READ/SERIALIZABLE,
+    /// `Err(SerializationFailure)` if the key has a committed version newer
+    /// than this transaction's snapshot.
+    pub fn lock_key(&mut self, key: &[u8]) -> Result<()> {
+        self.inner().locks.lock(self.id, key)?;
+        if self.iso != IsolationLevel::ReadCommitted
+            && self.inner().latest_version(key)? > self.snap.version
+        {
+            return Err(StorageError::SerializationFailure);
+        }
+        Ok(())
+    }
+
+    /// READ COMMITTED: take a fresh snapshot (at each statement start).
+    /// No-op under REPEATABLE READ and SERIALIZABLE.
+    pub fn refresh_snapshot(&mut self) {
+        if self.iso == IsolationLevel::ReadCommitted {
+            self.snap = SnapshotGuard::take(&self.snap.inner);
+        }
+    }
+
+    /// Opens a savepoint; returns its depth (1 for the outermost).
+    pub fn savepoint(&mut self) -> usize {
+        self.savepoints.push(self.undo.len());
+        self.savepoints.len()
+    }
+
+    /// Undoes the writes made since savepoint `depth`, which stays open
+    /// (savepoints nested inside it are gone). Unknown depths are ignored.
+    pub fn rollback_to_savepoint(&mut self, depth: usize) {
+        if depth == 0 || depth > self.savepoints.len() {
+            return;
+        }
+        let mark = self.savepoints[depth - 1];
+        while self.undo.len() > mark {
+            let Some((key, prev)) = self.undo.pop() else {
+                break;
+            };
+            match prev {
+                Some(v) => self.writes.insert(key, v),
+                None => self.writes.remove(&key),
+            };
+        }
+        self.savepoints.truncate(depth);
+    }
+
+    /// Releases savepoint `depth` and those nested inside it, keeping their
+    /// writes. Unknown depths are ignored.
+    pub fn release_savepoint(&mut self, depth: usize) {
+        if depth == 0 || depth > self.savepoints.len() {
+            return;
+        }
+        self.savepoints.truncate(depth - 1);
+        if self.savepoints.is_empty() {
+            self.undo.clear();
+        }
+    }
+
+    /// Commits: checks write conflicts (REPEATABLE READ/SERIALIZABLE: first
+    /// committer wins), writes the WAL record, applies it, waits for the fsync
+    /// (group commit), makes it visible, and releases the locks.
+    pub fn commit(mut self) -> Result<CommitInfo> {
+        let res = self.commit_inner();
+        self.finish();
+        if res.is_ok() {
+            self.inner().maybe_checkpoint();
+        }
+        res
+    }
+
+    fn commit_inner(&mut self) -> Result<CommitInfo> {
+        let inner = self.snap.inner.clone();
+        if self.writes.is_empty() {
+            let lsn = inner.wal.as_ref().map_or(0, |w| w.insert_lsn());
+            return Ok(CommitInfo {
+                lsn,
+                commit_ts_micros: now_micros(),
+            });
+        }
+        if inner.wal.as_ref().is_some_and(|w| w.is_poisoned()) {
+            return Err(StorageError::WalFailed);
+        }
+        let mut c = inner.commit.lock();
+        if self.iso != IsolationLevel::ReadCommitted {
+            for key in self.writes.keys() {
+                if inner.latest_version(key)? > self.snap.version {
+                    return Err(StorageError::SerializationFailure);
+                }
+            }
+        }
+        let version = c.last_version + 1;
+        let ts = now_micros().max(c.last_ts + 1);
+        let lsn = match &inner.wal {
+            Some(wal) => {
+                let payload = record::encode_commit(version, ts, self.writes.iter());
+                if payload.len() > record::MAX_PAYLOAD {
+                    return Err(StorageError::TransactionTooLarge {
+                        bytes: payload.len(),
+                        limit: record::MAX_PAYLOAD,
+                    });
+                }
+                wal.append(&payload)?
+            }
+            None => 0,
+        };
+        let mut batch = WriteBatch::default();
+        for (k, v) in &self.writes {
+            batch.ops.push((
+                keys::version_key(k, version),
+                Some(keys::encode_value(v.as_deref())),
+            ));
+        }
+        batch.meta = vec![
+            (META_APPLIED_LSN, lsn.to_le_bytes().to_vec()),
+            (META_LAST_VERSION, version.to_le_bytes().to_vec()),
+        ];
+        if let Err(e) = inner.kv.apply(&batch, false) {
+            if let Some(wal) = &inner.wal {
+                wal.poison_external("KV apply", &e);
+            }
+            return Err(e);
+        }
+        c.last_version = version;
+        c.applied_lsn = lsn;
+        c.last_ts = ts;
+        drop(c);
+        if let Some(wal) = &inner.wal {
+            if inner.sync_commit {
+                wal.wait_durable(lsn)?;
+            }
+        }
+        inner.visible.fetch_max(version, Ordering::AcqRel);
+        Ok(CommitInfo {
+            lsn,
+            commit_ts_micros: ts,
+        })
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.inner().locks.release_all(self.id);
+        }
+    }
+
+    /// Discards all writes and releases the locks (also done on drop).
+    pub fn rollback(mut self) {
+        self.finish();
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

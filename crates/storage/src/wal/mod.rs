@@ -1,0 +1,288 @@
+//! Write-ahead log: segment files, append, group commit, archiving.
+//!
+//! The LSN is the global byte offset in the log. Records never span segments;
+//! a segment is closed (fsynced, then handed to the archiver) once it reaches
+//! the configured size, and the next one is named by its start LSN.
+//!
+//! Group commit: committers append under the store's commit mutex, then call
+//! [`Wal::wait_durable`]. One of the waiters becomes the flusher and fsyncs
+//! everything appended so far; the others wait on a condition variable. A
+//! failed write or fsync poisons the log: every later commit gets
+//! [`StorageError::WalFailed`].
+
+pub mod record;
+pub mod recover;
+pub mod segment;
+
+use crate::error::{Result, StorageError};
+use parking_lot::{Condvar, Mutex};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The archive callback: called with the path of each completed segment.
+pub type ArchiveFn = Arc<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync>;
+
+struct Writer {
+    file: Arc<File>,
+    path: PathBuf,
+    seg_start: u64,
+    lsn: u64,
+}
+
+struct SyncState {
+    flushed: u64,
+    flushing: bool,
+}
+
+/// The open log.
+pub struct Wal {
+    dir: PathBuf,
+    seg_size: u64,
+    writer: Mutex<Writer>,
+    insert_lsn: AtomicU64,
+    sync: Mutex<SyncState>,
+    synced: Condvar,
+    poisoned: AtomicBool,
+    archiver: Option<Mutex<mpsc::Sender<PathBuf>>>,
+    archiving: bool,
+}
+
+impl Wal {
+    /// Opens the log for appending at `recovered.end` (continuing the tail
+    /// segment when there is one). Completed segments that were never
+    /// archived are queued for `archive`.
+    pub fn open(
+        dir: &Path,
+        recovered: recover::Recovered,
+        seg_size: u64,
+        archive: Option<ArchiveFn>,
+    ) -> Result<Wal> {
+        let end = recovered.end;
+        let (file, path, seg_start) = match recovered.tail {
+            Some(seg) => {
+                let f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&seg.path)
+                    .map_err(|e| StorageError::io(&seg.path, e))?;
+                (f, seg.path, seg.start)
+            }
+            None => {
+                let (f, p) = segment::create(dir, end)?;
+                (f, p, end)
+            }
+        };
+        let archiving = archive.is_some();
+        let archiver = archive.map(|cb| Mutex::new(spawn_archiver(cb)));
+        let wal = Wal {
+            dir: dir.to_path_buf(),
+            seg_size: seg_size.max(1),
+            writer: Mutex::new(Writer {
+                file: Arc::new(file),
+                path: path.clone(),
+                seg_start,
+                lsn: end,
+            }),
+            insert_lsn: AtomicU64::new(end),
+            sync: Mutex::new(SyncState {
+                flushed: end,
+                flushing: false,
+            }),
+            synced: Condvar::new(),
+            poisoned: AtomicBool::new(false),
+            archiver,
+            archiving,
+        };
+        if wal.archiving {
+            for seg in segment::list(dir)? {
+                if seg.path != path && !segment::done_marker(&seg.path).exists() {
+                    wal.queue_archive(seg.path);
+                }
+            }
+        }
+        Ok(wal)
+    }
+
+    /// LSN where the next record will start.
+    pub fn insert_lsn(&self) -> u64 {
+        self.insert_lsn.load(Ordering::Acquire)
+    }
+
+    /// True once a write or fsync has failed.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+
+    /// Poisons the log because of a failure outside it (e.g. applying a
+    /// logged commit to the KV failed, so log and KV disagree).
+    pub fn poison_external(&self, what: &str, err: &dyn std::fmt::Display) {
+        self.poison(what, err);
+    }
+
+    fn poison(&self, what: &str, err: &dyn std::fmt::Display) {
+        tracing::error!(error = %err, "WAL {what} failed; refusing further commits");
+        self.poisoned.store(true, Ordering::Release);
+        self.synced.notify_all();
+    }
+
+    /// Appends one record; returns the LSN just past it. Not yet durable.
+    pub fn append(&self, payload: &[u8]) -> Result<u64> {
+        if self.is_poisoned() {
+            return Err(StorageError::WalFailed);
+        }
+        let framed = record::frame(payload);
+        let mut w = self.writer.lock();
+        if w.lsn > w.seg_start && w.lsn - w.seg_start >= self.seg_size {
+            self.switch_segment(&mut w)?;
+        }
+        if let Err(e) = (&*w.file).write_all(&framed) {
+            self.poison("write", &e);
+            return Err(StorageError::io(&w.path, e));
+        }
+        w.lsn += framed.len() as u64;
+        self.insert_lsn.store(w.lsn, Ordering::Release);
+        Ok(w.lsn)
+    }
+
+    fn switch_segment(&self, w: &mut Writer) -> Result<()> {
+        if let Err(e) = w.file.sync_data() {
+            self.poison("fsync", &e);
+            return Err(StorageError::io(&w.path, e));
+        }
+        let (file, path) = match segment::create(&self.dir, w.lsn) {
+            Ok(x) => x,
+            Err(e) => {
+                self.poison("segment creation", &e);
+                return Err(e);
+            }
+        };
+        let old = std::mem::replace(&mut w.path, path);
+        w.file = Arc::new(file);
+        w.seg_start = w.lsn;
+        if self.archiving {
+            self.queue_archive(old);
+        }
+        Ok(())
+    }
+
+    fn queue_archive(&self, path: PathBuf) {
+        if let Some(tx) = &self.archiver {
+            let _ = tx.lock().send(path);
+        }
+    }
+
+    /// Blocks until everything up to `lsn` is fsynced (group commit).
+    pub fn wait_durable(&self, lsn: u64) -> Result<()> {
+        let mut s = self.sync.lock();
+        loop {
+            if self.is_poisoned() {
+                return Err(StorageError::WalFailed);
+            }
+            if s.flushed >= lsn {
+                return Ok(());
+            }
+            if s.flushing {
+                self.synced.wait(&mut s);
+                continue;
+            }
+            s.flushing = true;
+            drop(s);
+            let (file, target) = {
+                let w = self.writer.lock();
+                (w.file.clone(), w.lsn)
+            };
+            let res = file.sync_data();
+            s = self.sync.lock();
+            s.flushing = false;
+            match res {
+                Ok(()) => s.flushed = s.flushed.max(target),
+                Err(e) => self.poison("fsync", &e),
+            }
+            self.synced.notify_all();
+        }
+    }
+
+    /// Fsyncs everything appended so far.
+    pub fn flush(&self) -> Result<()> {
+        self.wait_durable(self.insert_lsn())
+    }
+
+    /// Deletes segments that end at or below `lsn` (and are archived when
+    /// archiving is on), never the current one.
+    pub fn remove_below(&self, lsn: u64) -> Result<()> {
+        let current = self.writer.lock().seg_start;
+        let mut removed = false;
+        for seg in segment::list(&self.dir)? {
+            if seg.start >= current || seg.end() > lsn {
+                continue;
+            }
+            let done = segment::done_marker(&seg.path);
+            if self.archiving && !done.exists() {
+                continue;
+            }
+            std::fs::remove_file(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
+            let _ = std::fs::remove_file(&done);
+            removed = true;
+        }
+        if removed {
+            segment::sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Wal {
+    fn drop(&mut self) {
+        if !self.is_poisoned() {
+            let _ = self.flush();
+        }
+    }
+}
+
+/// Runs the archive callback on a background thread, retrying failures
+/// with backoff until it succeeds or the log is closed.
+fn spawn_archiver(cb: ArchiveFn) -> mpsc::Sender<PathBuf> {
+    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let spawned = std::thread::Builder::new()
+        .name("wal-archiver".into())
+        .spawn(move || {
+            let mut queue = std::collections::VecDeque::new();
+            let mut delay = Duration::from_millis(100);
+            loop {
+                let Some(path) = queue.front().cloned() else {
+                    match rx.recv() {
+                        Ok(p) => queue.push_back(p),
+                        Err(_) => return,
+                    }
+                    continue;
+                };
+                match cb(&path) {
+                    Ok(()) => {
+                        let marker = segment::done_marker(&path);
+                        if let Err(e) = File::create(&marker) {
+                            tracing::warn!(file = %marker.display(), error = %e, "cannot write archive marker");
+                        }
+                        queue.pop_front();
+                        delay = Duration::from_millis(100);
+                    }
+                    Err(e) => {
+                        tracing::warn!(file = %path.display(), error = %e, "WAL archiving failed; retrying");
+                        match rx.recv_timeout(delay) {
+                            Ok(p) => queue.push_back(p),
+                            Err(mpsc::RecvTimeoutError::Timeout) => {}
+                            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                        }
+                        delay = (delay * 2).min(Duration::from_secs(10));
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the WAL archiver thread");
+    }
+    tx
+}

@@ -1,0 +1,165 @@
+//! Durability across reopen, data directory checks, checkpoints and archiving.
+
+use rampart_storage::{IsolationLevel, StorageError, Store, StoreOptions};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const RC: IsolationLevel = IsolationLevel::ReadCommitted;
+
+fn open(dir: &Path) -> Store {
+    Store::open(dir, StoreOptions::default()).unwrap()
+}
+
+fn count(store: &Store, prefix: &[u8]) -> usize {
+    store.begin(RC).scan_prefix(prefix).unwrap().count()
+}
+
+#[test]
+fn committed_survive_reopen_uncommitted_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(dir.path());
+        for i in 0..50u32 {
+            let mut t = store.begin(RC);
+            t.set(format!("c{i:03}").as_bytes(), i.to_le_bytes().to_vec())
+                .unwrap();
+            t.set(format!("d{i:03}").as_bytes(), vec![1]).unwrap();
+            let info = t.commit().unwrap();
+            assert!(info.lsn > 0 && info.lsn <= store.current_lsn());
+        }
+        let mut t = store.begin(RC);
+        t.delete(b"d000").unwrap();
+        t.commit().unwrap();
+        // Savepoint rollback inside a committed transaction.
+        let mut t = store.begin(RC);
+        t.set(b"sp-keep", b"1".to_vec()).unwrap();
+        let sp = t.savepoint();
+        t.set(b"sp-undone", b"1".to_vec()).unwrap();
+        t.set(b"sp-keep", b"2".to_vec()).unwrap();
+        t.rollback_to_savepoint(sp);
+        t.release_savepoint(sp);
+        t.commit().unwrap();
+        // Never committed: rolled back, dropped, and open at close.
+        let mut t = store.begin(RC);
+        t.set(b"u1", b"x".to_vec()).unwrap();
+        t.rollback();
+        let mut t = store.begin(RC);
+        t.set(b"u2", b"x".to_vec()).unwrap();
+        drop(t);
+        let mut open_txn = store.begin(RC);
+        open_txn.set(b"u3", b"x".to_vec()).unwrap();
+        drop(store);
+        drop(open_txn);
+    }
+    let store = open(dir.path());
+    let t = store.begin(RC);
+    assert_eq!(count(&store, b"c"), 50);
+    assert_eq!(count(&store, b"d"), 49);
+    assert_eq!(t.get(b"c007").unwrap(), Some(7u32.to_le_bytes().to_vec()));
+    assert_eq!(t.get(b"sp-keep").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(t.get(b"sp-undone").unwrap(), None);
+    assert_eq!(count(&store, b"u"), 0);
+    drop(t);
+    // Versions continue after reopen: a new write shadows the old one.
+    let mut t = store.begin(RC);
+    t.set(b"c007", b"new".to_vec()).unwrap();
+    t.commit().unwrap();
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.begin(RC).get(b"c007").unwrap(), Some(b"new".to_vec()));
+}
+
+#[test]
+fn txids_increase_across_restarts_and_memory_checkpoint_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut last = 0;
+    for _ in 0..10 {
+        let t = store.begin(RC);
+        assert!(t.id() > last);
+        last = t.id();
+    }
+    drop(store);
+    let store = open(dir.path());
+    assert!(store.begin(RC).id() > last);
+    let mem = Store::in_memory();
+    mem.checkpoint().unwrap();
+    assert_eq!(mem.current_lsn(), 0);
+}
+
+#[test]
+fn data_directory_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    assert!(matches!(
+        Store::open(dir.path(), StoreOptions::default()),
+        Err(StorageError::Locked { .. })
+    ));
+    drop(store);
+    open(dir.path());
+
+    let foreign = tempfile::tempdir().unwrap();
+    std::fs::write(foreign.path().join("something"), b"x").unwrap();
+    assert!(matches!(
+        Store::open(foreign.path(), StoreOptions::default()),
+        Err(StorageError::NotRampart { .. })
+    ));
+
+    let newer = tempfile::tempdir().unwrap();
+    drop(open(newer.path()));
+    std::fs::write(newer.path().join("FORMAT"), "RAMPART-STORAGE\n99\n").unwrap();
+    assert!(matches!(
+        Store::open(newer.path(), StoreOptions::default()),
+        Err(StorageError::UnsupportedVersion { found: 99, .. })
+    ));
+}
+
+fn segments(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("wal"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.len() == 16)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn checkpoints_remove_old_segments_and_archive_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive_dir = tempfile::tempdir().unwrap();
+    let archived = Arc::new(Mutex::new(Vec::new()));
+    let (a2, ad) = (archived.clone(), archive_dir.path().to_path_buf());
+    let opts = StoreOptions {
+        wal_segment_bytes: 4096,
+        checkpoint_wal_bytes: 16 * 1024,
+        archive: Some(Box::new(move |p: &Path| {
+            std::fs::copy(p, ad.join(p.file_name().unwrap()))?;
+            a2.lock().unwrap().push(p.to_path_buf());
+            Ok(())
+        })),
+        ..Default::default()
+    };
+    let store = Store::open(dir.path(), opts).unwrap();
+    for i in 0..400u32 {
+        let mut t = store.begin(RC);
+        t.set(format!("k{:03}", i % 50).as_bytes(), vec![0u8; 100])
+            .unwrap();
+        t.commit().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while archived.lock().unwrap().len() < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    store.checkpoint().unwrap();
+    let segs = segments(dir.path());
+    assert!(archived.lock().unwrap().len() >= 5);
+    assert!(segs.len() < 5, "old segments should be removed: {segs:?}");
+    // Vacuum left one version per key.
+    assert_eq!(count(&store, b"k"), 50);
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(count(&store, b"k"), 50);
+}

@@ -1,0 +1,262 @@
+//! SQL data types with PostgreSQL OIDs and display names.
+
+use serde::{Deserialize, Serialize};
+
+/// A SQL type as the catalog records it (with its modifier where it has one).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DataType {
+    /// `boolean`
+    Bool,
+    /// `smallint`
+    Int2,
+    /// `integer`
+    Int4,
+    /// `bigint`
+    Int8,
+    /// `real`
+    Float4,
+    /// `double precision`
+    Float8,
+    /// `numeric(p, s)`; `None` is unconstrained.
+    Numeric(Option<(u32, u32)>),
+    /// `text`
+    Text,
+    /// `character varying(n)`
+    Varchar(Option<u32>),
+    /// `character(n)` (blank-padded)
+    Char(Option<u32>),
+    /// `name`
+    Name,
+    /// `bytea`
+    Bytea,
+    /// `date`
+    Date,
+    /// `time without time zone`
+    Time,
+    /// `timestamp without time zone`
+    Timestamp,
+    /// `timestamp with time zone`
+    Timestamptz,
+    /// `interval`
+    Interval,
+    /// `oid`
+    Oid,
+    /// `uuid`
+    Uuid,
+    /// `json` (stored as text)
+    Json,
+    /// `jsonb` (stored as normalized text)
+    Jsonb,
+    /// The type of an untyped string literal or NULL until context decides.
+    Unknown,
+}
+
+impl DataType {
+    /// The PostgreSQL type OID.
+    pub fn oid(&self) -> u32 {
+        match self {
+            DataType::Bool => 16,
+            DataType::Bytea => 17,
+            DataType::Name => 19,
+            DataType::Int8 => 20,
+            DataType::Int2 => 21,
+            DataType::Int4 => 23,
+            DataType::Text => 25,
+            DataType::Oid => 26,
+            DataType::Json => 114,
+            DataType::Float4 => 700,
+            DataType::Float8 => 701,
+            DataType::Unknown => 705,
+            DataType::Char(_) => 1042,
+            DataType::Varchar(_) => 1043,
+            DataType::Date => 1082,
+            DataType::Time => 1083,
+            DataType::Timestamp => 1114,
+            DataType::Timestamptz => 1184,
+            DataType::Interval => 1186,
+            DataType::Numeric(_) => 1700,
+            DataType::Uuid => 2950,
+            DataType::Jsonb => 3802,
+        }
+    }
+
+    /// Looks a type up by OID (modifiers unknown).
+    pub fn from_oid(oid: u32) -> Option<DataType> {
+        Some(match oid {
+            16 => DataType::Bool,
+            17 => DataType::Bytea,
+            19 => DataType::Name,
+            20 => DataType::Int8,
+            21 => DataType::Int2,
+            23 => DataType::Int4,
+            25 => DataType::Text,
+            26 => DataType::Oid,
+            114 => DataType::Json,
+            700 => DataType::Float4,
+            701 => DataType::Float8,
+            705 => DataType::Unknown,
+            1042 => DataType::Char(None),
+            1043 => DataType::Varchar(None),
+            1082 => DataType::Date,
+            1083 => DataType::Time,
+            1114 => DataType::Timestamp,
+            1184 => DataType::Timestamptz,
+            1186 => DataType::Interval,
+            1700 => DataType::Numeric(None),
+            2950 => DataType::Uuid,
+            3802 => DataType::Jsonb,
+            _ => return None,
+        })
+    }
+
+    /// The wire length (`typlen`): -1 for variable length.
+    pub fn typlen(&self) -> i16 {
+        match self {
+            DataType::Bool => 1,
+            DataType::Int2 => 2,
+            DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid => 4,
+            DataType::Int8
+            | DataType::Float8
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::Timestamptz => 8,
+            DataType::Interval | DataType::Uuid => 16,
+            DataType::Name => 64,
+            DataType::Unknown => -2,
+            _ => -1,
+        }
+    }
+
+    /// The `atttypmod` PostgreSQL reports (-1 when there is none).
+    pub fn typmod(&self) -> i32 {
+        match self {
+            DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => *n as i32 + 4,
+            DataType::Numeric(Some((p, s))) => (((*p << 16) | *s) + 4) as i32,
+            _ => -1,
+        }
+    }
+
+    /// The name `format_type` prints, e.g. `character varying(10)`.
+    pub fn display_name(&self) -> String {
+        match self {
+            DataType::Bool => "boolean".into(),
+            DataType::Int2 => "smallint".into(),
+            DataType::Int4 => "integer".into(),
+            DataType::Int8 => "bigint".into(),
+            DataType::Float4 => "real".into(),
+            DataType::Float8 => "double precision".into(),
+            DataType::Numeric(None) => "numeric".into(),
+            DataType::Numeric(Some((p, s))) => format!("numeric({p},{s})"),
+            DataType::Text => "text".into(),
+            DataType::Varchar(None) => "character varying".into(),
+            DataType::Varchar(Some(n)) => format!("character varying({n})"),
+            DataType::Char(None) => "character".into(),
+            DataType::Char(Some(n)) => format!("character({n})"),
+            DataType::Name => "name".into(),
+            DataType::Bytea => "bytea".into(),
+            DataType::Date => "date".into(),
+            DataType::Time => "time without time zone".into(),
+            DataType::Timestamp => "timestamp without time zone".into(),
+            DataType::Timestamptz => "timestamp with time zone".into(),
+            DataType::Interval => "interval".into(),
+            DataType::Oid => "oid".into(),
+            DataType::Uuid => "uuid".into(),
+            DataType::Json => "json".into(),
+            DataType::Jsonb => "jsonb".into(),
+            DataType::Unknown => "unknown".into(),
+        }
+    }
+
+    /// The short name used in messages such as `invalid input syntax for type integer`.
+    pub fn short_name(&self) -> &'static str {
+        match self {
+            DataType::Bool => "boolean",
+            DataType::Int2 => "smallint",
+            DataType::Int4 => "integer",
+            DataType::Int8 => "bigint",
+            DataType::Float4 => "real",
+            DataType::Float8 => "double precision",
+            DataType::Numeric(_) => "numeric",
+            DataType::Text => "text",
+            DataType::Varchar(_) => "character varying",
+            DataType::Char(_) => "character",
+            DataType::Name => "name",
+            DataType::Bytea => "bytea",
+            DataType::Date => "date",
+            DataType::Time => "time without time zone",
+            DataType::Timestamp => "timestamp without time zone",
+            DataType::Timestamptz => "timestamp with time zone",
+            DataType::Interval => "interval",
+            DataType::Oid => "oid",
+            DataType::Uuid => "uuid",
+            DataType::Json => "json",
+            DataType::Jsonb => "jsonb",
+            DataType::Unknown => "unknown",
+        }
+    }
+
+    /// Resolves a type name as written in SQL (`int4`, `varchar`, ...), without modifiers.
+    pub fn from_sql_name(name: &str) -> Option<DataType> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "bool" | "boolean" => DataType::Bool,
+            "int2" | "smallint" => DataType::Int2,
+            "int" | "int4" | "integer" | "serial" | "serial4" => DataType::Int4,
+            "int8" | "bigint" | "bigserial" | "serial8" => DataType::Int8,
+            "smallserial" | "serial2" => DataType::Int2,
+            "float4" | "real" => DataType::Float4,
+            "float8" | "double precision" | "float" => DataType::Float8,
+            "numeric" | "decimal" => DataType::Numeric(None),
+            "text" => DataType::Text,
+            "varchar" | "character varying" => DataType::Varchar(None),
+            "char" | "character" | "bpchar" => DataType::Char(None),
+            "name" => DataType::Name,
+            "bytea" => DataType::Bytea,
+            "date" => DataType::Date,
+            "time" | "time without time zone" => DataType::Time,
+            "timestamp" | "timestamp without time zone" => DataType::Timestamp,
+            "timestamptz" | "timestamp with time zone" => DataType::Timestamptz,
+            "interval" => DataType::Interval,
+            "regclass" | "regproc" | "regtype" | "regrole" | "regnamespace" => DataType::Text,
+            "oid" => DataType::Oid,
+            "uuid" => DataType::Uuid,
+            "json" => DataType::Json,
+            "jsonb" => DataType::Jsonb,
+            _ => return None,
+        })
+    }
+
+    /// True for the integer and floating/numeric types.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            DataType::Int2
+                | DataType::Int4
+                | DataType::Int8
+                | DataType::Float4
+                | DataType::Float8
+                | DataType::Numeric(_)
+                | DataType::Oid
+        )
+    }
+
+    /// True for the string types (text, varchar, char, name).
+    pub fn is_string(&self) -> bool {
+        matches!(
+            self,
+            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Name
+        )
+    }
+
+    /// Numeric promotion rank used to pick the result type of arithmetic.
+    pub fn numeric_rank(&self) -> Option<u8> {
+        Some(match self {
+            DataType::Int2 => 1,
+            DataType::Int4 | DataType::Oid => 2,
+            DataType::Int8 => 3,
+            DataType::Numeric(_) => 4,
+            DataType::Float4 => 5,
+            DataType::Float8 => 6,
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,368 @@
+//! Text input functions: PostgreSQL's `*in` functions for each type.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::{DataType, Interval, PgError, PgResult, SqlState, Value};
+
+impl Value {
+    /// Parses PostgreSQL text input for `ty`, with PostgreSQL's error texts.
+    pub fn from_pg_text(ty: &DataType, s: &str) -> PgResult<Value> {
+        let v = match ty {
+            DataType::Bool => Value::Bool(parse_bool(s)?),
+            DataType::Int2 => {
+                let v = parse_int(s, "smallint")?;
+                Value::Int2(i16::try_from(v).map_err(|_| range_err(s, "smallint"))?)
+            }
+            DataType::Int4 => {
+                let v = parse_int(s, "integer")?;
+                Value::Int4(i32::try_from(v).map_err(|_| range_err(s, "integer"))?)
+            }
+            DataType::Int8 => Value::Int8(parse_int(s, "bigint")?),
+            DataType::Oid => {
+                let v = parse_int(s, "oid")?;
+                Value::Oid(u32::try_from(v).map_err(|_| range_err(s, "oid"))?)
+            }
+            DataType::Float4 => Value::Float4(parse_float(s, "real")? as f32),
+            DataType::Float8 => Value::Float8(parse_float(s, "double precision")?),
+            DataType::Numeric(_) => Value::Numeric(parse_numeric(s)?),
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Char(_)
+            | DataType::Name
+            | DataType::Unknown => Value::Text(s.to_string()),
+            DataType::Json | DataType::Jsonb => Value::Text(s.to_string()),
+            DataType::Bytea => Value::Bytea(parse_bytea(s)?),
+            DataType::Date => Value::Date(parse_date(s)?),
+            DataType::Time => Value::Time(parse_time(s.trim()).ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_DATETIME_FORMAT,
+                    format!("invalid input syntax for type time: \"{s}\""),
+                )
+            })?),
+            DataType::Timestamp => Value::Timestamp(parse_timestamp(s)?.0),
+            DataType::Timestamptz => {
+                let (naive, offset) = parse_timestamp(s)?;
+                let utc = naive - chrono::Duration::seconds(offset.unwrap_or(0) as i64);
+                Value::Timestamptz(DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc))
+            }
+            DataType::Interval => Value::Interval(parse_interval(s)?),
+            DataType::Uuid => Value::Uuid(parse_uuid(s)?),
+        };
+        v.fit_to(ty)
+    }
+}
+
+fn range_err(s: &str, ty: &str) -> PgError {
+    PgError::new(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        format!("value \"{s}\" is out of range for type {ty}"),
+    )
+}
+
+fn parse_int(s: &str, ty: &str) -> PgResult<i64> {
+    let t = s.trim();
+    let t2 = t.replace('_', "");
+    match t2.parse::<i64>() {
+        Ok(v) if !t.is_empty() && !t.starts_with('_') => Ok(v),
+        _ => {
+            let digits = t2.trim_start_matches(['+', '-']);
+            if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                Err(range_err(s, ty))
+            } else {
+                Err(PgError::invalid_input(ty, s))
+            }
+        }
+    }
+}
+
+fn parse_float(s: &str, ty: &str) -> PgResult<f64> {
+    let t = s.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "nan" => return Ok(f64::NAN),
+        "infinity" | "+infinity" | "inf" | "+inf" => return Ok(f64::INFINITY),
+        "-infinity" | "-inf" => return Ok(f64::NEG_INFINITY),
+        _ => {}
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_infinite() => Err(PgError::new(
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            format!("\"{t}\" is out of range for type {ty}"),
+        )),
+        Ok(v) => Ok(v),
+        Err(_) => Err(PgError::invalid_input(ty, s)),
+    }
+}
+
+/// Parses numeric input (plain or scientific notation).
+pub(crate) fn parse_numeric(s: &str) -> PgResult<Decimal> {
+    let t = s.trim();
+    t.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(t))
+        .map_err(|_| {
+            let looks_numeric = !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+                && t.chars().any(|c| c.is_ascii_digit());
+            if looks_numeric {
+                PgError::new(
+                    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                    "value overflows numeric format",
+                )
+            } else {
+                PgError::invalid_input("numeric", s)
+            }
+        })
+}
+
+/// Parses boolean input as `boolin` does (`t`, `yes`, `on`, `1`, prefixes).
+pub fn parse_bool(s: &str) -> PgResult<bool> {
+    let t = s.trim().to_ascii_lowercase();
+    let matches = |word: &str| !t.is_empty() && word.starts_with(t.as_str());
+    if t == "1" || matches("true") || matches("yes") || t == "on" {
+        Ok(true)
+    } else if t == "0" || matches("false") || matches("no") || t == "off" || t == "of" {
+        Ok(false)
+    } else {
+        Err(PgError::invalid_input("boolean", s))
+    }
+}
+
+fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
+    if let Some(hex) = s.strip_prefix("\\x") {
+        let clean: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        if clean.len() % 2 != 0 {
+            return Err(PgError::invalid_input("bytea", s));
+        }
+        clean
+            .chunks(2)
+            .map(|pair| {
+                std::str::from_utf8(pair)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| PgError::invalid_input("bytea", s))
+            })
+            .collect()
+    } else {
+        let mut out = Vec::new();
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'\\' {
+                if bytes.get(i + 1) == Some(&b'\\') {
+                    out.push(b'\\');
+                    i += 2;
+                } else if i + 3 < bytes.len() + 0
+                    && bytes[i + 1..i + 4]
+                        .iter()
+                        .all(|b| (b'0'..=b'7').contains(b))
+                {
+                    let v = (bytes[i + 1] - b'0') as u32 * 64
+                        + (bytes[i + 2] - b'0') as u32 * 8
+                        + (bytes[i + 3] - b'0') as u32;
+                    out.push(v as u8);
+                    i += 4;
+                } else {
+                    return Err(PgError::invalid_input("bytea", s));
+                }
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn parse_uuid(s: &str) -> PgResult<[u8; 16]> {
+    let t = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let hex: String = t.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(PgError::invalid_input("uuid", s));
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16)
+            .map_err(|_| PgError::invalid_input("uuid", s))?;
+    }
+    Ok(out)
+}
+
+/// Parses a date in ISO form (`YYYY-MM-DD`), plus `epoch`-free special words later.
+pub fn parse_date(s: &str) -> PgResult<NaiveDate> {
+    let t = s.trim();
+    let date_part = t.split([' ', 'T']).next().unwrap_or("");
+    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map_err(|_| {
+        PgError::new(
+            SqlState::INVALID_DATETIME_FORMAT,
+            format!("invalid input syntax for type date: \"{s}\""),
+        )
+    })
+}
+
+fn parse_time(t: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(t, "%H:%M:%S%.f")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()
+}
+
+/// Parses `YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][+HH[:MM]|Z]`; returns the local
+/// timestamp and the UTC offset in seconds when one was written.
+pub fn parse_timestamp(s: &str) -> PgResult<(NaiveDateTime, Option<i32>)> {
+    let err = || {
+        PgError::new(
+            SqlState::INVALID_DATETIME_FORMAT,
+            format!("invalid input syntax for type timestamp: \"{s}\""),
+        )
+    };
+    let t = s.trim();
+    let (date_str, rest) = match t.find([' ', 'T']) {
+        Some(i) => (&t[..i], t[i + 1..].trim()),
+        None => (t, ""),
+    };
+    let date = NaiveDate::parse_from_str(date_str, "%Y-%m-%d").map_err(|_| err())?;
+    if rest.is_empty() {
+        return Ok((date.and_time(NaiveTime::MIN), None));
+    }
+    let (time_str, offset) = split_offset(rest);
+    let time = parse_time(time_str.trim()).ok_or_else(err)?;
+    Ok((date.and_time(time), offset))
+}
+
+fn split_offset(rest: &str) -> (&str, Option<i32>) {
+    if let Some(stripped) = rest.strip_suffix('Z').or_else(|| rest.strip_suffix(" UTC")) {
+        return (stripped, Some(0));
+    }
+    if let Some(pos) = rest.rfind(['+', '-']) {
+        let (time, off) = rest.split_at(pos);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let digits = &off[1..];
+        let (h, m) = match digits.split_once(':') {
+            Some((h, m)) => (h.parse::<i32>().ok(), m.parse::<i32>().ok()),
+            None if digits.len() == 4 => (digits[..2].parse().ok(), digits[2..].parse().ok()),
+            None => (digits.parse().ok(), Some(0)),
+        };
+        if let (Some(h), Some(m)) = (h, m) {
+            return (time, Some(sign * (h * 3600 + m * 60)));
+        }
+    }
+    (rest, None)
+}
+
+/// Parses interval input: `N unit` pairs (`1 year 2 mons 3 days`), `HH:MM:SS`, `@` and `ago`.
+pub fn parse_interval(s: &str) -> PgResult<Interval> {
+    let err = || PgError::invalid_input("interval", s);
+    let mut iv = Interval::default();
+    let lower = s.trim().trim_start_matches('@').to_ascii_lowercase();
+    let mut tokens = lower.split_whitespace().peekable();
+    let mut negate = false;
+    let mut any = false;
+    while let Some(tok) = tokens.next() {
+        if tok == "ago" {
+            negate = true;
+            continue;
+        }
+        if tok.contains(':') {
+            let neg = tok.starts_with('-');
+            let body = tok.trim_start_matches(['-', '+']);
+            let parts: Vec<&str> = body.split(':').collect();
+            let h: i64 = parts.first().and_then(|p| p.parse().ok()).ok_or_else(err)?;
+            let m: i64 = parts.get(1).and_then(|p| p.parse().ok()).ok_or_else(err)?;
+            let sec: f64 = match parts.get(2) {
+                Some(p) => p.parse().map_err(|_| err())?,
+                None => 0.0,
+            };
+            let micros = (h * 3600 + m * 60) * 1_000_000 + (sec * 1_000_000.0).round() as i64;
+            iv.micros += if neg { -micros } else { micros };
+            any = true;
+            continue;
+        }
+        let num: f64 = tok.parse().map_err(|_| err())?;
+        let unit = match tokens.peek() {
+            Some(u) if u.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && *u != "ago" => {
+                tokens.next().unwrap_or("second")
+            }
+            _ => "second",
+        };
+        let unit = unit.trim_end_matches(',');
+        match unit.trim_end_matches('s') {
+            "year" | "yr" | "y" => iv.months += (num * 12.0) as i32,
+            "mon" | "month" | "mo" => iv.months += num as i32,
+            "week" | "w" => iv.days += (num * 7.0) as i32,
+            "day" | "d" => iv.days += num as i32,
+            "hour" | "hr" | "h" => iv.micros += (num * 3_600_000_000.0) as i64,
+            "minute" | "min" | "m" => iv.micros += (num * 60_000_000.0) as i64,
+            "second" | "sec" | "" => iv.micros += (num * 1_000_000.0) as i64,
+            "millisecond" | "msec" | "ms" => iv.micros += (num * 1000.0) as i64,
+            "microsecond" => iv.micros += num as i64,
+            _ => return Err(err()),
+        }
+        any = true;
+    }
+    if !any {
+        return Err(err());
+    }
+    if negate {
+        iv = Interval {
+            months: -iv.months,
+            days: -iv.days,
+            micros: -iv.micros,
+        };
+    }
+    Ok(iv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_errors_match_postgres() {
+        let e = Value::from_pg_text(&DataType::Int4, "").unwrap_err();
+        assert_eq!(e.code, SqlState::INVALID_TEXT_REPRESENTATION);
+        assert_eq!(e.message, "invalid input syntax for type integer: \"\"");
+        let e = Value::from_pg_text(&DataType::Int4, "99999999999").unwrap_err();
+        assert_eq!(
+            e.message,
+            "value \"99999999999\" is out of range for type integer"
+        );
+        assert_eq!(
+            Value::from_pg_text(&DataType::Int4, " 42 ").unwrap(),
+            Value::Int4(42)
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        assert!(parse_bool("yes").unwrap());
+        assert!(!parse_bool("f").unwrap());
+        assert_eq!(
+            parse_bool("maybe").unwrap_err().message,
+            "invalid input syntax for type boolean: \"maybe\""
+        );
+    }
+
+    #[test]
+    fn timestamps_and_intervals() {
+        let v = Value::from_pg_text(&DataType::Timestamp, "2024-01-02 03:04:05.5").unwrap();
+        assert_eq!(v.to_pg_text().unwrap(), "2024-01-02 03:04:05.5");
+        let v = Value::from_pg_text(&DataType::Timestamptz, "2024-01-02 03:04:05+02").unwrap();
+        assert_eq!(v.to_pg_text().unwrap(), "2024-01-02 01:04:05+00");
+        let iv = parse_interval("1 day 02:00:00").unwrap();
+        assert_eq!(
+            iv,
+            Interval {
+                months: 0,
+                days: 1,
+                micros: 7_200_000_000
+            }
+        );
+    }
+
+    #[test]
+    fn bytea_hex_roundtrip() {
+        let v = Value::from_pg_text(&DataType::Bytea, "\\x0aff").unwrap();
+        assert_eq!(v, Value::Bytea(vec![10, 255]));
+        assert_eq!(v.to_pg_text().unwrap(), "\\x0aff");
+    }
+}
