@@ -41,7 +41,9 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oracle_lib as ol  # noqa: E402
 
-PGR = os.environ.get('PG_REGRESS_DIR', '/work/shared/pg-regress')
+_BESIDE = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'pg-regress'))
+PGR = os.environ.get('PG_REGRESS_DIR', _BESIDE if os.path.isdir(_BESIDE) else '/work/shared/pg-regress')
+
 TOOLS = os.path.join(PGR, 'tools')
 BASELINE = os.path.join(ol.REPO, 'tests', 'conformance', 'baseline.tsv')
 README = os.environ.get('RAMPART_README', os.path.join(ol.REPO, 'README.md'))

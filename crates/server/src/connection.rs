@@ -141,6 +141,14 @@ impl Conn {
         })
     }
 
+    fn style(&self) -> rampart_types::Style {
+        self.session
+            .lock()
+            .as_ref()
+            .map(|s| s.state.settings.style())
+            .unwrap_or_default()
+    }
+
     fn txn_status(&self) -> TransactionStatus {
         self.session
             .lock()
@@ -199,6 +207,24 @@ impl Conn {
                 return Err(to_wire_error(e.fatal()));
             }
         };
+        // libpq sends PGDATESTYLE/PGTZ and friends as startup parameters.
+        let startup: Vec<(String, String)> = client
+            .metadata()
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "user" | "database" | "options" | "replication" | "application_name"
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, v) in startup {
+            if let Err(e) = session.state.settings.set(&k, &v, false) {
+                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+                return Err(to_wire_error(e.fatal()));
+            }
+        }
         if let Some(opts) = client.metadata().get("options").cloned() {
             for (k, v) in parse_options(&opts) {
                 if let Err(e) = session.state.settings.set(&k, &v, false) {
@@ -295,10 +321,11 @@ impl Conn {
     {
         let mut n = 0;
         let _ = columns;
-        while let Some(row) = rows.next() {
+        let style = self.style();
+        for row in &mut *rows {
             let mut buf = BytesMut::with_capacity(row.len() * 8);
             for (i, v) in row.iter().enumerate() {
-                wire::put_field(&mut buf, v, binary.get(i).copied().unwrap_or(false));
+                wire::put_field(&mut buf, v, binary.get(i).copied().unwrap_or(false), &style);
             }
             client
                 .feed(PgWireBackendMessage::DataRow(DataRow::new(
@@ -708,7 +735,8 @@ impl ExtendedQueryHandler for Conn {
         let mut pending = match pending {
             Some(p) => p,
             None => {
-                let params = match decode_params(&portal) {
+                let style = self.style();
+                let params = match decode_params(&portal, &style) {
                     Ok(p) => p,
                     Err(e) => {
                         self.with_session(|s| s.mark_failed_if_in_block())?;
@@ -811,7 +839,10 @@ impl ExtendedQueryHandler for Conn {
     }
 }
 
-fn decode_params(portal: &Portal<Statement>) -> Result<Vec<Value>, PgError> {
+fn decode_params(
+    portal: &Portal<Statement>,
+    style: &rampart_types::Style,
+) -> Result<Vec<Value>, PgError> {
     let types = portal.statement.statement.lock().param_types.clone();
     if portal.parameters.len() != types.len() {
         return Err(PgError::new(
@@ -833,6 +864,7 @@ fn decode_params(portal: &Portal<Statement>) -> Result<Vec<Value>, PgError> {
                 p.as_deref(),
                 &types[i],
                 portal.parameter_format.is_binary(i),
+                style,
             )
         })
         .collect()

@@ -36,7 +36,7 @@ pub fn wire_type(t: &DataType) -> Type {
 }
 
 /// Appends one field (length-prefixed) of a DataRow.
-pub fn put_field(buf: &mut BytesMut, v: &Value, binary: bool) {
+pub fn put_field(buf: &mut BytesMut, v: &Value, binary: bool, style: &rampart_types::Style) {
     if v.is_null() {
         buf.put_i32(-1);
         return;
@@ -44,7 +44,7 @@ pub fn put_field(buf: &mut BytesMut, v: &Value, binary: bool) {
     let bytes = if binary {
         encode_binary(v)
     } else {
-        v.to_pg_text().unwrap_or_default().into_bytes()
+        v.to_pg_text_styled(style).unwrap_or_default().into_bytes()
     };
     buf.put_i32(bytes.len() as i32);
     buf.put_slice(&bytes);
@@ -142,7 +142,12 @@ fn encode_numeric(d: &Decimal) -> Vec<u8> {
 }
 
 /// Decodes a bound parameter (text or binary) as type `ty`.
-pub fn decode_param(bytes: Option<&[u8]>, ty: &DataType, binary: bool) -> PgResult<Value> {
+pub fn decode_param(
+    bytes: Option<&[u8]>,
+    ty: &DataType,
+    binary: bool,
+    style: &rampart_types::Style,
+) -> PgResult<Value> {
     let Some(b) = bytes else {
         return Ok(Value::Null);
     };
@@ -153,7 +158,7 @@ pub fn decode_param(bytes: Option<&[u8]>, ty: &DataType, binary: bool) -> PgResu
                 "invalid byte sequence for encoding \"UTF8\"",
             )
         })?;
-        return Value::from_pg_text(ty, s);
+        return Value::from_pg_text_styled(ty, s, style);
     }
     let bad = || {
         PgError::new(
@@ -172,7 +177,7 @@ pub fn decode_param(bytes: Option<&[u8]>, ty: &DataType, binary: bool) -> PgResu
             Err(bad())
         }
     };
-    Ok(match ty {
+    match ty {
         DataType::Bool => Value::Bool(arr(1)?[0] != 0),
         DataType::Int2 => Value::Int2(i16::from_be_bytes(arr(2)?.try_into().map_err(|_| bad())?)),
         DataType::Int4 => Value::Int4(i32::from_be_bytes(arr(4)?.try_into().map_err(|_| bad())?)),
@@ -228,7 +233,7 @@ pub fn decode_param(bytes: Option<&[u8]>, ty: &DataType, binary: bool) -> PgResu
             )))
         }
     }
-    .fit_to(ty)?)
+    .fit_to(ty)
 }
 
 fn decode_numeric(b: &[u8]) -> Option<Decimal> {
@@ -291,9 +296,18 @@ mod tests {
 
     #[test]
     fn bad_binary_param_is_an_error() {
-        assert!(decode_param(Some(&[1, 2, 3]), &DataType::Int4, true).is_err());
-        let e = decode_param(Some(b"abc"), &DataType::Int4, false).unwrap_err();
+        assert!(
+            decode_param(Some(&[1, 2, 3]), &DataType::Int4, true, &Default::default()).is_err()
+        );
+        let e =
+            decode_param(Some(b"abc"), &DataType::Int4, false, &Default::default()).unwrap_err();
         assert_eq!(e.message, "invalid input syntax for type integer: \"abc\"");
-        assert!(decode_param(Some(&[0xff, 0xfe]), &DataType::Text, false).is_err());
+        assert!(decode_param(
+            Some(&[0xff, 0xfe]),
+            &DataType::Text,
+            false,
+            &Default::default()
+        )
+        .is_err());
     }
 }

@@ -13,6 +13,9 @@ use crate::exec::table::{self, storage_err};
 use crate::keys;
 use crate::session::{QueryResult, Session};
 
+/// A change applied to every stored row of a table (ALTER TABLE ADD COLUMN).
+type RowRewrite = Box<dyn Fn(&mut Vec<rampart_types::Value>)>;
+
 fn cmd(tag: &str) -> PgResult<QueryResult> {
     Ok(QueryResult::Command {
         tag: tag.to_string(),
@@ -907,7 +910,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
         )
         .map_err(|_| must_be_owner("table", &rel.name))?;
         let mut new = rel.clone();
-        let mut rewrite: Option<Box<dyn Fn(&mut Vec<rampart_types::Value>)>> = None;
+        let mut rewrite: Option<RowRewrite> = None;
         for op in &at.operations {
             match op {
                 ast::AlterTableOperation::AddColumn {

@@ -359,19 +359,20 @@ pub fn common_type(types: &[DataType]) -> Option<DataType> {
                     }
                 }
                 _ if r.is_string() && t.is_string() => DataType::Text,
-                _ if r == DataType::Timestamptz || *t == DataType::Timestamptz => {
-                    if matches!(
+                _ if (r == DataType::Timestamptz || *t == DataType::Timestamptz)
+                    && matches!(
                         r,
                         DataType::Timestamp | DataType::Date | DataType::Timestamptz
-                    ) && matches!(
+                    )
+                    && matches!(
                         t,
                         DataType::Timestamp | DataType::Date | DataType::Timestamptz
-                    ) {
-                        DataType::Timestamptz
-                    } else {
-                        return None;
-                    }
+                    ) =>
+                {
+                    DataType::Timestamptz
                 }
+                _ if r == DataType::Timestamptz || *t == DataType::Timestamptz => return None,
+
                 _ if matches!(r, DataType::Timestamp | DataType::Date)
                     && matches!(t, DataType::Timestamp | DataType::Date) =>
                 {

@@ -7,158 +7,57 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rampart_types::{PgError, PgResult, SqlState};
 
-/// A built-in setting: name, default, whether a session may change it.
+// (name, default, settable by a session)
+const BUILTINS: &[(&str, &str, bool)] = &[
+    ("application_name", "", true),
+    ("bytea_output", "hex", true),
+    ("client_encoding", "UTF8", true),
+    ("client_min_messages", "notice", true),
+    ("datestyle", "ISO, MDY", true),
+    ("default_transaction_isolation", "read committed", true),
+    ("default_transaction_read_only", "off", true),
+    ("extra_float_digits", "1", true),
+    ("geqo", "on", true),
+    ("integer_datetimes", "on", false),
+    ("intervalstyle", "postgres", true),
+    ("is_superuser", "off", false),
+    ("lc_collate", "C", false),
+    ("lc_ctype", "C", false),
+    ("lc_messages", "C", true),
+    ("lc_monetary", "C", true),
+    ("lc_numeric", "C", true),
+    ("lc_time", "C", true),
+    ("lock_timeout", "0", true),
+    ("max_connections", "100", false),
+    ("max_identifier_length", "63", false),
+    ("password_encryption", "scram-sha-256", true),
+    ("row_security", "on", true),
+    ("search_path", "\"$user\", public", true),
+    ("server_encoding", "UTF8", false),
+    ("server_version", crate::SERVER_VERSION, false),
+    ("server_version_num", crate::SERVER_VERSION_NUM, false),
+    ("session_authorization", "", false),
+    ("standard_conforming_strings", "on", true),
+    ("statement_timeout", "0", true),
+    ("synchronous_commit", "on", true),
+    ("timezone", "UTC", true),
+    ("timezone_abbreviations", "Default", true),
+    ("transaction_isolation", "read committed", true),
+    ("transaction_read_only", "off", true),
+    ("work_mem", "4MB", true),
+];
+
+/// A built-in setting.
 struct Builtin {
-    name: &'static str,
     default: &'static str,
     settable: bool,
 }
 
-const BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "application_name",
-        default: "",
-        settable: true,
-    },
-    Builtin {
-        name: "client_encoding",
-        default: "UTF8",
-        settable: true,
-    },
-    Builtin {
-        name: "client_min_messages",
-        default: "notice",
-        settable: true,
-    },
-    Builtin {
-        name: "datestyle",
-        default: "ISO, MDY",
-        settable: true,
-    },
-    Builtin {
-        name: "default_transaction_isolation",
-        default: "read committed",
-        settable: true,
-    },
-    Builtin {
-        name: "default_transaction_read_only",
-        default: "off",
-        settable: true,
-    },
-    Builtin {
-        name: "extra_float_digits",
-        default: "1",
-        settable: true,
-    },
-    Builtin {
-        name: "integer_datetimes",
-        default: "on",
-        settable: false,
-    },
-    Builtin {
-        name: "intervalstyle",
-        default: "postgres",
-        settable: true,
-    },
-    Builtin {
-        name: "is_superuser",
-        default: "off",
-        settable: false,
-    },
-    Builtin {
-        name: "lc_messages",
-        default: "C",
-        settable: true,
-    },
-    Builtin {
-        name: "lock_timeout",
-        default: "0",
-        settable: true,
-    },
-    Builtin {
-        name: "max_connections",
-        default: "100",
-        settable: false,
-    },
-    Builtin {
-        name: "max_identifier_length",
-        default: "63",
-        settable: false,
-    },
-    Builtin {
-        name: "password_encryption",
-        default: "scram-sha-256",
-        settable: true,
-    },
-    Builtin {
-        name: "row_security",
-        default: "on",
-        settable: true,
-    },
-    Builtin {
-        name: "search_path",
-        default: "\"$user\", public",
-        settable: true,
-    },
-    Builtin {
-        name: "server_encoding",
-        default: "UTF8",
-        settable: false,
-    },
-    Builtin {
-        name: "server_version",
-        default: crate::SERVER_VERSION,
-        settable: false,
-    },
-    Builtin {
-        name: "server_version_num",
-        default: crate::SERVER_VERSION_NUM,
-        settable: false,
-    },
-    Builtin {
-        name: "session_authorization",
-        default: "",
-        settable: false,
-    },
-    Builtin {
-        name: "standard_conforming_strings",
-        default: "on",
-        settable: true,
-    },
-    Builtin {
-        name: "statement_timeout",
-        default: "0",
-        settable: true,
-    },
-    Builtin {
-        name: "synchronous_commit",
-        default: "on",
-        settable: true,
-    },
-    Builtin {
-        name: "timezone",
-        default: "UTC",
-        settable: true,
-    },
-    Builtin {
-        name: "transaction_isolation",
-        default: "read committed",
-        settable: true,
-    },
-    Builtin {
-        name: "transaction_read_only",
-        default: "off",
-        settable: true,
-    },
-    Builtin {
-        name: "work_mem",
-        default: "4MB",
-        settable: true,
-    },
-];
-
-fn builtin(name: &str) -> Option<&'static Builtin> {
-    BUILTINS.iter().find(|b| b.name == name)
+fn builtin(name: &str) -> Option<Builtin> {
+    BUILTINS.iter().find(|b| b.0 == name).map(|b| Builtin {
+        default: b.1,
+        settable: b.2,
+    })
 }
 
 /// Canonical spelling of a few parameters PostgreSQL shows in mixed case.
@@ -170,6 +69,9 @@ pub fn display_name(name: &str) -> &str {
         other => other,
     }
 }
+
+/// Settings saved at a savepoint: (values, session-level SETs).
+type SavedSettings = (BTreeMap<String, String>, BTreeMap<String, Option<String>>);
 
 /// One session's settings.
 #[derive(Clone, Debug, Default)]
@@ -183,7 +85,7 @@ pub struct Settings {
     /// Custom placeholders ever defined in this session.
     defined_custom: BTreeSet<String>,
     /// Savepoint snapshots: (values, session sets).
-    savepoints: Vec<(BTreeMap<String, String>, BTreeMap<String, Option<String>>)>,
+    savepoints: Vec<SavedSettings>,
 }
 
 impl Settings {
@@ -328,14 +230,37 @@ impl Settings {
         self.savepoints.truncate(depth);
     }
 
+    /// The DateStyle/IntervalStyle/TimeZone in effect.
+    pub fn style(&self) -> rampart_types::Style {
+        use rampart_types::style;
+        let (date, order) = self
+            .get("datestyle")
+            .and_then(|d| style::parse_datestyle(&d))
+            .unwrap_or_default();
+        let interval = match self.get("intervalstyle").as_deref() {
+            Some("postgres_verbose") => style::IntervalFormat::PostgresVerbose,
+            _ => style::IntervalFormat::Postgres,
+        };
+        let zone = self
+            .get("timezone")
+            .and_then(|z| style::parse_zone(&z))
+            .unwrap_or(chrono_tz::Tz::UTC);
+        rampart_types::Style {
+            date,
+            order,
+            interval,
+            zone,
+        }
+    }
+
     /// All settings for `SHOW ALL`: (name, value).
     pub fn all(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = BUILTINS
             .iter()
-            .map(|b| {
+            .map(|&(name, _, _)| {
                 (
-                    display_name(b.name).to_string(),
-                    self.get(b.name).unwrap_or_default(),
+                    display_name(name).to_string(),
+                    self.get(name).unwrap_or_default(),
                 )
             })
             .collect();
@@ -388,14 +313,42 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
                 }
             }
         }
-        "timezone" => match value.to_ascii_lowercase().as_str() {
-            "utc" | "etc/utc" | "gmt" | "z" | "zulu" | "0" => value.to_string(),
-            _ => {
-                return Err(PgError::unsupported(format!(
-                    "time zone \"{value}\" is not supported yet (only UTC)"
-                )));
+        "timezone" => match rampart_types::style::parse_zone(value) {
+            Some(_) => value.to_string(),
+            None => {
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"TimeZone\": \"{value}\""),
+                ))
             }
         },
+        "datestyle" => match rampart_types::style::parse_datestyle(value) {
+            Some((f, o)) => rampart_types::style::datestyle_text(f, o),
+            None => {
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"DateStyle\": \"{value}\""),
+                ))
+            }
+        },
+        "intervalstyle" => match value.to_ascii_lowercase().as_str() {
+            v @ ("postgres" | "postgres_verbose") => v.to_string(),
+            v @ ("sql_standard" | "iso_8601") => {
+                return Err(PgError::unsupported(format!(
+                    "IntervalStyle {v} is not supported yet"
+                )))
+            }
+            other => {
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"IntervalStyle\": \"{other}\""),
+                )
+                .with_hint(
+                    "Available values: postgres, postgres_verbose, sql_standard, iso_8601.",
+                ))
+            }
+        },
+
         _ => value.to_string(),
     })
 }

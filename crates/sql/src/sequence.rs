@@ -166,10 +166,8 @@ fn reserve(store: &Store, seq: &Sequence) -> PgResult<(i64, i64)> {
         .map_err(storage_err)?
         .and_then(|b| b.as_slice().try_into().ok().map(i64::from_be_bytes))
         .unwrap_or(seq.start);
-    if next > seq.max || next < seq.min {
-        if !seq.cycle {
-            return Err(limit_error(seq));
-        }
+    if (next > seq.max || next < seq.min) && !seq.cycle {
+        return Err(limit_error(seq));
     }
     let after = next.saturating_add(seq.increment.saturating_mul(BLOCK));
     txn.set(&key, after.to_be_bytes().to_vec())

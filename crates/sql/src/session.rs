@@ -159,6 +159,9 @@ pub struct Bound {
     columns: Vec<OutputColumn>,
 }
 
+/// What binding a data statement yields: plan, result columns, needs, parameter types.
+type BindOutput = (DataStatement, Vec<OutputColumn>, Vec<Need>, Vec<DataType>);
+
 /// A bound plan valid for one catalog version.
 type BoundCache = Option<(u64, Arc<Bound>)>;
 
@@ -296,7 +299,7 @@ impl Session {
             if is_data_statement(&stmt) {
                 let catalog = self.catalog_for_describe()?;
                 let (ds, cols, needs, types) =
-                    self.bind_data(&catalog, &stmt, p.param_types.clone())?;
+                    self.bind_data(&catalog, &stmt, p.param_types.clone(), sql)?;
                 p.param_types = types
                     .into_iter()
                     .map(|t| {
@@ -628,8 +631,11 @@ impl Session {
         catalog: &Catalog,
         stmt: &Statement,
         param_types: Vec<DataType>,
-    ) -> PgResult<(DataStatement, Vec<OutputColumn>, Vec<Need>, Vec<DataType>)> {
-        let mut binder = Binder::new(catalog, self.state.search_path(), param_types);
+        sql: &str,
+    ) -> PgResult<BindOutput> {
+        let mut binder = Binder::new(catalog, self.state.search_path(), param_types)
+            .with_style(self.state.settings.style())
+            .with_source(sql);
         let (ds, cols) = match stmt {
             Statement::Query(q) => {
                 let (plan, cols) = binder.bind_query(q)?;
@@ -656,7 +662,7 @@ impl Session {
                 Some((v, b)) if *v == catalog.version => b.clone(),
                 _ => {
                     let types: Vec<DataType> = params.iter().map(|p| p.data_type()).collect();
-                    let (stmt, columns, needs, _) = self.bind_data(&catalog, stmt, types)?;
+                    let (stmt, columns, needs, _) = self.bind_data(&catalog, stmt, types, sql)?;
                     let b = Arc::new(Bound {
                         stmt,
                         needs,

@@ -10,9 +10,11 @@ mod datatype;
 mod error;
 mod parse;
 pub mod row;
+pub mod style;
 mod value;
 
 pub use datatype::DataType;
 pub use error::{PgError, PgResult, SqlState};
 pub use parse::{parse_bool, parse_date, parse_interval, parse_timestamp};
+pub use style::Style;
 pub use value::{Interval, Value};

@@ -6,8 +6,13 @@ use rust_decimal::Decimal;
 use crate::{DataType, Interval, PgError, PgResult, SqlState, Value};
 
 impl Value {
-    /// Parses PostgreSQL text input for `ty`, with PostgreSQL's error texts.
+    /// Parses PostgreSQL text input for `ty` (default style: UTC), with PostgreSQL's error texts.
     pub fn from_pg_text(ty: &DataType, s: &str) -> PgResult<Value> {
+        Value::from_pg_text_styled(ty, s, &crate::Style::default())
+    }
+
+    /// Parses text input for `ty`; a timestamptz without an explicit offset is in the session zone.
+    pub fn from_pg_text_styled(ty: &DataType, s: &str, style: &crate::Style) -> PgResult<Value> {
         let v = match ty {
             DataType::Bool => Value::Bool(parse_bool(s)?),
             DataType::Int2 => {
@@ -43,8 +48,13 @@ impl Value {
             DataType::Timestamp => Value::Timestamp(parse_timestamp(s)?.0),
             DataType::Timestamptz => {
                 let (naive, offset) = parse_timestamp(s)?;
-                let utc = naive - chrono::Duration::seconds(offset.unwrap_or(0) as i64);
-                Value::Timestamptz(DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc))
+                match offset {
+                    Some(off) => {
+                        let utc = naive - chrono::Duration::seconds(off as i64);
+                        Value::Timestamptz(DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc))
+                    }
+                    None => Value::Timestamptz(crate::style::local_to_utc(&naive, &style.zone)),
+                }
             }
             DataType::Interval => Value::Interval(parse_interval(s)?),
             DataType::Uuid => Value::Uuid(parse_uuid(s)?),
@@ -131,7 +141,7 @@ pub fn parse_bool(s: &str) -> PgResult<bool> {
 fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
     if let Some(hex) = s.strip_prefix("\\x") {
         let clean: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        if clean.len() % 2 != 0 {
+        if !clean.len().is_multiple_of(2) {
             return Err(PgError::invalid_input("bytea", s));
         }
         clean
@@ -152,7 +162,7 @@ fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
                 if bytes.get(i + 1) == Some(&b'\\') {
                     out.push(b'\\');
                     i += 2;
-                } else if i + 3 < bytes.len() + 0
+                } else if i + 3 < bytes.len()
                     && bytes[i + 1..i + 4]
                         .iter()
                         .all(|b| (b'0'..=b'7').contains(b))

@@ -131,9 +131,14 @@ impl Value {
         }
     }
 
-    /// PostgreSQL's text output (DateStyle ISO, IntervalStyle postgres,
-    /// extra_float_digits 1, bytea_output hex). `None` for NULL.
+    /// PostgreSQL's text output with the default style (DateStyle ISO,
+    /// IntervalStyle postgres, TimeZone UTC, extra_float_digits 1, bytea_output hex).
     pub fn to_pg_text(&self) -> Option<String> {
+        self.to_pg_text_styled(&crate::Style::default())
+    }
+
+    /// PostgreSQL's text output under the session's DateStyle/IntervalStyle/TimeZone. `None` for NULL.
+    pub fn to_pg_text_styled(&self, style: &crate::Style) -> Option<String> {
         Some(match self {
             Value::Null => return None,
             Value::Bool(b) => if *b { "t" } else { "f" }.to_string(),
@@ -153,16 +158,14 @@ impl Value {
                 }
                 s
             }
-            Value::Date(d) => format_date(*d),
+            Value::Date(d) => crate::style::format_date(*d, style),
             Value::Time(t) => format_time(*t),
-            Value::Timestamp(ts) => {
-                format!("{} {}", format_date(ts.date()), format_time(ts.time()))
-            }
-            Value::Timestamptz(ts) => {
-                let n = ts.naive_utc();
-                format!("{} {}+00", format_date(n.date()), format_time(n.time()))
-            }
-            Value::Interval(iv) => format_interval(iv),
+            Value::Timestamp(ts) => crate::style::format_timestamp(ts, style),
+            Value::Timestamptz(ts) => crate::style::format_timestamptz(ts, style),
+            Value::Interval(iv) => match style.interval {
+                crate::style::IntervalFormat::Postgres => format_interval(iv),
+                crate::style::IntervalFormat::PostgresVerbose => format_interval_verbose(iv),
+            },
             Value::Uuid(u) => {
                 let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
                 format!(
@@ -350,16 +353,6 @@ fn format_float(v: f64, digits: i32, as_f32: Option<f32>) -> String {
     }
 }
 
-fn format_date(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    let y = d.year();
-    if y <= 0 {
-        format!("{:04}-{:02}-{:02} BC", 1 - y, d.month(), d.day())
-    } else {
-        format!("{:04}-{:02}-{:02}", y, d.month(), d.day())
-    }
-}
-
 fn format_time(t: NaiveTime) -> String {
     use chrono::Timelike;
     let micros = t.nanosecond() / 1000;
@@ -414,9 +407,87 @@ fn format_interval(iv: &Interval) -> String {
     parts.join(" ")
 }
 
+/// IntervalStyle postgres_verbose: `@ 1 year 2 mons 3 days 4 hours 5 mins 6.5 secs [ago]`.
+fn format_interval_verbose(iv: &Interval) -> String {
+    let mut out = String::from("@");
+    let mut is_zero = true;
+    let mut is_before = false;
+    let mut part = |value: i64, unit: &str, out: &mut String| {
+        if value == 0 {
+            return;
+        }
+        let mut v = value;
+        if is_zero {
+            is_before = v < 0;
+            v = v.abs();
+        } else if is_before {
+            v = -v;
+        }
+        out.push_str(&format!(" {v} {unit}{}", if v == 1 { "" } else { "s" }));
+        is_zero = false;
+    };
+    part((iv.months / 12) as i64, "year", &mut out);
+    part((iv.months % 12) as i64, "mon", &mut out);
+    part(iv.days as i64, "day", &mut out);
+    let hours = iv.micros / 3_600_000_000;
+    let mins = (iv.micros / 60_000_000) % 60;
+    let micros = iv.micros % 60_000_000;
+    part(hours, "hour", &mut out);
+    part(mins, "min", &mut out);
+    if micros != 0 {
+        let mut m = micros;
+        if is_zero {
+            is_before = m < 0;
+            m = m.abs();
+        } else if is_before {
+            m = -m;
+        }
+        let neg = m < 0;
+        let a = m.unsigned_abs();
+        let mut secs = format!("{}{}", if neg { "-" } else { "" }, a / 1_000_000);
+        if !a.is_multiple_of(1_000_000) {
+            let frac = format!("{:06}", a % 1_000_000);
+            secs.push('.');
+            secs.push_str(frac.trim_end_matches('0'));
+        }
+        let plural = if m == 1_000_000 { "" } else { "s" };
+        out.push_str(&format!(" {secs} sec{plural}"));
+        is_zero = false;
+    }
+    if is_zero {
+        out.push_str(" 0");
+    }
+    if is_before {
+        out.push_str(" ago");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbose_intervals() {
+        let iv = Interval {
+            months: 14,
+            days: 3,
+            micros: 3_661_500_000,
+        };
+        assert_eq!(
+            format_interval_verbose(&iv),
+            "@ 1 year 2 mons 3 days 1 hour 1 min 1.5 secs"
+        );
+        assert_eq!(format_interval_verbose(&Interval::default()), "@ 0");
+        assert_eq!(
+            format_interval_verbose(&Interval {
+                months: 0,
+                days: -1,
+                micros: 0
+            }),
+            "@ 1 day ago"
+        );
+    }
 
     #[test]
     fn float_output_matches_postgres() {

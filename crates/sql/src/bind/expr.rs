@@ -69,10 +69,16 @@ impl Binder<'_> {
             }
         }
         match e {
-            ast::Expr::Identifier(id) => self.bind_column(&[ident(id)], cx),
+            ast::Expr::Identifier(id) => self
+                .bind_column(&[ident(id)], cx)
+                .map_err(|e| self.at(e, id.span)),
             ast::Expr::CompoundIdentifier(ids) => {
                 let parts: Vec<String> = ids.iter().map(ident).collect();
-                self.bind_column(&parts, cx)
+                let span = ids
+                    .first()
+                    .map(|i| i.span)
+                    .unwrap_or(sqlparser::tokenizer::Span::empty());
+                self.bind_column(&parts, cx).map_err(|e| self.at(e, span))
             }
             ast::Expr::Value(v) => self.bind_value(&v.value),
             ast::Expr::Nested(inner) => self.bind_expr(inner, cx),
@@ -80,7 +86,10 @@ impl Binder<'_> {
                 let ty = super::convert_type(&ts.data_type)?;
                 let text = value_string(&ts.value.value)
                     .ok_or_else(|| PgError::syntax("syntax error in typed literal"))?;
-                Ok((Expr::Literal(Value::from_pg_text(&ty, &text)?), ty))
+                Ok((
+                    Expr::Literal(Value::from_pg_text_styled(&ty, &text, &self.style)?),
+                    ty,
+                ))
             }
             ast::Expr::Interval(iv) => {
                 let (inner, ty) = self.bind_expr(&iv.value, cx)?;
@@ -922,9 +931,9 @@ impl Binder<'_> {
         }
         match e {
             Expr::Literal(Value::Null) => Ok(Expr::Literal(Value::Null)),
-            Expr::Literal(Value::Text(s)) if *from == DataType::Unknown => {
-                Ok(Expr::Literal(Value::from_pg_text(to, &s)?))
-            }
+            Expr::Literal(Value::Text(s)) if *from == DataType::Unknown => Ok(Expr::Literal(
+                Value::from_pg_text_styled(to, &s, &self.style)?,
+            )),
             Expr::Param(i) if *from == DataType::Unknown => {
                 if let Some(slot) = self.params.get_mut(i) {
                     if *slot == DataType::Unknown {
@@ -935,7 +944,7 @@ impl Binder<'_> {
                 Ok(Expr::Cast(Box::new(Expr::Param(i)), to.clone()))
             }
             Expr::Literal(v) => {
-                let folded = crate::exec::cast::cast_value(v.clone(), from, to);
+                let folded = crate::exec::cast::cast_value(v.clone(), from, to, &self.style);
                 Ok(match folded {
                     Ok(v) => Expr::Literal(v),
                     Err(_) => Expr::Cast(Box::new(Expr::Literal(v)), to.clone()),

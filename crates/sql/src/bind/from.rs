@@ -263,7 +263,7 @@ impl Binder<'_> {
             ));
         } else if types.iter().any(|t| matches!(t, DataType::Numeric(_))) {
             DataType::Numeric(None)
-        } else if types.iter().any(|t| *t == DataType::Int8) {
+        } else if types.contains(&DataType::Int8) {
             DataType::Int8
         } else {
             DataType::Int4

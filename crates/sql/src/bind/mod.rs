@@ -101,6 +101,10 @@ pub struct Binder<'a> {
     ctes: Vec<CteBinding>,
     next_cte_id: usize,
     depth: usize,
+    /// DateStyle/TimeZone for literal input.
+    pub style: rampart_types::Style,
+    /// The statement text, for error cursor positions.
+    pub source: Option<std::sync::Arc<str>>,
 }
 
 impl<'a> Binder<'a> {
@@ -115,7 +119,46 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             next_cte_id: 0,
             depth: 0,
+            style: Default::default(),
+            source: None,
         }
+    }
+
+    /// Remembers the statement text so errors can carry PostgreSQL's cursor position.
+    pub fn with_source(mut self, sql: &str) -> Self {
+        self.source = Some(sql.into());
+        self
+    }
+
+    /// 1-based character position of a span in the statement text.
+    pub fn position(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
+        let src = self.source.as_deref()?;
+        let (line, col) = (span.start.line as usize, span.start.column as usize);
+        if line == 0 {
+            return None;
+        }
+        let mut offset = 0usize;
+        for (i, l) in src.split('\n').enumerate() {
+            if i + 1 == line {
+                return Some((offset + col) as u32);
+            }
+            offset += l.chars().count() + 1;
+        }
+        None
+    }
+
+    /// Adds the position of `span` to an error that has none.
+    pub fn at(&self, e: PgError, span: sqlparser::tokenizer::Span) -> PgError {
+        match self.position(span) {
+            Some(p) => e.with_position(p),
+            None => e,
+        }
+    }
+
+    /// Uses the session's style for literals (timestamptz input in the session zone).
+    pub fn with_style(mut self, style: rampart_types::Style) -> Self {
+        self.style = style;
+        self
     }
 
     /// Records a privilege need on a relation column (merged later).
@@ -158,6 +201,15 @@ impl<'a> Binder<'a> {
 
     /// Resolves a table name to a relation.
     pub fn resolve_relation(&self, name: &sqlparser::ast::ObjectName) -> PgResult<&'a Relation> {
+        self.resolve_relation_inner(name).map_err(|e| {
+            match name.0.first().and_then(|p| p.as_ident()) {
+                Some(id) => self.at(e, id.span),
+                None => e,
+            }
+        })
+    }
+
+    fn resolve_relation_inner(&self, name: &sqlparser::ast::ObjectName) -> PgResult<&'a Relation> {
         let (schema, rel) = split_name(name)?;
         if let Some(s) = &schema {
             if self.catalog.schema(s).is_none() {

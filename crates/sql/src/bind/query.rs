@@ -687,12 +687,9 @@ pub fn output_name(e: &ast::Expr) -> String {
         ast::Expr::Cast {
             expr, data_type, ..
         } => match output_name(expr).as_str() {
-            "?column?" => {
-                let t = super::convert_type(data_type)
-                    .map(|t| pg_type_label(&t))
-                    .unwrap_or_else(|_| "?column?".into());
-                t
-            }
+            "?column?" => super::convert_type(data_type)
+                .map(|t| pg_type_label(&t))
+                .unwrap_or_else(|_| "?column?".into()),
             n => n.to_string(),
         },
         ast::Expr::Nested(inner) => output_name(inner),
@@ -748,8 +745,6 @@ fn cast_columns(plan: Plan, from: &[OutputColumn], to: &[OutputColumn]) -> Plan 
         .map(|(i, (f, t))| {
             if f.ty == t.ty {
                 Expr::Column(i)
-            } else if f.ty == DataType::Unknown {
-                Expr::Cast(Box::new(Expr::Column(i)), t.ty.clone())
             } else {
                 Expr::Cast(Box::new(Expr::Column(i)), t.ty.clone())
             }

@@ -5,7 +5,12 @@ use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
 use rust_decimal::prelude::*;
 
 /// Converts `v` (of type `from`) to `to`.
-pub fn cast_value(v: Value, from: &DataType, to: &DataType) -> PgResult<Value> {
+pub fn cast_value(
+    v: Value,
+    from: &DataType,
+    to: &DataType,
+    style: &rampart_types::Style,
+) -> PgResult<Value> {
     if v.is_null() {
         return Ok(Value::Null);
     }
@@ -27,9 +32,9 @@ pub fn cast_value(v: Value, from: &DataType, to: &DataType) -> PgResult<Value> {
             | DataType::Json
             | DataType::Jsonb,
             v,
-        ) => Value::Text(v.to_pg_text().unwrap_or_default()),
-        (DataType::Char(_), v) => Value::Text(v.to_pg_text().unwrap_or_default()),
-        (_, Value::Text(s)) => Value::from_pg_text(to, &s)?,
+        ) => Value::Text(v.to_pg_text_styled(style).unwrap_or_default()),
+        (DataType::Char(_), v) => Value::Text(v.to_pg_text_styled(style).unwrap_or_default()),
+        (_, Value::Text(s)) => Value::from_pg_text_styled(to, &s, style)?,
         (DataType::Bool, Value::Bool(b)) => Value::Bool(b),
         (DataType::Bool, v) if v.as_i64().is_some() => Value::Bool(v.as_i64() != Some(0)),
         (DataType::Int2, v) => Value::Int2(

@@ -78,6 +78,17 @@ impl Exec<'_> {
                     _ => Value::Null,
                 }
             }
+            Expr::Binary(BinOp::Concat, a, b) => {
+                let l = self.eval(a, row)?;
+                let r = self.eval(b, row)?;
+                match (
+                    l.to_pg_text_styled(&self.style),
+                    r.to_pg_text_styled(&self.style),
+                ) {
+                    (Some(x), Some(y)) => Value::Text(x + &y),
+                    _ => Value::Null,
+                }
+            }
             Expr::Binary(op, a, b) => {
                 let l = self.eval(a, row)?;
                 let r = self.eval(b, row)?;
@@ -101,7 +112,7 @@ impl Exec<'_> {
             Expr::Cast(x, ty) => {
                 let v = self.eval(x, row)?;
                 let from = v.data_type();
-                super::cast::cast_value(v, &from, ty)?
+                super::cast::cast_value(v, &from, ty, &self.style)?
             }
             Expr::Func(f, args) => {
                 let mut vals = Vec::with_capacity(args.len());

@@ -44,6 +44,8 @@ pub struct Exec<'a> {
     uncorrelated: HashMap<usize, Rc<Vec<Row>>>,
     /// Set when a cancel request arrives; checked between rows.
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// DateStyle/IntervalStyle/TimeZone for text conversions.
+    pub style: rampart_types::Style,
 }
 
 impl<'a> Exec<'a> {
@@ -55,6 +57,7 @@ impl<'a> Exec<'a> {
         engine: &'a Engine,
         params: &'a [Value],
     ) -> Self {
+        let style = session.settings.style();
         Exec {
             txn,
             catalog,
@@ -65,6 +68,7 @@ impl<'a> Exec<'a> {
             ctes: HashMap::new(),
             uncorrelated: HashMap::new(),
             cancel: None,
+            style,
         }
     }
 
@@ -566,10 +570,8 @@ fn expr_has_outer(e: &Expr) -> bool {
         Expr::InList { expr, list, .. } => expr_has_outer(expr) || list.iter().any(expr_has_outer),
         Expr::Like { expr, pattern, .. } => expr_has_outer(expr) || expr_has_outer(pattern),
         // Nested subqueries may reach two levels up; treat them as correlated.
-        Expr::ScalarSubquery(p) | Expr::Exists(p, _) => plan_is_correlated(p) || true,
-        Expr::InSubquery { expr, .. } | Expr::QuantifiedSubquery { expr, .. } => {
-            expr_has_outer(expr) || true
-        }
+        Expr::ScalarSubquery(_) | Expr::Exists(..) => true,
+        Expr::InSubquery { .. } | Expr::QuantifiedSubquery { .. } => true,
         _ => false,
     }
 }
@@ -577,22 +579,22 @@ fn expr_has_outer(e: &Expr) -> bool {
 fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
         Plan::Single | Plan::CteScan { .. } => {}
-        Plan::Values { rows, .. } => rows.iter().flatten().for_each(|e| f(e)),
+        Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
         Plan::Scan { access, filter, .. } => {
             if let Some(x) = filter {
                 f(x);
             }
             if let Access::IndexEq { key, .. } = access {
-                key.iter().for_each(|e| f(e));
+                key.iter().for_each(&mut *f);
             }
         }
-        Plan::Series { args, .. } => args.iter().for_each(|e| f(e)),
+        Plan::Series { args, .. } => args.iter().for_each(&mut *f),
         Plan::Filter { input, predicate } => {
             f(predicate);
             walk_plan_exprs(input, f);
         }
         Plan::Project { input, exprs } => {
-            exprs.iter().for_each(|e| f(e));
+            exprs.iter().for_each(&mut *f);
             walk_plan_exprs(input, f);
         }
         Plan::Join {
@@ -609,9 +611,9 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             group_by,
             aggs,
         } => {
-            group_by.iter().for_each(|e| f(e));
+            group_by.iter().for_each(&mut *f);
             for a in aggs {
-                a.args.iter().for_each(|e| f(e));
+                a.args.iter().for_each(&mut *f);
                 if let Some(x) = &a.filter {
                     f(x);
                 }
@@ -636,7 +638,7 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             walk_plan_exprs(input, f);
         }
         Plan::Distinct { input, on } => {
-            on.iter().for_each(|e| f(e));
+            on.iter().for_each(&mut *f);
             walk_plan_exprs(input, f);
         }
         Plan::SetOp { left, right, .. } => {

@@ -110,7 +110,7 @@ fn add_interval(
     let s = if negate { -1 } else { 1 };
     let mut out = t;
     if i.months != 0 {
-        let m = chrono::Months::new((i.months.unsigned_abs()) as u32);
+        let m = chrono::Months::new(i.months.unsigned_abs());
         out = if (i.months > 0) == (s > 0) {
             out.checked_add_months(m)
         } else {
@@ -282,12 +282,10 @@ fn like_match(t: &[char], p: &[char]) -> bool {
                     pi += 1;
                     continue;
                 }
-                '\\' if pi + 1 < p.len() => {
-                    if p[pi + 1] == t[ti] {
-                        ti += 1;
-                        pi += 2;
-                        continue;
-                    }
+                '\\' if pi + 1 < p.len() && p[pi + 1] == t[ti] => {
+                    ti += 1;
+                    pi += 2;
+                    continue;
                 }
                 c if c == t[ti] => {
                     ti += 1;

@@ -1,0 +1,261 @@
+//! End-to-end authentication tests: SCRAM-SHA-256 logins against `rampart serve`,
+//! failure messages that do not reveal which users exist, and no plaintext
+//! password at rest.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{connect_with, db_error, fresh_root, init, Server, SUPERUSER};
+
+const PASSWORD: &str = "Tr0ub4dor&3-correct-horse-battery";
+
+/// A cluster initialized with `--auth scram-sha-256 --pwfile`, and started.
+fn scram_server() -> Server {
+    let root = fresh_root();
+    let pwfile = root.path().join("pwfile");
+    std::fs::write(&pwfile, format!("{PASSWORD}\n")).unwrap();
+    init(
+        &root.path().join("data"),
+        &[
+            "--auth",
+            "scram-sha-256",
+            "--pwfile",
+            pwfile.to_str().unwrap(),
+        ],
+    );
+    // The password file is ours, not part of the data directory: remove it so
+    // the plaintext check below only sees what Rampart wrote.
+    std::fs::remove_file(&pwfile).unwrap();
+    Server::start(root)
+}
+
+fn config(srv: &Server, user: &str, password: Option<&str>) -> tokio_postgres::Config {
+    let mut c = srv.config();
+    c.user(user);
+    if let Some(p) = password {
+        c.password(p);
+    }
+    c
+}
+
+/// Every regular file under `dir`, recursively.
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let ft = entry.file_type().unwrap();
+            if ft.is_dir() {
+                stack.push(entry.path());
+            } else if ft.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn correct_password_connects_over_scram() {
+    let srv = scram_server();
+    let client = connect_with(&config(&srv, SUPERUSER, Some(PASSWORD)))
+        .await
+        .unwrap_or_else(|e| panic!("login with the right password failed: {e:?}\n{}", srv.log()));
+    let row = client
+        .query_one("SELECT current_user, session_user", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), SUPERUSER);
+    assert_eq!(row.get::<_, &str>(1), SUPERUSER);
+
+    // The unix socket is scram too (--auth sets both): it works with the password...
+    let mut uc = srv.unix_config();
+    uc.password(PASSWORD);
+    let uclient = connect_with(&uc)
+        .await
+        .unwrap_or_else(|e| panic!("unix-socket login failed: {e:?}\n{}", srv.log()));
+    uclient.simple_query("SELECT 1").await.unwrap();
+    // ...and refuses a wrong one.
+    let mut uc = srv.unix_config();
+    uc.password("nope");
+    let err = connect_with(&uc)
+        .await
+        .err()
+        .expect("wrong password accepted over unix socket");
+    assert_eq!(
+        db_error(&err),
+        (
+            "28P01".to_string(),
+            format!("password authentication failed for user \"{SUPERUSER}\"")
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_unknown_user_fail_identically() {
+    let srv = scram_server();
+
+    let wrong = connect_with(&config(&srv, SUPERUSER, Some("not-the-password")))
+        .await
+        .err()
+        .expect("wrong password was accepted");
+    let (code, msg) = db_error(&wrong);
+    assert_eq!(code, "28P01");
+    assert_eq!(msg, "password authentication failed for user \"admin\"");
+    assert_eq!(wrong.as_db_error().unwrap().severity(), "FATAL");
+
+    // An unknown user goes through the same SCRAM exchange and fails the same way
+    // (PostgreSQL uses a mock salt): no way to tell which users exist.
+    let ghost = connect_with(&config(&srv, "ghost", Some("whatever")))
+        .await
+        .err()
+        .expect("unknown user was accepted");
+    let (gcode, gmsg) = db_error(&ghost);
+    assert_eq!(gcode, "28P01");
+    assert_eq!(gmsg, "password authentication failed for user \"ghost\"");
+    assert_eq!(ghost.as_db_error().unwrap().severity(), "FATAL");
+
+    // Even the right password does not help a user that does not exist.
+    let ghost2 = connect_with(&config(&srv, "ghost", Some(PASSWORD)))
+        .await
+        .err()
+        .expect("unknown user was accepted");
+    assert_eq!(
+        db_error(&ghost2),
+        (
+            "28P01".to_string(),
+            "password authentication failed for user \"ghost\"".to_string()
+        )
+    );
+
+    // A password-less connect attempt to a scram server: the client gives up
+    // before sending anything (tokio-postgres's own error, not a login).
+    let nopw = connect_with(&config(&srv, SUPERUSER, None)).await;
+    assert!(nopw.is_err(), "connected without a password");
+
+    // The server is still fine after the failures.
+    let ok = connect_with(&config(&srv, SUPERUSER, Some(PASSWORD)))
+        .await
+        .unwrap();
+    ok.simple_query("SELECT 1").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_directory_holds_no_plaintext_password() {
+    let srv = scram_server();
+    // Log in (and fail to log in) so anything written at runtime is covered too.
+    let client = connect_with(&config(&srv, SUPERUSER, Some(PASSWORD)))
+        .await
+        .unwrap();
+    client
+        .batch_execute("CREATE TABLE t (x int); INSERT INTO t VALUES (1)")
+        .await
+        .unwrap();
+    drop(client);
+    let _ = connect_with(&config(&srv, SUPERUSER, Some("wrong-password-123"))).await;
+    let log = srv.log();
+    let root = srv.stop();
+    assert!(
+        !log.contains(PASSWORD),
+        "the server log shows the password:\n{log}"
+    );
+
+    let data = root.path().join("data");
+    let files = all_files(&data);
+    assert!(
+        files.len() >= 3,
+        "expected the data directory to hold files, found {files:?}"
+    );
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            !contains(&bytes, PASSWORD.as_bytes()),
+            "plaintext password found in {}",
+            f.display()
+        );
+    }
+    // With a --pwfile, no initial-password file is written.
+    assert!(!data.join("initial-password").exists());
+    // The data directory is private to its owner, like PostgreSQL's.
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "data directory mode {mode:o}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_without_pwfile_writes_initial_password_0600() {
+    let root = fresh_root();
+    let data = root.path().join("data");
+    let out = init(&data, &["--auth", "scram-sha-256"]);
+    let file = data.join("initial-password");
+    let meta = std::fs::metadata(&file).expect("initial-password was not written");
+    assert!(meta.is_file());
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "initial-password mode is {:o}",
+        meta.permissions().mode() & 0o777
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let password = text.trim_end_matches('\n');
+    assert_eq!(text.lines().count(), 1, "one line expected: {text:?}");
+    assert!(
+        password.len() >= 16,
+        "generated password too short: {password:?}"
+    );
+    // Shown once by init.
+    assert!(String::from_utf8_lossy(&out.stdout).contains(password));
+
+    // And it is the superuser's real password.
+    let srv = Server::start(root);
+    let client = connect_with(&config(&srv, SUPERUSER, Some(password)))
+        .await
+        .unwrap_or_else(|e| panic!("generated password rejected: {e:?}\n{}", srv.log()));
+    let user: String = client
+        .query_one("SELECT current_user", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(user, SUPERUSER);
+    let err = connect_with(&config(&srv, SUPERUSER, Some("x")))
+        .await
+        .err()
+        .expect("wrong password accepted");
+    assert_eq!(db_error(&err).0, "28P01");
+
+    // Two clusters get different generated passwords.
+    let root2 = fresh_root();
+    init(&root2.path().join("data"), &["--auth", "scram-sha-256"]);
+    let other = std::fs::read_to_string(root2.path().join("data/initial-password")).unwrap();
+    assert_ne!(other, text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_refuses_password_method_and_nonempty_dir() {
+    let root = fresh_root();
+    let data = root.path().join("data");
+    let out = common::run_init(&data, &["--auth", "password"]);
+    assert!(!out.status.success(), "init accepted --auth password");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("clear text"),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    init(&data, &["--auth", "trust"]);
+    let again = common::run_init(&data, &["--auth", "trust"]);
+    assert!(
+        !again.status.success(),
+        "init overwrote an existing data directory"
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists but is not empty"),
+        "stderr: {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
