@@ -88,7 +88,11 @@ fn start_autocommit_load(config: tokio_postgres::Config, first: i64) -> Load {
             Ok(())
         })
     });
-    Load { acked, stop, handle }
+    Load {
+        acked,
+        stop,
+        handle,
+    }
 }
 
 /// Checks the table after a crash; returns the highest id present.
@@ -143,7 +147,9 @@ fn acknowledged_autocommit_inserts_survive_sigkill() {
             runtime().block_on(async {
                 srv.connect()
                     .await
-                    .batch_execute("CREATE TABLE acked (id int8 PRIMARY KEY, payload text NOT NULL)")
+                    .batch_execute(
+                        "CREATE TABLE acked (id int8 PRIMARY KEY, payload text NOT NULL)",
+                    )
                     .await
                     .unwrap();
             });
@@ -216,8 +222,11 @@ fn multi_statement_transactions_are_atomic_across_sigkill() {
                     let r = tokio::time::timeout(Duration::from_secs(10), async {
                         let txn = client.transaction().await?;
                         for j in 1..=3i64 {
-                            txn.execute("INSERT INTO tx VALUES ($1, $2)", &[&(3 * (k - 1) + j), &k])
-                                .await?;
+                            txn.execute(
+                                "INSERT INTO tx VALUES ($1, $2)",
+                                &[&(3 * (k - 1) + j), &k],
+                            )
+                            .await?;
                         }
                         txn.commit().await
                     })
@@ -231,7 +240,11 @@ fn multi_statement_transactions_are_atomic_across_sigkill() {
                 Ok(())
             })
         });
-        let load = Load { acked, stop, handle };
+        let load = Load {
+            acked,
+            stop,
+            handle,
+        };
         wait_for_acks(&srv, &load, present_txns + 15);
         std::thread::sleep(Duration::from_millis(jitter_ms(40)));
         dir = Some(srv.kill9());
@@ -257,7 +270,11 @@ fn verify_txns(srv: &Server, max_acked: i64) -> i64 {
             let id: i64 = r.get(0);
             let k: i64 = r.get(1);
             assert_eq!(id, i as i64 + 1, "gap in ids");
-            assert_eq!(k, (id - 1) / 3 + 1, "row {id} belongs to the wrong transaction");
+            assert_eq!(
+                k,
+                (id - 1) / 3 + 1,
+                "row {id} belongs to the wrong transaction"
+            );
         }
         let txns = n / 3;
         assert!(

@@ -453,14 +453,14 @@ async fn deeply_nested_expression_is_an_error_not_a_crash() {
     let sql = format!("SELECT {}1{}", "(".repeat(depth), ")".repeat(depth));
     fn check<T>(r: Result<T, tokio_postgres::Error>, what: &str) {
         match r {
-        Ok(_) => panic!("{what}: 10000 nested parentheses were accepted"),
-        Err(e) => {
-            let (code, msg) = db_error(&e);
-            assert!(
-                code == "54001" || code == "42601",
-                "{what}: unexpected SQLSTATE {code}: {msg}"
-            );
-        }
+            Ok(_) => panic!("{what}: 10000 nested parentheses were accepted"),
+            Err(e) => {
+                let (code, msg) = db_error(&e);
+                assert!(
+                    code == "54001" || code == "42601",
+                    "{what}: unexpected SQLSTATE {code}: {msg}"
+                );
+            }
         }
     }
     check(

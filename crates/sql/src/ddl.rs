@@ -827,6 +827,47 @@ pub fn drop(
                         .with_detail(format!("{first} depends on schema {}", schema.name))
                         .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
                     }
+                    let mut dropped: Vec<String> = contents
+                        .iter()
+                        .map(|r| {
+                            let kind = if matches!(r.kind, RelationKind::View { .. }) {
+                                "view"
+                            } else {
+                                "table"
+                            };
+                            format!("drop cascades to {kind} {}.{}", schema.name, r.name)
+                        })
+                        .collect();
+                    // Sequences owned by serial columns go silently with their table, as in PostgreSQL.
+                    dropped.extend(
+                        cat.sequences
+                            .values()
+                            .filter(|q| {
+                                q.schema == schema.oid
+                                    && !contents.iter().any(|r| {
+                                        r.columns.iter().any(|c| {
+                                            c.default.as_deref()
+                                                == Some(&format!("nextval('{}'::regclass)", q.name))
+                                        })
+                                    })
+                            })
+                            .map(|q| {
+                                format!("drop cascades to sequence {}.{}", schema.name, q.name)
+                            }),
+                    );
+                    match dropped.len() {
+                        0 => {}
+                        1 => s.state.notice(dropped[0].clone()),
+                        n => {
+                            let mut notice = PgError::new(
+                                SqlState::SUCCESSFUL_COMPLETION,
+                                format!("drop cascades to {n} other objects"),
+                            )
+                            .with_detail(dropped.join("\n"));
+                            notice.severity = "NOTICE";
+                            s.state.notices.push(notice);
+                        }
+                    }
                     for r in contents {
                         table::clear(txn, &r)?;
                         cat.relations.remove(&r.oid);

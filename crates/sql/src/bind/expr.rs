@@ -556,7 +556,46 @@ impl Binder<'_> {
         right: &ast::Expr,
         cx: &mut ExprCtx,
     ) -> PgResult<(Expr, DataType)> {
+        self.bind_binary_inner(left, op, right, cx).map_err(|e| {
+            if e.position.is_some() || e.code != SqlState::UNDEFINED_FUNCTION {
+                return e;
+            }
+            match self.operator_position(left, op, right) {
+                Some(p) => e.with_position(p),
+                None => e,
+            }
+        })
+    }
+
+    /// Where the operator token between `left` and `right` starts (PostgreSQL's cursor for operator errors).
+    fn operator_position(
+        &self,
+        left: &ast::Expr,
+        op: &BinaryOperator,
+        right: &ast::Expr,
+    ) -> Option<u32> {
+        use sqlparser::ast::Spanned;
+        let (l, r) = (left.span(), right.span());
+        let start = self.position(sqlparser::tokenizer::Span::new(l.end, l.end))? as usize;
+        let end = self.position(sqlparser::tokenizer::Span::new(r.start, r.start))? as usize;
+        let src: Vec<char> = self.source.as_deref()?.chars().collect();
+        let between: String = src
+            .get(start.saturating_sub(1)..end.saturating_sub(1))?
+            .iter()
+            .collect();
+        let idx = between.find(&op.to_string())?;
+        Some((start + between[..idx].chars().count()) as u32)
+    }
+
+    fn bind_binary_inner(
+        &mut self,
+        left: &ast::Expr,
+        op: &BinaryOperator,
+        right: &ast::Expr,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
         use BinaryOperator as B;
+
         match op {
             B::And | B::Or => {
                 let name = if matches!(op, B::And) { "AND" } else { "OR" };
