@@ -208,10 +208,7 @@ async fn garbage_on_the_wire_does_not_kill_the_server() {
     let mut q = vec![b'Q'];
     q.extend_from_slice(&2i32.to_be_bytes());
     let _ = s.write_all(&q);
-    assert!(
-        closed_within(&mut s, 5),
-        "server kept a connection with an invalid message length"
-    );
+    drop(s);
     assert_serving(&mut srv).await;
 
     // 5. Logged in, then random bytes as messages.
@@ -299,7 +296,6 @@ async fn ssl_request_is_declined_and_startup_continues() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "reason: a startup packet declaring a 1 GB length is not rejected; the server keeps waiting for the rest (PostgreSQL closes it: invalid length of startup packet)"]
 async fn oversized_startup_packet_is_rejected_promptly() {
     let mut srv = Server::start_trust();
     let mut s = raw_connect(&srv);
@@ -311,6 +307,29 @@ async fn oversized_startup_packet_is_rejected_promptly() {
         closed_within(&mut s, 5),
         "server still waits for the rest of a 1 GB startup packet"
     );
+    assert_serving(&mut srv).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "reason: a message whose length field is below 4 (Q with length 2) is answered as an empty query (EmptyQueryResponse + ReadyForQuery) instead of ending the connection as PostgreSQL does (invalid message length)"]
+async fn message_length_below_four_ends_the_connection() {
+    let mut srv = Server::start_trust();
+    let mut s = raw_login(&srv);
+    let mut q = vec![b'Q'];
+    q.extend_from_slice(&2i32.to_be_bytes());
+    s.write_all(&q).unwrap();
+    // PostgreSQL: COMMERROR "invalid message length" (08P01, logged only), then
+    // the backend exits: the client sees the connection close, and no ReadyForQuery.
+    let mut first = [0u8; 1];
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    match s.read(&mut first) {
+        Ok(0) | Err(_) => {}
+        Ok(_) => panic!(
+            "server answered a message of length 2 with a '{}' message instead of closing",
+            first[0] as char
+        ),
+    }
+    assert!(closed_within(&mut s, 5), "connection still open");
     assert_serving(&mut srv).await;
 }
 
@@ -500,20 +519,62 @@ async fn deeply_nested_expression_is_an_error_not_a_crash() {
     assert_serving(&mut srv).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn long_flat_expression_is_evaluated_or_rejected_not_a_crash() {
-    // `1+1+...+1`: no nesting in the text, but a 10000-deep left-leaning tree.
-    let mut srv = Server::start_trust();
+/// Runs `sql` (expected to yield `expect` as int4) and accepts only that value or
+/// 54001; above all the server must still be running afterwards.
+async fn nested_case(srv: &mut Server, sql: &str, expect: i32, what: &str) {
     let client = srv.connect().await;
-    let sql = format!("SELECT 1{}", "+1".repeat(9_999));
-    let r = within(20, "long sum", client.query_one(sql.as_str(), &[])).await;
-    srv.assert_running();
+    let r = within(20, what, client.query_one(sql, &[])).await;
+    if !srv.is_running() {
+        panic!(
+            "{what}: the server process died (log tail: {})",
+            srv.log()
+                .lines()
+                .rev()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
     match r {
-        Ok(row) => assert_eq!(row.get::<_, i32>(0), 10_000),
+        Ok(row) => assert_eq!(row.get::<_, i32>(0), expect, "{what}"),
         Err(e) => {
             let (code, msg) = db_error(&e);
-            assert_eq!(code, "54001", "unexpected error: {msg}");
+            assert_eq!(code, "54001", "{what}: unexpected error: {msg}");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "reason: stack overflow aborts the whole server (SIGABRT) on modest expression depth: SELECT 1+1+...+1 with 43 terms, 60-80 nested parentheses, 60 nested abs() or unary minus; the parser (200) and binder (500) depth guards are far above what the 2 MiB worker stack survives in this build"]
+async fn moderately_nested_expressions_do_not_crash_the_server() {
+    let mut srv = Server::start_trust();
+    // PostgreSQL 15 evaluates all of these (the 10000-term sum may hit max_stack_depth: 54001).
+    for terms in [40usize, 43, 100, 1000, 10_000] {
+        let sql = format!("SELECT 1{}", "+1".repeat(terms - 1));
+        nested_case(
+            &mut srv,
+            &sql,
+            terms as i32,
+            &format!("sum of {terms} ones"),
+        )
+        .await;
+    }
+    for depth in [50usize, 60, 80, 100, 150, 190] {
+        let sql = format!("SELECT {}1{}", "(".repeat(depth), ")".repeat(depth));
+        nested_case(&mut srv, &sql, 1, &format!("{depth} nested parentheses")).await;
+    }
+    for depth in [60usize, 150] {
+        let sql = format!("SELECT {}1{}", "abs(".repeat(depth), ")".repeat(depth));
+        nested_case(&mut srv, &sql, 1, &format!("{depth} nested abs()")).await;
+        let sql = format!("SELECT {}1", "- ".repeat(depth));
+        let expect = if depth % 2 == 0 { 1 } else { -1 };
+        nested_case(
+            &mut srv,
+            &sql,
+            expect,
+            &format!("{depth} nested unary minus"),
+        )
+        .await;
     }
     assert_serving(&mut srv).await;
 }
@@ -632,22 +693,32 @@ async fn invalid_utf8_parameter_message_matches_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_utf8_in_simple_query_is_an_error_not_a_crash() {
+#[ignore = "reason: invalid UTF-8 in a simple Query is silently replaced by U+FFFD (SELECT 'ab<0xff>cd' returns 'ab\u{fffd}cd') instead of ERROR 22021 invalid byte sequence for encoding \"UTF8\": 0xff"]
+async fn invalid_utf8_in_simple_query_is_rejected() {
     let mut srv = Server::start_trust();
     let mut s = raw_login(&srv);
     s.write_all(&query_message(b"SELECT 'ab\xffcd'")).unwrap();
-    // PostgreSQL: ErrorResponse 22021, then ReadyForQuery, and the session goes on.
-    // Rampart may instead close the connection; either way the server must survive.
-    let mut got_error = None;
-    loop {
-        match read_message(&mut s) {
-            Ok((b'E', body)) => got_error = Some(error_fields(&body)),
-            Ok((b'Z', _)) => break,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    let err = got_error.expect("no ErrorResponse for a query with invalid UTF-8");
+    let msgs = read_until_ready(&mut s);
+    let rows: Vec<String> = msgs
+        .iter()
+        .filter(|m| m.0 == b'D')
+        .map(|m| String::from_utf8_lossy(&m.1).into_owned())
+        .collect();
+    assert!(rows.is_empty(), "the query ran and returned {rows:?}");
+    let err = msgs
+        .iter()
+        .find(|m| m.0 == b'E')
+        .map(|m| error_fields(&m.1))
+        .expect("no ErrorResponse for a query with invalid UTF-8");
     assert_eq!(err.get(&b'C').map(String::as_str), Some("22021"), "{err:?}");
+    assert_eq!(
+        err.get(&b'M').map(String::as_str),
+        Some("invalid byte sequence for encoding \"UTF8\": 0xff"),
+        "{err:?}"
+    );
+    // The session goes on.
+    s.write_all(&query_message(b"SELECT 2")).unwrap();
+    let msgs = read_until_ready(&mut s);
+    assert!(msgs.iter().any(|m| m.0 == b'D'));
     assert_serving(&mut srv).await;
 }

@@ -202,12 +202,43 @@ fn parse_uuid(s: &str) -> PgResult<[u8; 16]> {
 pub fn parse_date(s: &str) -> PgResult<NaiveDate> {
     let t = s.trim();
     let date_part = t.split([' ', 'T']).next().unwrap_or("");
+    check_date_fields(date_part, s)?;
+
     NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map_err(|_| {
         PgError::new(
             SqlState::INVALID_DATETIME_FORMAT,
             format!("invalid input syntax for type date: \"{s}\""),
         )
     })
+}
+
+/// PostgreSQL's "field value out of range" errors for numerically well-formed dates.
+fn check_date_fields(date_part: &str, input: &str) -> PgResult<()> {
+    let parts: Vec<&str> = date_part.split('-').collect();
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Ok(());
+    }
+    let (y, m, d): (i32, u32, u32) = match (parts[0].parse(), parts[1].parse(), parts[2].parse()) {
+        (Ok(y), Ok(m), Ok(d)) => (y, m, d),
+        _ => return Ok(()),
+    };
+    let err = || {
+        PgError::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!("date/time field value out of range: \"{input}\""),
+        )
+    };
+    if m > 12 || d > 31 {
+        return Err(err().with_hint("Perhaps you need a different \"datestyle\" setting."));
+    }
+    if m == 0 || d == 0 || NaiveDate::from_ymd_opt(y, m, d).is_none() {
+        return Err(err());
+    }
+    Ok(())
 }
 
 fn parse_time(t: &str) -> Option<NaiveTime> {

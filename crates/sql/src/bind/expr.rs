@@ -113,7 +113,32 @@ impl Binder<'_> {
             } => {
                 let target = super::convert_type(data_type)?;
                 let (inner, ty) = self.bind_expr(expr, cx)?;
-                Ok((self.coerce(inner, &ty, &target)?, target))
+                // An explicit cast to varchar(n)/char(n) truncates instead of failing.
+                let (inner, ty) = match &target {
+                    DataType::Varchar(Some(n)) | DataType::Char(Some(n))
+                        if ty.is_string() || ty == DataType::Unknown =>
+                    {
+                        let text = self.coerce(inner, &ty, &DataType::Text)?;
+                        (
+                            Expr::Func(
+                                Func::Left,
+                                vec![text, Expr::Literal(Value::Int4(*n as i32))],
+                            ),
+                            DataType::Text,
+                        )
+                    }
+                    _ => (inner, ty),
+                };
+                use sqlparser::ast::Spanned;
+                let span = expr.span();
+                let e = self.coerce(inner, &ty, &target).map_err(|e| {
+                    if e.code.0.starts_with("22") {
+                        self.at(e, span)
+                    } else {
+                        e
+                    }
+                })?;
+                Ok((e, target))
             }
             ast::Expr::UnaryOp { op, expr } => self.bind_unary(*op, expr, cx),
             ast::Expr::BinaryOp { left, op, right } => self.bind_binary(left, op, right, cx),
@@ -557,13 +582,26 @@ impl Binder<'_> {
         cx: &mut ExprCtx,
     ) -> PgResult<(Expr, DataType)> {
         self.bind_binary_inner(left, op, right, cx).map_err(|e| {
-            if e.position.is_some() || e.code != SqlState::UNDEFINED_FUNCTION {
+            if e.position.is_some() {
                 return e;
             }
-            match self.operator_position(left, op, right) {
-                Some(p) => e.with_position(p),
-                None => e,
+            if e.code == SqlState::UNDEFINED_FUNCTION {
+                return match self.operator_position(left, op, right) {
+                    Some(p) => e.with_position(p),
+                    None => e,
+                };
             }
+            // A literal that does not convert: point at the literal, as PostgreSQL does.
+            if e.code.0.starts_with("22") {
+                let is_string = |x: &&ast::Expr| matches!(x, ast::Expr::Value(v) if value_string(&v.value).is_some() && !matches!(v.value, ast::Value::Number(..)));
+                let lit = [right, left].into_iter().find(is_string).or_else(|| [right, left].into_iter().find(|x| matches!(x, ast::Expr::Value(_))));
+
+                if let Some(l) = lit {
+                    use sqlparser::ast::Spanned;
+                    return self.at(e, l.span());
+                }
+            }
+            e
         })
     }
 
@@ -758,6 +796,21 @@ impl Binder<'_> {
     }
 
     fn bind_function(&mut self, f: &ast::Function, cx: &mut ExprCtx) -> PgResult<(Expr, DataType)> {
+        self.bind_function_inner(f, cx).map_err(|e| {
+            if e.code == SqlState::UNDEFINED_FUNCTION {
+                if let Some(id) = f.name.0.first().and_then(|p| p.as_ident()) {
+                    return self.at(e, id.span);
+                }
+            }
+            e
+        })
+    }
+
+    fn bind_function_inner(
+        &mut self,
+        f: &ast::Function,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
         let name = f
             .name
             .0
@@ -967,6 +1020,10 @@ impl Binder<'_> {
     pub fn coerce(&mut self, e: Expr, from: &DataType, to: &DataType) -> PgResult<Expr> {
         if from == to || *to == DataType::Unknown {
             return Ok(e);
+        }
+        // character(n) loses its padding when it becomes text, as in PostgreSQL.
+        if matches!(from, DataType::Char(_)) && to.is_string() && !matches!(to, DataType::Char(_)) {
+            return Ok(Expr::Func(Func::RTrim, vec![e]));
         }
         match e {
             Expr::Literal(Value::Null) => Ok(Expr::Literal(Value::Null)),

@@ -695,7 +695,11 @@ pub fn output_name(e: &ast::Expr) -> String {
         ast::Expr::Nested(inner) => output_name(inner),
         ast::Expr::Case { .. } => "case".into(),
         ast::Expr::Exists { .. } => "exists".into(),
+        ast::Expr::Substring {
+            shorthand: true, ..
+        } => "substr".into(),
         ast::Expr::Substring { .. } => "substring".into(),
+
         ast::Expr::Trim { .. } => "btrim".into(),
         ast::Expr::Position { .. } => "position".into(),
         ast::Expr::Extract { .. } => "extract".into(),
