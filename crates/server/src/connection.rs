@@ -17,6 +17,7 @@ use pgwire::api::auth::{
     protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
 };
 use pgwire::api::cancel::CancelHandler;
+use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{FieldFormat, FieldInfo, Response};
@@ -27,6 +28,7 @@ use pgwire::api::{
 };
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
 use pgwire::messages::extendedquery::{Execute, PortalSuspended, Sync as PgSync};
 use pgwire::messages::response::{
@@ -113,6 +115,9 @@ impl PgWireServerHandlers for ConnHandlers {
         self.0.clone()
     }
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.0.clone()
+    }
+    fn copy_handler(&self) -> Arc<impl CopyHandler> {
         self.0.clone()
     }
 }
@@ -591,6 +596,23 @@ impl SimpleQueryHandler for Conn {
                         ))
                         .await?;
                 }
+                Ok(QueryResult::CopyIn { columns }) => {
+                    self.send_notices(client).await?;
+                    client.set_transaction_status(self.txn_status());
+                    client.set_state(PgWireConnectionState::CopyInProgress(false));
+                    client
+                        .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                            0,
+                            columns as i16,
+                            vec![0; columns],
+                        )))
+                        .await?;
+                    // ReadyForQuery follows CopyDone/CopyFail (sent by pgwire).
+                    return Ok(());
+                }
+                Ok(QueryResult::CopyOut { columns, lines }) => {
+                    send_copy_out(client, columns, &lines).await?;
+                }
                 Err(e) => {
                     client
                         .feed(PgWireBackendMessage::ErrorResponse(ErrorResponse::from(
@@ -779,6 +801,21 @@ impl ExtendedQueryHandler for Conn {
                             .await?;
                         return Ok(());
                     }
+                    Ok(QueryResult::CopyIn { columns }) => {
+                        client.set_state(PgWireConnectionState::CopyInProgress(true));
+                        client
+                            .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                                0,
+                                columns as i16,
+                                vec![0; columns],
+                            )))
+                            .await?;
+                        return Ok(());
+                    }
+                    Ok(QueryResult::CopyOut { columns, lines }) => {
+                        send_copy_out(client, columns, &lines).await?;
+                        return Ok(());
+                    }
                     Err(e) => return Err(to_wire_error(e)),
                 }
             }
@@ -889,5 +926,85 @@ impl CancelHandler for Conn {
                 flag.store(true, Ordering::Relaxed);
             }
         }
+    }
+}
+
+/// CopyOutResponse, one CopyData per row, CopyDone, CommandComplete.
+async fn send_copy_out<C>(client: &mut C, columns: usize, lines: &[String]) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    client
+        .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+            0,
+            columns as i16,
+            vec![0; columns],
+        )))
+        .await?;
+    for l in lines {
+        client
+            .feed(PgWireBackendMessage::CopyData(CopyData::new(
+                bytes::Bytes::copy_from_slice(l.as_bytes()),
+            )))
+            .await?;
+    }
+    client
+        .feed(PgWireBackendMessage::CopyDone(CopyDone::new()))
+        .await?;
+    client
+        .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+            format!("COPY {}", lines.len()),
+        )))
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl CopyHandler for Conn {
+    async fn on_copy_data<C>(&self, _client: &mut C, copy_data: CopyData) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.with_session(|s| s.copy_data(&copy_data.data))
+    }
+
+    async fn on_copy_done<C>(&self, client: &mut C, _done: CopyDone) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let r = self.with_session(|s| s.copy_done())?;
+        self.send_notices(client).await?;
+        client.set_transaction_status(self.txn_status());
+        match r {
+            Ok(QueryResult::Command { tag }) => {
+                client
+                    .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                        tag,
+                    )))
+                    .await?;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(to_wire_error(e)),
+        }
+    }
+
+    async fn on_copy_fail<C>(&self, client: &mut C, fail: CopyFail) -> PgWireError
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let e = match self.with_session(|s| s.copy_fail(&fail.message)) {
+            Ok(e) => e,
+            Err(w) => return w,
+        };
+        client.set_transaction_status(self.txn_status());
+        to_wire_error(e)
     }
 }

@@ -27,6 +27,8 @@ pub fn error_info(e: &PgError) -> ErrorInfo {
     info.detail = e.detail.clone();
     info.hint = e.hint.clone();
     info.position = e.position.map(|p| p.to_string());
+    info.where_context = e.context.clone();
+
     info
 }
 

@@ -16,6 +16,7 @@
 //! transactions, savepoints, the aborted state) and [`guc`] the settings.
 
 pub mod bind;
+pub mod copy;
 mod datetime;
 pub mod ddl;
 pub mod engine;

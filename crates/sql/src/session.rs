@@ -123,6 +123,26 @@ pub enum QueryResult {
     },
     /// An empty query string.
     Empty,
+    /// COPY FROM STDIN started: the client now sends CopyData.
+    CopyIn {
+        /// Number of columns.
+        columns: usize,
+    },
+    /// COPY TO STDOUT: formatted lines to send as CopyData.
+    CopyOut {
+        /// Number of columns.
+        columns: usize,
+        /// One line per row (with trailing newline).
+        lines: Vec<String>,
+    },
+}
+
+/// A COPY FROM STDIN waiting for its data.
+struct CopyInState {
+    plan: crate::copy::CopyPlan,
+    implicit: bool,
+    buffer: Vec<u8>,
+    too_large: bool,
 }
 
 /// Transaction status as reported in ReadyForQuery.
@@ -174,6 +194,7 @@ pub struct Session {
     explicit: bool,
     failed: bool,
     savepoints: Vec<(String, usize)>,
+    copy_in: Option<CopyInState>,
     /// Set by the server on CancelRequest.
     pub cancel: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -198,6 +219,7 @@ impl Session {
             explicit: false,
             failed: false,
             savepoints: Vec::new(),
+            copy_in: None,
             cancel: Arc::default(),
         };
         let cat = s.read_catalog_outside()?;
@@ -378,6 +400,13 @@ impl Session {
             t.refresh_snapshot();
         }
         let r = self.run_in_txn(stmt, params, cached, sql);
+        if let Ok(QueryResult::CopyIn { .. }) = &r {
+            // The transaction stays open until the copy data has arrived.
+            if let Some(c) = self.copy_in.as_mut() {
+                c.implicit = implicit;
+            }
+            return r;
+        }
         if implicit {
             match &r {
                 Ok(_) => self.commit_txn()?,
@@ -675,6 +704,9 @@ impl Session {
             let authorized = self.authorize(&bound.stmt, &bound.needs, &catalog)?;
             return self.execute_data(authorized, bound.columns.clone(), &catalog, params);
         }
+        if let Statement::Copy { .. } = stmt {
+            return self.start_copy(stmt, &catalog, sql);
+        }
         crate::utility::run(self, stmt, &catalog, sql)
     }
 
@@ -797,4 +829,129 @@ fn is_data_statement(stmt: &Statement) -> bool {
         stmt,
         Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
     )
+}
+
+impl Session {
+    fn start_copy(
+        &mut self,
+        stmt: &Statement,
+        catalog: &Catalog,
+        sql: &str,
+    ) -> PgResult<QueryResult> {
+        let mut binder = Binder::new(catalog, self.state.search_path(), vec![])
+            .with_style(self.state.settings.style())
+            .with_source(sql);
+        let plan = crate::copy::bind(&mut binder, stmt)?;
+        let needs = binder.merged_needs();
+        let authorized = self.authorize(plan, &needs, catalog)?.into_plan();
+        match authorized {
+            crate::copy::CopyPlan::In { ref targets, .. } => {
+                let columns = targets.len();
+                self.copy_in = Some(CopyInState {
+                    plan: authorized,
+                    implicit: false,
+                    buffer: Vec::new(),
+                    too_large: false,
+                });
+
+                Ok(QueryResult::CopyIn { columns })
+            }
+            crate::copy::CopyPlan::Out { plan, format } => {
+                let engine = self.engine.clone();
+                let cancel = self.cancel.clone();
+                let txn = self
+                    .txn
+                    .as_mut()
+                    .ok_or_else(|| PgError::internal("no transaction"))?;
+                let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, &[]);
+                ex.cancel = Some(&cancel);
+                let rows = ex.run(&plan)?;
+                let style = ex.style;
+                let columns = rows.first().map(|r| r.len()).unwrap_or(0);
+                let lines = rows.iter().map(|r| format.format_row(r, &style)).collect();
+                Ok(QueryResult::CopyOut { columns, lines })
+            }
+        }
+    }
+
+    /// Whether a COPY FROM STDIN is waiting for data.
+    pub fn copy_in_progress(&self) -> bool {
+        self.copy_in.is_some()
+    }
+
+    /// CopyData: buffers the bytes; an oversized load is reported at CopyDone.
+    pub fn copy_data(&mut self, data: &[u8]) {
+        if let Some(c) = self.copy_in.as_mut() {
+            if c.buffer.len() + data.len() > 1 << 30 {
+                c.too_large = true;
+                c.buffer.clear();
+            } else if !c.too_large {
+                c.buffer.extend_from_slice(data);
+            }
+        }
+    }
+
+    /// CopyDone: parses and inserts the rows; ends an implicit transaction.
+    pub fn copy_done(&mut self) -> PgResult<QueryResult> {
+        let c = self
+            .copy_in
+            .take()
+            .ok_or_else(|| PgError::new(SqlState::PROTOCOL_VIOLATION, "unexpected CopyDone"))?;
+        let r = if c.too_large {
+            Err(PgError::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "COPY data exceeds 1 GB; split the load into smaller COPY commands",
+            ))
+        } else {
+            self.copy_insert(&c)
+        };
+        self.finish_copy(c.implicit, r)
+    }
+
+    /// CopyFail: the client aborted the copy.
+    pub fn copy_fail(&mut self, message: &str) -> PgError {
+        let implicit = self.copy_in.take().map(|c| c.implicit).unwrap_or(false);
+        let e = PgError::new(
+            SqlState::QUERY_CANCELED,
+            format!("COPY from stdin failed: {message}"),
+        );
+        match self.finish_copy(implicit, Err(e)) {
+            Err(e) => e,
+            Ok(_) => PgError::internal("copy failure reported success"),
+        }
+    }
+
+    fn copy_insert(&mut self, c: &CopyInState) -> PgResult<QueryResult> {
+        let catalog = self.catalog()?;
+        let insert = crate::copy::rows_to_insert(
+            &c.buffer,
+            &c.plan,
+            &catalog,
+            &self.state.settings.style(),
+        )?;
+        let engine = self.engine.clone();
+        let cancel = self.cancel.clone();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| PgError::internal("no transaction"))?;
+        let mut ex = Exec::new(txn, &catalog, &mut self.state, &engine, &[]);
+        ex.cancel = Some(&cancel);
+        let r = ex.insert(&insert)?;
+        Ok(QueryResult::Command {
+            tag: format!("COPY {}", r.count),
+        })
+    }
+
+    fn finish_copy(&mut self, implicit: bool, r: PgResult<QueryResult>) -> PgResult<QueryResult> {
+        if implicit {
+            match &r {
+                Ok(_) => self.commit_txn()?,
+                Err(_) => self.rollback_txn(),
+            }
+        } else if r.is_err() {
+            self.failed = true;
+        }
+        r
+    }
 }

@@ -87,6 +87,8 @@ pub struct PgError {
     pub hint: Option<String>,
     /// 1-based character position in the statement text (psql's `LINE 1: ^`).
     pub position: Option<u32>,
+    /// CONTEXT line (where the error happened: a COPY line, a function).
+    pub context: Option<String>,
 }
 
 /// Result alias used across layers.
@@ -102,7 +104,16 @@ impl PgError {
             detail: None,
             hint: None,
             position: None,
+            context: None,
         }
+    }
+
+    /// Adds a CONTEXT line (kept if one is already set).
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        if self.context.is_none() {
+            self.context = Some(context.into());
+        }
+        self
     }
 
     /// Adds a DETAIL line.
