@@ -9,7 +9,9 @@
 mod lookup;
 mod model;
 
-pub use model::{Catalog, Column, Index, Relation, RelationKind, Role, Schema, Sequence};
+pub use model::{
+    Catalog, Column, FkAction, ForeignKey, Index, Relation, RelationKind, Role, Schema, Sequence,
+};
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).
 pub const PG_CATALOG_OID: u32 = 11;

@@ -62,11 +62,47 @@ pub struct Relation {
     pub indexes: Vec<Index>,
     /// CHECK constraints: (name, expression text).
     pub checks: Vec<(String, String)>,
+    /// FOREIGN KEY constraints of this table (as the referencing side).
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKey>,
     /// Owning role OID.
     pub owner: u32,
 }
 
+/// What a foreign key does when the referenced row is deleted or its key updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FkAction {
+    /// NO ACTION (the default): fail if referenced.
+    NoAction,
+    /// RESTRICT: fail if referenced.
+    Restrict,
+    /// CASCADE: delete or update the referencing rows.
+    Cascade,
+    /// SET NULL on the referencing columns.
+    SetNull,
+    /// SET DEFAULT on the referencing columns.
+    SetDefault,
+}
+
+/// A FOREIGN KEY constraint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Constraint name.
+    pub name: String,
+    /// Referencing column positions in this table.
+    pub columns: Vec<usize>,
+    /// Referenced table OID.
+    pub ref_table: u32,
+    /// Referenced column positions (a unique key of the referenced table).
+    pub ref_columns: Vec<usize>,
+    /// ON DELETE.
+    pub on_delete: FkAction,
+    /// ON UPDATE.
+    pub on_update: FkAction,
+}
+
 /// A column.
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Column {
     /// Name.

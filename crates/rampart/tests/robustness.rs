@@ -243,11 +243,6 @@ async fn garbage_on_the_wire_does_not_kill_the_server() {
         .map(|m| error_fields(&m.1))
         .expect("an ErrorResponse for Bind of an unknown statement");
     assert_eq!(err.get(&b'C').map(String::as_str), Some("26000"), "{err:?}");
-    assert_eq!(
-        err.get(&b'M').map(String::as_str),
-        Some("prepared statement \"no_such_stmt\" does not exist"),
-        "{err:?}"
-    );
     // The same connection still works for a simple query.
     s.write_all(&query_message(b"SELECT 7")).unwrap();
     let msgs = read_until_ready(&mut s);
@@ -270,6 +265,59 @@ async fn garbage_on_the_wire_does_not_kill_the_server() {
     );
 
     assert_serving(&mut srv).await;
+}
+
+/// Sends `msg` followed by Sync; returns the (SQLSTATE, message) of the ErrorResponse.
+fn extended_error(s: &mut TcpStream, msg: Vec<u8>) -> (String, String) {
+    s.write_all(&msg).unwrap();
+    s.write_all(&message(b'S', b"")).unwrap();
+    let msgs = read_until_ready(s);
+    let err = msgs
+        .iter()
+        .find(|m| m.0 == b'E')
+        .map(|m| error_fields(&m.1))
+        .expect("an ErrorResponse");
+    (err[&b'C'].clone(), err[&b'M'].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "reason: unknown prepared statement / portal errors use pgwire's wording (Statement not found for name: X; Portal not found for name: X, with 26000 instead of 34000 for Describe) instead of PostgreSQL's"]
+async fn unknown_statement_and_portal_errors_match_postgres() {
+    let srv = Server::start_trust();
+    let mut s = raw_login(&srv);
+    let mut bind = b"\0no_such_stmt\0".to_vec();
+    bind.extend_from_slice(&[0; 6]);
+    let mut exec = b"nope\0".to_vec();
+    exec.extend_from_slice(&0i32.to_be_bytes());
+    let cases = [
+        (
+            message(b'B', &bind),
+            "26000",
+            "prepared statement \"no_such_stmt\" does not exist",
+        ),
+        (
+            message(b'E', &exec),
+            "34000",
+            "portal \"nope\" does not exist",
+        ),
+        (
+            message(b'D', b"Sno_such_stmt\0"),
+            "26000",
+            "prepared statement \"no_such_stmt\" does not exist",
+        ),
+        (
+            message(b'D', b"Pnope\0"),
+            "34000",
+            "portal \"nope\" does not exist",
+        ),
+    ];
+    let mut got = Vec::new();
+    let mut want = Vec::new();
+    for (msg, code, text) in cases {
+        got.push(extended_error(&mut s, msg));
+        want.push((code.to_string(), text.to_string()));
+    }
+    assert_eq!(got, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -524,6 +572,15 @@ async fn deeply_nested_expression_is_an_error_not_a_crash() {
 async fn nested_case(srv: &mut Server, sql: &str, expect: i32, what: &str) {
     let client = srv.connect().await;
     let r = within(20, what, client.query_one(sql, &[])).await;
+    if matches!(&r, Err(e) if e.as_db_error().is_none()) {
+        // The connection broke: give a dying server a moment to be reaped.
+        for _ in 0..50 {
+            if !srv.is_running() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     if !srv.is_running() {
         panic!(
             "{what}: the server process died (log tail: {})",
@@ -545,7 +602,7 @@ async fn nested_case(srv: &mut Server, sql: &str, expect: i32, what: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "reason: stack overflow aborts the whole server (SIGABRT) on modest expression depth: SELECT 1+1+...+1 with 43 terms, 60-80 nested parentheses, 60 nested abs() or unary minus; the parser (200) and binder (500) depth guards are far above what the 2 MiB worker stack survives in this build"]
+#[ignore = "reason: stack overflow aborts the whole server (SIGABRT, all sessions lost) at modest expression depth: SELECT 1+1+...+1 with ~35-40 terms (extended or simple protocol), 60-80 nested parentheses, 60 nested abs() or unary minus; the parser (200) and binder (500) depth guards sit far above what a 2 MiB tokio worker stack survives in the debug build"]
 async fn moderately_nested_expressions_do_not_crash_the_server() {
     let mut srv = Server::start_trust();
     // PostgreSQL 15 evaluates all of these (the 10000-term sum may hit max_stack_depth: 54001).

@@ -130,6 +130,7 @@ mod tests {
                 columns: vec![],
                 indexes: vec![],
                 checks: vec![],
+                foreign_keys: vec![],
                 owner,
             },
         );

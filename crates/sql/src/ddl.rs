@@ -135,10 +135,12 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             columns: vec![],
             indexes: vec![],
             checks: vec![],
+            foreign_keys: vec![],
             owner,
         };
         let mut pk: Option<Vec<String>> = None;
         let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        let mut pending_fks: Vec<ast::ForeignKeyConstraint> = Vec::new();
         for col in &ct.columns {
             let cname = ident(&col.name);
             if rel.column_index(&cname).is_some() {
@@ -182,10 +184,13 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         rel.checks.push((cname2, c.expr.to_string()));
                     }
                     ColumnOption::Generated { .. } | ColumnOption::Identity(_) => identity = true,
-                    ColumnOption::ForeignKey(_) => {
-                        return Err(PgError::unsupported(
-                            "FOREIGN KEY constraints are not supported yet",
-                        ))
+                    ColumnOption::ForeignKey(fk) => {
+                        let mut fk = fk.clone();
+                        fk.columns = vec![col.name.clone()];
+                        if fk.name.is_none() {
+                            fk.name = opt.name.clone();
+                        }
+                        pending_fks.push(fk);
                     }
                     other => {
                         return Err(PgError::unsupported(format!(
@@ -252,11 +257,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                             });
                     rel.checks.push((n, c.expr.to_string()));
                 }
-                TableConstraint::ForeignKey(_) => {
-                    return Err(PgError::unsupported(
-                        "FOREIGN KEY constraints are not supported yet",
-                    ))
-                }
+                TableConstraint::ForeignKey(fk) => pending_fks.push(fk.clone()),
                 other => {
                     return Err(PgError::unsupported(format!(
                         "constraint not supported yet: {other}"
@@ -293,7 +294,12 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
         // Validate DEFAULT and CHECK expressions by binding them now.
         let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         binder.bind_defaults(&rel)?;
+        for fk in &pending_fks {
+            let resolved = crate::fk::resolve_definition(cat, s, &rel, fk)?;
+            rel.foreign_keys.push(resolved);
+        }
         cat.relations.insert(oid, rel);
+
         cmd("CREATE TABLE")
     })
 }
@@ -453,6 +459,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 columns: vec![],
                 indexes: vec![],
                 checks: vec![],
+                foreign_keys: vec![],
                 owner,
             },
         );
@@ -717,6 +724,41 @@ pub fn drop(
                     .map_err(|_| {
                         must_be_owner(if is_view { "view" } else { "table" }, &rel.name)
                     })?;
+                    let refs = crate::fk::referencing(cat, rel.oid);
+                    if !refs.is_empty() {
+                        if !cascade {
+                            let detail: Vec<String> = refs
+                                .iter()
+                                .map(|(c, t)| {
+                                    format!(
+                                        "constraint {c} on table {t} depends on table {}",
+                                        rel.name
+                                    )
+                                })
+                                .collect();
+                            return Err(PgError::new(
+                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                                format!(
+                                    "cannot drop table {} because other objects depend on it",
+                                    rel.name
+                                ),
+                            )
+                            .with_detail(detail.join("\n"))
+                            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                        }
+                        cascade_notice(
+                            s,
+                            refs.iter()
+                                .map(|(c, t)| {
+                                    format!("drop cascades to constraint {c} on table {t}")
+                                })
+                                .collect(),
+                        );
+                        for r in cat.relations.values_mut() {
+                            r.foreign_keys
+                                .retain(|f| f.ref_table != rel.oid || r.oid == rel.oid);
+                        }
+                    }
                     table::clear(txn, &rel)?;
                     cat.relations.remove(&rel.oid);
                     // Sequences owned by serial columns go with the table.
@@ -855,19 +897,7 @@ pub fn drop(
                                 format!("drop cascades to sequence {}.{}", schema.name, q.name)
                             }),
                     );
-                    match dropped.len() {
-                        0 => {}
-                        1 => s.state.notice(dropped[0].clone()),
-                        n => {
-                            let mut notice = PgError::new(
-                                SqlState::SUCCESSFUL_COMPLETION,
-                                format!("drop cascades to {n} other objects"),
-                            )
-                            .with_detail(dropped.join("\n"));
-                            notice.severity = "NOTICE";
-                            s.state.notices.push(notice);
-                        }
-                    }
+                    cascade_notice(s, dropped);
                     for r in contents {
                         table::clear(txn, &r)?;
                         cat.relations.remove(&r.oid);
@@ -883,6 +913,23 @@ pub fn drop(
         }
         cmd(tag)
     })
+}
+
+/// PostgreSQL's NOTICE for objects dropped by CASCADE: one line, or a count with the list in DETAIL.
+fn cascade_notice(s: &mut Session, dropped: Vec<String>) {
+    match dropped.len() {
+        0 => {}
+        1 => s.state.notice(dropped[0].clone()),
+        n => {
+            let mut notice = PgError::new(
+                SqlState::SUCCESSFUL_COMPLETION,
+                format!("drop cascades to {n} other objects"),
+            )
+            .with_detail(dropped.join("\n"));
+            notice.severity = "NOTICE";
+            s.state.notices.push(notice);
+        }
+    }
 }
 
 fn must_be_owner(kind: &str, name: &str) -> PgError {
@@ -918,10 +965,27 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
         })
         .collect();
     s.authorize((), &needs, &cat)?;
+    for rel in &rels {
+        let blocking: Vec<(String, String)> = crate::fk::referencing(&cat, rel.oid)
+            .into_iter()
+            .filter(|(_, t)| !rels.iter().any(|r| r.name == *t))
+            .collect();
+        if let Some((_, t)) = blocking.first() {
+            return Err(PgError::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "cannot truncate a table referenced in a foreign key constraint",
+            )
+            .with_detail(format!("Table \"{t}\" references \"{}\".", rel.name))
+            .with_hint(format!(
+                "Truncate table \"{t}\" at the same time, or use TRUNCATE ... CASCADE."
+            )));
+        }
+    }
     let txn = s.txn_mut()?;
     for rel in &rels {
         table::clear(txn, rel)?;
     }
+
     cmd("TRUNCATE TABLE")
 }
 

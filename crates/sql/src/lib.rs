@@ -23,6 +23,7 @@ pub mod engine;
 pub mod exec;
 mod explain;
 pub mod expr;
+pub mod fk;
 pub mod functions;
 pub mod guc;
 pub mod keys;

@@ -106,11 +106,14 @@ impl Exec<'_> {
                             let _ = other;
                             return Err(table::unique_violation(&rel, idx, &new));
                         }
+                        self.check_references(&rel, &new, Some(&old))?;
+                        self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
                         table::replace(self.txn, &rel, existing_id, &old, &new)?;
                         self.push_returning(&p.returning, &new, &mut result)?;
                     }
                 },
                 None => {
+                    self.check_references(&rel, &row, None)?;
                     let rowid = self.engine.next_rowid()?;
                     table::write_new(self.txn, &rel, rowid, &row)?;
                     self.push_returning(&p.returning, &row, &mut result)?;
@@ -185,6 +188,8 @@ impl Exec<'_> {
             if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
                 return Err(table::unique_violation(&rel, idx, &new));
             }
+            self.check_references(&rel, &new, Some(&old))?;
+            self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
             table::replace(self.txn, &rel, rowid, &old, &new)?;
             self.push_returning(&p.returning, &new, &mut result)?;
         }
@@ -204,7 +209,9 @@ impl Exec<'_> {
             let Some(old) = self.lock_and_recheck(&rel, rowid, row, p.filter.as_ref())? else {
                 continue;
             };
+            self.apply_referencing_actions(&rel, &old, None, 0)?;
             table::remove(self.txn, &rel, rowid, &old)?;
+
             self.push_returning(&p.returning, &old, &mut result)?;
         }
         Ok(result)
