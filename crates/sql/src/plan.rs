@@ -266,6 +266,9 @@ pub struct UpdatePlan {
     pub checks: Vec<(String, Expr)>,
     /// RETURNING over the new row.
     pub returning: Option<Vec<Expr>>,
+    /// UPDATE … FROM: rows joined to each target row; WHERE, SET and
+    /// RETURNING then see the target row followed by the FROM row.
+    pub from: Option<Box<Plan>>,
 }
 
 /// DELETE … [RETURNING].
@@ -279,4 +282,6 @@ pub struct DeletePlan {
     pub filter: Option<Expr>,
     /// RETURNING over the deleted row.
     pub returning: Option<Vec<Expr>>,
+    /// DELETE … USING: rows joined to each target row (as UPDATE … FROM).
+    pub using: Option<Box<Plan>>,
 }

@@ -214,8 +214,8 @@ impl<'a> Binder<'a> {
         &mut self,
         up: &ast::Update,
     ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
-        if up.from.is_some() || !up.table.joins.is_empty() {
-            return Err(PgError::unsupported("UPDATE ... FROM is not supported yet"));
+        if !up.table.joins.is_empty() {
+            return Err(PgError::syntax("syntax error at or near \"JOIN\""));
         }
         let ast::TableFactor::Table { name, alias, .. } = &up.table.relation else {
             return Err(PgError::syntax("UPDATE target must be a table"));
@@ -226,7 +226,17 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|a| ident(&a.name))
             .unwrap_or(rel.name.clone());
-        let scope = Scope::for_relation(rel, &range);
+        let mut scope = Scope::for_relation(rel, &range);
+        let from = match &up.from {
+            Some(
+                ast::UpdateTableFromKind::BeforeSet(t) | ast::UpdateTableFromKind::AfterSet(t),
+            ) => {
+                let (plan, fscope) = self.bind_from(t)?;
+                scope.columns.extend(fscope.columns);
+                Some(Box::new(plan))
+            }
+            None => None,
+        };
         let assignments = self.bind_assignments(rel, &up.assignments, &scope)?;
         let filter = match &up.selection {
             Some(w) => {
@@ -249,6 +259,7 @@ impl<'a> Binder<'a> {
                 assignments,
                 checks,
                 returning,
+                from,
             }),
             cols,
         ))
@@ -262,9 +273,9 @@ impl<'a> Binder<'a> {
         let tables = match &del.from {
             ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
         };
-        if tables.len() != 1 || !tables[0].joins.is_empty() || del.using.is_some() {
+        if tables.len() != 1 || !tables[0].joins.is_empty() {
             return Err(PgError::unsupported(
-                "DELETE ... USING is not supported yet",
+                "DELETE from several tables is not supported",
             ));
         }
         let ast::TableFactor::Table { name, alias, .. } = &tables[0].relation else {
@@ -275,7 +286,15 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|a| ident(&a.name))
             .unwrap_or(rel.name.clone());
-        let scope = Scope::for_relation(rel, &range);
+        let mut scope = Scope::for_relation(rel, &range);
+        let using = match &del.using {
+            Some(t) => {
+                let (plan, uscope) = self.bind_from(t)?;
+                scope.columns.extend(uscope.columns);
+                Some(Box::new(plan))
+            }
+            None => None,
+        };
         let filter = match &del.selection {
             Some(w) => {
                 let mut cx = ExprCtx::new(&scope, "WHERE");
@@ -294,6 +313,7 @@ impl<'a> Binder<'a> {
                 access,
                 filter,
                 returning,
+                using,
             }),
             cols,
         ))
@@ -361,17 +381,29 @@ impl<'a> Binder<'a> {
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
                     vec![(expr.clone(), ident(alias))]
                 }
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => scope
-                    .columns
-                    .iter()
-                    .filter(|c| c.table.as_deref() != Some("excluded"))
-                    .map(|c| {
-                        (
-                            ast::Expr::Identifier(ast::Ident::with_quote('"', &c.name)),
-                            c.name.clone(),
-                        )
-                    })
-                    .collect(),
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    let only = match item {
+                        ast::SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => Some(split_name(n)?.1),
+                        _ => None,
+                    };
+                    scope
+                        .columns
+                        .iter()
+                        .filter(|c| c.table.as_deref() != Some("excluded") && !c.hidden)
+                        .filter(|c| only.is_none() || c.table == only)
+                        .map(|c| {
+                            let q = |s: &str| ast::Ident::with_quote('"', s);
+                            let e = match &c.table {
+                                Some(t) => ast::Expr::CompoundIdentifier(vec![q(t), q(&c.name)]),
+                                None => ast::Expr::Identifier(q(&c.name)),
+                            };
+                            (e, c.name.clone())
+                        })
+                        .collect()
+                }
                 _ => return Err(PgError::unsupported("RETURNING item")),
             };
             for (e, name) in expanded {

@@ -167,22 +167,94 @@ impl Exec<'_> {
         }
     }
 
+    /// Target rows (with their FROM/USING row appended) that the WHERE clause selects.
+    fn dml_targets(
+        &mut self,
+        table: u32,
+        access: &crate::plan::Access,
+        filter: Option<&crate::expr::Expr>,
+        joined: Option<&crate::plan::Plan>,
+    ) -> PgResult<Vec<(u64, Row, Row)>> {
+        let Some(joined) = joined else {
+            return Ok(self
+                .scan(table, access, filter)?
+                .into_iter()
+                .map(|(id, r)| (id, r, vec![]))
+                .collect());
+        };
+        let targets = self.scan(table, access, None)?;
+        let others = self.run(joined)?;
+        let mut out = Vec::new();
+        for (rowid, row) in targets {
+            self.check_cancel()?;
+            for other in &others {
+                let mut combined = row.clone();
+                combined.extend(other.iter().cloned());
+                let hit = match filter {
+                    Some(f) => self.eval_bool(f, &combined)?,
+                    None => true,
+                };
+                if hit {
+                    // Like PostgreSQL, a target row joined to several rows is changed once.
+                    out.push((rowid, row, other.clone()));
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Locks a target row and re-checks WHERE on its latest version (with its joined row).
+    fn lock_joined(
+        &mut self,
+        rel: &Relation,
+        rowid: u64,
+        row: Row,
+        extra: &Row,
+        filter: Option<&crate::expr::Expr>,
+    ) -> PgResult<Option<Row>> {
+        if extra.is_empty() {
+            return self.lock_and_recheck(rel, rowid, row, filter);
+        }
+        let width = row.len();
+        let mut combined = row;
+        combined.extend(extra.iter().cloned());
+        let locked = self.lock_and_recheck(rel, rowid, combined.clone(), None)?;
+        let Some(_) = locked else { return Ok(None) };
+        let latest = if self.txn.isolation() == IsolationLevel::ReadCommitted {
+            match table::get_row_latest(self.txn, rel.oid, rowid)? {
+                Some(l) => l,
+                None => return Ok(None),
+            }
+        } else {
+            combined[..width].to_vec()
+        };
+        let mut recheck = latest.clone();
+        recheck.extend(extra.iter().cloned());
+        match filter {
+            Some(f) if !self.eval_bool(f, &recheck)? => Ok(None),
+            _ => Ok(Some(latest)),
+        }
+    }
+
     /// Runs an UPDATE.
     pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
-        let rows = self.scan(p.table, &p.access, p.filter.as_ref())?;
+        let rows = self.dml_targets(p.table, &p.access, p.filter.as_ref(), p.from.as_deref())?;
         let mut result = DmlResult {
             count: 0,
             returning: Vec::new(),
         };
-        for (rowid, row) in rows {
+        for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_and_recheck(&rel, rowid, row, p.filter.as_ref())? else {
+            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref())? else {
                 continue;
             };
+            let mut input = old.clone();
+            input.extend(extra.iter().cloned());
             let mut new = old.clone();
             for (pos, e) in &p.assignments {
-                new[*pos] = self.eval(e, &old)?;
+                new[*pos] = self.eval(e, &input)?;
             }
             self.check_row(&rel, &mut new, &p.checks)?;
             if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
@@ -191,7 +263,9 @@ impl Exec<'_> {
             self.check_references(&rel, &new, Some(&old))?;
             self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
             table::replace(self.txn, &rel, rowid, &old, &new)?;
-            self.push_returning(&p.returning, &new, &mut result)?;
+            let mut out = new;
+            out.extend(extra);
+            self.push_returning(&p.returning, &out, &mut result)?;
         }
         Ok(result)
     }
@@ -199,20 +273,21 @@ impl Exec<'_> {
     /// Runs a DELETE.
     pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
-        let rows = self.scan(p.table, &p.access, p.filter.as_ref())?;
+        let rows = self.dml_targets(p.table, &p.access, p.filter.as_ref(), p.using.as_deref())?;
         let mut result = DmlResult {
             count: 0,
             returning: Vec::new(),
         };
-        for (rowid, row) in rows {
+        for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_and_recheck(&rel, rowid, row, p.filter.as_ref())? else {
+            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref())? else {
                 continue;
             };
             self.apply_referencing_actions(&rel, &old, None, 0)?;
             table::remove(self.txn, &rel, rowid, &old)?;
-
-            self.push_returning(&p.returning, &old, &mut result)?;
+            let mut out = old;
+            out.extend(extra);
+            self.push_returning(&p.returning, &out, &mut result)?;
         }
         Ok(result)
     }
