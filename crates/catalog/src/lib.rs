@@ -10,7 +10,8 @@ mod lookup;
 mod model;
 
 pub use model::{
-    Catalog, Column, FkAction, ForeignKey, Index, Relation, RelationKind, Role, Schema, Sequence,
+    Catalog, Column, FkAction, ForeignKey, Index, Membership, Relation, RelationKind, Role, Schema,
+    Sequence,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).
@@ -21,3 +22,31 @@ pub const PUBLIC_SCHEMA_OID: u32 = 2200;
 pub const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
 /// First OID handed to user objects (as PostgreSQL's FirstNormalObjectId).
 pub const FIRST_USER_OID: u32 = 16384;
+
+/// PostgreSQL 15's predefined roles (OID, name).
+pub const PREDEFINED_ROLES: &[(u32, &str)] = &[
+    (3373, "pg_monitor"),
+    (3374, "pg_read_all_settings"),
+    (3375, "pg_read_all_stats"),
+    (3377, "pg_stat_scan_tables"),
+    (4200, "pg_signal_backend"),
+    (4544, "pg_checkpoint"),
+    (4569, "pg_read_server_files"),
+    (4570, "pg_write_server_files"),
+    (4571, "pg_execute_server_program"),
+    (6171, "pg_database_owner"),
+    (6181, "pg_read_all_data"),
+    (6182, "pg_write_all_data"),
+];
+
+/// System relations Rampart computes from the catalog: (OID, name, kind as
+/// PostgreSQL names it in messages).
+pub const SYSTEM_RELATIONS: &[(u32, &str, &str)] = &[
+    (12001, "pg_roles", "view"),
+    (1260, "pg_authid", "table"),
+    (1261, "pg_auth_members", "table"),
+    (12010, "pg_user", "view"),
+    (12006, "pg_shadow", "view"),
+    (12014, "pg_group", "view"),
+    (2964, "pg_db_role_setting", "table"),
+];

@@ -23,6 +23,19 @@ impl Catalog {
             );
         }
         c.roles.insert(superuser.name.clone(), superuser);
+        // PostgreSQL 15's predefined roles, with their OIDs and memberships.
+        for (oid, name) in crate::PREDEFINED_ROLES {
+            c.roles
+                .insert(name.to_string(), crate::Role::new(*oid, name));
+        }
+        for (role, member) in [(3374, 3373), (3375, 3373), (3377, 3373)] {
+            c.memberships.push(crate::Membership {
+                role,
+                member,
+                grantor: crate::BOOTSTRAP_SUPERUSER_OID,
+                admin_option: false,
+            });
+        }
         c
     }
 

@@ -20,6 +20,9 @@ pub struct Catalog {
     pub sequences: BTreeMap<u32, Sequence>,
     /// Roles by name.
     pub roles: BTreeMap<String, Role>,
+    /// Role memberships.
+    #[serde(default)]
+    pub memberships: Vec<Membership>,
 }
 
 /// A namespace.
@@ -153,7 +156,7 @@ pub struct Sequence {
     pub owner: u32,
 }
 
-/// A role (the full attribute set arrives with the roles issue).
+/// A role with PostgreSQL's attributes (pg_authid).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Role {
     /// OID.
@@ -166,4 +169,70 @@ pub struct Role {
     pub login: bool,
     /// SCRAM-SHA-256 verifier in PostgreSQL's format, never a clear password.
     pub password: Option<String>,
+    /// INHERIT (default true).
+    #[serde(default = "yes")]
+    pub inherit: bool,
+    /// CREATEROLE.
+    #[serde(default)]
+    pub createrole: bool,
+    /// CREATEDB.
+    #[serde(default)]
+    pub createdb: bool,
+    /// REPLICATION.
+    #[serde(default)]
+    pub replication: bool,
+    /// BYPASSRLS.
+    #[serde(default)]
+    pub bypassrls: bool,
+    /// CONNECTION LIMIT (-1 = none).
+    #[serde(default = "minus_one")]
+    pub connection_limit: i32,
+    /// VALID UNTIL, as microseconds since the Unix epoch.
+    #[serde(default)]
+    pub valid_until: Option<i64>,
+    /// `ALTER ROLE … SET name = value` defaults applied at login.
+    #[serde(default)]
+    pub config: Vec<(String, String)>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn minus_one() -> i32 {
+    -1
+}
+
+impl Role {
+    /// A role with PostgreSQL's CREATE ROLE defaults (NOLOGIN, INHERIT, no limits).
+    pub fn new(oid: u32, name: &str) -> Role {
+        Role {
+            oid,
+            name: name.to_string(),
+            superuser: false,
+            login: false,
+            password: None,
+            inherit: true,
+            createrole: false,
+            createdb: false,
+            replication: false,
+            bypassrls: false,
+            connection_limit: -1,
+            valid_until: None,
+            config: vec![],
+        }
+    }
+}
+
+/// Membership of `member` in `role` (pg_auth_members).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The role granted.
+    pub role: u32,
+    /// The role it was granted to.
+    pub member: u32,
+    /// Who granted it.
+    pub grantor: u32,
+    /// WITH ADMIN OPTION.
+    pub admin_option: bool,
 }

@@ -259,3 +259,86 @@ async fn init_refuses_password_method_and_nonempty_dir() {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+/// Starts a SCRAM exchange for `user` over raw TCP and returns the server-first
+/// message's salt (`s=`) and iteration count (`i=`).
+fn scram_server_first(srv: &Server, user: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut body = 196608i32.to_be_bytes().to_vec();
+    for (k, v) in [("user", user), ("database", "postgres")] {
+        body.extend_from_slice(k.as_bytes());
+        body.push(0);
+        body.extend_from_slice(v.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut pkt = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    pkt.extend_from_slice(&body);
+    s.write_all(&pkt).unwrap();
+    let read_msg = |s: &mut std::net::TcpStream| -> (u8, Vec<u8>) {
+        let mut head = [0u8; 5];
+        s.read_exact(&mut head).unwrap();
+        let len = i32::from_be_bytes(head[1..].try_into().unwrap()) as usize;
+        let mut b = vec![0u8; len - 4];
+        s.read_exact(&mut b).unwrap();
+        (head[0], b)
+    };
+    let (t, b) = read_msg(&mut s);
+    assert_eq!(t, b'R');
+    assert_eq!(&b[..4], &10i32.to_be_bytes(), "expected AuthenticationSASL");
+    assert!(contains(&b, b"SCRAM-SHA-256\0"));
+    let client_first = b"n,,n=,r=rOprNGfwEbeRWgbNEkqO";
+    let mut p = b"SCRAM-SHA-256\0".to_vec();
+    p.extend_from_slice(&(client_first.len() as i32).to_be_bytes());
+    p.extend_from_slice(client_first);
+    let mut msg = vec![b'p'];
+    msg.extend_from_slice(&((p.len() + 4) as i32).to_be_bytes());
+    msg.extend_from_slice(&p);
+    s.write_all(&msg).unwrap();
+    let (t, b) = read_msg(&mut s);
+    assert_eq!(t, b'R');
+    assert_eq!(
+        &b[..4],
+        &11i32.to_be_bytes(),
+        "expected AuthenticationSASLContinue"
+    );
+    let text = String::from_utf8(b[4..].to_vec()).unwrap();
+    let field = |k: &str| {
+        text.split(',')
+            .find_map(|f| f.strip_prefix(k))
+            .unwrap_or_else(|| panic!("no {k} in {text}"))
+            .to_string()
+    };
+    assert!(field("r=").starts_with("rOprNGfwEbeRWgbNEkqO"), "{text}");
+    (field("s="), field("i="))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_user_gets_a_stable_plausible_scram_challenge() {
+    let srv = scram_server();
+    let (admin_salt, admin_iter) = scram_server_first(&srv, SUPERUSER);
+    let (admin_salt2, _) = scram_server_first(&srv, SUPERUSER);
+    assert_eq!(admin_salt, admin_salt2);
+    // A made-up user gets a salt too, the same one every time (a salt that
+    // changed per attempt would reveal that the user does not exist), with the
+    // same iteration count as real users.
+    let (ghost_salt, ghost_iter) = scram_server_first(&srv, "ghost");
+    let (ghost_salt2, ghost_iter2) = scram_server_first(&srv, "ghost");
+    assert_eq!(
+        ghost_salt, ghost_salt2,
+        "decoy salt changes between attempts"
+    );
+    assert_eq!(ghost_iter, ghost_iter2);
+    assert_eq!(ghost_iter, admin_iter);
+    assert_eq!(
+        ghost_salt.len(),
+        admin_salt.len(),
+        "decoy salt has another length"
+    );
+    assert_ne!(ghost_salt, admin_salt);
+    let (other_salt, _) = scram_server_first(&srv, "someone_else");
+    assert_ne!(other_salt, ghost_salt, "all unknown users share one salt");
+}

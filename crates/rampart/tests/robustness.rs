@@ -520,7 +520,7 @@ async fn deeply_nested_expression_is_an_error_not_a_crash() {
     let sql = format!("SELECT {}1{}", "(".repeat(depth), ")".repeat(depth));
     fn check<T>(r: Result<T, tokio_postgres::Error>, what: &str) {
         match r {
-            Ok(_) => panic!("{what}: 10000 nested parentheses were accepted"),
+            Ok(_) => panic!("{what}: was accepted"),
             Err(e) => {
                 let (code, msg) = db_error(&e);
                 assert!(
@@ -540,27 +540,19 @@ async fn deeply_nested_expression_is_an_error_not_a_crash() {
         "extended protocol",
     );
     srv.assert_running();
-    // Nested unary operators and function calls too.
+    // Nested unary operators and function calls too (PostgreSQL: 42601 "memory exhausted").
     let sql = format!("SELECT {}1", "- ".repeat(depth));
-    let r = within(20, "nested unary minus", client.simple_query(&sql)).await;
+    check(
+        within(20, "nested unary minus", client.simple_query(&sql)).await,
+        "10000 unary minus",
+    );
     srv.assert_running();
-    if let Err(e) = r {
-        let (code, msg) = db_error(&e);
-        assert!(
-            code == "54001" || code == "42601",
-            "unexpected {code}: {msg}"
-        );
-    }
     let sql = format!("SELECT {}1{}", "abs(".repeat(depth), ")".repeat(depth));
-    let r = within(20, "nested calls", client.simple_query(&sql)).await;
+    check(
+        within(20, "nested calls", client.simple_query(&sql)).await,
+        "10000 nested abs()",
+    );
     srv.assert_running();
-    if let Err(e) = r {
-        let (code, msg) = db_error(&e);
-        assert!(
-            code == "54001" || code == "42601",
-            "unexpected {code}: {msg}"
-        );
-    }
     // The connection is still usable.
     let one: i32 = client.query_one("SELECT 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
@@ -624,7 +616,7 @@ async fn moderately_nested_expressions_do_not_crash_the_server() {
         let sql = format!("SELECT {}1{}", "abs(".repeat(depth), ")".repeat(depth));
         nested_case(&mut srv, &sql, 1, &format!("{depth} nested abs()")).await;
         let sql = format!("SELECT {}1", "- ".repeat(depth));
-        let expect = if depth % 2 == 0 { 1 } else { -1 };
+        let expect = [1, -1][depth % 2];
         nested_case(
             &mut srv,
             &sql,

@@ -10,6 +10,7 @@
 //! "allowed because superuser"; the privileges issue adds ACL checks here.
 
 mod need;
+pub mod roles;
 
 pub use need::{Need, ObjectRef, Privilege};
 
@@ -68,9 +69,10 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
         ObjectRef::Sequence(oid) => catalog.sequences.get(oid).map(|s| s.owner),
         ObjectRef::Database => None,
     };
-    if owner == Some(principal.role_oid) {
+    if owner.is_some_and(|o| roles::has_privs_of(catalog, principal.role_oid, o)) {
         return Ok(());
     }
+
     Err(denied(need, catalog))
 }
 
@@ -82,7 +84,13 @@ pub fn denied(need: &Need, catalog: &rampart_catalog::Catalog) -> PgError {
                 format!("view {}", r.name)
             }
             Some(r) => format!("table {}", r.name),
-            None => "relation".into(),
+            None => match rampart_catalog::SYSTEM_RELATIONS
+                .iter()
+                .find(|(o, _, _)| o == oid)
+            {
+                Some((_, name, kind)) => format!("{kind} {name}"),
+                None => "relation".into(),
+            },
         },
         ObjectRef::Schema(oid) => format!(
             "schema {}",
@@ -114,12 +122,11 @@ mod tests {
 
     fn catalog_with_table(owner: u32) -> Catalog {
         let mut c = Catalog::bootstrap(Role {
-            oid: 10,
-            name: "admin".into(),
             superuser: true,
             login: true,
-            password: None,
+            ..Role::new(10, "admin")
         });
+
         c.relations.insert(
             20000,
             Relation {

@@ -244,10 +244,33 @@ impl Conn {
         let pid = session.state.backend_pid;
         let secret: i32 = rand::random();
         client.set_pid_and_secret_key(pid, SecretKey::I32(secret));
-        self.shared
-            .sessions
-            .lock()
-            .insert(pid, (secret, session.cancel.clone()));
+        let (limit, superuser) = match session.login_limits() {
+            Ok(x) => x,
+            Err(e) => {
+                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+                return Err(to_wire_error(e.fatal()));
+            }
+        };
+        {
+            let mut sessions = self.shared.sessions.lock();
+            let mine = sessions.values().filter(|e| e.role == user).count();
+            if limit >= 0 && !superuser && mine >= limit as usize {
+                drop(sessions);
+                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+                return Err(fatal(
+                    SqlState("53300"),
+                    format!("too many connections for role \"{user}\""),
+                ));
+            }
+            sessions.insert(
+                pid,
+                crate::SessionEntry {
+                    secret,
+                    cancel: session.cancel.clone(),
+                    role: user.to_string(),
+                },
+            );
+        }
         *self.registered_pid.lock() = Some(pid);
         let params = [
             (
@@ -921,9 +944,9 @@ impl CancelHandler for Conn {
         let SecretKey::I32(secret) = req.secret_key else {
             return;
         };
-        if let Some((s, flag)) = self.shared.sessions.lock().get(&req.pid) {
-            if *s == secret {
-                flag.store(true, Ordering::Relaxed);
+        if let Some(e) = self.shared.sessions.lock().get(&req.pid) {
+            if e.secret == secret {
+                e.cancel.store(true, Ordering::Relaxed);
             }
         }
     }

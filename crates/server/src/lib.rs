@@ -37,14 +37,24 @@ pub struct ServerConfig {
     pub max_connections: usize,
 }
 
+/// What the server keeps about a live session.
+pub struct SessionEntry {
+    /// Cancel secret from BackendKeyData.
+    pub secret: i32,
+    /// Set to cancel the running statement.
+    pub cancel: Arc<AtomicBool>,
+    /// The role that logged in (for per-role connection limits).
+    pub role: String,
+}
+
 /// State shared by all connections.
 pub struct Shared {
     /// The SQL engine.
     pub engine: Arc<Engine>,
     /// Configuration.
     pub config: ServerConfig,
-    /// Live sessions: pid → (cancel secret, cancel flag).
-    pub sessions: Mutex<HashMap<i32, (i32, Arc<AtomicBool>)>>,
+    /// Live sessions by pid.
+    pub sessions: Mutex<HashMap<i32, SessionEntry>>,
     /// Number of authenticated sessions.
     pub connections: AtomicUsize,
     /// Random per-process secret for decoy SCRAM salts.

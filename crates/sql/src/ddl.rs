@@ -52,7 +52,7 @@ pub fn with_catalog_mut<T>(
 }
 
 fn owner_oid(cat: &Catalog, s: &Session) -> u32 {
-    cat.role(&s.state.current_user)
+    cat.role(&s.state.current_user())
         .map(|r| r.oid)
         .unwrap_or(rampart_catalog::BOOTSTRAP_SUPERUSER_OID)
 }

@@ -61,12 +61,16 @@ impl Engine {
             ));
         }
         let mut cat = Catalog::bootstrap(Role {
-            oid: rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
-            name: superuser.to_string(),
             superuser: true,
             login: true,
             password: password_verifier,
+            createrole: true,
+            createdb: true,
+            replication: true,
+            bypassrls: true,
+            ..Role::new(rampart_catalog::BOOTSTRAP_SUPERUSER_OID, superuser)
         });
+
         cat.version = 1;
         txn.set(keys::CATALOG_KEY, cat.encode())
             .map_err(storage_err)?;
@@ -131,9 +135,11 @@ impl Engine {
             return Ok(None);
         };
         let cat = self.decode_catalog(&bytes)?;
+        let now = chrono::Utc::now().timestamp_micros();
+        // An expired password (VALID UNTIL in the past) authenticates nobody, as in PostgreSQL.
         Ok(cat
             .role(name)
-            .filter(|r| r.login)
+            .filter(|r| r.login && r.valid_until.is_none_or(|v| v > now))
             .and_then(|r| r.password.clone()))
     }
 

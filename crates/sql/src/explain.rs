@@ -90,6 +90,13 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
         ),
         Plan::Scan { table, access, .. } => (scan_line(*table, access, catalog), vec![]),
         Plan::CteScan { .. } => ("CTE Scan".into(), vec![]),
+        Plan::SystemView { oid } => (
+            format!(
+                "Function Scan on {}",
+                crate::sysview::by_oid(*oid).map(|v| v.name).unwrap_or("?")
+            ),
+            vec![],
+        ),
         Plan::Series { .. } => ("Function Scan on generate_series".into(), vec![]),
         Plan::Filter { input, .. } => return render(input, depth, catalog, out),
         Plan::Project { input, .. } => return render(input, depth, catalog, out),

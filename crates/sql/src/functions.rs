@@ -74,6 +74,7 @@ pub enum Func {
     Format,
     RegexpReplace,
     Translate,
+    PgHasRole,
 }
 
 /// Aggregate built-ins.
@@ -279,6 +280,12 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             (Func::DateTrunc, vec![text.clone(), Some(t.clone())], t)
         }
         ("age", 2) => (Func::Age, same(T::Timestamp), T::Interval),
+        ("pg_has_role", 2) => (Func::PgHasRole, vec![text.clone(), text.clone()], T::Bool),
+        ("pg_has_role", 3) => (
+            Func::PgHasRole,
+            vec![text.clone(), text.clone(), text.clone()],
+            T::Bool,
+        ),
         ("pg_typeof", 1) => (Func::PgTypeof, vec![None], T::Text),
         ("format_type", 2) => (Func::FormatType, vec![Some(T::Oid), Some(T::Int4)], T::Text),
         ("coalesce", _) if n >= 1 => {

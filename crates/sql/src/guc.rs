@@ -31,6 +31,7 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("max_connections", "100", false),
     ("max_identifier_length", "63", false),
     ("password_encryption", "scram-sha-256", true),
+    ("role", "none", false),
     ("row_security", "on", true),
     ("search_path", "\"$user\", public", true),
     ("server_encoding", "UTF8", false),
@@ -109,21 +110,26 @@ impl Settings {
         let name = name.to_ascii_lowercase();
         self.validate(&name, value)?;
         let value = normalize(&name, value)?;
-        if !name.contains('.') {
-            // fine: built-in
-        } else {
+        if name.contains('.') {
             self.defined_custom.insert(name.clone());
         }
+        self.store(name, value, local);
+        Ok(())
+    }
+
+    /// Sets a server-controlled parameter (role, session_authorization,
+    /// is_superuser) with the same transactional behaviour as SET.
+    pub fn set_privileged(&mut self, name: &str, value: &str, local: bool) {
+        self.store(name.to_string(), value.to_string(), local);
+    }
+
+    fn store(&mut self, name: String, value: String, local: bool) {
+        // Outside any transaction (session start) values are session defaults.
         if !local && self.txn_start.is_some() {
             self.txn_session_sets
                 .insert(name.clone(), Some(value.clone()));
-        } else if !local {
-            // Outside a transaction block there is always an implicit transaction;
-            // callers begin one before running statements, so this is only reached
-            // by internal callers setting session defaults.
         }
         self.values.insert(name, value);
-        Ok(())
     }
 
     /// Internal (server-set) session value, e.g. is_superuser.

@@ -24,14 +24,17 @@ pub mod exec;
 mod explain;
 pub mod expr;
 pub mod fk;
+pub mod front;
 pub mod functions;
 pub mod guc;
 pub mod keys;
 mod keywords;
 pub mod parser;
 pub mod plan;
+pub mod roles;
 pub mod sequence;
 pub mod session;
+pub mod sysview;
 mod utility;
 
 pub use engine::Engine;

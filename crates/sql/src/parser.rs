@@ -10,8 +10,37 @@ use rampart_types::{PgError, PgResult};
 /// Deepest nesting the parser accepts before reporting "stack depth limit exceeded".
 const RECURSION_LIMIT: usize = 200;
 
+/// A parsed statement: sqlparser's, or one of the PostgreSQL forms sqlparser
+/// does not parse, handled by our own front parser (see [`crate::front`]).
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    /// Parsed by sqlparser.
+    Sql(Statement),
+    /// GRANT/REVOKE of role membership.
+    Role(crate::front::RoleStmt),
+}
+
 /// Parses a query string into statements.
-pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
+pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
+    match crate::front::split_if_needed(sql)? {
+        None => parse_sql(sql).map(|v| v.into_iter().map(Stmt::Sql).collect()),
+        Some(pieces) => {
+            let mut out = Vec::new();
+            for p in pieces {
+                match p {
+                    crate::front::Piece::Sql(text) => {
+                        out.extend(parse_sql(&text)?.into_iter().map(Stmt::Sql))
+                    }
+                    crate::front::Piece::Role(r) => out.push(Stmt::Role(r)),
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Parses with sqlparser only.
+pub fn parse_sql(sql: &str) -> PgResult<Vec<Statement>> {
     Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
@@ -21,9 +50,10 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
 
 /// Parses exactly one query (view bodies).
 pub fn parse_one_query(sql: &str) -> PgResult<Query> {
-    let mut stmts = parse(sql)?;
+    let mut stmts = parse_sql(sql)?;
     match stmts.pop() {
         Some(Statement::Query(q)) if stmts.is_empty() => Ok(*q),
+
         _ => Err(PgError::internal("stored view body is not a single query")),
     }
 }

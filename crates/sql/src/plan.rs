@@ -101,6 +101,11 @@ pub enum Plan {
         /// Residual predicate over the table row.
         filter: Option<Expr>,
     },
+    /// Rows of a system catalog view (pg_roles, …), computed from the catalog.
+    SystemView {
+        /// View OID.
+        oid: u32,
+    },
     /// Rows of a common table expression materialized earlier in this query.
     CteScan {
         /// CTE slot.

@@ -15,6 +15,8 @@ use rampart_storage::{IsolationLevel, Transaction};
 use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
 use sqlparser::ast::Statement;
 
+use crate::parser::Stmt;
+
 use crate::bind::Binder;
 use crate::engine::Engine;
 use crate::exec::table::storage_err;
@@ -24,11 +26,13 @@ use crate::keys;
 use crate::plan::{DataStatement, OutputColumn};
 
 /// The session's identity and settings (what functions like current_user read).
+///
+/// `session_user` and `current_user` live in the settings (`session_authorization`
+/// and `role`), so SET ROLE and SET SESSION AUTHORIZATION are undone by ROLLBACK
+/// and SET LOCAL ROLE ends with the transaction, as in PostgreSQL.
 pub struct SessionState {
-    /// `session_user`.
-    pub session_user: String,
-    /// `current_user`.
-    pub current_user: String,
+    /// The role that authenticated (may use SET SESSION AUTHORIZATION if superuser).
+    pub authenticated_user: String,
     /// Database name.
     pub database: String,
     /// Settings.
@@ -56,9 +60,25 @@ impl SessionState {
     /// Copies the identity names.
     pub fn clone_identity(&self) -> Identity {
         Identity {
-            current_user: self.current_user.clone(),
-            session_user: self.session_user.clone(),
+            current_user: self.current_user(),
+            session_user: self.session_user(),
             database: self.database.clone(),
+        }
+    }
+
+    /// `session_user`.
+    pub fn session_user(&self) -> String {
+        self.settings
+            .get("session_authorization")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| self.authenticated_user.clone())
+    }
+
+    /// `current_user`: the SET ROLE role, else the session user.
+    pub fn current_user(&self) -> String {
+        match self.settings.get("role") {
+            Some(r) if r != "none" && !r.is_empty() => r,
+            _ => self.session_user(),
         }
     }
 
@@ -71,7 +91,7 @@ impl SessionState {
             .map(|s| {
                 let unq = s.trim_matches('"');
                 if unq == "$user" {
-                    self.current_user.clone()
+                    self.current_user()
                 } else if s.starts_with('"') {
                     unq.to_string()
                 } else {
@@ -162,7 +182,7 @@ pub struct Prepared {
     /// The statement text.
     pub sql: String,
     /// Parsed statement (None for an empty query).
-    pub stmt: Option<Statement>,
+    pub stmt: Option<Stmt>,
     /// Parameter types (client-given or inferred).
     pub param_types: Vec<DataType>,
     /// Result columns (empty for commands).
@@ -197,14 +217,15 @@ pub struct Session {
     copy_in: Option<CopyInState>,
     /// Set by the server on CancelRequest.
     pub cancel: Arc<std::sync::atomic::AtomicBool>,
+    /// Text of the statement being run (for error cursor positions).
+    pub current_sql: String,
 }
 
 impl Session {
     /// Starts a session for `user` on `database` (the role must exist).
     pub fn new(engine: Arc<Engine>, user: &str, database: &str) -> PgResult<Session> {
         let state = SessionState {
-            session_user: user.to_string(),
-            current_user: user.to_string(),
+            authenticated_user: user.to_string(),
             database: database.to_string(),
             settings: Settings::default(),
             backend_pid: engine.next_pid(),
@@ -220,6 +241,7 @@ impl Session {
             failed: false,
             savepoints: Vec::new(),
             copy_in: None,
+            current_sql: String::new(),
             cancel: Arc::default(),
         };
         let cat = s.read_catalog_outside()?;
@@ -237,11 +259,35 @@ impl Session {
             )
             .fatal());
         }
+        if !role.login {
+            return Err(PgError::new(
+                SqlState::INVALID_AUTHORIZATION,
+                format!("role \"{user}\" is not permitted to log in"),
+            )
+            .fatal());
+        }
         s.state
             .settings
             .set_internal("is_superuser", if role.superuser { "on" } else { "off" });
         s.state.settings.set_internal("session_authorization", user);
+        // ALTER ROLE … SET defaults; a bad stored value is reported, not fatal (as PostgreSQL's WARNING).
+        for (k, v) in crate::roles::login_settings(&cat, user) {
+            if let Err(e) = s.state.settings.set(&k, &v, false) {
+                let mut w = PgError::new(SqlState::WARNING, e.message);
+                w.severity = "WARNING";
+                s.state.notices.push(w);
+            }
+        }
         Ok(s)
+    }
+
+    /// The logged-in role's connection limit and superuser flag.
+    pub fn login_limits(&self) -> PgResult<(i32, bool)> {
+        let cat = self.read_catalog_outside()?;
+        let r = cat
+            .role(&self.state.authenticated_user)
+            .ok_or_else(|| PgError::new(SqlState::UNDEFINED_OBJECT, "role vanished"))?;
+        Ok((r.connection_limit, r.superuser))
     }
 
     /// The engine.
@@ -317,7 +363,7 @@ impl Session {
             columns: vec![],
             cached: None,
         };
-        if let Some(stmt) = p.stmt.clone() {
+        if let Some(Stmt::Sql(stmt)) = p.stmt.clone() {
             if is_data_statement(&stmt) {
                 let catalog = self.catalog_for_describe()?;
                 let (ds, cols, needs, types) =
@@ -377,13 +423,16 @@ impl Session {
     /// Runs one statement with transaction handling.
     fn run_statement(
         &mut self,
-        stmt: &Statement,
+        stmt: &Stmt,
         params: &[Value],
         cached: &mut BoundCache,
         sql: &str,
     ) -> PgResult<QueryResult> {
-        if let Some(r) = self.transaction_control(stmt) {
-            return r;
+        self.current_sql = sql.to_string();
+        if let Stmt::Sql(s) = stmt {
+            if let Some(r) = self.transaction_control(s) {
+                return r;
+            }
         }
         if self.failed {
             return Err(PgError::new(
@@ -631,10 +680,10 @@ impl Session {
 
     /// The acting principal.
     pub fn principal(&self, catalog: &Catalog) -> PgResult<Principal> {
-        let role = catalog.role(&self.state.current_user).ok_or_else(|| {
+        let role = catalog.role(&self.state.current_user()).ok_or_else(|| {
             PgError::new(
                 SqlState::UNDEFINED_OBJECT,
-                format!("role \"{}\" does not exist", self.state.current_user),
+                format!("role \"{}\" does not exist", self.state.current_user()),
             )
         })?;
         Ok(Principal {
@@ -680,11 +729,18 @@ impl Session {
 
     fn run_in_txn(
         &mut self,
-        stmt: &Statement,
+        stmt: &Stmt,
         params: &[Value],
         cached: &mut BoundCache,
         sql: &str,
     ) -> PgResult<QueryResult> {
+        let stmt = match stmt {
+            Stmt::Sql(s) => s,
+            Stmt::Role(r) => return crate::roles::run(self, r),
+        };
+        if let Some(r) = crate::roles::run_sql(self, stmt)? {
+            return Ok(r);
+        }
         let catalog = self.catalog()?;
         if is_data_statement(stmt) {
             let bound = match cached {

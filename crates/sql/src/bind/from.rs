@@ -126,6 +126,35 @@ impl Binder<'_> {
                     return self.bind_table_function(name, &args.args, alias.as_ref());
                 }
                 let (schema, rel_name) = split_name(name)?;
+                if schema.is_none() || schema.as_deref() == Some("pg_catalog") {
+                    if let Some(view) = crate::sysview::lookup(&rel_name) {
+                        if view.superuser_only {
+                            self.need(
+                                rampart_security::ObjectRef::Relation(view.oid),
+                                rampart_security::Privilege::Select,
+                            );
+                        }
+                        let range = alias
+                            .as_ref()
+                            .map(|a| ident(&a.name))
+                            .unwrap_or(rel_name.clone());
+                        let mut scope = Scope {
+                            columns: view
+                                .columns
+                                .iter()
+                                .map(|(n, t)| ScopeColumn {
+                                    table: Some(range.clone()),
+                                    name: n.to_string(),
+                                    ty: t.clone(),
+                                    source: None,
+                                    hidden: false,
+                                })
+                                .collect(),
+                        };
+                        apply_column_aliases(&mut scope, alias)?;
+                        return Ok((Plan::SystemView { oid: view.oid }, scope));
+                    }
+                }
                 if schema.is_none() {
                     if let Some(cte) = self.ctes.iter().rev().find(|c| c.name == rel_name).cloned()
                     {

@@ -272,6 +272,23 @@ impl Exec<'_> {
             Func::CurrentSchema => Value::Text(self.current_schema()),
             Func::Version => Value::Text(crate::VERSION_STRING.to_string()),
             Func::PgBackendPid => Value::Int4(self.session.backend_pid),
+            Func::PgHasRole => {
+                if args.iter().any(Value::is_null) {
+                    return Ok(Value::Null);
+                }
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                let (user, role, mode) = if args.len() == 3 {
+                    (text(&args[0]), text(&args[1]), text(&args[2]))
+                } else {
+                    (s.current_user.clone(), text(&args[0]), text(&args[1]))
+                };
+                Value::Bool(crate::roles::pg_has_role(
+                    self.catalog,
+                    &user,
+                    &role,
+                    &mode,
+                )?)
+            }
             Func::TxidCurrent => Value::Int8(self.txn.id() as i64),
             Func::Now => Value::Timestamptz(self.session.txn_start),
             Func::ClockTimestamp => Value::Timestamptz(chrono::Utc::now()),

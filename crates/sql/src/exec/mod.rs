@@ -108,6 +108,9 @@ impl<'a> Exec<'a> {
             } => self
                 .scan(*table, access, filter.as_ref())
                 .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
+            Plan::SystemView { oid } => Ok(crate::sysview::by_oid(*oid)
+                .map(|v| crate::sysview::rows(v, self.catalog))
+                .unwrap_or_default()),
             Plan::CteScan { id } => Ok(self
                 .ctes
                 .get(id)
@@ -578,7 +581,7 @@ fn expr_has_outer(e: &Expr) -> bool {
 
 fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
-        Plan::Single | Plan::CteScan { .. } => {}
+        Plan::Single | Plan::CteScan { .. } | Plan::SystemView { .. } => {}
         Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
         Plan::Scan { access, filter, .. } => {
             if let Some(x) = filter {

@@ -1,0 +1,336 @@
+//! A small front parser for PostgreSQL statements sqlparser does not parse:
+//! `GRANT role TO role`, `REVOKE role FROM role`, `CREATE USER/GROUP`,
+//! `ALTER/DROP USER/GROUP`, `ENCRYPTED PASSWORD`. Role-membership statements
+//! become [`RoleStmt`]; the others are rewritten to the `ROLE` forms sqlparser
+//! parses. Statements that need none of this go to sqlparser untouched (so
+//! error positions stay exact).
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+use rampart_types::{PgError, PgResult, SqlState};
+
+/// GRANT/REVOKE of role membership.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleStmt {
+    /// GRANT (false) or REVOKE (true).
+    pub revoke: bool,
+    /// Roles granted or revoked.
+    pub roles: Vec<String>,
+    /// Grantees (or revokees); may be `CURRENT_USER`-style specifiers.
+    pub members: Vec<String>,
+    /// WITH ADMIN OPTION (GRANT) or ADMIN OPTION FOR (REVOKE).
+    pub admin_option: bool,
+    /// GRANTED BY.
+    pub granted_by: Option<String>,
+    /// CASCADE (REVOKE).
+    pub cascade: bool,
+}
+
+/// A piece of a multi-statement string.
+pub enum Piece {
+    /// Text for sqlparser.
+    Sql(String),
+    /// A membership statement.
+    Role(RoleStmt),
+}
+
+fn word(t: &Token) -> Option<String> {
+    match t {
+        Token::Word(w) => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    }
+}
+
+fn name_of(t: &Token) -> Option<String> {
+    match t {
+        Token::Word(w) if w.quote_style.is_some() => Some(w.value.clone()),
+        Token::Word(w) => Some(w.value.to_lowercase()),
+        _ => None,
+    }
+}
+
+fn significant(tokens: &[TokenWithSpan]) -> Vec<&Token> {
+    tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect()
+}
+
+/// Splits `sql` into pieces when any statement needs the front parser; None otherwise.
+pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return Ok(None); // sqlparser reports the tokenizer error with PostgreSQL's wording
+    };
+    let mut statements: Vec<Vec<TokenWithSpan>> = vec![vec![]];
+    for t in tokens {
+        if t.token == Token::SemiColon {
+            statements.push(vec![]);
+        } else {
+            statements.last_mut().map(|s| s.push(t));
+        }
+    }
+    if !statements.iter().any(|s| needs_front(&significant(s))) {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for s in statements {
+        let sig = significant(&s);
+        if sig.is_empty() {
+            continue;
+        }
+        if let Some(r) = role_stmt(&sig)? {
+            out.push(Piece::Role(r));
+        } else {
+            out.push(Piece::Sql(rewrite(&s, sql)?));
+        }
+    }
+    Ok(Some(out))
+}
+
+fn needs_front(sig: &[&Token]) -> bool {
+    let w: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
+    match w.as_slice() {
+        [a, b]
+            if (a == "CREATE" || a == "ALTER" || a == "DROP") && (b == "USER" || b == "GROUP") =>
+        {
+            true
+        }
+        [a, ..] if a == "GRANT" || a == "REVOKE" => !sig
+            .iter()
+            .any(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::ON)),
+        _ => sig
+            .iter()
+            .any(|t| matches!(word(t).as_deref(), Some("ENCRYPTED") | Some("UNENCRYPTED"))),
+    }
+}
+
+/// Rewrites USER/GROUP forms and ENCRYPTED PASSWORD to what sqlparser parses.
+fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
+    if let Some(t) = tokens
+        .iter()
+        .find(|t| word(&t.token).as_deref() == Some("UNENCRYPTED"))
+    {
+        let mut e = PgError::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "UNENCRYPTED PASSWORD is no longer supported",
+        )
+        .with_hint("Remove UNENCRYPTED to store the password in encrypted form instead.");
+        let (line, col) = (t.span.start.line as usize, t.span.start.column as usize);
+        let offset: usize = sql
+            .split('\n')
+            .take(line.saturating_sub(1))
+            .map(|l| l.chars().count() + 1)
+            .sum();
+        if line > 0 {
+            e = e.with_position((offset + col) as u32);
+        }
+        return Err(e);
+    }
+    let sig: Vec<&Token> = significant(tokens);
+    let first: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
+    let mut parts: Vec<String> = Vec::new();
+    let mut skip_first_two = false;
+    let mut add_login = false;
+    if let [a, b] = first.as_slice() {
+        if (a == "CREATE" || a == "ALTER" || a == "DROP") && (b == "USER" || b == "GROUP") {
+            parts.push(format!("{a} ROLE"));
+            skip_first_two = true;
+            add_login = a == "CREATE"
+                && b == "USER"
+                && !sig
+                    .iter()
+                    .any(|t| matches!(word(t).as_deref(), Some("LOGIN") | Some("NOLOGIN")));
+        }
+    }
+    let mut seen = 0;
+    for t in sig.iter() {
+        seen += 1;
+        if skip_first_two && seen <= 2 {
+            continue;
+        }
+        match word(t).as_deref() {
+            Some("ENCRYPTED") => continue,
+            _ => parts.push(t.to_string()),
+        }
+    }
+    if add_login {
+        parts.push("LOGIN".into());
+    }
+    Ok(parts.join(" "))
+}
+
+/// Parses GRANT/REVOKE of role membership.
+fn role_stmt(sig: &[&Token]) -> PgResult<Option<RoleStmt>> {
+    let Some(first) = sig.first().and_then(|t| word(t)) else {
+        return Ok(None);
+    };
+    let revoke = match first.as_str() {
+        "GRANT" => false,
+        "REVOKE" => true,
+        _ => return Ok(None),
+    };
+    if sig
+        .iter()
+        .any(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::ON))
+    {
+        return Ok(None);
+    }
+    let err = |near: &Token| PgError::syntax(format!("syntax error at or near \"{near}\""));
+    let mut i = 1;
+    let mut admin_option = false;
+    if revoke && sig.get(1).and_then(|t| word(t)).as_deref() == Some("ADMIN") {
+        if sig.get(2).and_then(|t| word(t)).as_deref() != Some("OPTION")
+            || sig.get(3).and_then(|t| word(t)).as_deref() != Some("FOR")
+        {
+            return Err(err(sig.get(2).copied().unwrap_or(&Token::EOF)));
+        }
+        admin_option = true;
+        i = 4;
+    }
+    let list = |i: &mut usize, stop: &str| -> PgResult<Vec<String>> {
+        let mut names = Vec::new();
+        loop {
+            let t = sig.get(*i).copied().unwrap_or(&Token::EOF);
+            names.push(name_of(t).ok_or_else(|| {
+                if *t == Token::EOF {
+                    PgError::syntax("syntax error at end of input")
+                } else {
+                    err(t)
+                }
+            })?);
+            *i += 1;
+            match sig.get(*i) {
+                Some(Token::Comma) => *i += 1,
+                Some(t) if word(t).as_deref() == Some(stop) => break,
+                Some(t) if stop.is_empty() => return Err(err(t)),
+                None if stop.is_empty() => break,
+                Some(t) => return Err(err(t)),
+                None => return Err(PgError::syntax("syntax error at end of input")),
+            }
+        }
+        Ok(names)
+    };
+    let roles = list(&mut i, if revoke { "FROM" } else { "TO" })?;
+    i += 1;
+    let mut members = Vec::new();
+    loop {
+        let t = sig.get(i).copied().unwrap_or(&Token::EOF);
+        let n = match word(t).as_deref() {
+            Some("GROUP") if members.is_empty() => {
+                i += 1;
+                continue;
+            }
+            _ => name_of(t).ok_or_else(|| {
+                if *t == Token::EOF {
+                    PgError::syntax("syntax error at end of input")
+                } else {
+                    err(t)
+                }
+            })?,
+        };
+        members.push(n);
+        i += 1;
+        if sig.get(i) == Some(&&Token::Comma) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let mut granted_by = None;
+    let mut cascade = false;
+    while let Some(t) = sig.get(i) {
+        match word(t).as_deref() {
+            Some("WITH") if !revoke => {
+                let what = sig.get(i + 1).and_then(|t| word(t));
+                let val = sig.get(i + 2).and_then(|t| word(t));
+                match (what.as_deref(), val.as_deref()) {
+                    (Some("ADMIN"), Some("OPTION") | Some("TRUE")) => admin_option = true,
+                    (Some("ADMIN"), Some("FALSE")) => admin_option = false,
+                    _ => return Err(err(sig.get(i + 1).copied().unwrap_or(&Token::EOF))),
+                }
+                i += 3;
+            }
+            Some("GRANTED") if sig.get(i + 1).and_then(|t| word(t)).as_deref() == Some("BY") => {
+                granted_by = Some(
+                    name_of(sig.get(i + 2).copied().unwrap_or(&Token::EOF))
+                        .ok_or_else(|| PgError::syntax("syntax error at end of input"))?,
+                );
+                i += 3;
+            }
+            Some("CASCADE") if revoke => {
+                cascade = true;
+                i += 1;
+            }
+            Some("RESTRICT") if revoke => i += 1,
+            _ => return Err(err(t)),
+        }
+    }
+    Ok(Some(RoleStmt {
+        revoke,
+        roles,
+        members,
+        admin_option,
+        granted_by,
+        cascade,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(sql: &str) -> Piece {
+        split_if_needed(sql)
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap()
+    }
+
+    #[test]
+    fn grant_and_revoke_membership() {
+        let Piece::Role(r) =
+            one("GRANT admins, \"Staff\" TO alice WITH ADMIN OPTION GRANTED BY bob")
+        else {
+            panic!()
+        };
+        assert_eq!(r.roles, vec!["admins", "Staff"]);
+        assert_eq!(r.members, vec!["alice"]);
+        assert!(r.admin_option && !r.revoke);
+        assert_eq!(r.granted_by.as_deref(), Some("bob"));
+        let Piece::Role(r) = one("REVOKE ADMIN OPTION FOR admins FROM alice CASCADE") else {
+            panic!()
+        };
+        assert!(r.revoke && r.admin_option && r.cascade);
+    }
+
+    #[test]
+    fn privilege_grants_are_left_to_sqlparser() {
+        assert!(split_if_needed("GRANT SELECT ON t TO alice")
+            .unwrap()
+            .is_none());
+        assert!(split_if_needed("SELECT 1").unwrap().is_none());
+    }
+
+    #[test]
+    fn user_forms_are_rewritten() {
+        let Piece::Sql(s) = one("CREATE USER bob WITH ENCRYPTED PASSWORD 'x'") else {
+            panic!()
+        };
+        assert_eq!(s, "CREATE ROLE bob WITH PASSWORD 'x' LOGIN");
+        let Piece::Sql(s) = one("DROP GROUP IF EXISTS g") else {
+            panic!()
+        };
+        assert_eq!(s, "DROP ROLE IF EXISTS g");
+        let e = split_if_needed("CREATE ROLE r UNENCRYPTED PASSWORD 'x'")
+            .err()
+            .unwrap();
+        assert_eq!(e.message, "UNENCRYPTED PASSWORD is no longer supported");
+        let e = split_if_needed("GRANT a TO").err().unwrap();
+        assert_eq!(e.message, "syntax error at end of input");
+    }
+}

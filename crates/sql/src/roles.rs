@@ -1,0 +1,740 @@
+//! Roles: CREATE/ALTER/DROP ROLE, GRANT/REVOKE membership, SET ROLE and
+//! SET SESSION AUTHORIZATION, with PostgreSQL 15's permission rules and
+//! messages.
+
+use sqlparser::ast::{self, Statement};
+
+use rampart_catalog::{Catalog, Membership, Role};
+use rampart_security::roles as graph;
+use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+
+use crate::bind::ident;
+use crate::ddl::with_catalog_mut;
+use crate::front::RoleStmt;
+use crate::session::{QueryResult, Session};
+
+fn cmd(tag: &str) -> PgResult<Option<QueryResult>> {
+    Ok(Some(QueryResult::Command {
+        tag: tag.to_string(),
+    }))
+}
+
+fn denied(msg: impl Into<String>) -> PgError {
+    PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, msg)
+}
+
+fn no_such_role(name: &str) -> PgError {
+    PgError::new(
+        SqlState::UNDEFINED_OBJECT,
+        format!("role \"{name}\" does not exist"),
+    )
+}
+
+fn acting(cat: &Catalog, s: &Session) -> PgResult<Role> {
+    let me = s.state.current_user();
+    cat.role(&me).cloned().ok_or_else(|| no_such_role(&me))
+}
+
+/// Checks a name for CREATE ROLE / RENAME.
+fn check_reserved(name: &str) -> PgResult<()> {
+    if name == "public" || name == "none" {
+        return Err(PgError::new(
+            SqlState("42939"),
+            format!("role name \"{name}\" is reserved"),
+        ));
+    }
+    if name.starts_with("pg_") {
+        return Err(PgError::new(
+            SqlState("42939"),
+            format!("role name \"{name}\" is reserved"),
+        )
+        .with_detail("Role names starting with \"pg_\" are reserved."));
+    }
+    Ok(())
+}
+
+/// Resolves a role specifier (`CURRENT_USER`, `SESSION_USER`, `CURRENT_ROLE` or a name).
+fn role_spec(s: &Session, name: &str) -> String {
+    match name {
+        "current_user" | "current_role" => s.state.current_user(),
+        "session_user" => s.state.session_user(),
+        other => other.to_string(),
+    }
+}
+
+/// The verifier to store for a PASSWORD clause (a given verifier is kept as is).
+fn password_verifier(s: &mut Session, p: &ast::Password) -> PgResult<Option<String>> {
+    match p {
+        ast::Password::NullPassword => Ok(None),
+        ast::Password::Password(e) => {
+            let text = match e {
+                ast::Expr::Value(v) => crate::bind::expr::value_string(&v.value),
+                _ => None,
+            }
+            .ok_or_else(|| PgError::syntax(format!("syntax error at or near \"{e}\"")))?;
+            if text.is_empty() {
+                s.state
+                    .notice("empty string is not a valid password, clearing password");
+                return Ok(None);
+            }
+            if is_md5_hash(&text) {
+                return Err(PgError::new(SqlState::INVALID_PARAMETER_VALUE, "MD5 password hashes are not supported")
+                    .with_hint("Set the password in clear text (it is stored as a SCRAM-SHA-256 verifier) or give a SCRAM-SHA-256 verifier."));
+            }
+            if rampart_auth::scram::is_verifier(&text) {
+                return Ok(Some(text));
+            }
+            Ok(Some(rampart_auth::scram::make_verifier(&text)))
+        }
+    }
+}
+
+/// An MD5 hash as PostgreSQL stores them (`md5` + 32 hex digits).
+fn is_md5_hash(s: &str) -> bool {
+    s.len() == 35 && s.starts_with("md5") && s[3..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn valid_until(s: &Session, e: &ast::Expr) -> PgResult<Option<i64>> {
+    let text = match e {
+        ast::Expr::Value(v) => crate::bind::expr::value_string(&v.value),
+        _ => None,
+    }
+    .ok_or_else(|| PgError::syntax(format!("syntax error at or near \"{e}\"")))?;
+    if text.eq_ignore_ascii_case("infinity") {
+        return Ok(None);
+    }
+    match Value::from_pg_text_styled(&DataType::Timestamptz, &text, &s.state.settings.style())? {
+        Value::Timestamptz(t) => Ok(Some(t.timestamp_micros())),
+        _ => Err(PgError::internal("timestamptz parse")),
+    }
+}
+
+fn conn_limit(e: &ast::Expr) -> PgResult<i32> {
+    let n: i64 = e
+        .to_string()
+        .replace(' ', "")
+        .parse()
+        .map_err(|_| PgError::syntax(format!("syntax error at or near \"{e}\"")))?;
+    if n < -1 || n > i32::MAX as i64 {
+        return Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid connection limit: {n}"),
+        ));
+    }
+    Ok(n as i32)
+}
+
+/// Handles role-related statements parsed by sqlparser; None for anything else.
+pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult>> {
+    match stmt {
+        Statement::CreateRole(cr) => create_role(s, cr),
+        Statement::AlterRole { name, operation } => alter_role(s, name, operation),
+        Statement::Drop {
+            object_type: ast::ObjectType::Role | ast::ObjectType::User,
+            if_exists,
+            names,
+            ..
+        } => drop_roles(s, names, *if_exists),
+        Statement::Set(ast::Set::SetRole {
+            context_modifier,
+            role_name,
+        }) => {
+            let local = matches!(context_modifier, Some(ast::ContextModifier::Local));
+            set_role(s, role_name.as_ref().map(ident), local)
+        }
+        Statement::Set(ast::Set::SetSessionAuthorization(p)) => {
+            let local = matches!(p.scope, ast::ContextModifier::Local);
+            match &p.kind {
+                ast::SetSessionAuthorizationParamKind::Default => {
+                    set_session_authorization(s, None, local)
+                }
+                ast::SetSessionAuthorizationParamKind::User(u) => {
+                    set_session_authorization(s, Some(ident(u)), local)
+                }
+            }
+        }
+        Statement::Reset(r) => match &r.reset {
+            ast::Reset::SessionAuthorization => set_session_authorization(s, None, false),
+            ast::Reset::ConfigurationParameter(n) if n.to_string().eq_ignore_ascii_case("role") => {
+                set_role(s, None, false)?;
+                cmd("RESET")
+            }
+            _ => Ok(None),
+        },
+        Statement::Set(ast::Set::SingleAssignment {
+            variable,
+            scope,
+            values,
+            ..
+        }) if variable.to_string().eq_ignore_ascii_case("role") => {
+            let local = matches!(scope, Some(ast::ContextModifier::Local));
+            let v = values.first().map(|v| match v {
+                ast::Expr::Value(x) => {
+                    crate::bind::expr::value_string(&x.value).unwrap_or_default()
+                }
+                ast::Expr::Identifier(i) => ident(i),
+                other => other.to_string(),
+            });
+            set_role(s, v.filter(|v| v != "none"), local)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn create_role(s: &mut Session, cr: &ast::CreateRole) -> PgResult<Option<QueryResult>> {
+    for n in &cr.names {
+        let name = crate::bind::split_name(n)?.1;
+        let span = n.0.first().and_then(|p| p.as_ident()).map(|i| i.span);
+        check_reserved(&name).map_err(|e| match (span, e.detail.is_none()) {
+            (Some(sp), true) => crate::bind::Binder::new(&Catalog::default(), vec![], vec![])
+                .with_source(&s.current_sql)
+                .at(e, sp),
+            _ => e,
+        })?;
+    }
+    let password = match &cr.password {
+        Some(p) => password_verifier(s, p)?,
+        None => None,
+    };
+    let valid = match &cr.valid_until {
+        Some(e) => valid_until(s, e)?,
+        None => None,
+    };
+    let limit = match &cr.connection_limit {
+        Some(e) => conn_limit(e)?,
+        None => -1,
+    };
+    with_catalog_mut(s, |cat, _txn, s| {
+        let me = acting(cat, s)?;
+        if cr.superuser == Some(true) && !me.superuser {
+            return Err(denied("must be superuser to create superusers"));
+        }
+        if cr.replication == Some(true) && !me.superuser {
+            return Err(denied("must be superuser to create replication users"));
+        }
+        if cr.bypassrls == Some(true) && !me.superuser {
+            return Err(denied("must be superuser to create bypassrls users"));
+        }
+        if !me.superuser && !me.createrole {
+            return Err(denied("permission denied to create role"));
+        }
+        for n in &cr.names {
+            let name = crate::bind::split_name(n)?.1;
+            if cat.role(&name).is_some() {
+                if cr.if_not_exists {
+                    s.state
+                        .notice(format!("role \"{name}\" already exists, skipping"));
+                    continue;
+                }
+                return Err(PgError::new(
+                    SqlState::DUPLICATE_OBJECT,
+                    format!("role \"{name}\" already exists"),
+                ));
+            }
+            let oid = cat.alloc_oid();
+            let role = Role {
+                superuser: cr.superuser.unwrap_or(false),
+                login: cr.login.unwrap_or(false),
+                inherit: cr.inherit.unwrap_or(true),
+                createrole: cr.create_role.unwrap_or(false),
+                createdb: cr.create_db.unwrap_or(false),
+                replication: cr.replication.unwrap_or(false),
+                bypassrls: cr.bypassrls.unwrap_or(false),
+                connection_limit: limit,
+                valid_until: valid,
+                password: password.clone(),
+                ..Role::new(oid, &name)
+            };
+            cat.roles.insert(name.clone(), role);
+            for r in cr.in_role.iter().chain(&cr.in_group) {
+                add_member(cat, s, &ident(r), &name, false, me.oid)?;
+            }
+            for m in cr.role.iter().chain(&cr.user) {
+                add_member(cat, s, &name, &ident(m), false, me.oid)?;
+            }
+            for m in &cr.admin {
+                add_member(cat, s, &name, &ident(m), true, me.oid)?;
+            }
+        }
+        Ok(())
+    })?;
+    cmd("CREATE ROLE")
+}
+
+/// Adds (or upgrades to ADMIN) a membership; NOTICE if already there.
+fn add_member(
+    cat: &mut Catalog,
+    s: &mut Session,
+    role: &str,
+    member: &str,
+    admin: bool,
+    grantor: u32,
+) -> PgResult<()> {
+    let r = cat.role(role).cloned().ok_or_else(|| no_such_role(role))?;
+    let m = cat
+        .role(member)
+        .cloned()
+        .ok_or_else(|| no_such_role(member))?;
+    if graph::would_cycle(cat, r.oid, m.oid) {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            format!("role \"{role}\" is a member of role \"{member}\""),
+        ));
+    }
+    if let Some(existing) = cat
+        .memberships
+        .iter_mut()
+        .find(|x| x.role == r.oid && x.member == m.oid)
+    {
+        if admin && !existing.admin_option {
+            existing.admin_option = true;
+        } else {
+            s.state.notice(format!(
+                "role \"{member}\" is already a member of role \"{role}\""
+            ));
+        }
+        return Ok(());
+    }
+    cat.memberships.push(Membership {
+        role: r.oid,
+        member: m.oid,
+        grantor,
+        admin_option: admin,
+    });
+    Ok(())
+}
+
+fn alter_role(
+    s: &mut Session,
+    name: &ast::Ident,
+    op: &ast::AlterRoleOperation,
+) -> PgResult<Option<QueryResult>> {
+    let target_name = role_spec(s, &ident(name));
+    // Password options need the session before the catalog closure.
+    let mut password = None;
+    let mut valid = None;
+    let mut limit = None;
+    if let ast::AlterRoleOperation::WithOptions { options } = op {
+        for o in options {
+            match o {
+                ast::RoleOption::Password(p) => password = Some(password_verifier(s, p)?),
+                ast::RoleOption::ValidUntil(e) => valid = Some(valid_until(s, e)?),
+                ast::RoleOption::ConnectionLimit(e) => limit = Some(conn_limit(e)?),
+                _ => {}
+            }
+        }
+    }
+    let session_user = s.state.session_user();
+    let current_user = s.state.current_user();
+    with_catalog_mut(s, |cat, _txn, s| {
+        let me = acting(cat, s)?;
+        let target = cat.role(&target_name).cloned().ok_or_else(|| no_such_role(&target_name))?;
+        match op {
+            ast::AlterRoleOperation::RenameRole { role_name } => {
+                let new_name = ident(role_name);
+                if target.name == session_user {
+                    return Err(PgError::new(SqlState::FEATURE_NOT_SUPPORTED, "session user cannot be renamed"));
+                }
+                if target.name == current_user {
+                    return Err(PgError::new(SqlState::FEATURE_NOT_SUPPORTED, "current user cannot be renamed"));
+                }
+                if target.name.starts_with("pg_") {
+                    return Err(PgError::new(SqlState("42939"), format!("role name \"{}\" is reserved", target.name))
+                        .with_detail("Role names starting with \"pg_\" are reserved."));
+                }
+                check_reserved(&new_name)?;
+                if cat.role(&new_name).is_some() {
+                    return Err(PgError::new(SqlState::DUPLICATE_OBJECT, format!("role \"{new_name}\" already exists")));
+                }
+                if target.superuser && !me.superuser {
+                    return Err(denied("must be superuser to rename superusers"));
+                }
+                if !me.superuser && !me.createrole {
+                    return Err(denied("permission denied to rename role"));
+                }
+                let mut r = cat.roles.remove(&target.name).ok_or_else(|| no_such_role(&target.name))?;
+                r.name = new_name.clone();
+                cat.roles.insert(new_name, r);
+                Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
+            }
+            ast::AlterRoleOperation::WithOptions { options } => {
+                let mut r = target.clone();
+                let mut only_password = true;
+                for o in options {
+                    match o {
+                        ast::RoleOption::SuperUser(b) => {
+                            r.superuser = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::Login(b) => {
+                            r.login = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::Inherit(b) => {
+                            r.inherit = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::CreateRole(b) => {
+                            r.createrole = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::CreateDB(b) => {
+                            r.createdb = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::Replication(b) => {
+                            r.replication = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::BypassRLS(b) => {
+                            r.bypassrls = *b;
+                            only_password = false;
+                        }
+                        ast::RoleOption::Password(_) => r.password = password.clone().flatten(),
+                        ast::RoleOption::ValidUntil(_) => {
+                            r.valid_until = valid.flatten();
+                            only_password = false;
+                        }
+                        ast::RoleOption::ConnectionLimit(_) => {
+                            r.connection_limit = limit.unwrap_or(-1);
+                            only_password = false;
+                        }
+                    }
+                }
+                if !me.superuser {
+                    if target.superuser || r.superuser != target.superuser {
+                        return Err(denied("must be superuser to alter superuser roles or change superuser attribute"));
+                    }
+                    if r.replication != target.replication {
+                        return Err(denied("must be superuser to alter replication roles or change replication attribute"));
+                    }
+                    if r.bypassrls != target.bypassrls {
+                        return Err(denied("must be superuser to change bypassrls attribute"));
+                    }
+                    if !me.createrole && !(only_password && me.oid == target.oid) {
+                        return Err(denied("permission denied"));
+                    }
+                }
+                cat.roles.insert(r.name.clone(), r);
+                Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
+            }
+            ast::AlterRoleOperation::Set { config_name, config_value, in_database } => {
+                if in_database.is_some() {
+                    return Err(PgError::unsupported("ALTER ROLE … IN DATABASE: Rampart serves one database; use ALTER ROLE … SET"));
+                }
+                check_config_permission(&me, &target)?;
+                let key = config_name.to_string().to_lowercase();
+                let value = match config_value {
+                    ast::SetConfigValue::Value(e) => match e {
+                        ast::Expr::Value(v) => crate::bind::expr::value_string(&v.value).unwrap_or_default(),
+                        other => other.to_string(),
+                    },
+                    _ => {
+                        remove_config(cat, &target.name, &key);
+                        return Ok(QueryResult::Command { tag: "ALTER ROLE".into() });
+                    }
+                };
+                // Validate the value as SET would.
+                let mut probe = s.state.settings.clone();
+                probe.set(&key, &value, false)?;
+                let r = cat.roles.get_mut(&target.name).ok_or_else(|| no_such_role(&target.name))?;
+                r.config.retain(|(k, _)| *k != key);
+                r.config.push((key, value));
+                Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
+            }
+            ast::AlterRoleOperation::Reset { config_name, in_database } => {
+                if in_database.is_some() {
+                    return Err(PgError::unsupported("ALTER ROLE … IN DATABASE: Rampart serves one database"));
+                }
+                check_config_permission(&me, &target)?;
+                match config_name {
+                    ast::ResetConfig::ALL => {
+                        if let Some(r) = cat.roles.get_mut(&target.name) {
+                            r.config.clear();
+                        }
+                    }
+                    ast::ResetConfig::ConfigName(n) => remove_config(cat, &target.name, &n.to_string().to_lowercase()),
+                }
+                Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
+            }
+            other => Err(PgError::syntax(format!("syntax error at or near \"{other}\""))),
+        }
+    })
+    .map(Some)
+}
+
+fn check_config_permission(me: &Role, target: &Role) -> PgResult<()> {
+    if me.superuser || me.oid == target.oid || (me.createrole && !target.superuser) {
+        return Ok(());
+    }
+    Err(denied("permission denied"))
+}
+
+fn remove_config(cat: &mut Catalog, role: &str, key: &str) {
+    if let Some(r) = cat.roles.get_mut(role) {
+        r.config.retain(|(k, _)| k != key);
+    }
+}
+
+fn drop_roles(
+    s: &mut Session,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+) -> PgResult<Option<QueryResult>> {
+    let session_user = s.state.session_user();
+    let current_user = s.state.current_user();
+    with_catalog_mut(s, |cat, _txn, s| {
+        let me = acting(cat, s)?;
+        if !me.superuser && !me.createrole {
+            return Err(denied("permission denied to drop role"));
+        }
+        for n in names {
+            let name = crate::bind::split_name(n)?.1;
+            if matches!(
+                name.as_str(),
+                "current_user" | "session_user" | "current_role"
+            ) && n
+                .0
+                .first()
+                .and_then(|p| p.as_ident())
+                .is_some_and(|i| i.quote_style.is_none())
+            {
+                return Err(PgError::syntax(
+                    "cannot use special role specifier in DROP ROLE",
+                ));
+            }
+            let Some(target) = cat.role(&name).cloned() else {
+                if if_exists {
+                    s.state
+                        .notice(format!("role \"{name}\" does not exist, skipping"));
+                    continue;
+                }
+                return Err(no_such_role(&name));
+            };
+            if target.name == current_user {
+                return Err(PgError::new(
+                    SqlState("55006"),
+                    "current user cannot be dropped",
+                ));
+            }
+            if target.name == session_user {
+                return Err(PgError::new(
+                    SqlState("55006"),
+                    "session user cannot be dropped",
+                ));
+            }
+            if target.superuser && !me.superuser {
+                return Err(denied("must be superuser to drop superusers"));
+            }
+            if rampart_catalog::PREDEFINED_ROLES
+                .iter()
+                .any(|(o, _)| *o == target.oid)
+                || target.oid == rampart_catalog::BOOTSTRAP_SUPERUSER_OID
+            {
+                return Err(PgError::new(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    format!(
+                        "cannot drop role {} because it is required by the database system",
+                        target.name
+                    ),
+                ));
+            }
+            let mut owned: Vec<String> = Vec::new();
+            owned.extend(
+                cat.schemas
+                    .values()
+                    .filter(|x| x.owner == target.oid)
+                    .map(|x| format!("owner of schema {}", x.name)),
+            );
+            owned.extend(
+                cat.relations
+                    .values()
+                    .filter(|x| x.owner == target.oid)
+                    .map(|x| {
+                        let kind = if matches!(x.kind, rampart_catalog::RelationKind::View { .. }) {
+                            "view"
+                        } else {
+                            "table"
+                        };
+                        format!("owner of {kind} {}", x.name)
+                    }),
+            );
+            owned.extend(
+                cat.sequences
+                    .values()
+                    .filter(|x| x.owner == target.oid)
+                    .map(|x| format!("owner of sequence {}", x.name)),
+            );
+            if !owned.is_empty() {
+                return Err(PgError::new(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    format!(
+                        "role \"{}\" cannot be dropped because some objects depend on it",
+                        target.name
+                    ),
+                )
+                .with_detail(owned.join("\n")));
+            }
+            cat.roles.remove(&target.name);
+            cat.memberships
+                .retain(|m| m.role != target.oid && m.member != target.oid);
+        }
+        Ok(QueryResult::Command {
+            tag: "DROP ROLE".into(),
+        })
+    })
+    .map(Some)
+}
+
+/// GRANT/REVOKE role membership.
+pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
+    let members: Vec<String> = stmt.members.iter().map(|m| role_spec(s, m)).collect();
+    let granted_by = stmt.granted_by.as_ref().map(|g| role_spec(s, g));
+    with_catalog_mut(s, |cat, _txn, s| {
+        let me = acting(cat, s)?;
+        let grantor = match &granted_by {
+            Some(g) => {
+                let gr = cat.role(g).cloned().ok_or_else(|| no_such_role(g))?;
+                if !graph::is_member_of(cat, me.oid, gr.oid) {
+                    return Err(denied(format!(
+                        "must inherit privileges of role \"{}\"",
+                        gr.name
+                    )));
+                }
+                gr.oid
+            }
+            None => me.oid,
+        };
+        for role in &stmt.roles {
+            let r = cat.role(role).cloned().ok_or_else(|| no_such_role(role))?;
+            if !graph::can_admin(cat, me.oid, r.oid) {
+                return Err(denied(format!(
+                    "must have admin option on role \"{}\"",
+                    r.name
+                )));
+            }
+            for member in &members {
+                let m = cat
+                    .role(member)
+                    .cloned()
+                    .ok_or_else(|| no_such_role(member))?;
+                if !stmt.revoke {
+                    add_member(cat, s, &r.name, &m.name, stmt.admin_option, grantor)?;
+                    continue;
+                }
+                match cat
+                    .memberships
+                    .iter()
+                    .position(|x| x.role == r.oid && x.member == m.oid)
+                {
+                    None => {
+                        let mut w = PgError::new(
+                            SqlState::WARNING,
+                            format!("role \"{}\" is not a member of role \"{}\"", m.name, r.name),
+                        );
+                        w.severity = "WARNING";
+                        s.state.notices.push(w);
+                    }
+                    Some(i) if stmt.admin_option => cat.memberships[i].admin_option = false,
+                    Some(i) => {
+                        cat.memberships.remove(i);
+                    }
+                }
+            }
+        }
+        Ok(QueryResult::Command {
+            tag: if stmt.revoke {
+                "REVOKE ROLE".into()
+            } else {
+                "GRANT ROLE".into()
+            },
+        })
+    })
+}
+
+fn set_role(s: &mut Session, role: Option<String>, local: bool) -> PgResult<Option<QueryResult>> {
+    let cat = s.catalog()?;
+    let session_user = s.state.session_user();
+    let me = cat
+        .role(&session_user)
+        .cloned()
+        .ok_or_else(|| no_such_role(&session_user))?;
+    let (value, superuser) = match role {
+        None => ("none".to_string(), me.superuser),
+        Some(name) => {
+            let r = cat
+                .role(&name)
+                .cloned()
+                .ok_or_else(|| no_such_role(&name))?;
+            if !graph::is_member_of(&cat, me.oid, r.oid) {
+                return Err(denied(format!("permission denied to set role \"{name}\"")));
+            }
+            (r.name.clone(), r.superuser)
+        }
+    };
+    s.state.settings.set_privileged("role", &value, local);
+    s.state
+        .settings
+        .set_privileged("is_superuser", if superuser { "on" } else { "off" }, local);
+    cmd("SET")
+}
+
+fn set_session_authorization(
+    s: &mut Session,
+    user: Option<String>,
+    local: bool,
+) -> PgResult<Option<QueryResult>> {
+    let cat = s.catalog()?;
+    let auth = s.state.authenticated_user.clone();
+    let auth_role = cat
+        .role(&auth)
+        .cloned()
+        .ok_or_else(|| no_such_role(&auth))?;
+    let target = match user {
+        None => auth_role.clone(),
+        Some(u) => cat.role(&u).cloned().ok_or_else(|| no_such_role(&u))?,
+    };
+    if target.oid != auth_role.oid && !auth_role.superuser {
+        return Err(denied("permission denied to set session authorization"));
+    }
+    s.state
+        .settings
+        .set_privileged("session_authorization", &target.name, local);
+    s.state.settings.set_privileged("role", "none", local);
+    s.state.settings.set_privileged(
+        "is_superuser",
+        if target.superuser { "on" } else { "off" },
+        local,
+    );
+    cmd("SET")
+}
+
+/// `pg_has_role(user, role, mode)`.
+pub fn pg_has_role(cat: &Catalog, user: &str, role: &str, mode: &str) -> PgResult<bool> {
+    let u = cat.role(user).ok_or_else(|| no_such_role(user))?;
+    let r = cat.role(role).ok_or_else(|| no_such_role(role))?;
+    let mode_l = mode.trim().to_ascii_lowercase();
+    let (base, admin) = match mode_l
+        .strip_suffix(" with admin option")
+        .or_else(|| mode_l.strip_suffix(" with grant option"))
+    {
+        Some(b) => (b.trim().to_string(), true),
+        None => (mode_l.clone(), false),
+    };
+    if admin {
+        return Ok(graph::can_admin(cat, u.oid, r.oid) && (base == "member" || base == "usage"));
+    }
+    match base.as_str() {
+        "member" => Ok(graph::is_member_of(cat, u.oid, r.oid)),
+        "usage" => Ok(graph::has_privs_of(cat, u.oid, r.oid)),
+        _ => Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("unrecognized privilege type: \"{mode}\""),
+        )),
+    }
+}
+
+/// Per-role settings applied when a session starts (ALTER ROLE … SET).
+pub fn login_settings(cat: &Catalog, user: &str) -> Vec<(String, String)> {
+    cat.role(user).map(|r| r.config.clone()).unwrap_or_default()
+}

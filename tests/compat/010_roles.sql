@@ -1,0 +1,53 @@
+--
+-- 010_roles: CREATE/ALTER/DROP ROLE, membership, SET ROLE, SET SESSION AUTHORIZATION, pg_roles.
+-- Roles are cluster-wide: everything created here is dropped at the end.
+--
+CREATE ROLE public;
+CREATE ROLE "public";
+CREATE ROLE none;
+CREATE ROLE pg_foo;
+CREATE ROLE r1 LOGIN PASSWORD 'x' CONNECTION LIMIT 3 VALID UNTIL '2030-01-01';
+CREATE ROLE r1;
+CREATE USER u1 WITH ENCRYPTED PASSWORD 'secret';
+CREATE ROLE r2 UNENCRYPTED PASSWORD 'x';
+CREATE GROUP g1;
+GRANT g1 TO u1;
+GRANT g1 TO u1;
+GRANT u1 TO g1;
+GRANT g1 TO g1;
+REVOKE g1 FROM r1;
+DROP ROLE nosuch;
+DROP ROLE IF EXISTS nosuch;
+SET ROLE nosuch;
+SET SESSION AUTHORIZATION u1;
+SELECT session_user, current_user;
+CREATE ROLE r3;
+SET ROLE g1;
+RESET SESSION AUTHORIZATION;
+SET ROLE r1;
+SELECT session_user, current_user;
+RESET ROLE;
+SET ROLE u1;
+CREATE ROLE r4;
+RESET ROLE;
+ALTER ROLE u1 CREATEROLE;
+SET ROLE u1;
+CREATE ROLE r5 SUPERUSER;
+CREATE ROLE r5 REPLICATION;
+CREATE ROLE r5 BYPASSRLS;
+CREATE ROLE r5;
+ALTER ROLE r5 SUPERUSER;
+ALTER ROLE postgres NOLOGIN;
+DROP ROLE postgres;
+DROP ROLE u1;
+RESET ROLE;
+DROP ROLE u1;
+DROP ROLE current_user;
+ALTER ROLE r1 RENAME TO r1b;
+SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolconnlimit, rolpassword, rolvaliduntil, rolbypassrls FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1;
+SELECT r.rolname, m.rolname AS member, a.admin_option FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member ORDER BY 1, 2;
+SELECT pg_has_role('u1', 'g1', 'MEMBER'), pg_has_role('u1', 'g1', 'USAGE'), pg_has_role('r3', 'g1', 'member');
+SELECT usename, usesuper, usecreatedb FROM pg_user ORDER BY 1;
+SELECT rolname, rolpassword IS NOT NULL, substr(rolpassword, 1, 14) FROM pg_authid WHERE rolname IN ('u1', 'r1b') ORDER BY 1;
+DROP ROLE r1b, r5, g1;
+DROP ROLE IF EXISTS u1, r3;
