@@ -118,6 +118,10 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     let shared = rampart_server::Shared::new(engine.clone(), config.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Parsing, binding and evaluation recurse over expression depth and statements
+        // run on the worker threads (block_in_place): give them room. The parser and
+        // binder stop at depth 200/500 with SQLSTATE 54001 well within 64 MiB.
+        .thread_stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| e.to_string())?;
     if let Some(init) = &first_start {

@@ -88,7 +88,7 @@ async fn correct_password_connects_over_scram() {
     let err = connect_with(&uc)
         .await
         .err()
-        .expect("wrong password accepted over unix socket");
+        .unwrap_or_else(|| panic!("wrong password accepted over unix socket"));
     assert_eq!(
         db_error(&err),
         (
@@ -105,7 +105,7 @@ async fn wrong_password_and_unknown_user_fail_identically() {
     let wrong = connect_with(&config(&srv, SUPERUSER, Some("not-the-password")))
         .await
         .err()
-        .expect("wrong password was accepted");
+        .unwrap_or_else(|| panic!("wrong password was accepted"));
     let (code, msg) = db_error(&wrong);
     assert_eq!(code, "28P01");
     assert_eq!(msg, "password authentication failed for user \"admin\"");
@@ -116,7 +116,7 @@ async fn wrong_password_and_unknown_user_fail_identically() {
     let ghost = connect_with(&config(&srv, "ghost", Some("whatever")))
         .await
         .err()
-        .expect("unknown user was accepted");
+        .unwrap_or_else(|| panic!("unknown user was accepted"));
     let (gcode, gmsg) = db_error(&ghost);
     assert_eq!(gcode, "28P01");
     assert_eq!(gmsg, "password authentication failed for user \"ghost\"");
@@ -126,7 +126,7 @@ async fn wrong_password_and_unknown_user_fail_identically() {
     let ghost2 = connect_with(&config(&srv, "ghost", Some(PASSWORD)))
         .await
         .err()
-        .expect("unknown user was accepted");
+        .unwrap_or_else(|| panic!("unknown user was accepted"));
     assert_eq!(
         db_error(&ghost2),
         (
@@ -226,7 +226,7 @@ async fn init_without_pwfile_writes_initial_password_0600() {
     let err = connect_with(&config(&srv, SUPERUSER, Some("x")))
         .await
         .err()
-        .expect("wrong password accepted");
+        .unwrap_or_else(|| panic!("wrong password accepted"));
     assert_eq!(db_error(&err).0, "28P01");
 
     // Two clusters get different generated passwords.

@@ -288,7 +288,6 @@ async fn portal_fetches_rows_in_batches() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "reason: Execute on an exhausted portal re-runs the query from the start instead of returning no rows"]
 async fn exhausted_portal_returns_no_rows() {
     let srv = Server::start_trust();
     let mut client = portal_setup(&srv).await;

@@ -30,7 +30,10 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
-use pgwire::messages::extendedquery::{Execute, PortalSuspended, Sync as PgSync};
+use pgwire::messages::extendedquery::{
+    Bind, BindComplete, Close, CloseComplete, Describe, Execute, PortalSuspended, Sync as PgSync,
+    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+};
 use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
     TransactionStatus,
@@ -586,7 +589,13 @@ impl SimpleQueryHandler for Conn {
             return Err(PgWireError::NotReadyForQuery);
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let results = self.with_session(|s| s.execute(&query.query))?;
+        let results = match wire::check_query_text(&query.query) {
+            Ok(()) => self.with_session(|s| s.execute(&query.query))?,
+            Err(e) => {
+                self.with_session(|s| s.mark_failed_if_in_block())?;
+                vec![Err(e)]
+            }
+        };
         for r in results {
             self.send_notices(client).await?;
             match r {
@@ -700,6 +709,7 @@ impl QueryParser for Parser {
                     .unwrap_or(DataType::Unknown)
             })
             .collect();
+        wire::check_query_text(sql).map_err(to_wire_error)?;
         let prepared = conn.with_session(|s| {
             let r = s.prepare(sql, param_types);
             if r.is_err() {
@@ -859,7 +869,107 @@ impl ExtendedQueryHandler for Conn {
                     tag,
                 )))
                 .await?;
+            // A portal run to completion stays done: another Execute returns no rows
+            // (PostgreSQL's behaviour) until the portal is closed or rebound.
+            pending.sent = 0;
+            self.pending.lock().insert(portal_name, pending);
         }
+        Ok(())
+    }
+
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement_name = message
+            .statement_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_string());
+        let portal_name = message
+            .portal_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_string());
+        self.pending.lock().remove(&portal_name);
+        match client.portal_store().get_statement(&statement_name) {
+            Some(Entry::Value(statement)) => {
+                let portal = Portal::try_new(&message, statement)?;
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(Entry::Empty) => client.portal_store().put_empty_portal(&portal_name),
+            None => {
+                return Err(to_wire_error(PgError::new(
+                    SqlState::INVALID_SQL_STATEMENT_NAME,
+                    format!(
+                        "prepared statement \"{}\" does not exist",
+                        display_stmt_name(&statement_name)
+                    ),
+                )))
+            }
+        }
+        client
+            .send(PgWireBackendMessage::BindComplete(BindComplete::new()))
+            .await?;
+        Ok(())
+    }
+
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_string());
+        if message.target_type == TARGET_TYPE_BYTE_STATEMENT
+            && client.portal_store().get_statement(&name).is_none()
+        {
+            return Err(to_wire_error(PgError::new(
+                SqlState::INVALID_SQL_STATEMENT_NAME,
+                format!(
+                    "prepared statement \"{}\" does not exist",
+                    display_stmt_name(&name)
+                ),
+            )));
+        }
+        if message.target_type == TARGET_TYPE_BYTE_PORTAL
+            && client.portal_store().get_portal(&name).is_none()
+        {
+            return Err(to_wire_error(PgError::new(
+                SqlState::INVALID_CURSOR_NAME,
+                format!("portal \"{}\" does not exist", display_stmt_name(&name)),
+            )));
+        }
+        self._on_describe(client, message).await
+    }
+
+    async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_string());
+        match message.target_type {
+            TARGET_TYPE_BYTE_STATEMENT => client.portal_store().rm_statement(&name),
+            TARGET_TYPE_BYTE_PORTAL => {
+                self.pending.lock().remove(&name);
+                client.portal_store().rm_portal(&name);
+            }
+            _ => {}
+        }
+        client
+            .send(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
+            .await?;
         Ok(())
     }
 

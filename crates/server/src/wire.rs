@@ -12,6 +12,37 @@ fn pg_epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
 }
 
+/// PostgreSQL's `invalid byte sequence for encoding "UTF8": 0xe2 0x82` (22021).
+pub fn invalid_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> PgError {
+    let start = e.valid_up_to();
+    let len = e.error_len().unwrap_or(bytes.len() - start).max(1);
+    let shown: Vec<String> = bytes[start..(start + len).min(bytes.len())]
+        .iter()
+        .map(|b| format!("0x{b:02x}"))
+        .collect();
+    PgError::new(
+        SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+        format!(
+            "invalid byte sequence for encoding \"UTF8\": {}",
+            shown.join(" ")
+        ),
+    )
+}
+
+/// pgwire decodes query text lossily, turning invalid UTF-8 into U+FFFD; a
+/// U+FFFD in query text is therefore refused rather than silently stored.
+/// (A client that really sends the U+FFFD character gets the same error: the
+/// price of not corrupting data.)
+pub fn check_query_text(sql: &str) -> PgResult<()> {
+    if sql.contains('\u{FFFD}') {
+        return Err(PgError::new(
+            SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+            "invalid byte sequence for encoding \"UTF8\"",
+        ));
+    }
+    Ok(())
+}
+
 /// Converts our error to pgwire's.
 pub fn to_wire_error(e: PgError) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(&e)))
@@ -154,12 +185,7 @@ pub fn decode_param(
         return Ok(Value::Null);
     };
     if !binary {
-        let s = std::str::from_utf8(b).map_err(|_| {
-            PgError::new(
-                SqlState::CHARACTER_NOT_IN_REPERTOIRE,
-                "invalid byte sequence for encoding \"UTF8\"",
-            )
-        })?;
+        let s = std::str::from_utf8(b).map_err(|e| invalid_utf8(b, &e))?;
         return Value::from_pg_text_styled(ty, s, style);
     }
     let bad = || {
@@ -215,12 +241,7 @@ pub fn decode_param(
         }
         DataType::Numeric(_) => Value::Numeric(decode_numeric(b).ok_or_else(bad)?),
         t if t.is_string() || matches!(t, DataType::Json | DataType::Jsonb | DataType::Unknown) => {
-            let s = std::str::from_utf8(b).map_err(|_| {
-                PgError::new(
-                    SqlState::CHARACTER_NOT_IN_REPERTOIRE,
-                    "invalid byte sequence for encoding \"UTF8\"",
-                )
-            })?;
+            let s = std::str::from_utf8(b).map_err(|e| invalid_utf8(b, &e))?;
             let s = if *t == DataType::Jsonb {
                 s.strip_prefix('\u{1}').unwrap_or(s)
             } else {

@@ -69,7 +69,9 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         if t.token == Token::SemiColon {
             statements.push(vec![]);
         } else {
-            statements.last_mut().map(|s| s.push(t));
+            if let Some(s) = statements.last_mut() {
+                s.push(t);
+            }
         }
     }
     if !statements.iter().any(|s| needs_front(&significant(s))) {

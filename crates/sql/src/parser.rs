@@ -15,7 +15,7 @@ const RECURSION_LIMIT: usize = 200;
 #[derive(Clone, Debug)]
 pub enum Stmt {
     /// Parsed by sqlparser.
-    Sql(Statement),
+    Sql(Box<Statement>),
     /// GRANT/REVOKE of role membership.
     Role(crate::front::RoleStmt),
 }
@@ -23,14 +23,16 @@ pub enum Stmt {
 /// Parses a query string into statements.
 pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
     match crate::front::split_if_needed(sql)? {
-        None => parse_sql(sql).map(|v| v.into_iter().map(Stmt::Sql).collect()),
+        None => parse_sql(sql).map(|v| v.into_iter().map(|s| Stmt::Sql(Box::new(s))).collect()),
         Some(pieces) => {
             let mut out = Vec::new();
             for p in pieces {
                 match p {
-                    crate::front::Piece::Sql(text) => {
-                        out.extend(parse_sql(&text)?.into_iter().map(Stmt::Sql))
-                    }
+                    crate::front::Piece::Sql(text) => out.extend(
+                        parse_sql(&text)?
+                            .into_iter()
+                            .map(|s| Stmt::Sql(Box::new(s))),
+                    ),
                     crate::front::Piece::Role(r) => out.push(Stmt::Role(r)),
                 }
             }

@@ -411,7 +411,7 @@ fn alter_role(
                     if r.bypassrls != target.bypassrls {
                         return Err(denied("must be superuser to change bypassrls attribute"));
                     }
-                    if !me.createrole && !(only_password && me.oid == target.oid) {
+                    if !me.createrole && (!only_password || me.oid != target.oid) {
                         return Err(denied("permission denied"));
                     }
                 }

@@ -735,7 +735,7 @@ impl Session {
         sql: &str,
     ) -> PgResult<QueryResult> {
         let stmt = match stmt {
-            Stmt::Sql(s) => s,
+            Stmt::Sql(s) => &**s,
             Stmt::Role(r) => return crate::roles::run(self, r),
         };
         if let Some(r) = crate::roles::run_sql(self, stmt)? {
