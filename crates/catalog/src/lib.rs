@@ -6,12 +6,13 @@
 //! transaction sees its own DDL. DDL takes a row lock on that key, which
 //! serializes concurrent DDL (PostgreSQL takes AccessExclusive locks).
 
+pub mod acl;
 mod lookup;
 mod model;
 
 pub use model::{
-    Catalog, Column, FkAction, ForeignKey, Index, Membership, Relation, RelationKind, Role, Schema,
-    Sequence,
+    AclItem, Catalog, Column, FkAction, ForeignKey, Index, Membership, Relation, RelationKind,
+    Role, Schema, Sequence,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).

@@ -19,6 +19,21 @@ impl Catalog {
                     oid,
                     name: name.into(),
                     owner: superuser.oid,
+                    // As PostgreSQL 15: the owner holds USAGE and CREATE, PUBLIC only USAGE.
+                    acl: Some(vec![
+                        crate::AclItem {
+                            grantee: superuser.oid,
+                            grantor: superuser.oid,
+                            privs: crate::acl::ALL_SCHEMA,
+                            grant_options: crate::acl::ALL_SCHEMA,
+                        },
+                        crate::AclItem {
+                            grantee: 0,
+                            grantor: superuser.oid,
+                            privs: crate::acl::USAGE,
+                            grant_options: 0,
+                        },
+                    ]),
                 },
             );
         }
@@ -103,6 +118,31 @@ impl Catalog {
                 .iter()
                 .filter_map(|s| self.schema(s))
                 .find_map(|s| self.relation(s.oid, name)),
+        }
+    }
+
+    /// A relation's name as PostgreSQL describes it: bare when the search path
+    /// finds it, schema-qualified otherwise.
+    pub fn describe_name(&self, schema: u32, name: &str, search_path: &[String]) -> String {
+        let visible = std::iter::once("pg_catalog".to_string())
+            .chain(search_path.iter().cloned())
+            .filter_map(|s| self.schema(&s))
+            .find(|s| {
+                self.relation(s.oid, name).is_some()
+                    || self
+                        .sequences
+                        .values()
+                        .any(|q| q.schema == s.oid && q.name == name)
+            })
+            .is_some_and(|s| s.oid == schema);
+        if visible {
+            name.to_string()
+        } else {
+            let sname = self
+                .schema_by_oid(schema)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            format!("{sname}.{name}")
         }
     }
 

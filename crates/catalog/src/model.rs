@@ -23,6 +23,9 @@ pub struct Catalog {
     /// Role memberships.
     #[serde(default)]
     pub memberships: Vec<Membership>,
+    /// The database's ACL (`datacl`); None = the default.
+    #[serde(default)]
+    pub database_acl: Option<Vec<AclItem>>,
 }
 
 /// A namespace.
@@ -34,6 +37,22 @@ pub struct Schema {
     pub name: String,
     /// Owning role OID.
     pub owner: u32,
+    /// ACL; None = the default for the object kind.
+    #[serde(default)]
+    pub acl: Option<Vec<AclItem>>,
+}
+
+/// One ACL entry: `grantee=privs/grantor`, PostgreSQL's aclitem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclItem {
+    /// Grantee role OID; 0 is PUBLIC.
+    pub grantee: u32,
+    /// Grantor role OID.
+    pub grantor: u32,
+    /// Privilege bits (see `rampart_security::acl`).
+    pub privs: u16,
+    /// Bits held WITH GRANT OPTION.
+    pub grant_options: u16,
 }
 
 /// Kind of relation.
@@ -70,6 +89,9 @@ pub struct Relation {
     pub foreign_keys: Vec<ForeignKey>,
     /// Owning role OID.
     pub owner: u32,
+    /// ACL; None = the default for the object kind.
+    #[serde(default)]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// What a foreign key does when the referenced row is deleted or its key updated.
@@ -116,6 +138,9 @@ pub struct Column {
     pub not_null: bool,
     /// DEFAULT expression as SQL text.
     pub default: Option<String>,
+    /// Column privileges (`attacl`); None = none.
+    #[serde(default)]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// An index (unique or not) over columns of its table.
@@ -154,6 +179,9 @@ pub struct Sequence {
     pub cycle: bool,
     /// Owning role OID.
     pub owner: u32,
+    /// ACL; None = the default for the object kind.
+    #[serde(default)]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// A role with PostgreSQL's attributes (pg_authid).

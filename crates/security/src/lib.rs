@@ -9,6 +9,7 @@
 //! Today the only role is the bootstrap superuser, so every decision is
 //! "allowed because superuser"; the privileges issue adds ACL checks here.
 
+pub mod acl;
 mod need;
 pub mod roles;
 
@@ -45,7 +46,8 @@ impl<P> Authorized<P> {
     }
 }
 
-/// Decides whether `principal` may run a plan with these needs.
+/// Decides whether `principal` may run a plan with these needs. A need with
+/// `as_role` (a view's body) is checked for that role instead (the view owner).
 pub fn authorize<P>(
     plan: P,
     needs: &[Need],
@@ -53,27 +55,125 @@ pub fn authorize<P>(
     catalog: &rampart_catalog::Catalog,
 ) -> PgResult<Authorized<P>> {
     for need in needs {
-        check(need, principal, catalog)?;
+        match need.as_role {
+            Some(owner) if owner != principal.role_oid => {
+                let role = catalog.role_by_oid(owner);
+                let p = Principal {
+                    role_oid: owner,
+                    role_name: role.map(|r| r.name.clone()).unwrap_or_default(),
+                    superuser: role.is_some_and(|r| r.superuser),
+                };
+                check(need, &p, catalog)?;
+            }
+            _ => check(need, principal, catalog)?,
+        }
     }
     Ok(Authorized { plan })
 }
 
+/// Whether `principal` holds `privilege` on the table itself (not through
+/// column privileges): has_table_privilege's question.
+pub fn allowed_on_table(
+    oid: u32,
+    privilege: Privilege,
+    principal: &Principal,
+    catalog: &rampart_catalog::Catalog,
+) -> bool {
+    if principal.superuser {
+        return true;
+    }
+    let Some(rel) = catalog.relation_by_oid(oid) else {
+        return false;
+    };
+    let roles = roles::effective_roles(catalog, principal.role_oid);
+    acl::mask(
+        &acl::effective(&rel.acl, acl::AclKind::Relation, rel.owner),
+        &roles,
+    ) & acl::bit(privilege)
+        != 0
+}
+
+/// Whether `principal` holds a need (no error text).
+pub fn allowed(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog) -> bool {
+    check(need, principal, catalog).is_ok()
+}
+
 fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog) -> PgResult<()> {
+    use acl::AclKind;
     if principal.superuser {
         return Ok(());
     }
-    // Owners hold every privilege on their objects (PostgreSQL's implicit owner ACL).
-    let owner = match &need.object {
-        ObjectRef::Relation(oid) => catalog.relation_by_oid(*oid).map(|r| r.owner),
-        ObjectRef::Schema(oid) => catalog.schema_by_oid(*oid).map(|s| s.owner),
-        ObjectRef::Sequence(oid) => catalog.sequences.get(oid).map(|s| s.owner),
-        ObjectRef::Database => None,
+    let roles = roles::effective_roles(catalog, principal.role_oid);
+    let bit = acl::bit(need.privilege);
+    let ok = match &need.object {
+        ObjectRef::Relation(oid) => match catalog.relation_by_oid(*oid) {
+            None => false, // system relations readable by superusers only
+            Some(rel) => {
+                if need.privilege == Privilege::Ownership {
+                    roles::has_privs_of(catalog, principal.role_oid, rel.owner)
+                } else {
+                    let table = acl::effective(&rel.acl, AclKind::Relation, rel.owner);
+                    if acl::mask(&table, &roles) & bit != 0 {
+                        true
+                    } else if bit & rampart_catalog::acl::ALL_COLUMN != 0 {
+                        // Column privileges: every needed column, or any column when none is named.
+                        let col_ok = |c: &rampart_catalog::Column| {
+                            c.acl
+                                .as_ref()
+                                .is_some_and(|a| acl::mask(a, &roles) & bit != 0)
+                        };
+                        if need.columns.is_empty() {
+                            rel.columns.iter().any(col_ok)
+                        } else {
+                            need.columns.iter().all(|n| {
+                                rel.columns
+                                    .iter()
+                                    .find(|c| c.name == *n)
+                                    .is_some_and(col_ok)
+                            })
+                        }
+                    } else {
+                        false
+                    }
+                }
+            }
+        },
+        ObjectRef::Schema(oid) => match catalog.schema_by_oid(*oid) {
+            None => false,
+            Some(sc) if need.privilege == Privilege::Ownership => {
+                roles::has_privs_of(catalog, principal.role_oid, sc.owner)
+            }
+            Some(sc) => {
+                acl::mask(&acl::effective(&sc.acl, AclKind::Schema, sc.owner), &roles) & bit != 0
+            }
+        },
+        ObjectRef::Sequence(oid) => match catalog.sequences.get(oid) {
+            None => false,
+            Some(sq) if need.privilege == Privilege::Ownership => {
+                roles::has_privs_of(catalog, principal.role_oid, sq.owner)
+            }
+            Some(sq) => {
+                acl::mask(
+                    &acl::effective(&sq.acl, AclKind::Sequence, sq.owner),
+                    &roles,
+                ) & bit
+                    != 0
+            }
+        },
+        ObjectRef::Database => {
+            let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
+            acl::mask(
+                &acl::effective(&catalog.database_acl, AclKind::Database, owner),
+                &roles,
+            ) & bit
+                != 0
+        }
     };
-    if owner.is_some_and(|o| roles::has_privs_of(catalog, principal.role_oid, o)) {
-        return Ok(());
+    if ok {
+        Ok(())
+    } else {
+        Err(denied(need, catalog))
     }
-
-    Err(denied(need, catalog))
 }
 
 /// PostgreSQL's `permission denied for table t` error for a need.
@@ -109,10 +209,14 @@ pub fn denied(need: &Need, catalog: &rampart_catalog::Catalog) -> PgError {
         ),
         ObjectRef::Database => "database".into(),
     };
-    PgError::new(
+    let e = PgError::new(
         SqlState::INSUFFICIENT_PRIVILEGE,
         format!("permission denied for {what}"),
-    )
+    );
+    match need.position {
+        Some(p) => e.with_position(p),
+        None => e,
+    }
 }
 
 #[cfg(test)]
@@ -139,6 +243,7 @@ mod tests {
                 checks: vec![],
                 foreign_keys: vec![],
                 owner,
+                acl: None,
             },
         );
         c
@@ -174,5 +279,160 @@ mod tests {
             superuser: true,
         };
         assert!(authorize((), &[need], &admin, &catalog).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod acl_tests {
+    use super::*;
+    use rampart_catalog::acl::{INSERT, SELECT};
+    use rampart_catalog::{Catalog, Column, Membership, Relation, RelationKind, Role};
+    use rampart_types::DataType;
+
+    fn setup() -> Catalog {
+        let mut c = Catalog::bootstrap(Role {
+            superuser: true,
+            login: true,
+            ..Role::new(10, "admin")
+        });
+        for (oid, name) in [(100, "alice"), (101, "bob"), (102, "staff")] {
+            c.roles.insert(
+                name.into(),
+                Role {
+                    login: true,
+                    ..Role::new(oid, name)
+                },
+            );
+        }
+        c.memberships.push(Membership {
+            role: 102,
+            member: 101,
+            grantor: 10,
+            admin_option: false,
+        });
+        let col = |n: &str| Column {
+            name: n.into(),
+            ty: DataType::Int4,
+            not_null: false,
+            default: None,
+            acl: None,
+        };
+        let mut acl = acl::default_acl(acl::AclKind::Relation, 10);
+        acl::grant(&mut acl, 100, 10, SELECT, false);
+        acl::grant(&mut acl, 102, 10, INSERT, false);
+        let mut secret = col("secret");
+        secret.acl = None;
+        let mut public_col = col("name");
+        public_col.acl = Some(vec![rampart_catalog::AclItem {
+            grantee: 101,
+            grantor: 10,
+            privs: SELECT,
+            grant_options: 0,
+        }]);
+        c.relations.insert(
+            500,
+            Relation {
+                oid: 500,
+                schema: 2200,
+                name: "people".into(),
+                kind: RelationKind::Table,
+                columns: vec![public_col, secret],
+                indexes: vec![],
+                checks: vec![],
+                foreign_keys: vec![],
+                owner: 10,
+                acl: Some(acl),
+            },
+        );
+        c
+    }
+
+    fn who(c: &Catalog, name: &str) -> Principal {
+        let r = c.role(name).unwrap();
+        Principal {
+            role_oid: r.oid,
+            role_name: r.name.clone(),
+            superuser: r.superuser,
+        }
+    }
+
+    #[test]
+    fn granted_role_may_select_and_others_may_not() {
+        let c = setup();
+        let need = Need::relation(500, Privilege::Select, vec!["name".into(), "secret".into()]);
+        assert!(authorize((), std::slice::from_ref(&need), &who(&c, "alice"), &c).is_ok());
+        let err = authorize((), std::slice::from_ref(&need), &who(&c, "bob"), &c).unwrap_err();
+        assert_eq!(err.code, SqlState::INSUFFICIENT_PRIVILEGE);
+        assert_eq!(err.message, "permission denied for table people");
+    }
+
+    #[test]
+    fn column_privileges_cover_only_their_columns() {
+        let c = setup();
+        let bob = who(&c, "bob");
+        assert!(authorize(
+            (),
+            &[Need::relation(500, Privilege::Select, vec!["name".into()])],
+            &bob,
+            &c
+        )
+        .is_ok());
+        assert!(authorize(
+            (),
+            &[Need::relation(
+                500,
+                Privilege::Select,
+                vec!["secret".into()]
+            )],
+            &bob,
+            &c
+        )
+        .is_err());
+        assert!(
+            authorize(
+                (),
+                &[Need::relation(500, Privilege::Select, vec![])],
+                &bob,
+                &c
+            )
+            .is_ok(),
+            "count(*) needs some column"
+        );
+    }
+
+    #[test]
+    fn privileges_flow_through_group_membership() {
+        let c = setup();
+        assert!(authorize(
+            (),
+            &[Need::relation(500, Privilege::Insert, vec!["name".into()])],
+            &who(&c, "bob"),
+            &c
+        )
+        .is_ok());
+        assert!(authorize(
+            (),
+            &[Need::relation(500, Privilege::Insert, vec!["name".into()])],
+            &who(&c, "alice"),
+            &c
+        )
+        .is_err());
+        assert!(authorize(
+            (),
+            &[Need::relation(500, Privilege::Delete, vec![])],
+            &who(&c, "bob"),
+            &c
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn view_needs_are_checked_as_the_view_owner() {
+        let c = setup();
+        let mut need = Need::relation(500, Privilege::Select, vec!["secret".into()]);
+        need.as_role = Some(100); // owned by alice, who may read people
+        assert!(authorize((), std::slice::from_ref(&need), &who(&c, "bob"), &c).is_ok());
+        need.as_role = Some(101);
+        assert!(authorize((), &[need], &who(&c, "alice"), &c).is_err());
     }
 }

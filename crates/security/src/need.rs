@@ -3,14 +3,14 @@
 /// An object privileges apply to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectRef {
-    /// A table or view by OID.
-    Relation(u32),
-    /// A schema by OID.
+    /// The current database.
+    Database,
+    /// A schema by OID (ordered before objects, so USAGE is checked first).
     Schema(u32),
     /// A sequence by OID.
     Sequence(u32),
-    /// The current database.
-    Database,
+    /// A table or view by OID.
+    Relation(u32),
 }
 
 /// A privilege, with PostgreSQL's ACL letter.
@@ -74,15 +74,32 @@ pub struct Need {
     pub privilege: Privilege,
     /// Columns the privilege is needed on (empty: the object as a whole).
     pub columns: Vec<String>,
+    /// Checked for this role instead of the current user (a view's owner).
+    pub as_role: Option<u32>,
+    /// Cursor position reported with a denial (the object's name in the statement).
+    pub position: Option<u32>,
 }
 
 impl Need {
+    /// A need on any object, checked for the current user.
+    pub fn on(object: ObjectRef, privilege: Privilege) -> Need {
+        Need {
+            object,
+            privilege,
+            columns: vec![],
+            as_role: None,
+            position: None,
+        }
+    }
+
     /// A need on a relation.
     pub fn relation(oid: u32, privilege: Privilege, columns: Vec<String>) -> Need {
         Need {
             object: ObjectRef::Relation(oid),
             privilege,
             columns,
+            as_role: None,
+            position: None,
         }
     }
 }

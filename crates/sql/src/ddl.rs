@@ -80,17 +80,26 @@ fn creation_schema(cat: &Catalog, s: &Session, schema: Option<String>) -> PgResu
     }
 }
 
-fn check_create(s: &Session, cat: &Catalog, schema: &Schema) -> PgResult<()> {
-    s.authorize(
-        (),
-        &[Need {
-            object: ObjectRef::Schema(schema.oid),
-            privilege: Privilege::Create,
-            columns: vec![],
-        }],
-        cat,
-    )
-    .map(|_| ())
+/// CREATE on the schema a new object goes to; a denial points at the object's name.
+fn check_create(
+    s: &Session,
+    cat: &Catalog,
+    schema: &Schema,
+    name: &ast::ObjectName,
+) -> PgResult<()> {
+    let position = name.0.first().and_then(|p| p.as_ident()).and_then(|id| {
+        Binder::new(cat, vec![], vec![])
+            .with_source(&s.current_sql)
+            .position(id.span)
+    });
+    let need = Need {
+        object: ObjectRef::Schema(schema.oid),
+        privilege: Privilege::Create,
+        columns: vec![],
+        as_role: None,
+        position,
+    };
+    s.authorize((), &[need], cat).map(|_| ())
 }
 
 fn relation_exists(cat: &Catalog, schema: u32, name: &str) -> bool {
@@ -113,7 +122,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
     let (schema_name, name) = split_name(&ct.name)?;
     with_catalog_mut(s, |cat, _txn, s| {
         let schema = creation_schema(cat, s, schema_name)?;
-        check_create(s, cat, &schema)?;
+        check_create(s, cat, &schema, &ct.name)?;
         if relation_exists(cat, schema.oid, &name) {
             if ct.if_not_exists {
                 s.state
@@ -137,6 +146,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             checks: vec![],
             foreign_keys: vec![],
             owner,
+            acl: None,
         };
         let mut pk: Option<Vec<String>> = None;
         let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
@@ -159,6 +169,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 ty: ty.clone(),
                 not_null: false,
                 default: None,
+                acl: None,
             };
             let mut identity = false;
             for opt in &col.options {
@@ -219,6 +230,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         start: 1,
                         cycle: false,
                         owner,
+                        acl: None,
                     },
                 );
                 column.default = Some(format!("nextval('{seq_name}'::regclass)"));
@@ -353,7 +365,7 @@ pub fn create_index(s: &mut Session, ci: &ast::CreateIndex) -> PgResult<QueryRes
         ));
     }
     with_catalog_mut(s, |cat, txn, s| {
-        let binder = Binder::new(cat, s.state.search_path(), vec![]);
+        let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         let rel = binder.resolve_relation(&ci.table_name)?.clone();
         if !matches!(rel.kind, RelationKind::Table) {
             return Err(PgError::new(
@@ -367,6 +379,8 @@ pub fn create_index(s: &mut Session, ci: &ast::CreateIndex) -> PgResult<QueryRes
                 object: ObjectRef::Relation(rel.oid),
                 privilege: Privilege::Ownership,
                 columns: vec![],
+                as_role: None,
+                position: None,
             }],
             cat,
         )?;
@@ -431,7 +445,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
     };
     with_catalog_mut(s, |cat, _txn, s| {
         let schema = creation_schema(cat, s, schema_name)?;
-        check_create(s, cat, &schema)?;
+        check_create(s, cat, &schema, &cv.name)?;
         let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         let q = crate::parser::parse_one_query(&query_text)?;
         binder.bind_query(&q)?;
@@ -461,6 +475,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 checks: vec![],
                 foreign_keys: vec![],
                 owner,
+                acl: None,
             },
         );
         cmd("CREATE VIEW")
@@ -485,6 +500,8 @@ pub fn create_schema(
                 object: ObjectRef::Database,
                 privilege: Privilege::Create,
                 columns: vec![],
+                as_role: None,
+                position: None,
             }],
             cat,
         )?;
@@ -522,6 +539,7 @@ pub fn create_schema(
                 oid,
                 name: schema_name,
                 owner,
+                acl: None,
             },
         );
         cmd("CREATE SCHEMA")
@@ -551,6 +569,7 @@ pub fn create_sequence(
         start: 1,
         cycle: false,
         owner: 0,
+        acl: None,
     };
     let mut min_set = false;
     let mut max_set = false;
@@ -611,7 +630,7 @@ pub fn create_sequence(
     }
     with_catalog_mut(s, |cat, _txn, s| {
         let schema = creation_schema(cat, s, schema_name)?;
-        check_create(s, cat, &schema)?;
+        check_create(s, cat, &schema, name)?;
         if relation_exists(cat, schema.oid, &seq_name) {
             if if_not_exists {
                 s.state
@@ -718,6 +737,8 @@ pub fn drop(
                             object: ObjectRef::Relation(rel.oid),
                             privilege: Privilege::Ownership,
                             columns: vec![],
+                            as_role: None,
+                            position: None,
                         }],
                         cat,
                     )
@@ -869,7 +890,8 @@ pub fn drop(
                         .with_detail(format!("{first} depends on schema {}", schema.name))
                         .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
                     }
-                    let mut dropped: Vec<String> = contents
+                    // Listed in creation (OID) order, as PostgreSQL does.
+                    let mut dropped: Vec<(u32, String)> = contents
                         .iter()
                         .map(|r| {
                             let kind = if matches!(r.kind, RelationKind::View { .. }) {
@@ -877,7 +899,10 @@ pub fn drop(
                             } else {
                                 "table"
                             };
-                            format!("drop cascades to {kind} {}.{}", schema.name, r.name)
+                            (
+                                r.oid,
+                                format!("drop cascades to {kind} {}.{}", schema.name, r.name),
+                            )
                         })
                         .collect();
                     // Sequences owned by serial columns go silently with their table, as in PostgreSQL.
@@ -894,9 +919,14 @@ pub fn drop(
                                     })
                             })
                             .map(|q| {
-                                format!("drop cascades to sequence {}.{}", schema.name, q.name)
+                                (
+                                    q.oid,
+                                    format!("drop cascades to sequence {}.{}", schema.name, q.name),
+                                )
                             }),
                     );
+                    dropped.sort();
+                    let dropped: Vec<String> = dropped.into_iter().map(|(_, t)| t).collect();
                     cascade_notice(s, dropped);
                     for r in contents {
                         table::clear(txn, &r)?;
@@ -944,7 +974,7 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
     let cat = s.catalog()?;
     let mut rels = Vec::new();
     {
-        let binder = Binder::new(&cat, s.state.search_path(), vec![]);
+        let mut binder = Binder::new(&cat, s.state.search_path(), vec![]);
         for target in &t.table_names {
             let rel = binder.resolve_relation(&target.name)?;
             if !matches!(rel.kind, RelationKind::Table) {
@@ -962,6 +992,8 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
             object: ObjectRef::Relation(r.oid),
             privilege: Privilege::Truncate,
             columns: vec![],
+            as_role: None,
+            position: None,
         })
         .collect();
     s.authorize((), &needs, &cat)?;
@@ -992,7 +1024,7 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
 /// ALTER TABLE (a subset: ADD/DROP/RENAME COLUMN, RENAME TO, column DEFAULT and NOT NULL, OWNER TO).
 pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResult> {
     with_catalog_mut(s, |cat, txn, s| {
-        let binder = Binder::new(cat, s.state.search_path(), vec![]);
+        let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         let rel = match binder.resolve_relation(&at.name) {
             Ok(r) => r.clone(),
             Err(_) if at.if_exists => {
@@ -1010,6 +1042,8 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                 object: ObjectRef::Relation(rel.oid),
                 privilege: Privilege::Ownership,
                 columns: vec![],
+                as_role: None,
+                position: None,
             }],
             cat,
         )
@@ -1046,6 +1080,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         ty,
                         not_null: false,
                         default: None,
+                        acl: None,
                     };
                     for o in &column_def.options {
                         match &o.option {

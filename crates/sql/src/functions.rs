@@ -75,6 +75,12 @@ pub enum Func {
     RegexpReplace,
     Translate,
     PgHasRole,
+    LocalTimestamp,
+    HasTablePrivilege,
+    HasColumnPrivilege,
+    HasSchemaPrivilege,
+    HasSequencePrivilege,
+    HasDatabasePrivilege,
 }
 
 /// Aggregate built-ins.
@@ -239,7 +245,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             (Func::Mod, same(t.clone()), t)
         }
         ("random", 0) => (Func::Random, vec![], T::Float8),
-        ("now" | "transaction_timestamp" | "statement_timestamp", 0) => {
+        ("current_date", 0) => (Func::CurrentDate, vec![], T::Date),
+        ("localtimestamp", 0) => (Func::LocalTimestamp, vec![], T::Timestamp),
+        ("now" | "transaction_timestamp" | "statement_timestamp" | "current_timestamp", 0) => {
             (Func::Now, vec![], T::Timestamptz)
         }
         ("clock_timestamp", 0) => (Func::ClockTimestamp, vec![], T::Timestamptz),
@@ -280,6 +288,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             (Func::DateTrunc, vec![text.clone(), Some(t.clone())], t)
         }
         ("age", 2) => (Func::Age, same(T::Timestamp), T::Interval),
+        ("has_table_privilege", 2 | 3) => (Func::HasTablePrivilege, same(T::Text), T::Bool),
+        ("has_column_privilege", 3 | 4) => (Func::HasColumnPrivilege, same(T::Text), T::Bool),
+        ("has_schema_privilege", 2 | 3) => (Func::HasSchemaPrivilege, same(T::Text), T::Bool),
+        ("has_sequence_privilege", 2 | 3) => (Func::HasSequencePrivilege, same(T::Text), T::Bool),
+        ("has_database_privilege", 2 | 3) => (Func::HasDatabasePrivilege, same(T::Text), T::Bool),
         ("pg_has_role", 2) => (Func::PgHasRole, vec![text.clone(), text.clone()], T::Bool),
         ("pg_has_role", 3) => (
             Func::PgHasRole,

@@ -482,6 +482,7 @@ fn drop_roles(
     if_exists: bool,
 ) -> PgResult<Option<QueryResult>> {
     let session_user = s.state.session_user();
+    let search_path = s.state.search_path();
     let current_user = s.state.current_user();
     with_catalog_mut(s, |cat, _txn, s| {
         let me = acting(cat, s)?;
@@ -565,6 +566,7 @@ fn drop_roles(
                     .filter(|x| x.owner == target.oid)
                     .map(|x| format!("owner of sequence {}", x.name)),
             );
+            owned.extend(acl_dependencies(cat, target.oid, &search_path));
             if !owned.is_empty() {
                 return Err(PgError::new(
                     SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -584,6 +586,52 @@ fn drop_roles(
         })
     })
     .map(Some)
+}
+
+/// "privileges for table t" lines for every ACL that mentions `role`.
+fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<String> {
+    let mentions = |acl: &Option<Vec<rampart_catalog::AclItem>>| {
+        acl.as_ref()
+            .is_some_and(|a| a.iter().any(|i| i.grantee == role || i.grantor == role))
+    };
+    let mut out = Vec::new();
+    if mentions(&cat.database_acl) {
+        out.push("privileges for database postgres".to_string());
+    }
+    out.extend(
+        cat.schemas
+            .values()
+            .filter(|s| mentions(&s.acl))
+            .map(|s| format!("privileges for schema {}", s.name)),
+    );
+    for r in cat.relations.values() {
+        let kind = if matches!(r.kind, rampart_catalog::RelationKind::View { .. }) {
+            "view"
+        } else {
+            "table"
+        };
+        let name = cat.describe_name(r.schema, &r.name, search_path);
+        if mentions(&r.acl) {
+            out.push(format!("privileges for {kind} {name}"));
+        }
+        for c in &r.columns {
+            if mentions(&c.acl) {
+                out.push(format!("privileges for column {} of {kind} {name}", c.name));
+            }
+        }
+    }
+    out.extend(
+        cat.sequences
+            .values()
+            .filter(|q| mentions(&q.acl))
+            .map(|q| {
+                format!(
+                    "privileges for sequence {}",
+                    cat.describe_name(q.schema, &q.name, search_path)
+                )
+            }),
+    );
+    out
 }
 
 /// GRANT/REVOKE role membership.

@@ -738,6 +738,9 @@ impl Session {
             Stmt::Sql(s) => &**s,
             Stmt::Role(r) => return crate::roles::run(self, r),
         };
+        if let Some(r) = crate::privileges::run(self, stmt)? {
+            return Ok(r);
+        }
         if let Some(r) = crate::roles::run_sql(self, stmt)? {
             return Ok(r);
         }

@@ -41,7 +41,6 @@ impl<'a> Binder<'a> {
             return Err(PgError::unsupported("INSERT INTO a table function"));
         };
         let rel = self.dml_target(name, Privilege::Insert)?;
-        self.needs.pop();
         let range = ins
             .table_alias
             .as_ref()
@@ -221,7 +220,6 @@ impl<'a> Binder<'a> {
             return Err(PgError::syntax("UPDATE target must be a table"));
         };
         let rel = self.dml_target(name, Privilege::Update)?;
-        self.needs.pop();
         let range = alias
             .as_ref()
             .map(|a| ident(&a.name))

@@ -180,7 +180,6 @@ impl Binder<'_> {
                             rampart_security::ObjectRef::Relation(rel.oid),
                             rampart_security::Privilege::Select,
                         );
-                        self.needs.pop(); // column-level needs are recorded as columns are read
                         Ok((
                             Plan::Scan {
                                 table: rel.oid,
@@ -196,13 +195,18 @@ impl Binder<'_> {
                             rampart_security::Privilege::Select,
                         );
                         let stmt = crate::parser::parse_one_query(query)?;
-                        // A view's body is checked as the view owner; with only superusers today,
-                        // its inner needs are dropped in favour of the SELECT on the view.
+                        // A view's body is checked with the view owner's privileges (as PostgreSQL).
                         let saved = std::mem::take(&mut self.needs);
                         let saved_outer = std::mem::take(&mut self.outer);
                         let r = self.bind_query(&stmt);
                         self.outer = saved_outer;
-                        self.needs = saved;
+                        let inner = std::mem::replace(&mut self.needs, saved);
+                        for mut n in inner {
+                            if n.as_role.is_none() {
+                                n.as_role = Some(rel.owner);
+                            }
+                            self.needs.push(n);
+                        }
                         let (plan, cols) = r?;
                         let mut scope = Scope::for_output(&cols, Some(&range));
                         apply_column_aliases(&mut scope, alias)?;

@@ -173,40 +173,66 @@ impl<'a> Binder<'a> {
             object,
             privilege,
             columns: vec![],
+            as_role: None,
+            position: None,
         });
     }
 
     /// The needs with duplicates merged: one entry per (object, privilege), columns unioned.
     pub fn merged_needs(&self) -> Vec<Need> {
-        let mut map: BTreeMap<(ObjectRef, Privilege), (bool, Vec<String>)> = BTreeMap::new();
+        type Key = (Option<u32>, ObjectRef, Privilege);
+        let mut map: BTreeMap<Key, (Vec<String>, Option<u32>)> = BTreeMap::new();
         for n in &self.needs {
-            let entry = map.entry((n.object.clone(), n.privilege)).or_default();
-            if n.columns.is_empty() {
-                entry.0 = true;
-            }
+            let entry = map
+                .entry((n.as_role, n.object.clone(), n.privilege))
+                .or_default();
             for c in &n.columns {
-                if !entry.1.contains(c) {
-                    entry.1.push(c.clone());
+                if !entry.0.contains(c) {
+                    entry.0.push(c.clone());
                 }
+            }
+            if entry.1.is_none() {
+                entry.1 = n.position;
             }
         }
         map.into_iter()
-            .map(|((object, privilege), (_, columns))| Need {
+            .map(|((as_role, object, privilege), (columns, position))| Need {
                 object,
                 privilege,
                 columns,
+                as_role,
+                position,
             })
             .collect()
     }
 
     /// Resolves a table name to a relation.
-    pub fn resolve_relation(&self, name: &sqlparser::ast::ObjectName) -> PgResult<&'a Relation> {
-        self.resolve_relation_inner(name).map_err(|e| {
-            match name.0.first().and_then(|p| p.as_ident()) {
+    pub fn resolve_relation(
+        &mut self,
+        name: &sqlparser::ast::ObjectName,
+    ) -> PgResult<&'a Relation> {
+        self.resolve_relation_inner(name)
+            .map_err(|e| match name.0.first().and_then(|p| p.as_ident()) {
                 Some(id) => self.at(e, id.span),
                 None => e,
-            }
-        })
+            })
+            .inspect(|rel| {
+                // Looking an object up in a schema needs USAGE on it (pg_catalog is public).
+                if rel.schema != rampart_catalog::PG_CATALOG_OID {
+                    let position = name
+                        .0
+                        .first()
+                        .and_then(|p| p.as_ident())
+                        .and_then(|id| self.position(id.span));
+                    self.needs.push(Need {
+                        object: ObjectRef::Schema(rel.schema),
+                        privilege: Privilege::Usage,
+                        columns: vec![],
+                        as_role: None,
+                        position,
+                    });
+                }
+            })
     }
 
     fn resolve_relation_inner(&self, name: &sqlparser::ast::ObjectName) -> PgResult<&'a Relation> {

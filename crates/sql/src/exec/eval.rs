@@ -272,6 +272,39 @@ impl Exec<'_> {
             Func::CurrentSchema => Value::Text(self.current_schema()),
             Func::Version => Value::Text(crate::VERSION_STRING.to_string()),
             Func::PgBackendPid => Value::Int4(self.session.backend_pid),
+            Func::HasTablePrivilege
+            | Func::HasColumnPrivilege
+            | Func::HasSchemaPrivilege
+            | Func::HasSequencePrivilege
+            | Func::HasDatabasePrivilege => {
+                if args.iter().any(Value::is_null) {
+                    return Ok(Value::Null);
+                }
+                let (kind, base) = match f {
+                    Func::HasTablePrivilege => ("table", 2),
+                    Func::HasColumnPrivilege => ("column", 3),
+                    Func::HasSchemaPrivilege => ("schema", 2),
+                    Func::HasSequencePrivilege => ("sequence", 2),
+                    _ => ("database", 2),
+                };
+                let text: Vec<String> = args
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_string())
+                    .collect();
+                let (user, rest) = if text.len() > base {
+                    (text[0].clone(), &text[1..])
+                } else {
+                    (s.current_user.clone(), &text[..])
+                };
+                let path = self.session.search_path();
+                Value::Bool(crate::privileges::has_privilege(
+                    self.catalog,
+                    &path,
+                    kind,
+                    &user,
+                    rest,
+                )?)
+            }
             Func::PgHasRole => {
                 if args.iter().any(Value::is_null) {
                     return Ok(Value::Null);
@@ -292,7 +325,18 @@ impl Exec<'_> {
             Func::TxidCurrent => Value::Int8(self.txn.id() as i64),
             Func::Now => Value::Timestamptz(self.session.txn_start),
             Func::ClockTimestamp => Value::Timestamptz(chrono::Utc::now()),
-            Func::CurrentDate => Value::Date(self.session.txn_start.date_naive()),
+            Func::LocalTimestamp => Value::Timestamp(
+                self.session
+                    .txn_start
+                    .with_timezone(&self.style.zone)
+                    .naive_local(),
+            ),
+            Func::CurrentDate => Value::Date(
+                self.session
+                    .txn_start
+                    .with_timezone(&self.style.zone)
+                    .date_naive(),
+            ),
             Func::Random => Value::Float8(rand_f64()),
             Func::GenRandomUuid => {
                 let mut b = [0u8; 16];
@@ -340,6 +384,7 @@ impl Exec<'_> {
                 let name = args[0].as_str().unwrap_or_default().to_string();
                 let seq =
                     crate::sequence::resolve(self.catalog, &name, &self.session.search_path())?;
+                self.check_sequence(&seq, f)?;
                 match f {
                     Func::NextVal => Value::Int8(self.engine.sequences.nextval(
                         self.engine.store(),
@@ -371,6 +416,45 @@ impl Exec<'_> {
             .into_iter()
             .find(|s| self.catalog.schema(s).is_some())
             .unwrap_or_default()
+    }
+}
+
+impl Exec<'_> {
+    /// Sequence privileges, checked when the sequence name is known (nextval's
+    /// argument is a run-time value): nextval needs USAGE or UPDATE, currval
+    /// SELECT or USAGE, setval UPDATE.
+    fn check_sequence(&self, seq: &rampart_catalog::Sequence, f: Func) -> PgResult<()> {
+        use rampart_security::{Need, ObjectRef, Principal, Privilege};
+        let me = self.session.current_user();
+        let role = self.catalog.role(&me).ok_or_else(|| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("role \"{me}\" does not exist"),
+            )
+        })?;
+        let who = Principal {
+            role_oid: role.oid,
+            role_name: role.name.clone(),
+            superuser: role.superuser,
+        };
+        let any_of: &[Privilege] = match f {
+            Func::NextVal => &[Privilege::Usage, Privilege::Update],
+            Func::CurrVal => &[Privilege::Select, Privilege::Usage],
+            _ => &[Privilege::Update],
+        };
+        if any_of.iter().any(|p| {
+            rampart_security::allowed(
+                &Need::on(ObjectRef::Sequence(seq.oid), *p),
+                &who,
+                self.catalog,
+            )
+        }) {
+            return Ok(());
+        }
+        Err(PgError::new(
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            format!("permission denied for sequence {}", seq.name),
+        ))
     }
 }
 
