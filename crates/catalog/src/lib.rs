@@ -11,8 +11,8 @@ mod lookup;
 mod model;
 
 pub use model::{
-    AclItem, Catalog, Column, FkAction, ForeignKey, Index, Membership, Relation, RelationKind,
-    Role, Schema, Sequence,
+    AclItem, Catalog, Column, FkAction, ForeignKey, Index, Membership, Policy, PolicyCmd, Relation,
+    RelationKind, Role, Schema, Sequence,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).
@@ -50,4 +50,5 @@ pub const SYSTEM_RELATIONS: &[(u32, &str, &str)] = &[
     (12006, "pg_shadow", "view"),
     (12014, "pg_group", "view"),
     (2964, "pg_db_role_setting", "table"),
+    (12100, "pg_policies", "view"),
 ];

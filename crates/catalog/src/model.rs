@@ -87,11 +87,67 @@ pub struct Relation {
     /// FOREIGN KEY constraints of this table (as the referencing side).
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKey>,
+    /// ROW LEVEL SECURITY enabled (`relrowsecurity`).
+    #[serde(default)]
+    pub rls_enabled: bool,
+    /// FORCE ROW LEVEL SECURITY: policies apply to the owner too (`relforcerowsecurity`).
+    #[serde(default)]
+    pub rls_forced: bool,
+    /// Row-level security policies, in creation order.
+    #[serde(default)]
+    pub policies: Vec<Policy>,
     /// Owning role OID.
     pub owner: u32,
     /// ACL; None = the default for the object kind.
     #[serde(default)]
     pub acl: Option<Vec<AclItem>>,
+}
+
+/// The command a policy applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PolicyCmd {
+    /// FOR ALL
+    All,
+    /// FOR SELECT
+    Select,
+    /// FOR INSERT
+    Insert,
+    /// FOR UPDATE
+    Update,
+    /// FOR DELETE
+    Delete,
+}
+
+impl PolicyCmd {
+    /// The name pg_policies shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyCmd::All => "ALL",
+            PolicyCmd::Select => "SELECT",
+            PolicyCmd::Insert => "INSERT",
+            PolicyCmd::Update => "UPDATE",
+            PolicyCmd::Delete => "DELETE",
+        }
+    }
+}
+
+/// A row-level security policy (pg_policy).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Policy {
+    /// OID.
+    pub oid: u32,
+    /// Name (unique per table).
+    pub name: String,
+    /// PERMISSIVE (true) or RESTRICTIVE.
+    pub permissive: bool,
+    /// Command.
+    pub cmd: PolicyCmd,
+    /// Roles it applies to; empty = PUBLIC.
+    pub roles: Vec<u32>,
+    /// USING expression text.
+    pub using: Option<String>,
+    /// WITH CHECK expression text.
+    pub with_check: Option<String>,
 }
 
 /// What a foreign key does when the referenced row is deleted or its key updated.

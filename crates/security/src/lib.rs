@@ -11,6 +11,7 @@
 
 pub mod acl;
 mod need;
+pub mod rls;
 pub mod roles;
 
 pub use need::{Need, ObjectRef, Privilege};
@@ -244,6 +245,9 @@ mod tests {
                 foreign_keys: vec![],
                 owner,
                 acl: None,
+                policies: vec![],
+                rls_enabled: false,
+                rls_forced: false,
             },
         );
         c
@@ -342,6 +346,9 @@ mod acl_tests {
                 foreign_keys: vec![],
                 owner: 10,
                 acl: Some(acl),
+                policies: vec![],
+                rls_enabled: false,
+                rls_forced: false,
             },
         );
         c

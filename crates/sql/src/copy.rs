@@ -288,6 +288,13 @@ pub fn bind(binder: &mut Binder, stmt: &ast::Statement) -> PgResult<CopyPlan> {
                     format!("cannot copy to view \"{}\"", rel.name),
                 ));
             }
+            if binder.rls_applies(rel) {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "COPY FROM not supported with row-level security",
+                )
+                .with_hint("Use INSERT statements instead."));
+            }
             let targets: Vec<usize> = if columns.is_empty() {
                 (0..rel.columns.len()).collect()
             } else {
@@ -456,6 +463,9 @@ pub fn rows_to_insert(
         checks: checks.clone(),
         on_conflict: None,
         returning: None,
+        check: None,
+        update_check: None,
+        returning_check: None,
     })
 }
 

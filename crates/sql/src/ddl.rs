@@ -147,6 +147,9 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             foreign_keys: vec![],
             owner,
             acl: None,
+            policies: vec![],
+            rls_enabled: false,
+            rls_forced: false,
         };
         let mut pk: Option<Vec<String>> = None;
         let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
@@ -476,6 +479,9 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 foreign_keys: vec![],
                 owner,
                 acl: None,
+                policies: vec![],
+                rls_enabled: false,
+                rls_forced: false,
             },
         );
         cmd("CREATE VIEW")
@@ -1217,6 +1223,10 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     })?;
                     new.owner = role.oid;
                 }
+                ast::AlterTableOperation::EnableRowLevelSecurity => new.rls_enabled = true,
+                ast::AlterTableOperation::DisableRowLevelSecurity => new.rls_enabled = false,
+                ast::AlterTableOperation::ForceRowLevelSecurity => new.rls_forced = true,
+                ast::AlterTableOperation::NoForceRowLevelSecurity => new.rls_forced = false,
                 other => {
                     return Err(PgError::unsupported(format!(
                         "ALTER TABLE {other} is not supported yet"

@@ -12,7 +12,8 @@ use crate::session::{QueryResult, Session};
 /// Runs EXPLAIN for a data statement.
 pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
     let catalog = s.catalog()?;
-    let mut binder = Binder::new(&catalog, s.state.search_path(), vec![]);
+    let mut binder =
+        Binder::new(&catalog, s.state.search_path(), vec![]).with_rls(s.rls_context(&catalog)?);
     let ds = match stmt {
         Statement::Query(q) => DataStatement::Query(binder.bind_query(q)?.0),
         Statement::Insert(i) => binder.bind_insert(i)?.0,

@@ -31,6 +31,7 @@ pub mod keys;
 mod keywords;
 pub mod parser;
 pub mod plan;
+pub mod policy;
 pub mod privileges;
 pub mod roles;
 pub mod sequence;

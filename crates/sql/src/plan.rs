@@ -100,6 +100,8 @@ pub enum Plan {
         access: Access,
         /// Residual predicate over the table row.
         filter: Option<Expr>,
+        /// Row-level security predicate, evaluated before `filter` (a security barrier).
+        security: Option<Expr>,
     },
     /// Rows of a system catalog view (pg_roles, …), computed from the catalog.
     SystemView {
@@ -210,6 +212,17 @@ pub struct CtePlan {
     pub recursive: Option<(Plan, bool)>,
 }
 
+/// Row-level security checks on a new row (INSERT, UPDATE).
+#[derive(Clone, Debug)]
+pub struct RlsCheck {
+    /// Table name for the error message.
+    pub table: String,
+    /// The permissive policies ORed (false when there are none).
+    pub permissive: Expr,
+    /// Restrictive policies, each named in its own error.
+    pub restrictive: Vec<(String, Expr)>,
+}
+
 /// A bound statement that reads or writes table data.
 #[derive(Clone, Debug)]
 pub enum DataStatement {
@@ -238,6 +251,12 @@ pub struct InsertPlan {
     pub checks: Vec<(String, Expr)>,
     /// ON CONFLICT handling.
     pub on_conflict: Option<OnConflictPlan>,
+    /// RLS WITH CHECK for new rows.
+    pub check: Option<RlsCheck>,
+    /// RLS check for ON CONFLICT DO UPDATE's new row.
+    pub update_check: Option<RlsCheck>,
+    /// With RETURNING, new rows must also be visible (SELECT policies).
+    pub returning_check: Option<RlsCheck>,
     /// RETURNING expressions over the new row.
     pub returning: Option<Vec<Expr>>,
 }
@@ -271,6 +290,10 @@ pub struct UpdatePlan {
     pub checks: Vec<(String, Expr)>,
     /// RETURNING over the new row.
     pub returning: Option<Vec<Expr>>,
+    /// RLS USING predicate on target rows (before WHERE).
+    pub security: Option<Expr>,
+    /// RLS WITH CHECK on new rows.
+    pub check: Option<RlsCheck>,
     /// UPDATE … FROM: rows joined to each target row; WHERE, SET and
     /// RETURNING then see the target row followed by the FROM row.
     pub from: Option<Box<Plan>>,
@@ -287,6 +310,8 @@ pub struct DeletePlan {
     pub filter: Option<Expr>,
     /// RETURNING over the deleted row.
     pub returning: Option<Vec<Expr>>,
+    /// RLS USING predicate on target rows (before WHERE).
+    pub security: Option<Expr>,
     /// DELETE … USING: rows joined to each target row (as UPDATE … FROM).
     pub using: Option<Box<Plan>>,
 }

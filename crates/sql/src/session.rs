@@ -678,6 +678,13 @@ impl Session {
         self.engine.decode_catalog(&bytes)
     }
 
+    /// Row-level security context for binding: the current user and `row_security`.
+    pub fn rls_context(&self, catalog: &Catalog) -> PgResult<crate::bind::rls::RlsContext> {
+        let user = self.principal(catalog)?.role_oid;
+        let row_security = self.state.settings.get("row_security").as_deref() != Some("off");
+        Ok(crate::bind::rls::RlsContext { user, row_security })
+    }
+
     /// The acting principal.
     pub fn principal(&self, catalog: &Catalog) -> PgResult<Principal> {
         let role = catalog.role(&self.state.current_user()).ok_or_else(|| {
@@ -713,7 +720,8 @@ impl Session {
     ) -> PgResult<BindOutput> {
         let mut binder = Binder::new(catalog, self.state.search_path(), param_types)
             .with_style(self.state.settings.style())
-            .with_source(sql);
+            .with_source(sql)
+            .with_rls(self.rls_context(catalog)?);
         let (ds, cols) = match stmt {
             Statement::Query(q) => {
                 let (plan, cols) = binder.bind_query(q)?;
@@ -899,7 +907,8 @@ impl Session {
     ) -> PgResult<QueryResult> {
         let mut binder = Binder::new(catalog, self.state.search_path(), vec![])
             .with_style(self.state.settings.style())
-            .with_source(sql);
+            .with_source(sql)
+            .with_rls(self.rls_context(catalog)?);
         let plan = crate::copy::bind(&mut binder, stmt)?;
         let needs = binder.merged_needs();
         let authorized = self.authorize(plan, &needs, catalog)?.into_plan();

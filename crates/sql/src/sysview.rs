@@ -111,6 +111,21 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_policies",
+        oid: 12100,
+        columns: &[
+            ("schemaname", Name),
+            ("tablename", Name),
+            ("policyname", Name),
+            ("permissive", Text),
+            ("roles", Text),
+            ("cmd", Text),
+            ("qual", Text),
+            ("with_check", Text),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_db_role_setting",
         oid: 2964,
         columns: &[("setdatabase", Oid), ("setrole", Oid), ("setconfig", Text)],
@@ -244,6 +259,57 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 ]
             })
             .collect(),
+        "pg_policies" => {
+            let mut rels: Vec<&rampart_catalog::Relation> = cat
+                .relations
+                .values()
+                .filter(|r| !r.policies.is_empty())
+                .collect();
+            rels.sort_by(|a, b| (a.schema, &a.name).cmp(&(b.schema, &b.name)));
+            let mut out = Vec::new();
+            for r in rels {
+                let schema = cat
+                    .schema_by_oid(r.schema)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                for p in &r.policies {
+                    let roles = if p.roles.is_empty() {
+                        "{public}".to_string()
+                    } else {
+                        let names: Vec<String> = p
+                            .roles
+                            .iter()
+                            .map(|o| {
+                                cat.role_by_oid(*o)
+                                    .map(|r| r.name.clone())
+                                    .unwrap_or_else(|| o.to_string())
+                            })
+                            .collect();
+                        format!("{{{}}}", names.join(","))
+                    };
+                    let text =
+                        |t: &Option<String>| t.clone().map(Value::Text).unwrap_or(Value::Null);
+                    out.push(vec![
+                        Value::Text(schema.clone()),
+                        Value::Text(r.name.clone()),
+                        Value::Text(p.name.clone()),
+                        Value::Text(
+                            if p.permissive {
+                                "PERMISSIVE"
+                            } else {
+                                "RESTRICTIVE"
+                            }
+                            .into(),
+                        ),
+                        Value::Text(roles),
+                        Value::Text(p.cmd.name().into()),
+                        text(&p.using),
+                        text(&p.with_check),
+                    ]);
+                }
+            }
+            out
+        }
         "pg_db_role_setting" => roles_by_oid(cat)
             .into_iter()
             .filter(|r| !r.config.is_empty())

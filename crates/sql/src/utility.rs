@@ -76,6 +76,10 @@ pub fn run(
         } => ddl::drop(s, object_type, names, *if_exists, *cascade),
         Statement::Truncate(t) => ddl::truncate(s, t),
         Statement::AlterTable(at) => ddl::alter_table(s, at),
+        Statement::CreatePolicy(cp) => crate::policy::create(s, cp),
+        Statement::AlterPolicy(ap) => crate::policy::alter(s, ap),
+        Statement::DropPolicy(dp) => crate::policy::drop(s, dp),
+
         Statement::Explain { statement, .. } => crate::explain::explain(s, statement),
         other => Err(PgError::unsupported(format!(
             "statement not supported yet: {}",

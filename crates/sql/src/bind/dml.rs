@@ -46,7 +46,7 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|a| ident(&a.alias))
             .unwrap_or(rel.name.clone());
-        let targets: Vec<usize> = if ins.columns.is_empty() {
+        let mut targets: Vec<usize> = if ins.columns.is_empty() {
             (0..rel.columns.len()).collect()
         } else {
             let mut t = Vec::new();
@@ -71,9 +71,6 @@ impl<'a> Binder<'a> {
             }
             t
         };
-        for t in &targets {
-            self.need_column(rel.oid, Privilege::Insert, &rel.columns[*t].name);
-        }
         let defaults = self.bind_defaults(rel)?;
         let source = match &ins.source {
             None => {
@@ -89,6 +86,12 @@ impl<'a> Binder<'a> {
                 {
                     let empty = Scope::default();
                     let mut rows = Vec::new();
+                    // Without a column list, a shorter VALUES list fills the leading columns.
+                    if ins.columns.is_empty() {
+                        if let Some(first) = values.rows.first() {
+                            targets.truncate(first.len().min(targets.len()));
+                        }
+                    }
                     for r in &values.rows {
                         if r.len() > targets.len() {
                             return Err(PgError::syntax(
@@ -124,6 +127,9 @@ impl<'a> Binder<'a> {
                 }
                 _ => {
                     let (plan, cols) = self.bind_query(q)?;
+                    if ins.columns.is_empty() {
+                        targets.truncate(cols.len().min(targets.len()));
+                    }
                     if cols.len() > targets.len() {
                         return Err(PgError::syntax(
                             "INSERT has more expressions than target columns",
@@ -151,6 +157,9 @@ impl<'a> Binder<'a> {
                 }
             },
         };
+        for t in &targets {
+            self.need_column(rel.oid, Privilege::Insert, &rel.columns[*t].name);
+        }
         let targets = if ins.source.is_none() {
             vec![]
         } else {
@@ -194,6 +203,18 @@ impl<'a> Binder<'a> {
             Some(_) => return Err(PgError::syntax("syntax error at or near \"DUPLICATE\"")),
         };
         let (returning, cols) = self.bind_returning(ins.returning.as_deref(), &table_scope)?;
+        use rampart_security::rls::RlsCmd;
+        let check = self.rls_check(rel, RlsCmd::Insert)?;
+        let update_check = match on_conflict {
+            Some(OnConflictPlan::Update { .. }) => self.rls_check(rel, RlsCmd::Update)?,
+            _ => None,
+        };
+        // With RETURNING, the new row must also be visible through SELECT policies.
+        let returning_check = if returning.is_some() {
+            self.rls_visibility_check(rel)?
+        } else {
+            None
+        };
         Ok((
             DataStatement::Insert(InsertPlan {
                 table: rel.oid,
@@ -203,6 +224,9 @@ impl<'a> Binder<'a> {
                 checks,
                 on_conflict,
                 returning,
+                check,
+                update_check,
+                returning_check,
             }),
             cols,
         ))
@@ -249,6 +273,13 @@ impl<'a> Binder<'a> {
             .unwrap_or(Access::Full);
         let checks = self.bind_checks(rel)?;
         let (returning, cols) = self.bind_returning(up.returning.as_deref(), &scope)?;
+        use rampart_security::rls::RlsCmd;
+        let mut security = self.rls_using(rel, RlsCmd::Update)?;
+        if filter.is_some() || returning.is_some() {
+            // Reading rows (WHERE, RETURNING) brings in the SELECT policies too.
+            security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
+        }
+        let check = self.rls_check(rel, RlsCmd::Update)?;
         Ok((
             DataStatement::Update(UpdatePlan {
                 table: rel.oid,
@@ -257,6 +288,8 @@ impl<'a> Binder<'a> {
                 assignments,
                 checks,
                 returning,
+                security,
+                check,
                 from,
             }),
             cols,
@@ -305,12 +338,18 @@ impl<'a> Binder<'a> {
             .map(|f| choose_index(rel.oid, f, self.catalog))
             .unwrap_or(Access::Full);
         let (returning, cols) = self.bind_returning(del.returning.as_deref(), &scope)?;
+        use rampart_security::rls::RlsCmd;
+        let mut security = self.rls_using(rel, RlsCmd::Delete)?;
+        if filter.is_some() || returning.is_some() {
+            security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
+        }
         Ok((
             DataStatement::Delete(DeletePlan {
                 table: rel.oid,
                 access,
                 filter,
                 returning,
+                security,
                 using,
             }),
             cols,

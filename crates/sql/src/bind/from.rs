@@ -180,11 +180,14 @@ impl Binder<'_> {
                             rampart_security::ObjectRef::Relation(rel.oid),
                             rampart_security::Privilege::Select,
                         );
+                        let security =
+                            self.rls_using(rel, rampart_security::rls::RlsCmd::Select)?;
                         Ok((
                             Plan::Scan {
                                 table: rel.oid,
                                 access: Access::Full,
                                 filter: None,
+                                security,
                             },
                             scope,
                         ))
@@ -198,7 +201,7 @@ impl Binder<'_> {
                         // A view's body is checked with the view owner's privileges (as PostgreSQL).
                         let saved = std::mem::take(&mut self.needs);
                         let saved_outer = std::mem::take(&mut self.outer);
-                        let r = self.bind_query(&stmt);
+                        let r = self.as_view_owner(rel.owner, |b| b.bind_query(&stmt));
                         self.outer = saved_outer;
                         let inner = std::mem::replace(&mut self.needs, saved);
                         for mut n in inner {

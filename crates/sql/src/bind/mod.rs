@@ -9,6 +9,7 @@ mod dml;
 pub mod expr;
 mod from;
 mod query;
+pub mod rls;
 pub mod types;
 
 pub use types::convert_type;
@@ -105,6 +106,12 @@ pub struct Binder<'a> {
     pub style: rampart_types::Style,
     /// The statement text, for error cursor positions.
     pub source: Option<std::sync::Arc<str>>,
+    /// Row-level security context (None: internal binding, RLS not applied).
+    rls: Option<rls::RlsContext>,
+    /// Relations whose policies are being bound (recursion guard).
+    rls_guard: Vec<u32>,
+    /// View owners whose RLS identity applies while binding view bodies.
+    rls_user_stack: Vec<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -121,6 +128,9 @@ impl<'a> Binder<'a> {
             depth: 0,
             style: Default::default(),
             source: None,
+            rls: None,
+            rls_guard: Vec::new(),
+            rls_user_stack: Vec::new(),
         }
     }
 

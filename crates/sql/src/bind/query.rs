@@ -775,12 +775,14 @@ fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -> Pl
             table,
             access: Access::Full,
             filter: None,
+            security,
         } => {
             let access = choose_index(table, &pred, catalog);
             Plan::Scan {
                 table,
                 access,
                 filter: Some(pred),
+                security,
             }
         }
         other => Plan::Filter {

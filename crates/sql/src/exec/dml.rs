@@ -73,6 +73,9 @@ impl Exec<'_> {
                 }
             }
             self.check_row(&rel, &mut row, &p.checks)?;
+            // INSERT policies check the proposed row, also before ON CONFLICT (as PostgreSQL).
+            self.rls_check_row(p.check.as_ref(), &row)?;
+
             match table::find_conflict(self.txn, &rel, &row, None)? {
                 Some((existing_id, idx)) => match &p.on_conflict {
                     None => return Err(table::unique_violation(&rel, idx, &row)),
@@ -100,6 +103,7 @@ impl Exec<'_> {
                             new[*pos] = self.eval(e, &combined)?;
                         }
                         self.check_row(&rel, &mut new, &p.checks)?;
+                        self.rls_check_row(p.update_check.as_ref(), &new)?;
                         if let Some((other, idx)) =
                             table::find_conflict(self.txn, &rel, &new, Some(existing_id))?
                         {
@@ -116,6 +120,7 @@ impl Exec<'_> {
                     self.check_references(&rel, &row, None)?;
                     let rowid = self.engine.next_rowid()?;
                     table::write_new(self.txn, &rel, rowid, &row)?;
+                    self.rls_check_row(p.returning_check.as_ref(), &row)?;
                     self.push_returning(&p.returning, &row, &mut result)?;
                 }
             }
@@ -167,22 +172,49 @@ impl Exec<'_> {
         }
     }
 
+    /// Row-level security WITH CHECK on a new row: PostgreSQL's messages.
+    fn rls_check_row(&mut self, check: Option<&crate::plan::RlsCheck>, row: &Row) -> PgResult<()> {
+        let Some(c) = check else { return Ok(()) };
+        if !self.eval_bool(&c.permissive, row)? {
+            return Err(PgError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "new row violates row-level security policy for table \"{}\"",
+                    c.table
+                ),
+            ));
+        }
+        for (name, e) in &c.restrictive {
+            if !self.eval_bool(e, row)? {
+                return Err(PgError::new(
+                    SqlState::INSUFFICIENT_PRIVILEGE,
+                    format!(
+                        "new row violates row-level security policy \"{name}\" for table \"{}\"",
+                        c.table
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Target rows (with their FROM/USING row appended) that the WHERE clause selects.
     fn dml_targets(
         &mut self,
         table: u32,
         access: &crate::plan::Access,
         filter: Option<&crate::expr::Expr>,
+        security: Option<&crate::expr::Expr>,
         joined: Option<&crate::plan::Plan>,
     ) -> PgResult<Vec<(u64, Row, Row)>> {
         let Some(joined) = joined else {
             return Ok(self
-                .scan(table, access, filter)?
+                .scan(table, access, filter, security)?
                 .into_iter()
                 .map(|(id, r)| (id, r, vec![]))
                 .collect());
         };
-        let targets = self.scan(table, access, None)?;
+        let targets = self.scan(table, access, None, security)?;
         let others = self.run(joined)?;
         let mut out = Vec::new();
         for (rowid, row) in targets {
@@ -240,7 +272,13 @@ impl Exec<'_> {
     /// Runs an UPDATE.
     pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
-        let rows = self.dml_targets(p.table, &p.access, p.filter.as_ref(), p.from.as_deref())?;
+        let rows = self.dml_targets(
+            p.table,
+            &p.access,
+            p.filter.as_ref(),
+            p.security.as_ref(),
+            p.from.as_deref(),
+        )?;
         let mut result = DmlResult {
             count: 0,
             returning: Vec::new(),
@@ -257,6 +295,7 @@ impl Exec<'_> {
                 new[*pos] = self.eval(e, &input)?;
             }
             self.check_row(&rel, &mut new, &p.checks)?;
+            self.rls_check_row(p.check.as_ref(), &new)?;
             if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
                 return Err(table::unique_violation(&rel, idx, &new));
             }
@@ -273,7 +312,13 @@ impl Exec<'_> {
     /// Runs a DELETE.
     pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
-        let rows = self.dml_targets(p.table, &p.access, p.filter.as_ref(), p.using.as_deref())?;
+        let rows = self.dml_targets(
+            p.table,
+            &p.access,
+            p.filter.as_ref(),
+            p.security.as_ref(),
+            p.using.as_deref(),
+        )?;
         let mut result = DmlResult {
             count: 0,
             returning: Vec::new(),

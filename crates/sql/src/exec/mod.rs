@@ -105,8 +105,9 @@ impl<'a> Exec<'a> {
                 table,
                 access,
                 filter,
+                security,
             } => self
-                .scan(*table, access, filter.as_ref())
+                .scan(*table, access, filter.as_ref(), security.as_ref())
                 .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
             Plan::SystemView { oid } => Ok(crate::sysview::by_oid(*oid)
                 .map(|v| crate::sysview::rows(v, self.catalog))
@@ -262,6 +263,7 @@ impl<'a> Exec<'a> {
         table: u32,
         access: &Access,
         filter: Option<&Expr>,
+        security: Option<&Expr>,
     ) -> PgResult<Vec<(u64, Row)>> {
         let candidates = match access {
             Access::Full => table::scan_all(self.txn, table)?,
@@ -280,6 +282,12 @@ impl<'a> Exec<'a> {
         for (i, (rowid, row)) in candidates.into_iter().enumerate() {
             if i % 1024 == 0 {
                 self.check_cancel()?;
+            }
+            // The security barrier: policy predicates run before any user predicate.
+            if let Some(sec) = security {
+                if !self.eval_bool(sec, &row)? {
+                    continue;
+                }
             }
             match filter {
                 Some(f) if !self.eval_bool(f, &row)? => {}
@@ -583,8 +591,16 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
         Plan::Single | Plan::CteScan { .. } | Plan::SystemView { .. } => {}
         Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
-        Plan::Scan { access, filter, .. } => {
+        Plan::Scan {
+            access,
+            filter,
+            security,
+            ..
+        } => {
             if let Some(x) = filter {
+                f(x);
+            }
+            if let Some(x) = security {
                 f(x);
             }
             if let Access::IndexEq { key, .. } = access {

@@ -1,0 +1,224 @@
+//! CREATE / ALTER / DROP POLICY (row-level security policies).
+
+use sqlparser::ast;
+
+use rampart_catalog::{Catalog, Policy, PolicyCmd, Relation};
+use rampart_types::{PgError, PgResult, SqlState};
+
+use crate::bind::expr::ExprCtx;
+use crate::bind::{ident, Binder, Scope};
+use crate::ddl::with_catalog_mut;
+use crate::session::{QueryResult, Session};
+
+fn target<'a>(cat: &'a Catalog, s: &Session, name: &ast::ObjectName) -> PgResult<&'a Relation> {
+    let mut b = Binder::new(cat, s.state.search_path(), vec![]);
+    b.resolve_relation(name)
+}
+
+fn must_own(cat: &Catalog, s: &Session, rel: &Relation) -> PgResult<()> {
+    let me = cat
+        .role(&s.state.current_user())
+        .ok_or_else(|| PgError::internal("current role vanished"))?;
+    if me.superuser || rampart_security::roles::has_privs_of(cat, me.oid, rel.owner) {
+        Ok(())
+    } else {
+        Err(PgError::new(
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            format!("must be owner of relation {}", rel.name),
+        ))
+    }
+}
+
+fn roles_of(cat: &Catalog, s: &Session, to: &Option<Vec<ast::Owner>>) -> PgResult<Vec<u32>> {
+    let mut out = Vec::new();
+    for o in to.iter().flatten() {
+        let name = match o {
+            ast::Owner::Ident(i) => ident(i),
+            ast::Owner::CurrentRole | ast::Owner::CurrentUser => s.state.current_user(),
+            ast::Owner::SessionUser => s.state.session_user(),
+        };
+        if name == "public" {
+            return Ok(vec![]);
+        }
+        let r = cat.role(&name).ok_or_else(|| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("role \"{name}\" does not exist"),
+            )
+        })?;
+        out.push(r.oid);
+    }
+    Ok(out)
+}
+
+/// Binds a policy expression against the table to validate it.
+fn validate(cat: &Catalog, s: &Session, rel: &Relation, e: &ast::Expr) -> PgResult<String> {
+    let mut b = Binder::new(cat, s.state.search_path(), vec![]).with_source(&s.current_sql);
+    let scope = Scope::for_relation(rel, &rel.name);
+    let mut cx = ExprCtx::new(&scope, "POLICY");
+    b.bind_bool(e, &mut cx, "POLICY")?;
+    Ok(e.to_string())
+}
+
+/// CREATE POLICY.
+pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> {
+    with_catalog_mut(s, |cat, _txn, s| {
+        let rel = target(cat, s, &cp.table_name)?.clone();
+        must_own(cat, s, &rel)?;
+        let name = ident(&cp.name);
+        if rel.policies.iter().any(|p| p.name == name) {
+            return Err(PgError::new(
+                SqlState::DUPLICATE_OBJECT,
+                format!(
+                    "policy \"{name}\" for table \"{}\" already exists",
+                    rel.name
+                ),
+            ));
+        }
+        let cmd = match cp.command {
+            None | Some(ast::CreatePolicyCommand::All) => PolicyCmd::All,
+            Some(ast::CreatePolicyCommand::Select) => PolicyCmd::Select,
+            Some(ast::CreatePolicyCommand::Insert) => PolicyCmd::Insert,
+            Some(ast::CreatePolicyCommand::Update) => PolicyCmd::Update,
+            Some(ast::CreatePolicyCommand::Delete) => PolicyCmd::Delete,
+        };
+        if cmd == PolicyCmd::Insert && cp.using.is_some() {
+            return Err(PgError::syntax(
+                "only WITH CHECK expression allowed for INSERT",
+            ));
+        }
+        if matches!(cmd, PolicyCmd::Select | PolicyCmd::Delete) && cp.with_check.is_some() {
+            return Err(PgError::syntax(
+                "WITH CHECK cannot be applied to SELECT or DELETE",
+            ));
+        }
+        let roles = roles_of(cat, s, &cp.to)?;
+        let using = cp
+            .using
+            .as_ref()
+            .map(|e| validate(cat, s, &rel, e))
+            .transpose()?;
+        let with_check = cp
+            .with_check
+            .as_ref()
+            .map(|e| validate(cat, s, &rel, e))
+            .transpose()?;
+        let oid = cat.alloc_oid();
+        let permissive = !matches!(cp.policy_type, Some(ast::CreatePolicyType::Restrictive));
+        let r = cat
+            .relations
+            .get_mut(&rel.oid)
+            .ok_or_else(|| PgError::internal("relation vanished"))?;
+        r.policies.push(Policy {
+            oid,
+            name,
+            permissive,
+            cmd,
+            roles,
+            using,
+            with_check,
+        });
+        Ok(QueryResult::Command {
+            tag: "CREATE POLICY".into(),
+        })
+    })
+}
+
+/// ALTER POLICY.
+pub fn alter(s: &mut Session, ap: &ast::AlterPolicy) -> PgResult<QueryResult> {
+    with_catalog_mut(s, |cat, _txn, s| {
+        let rel = target(cat, s, &ap.table_name)?.clone();
+        must_own(cat, s, &rel)?;
+        let name = ident(&ap.name);
+        let Some(pos) = rel.policies.iter().position(|p| p.name == name) else {
+            return Err(PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!(
+                    "policy \"{name}\" for table \"{}\" does not exist",
+                    rel.name
+                ),
+            ));
+        };
+        let mut p = rel.policies[pos].clone();
+        match &ap.operation {
+            ast::AlterPolicyOperation::Rename { new_name } => {
+                let n = ident(new_name);
+                if rel.policies.iter().any(|q| q.name == n) {
+                    return Err(PgError::new(
+                        SqlState::DUPLICATE_OBJECT,
+                        format!("policy \"{n}\" for table \"{}\" already exists", rel.name),
+                    ));
+                }
+                p.name = n;
+            }
+            ast::AlterPolicyOperation::Apply {
+                to,
+                using,
+                with_check,
+            } => {
+                if to.is_some() {
+                    p.roles = roles_of(cat, s, to)?;
+                }
+                if let Some(e) = using {
+                    if p.cmd == PolicyCmd::Insert {
+                        return Err(PgError::syntax(
+                            "only WITH CHECK expression allowed for INSERT",
+                        ));
+                    }
+                    p.using = Some(validate(cat, s, &rel, e)?);
+                }
+                if let Some(e) = with_check {
+                    if matches!(p.cmd, PolicyCmd::Select | PolicyCmd::Delete) {
+                        return Err(PgError::syntax(
+                            "WITH CHECK cannot be applied to SELECT or DELETE",
+                        ));
+                    }
+                    p.with_check = Some(validate(cat, s, &rel, e)?);
+                }
+            }
+        }
+        let r = cat
+            .relations
+            .get_mut(&rel.oid)
+            .ok_or_else(|| PgError::internal("relation vanished"))?;
+        r.policies[pos] = p;
+        Ok(QueryResult::Command {
+            tag: "ALTER POLICY".into(),
+        })
+    })
+}
+
+/// DROP POLICY.
+pub fn drop(s: &mut Session, dp: &ast::DropPolicy) -> PgResult<QueryResult> {
+    with_catalog_mut(s, |cat, _txn, s| {
+        let rel = target(cat, s, &dp.table_name)?.clone();
+        let name = ident(&dp.name);
+        let Some(pos) = rel.policies.iter().position(|p| p.name == name) else {
+            if dp.if_exists {
+                s.state.notice(format!(
+                    "policy \"{name}\" for relation \"{}\" does not exist, skipping",
+                    crate::bind::display_name(&dp.table_name)
+                ));
+                return Ok(QueryResult::Command {
+                    tag: "DROP POLICY".into(),
+                });
+            }
+            return Err(PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!(
+                    "policy \"{name}\" for table \"{}\" does not exist",
+                    rel.name
+                ),
+            ));
+        };
+        must_own(cat, s, &rel)?;
+        let r = cat
+            .relations
+            .get_mut(&rel.oid)
+            .ok_or_else(|| PgError::internal("relation vanished"))?;
+        r.policies.remove(pos);
+        Ok(QueryResult::Command {
+            tag: "DROP POLICY".into(),
+        })
+    })
+}
