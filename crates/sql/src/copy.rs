@@ -471,7 +471,7 @@ pub fn rows_to_insert(
 
 /// Wraps an insert plan so it can go through the normal executor path.
 pub fn as_data_statement(p: InsertPlan) -> DataStatement {
-    DataStatement::Insert(p)
+    DataStatement::Insert(Box::new(p))
 }
 
 #[cfg(test)]

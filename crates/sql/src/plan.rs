@@ -229,9 +229,9 @@ pub enum DataStatement {
     /// SELECT / VALUES / set operations.
     Query(Plan),
     /// INSERT.
-    Insert(InsertPlan),
+    Insert(Box<InsertPlan>),
     /// UPDATE.
-    Update(UpdatePlan),
+    Update(Box<UpdatePlan>),
     /// DELETE.
     Delete(DeletePlan),
 }

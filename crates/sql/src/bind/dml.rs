@@ -216,7 +216,7 @@ impl<'a> Binder<'a> {
             None
         };
         Ok((
-            DataStatement::Insert(InsertPlan {
+            DataStatement::Insert(Box::new(InsertPlan {
                 table: rel.oid,
                 source,
                 targets,
@@ -227,7 +227,7 @@ impl<'a> Binder<'a> {
                 check,
                 update_check,
                 returning_check,
-            }),
+            })),
             cols,
         ))
     }
@@ -281,7 +281,7 @@ impl<'a> Binder<'a> {
         }
         let check = self.rls_check(rel, RlsCmd::Update)?;
         Ok((
-            DataStatement::Update(UpdatePlan {
+            DataStatement::Update(Box::new(UpdatePlan {
                 table: rel.oid,
                 access,
                 filter,
@@ -291,7 +291,7 @@ impl<'a> Binder<'a> {
                 security,
                 check,
                 from,
-            }),
+            })),
             cols,
         ))
     }
