@@ -104,6 +104,9 @@ pub fn run(args: &InitArgs) -> Result<Initialized, String> {
     };
     let verifier = rampart_auth::scram::make_verifier(&password);
     write_file(&dir.join("postgresql.conf"), &default_conf(), 0o600)?;
+    let (cert, key) = self_signed_certificate()?;
+    write_file(&dir.join("server.crt"), &cert, 0o644)?;
+    write_file(&dir.join("server.key"), &key, 0o600)?;
     write_file(&dir.join("pg_hba.conf"), &default_hba(&local, &host), 0o600)?;
     if generated {
         write_file(
@@ -137,6 +140,14 @@ pub fn run(args: &InitArgs) -> Result<Initialized, String> {
     Ok(Initialized { superuser })
 }
 
+/// A self-signed certificate for localhost, so TLS works from the first start
+/// (replace server.crt/server.key with a CA-signed pair for production).
+fn self_signed_certificate() -> Result<(String, String), String> {
+    let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| format!("could not generate a TLS certificate: {e}"))?;
+    Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
+}
+
 fn generate_password() -> String {
     use base64::Engine as _;
     let bytes: [u8; 18] = rand::random();
@@ -168,6 +179,9 @@ fn default_conf() -> String {
      max_connections = 100\n\
      unix_socket_directories = '/tmp'\n\
      password_encryption = scram-sha-256\n\
+     ssl = on\n\
+     ssl_cert_file = 'server.crt'\n\
+     ssl_key_file = 'server.key'\n\
      synchronous_commit = on\n"
         .to_string()
 }

@@ -495,7 +495,12 @@ impl StartupHandler for Conn {
                     Some(Method::ScramSha256) => {
                         *self.scram.lock() = Some(ScramStage::Start { user, database });
                         client.set_state(PgWireConnectionState::AuthenticationInProgress);
-                        client.send(PgWireBackendMessage::Authentication(Authentication::SASL(vec!["SCRAM-SHA-256".to_string()]))).await?;
+                        // Channel binding (SCRAM-SHA-256-PLUS) only where there is a channel to bind to.
+                        let mut mechanisms = vec!["SCRAM-SHA-256".to_string()];
+                        if tls && self.shared.config.tls.is_some() {
+                            mechanisms.insert(0, "SCRAM-SHA-256-PLUS".to_string());
+                        }
+                        client.send(PgWireBackendMessage::Authentication(Authentication::SASL(mechanisms))).await?;
                         Ok(())
                     }
                 }
@@ -513,7 +518,8 @@ impl StartupHandler for Conn {
                             format!("password authentication failed for user \"{user}\""),
                         );
                         let initial = msg.into_sasl_initial_response()?;
-                        if initial.auth_method != "SCRAM-SHA-256" {
+                        let plus = initial.auth_method == "SCRAM-SHA-256-PLUS" && client.is_secure();
+                        if initial.auth_method != "SCRAM-SHA-256" && !plus {
                             return Err(fatal(
                                 SqlState::PROTOCOL_VIOLATION,
                                 "client selected an invalid SASL authentication mechanism".into(),
@@ -527,8 +533,13 @@ impl StartupHandler for Conn {
                             server_key: v.server_key,
                         };
                         let data = initial.data.unwrap_or_default();
-                        let (server_first, waiting) = match ScramServerAuth::new()
-                            .on_client_first_message_with_secret(&data, secret)
+                        let mut auth = ScramServerAuth::new();
+                        if client.is_secure() {
+                            if let Some(files) = &self.shared.config.tls {
+                                auth.configure_certificate(&files.cert_pem)?;
+                            }
+                        }
+                        let (server_first, waiting) = match auth.on_client_first_message_with_secret(&data, secret)
                         {
                             Ok(x) => x,
                             Err(_) => return Err(failed),

@@ -35,6 +35,45 @@ pub struct ServerConfig {
     pub hba: HbaConfig,
     /// Maximum concurrent sessions.
     pub max_connections: usize,
+    /// TLS certificate and key (PEM); None = TLS off (SSLRequest answered 'N').
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM contents of the server certificate chain and private key.
+#[derive(Clone)]
+pub struct TlsFiles {
+    /// Certificate chain (PEM).
+    pub cert_pem: Vec<u8>,
+    /// Private key (PEM).
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsFiles { .. }")
+    }
+}
+
+/// Builds the TLS acceptor (rustls with the ring provider).
+pub fn tls_acceptor(files: &TlsFiles) -> Result<pgwire::tokio::TlsAcceptor, String> {
+    use pgwire::tokio::tokio_rustls::rustls;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&files.cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("could not load server certificate file: {e}"))?;
+    if certs.is_empty() {
+        return Err("could not load server certificate file: no certificate found".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(&files.key_pem).map_err(|e| format!("could not load private key file: {e}"))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("invalid server certificate or key: {e}"))?;
+    Ok(pgwire::tokio::TlsAcceptor::from(std::sync::Arc::new(config)))
 }
 
 /// What the server keeps about a live session.

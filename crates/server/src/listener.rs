@@ -40,6 +40,10 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let cfg = shared.config.clone();
+    let tls = match &cfg.tls {
+        Some(files) => Some(crate::tls_acceptor(files).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?),
+        None => None,
+    };
     let mut tasks = Vec::new();
     for addr in resolve(&cfg.listen_addresses, cfg.port)? {
         let listener = TcpListener::bind(addr)
@@ -51,6 +55,7 @@ pub async fn serve(
             addr.port()
         );
         let shared = shared.clone();
+        let tls = tls.clone();
         let mut stop = shutdown.clone();
         tasks.push(tokio::spawn(async move {
             loop {
@@ -59,9 +64,10 @@ pub async fn serve(
                     accepted = listener.accept() => match accepted {
                         Ok((socket, _)) => {
                             let _ = socket.set_nodelay(true);
+                            let tls = tls.clone();
                             let handlers = ConnHandlers::new(shared.clone(), false);
                             tokio::spawn(async move {
-                                if let Err(e) = process_socket(socket, None, handlers).await {
+                                if let Err(e) = process_socket(socket, tls, handlers).await {
                                     tracing::debug!("connection ended with error: {e}");
                                 }
                             });
