@@ -143,8 +143,13 @@ pub fn run(args: &InitArgs) -> Result<Initialized, String> {
 /// A self-signed certificate for localhost, so TLS works from the first start
 /// (replace server.crt/server.key with a CA-signed pair for production).
 fn self_signed_certificate() -> Result<(String, String), String> {
-    let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
-    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| format!("could not generate a TLS certificate: {e}"))?;
+    let names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    let certified = rcgen::generate_simple_self_signed(names)
+        .map_err(|e| format!("could not generate a TLS certificate: {e}"))?;
     Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
 }
 

@@ -104,13 +104,27 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             dir.display()
         ));
     }
-    let tls = if conf.get("ssl").is_some_and(|v| matches!(v.as_str(), "on" | "true" | "yes" | "1")) {
+    let tls = if conf
+        .get("ssl")
+        .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "yes" | "1"))
+    {
         let read = |key: &str, default: &str| -> Result<Vec<u8>, String> {
-            let name = conf.get(key).cloned().unwrap_or_else(|| default.to_string());
-            let path = if std::path::Path::new(&name).is_absolute() { PathBuf::from(&name) } else { dir.join(&name) };
-            std::fs::read(&path).map_err(|e| format!("could not load {key} \"{}\": {e}", path.display()))
+            let name = conf
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| default.to_string());
+            let path = if std::path::Path::new(&name).is_absolute() {
+                PathBuf::from(&name)
+            } else {
+                dir.join(&name)
+            };
+            std::fs::read(&path)
+                .map_err(|e| format!("could not load {key} \"{}\": {e}", path.display()))
         };
-        Some(rampart_server::TlsFiles { cert_pem: read("ssl_cert_file", "server.crt")?, key_pem: read("ssl_key_file", "server.key")? })
+        Some(rampart_server::TlsFiles {
+            cert_pem: read("ssl_cert_file", "server.crt")?,
+            key_pem: read("ssl_key_file", "server.key")?,
+        })
     } else {
         None
     };

@@ -97,13 +97,19 @@ pub fn allowed_on_table(
 /// What PostgreSQL 15's predefined roles grant implicitly: pg_read_all_data
 /// reads every table and sequence and uses every schema; pg_write_all_data
 /// inserts, updates and deletes everywhere and uses every schema.
-fn predefined_grants(roles: &std::collections::BTreeSet<u32>, object: &ObjectRef, bit: u16) -> bool {
+fn predefined_grants(
+    roles: &std::collections::BTreeSet<u32>,
+    object: &ObjectRef,
+    bit: u16,
+) -> bool {
     use rampart_catalog::acl::{DELETE, INSERT, SELECT, UPDATE, USAGE};
     const READ_ALL: u32 = 6181;
     const WRITE_ALL: u32 = 6182;
     let (read, write) = (roles.contains(&READ_ALL), roles.contains(&WRITE_ALL));
     match object {
-        ObjectRef::Relation(_) | ObjectRef::Sequence(_) => (read && bit == SELECT) || (write && bit & (INSERT | UPDATE | DELETE) != 0),
+        ObjectRef::Relation(_) | ObjectRef::Sequence(_) => {
+            (read && bit == SELECT) || (write && bit & (INSERT | UPDATE | DELETE) != 0)
+        }
         ObjectRef::Schema(_) => (read || write) && bit == USAGE,
         ObjectRef::Database => false,
     }
@@ -454,14 +460,62 @@ mod acl_tests {
     #[test]
     fn predefined_read_and_write_all_data() {
         let mut c = setup();
-        c.memberships.push(Membership { role: 6181, member: 100, grantor: 10, admin_option: false });
+        c.memberships.push(Membership {
+            role: 6181,
+            member: 100,
+            grantor: 10,
+            admin_option: false,
+        });
         let alice = who(&c, "alice");
-        assert!(authorize((), &[Need::relation(500, Privilege::Select, vec!["secret".into()])], &alice, &c).is_ok());
-        assert!(authorize((), &[Need::relation(500, Privilege::Delete, vec![])], &alice, &c).is_err(), "read-all does not write");
-        c.memberships.push(Membership { role: 6182, member: 101, grantor: 10, admin_option: false });
+        assert!(authorize(
+            (),
+            &[Need::relation(
+                500,
+                Privilege::Select,
+                vec!["secret".into()]
+            )],
+            &alice,
+            &c
+        )
+        .is_ok());
+        assert!(
+            authorize(
+                (),
+                &[Need::relation(500, Privilege::Delete, vec![])],
+                &alice,
+                &c
+            )
+            .is_err(),
+            "read-all does not write"
+        );
+        c.memberships.push(Membership {
+            role: 6182,
+            member: 101,
+            grantor: 10,
+            admin_option: false,
+        });
         let bob = who(&c, "bob");
-        assert!(authorize((), &[Need::relation(500, Privilege::Delete, vec![])], &bob, &c).is_ok());
-        assert!(authorize((), &[Need::relation(500, Privilege::Select, vec!["secret".into()])], &bob, &c).is_err(), "write-all does not read");
+        assert!(authorize(
+            (),
+            &[Need::relation(500, Privilege::Delete, vec![])],
+            &bob,
+            &c
+        )
+        .is_ok());
+        assert!(
+            authorize(
+                (),
+                &[Need::relation(
+                    500,
+                    Privilege::Select,
+                    vec!["secret".into()]
+                )],
+                &bob,
+                &c
+            )
+            .is_err(),
+            "write-all does not read"
+        );
     }
 
     #[test]

@@ -518,7 +518,8 @@ impl StartupHandler for Conn {
                             format!("password authentication failed for user \"{user}\""),
                         );
                         let initial = msg.into_sasl_initial_response()?;
-                        let plus = initial.auth_method == "SCRAM-SHA-256-PLUS" && client.is_secure();
+                        let plus =
+                            initial.auth_method == "SCRAM-SHA-256-PLUS" && client.is_secure();
                         if initial.auth_method != "SCRAM-SHA-256" && !plus {
                             return Err(fatal(
                                 SqlState::PROTOCOL_VIOLATION,
@@ -539,11 +540,11 @@ impl StartupHandler for Conn {
                                 auth.configure_certificate(&files.cert_pem)?;
                             }
                         }
-                        let (server_first, waiting) = match auth.on_client_first_message_with_secret(&data, secret)
-                        {
-                            Ok(x) => x,
-                            Err(_) => return Err(failed),
-                        };
+                        let (server_first, waiting) =
+                            match auth.on_client_first_message_with_secret(&data, secret) {
+                                Ok(x) => x,
+                                Err(_) => return Err(failed),
+                            };
                         *self.scram.lock() = Some(ScramStage::Final {
                             user,
                             database,

@@ -65,7 +65,8 @@ pub fn tls_acceptor(files: &TlsFiles) -> Result<pgwire::tokio::TlsAcceptor, Stri
     if certs.is_empty() {
         return Err("could not load server certificate file: no certificate found".into());
     }
-    let key = PrivateKeyDer::from_pem_slice(&files.key_pem).map_err(|e| format!("could not load private key file: {e}"))?;
+    let key = PrivateKeyDer::from_pem_slice(&files.key_pem)
+        .map_err(|e| format!("could not load private key file: {e}"))?;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -73,7 +74,9 @@ pub fn tls_acceptor(files: &TlsFiles) -> Result<pgwire::tokio::TlsAcceptor, Stri
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| format!("invalid server certificate or key: {e}"))?;
-    Ok(pgwire::tokio::TlsAcceptor::from(std::sync::Arc::new(config)))
+    Ok(pgwire::tokio::TlsAcceptor::from(std::sync::Arc::new(
+        config,
+    )))
 }
 
 /// What the server keeps about a live session.

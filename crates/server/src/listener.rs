@@ -41,7 +41,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let cfg = shared.config.clone();
     let tls = match &cfg.tls {
-        Some(files) => Some(crate::tls_acceptor(files).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?),
+        Some(files) => Some(
+            crate::tls_acceptor(files)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?,
+        ),
         None => None,
     };
     let mut tasks = Vec::new();
