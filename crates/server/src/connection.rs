@@ -140,13 +140,17 @@ fn status(s: TxnStatus) -> TransactionStatus {
 impl Conn {
     fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
         // Statements may block on row locks or fsync: keep them off the async workers.
-        tokio::task::block_in_place(|| {
-            let mut guard = self.session.lock();
-            let s = guard
-                .as_mut()
-                .ok_or_else(|| fatal(SqlState::PROTOCOL_VIOLATION, "no session".into()))?;
-            Ok(f(s))
-        })
+        tokio::task::block_in_place(|| self.with_session_inline(f))
+    }
+
+    /// Runs `f` on the current async worker: only for work that cannot wait
+    /// (plain reads), where handing the worker off would cost more than the work.
+    fn with_session_inline<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
+        let mut guard = self.session.lock();
+        let s = guard
+            .as_mut()
+            .ok_or_else(|| fatal(SqlState::PROTOCOL_VIOLATION, "no session".into()))?;
+        Ok(f(s))
     }
 
     fn style(&self) -> rampart_types::Style {
@@ -371,6 +375,22 @@ impl Conn {
         }
         Ok(n)
     }
+}
+
+/// A single SELECT without sequence calls or row locks cannot wait, so it may
+/// run inline (a conservative text check; anything else takes the blocking path).
+fn is_plain_read(sql: &str) -> bool {
+    let t = sql.trim_start();
+    let upper = t
+        .get(..6)
+        .map(|p| p.eq_ignore_ascii_case("select"))
+        .unwrap_or(false);
+    let lower = sql.to_ascii_lowercase();
+    upper
+        && !lower.contains("nextval")
+        && !lower.contains("setval")
+        && !lower.contains(" for ")
+        && lower.matches(';').count() <= 1
 }
 
 /// Parses startup `options` (`-c name=value`, `--name=value`).
@@ -602,6 +622,9 @@ impl SimpleQueryHandler for Conn {
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
         let results = match wire::check_query_text(&query.query) {
+            Ok(()) if is_plain_read(&query.query) => {
+                self.with_session_inline(|s| s.execute(&query.query))?
+            }
             Ok(()) => self.with_session(|s| s.execute(&query.query))?,
             Err(e) => {
                 self.with_session(|s| s.mark_failed_if_in_block())?;
@@ -812,10 +835,20 @@ impl ExtendedQueryHandler for Conn {
                     }
                 };
                 let stmt = portal.statement.statement.clone();
-                let result = self.with_session(|s| {
+                let run = |s: &mut Session| {
                     let mut p = stmt.lock();
                     s.execute_prepared(&mut p, &params)
-                })?;
+                };
+                let inline = self
+                    .session
+                    .lock()
+                    .as_ref()
+                    .is_some_and(|s| s.runs_without_waiting(&stmt.lock()));
+                let result = if inline {
+                    self.with_session_inline(run)?
+                } else {
+                    self.with_session(run)?
+                };
                 self.send_notices(client).await?;
                 client.set_transaction_status(self.txn_status());
                 match result {

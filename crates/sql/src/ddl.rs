@@ -43,8 +43,7 @@ pub fn with_catalog_mut<T>(
     let r = f(&mut cat, &mut txn, s);
     let r = r.and_then(|v| {
         cat.version = engine.new_catalog_version(cat.version);
-        txn.set(keys::CATALOG_KEY, cat.encode())
-            .map_err(storage_err)?;
+        engine.store_catalog(&mut txn, &cat)?;
         Ok(v)
     });
     s.put_txn(txn);

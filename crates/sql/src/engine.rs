@@ -72,10 +72,44 @@ impl Engine {
         });
 
         cat.version = 1;
-        txn.set(keys::CATALOG_KEY, cat.encode())
-            .map_err(storage_err)?;
+        self.store_catalog(&mut txn, &cat)?;
         txn.commit().map_err(storage_err)?;
         Ok(())
+    }
+
+    /// The catalog as `txn` sees it: the cached copy when its version matches
+    /// (one 8-byte read), else the full record.
+    pub fn load_catalog(&self, txn: &rampart_storage::Transaction) -> PgResult<Arc<Catalog>> {
+        if let Some(v) = txn.get(keys::CATALOG_VERSION_KEY).map_err(storage_err)? {
+            if let Ok(bytes) = <[u8; 8]>::try_from(v.as_slice()) {
+                let version = u64::from_be_bytes(bytes);
+                if let Some(c) = self.catalog_cache.lock().as_ref() {
+                    if c.version == version {
+                        return Ok(c.clone());
+                    }
+                }
+            }
+        }
+        let bytes = txn
+            .get(keys::CATALOG_KEY)
+            .map_err(storage_err)?
+            .ok_or_else(|| PgError::internal("catalog missing: data directory not initialized"))?;
+        self.decode_catalog(&bytes)
+    }
+
+    /// Stores a catalog (record and version key) in a transaction.
+    pub fn store_catalog(
+        &self,
+        txn: &mut rampart_storage::Transaction,
+        cat: &Catalog,
+    ) -> PgResult<()> {
+        txn.set(keys::CATALOG_KEY, cat.encode())
+            .map_err(storage_err)?;
+        txn.set(
+            keys::CATALOG_VERSION_KEY,
+            cat.version.to_be_bytes().to_vec(),
+        )
+        .map_err(storage_err)
     }
 
     /// Decodes a catalog record, reusing the cached copy when versions match.
@@ -131,10 +165,9 @@ impl Engine {
     /// The stored SCRAM verifier of a role that may log in (None: unknown, NOLOGIN or no password).
     pub fn role_verifier(&self, name: &str) -> PgResult<Option<String>> {
         let txn = self.store.begin(IsolationLevel::ReadCommitted);
-        let Some(bytes) = txn.get(keys::CATALOG_KEY).map_err(storage_err)? else {
+        let Ok(cat) = self.load_catalog(&txn) else {
             return Ok(None);
         };
-        let cat = self.decode_catalog(&bytes)?;
         let now = chrono::Utc::now().timestamp_micros();
         // An expired password (VALID UNTIL in the past) authenticates nobody, as in PostgreSQL.
         Ok(cat

@@ -15,6 +15,10 @@ use rust_decimal::prelude::*;
 /// The catalog record.
 pub const CATALOG_KEY: &[u8] = b"C";
 
+/// The catalog's version (8 bytes), written with every catalog change so a
+/// statement can find its cached catalog without reading the whole record.
+pub const CATALOG_VERSION_KEY: &[u8] = b"Cv";
+
 /// Prefix of every row of a table.
 pub fn table_prefix(table: u32) -> Vec<u8> {
     let mut k = Vec::with_capacity(13);

@@ -22,7 +22,6 @@ use crate::engine::Engine;
 use crate::exec::table::storage_err;
 use crate::exec::{Exec, Row};
 use crate::guc::Settings;
-use crate::keys;
 use crate::plan::{DataStatement, OutputColumn};
 
 /// The session's identity and settings (what functions like current_user read).
@@ -297,11 +296,7 @@ impl Session {
 
     fn read_catalog_outside(&self) -> PgResult<Arc<Catalog>> {
         let txn = self.engine.store().begin(IsolationLevel::ReadCommitted);
-        let bytes = txn
-            .get(keys::CATALOG_KEY)
-            .map_err(storage_err)?
-            .ok_or_else(|| PgError::internal("catalog missing: data directory not initialized"))?;
-        self.engine.decode_catalog(&bytes)
+        self.engine.load_catalog(&txn)
     }
 
     /// ReadyForQuery status.
@@ -392,6 +387,17 @@ impl Session {
         Ok(p)
     }
 
+    /// Whether executing this prepared statement can only use the CPU (a
+    /// plain SELECT without sequence calls): the server then runs it inline.
+    pub fn runs_without_waiting(&self, p: &Prepared) -> bool {
+        match &p.cached {
+            Some((_, b)) => {
+                matches!(&b.stmt, DataStatement::Query(plan) if !crate::exec::plan_may_block(plan))
+            }
+            None => false,
+        }
+    }
+
     /// Extended protocol Execute of a bound portal.
     pub fn execute_prepared(
         &mut self,
@@ -409,13 +415,7 @@ impl Session {
 
     fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
         match &self.txn {
-            Some(t) => {
-                let bytes = t
-                    .get(keys::CATALOG_KEY)
-                    .map_err(storage_err)?
-                    .ok_or_else(|| PgError::internal("catalog missing"))?;
-                self.engine.decode_catalog(&bytes)
-            }
+            Some(t) => self.engine.load_catalog(t),
             None => self.read_catalog_outside(),
         }
     }
@@ -671,11 +671,7 @@ impl Session {
             .txn
             .as_ref()
             .ok_or_else(|| PgError::internal("no transaction"))?;
-        let bytes = txn
-            .get(keys::CATALOG_KEY)
-            .map_err(storage_err)?
-            .ok_or_else(|| PgError::internal("catalog missing"))?;
-        self.engine.decode_catalog(&bytes)
+        self.engine.load_catalog(txn)
     }
 
     /// Row-level security context for binding: the current user and `row_security`.

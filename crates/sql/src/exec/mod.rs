@@ -546,6 +546,52 @@ fn set_op(kind: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {
     }
 }
 
+/// Whether running `plan` can wait on something other than the CPU: a
+/// sequence (nextval/setval commit on their own, with an fsync). Plans that
+/// cannot are run inline on the connection's async worker; others move to a
+/// blocking thread.
+pub fn plan_may_block(plan: &Plan) -> bool {
+    let mut found = false;
+    walk_plan_exprs(plan, &mut |e| {
+        if expr_may_block(e) {
+            found = true;
+        }
+    });
+    found
+}
+
+fn expr_may_block(e: &Expr) -> bool {
+    use crate::functions::Func;
+    match e {
+        Expr::Func(Func::NextVal | Func::SetVal, _) => true,
+        Expr::Func(_, args) => args.iter().any(expr_may_block),
+        Expr::Neg(x)
+        | Expr::Not(x)
+        | Expr::IsNull(x, _)
+        | Expr::Cast(x, _)
+        | Expr::IsBool(x, _, _) => expr_may_block(x),
+        Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => expr_may_block(a) || expr_may_block(b),
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            operand.as_deref().is_some_and(expr_may_block)
+                || whens
+                    .iter()
+                    .any(|(a, b)| expr_may_block(a) || expr_may_block(b))
+                || else_.as_deref().is_some_and(expr_may_block)
+        }
+        Expr::InList { expr, list, .. } => expr_may_block(expr) || list.iter().any(expr_may_block),
+        Expr::Like { expr, pattern, .. } => expr_may_block(expr) || expr_may_block(pattern),
+        Expr::ScalarSubquery(p) | Expr::Exists(p, _) => plan_may_block(p),
+        Expr::InSubquery { expr, plan, .. } | Expr::QuantifiedSubquery { expr, plan, .. } => {
+            expr_may_block(expr) || plan_may_block(plan)
+        }
+        _ => false,
+    }
+}
+
 /// Whether a plan reads any outer-row column (directly, at depth 1 from its own level).
 fn plan_is_correlated(plan: &Plan) -> bool {
     let mut found = false;
