@@ -185,6 +185,11 @@ fn default_conf() -> String {
      unix_socket_directories = '/tmp'\n\
      password_encryption = scram-sha-256\n\
      ssl = on\n\
+     # Login throttling (Rampart): lock a user+address after this many failures\n\
+     login_failure_limit = 10\t\t# 0 disables\n\
+     login_failure_window = 60\t\t# seconds\n\
+     login_lockout = 300\t\t# seconds\n\
+     auth_delay = 500\t\t# milliseconds before answering a failed login\n\
      ssl_cert_file = 'server.crt'\n\
      ssl_key_file = 'server.key'\n\
      synchronous_commit = on\n"

@@ -128,8 +128,25 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     } else {
         None
     };
+    let num = |key: &str, default: u64| -> Result<u64, String> {
+        match conf.get(key) {
+            Some(v) => v
+                .trim_end_matches("ms")
+                .trim_end_matches('s')
+                .parse()
+                .map_err(|_| format!("invalid value for parameter \"{key}\": \"{v}\"")),
+            None => Ok(default),
+        }
+    };
+    let throttle = rampart_server::throttle::ThrottleConfig {
+        limit: num("login_failure_limit", 10)? as u32,
+        window: std::time::Duration::from_secs(num("login_failure_window", 60)?),
+        lockout: std::time::Duration::from_secs(num("login_lockout", 300)?),
+        delay: std::time::Duration::from_millis(num("auth_delay", 500)?),
+    };
     let config = rampart_server::ServerConfig {
         tls,
+        throttle,
         listen_addresses: listen
             .split(',')
             .map(|s| s.trim().to_string())

@@ -342,3 +342,61 @@ async fn unknown_user_gets_a_stable_plausible_scram_challenge() {
     let (other_salt, _) = scram_server_first(&srv, "someone_else");
     assert_ne!(other_salt, ghost_salt, "all unknown users share one salt");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_lock_the_user_out_without_saying_so() {
+    let root = common::fresh_root();
+    let pwfile = root.path().join("pw");
+    std::fs::write(&pwfile, format!("{PASSWORD}\n")).unwrap();
+    let data = root.path().join("data");
+    common::init(
+        &data,
+        &[
+            "--auth",
+            "scram-sha-256",
+            "--pwfile",
+            pwfile.to_str().unwrap(),
+        ],
+    );
+    let conf = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str("login_failure_limit = 3\nauth_delay = 0\n");
+    std::fs::write(&conf, text).unwrap();
+    let srv = Server::start(root);
+    for _ in 0..3 {
+        let err = connect_with(&config(&srv, SUPERUSER, Some("guess")))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("wrong password accepted"));
+        assert_eq!(
+            common::db_error(&err),
+            (
+                "28P01".to_string(),
+                format!("password authentication failed for user \"{SUPERUSER}\"")
+            )
+        );
+    }
+    // Locked: even the right password now fails, with the same message.
+    let err = connect_with(&config(&srv, SUPERUSER, Some(PASSWORD)))
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("locked-out login accepted"));
+    assert_eq!(
+        common::db_error(&err),
+        (
+            "28P01".to_string(),
+            format!("password authentication failed for user \"{SUPERUSER}\"")
+        )
+    );
+    // The lockout is per user: the unix socket (another "address") still works.
+    let mut uc = srv.unix_config();
+    uc.password(PASSWORD);
+    connect_with(&uc)
+        .await
+        .unwrap_or_else(|e| panic!("unix-socket login should not be locked: {e:?}"));
+    assert!(
+        srv.log().contains("login locked"),
+        "the lockout is logged:\n{}",
+        srv.log()
+    );
+}

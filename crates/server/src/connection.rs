@@ -583,8 +583,16 @@ impl StartupHandler for Conn {
                         waiting,
                     }) => {
                         let resp = msg.into_sasl_response()?;
-                        match waiting.on_client_final_message(&resp.data) {
+                        let addr = (!self.local).then(|| client.socket_addr().ip());
+                        // A locked-out (user, address) fails like a wrong password, even with the right one.
+                        let verified = if self.shared.throttle.is_locked(&user, addr) {
+                            Err(())
+                        } else {
+                            waiting.on_client_final_message(&resp.data).map_err(|_| ())
+                        };
+                        match verified {
                             Ok(server_final) => {
+                                self.shared.throttle.success(&user, addr);
                                 client
                                     .feed(PgWireBackendMessage::Authentication(
                                         Authentication::SASLFinal(server_final.into_bytes().into()),
@@ -593,7 +601,8 @@ impl StartupHandler for Conn {
                                 self.finish_startup(client, &user, &database).await
                             }
                             Err(_) => {
-                                self.shared.note_login_failure(&user);
+                                self.shared.note_login_failure(&user, addr);
+                                tokio::time::sleep(self.shared.throttle.config().delay).await;
                                 Err(fatal(
                                     SqlState::INVALID_PASSWORD,
                                     format!("password authentication failed for user \"{user}\""),

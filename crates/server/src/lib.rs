@@ -9,6 +9,7 @@
 
 pub mod connection;
 mod listener;
+pub mod throttle;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -37,6 +38,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// TLS certificate and key (PEM); None = TLS off (SSLRequest answered 'N').
     pub tls: Option<TlsFiles>,
+    /// Login throttling.
+    pub throttle: throttle::ThrottleConfig,
 }
 
 /// PEM contents of the server certificate chain and private key.
@@ -101,6 +104,8 @@ pub struct Shared {
     pub connections: AtomicUsize,
     /// Random per-process secret for decoy SCRAM salts.
     server_secret: [u8; 16],
+    /// Failed-login bookkeeping.
+    pub throttle: throttle::Throttle,
 }
 
 impl Shared {
@@ -108,10 +113,11 @@ impl Shared {
     pub fn new(engine: Arc<Engine>, config: ServerConfig) -> Arc<Shared> {
         Arc::new(Shared {
             engine,
-            config,
             sessions: Mutex::new(HashMap::new()),
             connections: AtomicUsize::new(0),
             server_secret: rand::random(),
+            throttle: throttle::Throttle::new(config.throttle.clone()),
+            config,
         })
     }
 
@@ -127,8 +133,15 @@ impl Shared {
         found.unwrap_or_else(|| decoy_verifier(user, &self.server_secret))
     }
 
-    /// Records a failed login (logged; throttling builds on this later).
-    pub fn note_login_failure(&self, user: &str) {
-        tracing::warn!(user, "password authentication failed");
+    /// Records and logs a failed login; logs when it starts a lockout.
+    pub fn note_login_failure(&self, user: &str, addr: Option<std::net::IpAddr>) {
+        let host = addr
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "[local]".into());
+        tracing::warn!(user, host = %host, "password authentication failed");
+        if self.throttle.failure(user, addr) {
+            let c = self.throttle.config();
+            tracing::warn!(user, host = %host, "login locked for {}s after {} failures within {}s", c.lockout.as_secs(), c.limit, c.window.as_secs());
+        }
     }
 }
