@@ -119,6 +119,30 @@ fn encode_binary(v: &Value) -> Vec<u8> {
             out
         }
         Value::Uuid(u) => u.to_vec(),
+        Value::Array(items) => {
+            // PostgreSQL's array_send: ndim, has-nulls flag, element OID, then (length, lower bound) and elements.
+            let elem_oid = items
+                .iter()
+                .find(|v| !v.is_null())
+                .map(|v| v.data_type().oid())
+                .unwrap_or(25);
+            let mut out = Vec::new();
+            out.extend_from_slice(&1i32.to_be_bytes());
+            out.extend_from_slice(&(items.iter().any(Value::is_null) as i32).to_be_bytes());
+            out.extend_from_slice(&elem_oid.to_be_bytes());
+            out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+            out.extend_from_slice(&1i32.to_be_bytes());
+            for v in items {
+                if v.is_null() {
+                    out.extend_from_slice(&(-1i32).to_be_bytes());
+                } else {
+                    let b = encode_binary(v);
+                    out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                    out.extend_from_slice(&b);
+                }
+            }
+            out
+        }
     }
 }
 

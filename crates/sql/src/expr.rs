@@ -136,6 +136,21 @@ pub enum Expr {
         /// NOT IN.
         negated: bool,
     },
+    /// `ARRAY(SELECT ...)`: the subquery's single column as an array.
+    ArraySubquery(Box<Plan>),
+    /// `ARRAY[a, b, ...]`.
+    ArrayLit(Vec<Expr>),
+    /// `x op ANY/ALL (array)`.
+    QuantifiedArray {
+        /// Left operand.
+        expr: Box<Expr>,
+        /// Comparison.
+        op: BinOp,
+        /// The array.
+        array: Box<Expr>,
+        /// true = ALL, false = ANY.
+        all: bool,
+    },
     /// `x op ANY/ALL (SELECT ...)`.
     QuantifiedSubquery {
         /// Left operand.
@@ -209,6 +224,11 @@ impl Expr {
             }
             Expr::InSubquery { expr, .. } | Expr::QuantifiedSubquery { expr, .. } => {
                 expr.walk_columns(f)
+            }
+            Expr::ArrayLit(items) => items.iter().for_each(|a| a.walk_columns(f)),
+            Expr::QuantifiedArray { expr, array, .. } => {
+                expr.walk_columns(f);
+                array.walk_columns(f);
             }
             _ => {}
         }

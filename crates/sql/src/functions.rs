@@ -81,6 +81,11 @@ pub enum Func {
     HasSchemaPrivilege,
     HasSequencePrivilege,
     HasDatabasePrivilege,
+    ArrayToString,
+    ArrayLength,
+    Cardinality,
+    ArrayLower,
+    ArrayUpper,
 }
 
 /// Aggregate built-ins.
@@ -96,6 +101,7 @@ pub enum AggFunc {
     BoolAnd,
     BoolOr,
     StringAgg,
+    ArrayAgg,
 }
 
 /// Is `name` an aggregate?
@@ -109,6 +115,7 @@ pub fn agg_by_name(name: &str) -> Option<AggFunc> {
         "bool_and" | "every" => AggFunc::BoolAnd,
         "bool_or" => AggFunc::BoolOr,
         "string_agg" => AggFunc::StringAgg,
+        "array_agg" => AggFunc::ArrayAgg,
         _ => return None,
     })
 }
@@ -129,6 +136,7 @@ pub fn agg_result_type(f: AggFunc, arg: Option<&DataType>) -> DataType {
         (AggFunc::Min | AggFunc::Max, Some(t)) => normalize_string_type(t),
         (AggFunc::BoolAnd | AggFunc::BoolOr, _) => DataType::Bool,
         (AggFunc::StringAgg, _) => DataType::Text,
+        (AggFunc::ArrayAgg, Some(t)) => DataType::Array(Box::new(normalize_string_type(t))),
         (_, None) => DataType::Unknown,
     }
 }
@@ -189,6 +197,23 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             let mut v = vec![None; n];
             v[0] = text.clone();
             (Func::ConcatWs, v, T::Text)
+        }
+        ("array_to_string", 2 | 3) if matches!(args[0], T::Array(_)) => {
+            let mut v = vec![text.clone(); n];
+            v[0] = None;
+            (Func::ArrayToString, v, T::Text)
+        }
+        ("array_length", 2) if matches!(args[0], T::Array(_)) => {
+            (Func::ArrayLength, vec![None, Some(T::Int4)], T::Int4)
+        }
+        ("array_lower", 2) if matches!(args[0], T::Array(_)) => {
+            (Func::ArrayLower, vec![None, Some(T::Int4)], T::Int4)
+        }
+        ("array_upper", 2) if matches!(args[0], T::Array(_)) => {
+            (Func::ArrayUpper, vec![None, Some(T::Int4)], T::Int4)
+        }
+        ("cardinality", 1) if matches!(args[0], T::Array(_)) => {
+            (Func::Cardinality, vec![None], T::Int4)
         }
         ("strpos", 2) => (Func::StrPos, same(T::Text), T::Int4),
         ("left", 2) => (Func::Left, vec![text.clone(), Some(T::Int4)], T::Text),
@@ -425,6 +450,7 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             | Func::Format
             | Func::QuoteNullable
             | Func::PgTypeof
+            | Func::ArrayToString
     );
     if strict && args.iter().any(Value::is_null) {
         return Ok(Value::Null);
@@ -504,6 +530,36 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
                     .collect::<Vec<_>>()
                     .join(&sep),
             )
+        }
+        Func::ArrayToString => {
+            let (Value::Array(items), false) = (&args[0], args[1].is_null()) else {
+                return Ok(Value::Null);
+            };
+            let null_text = args.get(2).and_then(Value::as_str);
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Null => null_text.map(str::to_string),
+                    v => v.to_pg_text(),
+                })
+                .collect();
+            Value::Text(parts.join(s(1)))
+        }
+        Func::ArrayLength | Func::ArrayLower | Func::ArrayUpper | Func::Cardinality => {
+            let Value::Array(items) = &args[0] else {
+                return Ok(Value::Null);
+            };
+            // Arrays here are one-dimensional with lower bound 1.
+            if func == Func::Cardinality {
+                return Ok(Value::Int4(items.len() as i32));
+            }
+            if int(1) != 1 || items.is_empty() {
+                return Ok(Value::Null);
+            }
+            Value::Int4(match func {
+                Func::ArrayLower => 1,
+                _ => items.len() as i32,
+            })
         }
         Func::StrPos => Value::Int4(match s(0).find(s(1)) {
             Some(byte) => s(0)[..byte].chars().count() as i32 + 1,

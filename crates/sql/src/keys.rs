@@ -108,6 +108,13 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
                     i.sort_key().clamp(i64::MIN as i128, i64::MAX as i128) as i64,
                 ),
                 Value::Uuid(u) => out.extend_from_slice(u),
+                Value::Array(items) => {
+                    for item in items {
+                        encode_value(out, item);
+                    }
+                    out.push(0x00);
+                }
+
                 Value::Null => {}
             }
         }

@@ -49,6 +49,8 @@ pub enum DataType {
     Jsonb,
     /// The type of an untyped string literal or NULL until context decides.
     Unknown,
+    /// A one-dimensional array of the element type.
+    Array(Box<DataType>),
 }
 
 impl DataType {
@@ -77,6 +79,18 @@ impl DataType {
             DataType::Numeric(_) => 1700,
             DataType::Uuid => 2950,
             DataType::Jsonb => 3802,
+            DataType::Array(e) => match e.as_ref() {
+                DataType::Bool => 1000,
+                DataType::Name => 1003,
+                DataType::Int2 => 1005,
+                DataType::Int4 => 1007,
+                DataType::Int8 => 1016,
+                DataType::Float8 => 1022,
+                DataType::Oid => 1028,
+                DataType::Varchar(_) => 1015,
+                DataType::Numeric(_) => 1231,
+                _ => 1009,
+            },
         }
     }
 
@@ -105,6 +119,14 @@ impl DataType {
             1700 => DataType::Numeric(None),
             2950 => DataType::Uuid,
             3802 => DataType::Jsonb,
+            1000 => DataType::Array(Box::new(DataType::Bool)),
+            1003 => DataType::Array(Box::new(DataType::Name)),
+            1005 => DataType::Array(Box::new(DataType::Int2)),
+            1007 => DataType::Array(Box::new(DataType::Int4)),
+            1009 => DataType::Array(Box::new(DataType::Text)),
+            1016 => DataType::Array(Box::new(DataType::Int8)),
+            1022 => DataType::Array(Box::new(DataType::Float8)),
+            1028 => DataType::Array(Box::new(DataType::Oid)),
             _ => return None,
         })
     }
@@ -163,6 +185,7 @@ impl DataType {
             DataType::Uuid => "uuid".into(),
             DataType::Json => "json".into(),
             DataType::Jsonb => "jsonb".into(),
+            DataType::Array(e) => format!("{}[]", e.display_name()),
             DataType::Unknown => "unknown".into(),
         }
     }
@@ -191,6 +214,7 @@ impl DataType {
             DataType::Uuid => "uuid",
             DataType::Json => "json",
             DataType::Jsonb => "jsonb",
+            DataType::Array(_) => "array",
             DataType::Unknown => "unknown",
         }
     }

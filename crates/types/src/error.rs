@@ -58,6 +58,8 @@ impl SqlState {
     pub const UNDEFINED_PSTATEMENT: SqlState = SqlState("26000");
     pub const CANNOT_COERCE: SqlState = SqlState("42846");
     pub const WRONG_OBJECT_TYPE: SqlState = SqlState("42809");
+    /// indeterminate_datatype
+    pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
     pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = SqlState("2BP01");
     pub const INVALID_TABLE_DEFINITION: SqlState = SqlState("42P16");
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = SqlState("54000");

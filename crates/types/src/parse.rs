@@ -58,9 +58,80 @@ impl Value {
             }
             DataType::Interval => Value::Interval(parse_interval(s)?),
             DataType::Uuid => Value::Uuid(parse_uuid(s)?),
+            DataType::Array(elem) => parse_array(elem, s, style)?,
         };
         v.fit_to(ty)
     }
+}
+
+/// Parses array input `{a,"b c",NULL}` (one dimension).
+fn parse_array(elem: &DataType, s: &str, style: &crate::Style) -> PgResult<Value> {
+    let malformed = |detail: &str| {
+        PgError::new(
+            SqlState::INVALID_TEXT_REPRESENTATION,
+            format!("malformed array literal: \"{s}\""),
+        )
+        .with_detail(detail.to_string())
+    };
+    let t = s.trim();
+    let inner = t
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .ok_or_else(|| malformed("Array value must start with \"{\" or dimension information."))?;
+    let mut items = Vec::new();
+    if inner.trim().is_empty() {
+        return Ok(Value::Array(items));
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut text = String::new();
+        let mut quoted = false;
+        if chars.peek() == Some(&'"') {
+            quoted = true;
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('\\') => text.push(
+                        chars
+                            .next()
+                            .ok_or_else(|| malformed("Unexpected end of input."))?,
+                    ),
+                    Some('"') => break,
+                    Some(c) => text.push(c),
+                    None => return Err(malformed("Unexpected end of input.")),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                if c == '{' || c == '}' || c == '"' {
+                    return Err(malformed("Unexpected array element."));
+                }
+                chars.next();
+                text.push(c);
+            }
+            text = text.trim_end().to_string();
+        }
+        items.push(if !quoted && text.eq_ignore_ascii_case("null") {
+            Value::Null
+        } else {
+            Value::from_pg_text_styled(elem, &text, style)?
+        });
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            Some(',') => continue,
+            None => break,
+            Some(_) => return Err(malformed("Unexpected array element.")),
+        }
+    }
+    Ok(Value::Array(items))
 }
 
 fn range_err(s: &str, ty: &str) -> PgError {
@@ -398,6 +469,26 @@ mod tests {
                 micros: 7_200_000_000
             }
         );
+    }
+
+    #[test]
+    fn arrays_roundtrip() {
+        let ty = DataType::Array(Box::new(DataType::Text));
+        let v = Value::from_pg_text(&ty, r#"{a,"b c",NULL,"x\"y"}"#).unwrap();
+        assert_eq!(
+            v,
+            Value::Array(vec![
+                Value::Text("a".into()),
+                Value::Text("b c".into()),
+                Value::Null,
+                Value::Text("x\"y".into())
+            ])
+        );
+        assert_eq!(v.to_pg_text().unwrap(), r#"{a,"b c",NULL,"x\"y"}"#);
+        let ints =
+            Value::from_pg_text(&DataType::Array(Box::new(DataType::Int4)), "{1, 2 ,3}").unwrap();
+        assert_eq!(ints.to_pg_text().unwrap(), "{1,2,3}");
+        assert!(Value::from_pg_text(&ty, "1,2").is_err());
     }
 
     #[test]

@@ -101,6 +101,13 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
             out.push(16);
             out.extend_from_slice(u);
         }
+        Value::Array(items) => {
+            out.push(17);
+            out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+            for v in items {
+                encode_value(out, v);
+            }
+        }
     }
 }
 
@@ -186,6 +193,14 @@ impl Reader<'_> {
             }),
             15 => Value::Oid(u32::from_le_bytes(self.take_array()?)),
             16 => Value::Uuid(self.take_array()?),
+            17 => {
+                let n = u32::from_le_bytes(self.take_array()?) as usize;
+                let mut items = Vec::with_capacity(n.min(4096));
+                for _ in 0..n {
+                    items.push(self.value()?);
+                }
+                Value::Array(items)
+            }
             _ => return Err(corrupt()),
         })
     }

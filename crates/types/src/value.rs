@@ -62,6 +62,8 @@ pub enum Value {
     Oid(u32),
     /// uuid
     Uuid([u8; 16]),
+    /// A one-dimensional array (elements carry their own values; NULLs allowed).
+    Array(Vec<Value>),
 }
 
 impl Value {
@@ -90,6 +92,12 @@ impl Value {
             Value::Interval(_) => DataType::Interval,
             Value::Oid(_) => DataType::Oid,
             Value::Uuid(_) => DataType::Uuid,
+            Value::Array(v) => DataType::Array(Box::new(
+                v.iter()
+                    .find(|x| !x.is_null())
+                    .map(|x| x.data_type())
+                    .unwrap_or(DataType::Text),
+            )),
         }
     }
 
@@ -177,6 +185,16 @@ impl Value {
                     &h[20..32]
                 )
             }
+            Value::Array(items) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| match v.to_pg_text_styled(style) {
+                        None => "NULL".to_string(),
+                        Some(t) => quote_array_element(&t),
+                    })
+                    .collect();
+                format!("{{{}}}", parts.join(","))
+            }
         })
     }
 
@@ -202,6 +220,15 @@ impl Value {
             (Timestamp(a), Date(b)) => a.cmp(&b.and_time(NaiveTime::MIN)),
             (Interval(a), Interval(b)) => a.sort_key().cmp(&b.sort_key()),
             (Uuid(a), Uuid(b)) => a.cmp(b),
+            (Array(a), Array(b)) => {
+                for (x, y) in a.iter().zip(b) {
+                    let o = x.total_cmp(y);
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
             _ => {
                 if let (Some(a), Some(b)) = (self.as_i64(), other.as_i64()) {
                     return a.cmp(&b);
@@ -230,6 +257,7 @@ impl Value {
             Value::Time(_) => 5,
             Value::Interval(_) => 6,
             Value::Uuid(_) => 7,
+            Value::Array(_) => 8,
         }
     }
 
@@ -315,6 +343,19 @@ impl Value {
             }
             (_, v) => Ok(v),
         }
+    }
+}
+
+/// Quotes an array element as PostgreSQL's array_out does.
+fn quote_array_element(t: &str) -> String {
+    let needs = t.is_empty()
+        || t.eq_ignore_ascii_case("null")
+        || t.chars()
+            .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
+    if needs {
+        format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        t.to_string()
     }
 }
 

@@ -261,6 +261,17 @@ impl Binder<'_> {
                 ..
             } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), cx),
             ast::Expr::Function(f) => self.bind_function(f, cx),
+            ast::Expr::Array(arr) => self.bind_array_literal(&arr.elem, cx).map_err(|err| {
+                use sqlparser::ast::Spanned;
+                if err.position.is_some() || err.code != SqlState::INDETERMINATE_DATATYPE {
+                    return err;
+                }
+                // An empty ARRAY[] has an empty span: find the keyword in the text.
+                match self.empty_array_position() {
+                    Some(p) => err.with_position(p),
+                    None => self.at(err, e.span()),
+                }
+            }),
             ast::Expr::Subquery(q) => {
                 let (plan, cols) = self.bind_subquery(q, cx)?;
                 if cols.len() != 1 {
@@ -307,12 +318,20 @@ impl Binder<'_> {
                 let op = comparison_op(compare_op).ok_or_else(|| {
                     PgError::unsupported(format!("operator {compare_op} with ANY/ALL"))
                 })?;
-                let ast::Expr::Subquery(q) = right.as_ref() else {
-                    return Err(PgError::unsupported(
-                        "ANY/ALL over arrays is not supported yet",
-                    ));
-                };
                 let (x, xt) = self.bind_expr(left, cx)?;
+                let ast::Expr::Subquery(q) = right.as_ref() else {
+                    return self
+                        .bind_quantified_array(x, xt, op, compare_op, right, all, cx)
+                        .map_err(|err| match err.position {
+                            None if err.code == SqlState::WRONG_OBJECT_TYPE => {
+                                match self.operator_position(left, compare_op, right) {
+                                    Some(p) => err.with_position(p),
+                                    None => err,
+                                }
+                            }
+                            _ => err,
+                        });
+                };
                 let (plan, cols) = self.bind_subquery(q, cx)?;
                 if cols.len() != 1 {
                     return Err(PgError::syntax("subquery has too many columns"));
@@ -561,6 +580,105 @@ impl Binder<'_> {
         let (r, rt) = self.bind_expr(b, cx)?;
         let common = compare_type(&lt, &rt).ok_or_else(|| operator_missing(op, &lt, &rt))?;
         Ok((self.coerce(l, &lt, &common)?, self.coerce(r, &rt, &common)?))
+    }
+
+    /// Where the first `ARRAY[]` of the statement text starts (1-based characters).
+    fn empty_array_position(&self) -> Option<u32> {
+        let src = self.source.as_deref()?;
+        let upper = src.to_ascii_uppercase();
+        let mut from = 0;
+        while let Some(i) = upper[from..].find("ARRAY") {
+            let at = from + i;
+            let rest = upper[at + 5..].trim_start();
+            if rest.starts_with('[') && rest[1..].trim_start().starts_with(']') {
+                return Some(src[..at].chars().count() as u32 + 1);
+            }
+            from = at + 5;
+        }
+        None
+    }
+
+    /// `ARRAY[a, b, ...]`: elements converted to their common type.
+    fn bind_array_literal(
+        &mut self,
+        elems: &[ast::Expr],
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        let mut bound = Vec::with_capacity(elems.len());
+        for e in elems {
+            bound.push(self.bind_expr(e, cx)?);
+        }
+        if bound.is_empty() {
+            return Err(PgError::new(
+                SqlState::INDETERMINATE_DATATYPE,
+                "cannot determine type of empty array",
+            )
+            .with_hint("Explicitly cast to the desired type, for example ARRAY[]::integer[]."));
+        }
+        let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+        let common =
+            functions::common_type(&types).ok_or_else(|| type_mismatch("ARRAY", &types))?;
+        let common = if common == DataType::Unknown {
+            DataType::Text
+        } else {
+            common
+        };
+        let mut out = Vec::with_capacity(bound.len());
+        for (e, t) in bound {
+            out.push(self.coerce(e, &t, &common)?);
+        }
+        Ok((Expr::ArrayLit(out), DataType::Array(Box::new(common))))
+    }
+
+    /// `x op ANY/ALL (array expression)`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_quantified_array(
+        &mut self,
+        x: Expr,
+        xt: DataType,
+        op: BinOp,
+        compare_op: &BinaryOperator,
+        right: &ast::Expr,
+        all: bool,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        let (arr, at) = self.bind_expr(right, cx)?;
+        let (arr, elem) = match at {
+            DataType::Array(elem) => (arr, *elem),
+            // An untyped literal ('{1,2}') takes the array type of the left operand.
+            DataType::Unknown => {
+                let elem = if xt == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    xt.clone()
+                };
+                let arr_t = DataType::Array(Box::new(elem.clone()));
+                (self.coerce(arr, &DataType::Unknown, &arr_t)?, elem)
+            }
+            other => {
+                return Err(PgError::new(SqlState::WRONG_OBJECT_TYPE, {
+                    let _ = other;
+                    "op ANY/ALL (array) requires array on right side"
+                }))
+            }
+        };
+        let common = compare_type(&xt, &elem)
+            .ok_or_else(|| operator_missing(&compare_op.to_string(), &xt, &elem))?;
+        let x = self.coerce(x, &xt, &common)?;
+        let arr = self.coerce(
+            arr,
+            &DataType::Array(Box::new(elem)),
+            &DataType::Array(Box::new(common)),
+        )?;
+        Ok((
+            Expr::QuantifiedArray {
+                expr: Box::new(x),
+                op,
+                array: Box::new(arr),
+                all,
+            },
+            DataType::Bool,
+        ))
     }
 
     fn coerce_for_compare(
@@ -825,6 +943,16 @@ impl Binder<'_> {
         }
         let (args, distinct, star) = match &f.args {
             FunctionArguments::None => (vec![], false, false),
+            FunctionArguments::Subquery(q) if name == "array" => {
+                let (plan, cols) = self.bind_subquery(q, cx)?;
+                if cols.len() != 1 {
+                    return Err(PgError::syntax("subquery must return only one column"));
+                }
+                return Ok((
+                    Expr::ArraySubquery(Box::new(plan)),
+                    DataType::Array(Box::new(cols[0].ty.clone())),
+                ));
+            }
             FunctionArguments::Subquery(_) => {
                 return Err(PgError::unsupported("subquery function arguments"))
             }
@@ -930,6 +1058,10 @@ impl Binder<'_> {
             AggFunc::Sum | AggFunc::Avg if types[0] == DataType::Unknown => {
                 bound[0] = self.coerce(bound[0].clone(), &types[0], &DataType::Numeric(None))?;
                 types[0] = DataType::Numeric(None);
+            }
+            AggFunc::ArrayAgg if types[0] == DataType::Unknown => {
+                bound[0] = self.coerce(bound[0].clone(), &types[0], &DataType::Text)?;
+                types[0] = DataType::Text;
             }
             AggFunc::Min | AggFunc::Max if types[0] == DataType::Unknown => {
                 bound[0] = self.coerce(bound[0].clone(), &types[0], &DataType::Text)?;

@@ -694,6 +694,7 @@ pub fn output_name(e: &ast::Expr) -> String {
         },
         ast::Expr::Nested(inner) => output_name(inner),
         ast::Expr::Case { .. } => "case".into(),
+        ast::Expr::Array(_) => "array".into(),
         ast::Expr::Exists { .. } => "exists".into(),
         ast::Expr::Substring {
             shorthand: true, ..
@@ -734,6 +735,8 @@ fn pg_type_label(t: &DataType) -> String {
         DataType::Numeric(_) => "numeric".into(),
         DataType::Timestamp => "timestamp".into(),
         DataType::Timestamptz => "timestamptz".into(),
+        // PostgreSQL labels `x::int[]` with the element type's name.
+        DataType::Array(elem) => pg_type_label(elem),
         t => t.short_name().to_string(),
     }
 }

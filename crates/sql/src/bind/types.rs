@@ -5,8 +5,25 @@ use rampart_types::{DataType, PgError, PgResult, SqlState};
 /// Converts a parsed type name, with PostgreSQL's modifier rules.
 pub fn convert_type(t: &sqlparser::ast::DataType) -> PgResult<DataType> {
     let text = t.to_string().to_lowercase();
-    if text.ends_with("[]") || text.starts_with("array") {
-        return Err(PgError::unsupported("array types are not supported yet"));
+    if let Some(elem) = text.strip_suffix("[]") {
+        let inner = sqlparser::ast::DataType::Custom(
+            sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(elem)]),
+            vec![],
+        );
+        let e = convert_type(&inner).or_else(|_| {
+            DataType::from_sql_name(elem.trim()).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("type \"{elem}\" does not exist"),
+                )
+            })
+        })?;
+        return Ok(DataType::Array(Box::new(e)));
+    }
+    if text.starts_with("array") {
+        return Err(PgError::unsupported(
+            "ARRAY type syntax is not supported yet; use type[]",
+        ));
     }
     let (base, mods) = match text.find('(') {
         Some(i) => {

@@ -19,6 +19,7 @@ enum Acc {
     MinMax(Option<Value>),
     Bool(Option<bool>),
     Str(Option<String>),
+    Array(Option<Vec<Value>>),
 }
 
 fn new_acc(f: AggFunc) -> Acc {
@@ -32,6 +33,7 @@ fn new_acc(f: AggFunc) -> Acc {
         AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
         AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
         AggFunc::StringAgg => Acc::Str(None),
+        AggFunc::ArrayAgg => Acc::Array(None),
     }
 }
 
@@ -85,7 +87,10 @@ pub fn aggregate(
             for a in &call.args {
                 args.push(ex.eval(a, &row)?);
             }
-            if call.func != AggFunc::CountStar && args.first().is_some_and(Value::is_null) {
+            // array_agg keeps NULL elements; every other aggregate skips NULL input.
+            if !matches!(call.func, AggFunc::CountStar | AggFunc::ArrayAgg)
+                && args.first().is_some_and(Value::is_null)
+            {
                 continue;
             }
             let group = &mut groups[gi];
@@ -152,6 +157,7 @@ fn accumulate(acc: &mut Acc, f: AggFunc, mut args: Vec<Value>) -> PgResult<()> {
                 (Some(p), _) => p || v,
             });
         }
+        Acc::Array(items) => items.get_or_insert_with(Vec::new).push(args.swap_remove(0)),
         Acc::Str(s) => {
             let v = args[0].to_pg_text().unwrap_or_default();
             let delim = args.get(1).and_then(Value::to_pg_text);
@@ -213,5 +219,6 @@ fn finish(acc: Acc, call: &AggCall) -> PgResult<Value> {
         Acc::MinMax(m) => m.unwrap_or(Value::Null),
         Acc::Bool(b) => b.map(Value::Bool).unwrap_or(Value::Null),
         Acc::Str(s) => s.map(Value::Text).unwrap_or(Value::Null),
+        Acc::Array(items) => items.map(Value::Array).unwrap_or(Value::Null),
     })
 }

@@ -14,7 +14,6 @@ pub fn cast_value(
     if v.is_null() {
         return Ok(Value::Null);
     }
-    let _ = from;
     let out = match (to, v) {
         (
             DataType::Text
@@ -35,6 +34,18 @@ pub fn cast_value(
         ) => Value::Text(v.to_pg_text_styled(style).unwrap_or_default()),
         (DataType::Char(_), v) => Value::Text(v.to_pg_text_styled(style).unwrap_or_default()),
         (_, Value::Text(s)) => Value::from_pg_text_styled(to, &s, style)?,
+        (DataType::Array(elem), Value::Array(items)) => {
+            let from_elem = match from {
+                DataType::Array(f) => f.as_ref().clone(),
+                _ => DataType::Unknown,
+            };
+            Value::Array(
+                items
+                    .into_iter()
+                    .map(|x| cast_value(x, &from_elem, elem, style))
+                    .collect::<PgResult<_>>()?,
+            )
+        }
         (DataType::Bool, Value::Bool(b)) => Value::Bool(b),
         (DataType::Bool, v) if v.as_i64().is_some() => Value::Bool(v.as_i64() != Some(0)),
         (DataType::Int2, v) => Value::Int2(

@@ -231,6 +231,46 @@ impl Exec<'_> {
                     Value::Bool(*negated)
                 }
             }
+            Expr::ArraySubquery(plan) => {
+                let rows = self.run_subquery(plan, row)?;
+                Value::Array(
+                    rows.iter()
+                        .map(|r| r.first().cloned().unwrap_or(Value::Null))
+                        .collect(),
+                )
+            }
+            Expr::ArrayLit(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for x in items {
+                    out.push(self.eval(x, row)?);
+                }
+                Value::Array(out)
+            }
+            Expr::QuantifiedArray {
+                expr,
+                op,
+                array,
+                all,
+            } => {
+                let x = self.eval(expr, row)?;
+                let Value::Array(items) = self.eval(array, row)? else {
+                    return Ok(Value::Null);
+                };
+                let mut saw_null = false;
+                for v in &items {
+                    match binary(*op, &x, v)? {
+                        Value::Bool(true) if !all => return Ok(Value::Bool(true)),
+                        Value::Bool(false) if *all => return Ok(Value::Bool(false)),
+                        Value::Null => saw_null = true,
+                        _ => {}
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*all)
+                }
+            }
             Expr::QuantifiedSubquery {
                 expr,
                 op,

@@ -584,7 +584,9 @@ fn expr_may_block(e: &Expr) -> bool {
         }
         Expr::InList { expr, list, .. } => expr_may_block(expr) || list.iter().any(expr_may_block),
         Expr::Like { expr, pattern, .. } => expr_may_block(expr) || expr_may_block(pattern),
-        Expr::ScalarSubquery(p) | Expr::Exists(p, _) => plan_may_block(p),
+        Expr::ScalarSubquery(p) | Expr::Exists(p, _) | Expr::ArraySubquery(p) => plan_may_block(p),
+        Expr::ArrayLit(items) => items.iter().any(expr_may_block),
+        Expr::QuantifiedArray { expr, array, .. } => expr_may_block(expr) || expr_may_block(array),
         Expr::InSubquery { expr, plan, .. } | Expr::QuantifiedSubquery { expr, plan, .. } => {
             expr_may_block(expr) || plan_may_block(plan)
         }
@@ -627,7 +629,9 @@ fn expr_has_outer(e: &Expr) -> bool {
         Expr::InList { expr, list, .. } => expr_has_outer(expr) || list.iter().any(expr_has_outer),
         Expr::Like { expr, pattern, .. } => expr_has_outer(expr) || expr_has_outer(pattern),
         // Nested subqueries may reach two levels up; treat them as correlated.
-        Expr::ScalarSubquery(_) | Expr::Exists(..) => true,
+        Expr::ScalarSubquery(_) | Expr::Exists(..) | Expr::ArraySubquery(_) => true,
+        Expr::ArrayLit(items) => items.iter().any(expr_has_outer),
+        Expr::QuantifiedArray { expr, array, .. } => expr_has_outer(expr) || expr_has_outer(array),
         Expr::InSubquery { .. } | Expr::QuantifiedSubquery { .. } => true,
         _ => false,
     }

@@ -1,0 +1,24 @@
+-- Arrays: literals, ARRAY[...], ARRAY(subquery), ANY/ALL, array_agg and helpers.
+SELECT ARRAY[1, 2, 3];
+SELECT ARRAY['a', 'b c', NULL, 'x"y'];
+SELECT '{1,2,3}'::int[];
+SELECT '{}'::text[];
+SELECT 2 = ANY (ARRAY[1, 2, 3]), 5 = ANY (ARRAY[1, 2, 3]), 5 <> ALL (ARRAY[1, 2, 3]);
+SELECT 2 = ANY ('{1,2,3}'), NULL::int = ANY (ARRAY[1]), 4 = ANY (ARRAY[1, NULL]);
+SELECT ARRAY[1.5, 2];
+SELECT array_to_string(ARRAY['a', NULL, 'c'], ','), array_to_string(ARRAY['a', NULL, 'c'], ',', '*');
+SELECT array_length(ARRAY[1, 2, 3], 1), array_length('{}'::int[], 1), cardinality(ARRAY[4, 5]);
+SELECT array_lower(ARRAY[7, 8], 1), array_upper(ARRAY[7, 8], 1);
+CREATE TABLE arr_t (id int PRIMARY KEY, tags text[], nums int[]);
+INSERT INTO arr_t VALUES (1, '{red,green}', ARRAY[1, 2]), (2, ARRAY['blue'], '{3}'), (3, NULL, '{}');
+SELECT * FROM arr_t ORDER BY id;
+SELECT id FROM arr_t WHERE 'red' = ANY (tags) ORDER BY id;
+SELECT array_agg(id) FROM arr_t;
+SELECT array_agg(tags) FILTER (WHERE id > 10) FROM arr_t;
+SELECT ARRAY(SELECT id FROM arr_t ORDER BY id DESC);
+SELECT ARRAY(SELECT id FROM arr_t WHERE id > 10);
+SELECT pg_typeof(ARRAY[1]), pg_typeof(ARRAY['x'::text]), pg_typeof(array_agg(id)) FROM arr_t;
+SELECT ARRAY[];
+SELECT 1 = ANY (1);
+UPDATE arr_t SET nums = ARRAY[9, 10] WHERE id = 3 RETURNING nums;
+DROP TABLE arr_t;
