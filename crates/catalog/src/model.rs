@@ -238,6 +238,9 @@ pub struct Sequence {
     /// ACL; None = the default for the object kind.
     #[serde(default)]
     pub acl: Option<Vec<AclItem>>,
+    /// The table whose serial column created this sequence; dropped with it.
+    #[serde(default)]
+    pub owned_by: Option<u32>,
 }
 
 /// A role with PostgreSQL's attributes (pg_authid).

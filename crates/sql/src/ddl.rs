@@ -233,6 +233,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         cycle: false,
                         owner,
                         acl: None,
+                        owned_by: Some(oid),
                     },
                 );
                 column.default = Some(format!("nextval('{seq_name}'::regclass)"));
@@ -575,6 +576,7 @@ pub fn create_sequence(
         cycle: false,
         owner: 0,
         acl: None,
+        owned_by: None,
     };
     let mut min_set = false;
     let mut max_set = false;
@@ -788,19 +790,10 @@ pub fn drop(
                     table::clear(txn, &rel)?;
                     cat.relations.remove(&rel.oid);
                     // Sequences owned by serial columns go with the table.
-                    let prefix = format!("{}_", rel.name);
                     let owned: Vec<u32> = cat
                         .sequences
                         .values()
-                        .filter(|q| {
-                            q.schema == rel.schema
-                                && q.name.starts_with(&prefix)
-                                && q.name.ends_with("_seq")
-                                && rel.columns.iter().any(|c| {
-                                    c.default.as_deref()
-                                        == Some(&format!("nextval('{}'::regclass)", q.name))
-                                })
-                        })
+                        .filter(|q| q.owned_by == Some(rel.oid))
                         .map(|q| q.oid)
                         .collect();
                     for o in owned {

@@ -82,6 +82,11 @@ pub enum Func {
     HasSequencePrivilege,
     HasDatabasePrivilege,
     ArrayToString,
+    PgGetUserById,
+    PgTableIsVisible,
+    PgGetExpr,
+    ObjDescription,
+    PgEncodingToChar,
     ArrayLength,
     Cardinality,
     ArrayLower,
@@ -324,6 +329,19 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             vec![text.clone(), text.clone(), text.clone()],
             T::Bool,
         ),
+        ("pg_get_userbyid", 1) => (Func::PgGetUserById, vec![Some(T::Oid)], T::Name),
+        ("pg_table_is_visible", 1) => (Func::PgTableIsVisible, vec![Some(T::Oid)], T::Bool),
+        ("pg_get_expr", 2 | 3) => {
+            let mut v = vec![text.clone(), Some(T::Oid)];
+            if n == 3 {
+                v.push(Some(T::Bool));
+            }
+            (Func::PgGetExpr, v, T::Text)
+        }
+        ("obj_description", 1 | 2) | ("shobj_description" | "col_description", 2) => {
+            (Func::ObjDescription, vec![None; n], T::Text)
+        }
+        ("pg_encoding_to_char", 1) => (Func::PgEncodingToChar, vec![Some(T::Int4)], T::Name),
         ("pg_typeof", 1) => (Func::PgTypeof, vec![None], T::Text),
         ("format_type", 2) => (Func::FormatType, vec![Some(T::Oid), Some(T::Int4)], T::Text),
         ("coalesce", _) if n >= 1 => {
@@ -545,6 +563,11 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
                 .collect();
             Value::Text(parts.join(s(1)))
         }
+        // Expression columns hold deparsed text already (see sysview::relations).
+        Func::PgGetExpr => args[0].clone(),
+        // COMMENT ON is not supported, so no object has a description.
+        Func::ObjDescription => Value::Null,
+        Func::PgEncodingToChar => Value::Text(if int(0) == 6 { "UTF8" } else { "" }.into()),
         Func::ArrayLength | Func::ArrayLower | Func::ArrayUpper | Func::Cardinality => {
             let Value::Array(items) = &args[0] else {
                 return Ok(Value::Null);

@@ -261,6 +261,44 @@ impl Binder<'_> {
                 ..
             } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), cx),
             ast::Expr::Function(f) => self.bind_function(f, cx),
+            ast::Expr::Collate { expr, collation } => {
+                let name = collation
+                    .0
+                    .iter()
+                    .filter_map(|p| p.as_ident())
+                    .map(ident)
+                    .collect::<Vec<_>>();
+                let last = name.last().map(String::as_str).unwrap_or_default();
+                // One collation exists (the database's, byte order): accept its names.
+                if !matches!(last, "default" | "C" | "POSIX" | "ucs_basic") {
+                    use sqlparser::ast::Spanned;
+                    // PostgreSQL points at the COLLATE keyword, after the operand.
+                    let end = expr.span().end;
+                    let keyword = self
+                        .position(sqlparser::tokenizer::Span::new(end, end))
+                        .and_then(|p| {
+                            let src = self.source.as_deref()?;
+                            let skipped = src
+                                .chars()
+                                .skip(p as usize - 1)
+                                .take_while(|c| c.is_whitespace())
+                                .count();
+                            Some(p + skipped as u32)
+                        });
+                    let err = PgError::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!(
+                            "collation \"{}\" for encoding \"UTF8\" does not exist",
+                            name.join(".")
+                        ),
+                    );
+                    return Err(match keyword {
+                        Some(p) => err.with_position(p),
+                        None => err,
+                    });
+                }
+                self.bind_expr(expr, cx)
+            }
             ast::Expr::Array(arr) => self.bind_array_literal(&arr.elem, cx).map_err(|err| {
                 use sqlparser::ast::Spanned;
                 if err.position.is_some() || err.code != SqlState::INDETERMINATE_DATATYPE {
@@ -752,6 +790,15 @@ impl Binder<'_> {
     ) -> PgResult<(Expr, DataType)> {
         use BinaryOperator as B;
 
+        if let B::PGCustomBinaryOperator(path) = op {
+            let mapped = builtin_operator(path).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("operator does not exist: {}", path.join(".")),
+                )
+            })?;
+            return self.bind_binary_inner(left, &mapped, right, cx);
+        }
         match op {
             B::And | B::Or => {
                 let name = if matches!(op, B::And) { "AND" } else { "OR" };
@@ -1415,4 +1462,38 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
         std::ops::ControlFlow::Continue(())
     });
     found
+}
+
+/// The built-in operator an `OPERATOR(pg_catalog.op)` spelling names.
+fn builtin_operator(path: &[String]) -> Option<BinaryOperator> {
+    use BinaryOperator as B;
+    let (schema, op) = match path {
+        [op] => (None, op),
+        [schema, op] => (Some(schema.as_str()), op),
+        _ => return None,
+    };
+    if schema.is_some_and(|s| s != "pg_catalog") {
+        return None;
+    }
+    Some(match op.as_str() {
+        "~" => B::PGRegexMatch,
+        "~*" => B::PGRegexIMatch,
+        "!~" => B::PGRegexNotMatch,
+        "!~*" => B::PGRegexNotIMatch,
+        "~~" => B::PGLikeMatch,
+        "!~~" => B::PGNotLikeMatch,
+        "=" => B::Eq,
+        "<>" | "!=" => B::NotEq,
+        "<" => B::Lt,
+        "<=" => B::LtEq,
+        ">" => B::Gt,
+        ">=" => B::GtEq,
+        "+" => B::Plus,
+        "-" => B::Minus,
+        "*" => B::Multiply,
+        "/" => B::Divide,
+        "%" => B::Modulo,
+        "||" => B::StringConcat,
+        _ => return None,
+    })
 }

@@ -142,10 +142,10 @@ impl Binder<'_> {
                             columns: view
                                 .columns
                                 .iter()
-                                .map(|(n, t)| ScopeColumn {
+                                .map(|(n, c)| ScopeColumn {
                                     table: Some(range.clone()),
                                     name: n.to_string(),
-                                    ty: t.clone(),
+                                    ty: c.data_type(),
                                     source: None,
                                     hidden: false,
                                 })

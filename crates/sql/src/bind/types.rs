@@ -5,6 +5,11 @@ use rampart_types::{DataType, PgError, PgResult, SqlState};
 /// Converts a parsed type name, with PostgreSQL's modifier rules.
 pub fn convert_type(t: &sqlparser::ast::DataType) -> PgResult<DataType> {
     let text = t.to_string().to_lowercase();
+    // Built-in types live in pg_catalog; the qualified spelling names the same type.
+    let text = match text.strip_prefix("pg_catalog.") {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     if let Some(elem) = text.strip_suffix("[]") {
         let inner = sqlparser::ast::DataType::Custom(
             sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(elem)]),

@@ -298,6 +298,44 @@ impl Exec<'_> {
         })
     }
 
+    /// pg_table_is_visible: the relation (table, view, index or sequence) is the
+    /// one its bare name finds on the search path. NULL for an unknown OID.
+    fn relation_is_visible(&self, oid: u32) -> Value {
+        let cat = self.catalog;
+        let found = cat
+            .relation_by_oid(oid)
+            .map(|r| (r.schema, r.name.clone()))
+            .or_else(|| {
+                cat.relations.values().find_map(|r| {
+                    r.indexes
+                        .iter()
+                        .find(|i| i.oid == oid)
+                        .map(|i| (r.schema, i.name.clone()))
+                })
+            })
+            .or_else(|| cat.sequences.get(&oid).map(|s| (s.schema, s.name.clone())));
+        let Some((schema, name)) = found else {
+            return Value::Null;
+        };
+        let path = self.session.search_path();
+        for s in std::iter::once("pg_catalog".to_string()).chain(path) {
+            let Some(sch) = cat.schema(&s) else { continue };
+            let hit = cat.relation(sch.oid, &name).is_some()
+                || cat
+                    .relations
+                    .values()
+                    .any(|r| r.schema == sch.oid && r.indexes.iter().any(|i| i.name == name))
+                || cat
+                    .sequences
+                    .values()
+                    .any(|q| q.schema == sch.oid && q.name == name);
+            if hit {
+                return Value::Bool(sch.oid == schema);
+            }
+        }
+        Value::Bool(false)
+    }
+
     /// Evaluates a predicate: only TRUE passes.
     pub fn eval_bool(&mut self, e: &Expr, row: &[Value]) -> PgResult<bool> {
         Ok(self.eval(e, row)? == Value::Bool(true))
@@ -362,6 +400,19 @@ impl Exec<'_> {
                     &mode,
                 )?)
             }
+            Func::PgGetUserById => match args[0] {
+                Value::Oid(oid) => Value::Text(
+                    self.catalog
+                        .role_by_oid(oid)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_else(|| format!("unknown (OID={oid})")),
+                ),
+                _ => Value::Null,
+            },
+            Func::PgTableIsVisible => match args[0] {
+                Value::Oid(oid) => self.relation_is_visible(oid),
+                _ => Value::Null,
+            },
             Func::TxidCurrent => Value::Int8(self.txn.id() as i64),
             Func::Now => Value::Timestamptz(self.session.txn_start),
             Func::ClockTimestamp => Value::Timestamptz(chrono::Utc::now()),

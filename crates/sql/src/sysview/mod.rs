@@ -1,14 +1,33 @@
-//! System catalog views computed from the catalog: pg_roles, pg_authid,
-//! pg_auth_members, pg_user, pg_shadow, pg_group, pg_db_role_setting.
-//! They live in `pg_catalog`, which name lookup searches first (as PostgreSQL).
-//!
-//! Partial: array columns (`rolconfig`, `useconfig`, `grolist`, `setconfig`)
-//! are returned as text in array-literal form until arrays arrive.
+//! System catalog views computed from the catalog: the role views here
+//! (pg_roles, pg_authid, pg_auth_members, pg_user, pg_shadow, pg_group,
+//! pg_db_role_setting, pg_policies) and the relation catalogs psql reads in
+//! [`relations`]. They live in `pg_catalog`, which name lookup searches first
+//! (as PostgreSQL).
+
+mod relations;
 
 use rampart_catalog::{Catalog, Role};
 use rampart_types::{DataType, Value};
 
 use crate::exec::Row;
+
+/// A system view column's type; `ArrayOf` keeps the view tables `const`.
+pub enum Col {
+    /// A scalar type.
+    T(DataType),
+    /// A one-dimensional array of the type.
+    ArrayOf(DataType),
+}
+
+impl Col {
+    /// The column's SQL type.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Col::T(t) => t.clone(),
+            Col::ArrayOf(t) => DataType::Array(Box::new(t.clone())),
+        }
+    }
+}
 
 /// A system view's shape.
 pub struct SysView {
@@ -17,54 +36,58 @@ pub struct SysView {
     /// OID (used for privilege needs).
     pub oid: u32,
     /// Columns.
-    pub columns: &'static [(&'static str, DataType)],
+    pub columns: &'static [(&'static str, Col)],
     /// Readable by superusers only (pg_authid, pg_shadow).
     pub superuser_only: bool,
 }
 
 use DataType::{Bool, Int4, Name, Oid, Text, Timestamptz};
 
-const ROLE_COLS: &[(&str, DataType)] = &[
-    ("rolname", Name),
-    ("rolsuper", Bool),
-    ("rolinherit", Bool),
-    ("rolcreaterole", Bool),
-    ("rolcreatedb", Bool),
-    ("rolcanlogin", Bool),
-    ("rolreplication", Bool),
-    ("rolconnlimit", Int4),
-    ("rolpassword", Text),
-    ("rolvaliduntil", Timestamptz),
-    ("rolbypassrls", Bool),
-    ("rolconfig", Text),
-    ("oid", Oid),
+const fn t(ty: DataType) -> Col {
+    Col::T(ty)
+}
+
+const ROLE_COLS: &[(&str, Col)] = &[
+    ("rolname", t(Name)),
+    ("rolsuper", t(Bool)),
+    ("rolinherit", t(Bool)),
+    ("rolcreaterole", t(Bool)),
+    ("rolcreatedb", t(Bool)),
+    ("rolcanlogin", t(Bool)),
+    ("rolreplication", t(Bool)),
+    ("rolconnlimit", t(Int4)),
+    ("rolpassword", t(Text)),
+    ("rolvaliduntil", t(Timestamptz)),
+    ("rolbypassrls", t(Bool)),
+    ("rolconfig", Col::ArrayOf(Text)),
+    ("oid", t(Oid)),
 ];
 
-const AUTHID_COLS: &[(&str, DataType)] = &[
-    ("oid", Oid),
-    ("rolname", Name),
-    ("rolsuper", Bool),
-    ("rolinherit", Bool),
-    ("rolcreaterole", Bool),
-    ("rolcreatedb", Bool),
-    ("rolcanlogin", Bool),
-    ("rolreplication", Bool),
-    ("rolbypassrls", Bool),
-    ("rolconnlimit", Int4),
-    ("rolpassword", Text),
-    ("rolvaliduntil", Timestamptz),
+const AUTHID_COLS: &[(&str, Col)] = &[
+    ("oid", t(Oid)),
+    ("rolname", t(Name)),
+    ("rolsuper", t(Bool)),
+    ("rolinherit", t(Bool)),
+    ("rolcreaterole", t(Bool)),
+    ("rolcreatedb", t(Bool)),
+    ("rolcanlogin", t(Bool)),
+    ("rolreplication", t(Bool)),
+    ("rolbypassrls", t(Bool)),
+    ("rolconnlimit", t(Int4)),
+    ("rolpassword", t(Text)),
+    ("rolvaliduntil", t(Timestamptz)),
 ];
 
-const USER_COLS: &[(&str, DataType)] = &[
-    ("usename", Name),
-    ("usesysid", Oid),
-    ("usecreatedb", Bool),
-    ("usesuper", Bool),
-    ("userepl", Bool),
-    ("usebypassrls", Bool),
-    ("passwd", Text),
-    ("valuntil", Timestamptz),
-    ("useconfig", Text),
+const USER_COLS: &[(&str, Col)] = &[
+    ("usename", t(Name)),
+    ("usesysid", t(Oid)),
+    ("usecreatedb", t(Bool)),
+    ("usesuper", t(Bool)),
+    ("userepl", t(Bool)),
+    ("usebypassrls", t(Bool)),
+    ("passwd", t(Text)),
+    ("valuntil", t(Timestamptz)),
+    ("useconfig", Col::ArrayOf(Text)),
 ];
 
 /// Every system view.
@@ -85,10 +108,10 @@ pub const VIEWS: &[SysView] = &[
         name: "pg_auth_members",
         oid: 1261,
         columns: &[
-            ("roleid", Oid),
-            ("member", Oid),
-            ("grantor", Oid),
-            ("admin_option", Bool),
+            ("roleid", t(Oid)),
+            ("member", t(Oid)),
+            ("grantor", t(Oid)),
+            ("admin_option", t(Bool)),
         ],
         superuser_only: false,
     },
@@ -107,40 +130,51 @@ pub const VIEWS: &[SysView] = &[
     SysView {
         name: "pg_group",
         oid: 12014,
-        columns: &[("groname", Name), ("grosysid", Oid), ("grolist", Text)],
+        columns: &[
+            ("groname", t(Name)),
+            ("grosysid", t(Oid)),
+            ("grolist", Col::ArrayOf(Oid)),
+        ],
         superuser_only: false,
     },
     SysView {
         name: "pg_policies",
         oid: 12100,
         columns: &[
-            ("schemaname", Name),
-            ("tablename", Name),
-            ("policyname", Name),
-            ("permissive", Text),
-            ("roles", Text),
-            ("cmd", Text),
-            ("qual", Text),
-            ("with_check", Text),
+            ("schemaname", t(Name)),
+            ("tablename", t(Name)),
+            ("policyname", t(Name)),
+            ("permissive", t(Text)),
+            ("roles", Col::ArrayOf(Name)),
+            ("cmd", t(Text)),
+            ("qual", t(Text)),
+            ("with_check", t(Text)),
         ],
         superuser_only: false,
     },
     SysView {
         name: "pg_db_role_setting",
         oid: 2964,
-        columns: &[("setdatabase", Oid), ("setrole", Oid), ("setconfig", Text)],
+        columns: &[
+            ("setdatabase", t(Oid)),
+            ("setrole", t(Oid)),
+            ("setconfig", Col::ArrayOf(Text)),
+        ],
         superuser_only: false,
     },
 ];
 
 /// Looks a view up by name.
 pub fn lookup(name: &str) -> Option<&'static SysView> {
-    VIEWS.iter().find(|v| v.name == name)
+    VIEWS
+        .iter()
+        .chain(relations::VIEWS)
+        .find(|v| v.name == name)
 }
 
 /// Looks a view up by OID.
 pub fn by_oid(oid: u32) -> Option<&'static SysView> {
-    VIEWS.iter().find(|v| v.oid == oid)
+    VIEWS.iter().chain(relations::VIEWS).find(|v| v.oid == oid)
 }
 
 fn valid_until(r: &Role) -> Value {
@@ -154,8 +188,12 @@ fn config(r: &Role) -> Value {
     if r.config.is_empty() {
         return Value::Null;
     }
-    let items: Vec<String> = r.config.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    Value::Text(format!("{{{}}}", items.join(",")))
+    Value::Array(
+        r.config
+            .iter()
+            .map(|(k, v)| Value::Text(format!("{k}={v}")))
+            .collect(),
+    )
 }
 
 fn roles_by_oid(cat: &Catalog) -> Vec<&Role> {
@@ -246,16 +284,16 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
             .into_iter()
             .filter(|r| !r.login)
             .map(|r| {
-                let members: Vec<String> = cat
+                let members: Vec<Value> = cat
                     .memberships
                     .iter()
                     .filter(|m| m.role == r.oid)
-                    .map(|m| m.member.to_string())
+                    .map(|m| Value::Oid(m.member))
                     .collect();
                 vec![
                     Value::Text(r.name.clone()),
                     Value::Oid(r.oid),
-                    Value::Text(format!("{{{}}}", members.join(","))),
+                    Value::Array(members),
                 ]
             })
             .collect(),
@@ -274,18 +312,18 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     .unwrap_or_default();
                 for p in &r.policies {
                     let roles = if p.roles.is_empty() {
-                        "{public}".to_string()
+                        vec![Value::Text("public".into())]
                     } else {
-                        let names: Vec<String> = p
-                            .roles
+                        p.roles
                             .iter()
                             .map(|o| {
-                                cat.role_by_oid(*o)
-                                    .map(|r| r.name.clone())
-                                    .unwrap_or_else(|| o.to_string())
+                                Value::Text(
+                                    cat.role_by_oid(*o)
+                                        .map(|r| r.name.clone())
+                                        .unwrap_or_else(|| o.to_string()),
+                                )
                             })
-                            .collect();
-                        format!("{{{}}}", names.join(","))
+                            .collect()
                     };
                     let text =
                         |t: &Option<String>| t.clone().map(Value::Text).unwrap_or(Value::Null);
@@ -301,7 +339,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                             }
                             .into(),
                         ),
-                        Value::Text(roles),
+                        Value::Array(roles),
                         Value::Text(p.cmd.name().into()),
                         text(&p.using),
                         text(&p.with_check),
@@ -315,6 +353,6 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
             .filter(|r| !r.config.is_empty())
             .map(|r| vec![Value::Oid(0), Value::Oid(r.oid), config(r)])
             .collect(),
-        _ => vec![],
+        _ => relations::rows(view, cat),
     }
 }
