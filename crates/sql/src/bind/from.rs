@@ -126,8 +126,15 @@ impl Binder<'_> {
                     return self.bind_table_function(name, &args.args, alias.as_ref());
                 }
                 let (schema, rel_name) = split_name(name)?;
-                if schema.is_none() || schema.as_deref() == Some("pg_catalog") {
-                    if let Some(view) = crate::sysview::lookup(&rel_name) {
+                let system_view = match schema.as_deref() {
+                    None | Some("pg_catalog") => crate::sysview::lookup(&rel_name),
+                    Some("information_schema") => {
+                        crate::sysview::lookup_information_schema(&rel_name)
+                    }
+                    _ => None,
+                };
+                {
+                    if let Some(view) = system_view {
                         if view.superuser_only {
                             self.need(
                                 rampart_security::ObjectRef::Relation(view.oid),

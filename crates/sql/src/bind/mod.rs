@@ -248,7 +248,8 @@ impl<'a> Binder<'a> {
     fn resolve_relation_inner(&self, name: &sqlparser::ast::ObjectName) -> PgResult<&'a Relation> {
         let (schema, rel) = split_name(name)?;
         if let Some(s) = &schema {
-            if self.catalog.schema(s).is_none() {
+            // information_schema exists (its views are built in) but holds no tables.
+            if self.catalog.schema(s).is_none() && s != "information_schema" {
                 return Err(PgError::new(
                     SqlState::INVALID_SCHEMA_NAME,
                     format!("schema \"{s}\" does not exist"),

@@ -109,9 +109,15 @@ impl<'a> Exec<'a> {
             } => self
                 .scan(*table, access, filter.as_ref(), security.as_ref())
                 .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
-            Plan::SystemView { oid } => Ok(crate::sysview::by_oid(*oid)
-                .map(|v| crate::sysview::rows(v, self.catalog))
-                .unwrap_or_default()),
+            Plan::SystemView { oid } => {
+                let viewer = crate::sysview::Viewer {
+                    user: self.session.current_user(),
+                    database: self.session.database.clone(),
+                };
+                Ok(crate::sysview::by_oid(*oid)
+                    .map(|v| crate::sysview::rows(v, self.catalog, &viewer))
+                    .unwrap_or_default())
+            }
             Plan::CteScan { id } => Ok(self
                 .ctes
                 .get(id)

@@ -4,7 +4,16 @@
 //! [`relations`]. They live in `pg_catalog`, which name lookup searches first
 //! (as PostgreSQL).
 
+mod info_schema;
 mod relations;
+
+/// Who is reading a view (some views show only what the reader may see).
+pub struct Viewer {
+    /// current_user.
+    pub user: String,
+    /// current_database().
+    pub database: String,
+}
 
 use rampart_catalog::{Catalog, Role};
 use rampart_types::{DataType, Value};
@@ -164,7 +173,7 @@ pub const VIEWS: &[SysView] = &[
     },
 ];
 
-/// Looks a view up by name.
+/// Looks a pg_catalog view up by name.
 pub fn lookup(name: &str) -> Option<&'static SysView> {
     VIEWS
         .iter()
@@ -172,9 +181,18 @@ pub fn lookup(name: &str) -> Option<&'static SysView> {
         .find(|v| v.name == name)
 }
 
+/// Looks an information_schema view up by name.
+pub fn lookup_information_schema(name: &str) -> Option<&'static SysView> {
+    info_schema::VIEWS.iter().find(|v| v.name == name)
+}
+
 /// Looks a view up by OID.
 pub fn by_oid(oid: u32) -> Option<&'static SysView> {
-    VIEWS.iter().chain(relations::VIEWS).find(|v| v.oid == oid)
+    VIEWS
+        .iter()
+        .chain(relations::VIEWS)
+        .chain(info_schema::VIEWS)
+        .find(|v| v.oid == oid)
 }
 
 fn valid_until(r: &Role) -> Value {
@@ -203,7 +221,10 @@ fn roles_by_oid(cat: &Catalog) -> Vec<&Role> {
 }
 
 /// The rows of a view.
-pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
+pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
+    if info_schema::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return info_schema::rows(view, cat, viewer);
+    }
     let b = Value::Bool;
     let masked = |_: &Role| Value::Text("********".into());
     match view.name {

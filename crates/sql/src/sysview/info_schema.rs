@@ -1,0 +1,204 @@
+//! The `information_schema` privilege views people use to review access:
+//! table_privileges, role_table_grants and column_privileges, computed from
+//! the ACLs (an unset ACL counts as the owner's default, as PostgreSQL's
+//! `acldefault`). Rows are limited to what the viewer may see, as in
+//! PostgreSQL: grants made by or to a role the viewer is a member of, or to
+//! PUBLIC.
+//!
+//! Partial: the columns are `name`/`text` rather than PostgreSQL's
+//! `sql_identifier`/`character_data`/`yes_or_no` domains (same text output).
+
+use rampart_catalog::{acl, AclItem, Catalog, Relation, RelationKind};
+use rampart_security::acl::{default_acl, AclKind};
+use rampart_types::{DataType, Value};
+
+use super::{t, SysView, Viewer};
+use crate::exec::Row;
+use DataType::{Name, Text};
+
+const TABLE_PRIVILEGE_COLS: &[(&str, super::Col)] = &[
+    ("grantor", t(Name)),
+    ("grantee", t(Name)),
+    ("table_catalog", t(Name)),
+    ("table_schema", t(Name)),
+    ("table_name", t(Name)),
+    ("privilege_type", t(Text)),
+    ("is_grantable", t(Text)),
+    ("with_hierarchy", t(Text)),
+];
+
+/// The information_schema views.
+pub const VIEWS: &[SysView] = &[
+    SysView {
+        name: "table_privileges",
+        oid: 13400,
+        columns: TABLE_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+    SysView {
+        name: "role_table_grants",
+        oid: 13401,
+        columns: TABLE_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+    SysView {
+        name: "column_privileges",
+        oid: 13402,
+        columns: &[
+            ("grantor", t(Name)),
+            ("grantee", t(Name)),
+            ("table_catalog", t(Name)),
+            ("table_schema", t(Name)),
+            ("table_name", t(Name)),
+            ("column_name", t(Name)),
+            ("privilege_type", t(Text)),
+            ("is_grantable", t(Text)),
+        ],
+        superuser_only: false,
+    },
+];
+
+/// Table privileges in PostgreSQL's information_schema order of bits.
+const TABLE_PRIVS: &[(u16, &str)] = &[
+    (acl::INSERT, "INSERT"),
+    (acl::SELECT, "SELECT"),
+    (acl::UPDATE, "UPDATE"),
+    (acl::DELETE, "DELETE"),
+    (acl::TRUNCATE, "TRUNCATE"),
+    (acl::REFERENCES, "REFERENCES"),
+    (acl::TRIGGER, "TRIGGER"),
+];
+
+/// One exploded ACL entry: (grantor, grantee, privilege, grantable).
+type Grant = (u32, u32, &'static str, bool);
+
+fn explode(items: &[AclItem]) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for i in items {
+        for (bit, name) in TABLE_PRIVS {
+            if i.privs & bit != 0 {
+                out.push((i.grantor, i.grantee, *name, i.grant_options & bit != 0));
+            }
+        }
+    }
+    out
+}
+
+fn role_name(cat: &Catalog, oid: u32) -> String {
+    if oid == 0 {
+        return "PUBLIC".into();
+    }
+    cat.role_by_oid(oid)
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| oid.to_string())
+}
+
+/// `pg_has_role(viewer, role, 'USAGE')`; PUBLIC (0) is nobody's role.
+fn viewer_uses(cat: &Catalog, viewer: &Viewer, role: u32) -> bool {
+    if role == 0 {
+        return false;
+    }
+    let Some(r) = cat.role_by_oid(role) else {
+        return false;
+    };
+    crate::roles::pg_has_role(cat, &viewer.user, &r.name, "USAGE").unwrap_or(false)
+}
+
+/// `pg_has_role(member, role, 'USAGE')` between two role OIDs.
+fn uses(cat: &Catalog, member: u32, role: u32) -> bool {
+    match (cat.role_by_oid(member), cat.role_by_oid(role)) {
+        (Some(m), Some(r)) => {
+            crate::roles::pg_has_role(cat, &m.name, &r.name, "USAGE").unwrap_or(false)
+        }
+        _ => false,
+    }
+}
+
+fn tables(cat: &Catalog) -> Vec<&Relation> {
+    let mut v: Vec<&Relation> = cat
+        .relations
+        .values()
+        .filter(|r| matches!(r.kind, RelationKind::Table | RelationKind::View { .. }))
+        .collect();
+    v.sort_by_key(|r| r.oid);
+    v
+}
+
+fn schema_name(cat: &Catalog, oid: u32) -> String {
+    cat.schema_by_oid(oid)
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
+/// The rows of one information_schema view.
+pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
+    let text = |s: &str| Value::Text(s.to_string());
+    let yes_no = |b: bool| text(if b { "YES" } else { "NO" });
+    let mut out = Vec::new();
+    for rel in tables(cat) {
+        let table_acl = rel
+            .acl
+            .clone()
+            .unwrap_or_else(|| default_acl(AclKind::Relation, rel.owner));
+        let schema = schema_name(cat, rel.schema);
+        let visible = |grantor: u32, grantee: u32| match view.name {
+            "role_table_grants" => {
+                viewer_uses(cat, viewer, grantor) || viewer_uses(cat, viewer, grantee)
+            }
+            _ => {
+                viewer_uses(cat, viewer, grantor)
+                    || viewer_uses(cat, viewer, grantee)
+                    || grantee == 0
+            }
+        };
+        let grantable = |grantee: u32, option: bool| option || uses(cat, grantee, rel.owner);
+        if view.name == "column_privileges" {
+            for col in &rel.columns {
+                // Table-level grants apply to every column; UNION removes duplicates.
+                let mut grants = explode(&table_acl);
+                if let Some(c) = &col.acl {
+                    grants.extend(explode(c));
+                }
+                let mut seen = std::collections::HashSet::new();
+                for (grantor, grantee, privilege, option) in grants {
+                    if !matches!(privilege, "INSERT" | "SELECT" | "UPDATE" | "REFERENCES")
+                        || !visible(grantor, grantee)
+                    {
+                        continue;
+                    }
+                    let row = vec![
+                        Value::Text(role_name(cat, grantor)),
+                        Value::Text(role_name(cat, grantee)),
+                        Value::Text(viewer.database.clone()),
+                        Value::Text(schema.clone()),
+                        Value::Text(rel.name.clone()),
+                        Value::Text(col.name.clone()),
+                        text(privilege),
+                        yes_no(grantable(grantee, option)),
+                    ];
+                    let key: Vec<u8> = row.iter().flat_map(|v| v.group_key()).collect();
+                    if seen.insert(key) {
+                        out.push(row);
+                    }
+                }
+            }
+            continue;
+        }
+        for (grantor, grantee, privilege, option) in explode(&table_acl) {
+            if !visible(grantor, grantee) {
+                continue;
+            }
+            out.push(vec![
+                Value::Text(role_name(cat, grantor)),
+                Value::Text(role_name(cat, grantee)),
+                Value::Text(viewer.database.clone()),
+                Value::Text(schema.clone()),
+                Value::Text(rel.name.clone()),
+                text(privilege),
+                yes_no(grantable(grantee, option)),
+                yes_no(privilege == "SELECT"),
+            ]);
+        }
+    }
+    out
+}
