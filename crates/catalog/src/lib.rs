@@ -11,8 +11,8 @@ mod lookup;
 mod model;
 
 pub use model::{
-    AclItem, Catalog, Column, FkAction, ForeignKey, Index, Membership, Policy, PolicyCmd, Relation,
-    RelationKind, Role, Schema, Sequence,
+    AclItem, Catalog, Column, DefaultAcl, FkAction, ForeignKey, Index, Membership, Policy,
+    PolicyCmd, Relation, RelationKind, Role, Schema, Sequence,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).

@@ -26,6 +26,25 @@ pub struct Catalog {
     /// The database's ACL (`datacl`); None = the default.
     #[serde(default)]
     pub database_acl: Option<Vec<AclItem>>,
+    /// ALTER DEFAULT PRIVILEGES entries (`pg_default_acl`).
+    #[serde(default)]
+    pub default_acls: Vec<DefaultAcl>,
+}
+
+/// One `pg_default_acl` entry: privileges objects of a kind get when `role`
+/// creates them (in `schema`, or anywhere when `schema` is 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultAcl {
+    /// OID of the entry.
+    pub oid: u32,
+    /// The creating role the entry applies to.
+    pub role: u32,
+    /// Schema OID, or 0 for the role's global entry.
+    pub schema: u32,
+    /// Object kind: `r` tables, `S` sequences, `n` schemas (PostgreSQL's letters).
+    pub objtype: char,
+    /// The ACL.
+    pub acl: Vec<AclItem>,
 }
 
 /// A namespace.

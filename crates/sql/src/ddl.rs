@@ -145,7 +145,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             checks: vec![],
             foreign_keys: vec![],
             owner,
-            acl: None,
+            acl: crate::default_privs::initial_acl(cat, owner, schema.oid, 'r'),
             policies: vec![],
             rls_enabled: false,
             rls_forced: false,
@@ -232,7 +232,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         start: 1,
                         cycle: false,
                         owner,
-                        acl: None,
+                        acl: crate::default_privs::initial_acl(cat, owner, schema.oid, 'S'),
                         owned_by: Some(oid),
                     },
                 );
@@ -478,7 +478,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 checks: vec![],
                 foreign_keys: vec![],
                 owner,
-                acl: None,
+                acl: crate::default_privs::initial_acl(cat, owner, schema.oid, 'r'),
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
@@ -545,7 +545,7 @@ pub fn create_schema(
                 oid,
                 name: schema_name,
                 owner,
-                acl: None,
+                acl: crate::default_privs::initial_acl(cat, owner, 0, 'n'),
             },
         );
         cmd("CREATE SCHEMA")
@@ -652,6 +652,7 @@ pub fn create_sequence(
         seq.oid = cat.alloc_oid();
         seq.schema = schema.oid;
         seq.owner = owner_oid(cat, s);
+        seq.acl = crate::default_privs::initial_acl(cat, seq.owner, schema.oid, 'S');
         cat.sequences.insert(seq.oid, seq);
         cmd("CREATE SEQUENCE")
     })
@@ -935,6 +936,8 @@ pub fn drop(
                         txn.delete(&keys::sequence_key(q)).map_err(storage_err)?;
                     }
                     cat.schemas.remove(&schema.name);
+                    // Per-schema default privileges go with the schema.
+                    cat.default_acls.retain(|d| d.schema != schema.oid);
                 }
                 _ => unreachable!("filtered above"),
             }

@@ -28,12 +28,28 @@ pub struct RoleStmt {
     pub cascade: bool,
 }
 
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT|REVOKE ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultPrivStmt {
+    /// FOR ROLE targets (empty = the current role).
+    pub roles: Vec<String>,
+    /// IN SCHEMA targets (empty = a global entry).
+    pub schemas: Vec<String>,
+    /// Object kind letter: `r` TABLES, `S` SEQUENCES, `f` FUNCTIONS/ROUTINES, `T` TYPES, `n` SCHEMAS.
+    pub objtype: char,
+    /// The GRANT/REVOKE with the object class replaced by a placeholder object,
+    /// so sqlparser parses the privilege and grantee lists.
+    pub inner: String,
+}
+
 /// A piece of a multi-statement string.
 pub enum Piece {
     /// Text for sqlparser.
     Sql(String),
     /// A membership statement.
     Role(RoleStmt),
+    /// ALTER DEFAULT PRIVILEGES.
+    DefaultPrivileges(DefaultPrivStmt),
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -83,7 +99,9 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         if sig.is_empty() {
             continue;
         }
-        if let Some(r) = role_stmt(&sig)? {
+        if let Some(d) = default_privileges(&sig)? {
+            out.push(Piece::DefaultPrivileges(d));
+        } else if let Some(r) = role_stmt(&sig)? {
             out.push(Piece::Role(r));
         } else {
             out.push(Piece::Sql(rewrite(&s, sql)?));
@@ -93,9 +111,10 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
 }
 
 fn needs_front(sig: &[&Token]) -> bool {
-    let w: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
+    let w: Vec<String> = sig.iter().take(3).filter_map(|t| word(t)).collect();
     match w.as_slice() {
-        [a, b]
+        [a, b, c] if a == "ALTER" && b == "DEFAULT" && c == "PRIVILEGES" => true,
+        [a, b, ..]
             if (a == "CREATE" || a == "ALTER" || a == "DROP") && (b == "USER" || b == "GROUP") =>
         {
             true
@@ -162,6 +181,88 @@ fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
         parts.push("LOGIN".into());
     }
     Ok(parts.join(" "))
+}
+
+/// Placeholder object name the inner GRANT/REVOKE of ALTER DEFAULT PRIVILEGES names.
+pub const DEFAULT_PRIVILEGES_PLACEHOLDER: &str = "__rampart_default_privileges__";
+
+/// Parses ALTER DEFAULT PRIVILEGES.
+fn default_privileges(sig: &[&Token]) -> PgResult<Option<DefaultPrivStmt>> {
+    let w: Vec<String> = sig.iter().take(3).filter_map(|t| word(t)).collect();
+    if w != ["ALTER", "DEFAULT", "PRIVILEGES"] {
+        return Ok(None);
+    }
+    let near = |t: Option<&&Token>| match t {
+        Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\"")),
+        None => PgError::syntax("syntax error at end of input"),
+    };
+    let mut i = 3;
+    let mut roles = Vec::new();
+    let mut schemas = Vec::new();
+    loop {
+        match sig.get(i).and_then(|t| word(t)).as_deref() {
+            Some("FOR") => {
+                if !matches!(
+                    sig.get(i + 1).and_then(|t| word(t)).as_deref(),
+                    Some("ROLE" | "USER")
+                ) {
+                    return Err(near(sig.get(i + 1)));
+                }
+                i += 2;
+                let list = if roles.is_empty() {
+                    &mut roles
+                } else {
+                    return Err(near(sig.get(i - 2)));
+                };
+                i = name_list(sig, i, list).ok_or_else(|| near(sig.get(i)))?;
+            }
+            Some("IN") => {
+                if sig.get(i + 1).and_then(|t| word(t)).as_deref() != Some("SCHEMA") {
+                    return Err(near(sig.get(i + 1)));
+                }
+                i += 2;
+                i = name_list(sig, i, &mut schemas).ok_or_else(|| near(sig.get(i)))?;
+            }
+            Some("GRANT" | "REVOKE") => break,
+            _ => return Err(near(sig.get(i))),
+        }
+    }
+    let rest = &sig[i..];
+    let on = rest
+        .iter()
+        .position(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::ON))
+        .ok_or_else(|| near(None))?;
+    let (objtype, replacement) = match rest.get(on + 1).and_then(|t| word(t)).as_deref() {
+        Some("TABLES") => ('r', "TABLE"),
+        Some("SEQUENCES") => ('S', "SEQUENCE"),
+        Some("FUNCTIONS" | "ROUTINES") => ('f', "FUNCTION"),
+        Some("TYPES") => ('T', "TYPE"),
+        Some("SCHEMAS") => ('n', "SCHEMA"),
+        _ => return Err(near(rest.get(on + 1))),
+    };
+    let mut parts: Vec<String> = rest[..=on].iter().map(|t| t.to_string()).collect();
+    parts.push(format!(
+        "{replacement} \"{DEFAULT_PRIVILEGES_PLACEHOLDER}\""
+    ));
+    parts.extend(rest[on + 2..].iter().map(|t| t.to_string()));
+    Ok(Some(DefaultPrivStmt {
+        roles,
+        schemas,
+        objtype,
+        inner: parts.join(" "),
+    }))
+}
+
+/// Reads `name [, name ...]` from `i`; returns the index after it.
+fn name_list(sig: &[&Token], mut i: usize, out: &mut Vec<String>) -> Option<usize> {
+    loop {
+        out.push(name_of(sig.get(i)?)?);
+        i += 1;
+        if sig.get(i) != Some(&&Token::Comma) {
+            return Some(i);
+        }
+        i += 1;
+    }
 }
 
 /// Parses GRANT/REVOKE of role membership.
@@ -334,5 +435,43 @@ mod tests {
         assert_eq!(e.message, "UNENCRYPTED PASSWORD is no longer supported");
         let e = split_if_needed("GRANT a TO").err().unwrap();
         assert_eq!(e.message, "syntax error at end of input");
+        let Piece::Sql(s) = one("CREATE GROUP g1") else {
+            panic!()
+        };
+        assert_eq!(s, "CREATE ROLE g1");
+    }
+
+    #[test]
+    fn alter_default_privileges() {
+        let Piece::DefaultPrivileges(d) = one(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE a, b IN SCHEMA s GRANT SELECT ON TABLES TO c WITH GRANT OPTION",
+        ) else {
+            panic!()
+        };
+        assert_eq!(d.roles, vec!["a", "b"]);
+        assert_eq!(d.schemas, vec!["s"]);
+        assert_eq!(d.objtype, 'r');
+        assert_eq!(
+            d.inner,
+            format!(
+                "GRANT SELECT ON TABLE \"{DEFAULT_PRIVILEGES_PLACEHOLDER}\" TO c WITH GRANT OPTION"
+            )
+        );
+        let Piece::DefaultPrivileges(d) =
+            one("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
+        else {
+            panic!()
+        };
+        assert!(d.roles.is_empty() && d.schemas.is_empty());
+        assert_eq!(d.objtype, 'f');
+        let e =
+            split_if_needed("ALTER DEFAULT PRIVILEGES FOR SCHEMA s GRANT SELECT ON TABLES TO c")
+                .err()
+                .unwrap();
+        assert_eq!(e.message, "syntax error at or near \"SCHEMA\"");
+        let e = split_if_needed("ALTER DEFAULT PRIVILEGES GRANT SELECT ON VIEWS TO c")
+            .err()
+            .unwrap();
+        assert_eq!(e.message, "syntax error at or near \"VIEWS\"");
     }
 }

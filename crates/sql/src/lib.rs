@@ -19,6 +19,7 @@ pub mod bind;
 pub mod copy;
 mod datetime;
 pub mod ddl;
+pub mod default_privs;
 pub mod engine;
 pub mod exec;
 mod explain;

@@ -18,6 +18,8 @@ pub enum Stmt {
     Sql(Box<Statement>),
     /// GRANT/REVOKE of role membership.
     Role(crate::front::RoleStmt),
+    /// ALTER DEFAULT PRIVILEGES.
+    DefaultPrivileges(crate::front::DefaultPrivStmt),
 }
 
 /// Parses a query string into statements.
@@ -34,6 +36,9 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                             .map(|s| Stmt::Sql(Box::new(s))),
                     ),
                     crate::front::Piece::Role(r) => out.push(Stmt::Role(r)),
+                    crate::front::Piece::DefaultPrivileges(d) => {
+                        out.push(Stmt::DefaultPrivileges(d))
+                    }
                 }
             }
             Ok(out)

@@ -540,14 +540,22 @@ fn drop_roles(
                     ),
                 ));
             }
-            let mut owned: Vec<String> = Vec::new();
-            owned.extend(
+            // PostgreSQL lists dependencies in the order they arose (pg_shdepend);
+            // object OIDs approximate that, with a serial column's sequence just
+            // before its table (PostgreSQL creates it first).
+            let mut keyed: Vec<(u64, String)> = Vec::new();
+            keyed.extend(
                 cat.schemas
                     .values()
                     .filter(|x| x.owner == target.oid)
-                    .map(|x| format!("owner of schema {}", x.name)),
+                    .map(|x| {
+                        (
+                            object_key(cat, x.oid),
+                            format!("owner of schema {}", x.name),
+                        )
+                    }),
             );
-            owned.extend(
+            keyed.extend(
                 cat.relations
                     .values()
                     .filter(|x| x.owner == target.oid)
@@ -557,16 +565,23 @@ fn drop_roles(
                         } else {
                             "table"
                         };
-                        format!("owner of {kind} {}", x.name)
+                        let name = cat.describe_name(x.schema, &x.name, &search_path);
+                        (object_key(cat, x.oid), format!("owner of {kind} {name}"))
                     }),
             );
-            owned.extend(
+            keyed.extend(
                 cat.sequences
                     .values()
                     .filter(|x| x.owner == target.oid)
-                    .map(|x| format!("owner of sequence {}", x.name)),
+                    .map(|x| {
+                        let name = cat.describe_name(x.schema, &x.name, &search_path);
+                        (object_key(cat, x.oid), format!("owner of sequence {name}"))
+                    }),
             );
-            owned.extend(acl_dependencies(cat, target.oid, &search_path));
+            keyed.extend(acl_dependencies(cat, target.oid, &search_path));
+            keyed.extend(default_acl_dependencies(cat, target.oid));
+            keyed.sort_by_key(|(k, _)| *k);
+            let owned: Vec<String> = keyed.into_iter().map(|(_, l)| l).collect();
             if !owned.is_empty() {
                 return Err(PgError::new(
                     SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -588,22 +603,61 @@ fn drop_roles(
     .map(Some)
 }
 
+/// "owner of default privileges on new relations belonging to role r" lines
+/// (and "privileges for ..." when `role` is a grantee), as PostgreSQL's DETAIL.
+fn default_acl_dependencies(cat: &Catalog, role: u32) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    for d in &cat.default_acls {
+        let what = match d.objtype {
+            'S' => "sequences",
+            'f' => "functions",
+            'T' => "types",
+            'n' => "schemas",
+            _ => "relations",
+        };
+        let owner = cat
+            .role_by_oid(d.role)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let place = match cat.schema_by_oid(d.schema) {
+            Some(sc) if d.schema != 0 => format!(" in schema {}", sc.name),
+            _ => String::new(),
+        };
+        let text = format!("default privileges on new {what} belonging to role {owner}{place}");
+        let key = object_key(cat, d.oid);
+        if d.role == role {
+            out.push((key, format!("owner of {text}")));
+        } else if d.acl.iter().any(|i| i.grantee == role) {
+            out.push((key, format!("privileges for {text}")));
+        }
+    }
+    out
+}
+
+/// Sort key of an object in dependency listings (see DROP ROLE).
+fn object_key(cat: &Catalog, oid: u32) -> u64 {
+    match cat.sequences.get(&oid).and_then(|q| q.owned_by) {
+        Some(table) => (table as u64) * 2,
+        None => (oid as u64) * 2 + 1,
+    }
+}
+
 /// "privileges for table t" lines for every ACL that mentions `role`.
-fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<String> {
+fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u64, String)> {
     let mentions = |acl: &Option<Vec<rampart_catalog::AclItem>>| {
         acl.as_ref()
             .is_some_and(|a| a.iter().any(|i| i.grantee == role || i.grantor == role))
     };
     let mut out = Vec::new();
     if mentions(&cat.database_acl) {
-        out.push("privileges for database postgres".to_string());
+        out.push((0, "privileges for database postgres".to_string()));
     }
-    out.extend(
-        cat.schemas
-            .values()
-            .filter(|s| mentions(&s.acl))
-            .map(|s| format!("privileges for schema {}", s.name)),
-    );
+    out.extend(cat.schemas.values().filter(|s| mentions(&s.acl)).map(|s| {
+        (
+            object_key(cat, s.oid),
+            format!("privileges for schema {}", s.name),
+        )
+    }));
     for r in cat.relations.values() {
         let kind = if matches!(r.kind, rampart_catalog::RelationKind::View { .. }) {
             "view"
@@ -611,12 +665,16 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<Str
             "table"
         };
         let name = cat.describe_name(r.schema, &r.name, search_path);
+        let key = object_key(cat, r.oid);
         if mentions(&r.acl) {
-            out.push(format!("privileges for {kind} {name}"));
+            out.push((key, format!("privileges for {kind} {name}")));
         }
         for c in &r.columns {
             if mentions(&c.acl) {
-                out.push(format!("privileges for column {} of {kind} {name}", c.name));
+                out.push((
+                    key,
+                    format!("privileges for column {} of {kind} {name}", c.name),
+                ));
             }
         }
     }
@@ -625,9 +683,12 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<Str
             .values()
             .filter(|q| mentions(&q.acl))
             .map(|q| {
-                format!(
-                    "privileges for sequence {}",
-                    cat.describe_name(q.schema, &q.name, search_path)
+                (
+                    object_key(cat, q.oid),
+                    format!(
+                        "privileges for sequence {}",
+                        cat.describe_name(q.schema, &q.name, search_path)
+                    ),
                 )
             }),
     );

@@ -741,6 +741,7 @@ impl Session {
         let stmt = match stmt {
             Stmt::Sql(s) => &**s,
             Stmt::Role(r) => return crate::roles::run(self, r),
+            Stmt::DefaultPrivileges(d) => return crate::default_privs::run(self, d),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);

@@ -1,5 +1,5 @@
 //! The relation catalogs psql's describe commands read: pg_namespace,
-//! pg_class, pg_am, pg_attribute, pg_index and pg_policy, computed from the
+//! pg_class, pg_am, pg_attribute, pg_index, pg_default_acl and pg_policy, computed from the
 //! catalog. Only the columns psql 15 and common review queries use are
 //! present; the rest of PostgreSQL's columns are left out rather than faked.
 //!
@@ -110,6 +110,18 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_default_acl",
+        oid: 826,
+        columns: &[
+            ("oid", t(Oid)),
+            ("defaclrole", t(Oid)),
+            ("defaclnamespace", t(Oid)),
+            ("defaclobjtype", t(Text)),
+            ("defaclacl", Col::ArrayOf(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_policy",
         oid: 3256,
         columns: &[
@@ -176,6 +188,19 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
             })
             .collect(),
         "pg_class" => pg_class(cat),
+        "pg_default_acl" => cat
+            .default_acls
+            .iter()
+            .map(|d| {
+                vec![
+                    Value::Oid(d.oid),
+                    Value::Oid(d.role),
+                    Value::Oid(d.schema),
+                    Value::Text(d.objtype.to_string()),
+                    acl_value(cat, &Some(d.acl.clone()), d.role),
+                ]
+            })
+            .collect(),
         "pg_am" => vec![
             vec![Value::Oid(HEAP_AM), text("heap"), text("t")],
             vec![Value::Oid(BTREE_AM), text("btree"), text("i")],

@@ -1,0 +1,337 @@
+//! ALTER DEFAULT PRIVILEGES: per-role (and per-schema) privileges that new
+//! tables, views, sequences and schemas receive when created, as
+//! PostgreSQL's `pg_default_acl`.
+//!
+//! A role's global entry replaces the built-in default (owner holds
+//! everything); per-schema entries add to it. An entry that ends up equal to
+//! the built-in default (global) or empty (per schema) is removed. Entries for
+//! FUNCTIONS and TYPES are recorded and shown but have no effect: Rampart has
+//! no user-defined functions or types yet.
+
+use sqlparser::ast::{self, Privileges, Statement};
+
+use rampart_catalog::acl as bits;
+use rampart_catalog::{AclItem, Catalog, DefaultAcl};
+use rampart_security::acl::{self, default_acl, AclKind};
+use rampart_security::roles as graph;
+use rampart_types::{PgError, PgResult, SqlState};
+
+use crate::bind::split_name;
+use crate::ddl::with_catalog_mut;
+use crate::front::DefaultPrivStmt;
+use crate::session::{QueryResult, Session};
+
+/// The privileges each object kind can carry, and the built-in default ACL
+/// for an owner (PostgreSQL's `acldefault`).
+fn hardwired(objtype: char, owner: u32) -> (u16, Vec<AclItem>) {
+    let public = |privs: u16| AclItem {
+        grantee: 0,
+        grantor: owner,
+        privs,
+        grant_options: 0,
+    };
+    match objtype {
+        'S' => (bits::ALL_SEQUENCE, default_acl(AclKind::Sequence, owner)),
+        'n' => (bits::ALL_SCHEMA, default_acl(AclKind::Schema, owner)),
+        'f' => {
+            // acldefault lists PUBLIC first for functions and types.
+            let d = vec![
+                public(bits::EXECUTE),
+                AclItem {
+                    grantee: owner,
+                    grantor: owner,
+                    privs: bits::EXECUTE,
+                    grant_options: bits::EXECUTE,
+                },
+            ];
+            (bits::EXECUTE, d)
+        }
+        'T' => {
+            // acldefault lists PUBLIC first for functions and types.
+            let d = vec![
+                public(bits::USAGE),
+                AclItem {
+                    grantee: owner,
+                    grantor: owner,
+                    privs: bits::USAGE,
+                    grant_options: bits::USAGE,
+                },
+            ];
+            (bits::USAGE, d)
+        }
+        _ => (bits::ALL_TABLE, default_acl(AclKind::Relation, owner)),
+    }
+}
+
+fn kind_name(objtype: char) -> &'static str {
+    match objtype {
+        'S' => "sequence",
+        'n' => "schema",
+        'f' => "function",
+        'T' => "type",
+        _ => "relation",
+    }
+}
+
+/// Privilege bits named by a GRANT/REVOKE list, checked against the kind.
+fn privilege_bits(p: &Privileges, objtype: char) -> PgResult<u16> {
+    let (all, _) = hardwired(objtype, 0);
+    let actions = match p {
+        Privileges::All { .. } => return Ok(all),
+        Privileges::Actions(a) => a,
+    };
+    let mut out = 0;
+    for a in actions {
+        let (bit, name) = match a {
+            ast::Action::Select { columns: None } => (bits::SELECT, "SELECT"),
+            ast::Action::Insert { columns: None } => (bits::INSERT, "INSERT"),
+            ast::Action::Update { columns: None } => (bits::UPDATE, "UPDATE"),
+            ast::Action::References { columns: None } => (bits::REFERENCES, "REFERENCES"),
+            ast::Action::Delete => (bits::DELETE, "DELETE"),
+            ast::Action::Truncate => (bits::TRUNCATE, "TRUNCATE"),
+            ast::Action::Trigger => (bits::TRIGGER, "TRIGGER"),
+            ast::Action::Usage => (bits::USAGE, "USAGE"),
+            ast::Action::Create { .. } => (bits::CREATE, "CREATE"),
+            ast::Action::Execute { .. } => (bits::EXECUTE, "EXECUTE"),
+            other => {
+                return Err(PgError::syntax(format!(
+                    "syntax error at or near \"{other}\""
+                )))
+            }
+        };
+        if bit & all == 0 {
+            return Err(PgError::new(
+                SqlState("0LP01"),
+                format!("invalid privilege type {name} for {}", kind_name(objtype)),
+            ));
+        }
+        out |= bit;
+    }
+    Ok(out)
+}
+
+/// What the inner GRANT/REVOKE says.
+struct Change {
+    revoke: bool,
+    privs: u16,
+    grantees: Vec<Option<String>>,
+    grant_option: bool,
+    cascade: bool,
+}
+
+fn parse_change(d: &DefaultPrivStmt, s: &Session) -> PgResult<Change> {
+    let stmt = crate::parser::parse_sql(&d.inner)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| PgError::syntax("syntax error at end of input"))?;
+    let (revoke, privileges, grantees, grant_option, cascade) = match &stmt {
+        Statement::Grant(g) => (
+            false,
+            &g.privileges,
+            &g.grantees,
+            g.with_grant_option,
+            false,
+        ),
+        Statement::Revoke(r) => (
+            true,
+            &r.privileges,
+            &r.grantees,
+            r.grant_option_for,
+            matches!(r.cascade, Some(ast::CascadeOption::Cascade)),
+        ),
+        _ => return Err(PgError::syntax("syntax error in ALTER DEFAULT PRIVILEGES")),
+    };
+    let grantees = grantees
+        .iter()
+        .map(|g| match (&g.grantee_type, &g.name) {
+            (ast::GranteesType::Public, _) => Ok(None),
+            (_, Some(ast::GranteeName::ObjectName(n))) => {
+                let n = split_name(n)?.1;
+                Ok(Some(match n.as_str() {
+                    "current_user" | "current_role" => s.state.current_user(),
+                    "session_user" => s.state.session_user(),
+                    _ => n,
+                }))
+            }
+            _ => Err(PgError::syntax("syntax error in grantee")),
+        })
+        .collect::<PgResult<Vec<_>>>()?;
+    if !revoke && grant_option && grantees.iter().any(Option::is_none) {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            "grant options can only be granted to roles",
+        ));
+    }
+    Ok(Change {
+        revoke,
+        privs: privilege_bits(privileges, d.objtype)?,
+        grantees,
+        grant_option,
+        cascade,
+    })
+}
+
+fn role_oid(cat: &Catalog, name: &str) -> PgResult<u32> {
+    cat.role(name).map(|r| r.oid).ok_or_else(|| {
+        PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("role \"{name}\" does not exist"),
+        )
+    })
+}
+
+/// Runs ALTER DEFAULT PRIVILEGES.
+pub fn run(s: &mut Session, d: &DefaultPrivStmt) -> PgResult<QueryResult> {
+    if d.objtype == 'n' && !d.schemas.is_empty() {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            "cannot use IN SCHEMA clause when using GRANT/REVOKE ON SCHEMAS",
+        ));
+    }
+    let change = parse_change(d, s)?;
+    with_catalog_mut(s, |cat, _txn, s| {
+        let me = role_oid(cat, &s.state.current_user())?;
+        let mut roles = Vec::new();
+        if d.roles.is_empty() {
+            roles.push(me);
+        }
+        for r in &d.roles {
+            let oid = role_oid(cat, r)?;
+            if !graph::is_member_of(cat, me, oid) {
+                return Err(PgError::new(
+                    SqlState::INSUFFICIENT_PRIVILEGE,
+                    format!("must be member of role \"{r}\""),
+                ));
+            }
+            roles.push(oid);
+        }
+        let mut schemas = Vec::new();
+        for n in &d.schemas {
+            let sc = cat.schema(n).ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{n}\" does not exist"),
+                )
+            })?;
+            schemas.push(sc.oid);
+        }
+        if schemas.is_empty() {
+            schemas.push(0);
+        }
+        let grantees = change
+            .grantees
+            .iter()
+            .map(|g| g.as_deref().map_or(Ok(0), |n| role_oid(cat, n)))
+            .collect::<PgResult<Vec<u32>>>()?;
+        for &role in &roles {
+            for &schema in &schemas {
+                update_entry(cat, role, schema, d.objtype, &change, &grantees)?;
+            }
+        }
+        Ok(QueryResult::Command {
+            tag: "ALTER DEFAULT PRIVILEGES".into(),
+        })
+    })
+}
+
+fn update_entry(
+    cat: &mut Catalog,
+    role: u32,
+    schema: u32,
+    objtype: char,
+    change: &Change,
+    grantees: &[u32],
+) -> PgResult<()> {
+    let (_, builtin) = hardwired(objtype, role);
+    let pos = cat
+        .default_acls
+        .iter()
+        .position(|e| e.role == role && e.schema == schema && e.objtype == objtype);
+    let mut current = match pos {
+        Some(i) => cat.default_acls[i].acl.clone(),
+        None if schema == 0 => builtin.clone(),
+        None => vec![],
+    };
+    for &g in grantees {
+        if change.revoke {
+            acl::revoke(
+                &mut current,
+                g,
+                role,
+                change.privs,
+                change.grant_option,
+                change.cascade,
+            )
+            .map_err(|_| {
+                PgError::new(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    "dependent privileges exist",
+                )
+                .with_hint("Use CASCADE to revoke them too.")
+            })?;
+        } else {
+            acl::grant(&mut current, g, role, change.privs, change.grant_option);
+        }
+    }
+    current.retain(|i| i.privs != 0);
+    let unchanged = if schema == 0 {
+        same_acl(&current, &builtin)
+    } else {
+        current.is_empty()
+    };
+    match (pos, unchanged) {
+        (Some(i), true) => {
+            cat.default_acls.remove(i);
+        }
+        (Some(i), false) => cat.default_acls[i].acl = current,
+        (None, true) => {}
+        (None, false) => {
+            let oid = cat.alloc_oid();
+            cat.default_acls.push(DefaultAcl {
+                oid,
+                role,
+                schema,
+                objtype,
+                acl: current,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn same_acl(a: &[AclItem], b: &[AclItem]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
+/// The ACL a new object gets: `None` (the built-in default) unless a default
+/// privileges entry applies to `owner` (globally or in `schema`).
+pub fn initial_acl(cat: &Catalog, owner: u32, schema: u32, objtype: char) -> Option<Vec<AclItem>> {
+    let find = |sch: u32| {
+        cat.default_acls
+            .iter()
+            .find(|e| e.role == owner && e.schema == sch && e.objtype == objtype)
+    };
+    let global = find(0);
+    let local = if schema == 0 { None } else { find(schema) };
+    if global.is_none() && local.is_none() {
+        return None;
+    }
+    let (_, builtin) = hardwired(objtype, owner);
+    let mut acl = global.map(|e| e.acl.clone()).unwrap_or(builtin.clone());
+    if let Some(l) = local {
+        for i in &l.acl {
+            acl::grant(&mut acl, i.grantee, i.grantor, i.privs, false);
+            if let Some(x) = acl
+                .iter_mut()
+                .find(|x| x.grantee == i.grantee && x.grantor == i.grantor)
+            {
+                x.grant_options |= i.grant_options;
+            }
+        }
+    }
+    if same_acl(&acl, &builtin) {
+        None
+    } else {
+        Some(acl)
+    }
+}
