@@ -18,8 +18,8 @@ GRANT SELECT, INSERT ON d_orders TO d_alice WITH GRANT OPTION;
 GRANT UPDATE (amount) ON d_orders TO d_carol;
 GRANT USAGE ON SEQUENCE d_seq TO d_carol;
 ALTER TABLE d_orders ENABLE ROW LEVEL SECURITY;
-CREATE POLICY owner_only ON d_orders FOR SELECT TO d_alice USING (true);
-CREATE POLICY cap ON d_orders AS RESTRICTIVE FOR INSERT WITH CHECK (false);
+CREATE POLICY owner_only ON d_orders FOR SELECT TO d_alice USING (owner_name = current_user);
+CREATE POLICY cap ON d_orders AS RESTRICTIVE FOR INSERT WITH CHECK (amount < 1000);
 CREATE POLICY everyone ON d_orders USING (true);
 \dp
 \z d_orders

@@ -167,6 +167,26 @@ pub struct Policy {
     pub using: Option<String>,
     /// WITH CHECK expression text.
     pub with_check: Option<String>,
+    /// USING as PostgreSQL displays it (`pg_get_expr`), when it could be rendered.
+    #[serde(default)]
+    pub using_display: Option<String>,
+    /// WITH CHECK as PostgreSQL displays it, when it could be rendered.
+    #[serde(default)]
+    pub with_check_display: Option<String>,
+}
+
+impl Policy {
+    /// USING for display: PostgreSQL's rendering, else the text as written.
+    pub fn shown_using(&self) -> Option<String> {
+        self.using_display.clone().or_else(|| self.using.clone())
+    }
+
+    /// WITH CHECK for display: PostgreSQL's rendering, else the text as written.
+    pub fn shown_with_check(&self) -> Option<String> {
+        self.with_check_display
+            .clone()
+            .or_else(|| self.with_check.clone())
+    }
 }
 
 /// What a foreign key does when the referenced row is deleted or its key updated.

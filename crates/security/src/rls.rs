@@ -132,6 +132,8 @@ mod tests {
             roles,
             using: Some("true".into()),
             with_check: None,
+            using_display: None,
+            with_check_display: None,
         };
         c.relations.insert(
             500,

@@ -20,6 +20,7 @@ pub mod copy;
 mod datetime;
 pub mod ddl;
 pub mod default_privs;
+mod deparse;
 pub mod engine;
 pub mod exec;
 mod explain;

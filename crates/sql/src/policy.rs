@@ -52,12 +52,27 @@ fn roles_of(cat: &Catalog, s: &Session, to: &Option<Vec<ast::Owner>>) -> PgResul
 }
 
 /// Binds a policy expression against the table to validate it.
-fn validate(cat: &Catalog, s: &Session, rel: &Relation, e: &ast::Expr) -> PgResult<String> {
+/// Binds a policy expression (so errors surface at CREATE/ALTER POLICY);
+/// returns its text and PostgreSQL's rendering of it when available.
+fn validate(
+    cat: &Catalog,
+    s: &Session,
+    rel: &Relation,
+    e: &ast::Expr,
+) -> PgResult<(String, Option<String>)> {
     let mut b = Binder::new(cat, s.state.search_path(), vec![]).with_source(&s.current_sql);
     let scope = Scope::for_relation(rel, &rel.name);
     let mut cx = ExprCtx::new(&scope, "POLICY");
-    b.bind_bool(e, &mut cx, "POLICY")?;
-    Ok(e.to_string())
+    let bound = b.bind_bool(e, &mut cx, "POLICY")?;
+    Ok((e.to_string(), crate::deparse::deparse(&bound, &rel.columns)))
+}
+
+/// (text, display) of an optional validated expression.
+fn split(v: Option<(String, Option<String>)>) -> (Option<String>, Option<String>) {
+    match v {
+        Some((text, shown)) => (Some(text), shown),
+        None => (None, None),
+    }
 }
 
 /// CREATE POLICY.
@@ -103,6 +118,8 @@ pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> 
             .as_ref()
             .map(|e| validate(cat, s, &rel, e))
             .transpose()?;
+        let (using, using_display) = split(using);
+        let (with_check, with_check_display) = split(with_check);
         let oid = cat.alloc_oid();
         let permissive = !matches!(cp.policy_type, Some(ast::CreatePolicyType::Restrictive));
         let r = cat
@@ -117,6 +134,8 @@ pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> 
             roles,
             using,
             with_check,
+            using_display,
+            with_check_display,
         });
         Ok(QueryResult::Command {
             tag: "CREATE POLICY".into(),
@@ -165,7 +184,9 @@ pub fn alter(s: &mut Session, ap: &ast::AlterPolicy) -> PgResult<QueryResult> {
                             "only WITH CHECK expression allowed for INSERT",
                         ));
                     }
-                    p.using = Some(validate(cat, s, &rel, e)?);
+                    let (text, shown) = validate(cat, s, &rel, e)?;
+                    p.using = Some(text);
+                    p.using_display = shown;
                 }
                 if let Some(e) = with_check {
                     if matches!(p.cmd, PolicyCmd::Select | PolicyCmd::Delete) {
@@ -173,7 +194,9 @@ pub fn alter(s: &mut Session, ap: &ast::AlterPolicy) -> PgResult<QueryResult> {
                             "WITH CHECK cannot be applied to SELECT or DELETE",
                         ));
                     }
-                    p.with_check = Some(validate(cat, s, &rel, e)?);
+                    let (text, shown) = validate(cat, s, &rel, e)?;
+                    p.with_check = Some(text);
+                    p.with_check_display = shown;
                 }
             }
         }

@@ -69,6 +69,12 @@ impl Binder<'_> {
             }
         }
         match e {
+            // CURRENT_ROLE is a keyword in PostgreSQL (sqlparser leaves it an identifier).
+            ast::Expr::Identifier(id)
+                if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("current_role") =>
+            {
+                Ok((Expr::Func(Func::CurrentUser, vec![]), DataType::Name))
+            }
             ast::Expr::Identifier(id) => self
                 .bind_column(&[ident(id)], cx)
                 .map_err(|e| self.at(e, id.span)),

@@ -362,8 +362,8 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                         ),
                         Value::Array(roles),
                         Value::Text(p.cmd.name().into()),
-                        text(&p.using),
-                        text(&p.with_check),
+                        text(&p.shown_using()),
+                        text(&p.shown_with_check()),
                     ]);
                 }
             }

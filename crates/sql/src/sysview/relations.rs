@@ -5,10 +5,9 @@
 //!
 //! Partial: `relkind`/`polcmd` (`"char"` in PostgreSQL) are `text`, `aclitem[]`
 //! columns are `text[]` in aclitem's text form, `pg_node_tree` columns hold
-//! the policy expression as written (so `pg_get_expr` returns it unchanged;
-//! PostgreSQL's ruleutils deparse, `(owner_name = CURRENT_USER)`, is not
-//! reproduced yet),
-//! and `indkey` (`int2vector`) is its text form.
+//! PostgreSQL's rendering of the expression (see `deparse`; the text as
+//! written where that is not available), so `pg_get_expr` returns them
+//! unchanged, and `indkey` (`int2vector`) is its text form.
 
 use rampart_catalog::{acl::format_item, AclItem, Catalog, PolicyCmd, RelationKind};
 use rampart_types::{DataType, Value};
@@ -281,8 +280,8 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                         text(cmd),
                         Value::Bool(p.permissive),
                         Value::Array(roles),
-                        opt_text(&p.using),
-                        opt_text(&p.with_check),
+                        opt_text(&p.shown_using()),
+                        opt_text(&p.shown_with_check()),
                     ]
                 })
             })

@@ -1,0 +1,34 @@
+-- How policy expressions are displayed (pg_policies.qual / with_check, pg_get_expr,
+-- \dp): PostgreSQL's rendering with parentheses, constant labels and keywords.
+CREATE TABLE pd_t (id int, tenant_id int, big bigint, owner_name text, vc varchar(10), amount numeric, f float8, flag boolean, created date, tags text[]);
+ALTER TABLE pd_t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p01 ON pd_t USING (owner_name = current_user);
+CREATE POLICY p02 ON pd_t USING (amount < 1000);
+CREATE POLICY p03 ON pd_t USING (tenant_id = current_setting('app.tenant')::int);
+CREATE POLICY p04 ON pd_t USING (tenant_id = current_setting('app.tenant', true)::integer AND flag);
+CREATE POLICY p05 ON pd_t USING (vc = 'x');
+CREATE POLICY p06 ON pd_t USING (id > 5 OR id < -3);
+CREATE POLICY p07 ON pd_t USING (big = 5);
+CREATE POLICY p08 ON pd_t USING (amount > 10.5);
+CREATE POLICY p09 ON pd_t USING (owner_name IN ('a', 'b'));
+CREATE POLICY p10 ON pd_t USING (NOT flag);
+CREATE POLICY p11 ON pd_t USING (owner_name IS NULL);
+CREATE POLICY p13 ON pd_t USING (owner_name = session_user);
+CREATE POLICY p14 ON pd_t USING (true);
+CREATE POLICY p15 ON pd_t USING (f > 1.5);
+CREATE POLICY p16 ON pd_t USING (owner_name LIKE 'a%');
+CREATE POLICY p17 ON pd_t USING (id = ANY (ARRAY[1, 2]));
+CREATE POLICY p19 ON pd_t USING (lower(owner_name) = 'x');
+CREATE POLICY p20 ON pd_t USING (id BETWEEN 1 AND 3);
+CREATE POLICY p21 ON pd_t USING (owner_name = current_user AND (id = 1 OR id = 2));
+CREATE POLICY p22 ON pd_t USING (id + 1 > tenant_id * 2);
+CREATE POLICY p24 ON pd_t USING (tenant_id = NULLIF(current_setting('app.t', true), '')::int);
+CREATE POLICY p25 ON pd_t USING (owner_name <> 'x' AND id <> 3);
+CREATE POLICY p26 ON pd_t USING (id IS NOT NULL);
+CREATE POLICY p27 ON pd_t USING (flag = false);
+SELECT policyname, qual FROM pg_policies WHERE tablename = 'pd_t' ORDER BY 1;
+CREATE POLICY w1 ON pd_t FOR INSERT WITH CHECK (tenant_id = current_setting('app.tenant')::int AND amount >= 0);
+ALTER POLICY p01 ON pd_t USING (owner_name = current_user OR flag);
+SELECT policyname, cmd, qual, with_check FROM pg_policies WHERE policyname IN ('w1', 'p01') ORDER BY 1;
+SELECT CURRENT_ROLE = current_user AS same;
+DROP TABLE pd_t;
