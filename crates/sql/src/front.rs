@@ -1,6 +1,7 @@
 //! A small front parser for PostgreSQL statements sqlparser does not parse:
 //! `GRANT role TO role`, `REVOKE role FROM role`, `CREATE USER/GROUP`,
-//! `ALTER/DROP USER/GROUP`, `ENCRYPTED PASSWORD`. Role-membership statements
+//! `ALTER/DROP USER/GROUP`, `ENCRYPTED PASSWORD`, `ALTER DEFAULT PRIVILEGES`,
+//! `DROP OWNED`, `REASSIGN OWNED`. Role-membership statements
 //! become [`RoleStmt`]; the others are rewritten to the `ROLE` forms sqlparser
 //! parses. Statements that need none of this go to sqlparser untouched (so
 //! error positions stay exact).
@@ -42,6 +43,17 @@ pub struct DefaultPrivStmt {
     pub inner: String,
 }
 
+/// `DROP OWNED BY roles [CASCADE|RESTRICT]` or `REASSIGN OWNED BY roles TO role`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedStmt {
+    /// The roles whose objects are dropped or reassigned.
+    pub roles: Vec<String>,
+    /// REASSIGN: the new owner; DROP: None.
+    pub reassign_to: Option<String>,
+    /// DROP … CASCADE.
+    pub cascade: bool,
+}
+
 /// A piece of a multi-statement string.
 pub enum Piece {
     /// Text for sqlparser.
@@ -50,6 +62,8 @@ pub enum Piece {
     Role(RoleStmt),
     /// ALTER DEFAULT PRIVILEGES.
     DefaultPrivileges(DefaultPrivStmt),
+    /// DROP OWNED / REASSIGN OWNED.
+    Owned(OwnedStmt),
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -101,6 +115,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         }
         if let Some(d) = default_privileges(&sig)? {
             out.push(Piece::DefaultPrivileges(d));
+        } else if let Some(o) = owned_stmt(&sig)? {
+            out.push(Piece::Owned(o));
         } else if let Some(r) = role_stmt(&sig)? {
             out.push(Piece::Role(r));
         } else {
@@ -114,6 +130,7 @@ fn needs_front(sig: &[&Token]) -> bool {
     let w: Vec<String> = sig.iter().take(3).filter_map(|t| word(t)).collect();
     match w.as_slice() {
         [a, b, c] if a == "ALTER" && b == "DEFAULT" && c == "PRIVILEGES" => true,
+        [a, b, ..] if (a == "DROP" || a == "REASSIGN") && b == "OWNED" => true,
         [a, b, ..]
             if (a == "CREATE" || a == "ALTER" || a == "DROP") && (b == "USER" || b == "GROUP") =>
         {
@@ -251,6 +268,54 @@ fn default_privileges(sig: &[&Token]) -> PgResult<Option<DefaultPrivStmt>> {
         objtype,
         inner: parts.join(" "),
     }))
+}
+
+/// Parses DROP OWNED BY / REASSIGN OWNED BY.
+fn owned_stmt(sig: &[&Token]) -> PgResult<Option<OwnedStmt>> {
+    let w: Vec<String> = sig.iter().take(3).filter_map(|t| word(t)).collect();
+    let reassign = match w.as_slice() {
+        [a, b, ..] if a == "DROP" && b == "OWNED" => false,
+        [a, b, ..] if a == "REASSIGN" && b == "OWNED" => true,
+        _ => return Ok(None),
+    };
+    let near = |t: Option<&&Token>| match t {
+        Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\"")),
+        None => PgError::syntax("syntax error at end of input"),
+    };
+    if sig.get(2).and_then(|t| word(t)).as_deref() != Some("BY") {
+        return Err(near(sig.get(2)));
+    }
+    let mut roles = Vec::new();
+    let mut i = name_list(sig, 3, &mut roles).ok_or_else(|| near(sig.get(3)))?;
+    let mut stmt = OwnedStmt {
+        roles,
+        reassign_to: None,
+        cascade: false,
+    };
+    if reassign {
+        if sig.get(i).and_then(|t| word(t)).as_deref() != Some("TO") {
+            return Err(near(sig.get(i)));
+        }
+        stmt.reassign_to = Some(
+            sig.get(i + 1)
+                .and_then(|t| name_of(t))
+                .ok_or_else(|| near(sig.get(i + 1)))?,
+        );
+        i += 2;
+    } else {
+        match sig.get(i).and_then(|t| word(t)).as_deref() {
+            Some("CASCADE") => {
+                stmt.cascade = true;
+                i += 1;
+            }
+            Some("RESTRICT") => i += 1,
+            _ => {}
+        }
+    }
+    if i < sig.len() {
+        return Err(near(sig.get(i)));
+    }
+    Ok(Some(stmt))
 }
 
 /// Reads `name [, name ...]` from `i`; returns the index after it.
@@ -439,6 +504,23 @@ mod tests {
             panic!()
         };
         assert_eq!(s, "CREATE ROLE g1");
+    }
+
+    #[test]
+    fn owned_statements() {
+        let Piece::Owned(o) = one("DROP OWNED BY a, b CASCADE") else {
+            panic!()
+        };
+        assert_eq!(o.roles, vec!["a", "b"]);
+        assert!(o.cascade && o.reassign_to.is_none());
+        let Piece::Owned(o) = one("REASSIGN OWNED BY a TO b") else {
+            panic!()
+        };
+        assert_eq!(o.reassign_to.as_deref(), Some("b"));
+        let e = split_if_needed("REASSIGN OWNED BY a").err().unwrap();
+        assert_eq!(e.message, "syntax error at end of input");
+        let e = split_if_needed("DROP OWNED BY a b").err().unwrap();
+        assert_eq!(e.message, "syntax error at or near \"b\"");
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod functions;
 pub mod guc;
 pub mod keys;
 mod keywords;
+pub mod owned;
 pub mod parser;
 pub mod plan;
 pub mod policy;

@@ -20,6 +20,8 @@ pub enum Stmt {
     Role(crate::front::RoleStmt),
     /// ALTER DEFAULT PRIVILEGES.
     DefaultPrivileges(crate::front::DefaultPrivStmt),
+    /// DROP OWNED / REASSIGN OWNED.
+    Owned(crate::front::OwnedStmt),
 }
 
 /// Parses a query string into statements.
@@ -39,6 +41,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::DefaultPrivileges(d) => {
                         out.push(Stmt::DefaultPrivileges(d))
                     }
+                    crate::front::Piece::Owned(o) => out.push(Stmt::Owned(o)),
                 }
             }
             Ok(out)

@@ -666,6 +666,10 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u6
         };
         let name = cat.describe_name(r.schema, &r.name, search_path);
         let key = object_key(cat, r.oid);
+        // An owner's own entries are covered by "owner of" (PostgreSQL records no ACL dependency for them).
+        if r.owner == role {
+            continue;
+        }
         if mentions(&r.acl) {
             out.push((key, format!("privileges for {kind} {name}")));
         }

@@ -742,6 +742,7 @@ impl Session {
             Stmt::Sql(s) => &**s,
             Stmt::Role(r) => return crate::roles::run(self, r),
             Stmt::DefaultPrivileges(d) => return crate::default_privs::run(self, d),
+            Stmt::Owned(o) => return crate::owned::run(self, o),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);

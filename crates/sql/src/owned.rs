@@ -1,0 +1,182 @@
+//! DROP OWNED BY and REASSIGN OWNED BY: the statements that empty a role
+//! before DROP ROLE. Both act on the current (only) database and run inside
+//! the statement's transaction, so a failure part way leaves nothing changed.
+
+use sqlparser::ast::{Ident, ObjectName, ObjectType};
+
+use rampart_catalog::{AclItem, Catalog, RelationKind};
+use rampart_security::roles as graph;
+use rampart_types::{PgError, PgResult, SqlState};
+
+use crate::ddl::with_catalog_mut;
+use crate::front::OwnedStmt;
+use crate::session::{QueryResult, Session};
+
+fn role_spec(s: &Session, name: &str) -> String {
+    match name {
+        "current_user" | "current_role" => s.state.current_user(),
+        "session_user" => s.state.session_user(),
+        other => other.to_string(),
+    }
+}
+
+/// Resolves the named roles, checking the current user holds each one's privileges.
+fn roles(cat: &Catalog, s: &Session, names: &[String], denied: &str) -> PgResult<Vec<u32>> {
+    let me = cat
+        .role(&s.state.current_user())
+        .map(|r| r.oid)
+        .ok_or_else(|| PgError::internal("current role vanished"))?;
+    names
+        .iter()
+        .map(|n| {
+            let n = role_spec(s, n);
+            let r = cat.role(&n).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("role \"{n}\" does not exist"),
+                )
+            })?;
+            if !graph::has_privs_of(cat, me, r.oid) {
+                return Err(PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, denied));
+            }
+            Ok(r.oid)
+        })
+        .collect()
+}
+
+/// Runs DROP OWNED or REASSIGN OWNED.
+pub fn run(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
+    match &stmt.reassign_to {
+        Some(to) => reassign(s, stmt, to),
+        None => drop_owned(s, stmt),
+    }
+}
+
+/// Replaces `from` by `to` in an ACL (grantee and grantor), merging entries
+/// that become the same pair, as PostgreSQL's aclnewowner.
+fn acl_new_owner(acl: &mut Option<Vec<AclItem>>, from: u32, to: u32) {
+    let Some(items) = acl.as_mut() else { return };
+    let mut out: Vec<AclItem> = Vec::new();
+    for mut i in items.drain(..) {
+        if i.grantee == from {
+            i.grantee = to;
+        }
+        if i.grantor == from {
+            i.grantor = to;
+        }
+        match out
+            .iter_mut()
+            .find(|o| o.grantee == i.grantee && o.grantor == i.grantor)
+        {
+            Some(o) => {
+                o.privs |= i.privs;
+                o.grant_options |= i.grant_options;
+            }
+            None => out.push(i),
+        }
+    }
+    *items = out;
+}
+
+fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &str) -> PgResult<QueryResult> {
+    with_catalog_mut(s, |cat, _txn, s| {
+        let denied = "permission denied to reassign objects";
+        let from = roles(cat, s, &stmt.roles, denied)?;
+        let to = roles(cat, s, &[to.to_string()], denied)?[0];
+        for old in from {
+            if old == to {
+                continue;
+            }
+            for sc in cat.schemas.values_mut().filter(|x| x.owner == old) {
+                sc.owner = to;
+                acl_new_owner(&mut sc.acl, old, to);
+            }
+            for r in cat.relations.values_mut().filter(|x| x.owner == old) {
+                r.owner = to;
+                acl_new_owner(&mut r.acl, old, to);
+                for c in r.columns.iter_mut() {
+                    acl_new_owner(&mut c.acl, old, to);
+                }
+            }
+            for q in cat.sequences.values_mut().filter(|x| x.owner == old) {
+                q.owner = to;
+                acl_new_owner(&mut q.acl, old, to);
+            }
+        }
+        Ok(QueryResult::Command {
+            tag: "REASSIGN OWNED".into(),
+        })
+    })
+}
+
+/// Removes every grant to `role` (and what it granted onward) from an ACL.
+fn revoke_all(acl: &mut Option<Vec<AclItem>>, role: u32) {
+    if let Some(items) = acl.as_mut() {
+        items.retain(|i| i.grantee != role && i.grantor != role);
+    }
+}
+
+fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
+    // First the privileges and default privileges, collecting what to drop.
+    let owned = with_catalog_mut(s, |cat, _txn, s| {
+        let targets = roles(cat, s, &stmt.roles, "permission denied to drop objects")?;
+        let mut owned: Vec<(ObjectType, ObjectName, u8)> = Vec::new();
+        let qualified = |cat: &Catalog, schema: u32, name: &str| {
+            let sch = cat
+                .schema_by_oid(schema)
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            ObjectName::from(vec![Ident::new(sch), Ident::new(name)])
+        };
+        for &role in &targets {
+            revoke_all(&mut cat.database_acl, role);
+            for sc in cat.schemas.values_mut() {
+                revoke_all(&mut sc.acl, role);
+            }
+            for r in cat.relations.values_mut() {
+                revoke_all(&mut r.acl, role);
+                for c in r.columns.iter_mut() {
+                    revoke_all(&mut c.acl, role);
+                    if c.acl.as_ref().is_some_and(Vec::is_empty) {
+                        c.acl = None;
+                    }
+                }
+            }
+            for q in cat.sequences.values_mut() {
+                revoke_all(&mut q.acl, role);
+            }
+            cat.default_acls.retain(|d| d.role != role);
+            for d in cat.default_acls.iter_mut() {
+                d.acl.retain(|i| i.grantee != role);
+            }
+            for r in cat.relations.values().filter(|r| r.owner == role) {
+                let (kind, order) = match r.kind {
+                    RelationKind::View { .. } => (ObjectType::View, 0),
+                    RelationKind::Table => (ObjectType::Table, 1),
+                };
+                owned.push((kind, qualified(cat, r.schema, &r.name), order));
+            }
+            for q in cat.sequences.values().filter(|q| q.owner == role) {
+                if q.owned_by.is_none() {
+                    owned.push((ObjectType::Sequence, qualified(cat, q.schema, &q.name), 2));
+                }
+            }
+            for sc in cat.schemas.values().filter(|x| x.owner == role) {
+                owned.push((
+                    ObjectType::Schema,
+                    ObjectName::from(vec![Ident::new(sc.name.clone())]),
+                    3,
+                ));
+            }
+        }
+        owned.sort_by_key(|(_, _, order)| *order);
+        Ok(owned)
+    })?;
+    // Then the objects, views before tables before sequences before schemas.
+    for (kind, name, _) in owned {
+        crate::ddl::drop(s, &kind, &[name], true, stmt.cascade)?;
+    }
+    Ok(QueryResult::Command {
+        tag: "DROP OWNED".into(),
+    })
+}
