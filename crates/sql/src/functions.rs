@@ -78,6 +78,7 @@ pub enum Func {
     LocalTimestamp,
     HasTablePrivilege,
     HasColumnPrivilege,
+    HasAnyColumnPrivilege,
     HasSchemaPrivilege,
     HasSequencePrivilege,
     HasDatabasePrivilege,
@@ -320,6 +321,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("age", 2) => (Func::Age, same(T::Timestamp), T::Interval),
         ("has_table_privilege", 2 | 3) => (Func::HasTablePrivilege, same(T::Text), T::Bool),
         ("has_column_privilege", 3 | 4) => (Func::HasColumnPrivilege, same(T::Text), T::Bool),
+        ("has_any_column_privilege", 2 | 3) => {
+            (Func::HasAnyColumnPrivilege, same(T::Text), T::Bool)
+        }
         ("has_schema_privilege", 2 | 3) => (Func::HasSchemaPrivilege, same(T::Text), T::Bool),
         ("has_sequence_privilege", 2 | 3) => (Func::HasSequencePrivilege, same(T::Text), T::Bool),
         ("has_database_privilege", 2 | 3) => (Func::HasDatabasePrivilege, same(T::Text), T::Bool),

@@ -541,7 +541,7 @@ pub fn has_privilege(
         ("trigger", P::Trigger),
     ];
     let (object, modes, columns): (ObjectRef, Vec<(Privilege, bool)>, Vec<String>) = match kind {
-        "table" | "column" => {
+        "table" | "column" | "any_column" => {
             let parsed = crate::parser::parse_sql(&format!("SELECT * FROM {}", args[0])).ok();
             let name = parsed
                 .as_ref()
@@ -581,6 +581,19 @@ pub fn has_privilege(
                     ObjectRef::Relation(rel.oid),
                     parse_modes(&args[2], allowed)?,
                     vec![col],
+                )
+            } else if kind == "any_column" {
+                let allowed: &[(&str, Privilege)] = &[
+                    ("select", P::Select),
+                    ("insert", P::Insert),
+                    ("update", P::Update),
+                    ("references", P::References),
+                ];
+                // Every column is a candidate: any one of them with the privilege is enough.
+                (
+                    ObjectRef::Relation(rel.oid),
+                    parse_modes(&args[1], allowed)?,
+                    rel.columns.iter().map(|c| c.name.clone()).collect(),
                 )
             } else {
                 (
@@ -641,6 +654,28 @@ pub fn has_privilege(
         }
         _ => return Err(PgError::internal("unknown privilege function")),
     };
+    if kind == "any_column" {
+        for (p, with_grant) in modes {
+            for c in &columns {
+                let need = Need {
+                    object: object.clone(),
+                    privilege: p,
+                    columns: vec![c.clone()],
+                    as_role: None,
+                    position: None,
+                };
+                let ok = if with_grant {
+                    grant_option_held(cat, &who, &need)
+                } else {
+                    rampart_security::allowed(&need, &who, cat)
+                };
+                if ok {
+                    return Ok(true);
+                }
+            }
+        }
+        return Ok(false);
+    }
     for (p, with_grant) in modes {
         let need = Need {
             object: object.clone(),

@@ -352,6 +352,7 @@ impl Exec<'_> {
             Func::PgBackendPid => Value::Int4(self.session.backend_pid),
             Func::HasTablePrivilege
             | Func::HasColumnPrivilege
+            | Func::HasAnyColumnPrivilege
             | Func::HasSchemaPrivilege
             | Func::HasSequencePrivilege
             | Func::HasDatabasePrivilege => {
@@ -361,6 +362,7 @@ impl Exec<'_> {
                 let (kind, base) = match f {
                     Func::HasTablePrivilege => ("table", 2),
                     Func::HasColumnPrivilege => ("column", 3),
+                    Func::HasAnyColumnPrivilege => ("any_column", 2),
                     Func::HasSchemaPrivilege => ("schema", 2),
                     Func::HasSequencePrivilege => ("sequence", 2),
                     _ => ("database", 2),

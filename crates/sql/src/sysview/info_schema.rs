@@ -1,12 +1,16 @@
 //! The `information_schema` privilege views people use to review access:
-//! table_privileges, role_table_grants and column_privileges, computed from
+//! table_privileges, role_table_grants, column_privileges,
+//! role_column_grants, usage_privileges, role_usage_grants,
+//! applicable_roles and enabled_roles, computed from
 //! the ACLs (an unset ACL counts as the owner's default, as PostgreSQL's
 //! `acldefault`). Rows are limited to what the viewer may see, as in
 //! PostgreSQL: grants made by or to a role the viewer is a member of, or to
 //! PUBLIC.
 //!
 //! Partial: the columns are `name`/`text` rather than PostgreSQL's
-//! `sql_identifier`/`character_data`/`yes_or_no` domains (same text output).
+//! `sql_identifier`/`character_data`/`yes_or_no` domains (same text output);
+//! usage_privileges covers sequences only (PostgreSQL also lists collations,
+//! domains and foreign servers, which Rampart does not have).
 
 use rampart_catalog::{acl, AclItem, Catalog, Relation, RelationKind};
 use rampart_security::acl::{default_acl, AclKind};
@@ -42,20 +46,67 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
-        name: "column_privileges",
-        oid: 13402,
+        name: "role_column_grants",
+        oid: 13403,
+        columns: COLUMN_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+    SysView {
+        name: "usage_privileges",
+        oid: 13404,
+        columns: USAGE_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+    SysView {
+        name: "role_usage_grants",
+        oid: 13405,
+        columns: USAGE_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+    SysView {
+        name: "applicable_roles",
+        oid: 13406,
         columns: &[
-            ("grantor", t(Name)),
             ("grantee", t(Name)),
-            ("table_catalog", t(Name)),
-            ("table_schema", t(Name)),
-            ("table_name", t(Name)),
-            ("column_name", t(Name)),
-            ("privilege_type", t(Text)),
+            ("role_name", t(Name)),
             ("is_grantable", t(Text)),
         ],
         superuser_only: false,
     },
+    SysView {
+        name: "enabled_roles",
+        oid: 13407,
+        columns: &[("role_name", t(Name))],
+        superuser_only: false,
+    },
+    SysView {
+        name: "column_privileges",
+        oid: 13402,
+        columns: COLUMN_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+];
+
+const COLUMN_PRIVILEGE_COLS: &[(&str, super::Col)] = &[
+    ("grantor", t(Name)),
+    ("grantee", t(Name)),
+    ("table_catalog", t(Name)),
+    ("table_schema", t(Name)),
+    ("table_name", t(Name)),
+    ("column_name", t(Name)),
+    ("privilege_type", t(Text)),
+    ("is_grantable", t(Text)),
+];
+
+const USAGE_PRIVILEGE_COLS: &[(&str, super::Col)] = &[
+    ("grantor", t(Name)),
+    ("grantee", t(Name)),
+    ("object_catalog", t(Name)),
+    ("object_schema", t(Name)),
+    ("object_name", t(Name)),
+    ("object_type", t(Text)),
+    ("privilege_type", t(Text)),
+    ("is_grantable", t(Text)),
 ];
 
 /// Table privileges in PostgreSQL's information_schema order of bits.
@@ -135,6 +186,63 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     let text = |s: &str| Value::Text(s.to_string());
     let yes_no = |b: bool| text(if b { "YES" } else { "NO" });
     let mut out = Vec::new();
+    match view.name {
+        "enabled_roles" => {
+            let mut roles: Vec<_> = cat.roles.values().collect();
+            roles.sort_by_key(|r| r.oid);
+            return roles
+                .into_iter()
+                .filter(|r| viewer_uses(cat, viewer, r.oid))
+                .map(|r| vec![Value::Text(r.name.clone())])
+                .collect();
+        }
+        "applicable_roles" => {
+            return cat
+                .memberships
+                .iter()
+                .filter(|m| viewer_uses(cat, viewer, m.member))
+                .map(|m| {
+                    vec![
+                        Value::Text(role_name(cat, m.member)),
+                        Value::Text(role_name(cat, m.role)),
+                        yes_no(m.admin_option),
+                    ]
+                })
+                .collect();
+        }
+        "usage_privileges" | "role_usage_grants" => {
+            let mut seqs: Vec<_> = cat.sequences.values().collect();
+            seqs.sort_by_key(|q| q.oid);
+            for q in seqs {
+                let acl = q
+                    .acl
+                    .clone()
+                    .unwrap_or_else(|| default_acl(AclKind::Sequence, q.owner));
+                for i in acl.iter().filter(|i| i.privs & acl::USAGE != 0) {
+                    let visible = viewer_uses(cat, viewer, i.grantor)
+                        || viewer_uses(cat, viewer, i.grantee)
+                        || (i.grantee == 0 && view.name == "usage_privileges");
+                    if !visible {
+                        continue;
+                    }
+                    let grantable =
+                        i.grant_options & acl::USAGE != 0 || uses(cat, i.grantee, q.owner);
+                    out.push(vec![
+                        Value::Text(role_name(cat, i.grantor)),
+                        Value::Text(role_name(cat, i.grantee)),
+                        Value::Text(viewer.database.clone()),
+                        Value::Text(schema_name(cat, q.schema)),
+                        Value::Text(q.name.clone()),
+                        text("SEQUENCE"),
+                        text("USAGE"),
+                        yes_no(grantable),
+                    ]);
+                }
+            }
+            return out;
+        }
+        _ => {}
+    }
     for rel in tables(cat) {
         let table_acl = rel
             .acl
@@ -142,7 +250,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             .unwrap_or_else(|| default_acl(AclKind::Relation, rel.owner));
         let schema = schema_name(cat, rel.schema);
         let visible = |grantor: u32, grantee: u32| match view.name {
-            "role_table_grants" => {
+            "role_table_grants" | "role_column_grants" => {
                 viewer_uses(cat, viewer, grantor) || viewer_uses(cat, viewer, grantee)
             }
             _ => {
@@ -152,7 +260,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             }
         };
         let grantable = |grantee: u32, option: bool| option || uses(cat, grantee, rel.owner);
-        if view.name == "column_privileges" {
+        if matches!(view.name, "column_privileges" | "role_column_grants") {
             for col in &rel.columns {
                 // Table-level grants apply to every column; UNION removes duplicates.
                 let mut grants = explode(&table_acl);
