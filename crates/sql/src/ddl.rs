@@ -1209,14 +1209,24 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     }
                 }
                 ast::AlterTableOperation::OwnerTo { new_owner } => {
-                    let n = new_owner.to_string();
-                    let role = cat.role(&n).ok_or_else(|| {
-                        PgError::new(
-                            SqlState::UNDEFINED_OBJECT,
-                            format!("role \"{n}\" does not exist"),
-                        )
-                    })?;
-                    new.owner = role.oid;
+                    let n = match new_owner {
+                        ast::Owner::Ident(i) => crate::bind::ident(i),
+                        other => other.to_string().to_lowercase(),
+                    };
+                    let to = crate::owned::check_owner_change(
+                        cat,
+                        s,
+                        "table",
+                        &rel.name,
+                        new.owner,
+                        &n,
+                        crate::owned::Container::Schema(rel.schema),
+                    )?;
+                    crate::owned::acl_new_owner(&mut new.acl, new.owner, to);
+                    for c in new.columns.iter_mut() {
+                        crate::owned::acl_new_owner(&mut c.acl, new.owner, to);
+                    }
+                    new.owner = to;
                 }
                 ast::AlterTableOperation::EnableRowLevelSecurity => new.rls_enabled = true,
                 ast::AlterTableOperation::DisableRowLevelSecurity => new.rls_enabled = false,

@@ -54,6 +54,17 @@ pub struct OwnedStmt {
     pub cascade: bool,
 }
 
+/// `ALTER {SEQUENCE|VIEW|SCHEMA} name OWNER TO role`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlterOwnerStmt {
+    /// `S` sequence, `v` view, `n` schema.
+    pub kind: char,
+    /// The object's (possibly qualified) name.
+    pub name: Vec<String>,
+    /// The new owner (may be CURRENT_USER-style).
+    pub owner: String,
+}
+
 /// A piece of a multi-statement string.
 pub enum Piece {
     /// Text for sqlparser.
@@ -64,6 +75,8 @@ pub enum Piece {
     DefaultPrivileges(DefaultPrivStmt),
     /// DROP OWNED / REASSIGN OWNED.
     Owned(OwnedStmt),
+    /// ALTER SEQUENCE/VIEW/SCHEMA … OWNER TO.
+    AlterOwner(AlterOwnerStmt),
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -117,6 +130,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             out.push(Piece::DefaultPrivileges(d));
         } else if let Some(o) = owned_stmt(&sig)? {
             out.push(Piece::Owned(o));
+        } else if let Some(a) = alter_owner(&sig) {
+            out.push(Piece::AlterOwner(a));
         } else if let Some(r) = role_stmt(&sig)? {
             out.push(Piece::Role(r));
         } else {
@@ -131,6 +146,13 @@ fn needs_front(sig: &[&Token]) -> bool {
     match w.as_slice() {
         [a, b, c] if a == "ALTER" && b == "DEFAULT" && c == "PRIVILEGES" => true,
         [a, b, ..] if (a == "DROP" || a == "REASSIGN") && b == "OWNED" => true,
+        [a, b, ..]
+            if a == "ALTER"
+                && matches!(b.as_str(), "SEQUENCE" | "VIEW" | "SCHEMA")
+                && alter_owner(sig).is_some() =>
+        {
+            true
+        }
         [a, b, ..]
             if (a == "CREATE" || a == "ALTER" || a == "DROP") && (b == "USER" || b == "GROUP") =>
         {
@@ -268,6 +290,41 @@ fn default_privileges(sig: &[&Token]) -> PgResult<Option<DefaultPrivStmt>> {
         objtype,
         inner: parts.join(" "),
     }))
+}
+
+/// Recognises `ALTER {SEQUENCE|VIEW|SCHEMA} name OWNER TO role` (other ALTER forms are left alone).
+fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
+    let kind = match sig.get(1).and_then(|t| word(t)).as_deref() {
+        Some("SEQUENCE") => 'S',
+        Some("VIEW") => 'v',
+        Some("SCHEMA") => 'n',
+        _ => return None,
+    };
+    if sig.first().and_then(|t| word(t)).as_deref() != Some("ALTER") || sig.len() < 6 {
+        return None;
+    }
+    let n = sig.len();
+    if word(sig[n - 3]).as_deref() != Some("OWNER") || word(sig[n - 2]).as_deref() != Some("TO") {
+        return None;
+    }
+    let mut name = Vec::new();
+    for (i, t) in sig[2..n - 3].iter().enumerate() {
+        if i % 2 == 1 {
+            if **t != Token::Period {
+                return None;
+            }
+        } else {
+            name.push(name_of(t)?);
+        }
+    }
+    if name.is_empty() || name.len() > 2 || (kind == 'n' && name.len() != 1) {
+        return None;
+    }
+    Some(AlterOwnerStmt {
+        kind,
+        name,
+        owner: name_of(sig[n - 1])?,
+    })
 }
 
 /// Parses DROP OWNED BY / REASSIGN OWNED BY.

@@ -54,7 +54,7 @@ pub fn run(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
 
 /// Replaces `from` by `to` in an ACL (grantee and grantor), merging entries
 /// that become the same pair, as PostgreSQL's aclnewowner.
-fn acl_new_owner(acl: &mut Option<Vec<AclItem>>, from: u32, to: u32) {
+pub(crate) fn acl_new_owner(acl: &mut Option<Vec<AclItem>>, from: u32, to: u32) {
     let Some(items) = acl.as_mut() else { return };
     let mut out: Vec<AclItem> = Vec::new();
     for mut i in items.drain(..) {
@@ -178,5 +178,203 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
     }
     Ok(QueryResult::Command {
         tag: "DROP OWNED".into(),
+    })
+}
+
+/// What an object whose owner changes lives in (the new owner needs CREATE there).
+pub(crate) enum Container {
+    /// A schema (relations, sequences).
+    Schema(u32),
+    /// The database (schemas).
+    Database,
+}
+
+/// PostgreSQL's rules for `ALTER … OWNER TO`: superusers may do anything;
+/// others must own the object, be a member of the new owner, and the new
+/// owner needs CREATE on the containing schema (database for a schema).
+/// Returns the new owner's OID (the old one when nothing changes).
+pub(crate) fn check_owner_change(
+    cat: &Catalog,
+    s: &Session,
+    kind: &str,
+    name: &str,
+    old_owner: u32,
+    new_owner: &str,
+    container: Container,
+) -> PgResult<u32> {
+    let new_name = role_spec(s, new_owner);
+    let new = cat.role(&new_name).ok_or_else(|| {
+        PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("role \"{new_name}\" does not exist"),
+        )
+    })?;
+    if new.oid == old_owner {
+        return Ok(old_owner);
+    }
+    let me = crate::privileges::principal_for(cat, &s.state.current_user())?;
+    if me.superuser {
+        return Ok(new.oid);
+    }
+    if !graph::has_privs_of(cat, me.role_oid, old_owner) {
+        return Err(PgError::new(
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            format!("must be owner of {kind} {name}"),
+        ));
+    }
+    if !graph::is_member_of(cat, me.role_oid, new.oid) {
+        return Err(PgError::new(
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            format!("must be member of role \"{}\"", new.name),
+        ));
+    }
+    let who = crate::privileges::principal_for(cat, &new.name)?;
+    let (object, what) = match container {
+        Container::Schema(oid) => (
+            rampart_security::ObjectRef::Schema(oid),
+            format!(
+                "schema {}",
+                cat.schema_by_oid(oid)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default()
+            ),
+        ),
+        Container::Database => (
+            rampart_security::ObjectRef::Database,
+            format!("database {}", s.state.database),
+        ),
+    };
+    let need = rampart_security::Need {
+        object,
+        privilege: rampart_security::Privilege::Create,
+        columns: vec![],
+        as_role: None,
+        position: None,
+    };
+    if !rampart_security::allowed(&need, &who, cat) {
+        return Err(PgError::new(
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            format!("permission denied for {what}"),
+        ));
+    }
+    Ok(new.oid)
+}
+
+/// ALTER SEQUENCE / VIEW / SCHEMA … OWNER TO.
+pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResult<QueryResult> {
+    let search_path = s.state.search_path();
+    with_catalog_mut(s, |cat, _txn, s| {
+        let (schema, name) = match a.name.as_slice() {
+            [n] => (None, n.clone()),
+            [sc, n] => (Some(sc.clone()), n.clone()),
+            _ => return Err(PgError::syntax("improper qualified name")),
+        };
+        let find_schema = |sch: &str| {
+            cat.schema(sch).map(|x| x.oid).ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{sch}\" does not exist"),
+                )
+            })
+        };
+        match a.kind {
+            'n' => {
+                let sc = cat.schema(&name).cloned().ok_or_else(|| {
+                    PgError::new(
+                        SqlState::INVALID_SCHEMA_NAME,
+                        format!("schema \"{name}\" does not exist"),
+                    )
+                })?;
+                let new = check_owner_change(
+                    cat,
+                    s,
+                    "schema",
+                    &name,
+                    sc.owner,
+                    &a.owner,
+                    Container::Database,
+                )?;
+                if let Some(x) = cat.schemas.get_mut(&name) {
+                    acl_new_owner(&mut x.acl, sc.owner, new);
+                    x.owner = new;
+                }
+                Ok(QueryResult::Command {
+                    tag: "ALTER SCHEMA".into(),
+                })
+            }
+            'S' => {
+                let schemas: Vec<u32> = match &schema {
+                    Some(sc) => vec![find_schema(sc)?],
+                    None => search_path
+                        .iter()
+                        .filter_map(|p| cat.schema(p))
+                        .map(|x| x.oid)
+                        .collect(),
+                };
+                let q = schemas
+                    .iter()
+                    .find_map(|sc| {
+                        cat.sequences
+                            .values()
+                            .find(|q| q.schema == *sc && q.name == name)
+                    })
+                    .cloned()
+                    .ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_TABLE,
+                            format!("relation \"{}\" does not exist", a.name.join(".")),
+                        )
+                    })?;
+                let new = check_owner_change(
+                    cat,
+                    s,
+                    "sequence",
+                    &q.name,
+                    q.owner,
+                    &a.owner,
+                    Container::Schema(q.schema),
+                )?;
+                if let Some(x) = cat.sequences.get_mut(&q.oid) {
+                    acl_new_owner(&mut x.acl, q.owner, new);
+                    x.owner = new;
+                }
+                Ok(QueryResult::Command {
+                    tag: "ALTER SEQUENCE".into(),
+                })
+            }
+            _ => {
+                let rel = cat
+                    .resolve_relation(schema.as_deref(), &name, &search_path)
+                    .cloned()
+                    .ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_TABLE,
+                            format!("relation \"{}\" does not exist", a.name.join(".")),
+                        )
+                    })?;
+                if !matches!(rel.kind, RelationKind::View { .. }) {
+                    return Err(PgError::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a view", rel.name),
+                    ));
+                }
+                let new = check_owner_change(
+                    cat,
+                    s,
+                    "view",
+                    &rel.name,
+                    rel.owner,
+                    &a.owner,
+                    Container::Schema(rel.schema),
+                )?;
+                if let Some(x) = cat.relations.get_mut(&rel.oid) {
+                    acl_new_owner(&mut x.acl, rel.owner, new);
+                    x.owner = new;
+                }
+                Ok(QueryResult::Command {
+                    tag: "ALTER VIEW".into(),
+                })
+            }
+        }
     })
 }

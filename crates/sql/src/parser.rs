@@ -22,6 +22,8 @@ pub enum Stmt {
     DefaultPrivileges(crate::front::DefaultPrivStmt),
     /// DROP OWNED / REASSIGN OWNED.
     Owned(crate::front::OwnedStmt),
+    /// ALTER SEQUENCE/VIEW/SCHEMA … OWNER TO.
+    AlterOwner(crate::front::AlterOwnerStmt),
 }
 
 /// Parses a query string into statements.
@@ -42,6 +44,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                         out.push(Stmt::DefaultPrivileges(d))
                     }
                     crate::front::Piece::Owned(o) => out.push(Stmt::Owned(o)),
+                    crate::front::Piece::AlterOwner(a) => out.push(Stmt::AlterOwner(a)),
                 }
             }
             Ok(out)

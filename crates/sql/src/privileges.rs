@@ -507,7 +507,7 @@ fn parse_modes(text: &str, allowed: &[(&str, Privilege)]) -> PgResult<Vec<(Privi
     Ok(out)
 }
 
-fn principal_for(cat: &Catalog, user: &str) -> PgResult<Principal> {
+pub(crate) fn principal_for(cat: &Catalog, user: &str) -> PgResult<Principal> {
     let r = cat.role(user).ok_or_else(|| {
         PgError::new(
             SqlState::UNDEFINED_OBJECT,

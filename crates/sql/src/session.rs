@@ -704,7 +704,15 @@ impl Session {
         catalog: &Catalog,
     ) -> PgResult<Authorized<P>> {
         let principal = self.principal(catalog)?;
-        authorize(plan, needs, &principal, catalog)
+        authorize(plan, needs, &principal, catalog).map_err(|e| self.name_database(e))
+    }
+
+    /// The security layer does not know the database's name; add it to its errors.
+    pub fn name_database(&self, mut e: PgError) -> PgError {
+        if e.message == "permission denied for database" {
+            e.message = format!("permission denied for database {}", self.state.database);
+        }
+        e
     }
 
     fn bind_data(
@@ -743,6 +751,7 @@ impl Session {
             Stmt::Role(r) => return crate::roles::run(self, r),
             Stmt::DefaultPrivileges(d) => return crate::default_privs::run(self, d),
             Stmt::Owned(o) => return crate::owned::run(self, o),
+            Stmt::AlterOwner(a) => return crate::owned::alter_owner(self, a),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);
