@@ -32,6 +32,8 @@ SELECT pg_table_is_visible(oid) FROM pg_class WHERE relname = 'items';
 SET search_path = d_app, public;
 SELECT pg_table_is_visible(oid) FROM pg_class WHERE relname = 'items';
 RESET search_path;
+SELECT pg_get_userbyid(datdba) AS owner, pg_encoding_to_char(encoding) AS enc, datcollate, datctype, daticulocale,
+       datlocprovider, datallowconn, datconnlimit, datacl FROM pg_database WHERE datname = current_database();
 SELECT 'abc' OPERATOR(pg_catalog.~) '^a' COLLATE pg_catalog.default, 'x' COLLATE "C" = 'x';
 SELECT 'x' COLLATE "nope";
 DROP POLICY owner_only ON d_orders;

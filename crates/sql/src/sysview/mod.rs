@@ -225,6 +225,9 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     if info_schema::VIEWS.iter().any(|v| v.oid == view.oid) {
         return info_schema::rows(view, cat, viewer);
     }
+    if view.name == "pg_database" {
+        return vec![relations::database_row(cat, &viewer.database)];
+    }
     let b = Value::Bool;
     let masked = |_: &Role| Value::Text("********".into());
     match view.name {

@@ -1,5 +1,6 @@
 //! The relation catalogs psql's describe commands read: pg_namespace,
-//! pg_class, pg_am, pg_attribute, pg_index, pg_default_acl and pg_policy, computed from the
+//! pg_class, pg_am, pg_attribute, pg_index, pg_default_acl, pg_policy and
+//! pg_database, computed from the
 //! catalog. Only the columns psql 15 and common review queries use are
 //! present; the rest of PostgreSQL's columns are left out rather than faked.
 //!
@@ -109,6 +110,25 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_database",
+        oid: 1262,
+        columns: &[
+            ("oid", t(Oid)),
+            ("datname", t(Name)),
+            ("datdba", t(Oid)),
+            ("encoding", t(Int4)),
+            ("datlocprovider", t(Text)),
+            ("datistemplate", t(Bool)),
+            ("datallowconn", t(Bool)),
+            ("datconnlimit", t(Int4)),
+            ("datcollate", t(Text)),
+            ("datctype", t(Text)),
+            ("daticulocale", t(Text)),
+            ("datacl", Col::ArrayOf(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_default_acl",
         oid: 826,
         columns: &[
@@ -169,6 +189,25 @@ fn text(s: &str) -> Value {
 
 fn opt_text(s: &Option<String>) -> Value {
     s.clone().map(Value::Text).unwrap_or(Value::Null)
+}
+
+/// The one database Rampart serves (OID 5, as PostgreSQL's `postgres`).
+pub fn database_row(cat: &Catalog, name: &str) -> Row {
+    let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
+    vec![
+        Value::Oid(5),
+        text(name),
+        Value::Oid(owner),
+        Value::Int4(6),
+        text("c"),
+        Value::Bool(false),
+        Value::Bool(true),
+        Value::Int4(-1),
+        text("C"),
+        text("C"),
+        Value::Null,
+        acl_value(cat, &cat.database_acl, owner),
+    ]
 }
 
 /// The rows of one relation catalog (empty for a name this module does not own).
