@@ -16,7 +16,6 @@ use rampart_security::acl::{self, default_acl, AclKind};
 use rampart_security::roles as graph;
 use rampart_types::{PgError, PgResult, SqlState};
 
-use crate::bind::split_name;
 use crate::ddl::with_catalog_mut;
 use crate::front::DefaultPrivStmt;
 use crate::session::{QueryResult, Session};
@@ -82,29 +81,11 @@ fn privilege_bits(p: &Privileges, objtype: char) -> PgResult<u16> {
     };
     let mut out = 0;
     for a in actions {
-        let (bit, name) = match a {
-            ast::Action::Select { columns: None } => (bits::SELECT, "SELECT"),
-            ast::Action::Insert { columns: None } => (bits::INSERT, "INSERT"),
-            ast::Action::Update { columns: None } => (bits::UPDATE, "UPDATE"),
-            ast::Action::References { columns: None } => (bits::REFERENCES, "REFERENCES"),
-            ast::Action::Delete => (bits::DELETE, "DELETE"),
-            ast::Action::Truncate => (bits::TRUNCATE, "TRUNCATE"),
-            ast::Action::Trigger => (bits::TRIGGER, "TRIGGER"),
-            ast::Action::Usage => (bits::USAGE, "USAGE"),
-            ast::Action::Create { .. } => (bits::CREATE, "CREATE"),
-            ast::Action::Execute { .. } => (bits::EXECUTE, "EXECUTE"),
-            other => {
-                return Err(PgError::syntax(format!(
-                    "syntax error at or near \"{other}\""
-                )))
-            }
-        };
-        if bit & all == 0 {
-            return Err(PgError::new(
-                SqlState("0LP01"),
-                format!("invalid privilege type {name} for {}", kind_name(objtype)),
-            ));
+        let (bit, columns, name) = crate::privileges::action_bit(a)?;
+        if columns.is_some() {
+            return Err(PgError::syntax(format!("syntax error at or near \"{a}\"")));
         }
+        crate::privileges::check_privilege_kind(bit, all, name, kind_name(objtype))?;
         out |= bit;
     }
     Ok(out)
@@ -141,27 +122,7 @@ fn parse_change(d: &DefaultPrivStmt, s: &Session) -> PgResult<Change> {
         ),
         _ => return Err(PgError::syntax("syntax error in ALTER DEFAULT PRIVILEGES")),
     };
-    let grantees = grantees
-        .iter()
-        .map(|g| match (&g.grantee_type, &g.name) {
-            (ast::GranteesType::Public, _) => Ok(None),
-            (_, Some(ast::GranteeName::ObjectName(n))) => {
-                let n = split_name(n)?.1;
-                Ok(Some(match n.as_str() {
-                    "current_user" | "current_role" => s.state.current_user(),
-                    "session_user" => s.state.session_user(),
-                    _ => n,
-                }))
-            }
-            _ => Err(PgError::syntax("syntax error in grantee")),
-        })
-        .collect::<PgResult<Vec<_>>>()?;
-    if !revoke && grant_option && grantees.iter().any(Option::is_none) {
-        return Err(PgError::new(
-            SqlState("0LP01"),
-            "grant options can only be granted to roles",
-        ));
-    }
+    let grantees = crate::privileges::grantee_names(s, grantees, revoke, grant_option)?;
     Ok(Change {
         revoke,
         privs: privilege_bits(privileges, d.objtype)?,
@@ -172,12 +133,7 @@ fn parse_change(d: &DefaultPrivStmt, s: &Session) -> PgResult<Change> {
 }
 
 fn role_oid(cat: &Catalog, name: &str) -> PgResult<u32> {
-    cat.role(name).map(|r| r.oid).ok_or_else(|| {
-        PgError::new(
-            SqlState::UNDEFINED_OBJECT,
-            format!("role \"{name}\" does not exist"),
-        )
-    })
+    crate::roles::role_by_name(cat, name).map(|r| r.oid)
 }
 
 /// Runs ALTER DEFAULT PRIVILEGES.

@@ -15,7 +15,7 @@ use rampart_catalog::Column;
 use rampart_types::{DataType, Value};
 
 use crate::expr::{BinOp, Expr};
-use crate::functions::Func;
+use crate::functions::{quote_ident, Func};
 
 /// PostgreSQL's rendering of `e` over a relation's `columns`, or None.
 pub fn deparse(e: &Expr, columns: &[Column]) -> Option<String> {
@@ -234,20 +234,4 @@ fn literal(v: &Value) -> Option<String> {
         Value::Array(_) => return None,
         other => labelled(other.to_pg_text()?, &other.data_type().display_name()),
     })
-}
-
-fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !crate::keywords::is_reserved(name);
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }

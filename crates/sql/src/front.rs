@@ -222,6 +222,14 @@ fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
     Ok(parts.join(" "))
 }
 
+/// PostgreSQL's syntax error at a token (or at the end of the input).
+fn near(t: Option<&&Token>) -> PgError {
+    match t {
+        Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\"")),
+        None => PgError::syntax("syntax error at end of input"),
+    }
+}
+
 /// Placeholder object name the inner GRANT/REVOKE of ALTER DEFAULT PRIVILEGES names.
 pub const DEFAULT_PRIVILEGES_PLACEHOLDER: &str = "__rampart_default_privileges__";
 
@@ -231,10 +239,6 @@ fn default_privileges(sig: &[&Token]) -> PgResult<Option<DefaultPrivStmt>> {
     if w != ["ALTER", "DEFAULT", "PRIVILEGES"] {
         return Ok(None);
     }
-    let near = |t: Option<&&Token>| match t {
-        Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\"")),
-        None => PgError::syntax("syntax error at end of input"),
-    };
     let mut i = 3;
     let mut roles = Vec::new();
     let mut schemas = Vec::new();
@@ -334,10 +338,6 @@ fn owned_stmt(sig: &[&Token]) -> PgResult<Option<OwnedStmt>> {
         [a, b, ..] if a == "DROP" && b == "OWNED" => false,
         [a, b, ..] if a == "REASSIGN" && b == "OWNED" => true,
         _ => return Ok(None),
-    };
-    let near = |t: Option<&&Token>| match t {
-        Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\"")),
-        None => PgError::syntax("syntax error at end of input"),
     };
     if sig.get(2).and_then(|t| word(t)).as_deref() != Some("BY") {
         return Err(near(sig.get(2)));

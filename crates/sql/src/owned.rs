@@ -1,6 +1,7 @@
-//! DROP OWNED BY and REASSIGN OWNED BY: the statements that empty a role
-//! before DROP ROLE. Both act on the current (only) database and run inside
-//! the statement's transaction, so a failure part way leaves nothing changed.
+//! Ownership statements: DROP OWNED BY and REASSIGN OWNED BY (which empty a
+//! role before DROP ROLE) and ALTER … OWNER TO with PostgreSQL's rules on who
+//! may. All act on the current (only) database and run inside the
+//! statement's transaction, so a failure part way leaves nothing changed.
 
 use sqlparser::ast::{Ident, ObjectName, ObjectType};
 
@@ -10,15 +11,8 @@ use rampart_types::{PgError, PgResult, SqlState};
 
 use crate::ddl::with_catalog_mut;
 use crate::front::OwnedStmt;
+use crate::roles::{role_by_name, role_spec};
 use crate::session::{QueryResult, Session};
-
-fn role_spec(s: &Session, name: &str) -> String {
-    match name {
-        "current_user" | "current_role" => s.state.current_user(),
-        "session_user" => s.state.session_user(),
-        other => other.to_string(),
-    }
-}
 
 /// Resolves the named roles, checking the current user holds each one's privileges.
 fn roles(cat: &Catalog, s: &Session, names: &[String], denied: &str) -> PgResult<Vec<u32>> {
@@ -29,13 +23,7 @@ fn roles(cat: &Catalog, s: &Session, names: &[String], denied: &str) -> PgResult
     names
         .iter()
         .map(|n| {
-            let n = role_spec(s, n);
-            let r = cat.role(&n).ok_or_else(|| {
-                PgError::new(
-                    SqlState::UNDEFINED_OBJECT,
-                    format!("role \"{n}\" does not exist"),
-                )
-            })?;
+            let r = role_by_name(cat, &role_spec(s, n))?;
             if !graph::has_privs_of(cat, me, r.oid) {
                 return Err(PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, denied));
             }
@@ -202,13 +190,7 @@ pub(crate) fn check_owner_change(
     new_owner: &str,
     container: Container,
 ) -> PgResult<u32> {
-    let new_name = role_spec(s, new_owner);
-    let new = cat.role(&new_name).ok_or_else(|| {
-        PgError::new(
-            SqlState::UNDEFINED_OBJECT,
-            format!("role \"{new_name}\" does not exist"),
-        )
-    })?;
+    let new = role_by_name(cat, &role_spec(s, new_owner))?;
     if new.oid == old_owner {
         return Ok(old_owner);
     }
@@ -269,13 +251,11 @@ pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResul
             [sc, n] => (Some(sc.clone()), n.clone()),
             _ => return Err(PgError::syntax("improper qualified name")),
         };
-        let find_schema = |sch: &str| {
-            cat.schema(sch).map(|x| x.oid).ok_or_else(|| {
-                PgError::new(
-                    SqlState::INVALID_SCHEMA_NAME,
-                    format!("schema \"{sch}\" does not exist"),
-                )
-            })
+        let undefined_relation = || {
+            PgError::new(
+                SqlState::UNDEFINED_TABLE,
+                format!("relation \"{}\" does not exist", a.name.join(".")),
+            )
         };
         match a.kind {
             'n' => {
@@ -303,28 +283,16 @@ pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResul
                 })
             }
             'S' => {
-                let schemas: Vec<u32> = match &schema {
-                    Some(sc) => vec![find_schema(sc)?],
-                    None => search_path
-                        .iter()
-                        .filter_map(|p| cat.schema(p))
-                        .map(|x| x.oid)
-                        .collect(),
-                };
-                let q = schemas
-                    .iter()
-                    .find_map(|sc| {
-                        cat.sequences
-                            .values()
-                            .find(|q| q.schema == *sc && q.name == name)
-                    })
-                    .cloned()
-                    .ok_or_else(|| {
-                        PgError::new(
-                            SqlState::UNDEFINED_TABLE,
-                            format!("relation \"{}\" does not exist", a.name.join(".")),
-                        )
-                    })?;
+                if let Some(sc) = &schema {
+                    if cat.schema(sc).is_none() {
+                        return Err(PgError::new(
+                            SqlState::INVALID_SCHEMA_NAME,
+                            format!("schema \"{sc}\" does not exist"),
+                        ));
+                    }
+                }
+                let q = crate::sequence::find(cat, schema.as_deref(), &name, &search_path)
+                    .ok_or_else(undefined_relation)?;
                 let new = check_owner_change(
                     cat,
                     s,
@@ -346,12 +314,7 @@ pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResul
                 let rel = cat
                     .resolve_relation(schema.as_deref(), &name, &search_path)
                     .cloned()
-                    .ok_or_else(|| {
-                        PgError::new(
-                            SqlState::UNDEFINED_TABLE,
-                            format!("relation \"{}\" does not exist", a.name.join(".")),
-                        )
-                    })?;
+                    .ok_or_else(undefined_relation)?;
                 if !matches!(rel.kind, RelationKind::View { .. }) {
                     return Err(PgError::new(
                         SqlState::WRONG_OBJECT_TYPE,

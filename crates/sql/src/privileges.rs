@@ -78,37 +78,80 @@ fn privilege_bits(p: &Privileges, kind: AclKind) -> PgResult<(u16, ColumnGrants)
         AclKind::Database => "database",
     };
     for a in actions {
-        let (bit, columns, name) = match a {
-            Action::Select { columns } => (bits::SELECT, columns.as_ref(), "SELECT"),
-            Action::Insert { columns } => (bits::INSERT, columns.as_ref(), "INSERT"),
-            Action::Update { columns } => (bits::UPDATE, columns.as_ref(), "UPDATE"),
-            Action::References { columns } => (bits::REFERENCES, columns.as_ref(), "REFERENCES"),
-            Action::Delete => (bits::DELETE, None, "DELETE"),
-            Action::Truncate => (bits::TRUNCATE, None, "TRUNCATE"),
-            Action::Trigger => (bits::TRIGGER, None, "TRIGGER"),
-            Action::Usage => (bits::USAGE, None, "USAGE"),
-            Action::Create { .. } => (bits::CREATE, None, "CREATE"),
-            Action::Connect => (bits::CONNECT, None, "CONNECT"),
-            Action::Temporary => (bits::TEMPORARY, None, "TEMPORARY"),
-            Action::Execute { .. } => (bits::EXECUTE, None, "EXECUTE"),
-            other => {
-                return Err(PgError::syntax(format!(
-                    "syntax error at or near \"{other}\""
-                )))
-            }
-        };
-        if bit & kind.all() == 0 {
-            return Err(PgError::new(
-                SqlState("0LP01"),
-                format!("invalid privilege type {name} for {kind_name}"),
-            ));
-        }
+        let (bit, columns, name) = action_bit(a)?;
+        check_privilege_kind(bit, kind.all(), name, kind_name)?;
         match columns {
             Some(c) if !c.is_empty() => cols.push((bit, c.iter().map(ident).collect())),
             _ => table_bits |= bit,
         }
     }
     Ok((table_bits, cols))
+}
+
+/// One privilege keyword of a GRANT/REVOKE list: (bit, column list, name).
+pub(crate) fn action_bit(a: &Action) -> PgResult<(u16, Option<&Vec<ast::Ident>>, &'static str)> {
+    Ok(match a {
+        Action::Select { columns } => (bits::SELECT, columns.as_ref(), "SELECT"),
+        Action::Insert { columns } => (bits::INSERT, columns.as_ref(), "INSERT"),
+        Action::Update { columns } => (bits::UPDATE, columns.as_ref(), "UPDATE"),
+        Action::References { columns } => (bits::REFERENCES, columns.as_ref(), "REFERENCES"),
+        Action::Delete => (bits::DELETE, None, "DELETE"),
+        Action::Truncate => (bits::TRUNCATE, None, "TRUNCATE"),
+        Action::Trigger => (bits::TRIGGER, None, "TRIGGER"),
+        Action::Usage => (bits::USAGE, None, "USAGE"),
+        Action::Create { .. } => (bits::CREATE, None, "CREATE"),
+        Action::Connect => (bits::CONNECT, None, "CONNECT"),
+        Action::Temporary => (bits::TEMPORARY, None, "TEMPORARY"),
+        Action::Execute { .. } => (bits::EXECUTE, None, "EXECUTE"),
+        other => {
+            return Err(PgError::syntax(format!(
+                "syntax error at or near \"{other}\""
+            )))
+        }
+    })
+}
+
+/// PostgreSQL's `invalid privilege type X for relation` when `bit` is not in `all`.
+pub(crate) fn check_privilege_kind(
+    bit: u16,
+    all: u16,
+    name: &str,
+    kind_name: &str,
+) -> PgResult<()> {
+    if bit & all == 0 {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            format!("invalid privilege type {name} for {kind_name}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Grantee names of a GRANT/REVOKE (None = PUBLIC, CURRENT_USER and friends
+/// resolved), refusing grant options for PUBLIC as PostgreSQL does.
+pub(crate) fn grantee_names(
+    s: &Session,
+    grantees: &[ast::Grantee],
+    revoke: bool,
+    grant_option: bool,
+) -> PgResult<Vec<Option<String>>> {
+    let names = grantees
+        .iter()
+        .map(|g| match (&g.grantee_type, &g.name) {
+            (ast::GranteesType::Public, _) => Ok(None),
+            (_, Some(ast::GranteeName::ObjectName(n))) => {
+                Ok(Some(crate::roles::role_spec(s, &split_name(n)?.1)))
+            }
+            _ => Err(PgError::syntax("syntax error in grantee")),
+        })
+        .collect::<PgResult<Vec<_>>>()?;
+    if !revoke && grant_option && names.iter().any(Option::is_none) {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            "grant options can only be granted to roles",
+        ));
+    }
+    Ok(names)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -123,32 +166,12 @@ fn apply(
     cascade: bool,
 ) -> PgResult<()> {
     let objects = objects.ok_or_else(|| PgError::syntax("syntax error at end of input"))?;
-    let grantee_names: Vec<Option<String>> = grantees
-        .iter()
-        .map(|g| match (&g.grantee_type, &g.name) {
-            (ast::GranteesType::Public, _) => Ok(None),
-            (_, Some(ast::GranteeName::ObjectName(n))) => {
-                let n = split_name(n)?.1;
-                Ok(Some(match n.as_str() {
-                    "current_user" | "current_role" => s.state.current_user(),
-                    "session_user" => s.state.session_user(),
-                    _ => n,
-                }))
-            }
-            _ => Err(PgError::syntax("syntax error in grantee")),
-        })
-        .collect::<PgResult<_>>()?;
     if granted_by.is_some() {
         return Err(PgError::unsupported(
             "GRANTED BY for object privileges is not supported yet",
         ));
     }
-    if !revoke && grant_option && grantee_names.iter().any(Option::is_none) {
-        return Err(PgError::new(
-            SqlState("0LP01"),
-            "grant options can only be granted to roles",
-        ));
-    }
+    let grantee_names = grantee_names(s, grantees, revoke, grant_option)?;
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, _txn, s| {
         let me = cat
@@ -508,12 +531,7 @@ fn parse_modes(text: &str, allowed: &[(&str, Privilege)]) -> PgResult<Vec<(Privi
 }
 
 pub(crate) fn principal_for(cat: &Catalog, user: &str) -> PgResult<Principal> {
-    let r = cat.role(user).ok_or_else(|| {
-        PgError::new(
-            SqlState::UNDEFINED_OBJECT,
-            format!("role \"{user}\" does not exist"),
-        )
-    })?;
+    let r = crate::roles::role_by_name(cat, user)?;
     Ok(Principal {
         role_oid: r.oid,
         role_name: r.name.clone(),

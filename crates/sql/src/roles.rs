@@ -30,6 +30,11 @@ fn no_such_role(name: &str) -> PgError {
     )
 }
 
+/// A role by name, or PostgreSQL's `role "x" does not exist`.
+pub(crate) fn role_by_name<'c>(cat: &'c Catalog, name: &str) -> PgResult<&'c Role> {
+    cat.role(name).ok_or_else(|| no_such_role(name))
+}
+
 fn acting(cat: &Catalog, s: &Session) -> PgResult<Role> {
     let me = s.state.current_user();
     cat.role(&me).cloned().ok_or_else(|| no_such_role(&me))
@@ -54,7 +59,7 @@ fn check_reserved(name: &str) -> PgResult<()> {
 }
 
 /// Resolves a role specifier (`CURRENT_USER`, `SESSION_USER`, `CURRENT_ROLE` or a name).
-fn role_spec(s: &Session, name: &str) -> String {
+pub(crate) fn role_spec(s: &Session, name: &str) -> String {
     match name {
         "current_user" | "current_role" => s.state.current_user(),
         "session_user" => s.state.session_user(),

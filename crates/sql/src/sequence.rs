@@ -44,7 +44,23 @@ pub fn resolve(catalog: &Catalog, name: &str, search_path: &[String]) -> PgResul
             },
         ),
     };
-    let schemas: Vec<u32> = match &schema {
+    find(catalog, schema.as_deref(), &n, search_path).ok_or_else(|| {
+        PgError::new(
+            SqlState::UNDEFINED_TABLE,
+            format!("relation \"{name}\" does not exist"),
+        )
+    })
+}
+
+/// A sequence by (already case-folded) schema and name, searching the path
+/// when no schema is given.
+pub fn find(
+    catalog: &Catalog,
+    schema: Option<&str>,
+    name: &str,
+    search_path: &[String],
+) -> Option<Sequence> {
+    let schemas: Vec<u32> = match schema {
         Some(s) => catalog.schema(s).map(|s| vec![s.oid]).unwrap_or_default(),
         None => search_path
             .iter()
@@ -52,19 +68,13 @@ pub fn resolve(catalog: &Catalog, name: &str, search_path: &[String]) -> PgResul
             .map(|s| s.oid)
             .collect(),
     };
-    for s in schemas {
-        if let Some(seq) = catalog
+    schemas.into_iter().find_map(|s| {
+        catalog
             .sequences
             .values()
-            .find(|q| q.schema == s && q.name == n)
-        {
-            return Ok(seq.clone());
-        }
-    }
-    Err(PgError::new(
-        SqlState::UNDEFINED_TABLE,
-        format!("relation \"{name}\" does not exist"),
-    ))
+            .find(|q| q.schema == s && q.name == name)
+            .cloned()
+    })
 }
 
 impl Sequences {

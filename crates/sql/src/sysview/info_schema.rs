@@ -14,6 +14,7 @@
 
 use rampart_catalog::{acl, AclItem, Catalog, Relation, RelationKind};
 use rampart_security::acl::{default_acl, AclKind};
+use rampart_security::roles as graph;
 use rampart_types::{DataType, Value};
 
 use super::{t, SysView, Viewer};
@@ -144,25 +145,9 @@ fn role_name(cat: &Catalog, oid: u32) -> String {
         .unwrap_or_else(|| oid.to_string())
 }
 
-/// `pg_has_role(viewer, role, 'USAGE')`; PUBLIC (0) is nobody's role.
-fn viewer_uses(cat: &Catalog, viewer: &Viewer, role: u32) -> bool {
-    if role == 0 {
-        return false;
-    }
-    let Some(r) = cat.role_by_oid(role) else {
-        return false;
-    };
-    crate::roles::pg_has_role(cat, &viewer.user, &r.name, "USAGE").unwrap_or(false)
-}
-
-/// `pg_has_role(member, role, 'USAGE')` between two role OIDs.
+/// `pg_has_role(member, role, 'USAGE')` between role OIDs; PUBLIC (0) is nobody's role.
 fn uses(cat: &Catalog, member: u32, role: u32) -> bool {
-    match (cat.role_by_oid(member), cat.role_by_oid(role)) {
-        (Some(m), Some(r)) => {
-            crate::roles::pg_has_role(cat, &m.name, &r.name, "USAGE").unwrap_or(false)
-        }
-        _ => false,
-    }
+    role != 0 && member != 0 && graph::has_privs_of(cat, member, role)
 }
 
 fn tables(cat: &Catalog) -> Vec<&Relation> {
@@ -186,13 +171,16 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     let text = |s: &str| Value::Text(s.to_string());
     let yes_no = |b: bool| text(if b { "YES" } else { "NO" });
     let mut out = Vec::new();
+    // The viewer's OID once; 0 (nobody) if the role vanished.
+    let me = cat.role(&viewer.user).map(|r| r.oid).unwrap_or(0);
+    let viewer_uses = |role: u32| uses(cat, me, role);
     match view.name {
         "enabled_roles" => {
             let mut roles: Vec<_> = cat.roles.values().collect();
             roles.sort_by_key(|r| r.oid);
             return roles
                 .into_iter()
-                .filter(|r| viewer_uses(cat, viewer, r.oid))
+                .filter(|r| viewer_uses(r.oid))
                 .map(|r| vec![Value::Text(r.name.clone())])
                 .collect();
         }
@@ -200,7 +188,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             return cat
                 .memberships
                 .iter()
-                .filter(|m| viewer_uses(cat, viewer, m.member))
+                .filter(|m| viewer_uses(m.member))
                 .map(|m| {
                     vec![
                         Value::Text(role_name(cat, m.member)),
@@ -219,8 +207,8 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                     .clone()
                     .unwrap_or_else(|| default_acl(AclKind::Sequence, q.owner));
                 for i in acl.iter().filter(|i| i.privs & acl::USAGE != 0) {
-                    let visible = viewer_uses(cat, viewer, i.grantor)
-                        || viewer_uses(cat, viewer, i.grantee)
+                    let visible = viewer_uses(i.grantor)
+                        || viewer_uses(i.grantee)
                         || (i.grantee == 0 && view.name == "usage_privileges");
                     if !visible {
                         continue;
@@ -251,13 +239,9 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
         let schema = schema_name(cat, rel.schema);
         let visible = |grantor: u32, grantee: u32| match view.name {
             "role_table_grants" | "role_column_grants" => {
-                viewer_uses(cat, viewer, grantor) || viewer_uses(cat, viewer, grantee)
+                viewer_uses(grantor) || viewer_uses(grantee)
             }
-            _ => {
-                viewer_uses(cat, viewer, grantor)
-                    || viewer_uses(cat, viewer, grantee)
-                    || grantee == 0
-            }
+            _ => viewer_uses(grantor) || viewer_uses(grantee) || grantee == 0,
         };
         let grantable = |grantee: u32, option: bool| option || uses(cat, grantee, rel.owner);
         if matches!(view.name, "column_privileges" | "role_column_grants") {
