@@ -10,7 +10,7 @@ use rampart_security::acl::{self, AclKind};
 use rampart_security::{roles as graph, Need, ObjectRef, Principal, Privilege};
 use rampart_types::{PgError, PgResult, SqlState};
 
-use crate::bind::{ident, split_name, Binder};
+use crate::bind::{display_name, ident, split_name, Binder};
 use crate::ddl::with_catalog_mut;
 use crate::session::{QueryResult, Session};
 
@@ -230,17 +230,11 @@ fn resolve_targets(
                 match b.resolve_relation(n) {
                     Ok(rel) => out.push(Target::Relation(rel.oid)),
                     Err(e) => {
+                        // GRANT … ON TABLE also names sequences, as in PostgreSQL.
                         let (schema, name) = split_name(n)?;
-                        match crate::sequence::resolve(
-                            cat,
-                            &match schema {
-                                Some(sc) => format!("{sc}.{name}"),
-                                None => name.clone(),
-                            },
-                            search_path,
-                        ) {
-                            Ok(seq) => out.push(Target::Sequence(seq.oid)),
-                            Err(_) => return Err(e),
+                        match crate::sequence::find(cat, schema.as_deref(), &name, search_path) {
+                            Some(seq) => out.push(Target::Sequence(seq.oid)),
+                            None => return Err(e),
                         }
                     }
                 }
@@ -251,11 +245,14 @@ fn resolve_targets(
             .iter()
             .map(|n| {
                 let (schema, name) = split_name(n)?;
-                let full = match schema {
-                    Some(sc) => format!("{sc}.{name}"),
-                    None => name,
-                };
-                crate::sequence::resolve(cat, &full, search_path).map(|q| Target::Sequence(q.oid))
+                crate::sequence::find(cat, schema.as_deref(), &name, search_path)
+                    .map(|q| Target::Sequence(q.oid))
+                    .ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_TABLE,
+                            format!("relation \"{}\" does not exist", display_name(n)),
+                        )
+                    })
             })
             .collect::<PgResult<_>>()?,
         GrantObjects::Schemas(names) => names
