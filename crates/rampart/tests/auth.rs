@@ -400,3 +400,67 @@ async fn repeated_failures_lock_the_user_out_without_saying_so() {
         srv.log()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_attributes_are_enforced_at_connect() {
+    let srv = scram_server();
+    let admin = connect_with(&config(&srv, SUPERUSER, Some(PASSWORD)))
+        .await
+        .unwrap();
+    admin
+        .batch_execute(
+            "CREATE ROLE nologin_r NOLOGIN PASSWORD 'pw-nologin';
+             CREATE ROLE expired_r LOGIN PASSWORD 'pw-expired' VALID UNTIL '2000-01-01';
+             CREATE ROLE future_r LOGIN PASSWORD 'pw-future' VALID UNTIL '2999-01-01';
+             CREATE ROLE limited_r LOGIN PASSWORD 'pw-limited' CONNECTION LIMIT 1;",
+        )
+        .await
+        .unwrap();
+
+    // NOLOGIN: the right password still does not let the role in.
+    let e = connect_with(&config(&srv, "nologin_r", Some("pw-nologin")))
+        .await
+        .err()
+        .expect("NOLOGIN role connected");
+    assert_eq!(
+        db_error(&e),
+        (
+            "28000".to_string(),
+            "role \"nologin_r\" is not permitted to log in".to_string()
+        )
+    );
+
+    // VALID UNTIL in the past: the password no longer works (as PostgreSQL: a plain auth failure).
+    let e = connect_with(&config(&srv, "expired_r", Some("pw-expired")))
+        .await
+        .err()
+        .expect("expired role connected");
+    assert_eq!(
+        db_error(&e),
+        (
+            "28P01".to_string(),
+            "password authentication failed for user \"expired_r\"".to_string()
+        )
+    );
+    let future = connect_with(&config(&srv, "future_r", Some("pw-future")))
+        .await
+        .expect("role valid until 2999 could not connect");
+    future.simple_query("SELECT 1").await.unwrap();
+
+    // CONNECTION LIMIT 1: the second concurrent session is refused.
+    let first = connect_with(&config(&srv, "limited_r", Some("pw-limited")))
+        .await
+        .expect("first limited connection refused");
+    let e = connect_with(&config(&srv, "limited_r", Some("pw-limited")))
+        .await
+        .err()
+        .expect("connection limit not enforced");
+    assert_eq!(
+        db_error(&e),
+        (
+            "53300".to_string(),
+            "too many connections for role \"limited_r\"".to_string()
+        )
+    );
+    first.simple_query("SELECT 1").await.unwrap();
+}

@@ -162,7 +162,9 @@ impl Engine {
         Ok(id)
     }
 
-    /// The stored SCRAM verifier of a role that may log in (None: unknown, NOLOGIN or no password).
+    /// The stored SCRAM verifier of a role (None: unknown, expired or no password).
+    /// NOLOGIN is checked after authentication, as PostgreSQL does, so the
+    /// right password gets `role "x" is not permitted to log in`.
     pub fn role_verifier(&self, name: &str) -> PgResult<Option<String>> {
         let txn = self.store.begin(IsolationLevel::ReadCommitted);
         let Ok(cat) = self.load_catalog(&txn) else {
@@ -172,7 +174,7 @@ impl Engine {
         // An expired password (VALID UNTIL in the past) authenticates nobody, as in PostgreSQL.
         Ok(cat
             .role(name)
-            .filter(|r| r.login && r.valid_until.is_none_or(|v| v > now))
+            .filter(|r| r.valid_until.is_none_or(|v| v > now))
             .and_then(|r| r.password.clone()))
     }
 
