@@ -421,7 +421,7 @@ async fn login_attributes_are_enforced_at_connect() {
     let e = connect_with(&config(&srv, "nologin_r", Some("pw-nologin")))
         .await
         .err()
-        .expect("NOLOGIN role connected");
+        .unwrap_or_else(|| panic!("NOLOGIN role connected"));
     assert_eq!(
         db_error(&e),
         (
@@ -434,7 +434,7 @@ async fn login_attributes_are_enforced_at_connect() {
     let e = connect_with(&config(&srv, "expired_r", Some("pw-expired")))
         .await
         .err()
-        .expect("expired role connected");
+        .unwrap_or_else(|| panic!("expired role connected"));
     assert_eq!(
         db_error(&e),
         (
@@ -454,7 +454,7 @@ async fn login_attributes_are_enforced_at_connect() {
     let e = connect_with(&config(&srv, "limited_r", Some("pw-limited")))
         .await
         .err()
-        .expect("connection limit not enforced");
+        .unwrap_or_else(|| panic!("connection limit not enforced"));
     assert_eq!(
         db_error(&e),
         (
