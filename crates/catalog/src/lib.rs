@@ -11,7 +11,8 @@ mod lookup;
 mod model;
 
 pub use model::{
-    AclItem, Catalog, Column, DefaultAcl, FkAction, ForeignKey, Index, Membership, Policy,
+    AclItem, ArgMode, Catalog, Column, DefaultAcl, FkAction, ForeignKey, FuncArg, FuncReturn, Function,
+    Index, Membership, Policy,
     PolicyCmd, Relation, RelationKind, Role, Schema, Sequence,
 };
 

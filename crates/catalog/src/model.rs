@@ -29,6 +29,9 @@ pub struct Catalog {
     /// ALTER DEFAULT PRIVILEGES entries (`pg_default_acl`).
     #[serde(default)]
     pub default_acls: Vec<DefaultAcl>,
+    /// Functions and procedures (`pg_proc`) by OID.
+    #[serde(default)]
+    pub functions: BTreeMap<u32, Function>,
 }
 
 /// One `pg_default_acl` entry: privileges objects of a kind get when `role`
@@ -361,4 +364,104 @@ pub struct Membership {
     pub grantor: u32,
     /// WITH ADMIN OPTION.
     pub admin_option: bool,
+}
+
+/// How an argument is passed (`proargmodes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArgMode {
+    /// IN (the default).
+    In,
+    /// OUT: part of the result, not of the call signature.
+    Out,
+    /// INOUT.
+    InOut,
+    /// VARIADIC.
+    Variadic,
+}
+
+impl ArgMode {
+    /// Whether the argument is part of the call signature.
+    pub fn is_input(self) -> bool {
+        !matches!(self, ArgMode::Out)
+    }
+}
+
+/// One declared argument of a function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FuncArg {
+    /// The argument's name, if it has one.
+    pub name: Option<String>,
+    /// Its type.
+    pub ty: DataType,
+    /// IN, OUT, INOUT or VARIADIC.
+    pub mode: ArgMode,
+    /// DEFAULT expression text.
+    pub default: Option<String>,
+}
+
+/// What a function returns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FuncReturn {
+    /// A single value of a type (`void` for none).
+    Scalar(DataType),
+    /// `SETOF type`: zero or more values.
+    SetOf(DataType),
+    /// `TABLE (name type, ...)`: rows.
+    Table(Vec<(String, DataType)>),
+}
+
+/// A function or procedure (`pg_proc`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Function {
+    /// OID.
+    pub oid: u32,
+    /// Schema OID.
+    pub schema: u32,
+    /// Name (overloaded names differ in their input types).
+    pub name: String,
+    /// `f` function or `p` procedure (`prokind`).
+    pub kind: char,
+    /// Declared arguments, in order.
+    pub args: Vec<FuncArg>,
+    /// The result.
+    pub returns: FuncReturn,
+    /// `sql` or `plpgsql`.
+    pub language: String,
+    /// The body text (`prosrc`).
+    pub body: String,
+    /// `i` IMMUTABLE, `s` STABLE, `v` VOLATILE.
+    pub volatility: char,
+    /// STRICT: NULL in, NULL out without running the body.
+    pub strict: bool,
+    /// SECURITY DEFINER: runs with the owner's privileges.
+    pub security_definer: bool,
+    /// LEAKPROOF (only superusers may set it).
+    pub leakproof: bool,
+    /// `SET name = value` applied while the function runs.
+    pub config: Vec<(String, String)>,
+    /// Owning role OID.
+    pub owner: u32,
+    /// ACL; None = the default (EXECUTE for PUBLIC).
+    pub acl: Option<Vec<AclItem>>,
+}
+
+impl Function {
+    /// The types of the input arguments (the call signature).
+    pub fn input_types(&self) -> Vec<DataType> {
+        self.args
+            .iter()
+            .filter(|a| a.mode.is_input())
+            .map(|a| a.ty.clone())
+            .collect()
+    }
+
+    /// `name(type, type)` as PostgreSQL prints a function in messages.
+    pub fn signature(&self) -> String {
+        let types: Vec<String> = self
+            .input_types()
+            .iter()
+            .map(|t| t.display_name())
+            .collect();
+        format!("{}({})", self.name, types.join(", "))
+    }
 }

@@ -18,6 +18,8 @@ pub enum AclKind {
     Schema,
     /// The database.
     Database,
+    /// Functions and procedures.
+    Function,
 }
 
 impl AclKind {
@@ -28,12 +30,14 @@ impl AclKind {
             AclKind::Sequence => ALL_SEQUENCE,
             AclKind::Schema => ALL_SCHEMA,
             AclKind::Database => ALL_DATABASE,
+            AclKind::Function => ALL_FUNCTION,
         }
     }
 }
 
 /// PostgreSQL's default ACL for an owner (acldefault): the owner holds
-/// everything with grant option; PUBLIC gets CONNECT and TEMPORARY on databases.
+/// everything with grant option; PUBLIC gets CONNECT and TEMPORARY on
+/// databases and EXECUTE on functions.
 pub fn default_acl(kind: AclKind, owner: u32) -> Vec<AclItem> {
     let mut acl = vec![AclItem {
         grantee: owner,
@@ -46,6 +50,14 @@ pub fn default_acl(kind: AclKind, owner: u32) -> Vec<AclItem> {
             grantee: 0,
             grantor: owner,
             privs: TEMPORARY | CONNECT,
+            grant_options: 0,
+        });
+    }
+    if kind == AclKind::Function {
+        acl.push(AclItem {
+            grantee: 0,
+            grantor: owner,
+            privs: EXECUTE,
             grant_options: 0,
         });
     }

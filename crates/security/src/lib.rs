@@ -111,7 +111,7 @@ fn predefined_grants(
             (read && bit == SELECT) || (write && bit & (INSERT | UPDATE | DELETE) != 0)
         }
         ObjectRef::Schema(_) => (read || write) && bit == USAGE,
-        ObjectRef::Database => false,
+        ObjectRef::Database | ObjectRef::Function(_) => false,
     }
 }
 
@@ -185,6 +185,15 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
                     != 0
             }
         },
+        ObjectRef::Function(oid) => match catalog.functions.get(oid) {
+            None => false,
+            Some(f) if need.privilege == Privilege::Ownership => {
+                roles::has_privs_of(catalog, principal.role_oid, f.owner)
+            }
+            Some(f) => {
+                acl::mask(&acl::effective(&f.acl, AclKind::Function, f.owner), &roles) & bit != 0
+            }
+        },
         ObjectRef::Database => {
             let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
             acl::mask(
@@ -232,6 +241,15 @@ pub fn denied(need: &Need, catalog: &rampart_catalog::Catalog) -> PgError {
                 .map(|s| s.name.as_str())
                 .unwrap_or("?")
         ),
+        ObjectRef::Function(oid) => {
+            let f = catalog.functions.get(oid);
+            let kind = if f.is_some_and(|f| f.kind == 'p') {
+                "procedure"
+            } else {
+                "function"
+            };
+            format!("{kind} {}", f.map(|f| f.name.as_str()).unwrap_or("?"))
+        }
         ObjectRef::Database => "database".into(),
     };
     let e = PgError::new(

@@ -11,6 +11,8 @@ pub enum ObjectRef {
     Sequence(u32),
     /// A table or view by OID.
     Relation(u32),
+    /// A function or procedure by OID.
+    Function(u32),
 }
 
 /// A privilege, with PostgreSQL's ACL letter.

@@ -59,6 +59,8 @@ pub fn error_info(e: &PgError) -> ErrorInfo {
     info.hint = e.hint.clone();
     info.position = e.position.map(|p| p.to_string());
     info.where_context = e.context.clone();
+    info.internal_query = e.internal_query.clone();
+    info.internal_position = e.internal_position.map(|p| p.to_string());
 
     info
 }

@@ -94,6 +94,14 @@ pub enum Expr {
     Cast(Box<Expr>, DataType),
     /// A scalar function call.
     Func(Func, Vec<Expr>),
+    /// A call of a user-defined function (`pg_proc` OID), arguments coerced
+    /// to its parameter types, trailing DEFAULTs filled in.
+    Call {
+        /// The function.
+        oid: u32,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
     /// `CASE`.
     Case {
         /// `CASE x WHEN ...` operand.
@@ -197,7 +205,9 @@ impl Expr {
                 a.walk_columns(f);
                 b.walk_columns(f);
             }
-            Expr::Func(_, args) => args.iter().for_each(|a| a.walk_columns(f)),
+            Expr::Func(_, args) | Expr::Call { args, .. } => {
+                args.iter().for_each(|a| a.walk_columns(f))
+            }
             Expr::Case {
                 operand,
                 whens,

@@ -77,6 +77,8 @@ pub enum Piece {
     Owned(OwnedStmt),
     /// ALTER SEQUENCE/VIEW/SCHEMA … OWNER TO.
     AlterOwner(AlterOwnerStmt),
+    /// CREATE/DROP/ALTER FUNCTION or PROCEDURE, DO.
+    Function(crate::func::FuncStmt),
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -126,7 +128,9 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         if sig.is_empty() {
             continue;
         }
-        if let Some(d) = default_privileges(&sig)? {
+        if crate::func::parse::is_routine_statement(&sig) {
+            out.push(Piece::Function(crate::func::parse::parse(&s, sql)?));
+        } else if let Some(d) = default_privileges(&sig)? {
             out.push(Piece::DefaultPrivileges(d));
         } else if let Some(o) = owned_stmt(&sig)? {
             out.push(Piece::Owned(o));
@@ -142,6 +146,9 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
 }
 
 fn needs_front(sig: &[&Token]) -> bool {
+    if crate::func::parse::is_routine_statement(sig) {
+        return true;
+    }
     let w: Vec<String> = sig.iter().take(3).filter_map(|t| word(t)).collect();
     match w.as_slice() {
         [a, b, c] if a == "ALTER" && b == "DEFAULT" && c == "PRIVILEGES" => true,

@@ -132,6 +132,30 @@ impl Settings {
         self.values.insert(name, value);
     }
 
+    /// The stored value of a parameter (None: at its default), for
+    /// [`Settings::restore_raw`] after a function's `SET` clause.
+    pub fn raw(&self, name: &str) -> Option<String> {
+        self.values.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Puts back a value saved with [`Settings::raw`].
+    pub fn restore_raw(&mut self, name: &str, value: Option<String>) {
+        let name = name.to_ascii_lowercase();
+        match value {
+            Some(v) => self.values.insert(name, v),
+            None => self.values.remove(&name),
+        };
+    }
+
+    /// Applies a function's `SET name = value` for the duration of a call.
+    pub fn set_for_call(&mut self, name: &str, value: &str) -> PgResult<()> {
+        let name = name.to_ascii_lowercase();
+        self.validate(&name, value)?;
+        let value = normalize(&name, value)?;
+        self.values.insert(name, value);
+        Ok(())
+    }
+
     /// Internal (server-set) session value, e.g. is_superuser.
     pub fn set_internal(&mut self, name: &str, value: &str) {
         self.values.insert(name.to_string(), value.to_string());

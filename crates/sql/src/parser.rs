@@ -24,6 +24,8 @@ pub enum Stmt {
     Owned(crate::front::OwnedStmt),
     /// ALTER SEQUENCE/VIEW/SCHEMA … OWNER TO.
     AlterOwner(crate::front::AlterOwnerStmt),
+    /// CREATE/DROP/ALTER FUNCTION or PROCEDURE, DO.
+    Function(crate::func::FuncStmt),
 }
 
 /// Parses a query string into statements.
@@ -45,6 +47,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     }
                     crate::front::Piece::Owned(o) => out.push(Stmt::Owned(o)),
                     crate::front::Piece::AlterOwner(a) => out.push(Stmt::AlterOwner(a)),
+                    crate::front::Piece::Function(f) => out.push(Stmt::Function(f)),
                 }
             }
             Ok(out)

@@ -20,6 +20,7 @@ enum Target {
     Sequence(u32),
     Schema(String),
     Database,
+    Function(u32),
 }
 
 /// Handles GRANT/REVOKE on objects; None for other statements.
@@ -76,6 +77,7 @@ fn privilege_bits(p: &Privileges, kind: AclKind) -> PgResult<(u16, ColumnGrants)
         AclKind::Sequence => "sequence",
         AclKind::Schema => "schema",
         AclKind::Database => "database",
+        AclKind::Function => "function",
     };
     for a in actions {
         let (bit, columns, name) = action_bit(a)?;
@@ -306,6 +308,43 @@ fn resolve_targets(
             }
             out
         }
+        GrantObjects::Function { name, arg_types } | GrantObjects::Procedure { name, arg_types } => {
+            let kind = if matches!(objects, GrantObjects::Procedure { .. }) {
+                'p'
+            } else {
+                'f'
+            };
+            let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(ident).collect();
+            let types = arg_types
+                .iter()
+                .map(crate::bind::types::convert_type)
+                .collect::<PgResult<Vec<_>>>()?;
+            let r = crate::func::parse::RoutineRef {
+                name: parts,
+                // sqlparser yields no list for `f` and an empty one for `f()`.
+                args: if arg_types.is_empty() && !name.to_string().ends_with(')') {
+                    None
+                } else {
+                    Some(types)
+                },
+            };
+            let f = crate::func::find_routine(cat, &r, search_path, kind)?
+                .ok_or_else(|| crate::func::not_found(&r, kind))?;
+            vec![Target::Function(f.oid)]
+        }
+        GrantObjects::AllFunctionsInSchema { schemas } => {
+            let mut out = Vec::new();
+            for sc in schemas {
+                let oid = schema_oid(sc)?;
+                out.extend(
+                    cat.functions
+                        .values()
+                        .filter(|f| f.schema == oid)
+                        .map(|f| Target::Function(f.oid)),
+                );
+            }
+            out
+        }
         other => {
             return Err(PgError::unsupported(format!(
                 "GRANT on {other} is not supported yet"
@@ -368,6 +407,14 @@ fn apply_one(
                 "schema",
                 sc.acl.clone(),
             )
+        }
+        Target::Function(oid) => {
+            let f = cat
+                .functions
+                .get(oid)
+                .ok_or_else(|| PgError::internal("function vanished"))?;
+            let w = if f.kind == 'p' { "procedure" } else { "function" };
+            (AclKind::Function, f.owner, f.name.clone(), w, f.acl.clone())
         }
         Target::Database => (
             AclKind::Database,
@@ -485,6 +532,11 @@ fn apply_one(
             }
         }
         Target::Database => cat.database_acl = Some(acl_now),
+        Target::Function(oid) => {
+            if let Some(f) = cat.functions.get_mut(oid) {
+                f.acl = Some(acl_now);
+            }
+        }
     }
     Ok(())
 }
@@ -740,6 +792,10 @@ fn grant_option_held(cat: &Catalog, who: &Principal, need: &Need) -> bool {
             AclKind::Database,
             rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
         ),
+        ObjectRef::Function(oid) => match cat.functions.get(oid) {
+            Some(f) => (f.acl.clone(), AclKind::Function, f.owner),
+            None => return false,
+        },
     };
     acl::grant_option_mask(&acl::effective(&acl_opt, kind, owner), &roles) & bit != 0
 }

@@ -43,6 +43,11 @@ pub struct SessionState {
     currvals: HashMap<u32, i64>,
     /// NOTICE/WARNING messages to send before the statement's result.
     pub notices: Vec<PgError>,
+    /// Owners of the SECURITY DEFINER routines running (innermost last):
+    /// the last one is `current_user`.
+    pub definer: Vec<String>,
+    /// Nesting depth of routine calls.
+    pub call_depth: usize,
 }
 
 /// Names returned by [`SessionState::clone_identity`].
@@ -73,8 +78,12 @@ impl SessionState {
             .unwrap_or_else(|| self.authenticated_user.clone())
     }
 
-    /// `current_user`: the SET ROLE role, else the session user.
+    /// `current_user`: the owner of a running SECURITY DEFINER routine,
+    /// else the SET ROLE role, else the session user.
     pub fn current_user(&self) -> String {
+        if let Some(d) = self.definer.last() {
+            return d.clone();
+        }
         match self.settings.get("role") {
             Some(r) if r != "none" && !r.is_empty() => r,
             _ => self.session_user(),
@@ -113,6 +122,29 @@ impl SessionState {
                 format!("currval of sequence \"{name}\" is not yet defined in this session"),
             )
         })
+    }
+
+    /// The acting principal (current_user).
+    pub fn principal(&self, catalog: &Catalog) -> PgResult<Principal> {
+        let name = self.current_user();
+        let role = catalog.role(&name).ok_or_else(|| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("role \"{name}\" does not exist"),
+            )
+        })?;
+        Ok(Principal {
+            role_oid: role.oid,
+            role_name: role.name.clone(),
+            superuser: role.superuser,
+        })
+    }
+
+    /// Row-level security context for binding: the current user and `row_security`.
+    pub fn rls_context(&self, catalog: &Catalog) -> PgResult<crate::bind::rls::RlsContext> {
+        let user = self.principal(catalog)?.role_oid;
+        let row_security = self.settings.get("row_security").as_deref() != Some("off");
+        Ok(crate::bind::rls::RlsContext { user, row_security })
     }
 
     /// Queues a NOTICE.
@@ -231,6 +263,8 @@ impl Session {
             txn_start: Utc::now(),
             currvals: HashMap::new(),
             notices: Vec::new(),
+            definer: Vec::new(),
+            call_depth: 0,
         };
         let mut s = Session {
             engine,
@@ -676,24 +710,12 @@ impl Session {
 
     /// Row-level security context for binding: the current user and `row_security`.
     pub fn rls_context(&self, catalog: &Catalog) -> PgResult<crate::bind::rls::RlsContext> {
-        let user = self.principal(catalog)?.role_oid;
-        let row_security = self.state.settings.get("row_security").as_deref() != Some("off");
-        Ok(crate::bind::rls::RlsContext { user, row_security })
+        self.state.rls_context(catalog)
     }
 
     /// The acting principal.
     pub fn principal(&self, catalog: &Catalog) -> PgResult<Principal> {
-        let role = catalog.role(&self.state.current_user()).ok_or_else(|| {
-            PgError::new(
-                SqlState::UNDEFINED_OBJECT,
-                format!("role \"{}\" does not exist", self.state.current_user()),
-            )
-        })?;
-        Ok(Principal {
-            role_oid: role.oid,
-            role_name: role.name.clone(),
-            superuser: role.superuser,
-        })
+        self.state.principal(catalog)
     }
 
     /// Checks needs through the security layer.
@@ -752,6 +774,7 @@ impl Session {
             Stmt::DefaultPrivileges(d) => return crate::default_privs::run(self, d),
             Stmt::Owned(o) => return crate::owned::run(self, o),
             Stmt::AlterOwner(a) => return crate::owned::alter_owner(self, a),
+            Stmt::Function(f) => return crate::func::ddl::run(self, f),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);
@@ -904,6 +927,8 @@ fn is_data_statement(stmt: &Statement) -> bool {
         Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
     )
 }
+
+mod spi_impl;
 
 impl Session {
     fn start_copy(

@@ -80,6 +80,7 @@ pub fn run(
         Statement::AlterPolicy(ap) => crate::policy::alter(s, ap),
         Statement::DropPolicy(dp) => crate::policy::drop(s, dp),
 
+        Statement::Call(f) => crate::func::ddl::run_call(s, f),
         Statement::Explain { statement, .. } => crate::explain::explain(s, statement),
         other => Err(PgError::unsupported(format!(
             "statement not supported yet: {}",

@@ -49,6 +49,8 @@ pub enum DataType {
     Jsonb,
     /// The type of an untyped string literal or NULL until context decides.
     Unknown,
+    /// `void`: what a function without a result returns (its value is an empty string).
+    Void,
     /// A one-dimensional array of the element type.
     Array(Box<DataType>),
 }
@@ -69,6 +71,7 @@ impl DataType {
             DataType::Float4 => 700,
             DataType::Float8 => 701,
             DataType::Unknown => 705,
+            DataType::Void => 2278,
             DataType::Char(_) => 1042,
             DataType::Varchar(_) => 1043,
             DataType::Date => 1082,
@@ -109,6 +112,7 @@ impl DataType {
             700 => DataType::Float4,
             701 => DataType::Float8,
             705 => DataType::Unknown,
+            2278 => DataType::Void,
             1042 => DataType::Char(None),
             1043 => DataType::Varchar(None),
             1082 => DataType::Date,
@@ -145,6 +149,7 @@ impl DataType {
             DataType::Interval | DataType::Uuid => 16,
             DataType::Name => 64,
             DataType::Unknown => -2,
+            DataType::Void => 4,
             _ => -1,
         }
     }
@@ -187,6 +192,7 @@ impl DataType {
             DataType::Jsonb => "jsonb".into(),
             DataType::Array(e) => format!("{}[]", e.display_name()),
             DataType::Unknown => "unknown".into(),
+            DataType::Void => "void".into(),
         }
     }
 
@@ -216,6 +222,7 @@ impl DataType {
             DataType::Jsonb => "jsonb",
             DataType::Array(_) => "array",
             DataType::Unknown => "unknown",
+            DataType::Void => "void",
         }
     }
 
@@ -243,6 +250,7 @@ impl DataType {
             "regclass" | "regproc" | "regtype" | "regrole" | "regnamespace" => DataType::Text,
             "oid" => DataType::Oid,
             "uuid" => DataType::Uuid,
+            "void" => DataType::Void,
             "json" => DataType::Json,
             "jsonb" => DataType::Jsonb,
             _ => return None,

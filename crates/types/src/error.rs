@@ -72,6 +72,13 @@ impl SqlState {
     pub const IO_ERROR: SqlState = SqlState("58030");
     pub const INTERNAL_ERROR: SqlState = SqlState("XX000");
     pub const DATA_CORRUPTED: SqlState = SqlState("XX001");
+    pub const INVALID_FUNCTION_DEFINITION: SqlState = SqlState("42P13");
+    pub const DUPLICATE_FUNCTION: SqlState = SqlState("42723");
+    pub const AMBIGUOUS_FUNCTION: SqlState = SqlState("42725");
+    pub const RAISE_EXCEPTION: SqlState = SqlState("P0001");
+    pub const NO_DATA_FOUND: SqlState = SqlState("P0002");
+    pub const TOO_MANY_ROWS: SqlState = SqlState("P0003");
+    pub const CASE_NOT_FOUND: SqlState = SqlState("20000");
 }
 
 /// An error as PostgreSQL reports it to a client.
@@ -91,12 +98,27 @@ pub struct PgError {
     pub position: Option<u32>,
     /// CONTEXT line (where the error happened: a COPY line, a function).
     pub context: Option<String>,
+    /// The internal query an error position refers to (psql's `QUERY:` line),
+    /// for statements run inside functions.
+    pub internal_query: Option<String>,
+    /// 1-based character position in `internal_query`.
+    pub internal_position: Option<u32>,
 }
 
 /// Result alias used across layers.
 pub type PgResult<T> = Result<T, PgError>;
 
 impl PgError {
+    /// Adds one CONTEXT line below the existing ones (innermost first, as PostgreSQL).
+    pub fn add_context(mut self, line: impl Into<String>) -> Self {
+        let line = line.into();
+        self.context = Some(match self.context.take() {
+            Some(c) => format!("{c}\n{line}"),
+            None => line,
+        });
+        self
+    }
+
     /// An `ERROR` with the given SQLSTATE and message.
     pub fn new(code: SqlState, message: impl Into<String>) -> Self {
         PgError {
@@ -107,6 +129,8 @@ impl PgError {
             hint: None,
             position: None,
             context: None,
+            internal_query: None,
+            internal_position: None,
         }
     }
 

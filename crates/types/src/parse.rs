@@ -35,7 +35,8 @@ impl Value {
             | DataType::Varchar(_)
             | DataType::Char(_)
             | DataType::Name
-            | DataType::Unknown => Value::Text(s.to_string()),
+            | DataType::Unknown
+            | DataType::Void => Value::Text(s.to_string()),
             DataType::Json | DataType::Jsonb => Value::Text(s.to_string()),
             DataType::Bytea => Value::Bytea(parse_bytea(s)?),
             DataType::Date => Value::Date(parse_date(s)?),

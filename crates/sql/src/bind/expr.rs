@@ -489,6 +489,14 @@ impl Binder<'_> {
                 ));
             }
         }
+        let wanted = match table {
+            Some(t) => format!("{t}.{name}"),
+            None => name.to_string(),
+        };
+        if let Some(i) = self.param_names.iter().position(|p| *p == wanted) {
+            let ty = self.params.get(i).cloned().unwrap_or(DataType::Unknown);
+            return Ok((Expr::Param(i), ty));
+        }
         match table {
             Some(t)
                 if !cx
@@ -968,7 +976,10 @@ impl Binder<'_> {
 
     fn bind_function(&mut self, f: &ast::Function, cx: &mut ExprCtx) -> PgResult<(Expr, DataType)> {
         self.bind_function_inner(f, cx).map_err(|e| {
-            if e.code == SqlState::UNDEFINED_FUNCTION {
+            let about_this_call = e.code == SqlState::UNDEFINED_FUNCTION
+                || e.code == SqlState::AMBIGUOUS_FUNCTION
+                || (e.code == SqlState::WRONG_OBJECT_TYPE && e.message.ends_with("is a procedure"));
+            if about_this_call && e.position.is_none() {
                 if let Some(id) = f.name.0.first().and_then(|p| p.as_ident()) {
                     return self.at(e, id.span);
                 }
@@ -1030,6 +1041,27 @@ impl Binder<'_> {
                 (args, distinct, star)
             }
         };
+        let qualifier = match f.name.0.as_slice() {
+            [s, _] => s.as_ident().map(ident),
+            _ => None,
+        };
+        if let Some(q) = qualifier.filter(|q| q != "pg_catalog") {
+            let mut bound = Vec::new();
+            let mut types = Vec::new();
+            for a in &args {
+                let (e, t) = self.bind_expr(a, cx)?;
+                bound.push(e);
+                types.push(t);
+            }
+            return match self.bind_user_call(Some(&q), &name, bound, &types)? {
+                Some(r) => Ok(r),
+                None => {
+                    let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+                    Err(PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {q}.{name}({}) does not exist", sig.join(", ")))
+                        .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."))
+                }
+            };
+        }
         if let Some(agg) = agg_by_name(&name) {
             return self.bind_aggregate(agg, &name, &args, star, distinct, f.filter.as_deref(), cx);
         }
@@ -1163,11 +1195,17 @@ impl Binder<'_> {
             bound.push(e);
             types.push(t);
         }
-        let resolved = functions::resolve(name, &types).ok_or_else(|| {
-            let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
-            PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", sig.join(", ")))
-                .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
-        })?;
+        let resolved = match functions::resolve(name, &types) {
+            Some(r) => r,
+            None => {
+                if let Some(r) = self.bind_user_call(None, name, bound.clone(), &types)? {
+                    return Ok(r);
+                }
+                let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+                return Err(PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", sig.join(", ")))
+                    .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+            }
+        };
         let mut args_out = Vec::new();
         for ((e, t), target) in bound.into_iter().zip(types).zip(resolved.arg_types) {
             args_out.push(match target {

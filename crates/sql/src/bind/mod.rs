@@ -9,6 +9,7 @@ mod dml;
 pub mod expr;
 mod from;
 mod query;
+mod routine;
 pub mod rls;
 pub mod types;
 
@@ -112,6 +113,9 @@ pub struct Binder<'a> {
     rls_guard: Vec<u32>,
     /// View owners whose RLS identity applies while binding view bodies.
     rls_user_stack: Vec<u32>,
+    /// Names of the parameters (routine arguments and PL/pgSQL variables),
+    /// by position; an unqualified name no column matches resolves to one.
+    pub param_names: Vec<String>,
 }
 
 impl<'a> Binder<'a> {
@@ -131,7 +135,14 @@ impl<'a> Binder<'a> {
             rls: None,
             rls_guard: Vec::new(),
             rls_user_stack: Vec::new(),
+            param_names: Vec::new(),
         }
+    }
+
+    /// Names parameters so routine bodies can refer to arguments and variables by name.
+    pub fn with_param_names(mut self, names: Vec<String>) -> Self {
+        self.param_names = names;
+        self
     }
 
     /// Remembers the statement text so errors can carry PostgreSQL's cursor position.

@@ -121,6 +121,13 @@ impl Exec<'_> {
                 }
                 self.call(*f, vals, args)?
             }
+            Expr::Call { oid, args } => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval(a, row)?);
+                }
+                crate::func::call::call_scalar(self, *oid, vals, args.iter().all(Expr::is_constant))?
+            }
             Expr::Case {
                 operand,
                 whens,

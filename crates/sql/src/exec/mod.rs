@@ -46,6 +46,8 @@ pub struct Exec<'a> {
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
     /// DateStyle/IntervalStyle/TimeZone for text conversions.
     pub style: rampart_types::Style,
+    /// Inlined LANGUAGE sql functions bound during this statement.
+    pub fn_cache: HashMap<u32, Option<Rc<crate::func::spi::BoundExpr>>>,
 }
 
 impl<'a> Exec<'a> {
@@ -69,7 +71,22 @@ impl<'a> Exec<'a> {
             uncorrelated: HashMap::new(),
             cancel: None,
             style,
+            fn_cache: HashMap::new(),
         }
+    }
+
+    /// An executor for a statement run from inside this one (a routine's
+    /// body): same transaction, catalog and session, its own parameters.
+    pub fn nested<'b>(&'b mut self, params: &'b [Value]) -> Exec<'b> {
+        let mut e = Exec::new(
+            &mut *self.txn,
+            self.catalog,
+            &mut *self.session,
+            self.engine,
+            params,
+        );
+        e.cancel = self.cancel;
+        e
     }
 
     fn check_cancel(&self) -> PgResult<()> {
@@ -570,6 +587,7 @@ fn expr_may_block(e: &Expr) -> bool {
     use crate::functions::Func;
     match e {
         Expr::Func(Func::NextVal | Func::SetVal, _) => true,
+        Expr::Call { .. } => true,
         Expr::Func(_, args) => args.iter().any(expr_may_block),
         Expr::Neg(x)
         | Expr::Not(x)

@@ -1,0 +1,314 @@
+//! Invoking routines: identity (SECURITY DEFINER), `SET` clauses, STRICT,
+//! and the two languages. A LANGUAGE sql body that is a single `SELECT expr`
+//! is bound once and evaluated as an expression (PostgreSQL inlines such
+//! functions); other bodies run statement by statement through SPI.
+
+use rampart_catalog::{Catalog, FuncReturn, Function};
+use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+
+use super::spi::{ExecSpi, Spi, Vars};
+use crate::exec::{Exec, Row};
+use crate::session::SessionState;
+
+/// Deepest nesting of routine calls before "stack depth limit exceeded".
+const MAX_CALL_DEPTH: usize = 200;
+
+/// What a call produced: a value, or rows for set-returning functions.
+pub struct CallResult {
+    /// The scalar result.
+    pub value: Value,
+    /// Rows (set-returning functions).
+    pub rows: Vec<Row>,
+}
+
+/// What a routine changes around its call; undone by [`leave`].
+pub struct Entered {
+    definer: bool,
+    saved: Vec<(String, Option<String>)>,
+}
+
+/// Enters a routine: depth check, SECURITY DEFINER identity, SET clauses.
+pub fn enter(state: &mut SessionState, catalog: &Catalog, f: &Function) -> PgResult<Entered> {
+    if state.call_depth >= MAX_CALL_DEPTH {
+        return Err(PgError::new(SqlState::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded")
+            .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
+    }
+    state.call_depth += 1;
+    let mut entered = Entered {
+        definer: false,
+        saved: Vec::new(),
+    };
+    if f.security_definer {
+        let owner = catalog
+            .roles
+            .values()
+            .find(|r| r.oid == f.owner)
+            .map(|r| r.name.clone())
+            .ok_or_else(|| PgError::internal("function owner vanished"))?;
+        state.definer.push(owner);
+        entered.definer = true;
+    }
+    for (k, v) in &f.config {
+        entered.saved.push((k.clone(), state.settings.raw(k)));
+        if let Err(e) = state.settings.set_for_call(k, v) {
+            leave(state, entered);
+            return Err(e);
+        }
+    }
+    Ok(entered)
+}
+
+/// Leaves a routine entered with [`enter`].
+pub fn leave(state: &mut SessionState, entered: Entered) {
+    for (k, v) in entered.saved.into_iter().rev() {
+        state.settings.restore_raw(&k, v);
+    }
+    if entered.definer {
+        state.definer.pop();
+    }
+    state.call_depth = state.call_depth.saturating_sub(1);
+}
+
+/// The PL/pgSQL context name of a function: `PL/pgSQL function f(integer)`.
+pub fn plpgsql_context(f: &Function) -> String {
+    let types: Vec<String> = f.input_types().iter().map(|t| t.display_name()).collect();
+    format!("PL/pgSQL function {}({})", f.name, types.join(","))
+}
+
+/// Calls a scalar function from an expression: inlined LANGUAGE sql
+/// expressions are bound once per statement, everything else runs its body.
+pub fn call_scalar(ex: &mut Exec, oid: u32, args: Vec<Value>, constant_args: bool) -> PgResult<Value> {
+    let catalog: &Catalog = ex.catalog;
+    let f = catalog
+        .functions
+        .get(&oid)
+        .ok_or_else(|| PgError::internal("function vanished"))?;
+    if f.strict && args.iter().any(|a| a.is_null()) {
+        return Ok(Value::Null);
+    }
+    let inline_type = match &f.returns {
+        FuncReturn::Scalar(t) if *t != DataType::Void => Some(t.clone()),
+        _ => None,
+    };
+    if let (Some(ret), "sql", false, true) = (
+        inline_type,
+        f.language.as_str(),
+        f.security_definer,
+        f.config.is_empty(),
+    ) {
+        let bound = match ex.fn_cache.get(&oid) {
+            Some(b) => b.clone(),
+            None => {
+                let b = match inlinable_expr(&f.body) {
+                    Some(text) => {
+                        let inputs: Vec<&rampart_catalog::FuncArg> =
+                            f.args.iter().filter(|a| a.mode.is_input()).collect();
+                        let names: Vec<String> = inputs
+                            .iter()
+                            .map(|a| a.name.clone().unwrap_or_default())
+                            .collect();
+                        let types: Vec<DataType> = inputs.iter().map(|a| a.ty.clone()).collect();
+                        let vars = Vars {
+                            names: &names,
+                            types: &types,
+                        };
+                        Some(std::rc::Rc::new(super::spi::bind_expr_text(
+                            catalog, ex.session, &text, &vars,
+                        )?))
+                    }
+                    None => None,
+                };
+                ex.fn_cache.insert(oid, b.clone());
+                b
+            }
+        };
+        if let Some(b) = bound {
+            super::spi::authorize_needs(catalog, ex.session, &b.needs)?;
+            let r = {
+                let mut sub = ex.nested(&args);
+                sub.eval(&b.expr, &[]).and_then(|v| {
+                    if v.is_null() || b.ty == ret {
+                        Ok(v)
+                    } else {
+                        crate::exec::cast::cast_value(v, &b.ty, &ret, &sub.style)
+                    }
+                })
+            };
+            return r.map_err(|e| {
+                if constant_args {
+                    e.add_context(format!("SQL function \"{}\" during inlining", f.name))
+                } else {
+                    e
+                }
+            });
+        }
+    }
+    Ok(call_in_exec(ex, oid, args)?.value)
+}
+
+/// Calls a function from inside a running statement.
+pub fn call_in_exec(ex: &mut Exec, oid: u32, args: Vec<Value>) -> PgResult<CallResult> {
+    let catalog: &Catalog = ex.catalog;
+    let f = catalog
+        .functions
+        .get(&oid)
+        .ok_or_else(|| PgError::internal("function vanished"))?;
+    if f.strict && args.iter().any(|a| a.is_null()) {
+        return Ok(CallResult {
+            value: Value::Null,
+            rows: vec![],
+        });
+    }
+    let entered = enter(ex.session, catalog, f)?;
+    let r = run_body(&mut ExecSpi { ex: &mut *ex }, f, args);
+    leave(ex.session, entered);
+    r
+}
+
+/// Runs a routine body through an SPI.
+pub fn run_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<CallResult> {
+    let inputs: Vec<&rampart_catalog::FuncArg> =
+        f.args.iter().filter(|a| a.mode.is_input()).collect();
+    match f.language.as_str() {
+        "plpgsql" => {
+            let names: Vec<String> = inputs.iter().filter_map(|a| a.name.clone()).collect();
+            let mut all_names = names.clone();
+            all_names.extend(
+                f.args
+                    .iter()
+                    .filter(|a| !a.mode.is_input())
+                    .filter_map(|a| a.name.clone()),
+            );
+            if let FuncReturn::Table(cols) = &f.returns {
+                all_names.extend(cols.iter().map(|(n, _)| n.clone()));
+            }
+            let block = crate::plpgsql::compile(&f.body, &all_names, &f.name)?;
+            let arg_vars = inputs
+                .iter()
+                .zip(args)
+                .map(|(a, v)| (a.name.clone(), a.ty.clone(), v))
+                .collect();
+            let mut out_vars: Vec<(String, DataType)> = f
+                .args
+                .iter()
+                .filter(|a| a.mode == rampart_catalog::ArgMode::Out)
+                .map(|a| (a.name.clone().unwrap_or_default(), a.ty.clone()))
+                .collect();
+            if let FuncReturn::Table(cols) = &f.returns {
+                out_vars.extend(cols.iter().cloned());
+            }
+            let (value, rows) = crate::plpgsql::exec::run(
+                spi,
+                &block,
+                plpgsql_context(f),
+                arg_vars,
+                out_vars,
+                Some(f.returns.clone()),
+            )?;
+            Ok(CallResult { value, rows })
+        }
+        "sql" => run_sql_body(spi, f, &inputs, args)
+            .map_err(|e| e.add_context(format!("SQL function \"{}\" statement 1", f.name))),
+        other => Err(PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("language \"{other}\" does not exist"),
+        )),
+    }
+}
+
+fn run_sql_body(
+    spi: &mut dyn Spi,
+    f: &Function,
+    inputs: &[&rampart_catalog::FuncArg],
+    args: Vec<Value>,
+) -> PgResult<CallResult> {
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|a| a.name.clone().unwrap_or_default())
+        .collect();
+    let types: Vec<DataType> = inputs.iter().map(|a| a.ty.clone()).collect();
+    let vars = Vars {
+        names: &names,
+        types: &types,
+    };
+    let stmts = sql_statements(&f.body)?;
+    let mut last = None;
+    for text in &stmts {
+        last = Some(spi.run(text, &vars, &args)?);
+    }
+    let last = last.unwrap_or_default();
+    match &f.returns {
+        FuncReturn::Scalar(DataType::Void) => Ok(CallResult {
+            value: Value::Text(String::new()),
+            rows: vec![],
+        }),
+        FuncReturn::Scalar(ty) => {
+            let v = last
+                .rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .unwrap_or(Value::Null);
+            let from = last.columns.first().map(|c| c.ty.clone()).unwrap_or(DataType::Unknown);
+            let v = if v.is_null() || &from == ty {
+                v
+            } else {
+                let style = spi.state().settings.style();
+                crate::exec::cast::cast_value(v, &from, ty, &style)?
+            };
+            Ok(CallResult {
+                value: v,
+                rows: vec![],
+            })
+        }
+        FuncReturn::SetOf(_) | FuncReturn::Table(_) => Ok(CallResult {
+            value: Value::Null,
+            rows: last.rows,
+        }),
+    }
+}
+
+/// Splits a LANGUAGE sql body into statement texts.
+pub fn sql_statements(body: &str) -> PgResult<Vec<String>> {
+    Ok(crate::parser::parse_sql(body)?
+        .iter()
+        .map(|s| s.to_string())
+        .collect())
+}
+
+/// If a LANGUAGE sql body is a single `SELECT expr` (no FROM, no clauses),
+/// the expression text; such functions are evaluated as expressions.
+pub fn inlinable_expr(body: &str) -> Option<String> {
+    let mut stmts = crate::parser::parse_sql(body).ok()?;
+    if stmts.len() != 1 {
+        return None;
+    }
+    let sqlparser::ast::Statement::Query(q) = stmts.remove(0) else {
+        return None;
+    };
+    if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
+        return None;
+    }
+    let sqlparser::ast::SetExpr::Select(sel) = *q.body else {
+        return None;
+    };
+    if !sel.from.is_empty()
+        || sel.selection.is_some()
+        || sel.having.is_some()
+        || sel.distinct.is_some()
+        || sel.projection.len() != 1
+    {
+        return None;
+    }
+    match &sel.projection[0] {
+        sqlparser::ast::SelectItem::UnnamedExpr(e)
+        | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+            if crate::bind::expr::contains_aggregate(e) {
+                None
+            } else {
+                Some(e.to_string())
+            }
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,104 @@
+//! The session as an SPI: what DO blocks and CALL run their statements
+//! through. Unlike SPI inside a query, utility statements (DDL, GRANT,
+//! DROP OWNED, nested DO) run too.
+
+use rampart_types::{PgError, PgResult, Value};
+
+use super::{QueryResult, Session, SessionState};
+use crate::exec::Exec;
+use crate::func::spi::{self, BoundExpr, Spi, SpiResult, Vars};
+use crate::parser::Stmt;
+
+impl Spi for Session {
+    fn bind_expr(&mut self, text: &str, vars: &Vars) -> PgResult<BoundExpr> {
+        let catalog = self.catalog()?;
+        spi::bind_expr_text(&catalog, &self.state, text, vars)
+    }
+
+    fn eval(&mut self, b: &BoundExpr, values: &[Value]) -> PgResult<Value> {
+        let catalog = self.catalog()?;
+        spi::authorize_needs(&catalog, &self.state, &b.needs)?;
+        let engine = self.engine.clone();
+        let cancel = self.cancel.clone();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| PgError::internal("no transaction"))?;
+        let mut ex = Exec::new(txn, &catalog, &mut self.state, &engine, values);
+        ex.cancel = Some(&cancel);
+        ex.eval(&b.expr, &[])
+    }
+
+    fn catalog_version(&mut self) -> PgResult<u64> {
+        Ok(self.catalog()?.version)
+    }
+
+    fn run(&mut self, text: &str, vars: &Vars, values: &[Value]) -> PgResult<SpiResult> {
+        let stmt = spi::parse_one(text)?;
+        if let Stmt::Sql(st) = &stmt {
+            if spi::is_data(st) {
+                let catalog = self.catalog()?;
+                let (ds, cols, needs) = spi::bind_statement(&catalog, &self.state, st, text, vars)?;
+                spi::authorize_needs(&catalog, &self.state, &needs)?;
+                let engine = self.engine.clone();
+                let cancel = self.cancel.clone();
+                let txn = self
+                    .txn
+                    .as_mut()
+                    .ok_or_else(|| PgError::internal("no transaction"))?;
+                let mut ex = Exec::new(txn, &catalog, &mut self.state, &engine, values);
+                ex.cancel = Some(&cancel);
+                return spi::run_bound(&mut ex, &ds, cols);
+            }
+            if matches!(
+                **st,
+                sqlparser::ast::Statement::StartTransaction { .. }
+                    | sqlparser::ast::Statement::Commit { .. }
+                    | sqlparser::ast::Statement::Rollback { .. }
+                    | sqlparser::ast::Statement::Savepoint { .. }
+            ) {
+                return Err(PgError::new(
+                    rampart_types::SqlState("2D000"),
+                    "invalid transaction termination",
+                ));
+            }
+        }
+        let saved_sql = std::mem::take(&mut self.current_sql);
+        let r = self.run_in_txn(&stmt, &[], &mut None, text);
+        self.current_sql = saved_sql;
+        Ok(match r? {
+            QueryResult::Rows { columns, rows, .. } => SpiResult {
+                processed: rows.len() as u64,
+                columns,
+                rows,
+            },
+            QueryResult::Command { tag } => SpiResult {
+                processed: tag
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+                ..Default::default()
+            },
+            _ => SpiResult::default(),
+        })
+    }
+
+    fn state(&mut self) -> &mut SessionState {
+        &mut self.state
+    }
+
+    fn savepoint(&mut self) -> PgResult<usize> {
+        Ok(self.txn_mut()?.savepoint())
+    }
+
+    fn rollback_to(&mut self, depth: usize) -> PgResult<()> {
+        self.txn_mut()?.rollback_to_savepoint(depth);
+        Ok(())
+    }
+
+    fn release(&mut self, depth: usize) -> PgResult<()> {
+        self.txn_mut()?.release_savepoint(depth);
+        Ok(())
+    }
+}
