@@ -90,6 +90,10 @@ fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &str) -> PgResult<QueryResult
                 q.owner = to;
                 acl_new_owner(&mut q.acl, old, to);
             }
+            for f in cat.functions.values_mut().filter(|x| x.owner == old) {
+                f.owner = to;
+                acl_new_owner(&mut f.acl, old, to);
+            }
         }
         Ok(QueryResult::Command {
             tag: "REASSIGN OWNED".into(),
@@ -133,6 +137,11 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
             for q in cat.sequences.values_mut() {
                 revoke_all(&mut q.acl, role);
             }
+            for f in cat.functions.values_mut() {
+                revoke_all(&mut f.acl, role);
+            }
+            // Routines have no dependents Rampart tracks: they go first.
+            cat.functions.retain(|_, f| f.owner != role);
             cat.default_acls.retain(|d| d.role != role);
             for d in cat.default_acls.iter_mut() {
                 d.acl.retain(|i| i.grantee != role);

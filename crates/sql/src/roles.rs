@@ -583,6 +583,17 @@ fn drop_roles(
                         (object_key(cat, x.oid), format!("owner of sequence {name}"))
                     }),
             );
+            keyed.extend(
+                cat.functions
+                    .values()
+                    .filter(|f| f.owner == target.oid)
+                    .map(|f| {
+                        (
+                            object_key(cat, f.oid),
+                            format!("owner of {}", function_display(cat, f, &search_path)),
+                        )
+                    }),
+            );
             keyed.extend(acl_dependencies(cat, target.oid, &search_path));
             keyed.extend(default_acl_dependencies(cat, target.oid));
             keyed.sort_by_key(|(k, _)| *k);
@@ -639,6 +650,19 @@ fn default_acl_dependencies(cat: &Catalog, role: u32) -> Vec<(u64, String)> {
     out
 }
 
+/// `function f(integer)` / `procedure p()` as dependency listings name routines.
+fn function_display(cat: &Catalog, f: &rampart_catalog::Function, search_path: &[String]) -> String {
+    let kind = if f.kind == 'p' { "procedure" } else { "function" };
+    let types: Vec<String> = f.input_types().iter().map(|t| t.display_name()).collect();
+    let schema = cat.schema_by_oid(f.schema).map(|x| x.name.clone()).unwrap_or_default();
+    let name = if search_path.contains(&schema) {
+        f.name.clone()
+    } else {
+        format!("{schema}.{}", f.name)
+    };
+    format!("{kind} {name}({})", types.join(", "))
+}
+
 /// Sort key of an object in dependency listings (see DROP ROLE).
 fn object_key(cat: &Catalog, oid: u32) -> u64 {
     match cat.sequences.get(&oid).and_then(|q| q.owned_by) {
@@ -687,6 +711,17 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u6
             }
         }
     }
+    out.extend(
+        cat.functions
+            .values()
+            .filter(|f| f.owner != role && mentions(&f.acl))
+            .map(|f| {
+                (
+                    object_key(cat, f.oid),
+                    format!("privileges for {}", function_display(cat, f, search_path)),
+                )
+            }),
+    );
     out.extend(
         cat.sequences
             .values()
