@@ -183,3 +183,10 @@ DROP FUNCTION nosuch;
 DROP PROCEDURE fact(int);
 DROP FUNCTION insert_item(int, text);
 DROP PROCEDURE insert_item(int, text);
+-- clean up (the compat runner shares one server between scripts)
+DROP FUNCTION add_one_text(text), greet(text, text), strict_len(text), item_count(), void_fn(),
+  fact(int), describe_items(), lookup(int), lookup_loose(int), all_names(), safe_div(int, int),
+  counter_loop(), case_fn(int), case_missing(int), no_return(), bump(text, numeric), add_item(int, text);
+DROP PROCEDURE insert_item(int, text);
+DROP TABLE items, made_by_do;
+\df

@@ -85,3 +85,9 @@ DROP ROLE fn_owner;
 DROP OWNED BY fn_user, fn_other;
 DROP ROLE fn_user;
 DROP ROLE fn_other;
+-- clean up (the compat runner shares one server between scripts)
+DROP FUNCTION read_mode();
+DROP TABLE app.config;
+DROP SCHEMA app;
+\df
+\dt

@@ -57,7 +57,11 @@ fn owner_oid(cat: &Catalog, s: &Session) -> u32 {
 }
 
 /// The schema a new object goes to: explicit, or the first existing one in search_path.
-pub(crate) fn creation_schema(cat: &Catalog, s: &Session, schema: Option<String>) -> PgResult<Schema> {
+pub(crate) fn creation_schema(
+    cat: &Catalog,
+    s: &Session,
+    schema: Option<String>,
+) -> PgResult<Schema> {
     match schema {
         Some(n) => cat.schema(&n).cloned().ok_or_else(|| {
             PgError::new(

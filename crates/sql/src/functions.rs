@@ -82,6 +82,11 @@ pub enum Func {
     HasSchemaPrivilege,
     HasSequencePrivilege,
     HasDatabasePrivilege,
+    HasFunctionPrivilege,
+    PgGetFunctionResult,
+    PgGetFunctionArguments,
+    PgGetFunctionIdentityArguments,
+    PgFunctionIsVisible,
     ArrayToString,
     PgGetUserById,
     PgTableIsVisible,
@@ -327,6 +332,17 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("has_schema_privilege", 2 | 3) => (Func::HasSchemaPrivilege, same(T::Text), T::Bool),
         ("has_sequence_privilege", 2 | 3) => (Func::HasSequencePrivilege, same(T::Text), T::Bool),
         ("has_database_privilege", 2 | 3) => (Func::HasDatabasePrivilege, same(T::Text), T::Bool),
+        ("has_function_privilege", 2 | 3) => (Func::HasFunctionPrivilege, same(T::Text), T::Bool),
+        ("pg_get_function_result", 1) => (Func::PgGetFunctionResult, vec![Some(T::Oid)], T::Text),
+        ("pg_get_function_arguments", 1) => {
+            (Func::PgGetFunctionArguments, vec![Some(T::Oid)], T::Text)
+        }
+        ("pg_get_function_identity_arguments", 1) => (
+            Func::PgGetFunctionIdentityArguments,
+            vec![Some(T::Oid)],
+            T::Text,
+        ),
+        ("pg_function_is_visible", 1) => (Func::PgFunctionIsVisible, vec![Some(T::Oid)], T::Bool),
         ("pg_has_role", 2) => (Func::PgHasRole, vec![text.clone(), text.clone()], T::Bool),
         ("pg_has_role", 3) => (
             Func::PgHasRole,
@@ -473,7 +489,11 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             | Func::QuoteNullable
             | Func::PgTypeof
             | Func::ArrayToString
+            | Func::FormatType
     );
+    if func == Func::FormatType && args.first().is_none_or(Value::is_null) {
+        return Ok(Value::Null);
+    }
     if strict && args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
@@ -780,11 +800,23 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
         Func::DatePart => crate::datetime::date_part(s(0), &args[1])?,
         Func::DateTrunc => crate::datetime::date_trunc(s(0), &args[1])?,
         Func::Age => crate::datetime::age(&args[0], &args[1])?,
-        Func::FormatType => Value::Text(
-            DataType::from_oid(int(0) as u32)
-                .map(|t| t.display_name())
-                .unwrap_or_else(|| "???".into()),
-        ),
+        Func::FormatType => {
+            let typmod = args.get(1).and_then(Value::as_i64).filter(|m| *m >= 4);
+            Value::Text(
+                DataType::from_oid(int(0) as u32)
+                    .map(|t| match (t, typmod) {
+                        (DataType::Varchar(_), Some(m)) => DataType::Varchar(Some(m as u32 - 4)),
+                        (DataType::Char(_), Some(m)) => DataType::Char(Some(m as u32 - 4)),
+                        (DataType::Numeric(_), Some(m)) => {
+                            let m = m as u32 - 4;
+                            DataType::Numeric(Some((m >> 16, m & 0xffff)))
+                        }
+                        (t, _) => t,
+                    })
+                    .map(|t| t.display_name())
+                    .unwrap_or_else(|| "???".into()),
+            )
+        }
         _ => {
             return Err(PgError::internal(format!(
                 "function {func:?} needs a session"

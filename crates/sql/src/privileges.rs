@@ -308,13 +308,19 @@ fn resolve_targets(
             }
             out
         }
-        GrantObjects::Function { name, arg_types } | GrantObjects::Procedure { name, arg_types } => {
+        GrantObjects::Function { name, arg_types }
+        | GrantObjects::Procedure { name, arg_types } => {
             let kind = if matches!(objects, GrantObjects::Procedure { .. }) {
                 'p'
             } else {
                 'f'
             };
-            let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(ident).collect();
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident())
+                .map(ident)
+                .collect();
             let types = arg_types
                 .iter()
                 .map(crate::bind::types::convert_type)
@@ -413,7 +419,11 @@ fn apply_one(
                 .functions
                 .get(oid)
                 .ok_or_else(|| PgError::internal("function vanished"))?;
-            let w = if f.kind == 'p' { "procedure" } else { "function" };
+            let w = if f.kind == 'p' {
+                "procedure"
+            } else {
+                "function"
+            };
             (AclKind::Function, f.owner, f.name.clone(), w, f.acl.clone())
         }
         Target::Database => (
@@ -695,6 +705,14 @@ pub fn has_privilege(
                         ("update", P::Update),
                     ],
                 )?,
+                vec![],
+            )
+        }
+        "function" => {
+            let f = crate::func::describe::regprocedure(cat, search_path, &args[0])?;
+            (
+                ObjectRef::Function(f.oid),
+                parse_modes(&args[1], &[("execute", P::Execute)])?,
                 vec![],
             )
         }

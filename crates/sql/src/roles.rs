@@ -651,10 +651,21 @@ fn default_acl_dependencies(cat: &Catalog, role: u32) -> Vec<(u64, String)> {
 }
 
 /// `function f(integer)` / `procedure p()` as dependency listings name routines.
-fn function_display(cat: &Catalog, f: &rampart_catalog::Function, search_path: &[String]) -> String {
-    let kind = if f.kind == 'p' { "procedure" } else { "function" };
+fn function_display(
+    cat: &Catalog,
+    f: &rampart_catalog::Function,
+    search_path: &[String],
+) -> String {
+    let kind = if f.kind == 'p' {
+        "procedure"
+    } else {
+        "function"
+    };
     let types: Vec<String> = f.input_types().iter().map(|t| t.display_name()).collect();
-    let schema = cat.schema_by_oid(f.schema).map(|x| x.name.clone()).unwrap_or_default();
+    let schema = cat
+        .schema_by_oid(f.schema)
+        .map(|x| x.name.clone())
+        .unwrap_or_default();
     let name = if search_path.contains(&schema) {
         f.name.clone()
     } else {

@@ -9,8 +9,8 @@ mod dml;
 pub mod expr;
 mod from;
 mod query;
-mod routine;
 pub mod rls;
+mod routine;
 pub mod types;
 
 pub use types::convert_type;

@@ -26,7 +26,10 @@ impl Binder<'_> {
                     let inputs = p.input_types();
                     p.kind == 'p'
                         && inputs.len() == types.len()
-                        && types.iter().zip(&inputs).all(|(t, i)| crate::func::implicit_cast(t, i))
+                        && types
+                            .iter()
+                            .zip(&inputs)
+                            .all(|(t, i)| crate::func::implicit_cast(t, i))
                 });
             if is_procedure {
                 let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();

@@ -126,7 +126,12 @@ impl Exec<'_> {
                 for a in args {
                     vals.push(self.eval(a, row)?);
                 }
-                crate::func::call::call_scalar(self, *oid, vals, args.iter().all(Expr::is_constant))?
+                crate::func::call::call_scalar(
+                    self,
+                    *oid,
+                    vals,
+                    args.iter().all(Expr::is_constant),
+                )?
             }
             Expr::Case {
                 operand,
@@ -362,6 +367,7 @@ impl Exec<'_> {
             | Func::HasAnyColumnPrivilege
             | Func::HasSchemaPrivilege
             | Func::HasSequencePrivilege
+            | Func::HasFunctionPrivilege
             | Func::HasDatabasePrivilege => {
                 if args.iter().any(Value::is_null) {
                     return Ok(Value::Null);
@@ -372,6 +378,7 @@ impl Exec<'_> {
                     Func::HasAnyColumnPrivilege => ("any_column", 2),
                     Func::HasSchemaPrivilege => ("schema", 2),
                     Func::HasSequencePrivilege => ("sequence", 2),
+                    Func::HasFunctionPrivilege => ("function", 2),
                     _ => ("database", 2),
                 };
                 let text: Vec<String> = args
@@ -418,6 +425,32 @@ impl Exec<'_> {
                 ),
                 _ => Value::Null,
             },
+            Func::PgGetFunctionResult
+            | Func::PgGetFunctionArguments
+            | Func::PgGetFunctionIdentityArguments
+            | Func::PgFunctionIsVisible => {
+                let Value::Oid(oid) = args[0] else {
+                    return Ok(Value::Null);
+                };
+                let Some(func) = self.catalog.functions.get(&oid) else {
+                    return Ok(Value::Null);
+                };
+                match f {
+                    Func::PgGetFunctionResult => crate::func::describe::result(func)
+                        .map(Value::Text)
+                        .unwrap_or(Value::Null),
+                    Func::PgGetFunctionArguments => {
+                        Value::Text(crate::func::describe::arguments(func, true))
+                    }
+                    Func::PgGetFunctionIdentityArguments => {
+                        Value::Text(crate::func::describe::arguments(func, false))
+                    }
+                    _ => {
+                        let path = self.session.search_path();
+                        Value::Bool(crate::func::describe::is_visible(self.catalog, func, &path))
+                    }
+                }
+            }
             Func::PgTableIsVisible => match args[0] {
                 Value::Oid(oid) => self.relation_is_visible(oid),
                 _ => Value::Null,

@@ -77,7 +77,12 @@ pub fn plpgsql_context(f: &Function) -> String {
 
 /// Calls a scalar function from an expression: inlined LANGUAGE sql
 /// expressions are bound once per statement, everything else runs its body.
-pub fn call_scalar(ex: &mut Exec, oid: u32, args: Vec<Value>, constant_args: bool) -> PgResult<Value> {
+pub fn call_scalar(
+    ex: &mut Exec,
+    oid: u32,
+    args: Vec<Value>,
+    constant_args: bool,
+) -> PgResult<Value> {
     let catalog: &Catalog = ex.catalog;
     let f = catalog
         .functions
@@ -249,7 +254,11 @@ fn run_sql_body(
                 .next()
                 .and_then(|r| r.into_iter().next())
                 .unwrap_or(Value::Null);
-            let from = last.columns.first().map(|c| c.ty.clone()).unwrap_or(DataType::Unknown);
+            let from = last
+                .columns
+                .first()
+                .map(|c| c.ty.clone())
+                .unwrap_or(DataType::Unknown);
             let v = if v.is_null() || &from == ty {
                 v
             } else {

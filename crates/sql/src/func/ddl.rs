@@ -4,7 +4,9 @@ use rampart_catalog::{ArgMode, Catalog, FuncArg, FuncReturn, Function};
 use rampart_security::{Need, ObjectRef, Privilege};
 use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
 
-use super::parse::{AlterAction, AlterFunction, CreateFunction, DropFunction, FuncOptions, FuncStmt};
+use super::parse::{
+    AlterAction, AlterFunction, CreateFunction, DropFunction, FuncOptions, FuncStmt,
+};
 use super::spi::{self, Vars};
 use crate::ddl::with_catalog_mut;
 use crate::session::{QueryResult, Session};
@@ -86,28 +88,33 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
         ));
     }
     let body = c.body.clone().ok_or_else(|| {
-        PgError::new(SqlState::INVALID_FUNCTION_DEFINITION, "no function body specified")
+        PgError::new(
+            SqlState::INVALID_FUNCTION_DEFINITION,
+            "no function body specified",
+        )
     })?;
-    let outs: Vec<&super::parse::ArgDecl> =
-        c.args.iter().filter(|a| a.mode != ArgMode::In && a.mode != ArgMode::Variadic).collect();
-    let returns = match (&c.returns, kind) {
-        (_, 'p') => FuncReturn::Scalar(DataType::Void),
-        (Some(r), _) => r.clone(),
-        (None, _) => match outs.as_slice() {
-            [] => {
-                return Err(PgError::new(
-                    SqlState::INVALID_FUNCTION_DEFINITION,
-                    "function result type must be specified",
-                ))
-            }
-            [one] => FuncReturn::Scalar(one.ty.clone()),
-            _ => {
-                return Err(PgError::unsupported(
+    let outs: Vec<&super::parse::ArgDecl> = c
+        .args
+        .iter()
+        .filter(|a| a.mode != ArgMode::In && a.mode != ArgMode::Variadic)
+        .collect();
+    let returns =
+        match (&c.returns, kind) {
+            (_, 'p') => FuncReturn::Scalar(DataType::Void),
+            (Some(r), _) => r.clone(),
+            (None, _) => match outs.as_slice() {
+                [] => {
+                    return Err(PgError::new(
+                        SqlState::INVALID_FUNCTION_DEFINITION,
+                        "function result type must be specified",
+                    ))
+                }
+                [one] => FuncReturn::Scalar(one.ty.clone()),
+                _ => return Err(PgError::unsupported(
                     "functions with several OUT arguments (returning record) are not supported yet",
-                ))
-            }
-        },
-    };
+                )),
+            },
+        };
     let args: Vec<FuncArg> = c
         .args
         .iter()
@@ -150,6 +157,20 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
     }
     let catalog = s.catalog()?;
     leakproof_allowed(s, &catalog, &c.options)?;
+    // Defaults are checked against their argument's type and kept as PostgreSQL shows them.
+    for a in f.args.iter_mut() {
+        if let Some(d) = &a.default {
+            let ast = crate::parser::parse_expr(d)?;
+            let mut b = crate::bind::Binder::new(&catalog, s.state.search_path(), vec![]);
+            let scope = crate::bind::Scope::default();
+            let mut cx = crate::bind::expr::ExprCtx::new(&scope, "DEFAULT expressions");
+            let (e, t) = b.bind_expr(&ast, &mut cx)?;
+            let e = b.coerce(e, &t, &a.ty)?;
+            if let Some(shown) = crate::deparse::deparse(&e, &[]) {
+                a.default = Some(shown);
+            }
+        }
+    }
     validate(s, &catalog, &f).map_err(|e| shift(e, c.body_offset))?;
     let tag = format!("CREATE {}", tag_word(kind));
     with_catalog_mut(s, |cat, _txn, s| {
@@ -176,7 +197,10 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
         match existing {
             Some(old) if !c.or_replace => Err(PgError::new(
                 SqlState::DUPLICATE_FUNCTION,
-                format!("function \"{}\" already exists with same argument types", old.name),
+                format!(
+                    "function \"{}\" already exists with same argument types",
+                    old.name
+                ),
             )),
             Some(old) => {
                 must_own(s, cat, &old)?;
@@ -277,7 +301,9 @@ fn validate(s: &Session, catalog: &Catalog, f: &Function) -> PgResult<()> {
             match last_cols {
                 Some(cols) if !cols.is_empty() => {
                     if cols.len() > 1 {
-                        return Err(mismatch("Final statement must return exactly one column.".into()));
+                        return Err(mismatch(
+                            "Final statement must return exactly one column.".into(),
+                        ));
                     }
                     if !super::implicit_cast(&cols[0].ty, &want) {
                         return Err(mismatch(format!(
@@ -357,11 +383,17 @@ fn alter(s: &mut Session, a: &AlterFunction) -> PgResult<QueryResult> {
                     .values()
                     .any(|h| h.schema == f.schema && &h.name == name && h.input_types() == inputs)
                 {
-                    let schema = cat.schema_by_oid(f.schema).map(|x| x.name.clone()).unwrap_or_default();
+                    let schema = cat
+                        .schema_by_oid(f.schema)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default();
                     g.name = name.clone();
                     return Err(PgError::new(
                         SqlState::DUPLICATE_FUNCTION,
-                        format!("function {} already exists in schema \"{schema}\"", g.signature()),
+                        format!(
+                            "function {} already exists in schema \"{schema}\"",
+                            g.signature()
+                        ),
                     ));
                 }
                 g.name = name.clone();
@@ -426,7 +458,8 @@ fn run_do(s: &mut Session, language: &str, body: &str, body_offset: u32) -> PgRe
             ))
         }
     }
-    let block = crate::plpgsql::compile(body, &[], "inline_code_block").map_err(|e| shift(e, body_offset))?;
+    let block = crate::plpgsql::compile(body, &[], "inline_code_block")
+        .map_err(|e| shift(e, body_offset))?;
     crate::plpgsql::exec::run(
         s,
         &block,
@@ -455,7 +488,11 @@ pub fn run_call(s: &mut Session, call: &sqlparser::ast::Function) -> PgResult<Qu
                 sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
                     arg_exprs.push(e.to_string())
                 }
-                _ => return Err(PgError::unsupported("named arguments in CALL are not supported yet")),
+                _ => {
+                    return Err(PgError::unsupported(
+                        "named arguments in CALL are not supported yet",
+                    ))
+                }
             }
         }
     }
@@ -480,7 +517,10 @@ pub fn run_call(s: &mut Session, call: &sqlparser::ast::Function) -> PgResult<Qu
         .filter(|f| {
             let inputs = f.input_types();
             inputs.len() >= types.len()
-                && types.iter().zip(&inputs).all(|(t, i)| super::implicit_cast(t, i))
+                && types
+                    .iter()
+                    .zip(&inputs)
+                    .all(|(t, i)| super::implicit_cast(t, i))
         })
         .collect();
     let f = procs.first().copied().cloned().ok_or_else(|| {

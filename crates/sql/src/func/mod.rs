@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod ddl;
+pub mod describe;
 pub mod parse;
 pub mod spi;
 

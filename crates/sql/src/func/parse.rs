@@ -144,15 +144,19 @@ fn ident_of(t: &Token) -> Option<String> {
 
 /// Whether a statement's first words make it a routine statement.
 pub fn is_routine_statement(sig: &[&Token]) -> bool {
-    let w: Vec<String> = sig.iter().take(4).map(|t| upper(t).unwrap_or_default()).collect();
+    let w: Vec<String> = sig
+        .iter()
+        .take(4)
+        .map(|t| upper(t).unwrap_or_default())
+        .collect();
     let w: Vec<&str> = w.iter().map(|s| s.as_str()).collect();
-    match w.as_slice() {
-        ["DO", ..] => true,
-        ["CREATE", "FUNCTION" | "PROCEDURE", ..] => true,
-        ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE"] => true,
-        ["DROP" | "ALTER", "FUNCTION" | "PROCEDURE" | "ROUTINE", ..] => true,
-        _ => false,
-    }
+    matches!(
+        w.as_slice(),
+        ["DO", ..]
+            | ["CREATE", "FUNCTION" | "PROCEDURE", ..]
+            | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE"]
+            | ["DROP" | "ALTER", "FUNCTION" | "PROCEDURE" | "ROUTINE", ..]
+    )
 }
 
 struct Cursor<'t> {
@@ -292,7 +296,10 @@ fn token_text(t: &Token) -> String {
 }
 
 fn tokens_text(ts: &[&Token]) -> String {
-    ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
+    ts.iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Parses a type written as tokens (`integer`, `character varying(10)`, `text[]`).
@@ -404,7 +411,10 @@ fn parse_create(c: &mut Cursor) -> PgResult<FuncStmt> {
         if c.peek().is_none() {
             break;
         }
-        if !procedure && c.is_kw("RETURNS") && !c.peek_at(1).and_then(upper).is_some_and(|w| w == "NULL") {
+        if !procedure
+            && c.is_kw("RETURNS")
+            && c.peek_at(1).and_then(upper).is_none_or(|w| w != "NULL")
+        {
             c.next();
             returns = Some(parse_returns(c)?);
             continue;
@@ -523,7 +533,9 @@ fn parse_option(c: &mut Cursor, o: &mut FuncOptions) -> PgResult<bool> {
             let name = dotted_setting(c)?;
             if c.eat_kw("FROM") {
                 c.expect_kw("CURRENT")?;
-                return Err(PgError::unsupported("SET … FROM CURRENT is not supported yet"));
+                return Err(PgError::unsupported(
+                    "SET … FROM CURRENT is not supported yet",
+                ));
             }
             if !c.eat(&Token::Eq) {
                 c.expect_kw("TO")?;
@@ -599,9 +611,26 @@ fn parse_returns(c: &mut Cursor) -> PgResult<FuncReturn> {
         matches!(
             upper(t).as_deref(),
             Some(
-                "LANGUAGE" | "AS" | "IMMUTABLE" | "STABLE" | "VOLATILE" | "STRICT" | "CALLED"
-                    | "RETURNS" | "SECURITY" | "EXTERNAL" | "LEAKPROOF" | "NOT" | "PARALLEL"
-                    | "COST" | "ROWS" | "SET" | "RETURN" | "BEGIN" | "WINDOW" | "SUPPORT"
+                "LANGUAGE"
+                    | "AS"
+                    | "IMMUTABLE"
+                    | "STABLE"
+                    | "VOLATILE"
+                    | "STRICT"
+                    | "CALLED"
+                    | "RETURNS"
+                    | "SECURITY"
+                    | "EXTERNAL"
+                    | "LEAKPROOF"
+                    | "NOT"
+                    | "PARALLEL"
+                    | "COST"
+                    | "ROWS"
+                    | "SET"
+                    | "RETURN"
+                    | "BEGIN"
+                    | "WINDOW"
+                    | "SUPPORT"
                     | "TRANSFORM"
             )
         )
@@ -764,7 +793,8 @@ mod tests {
 
     #[test]
     fn create_function_with_every_option() {
-        let sql = "CREATE OR REPLACE FUNCTION s.f(a integer, OUT b text, double precision DEFAULT 1.5) \
+        let sql =
+            "CREATE OR REPLACE FUNCTION s.f(a integer, OUT b text, double precision DEFAULT 1.5) \
                    RETURNS SETOF text LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER LEAKPROOF \
                    SET search_path = pg_catalog, public AS $x$ BEGIN END $x$";
         let FuncStmt::Create(c) = p(sql).unwrap() else {
@@ -791,8 +821,11 @@ mod tests {
 
     #[test]
     fn do_drop_alter() {
-        assert!(matches!(p("DO $$ BEGIN END $$").unwrap(), FuncStmt::Do { language, .. } if language == "plpgsql"));
-        let FuncStmt::Drop(d) = p("DROP FUNCTION IF EXISTS f(int, text), g CASCADE").unwrap() else {
+        assert!(
+            matches!(p("DO $$ BEGIN END $$").unwrap(), FuncStmt::Do { language, .. } if language == "plpgsql")
+        );
+        let FuncStmt::Drop(d) = p("DROP FUNCTION IF EXISTS f(int, text), g CASCADE").unwrap()
+        else {
             panic!()
         };
         assert_eq!(d.items.len(), 2);

@@ -175,7 +175,11 @@ pub fn run_bound(
         DataStatement::Insert(p) => {
             let r = ex.insert(p)?;
             SpiResult {
-                columns: if p.returning.is_some() { columns } else { vec![] },
+                columns: if p.returning.is_some() {
+                    columns
+                } else {
+                    vec![]
+                },
                 rows: r.returning,
                 processed: r.count,
             }
@@ -183,7 +187,11 @@ pub fn run_bound(
         DataStatement::Update(p) => {
             let r = ex.update(p)?;
             SpiResult {
-                columns: if p.returning.is_some() { columns } else { vec![] },
+                columns: if p.returning.is_some() {
+                    columns
+                } else {
+                    vec![]
+                },
                 rows: r.returning,
                 processed: r.count,
             }
@@ -191,7 +199,11 @@ pub fn run_bound(
         DataStatement::Delete(p) => {
             let r = ex.delete(p)?;
             SpiResult {
-                columns: if p.returning.is_some() { columns } else { vec![] },
+                columns: if p.returning.is_some() {
+                    columns
+                } else {
+                    vec![]
+                },
                 rows: r.returning,
                 processed: r.count,
             }
@@ -245,7 +257,8 @@ impl Spi for ExecSpi<'_, '_> {
                 text.split_whitespace().next().unwrap_or("").to_uppercase()
             )));
         }
-        let (ds, cols, needs) = bind_statement(self.ex.catalog, self.ex.session, &stmt, text, vars)?;
+        let (ds, cols, needs) =
+            bind_statement(self.ex.catalog, self.ex.session, &stmt, text, vars)?;
         authorize_needs(self.ex.catalog, self.ex.session, &needs)?;
         let mut sub = self.ex.nested(values);
         run_bound(&mut sub, &ds, cols)

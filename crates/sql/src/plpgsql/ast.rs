@@ -69,7 +69,7 @@ pub struct Stmt {
 
 /// The target of INTO.
 #[derive(Clone, Debug)]
-pub struct Into {
+pub struct IntoTarget {
     /// Variables (one record variable or several scalars).
     pub vars: Vec<String>,
     /// STRICT: exactly one row.
@@ -194,14 +194,14 @@ pub enum StmtKind {
         /// The statement (INTO removed).
         query: Src,
         /// INTO target.
-        into: Option<Into>,
+        into: Option<IntoTarget>,
     },
     /// EXECUTE expr [INTO …] [USING …].
     Execute {
         /// The command string expression.
         command: Src,
         /// INTO target.
-        into: Option<Into>,
+        into: Option<IntoTarget>,
         /// USING arguments ($1, $2, … in the command).
         using: Vec<Src>,
     },

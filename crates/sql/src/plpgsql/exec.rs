@@ -11,6 +11,9 @@ use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
 use super::ast::*;
 use crate::func::spi::{BoundExpr, Spi, SpiResult, Vars};
 
+/// The variables as parameters for one generation: (generation, names, types, sources).
+type Exposed = (u64, Vec<String>, Vec<DataType>, Vec<usize>);
+
 /// A variable.
 #[derive(Clone, Debug)]
 struct Var {
@@ -40,7 +43,7 @@ pub struct Interp<'s> {
     context_name: String,
     /// Bumped when the set of visible variables or a record's shape changes.
     generation: u64,
-    exposed: Option<(u64, Vec<String>, Vec<DataType>, Vec<usize>)>,
+    exposed: Option<Exposed>,
     cache: HashMap<usize, (u64, u64, BoundExpr)>,
     row_count: u64,
     /// The declared result (None: DO block or procedure).
@@ -109,20 +112,21 @@ pub fn run(
     });
     let flow = it.block(body)?;
     if let Flow::Exit(_) | Flow::Continue(_) = flow {
-        return Err(PgError::syntax(
-            "CONTINUE cannot be used outside a loop",
-        ));
+        return Err(PgError::syntax("CONTINUE cannot be used outside a loop"));
     }
     if !matches!(flow, Flow::Return) {
         match &it.returns {
-            Some(FuncReturn::Scalar(DataType::Void)) | Some(FuncReturn::SetOf(_)) | Some(FuncReturn::Table(_)) | None => {}
+            Some(FuncReturn::Scalar(DataType::Void))
+            | Some(FuncReturn::SetOf(_))
+            | Some(FuncReturn::Table(_))
+            | None => {}
             Some(FuncReturn::Scalar(_)) if !it.out_vars.is_empty() => it.set_out_result()?,
             Some(FuncReturn::Scalar(_)) => {
                 return Err(PgError::new(
                     SqlState("2F005"),
                     "control reached end of function without RETURN",
                 )
-                .add_context(format!("{}", it.context_name)));
+                .add_context(it.context_name.clone()));
             }
         }
     }
@@ -256,7 +260,11 @@ impl Interp<'_> {
             let visible = self.find(&v.name) == Some(i);
             match (&v.ty, &v.fields) {
                 (Some(t), _) => {
-                    names.push(if visible { v.name.clone() } else { String::new() });
+                    names.push(if visible {
+                        v.name.clone()
+                    } else {
+                        String::new()
+                    });
                     types.push(t.clone());
                     sources.push(i);
                 }
@@ -307,14 +315,16 @@ impl Interp<'_> {
             Some((g, v, b)) if *g == self.generation && *v == version => b.clone(),
             _ => {
                 let (names, types) = self.exposed();
-                let b = self.spi.bind_expr(
-                    &src.text,
-                    &Vars {
-                        names: &names,
-                        types: &types,
-                    },
-                )
-                .map_err(|e| internal_query(e, &src.text))?;
+                let b = self
+                    .spi
+                    .bind_expr(
+                        &src.text,
+                        &Vars {
+                            names: &names,
+                            types: &types,
+                        },
+                    )
+                    .map_err(|e| internal_query(e, &src.text))?;
                 self.cache
                     .insert(src.id, (self.generation, version, b.clone()));
                 b
@@ -404,9 +414,9 @@ impl Interp<'_> {
             Some((b, f)) => (b.trim(), Some(f.trim())),
             None => (target.trim(), None),
         };
-        let i = self.find(base).ok_or_else(|| {
-            PgError::syntax(format!("\"{base}\" is not a known variable"))
-        })?;
+        let i = self
+            .find(base)
+            .ok_or_else(|| PgError::syntax(format!("\"{base}\" is not a known variable")))?;
         if self.vars[i].constant {
             return Err(PgError::syntax(format!(
                 "variable \"{base}\" is declared CONSTANT"
@@ -480,10 +490,7 @@ impl Interp<'_> {
                         Some(r) => r.clone(),
                         None => vec![Value::Null; columns.len()],
                     };
-                    let shape_changed = self.vars[i]
-                        .fields
-                        .as_ref()
-                        .map(|f| (&f.0, &f.1))
+                    let shape_changed = self.vars[i].fields.as_ref().map(|f| (&f.0, &f.1))
                         != Some((&names, &types));
                     self.vars[i].fields = Some((names, types, values));
                     if shape_changed {
@@ -503,10 +510,13 @@ impl Interp<'_> {
         Ok(())
     }
 
-    fn store_into(&mut self, into: &Into, r: &SpiResult, what: &str) -> PgResult<()> {
+    fn store_into(&mut self, into: &IntoTarget, r: &SpiResult, what: &str) -> PgResult<()> {
         if into.strict {
             if r.rows.is_empty() {
-                return Err(PgError::new(SqlState::NO_DATA_FOUND, "query returned no rows"));
+                return Err(PgError::new(
+                    SqlState::NO_DATA_FOUND,
+                    "query returned no rows",
+                ));
             }
             if r.rows.len() > 1 {
                 return Err(PgError::new(
@@ -535,9 +545,10 @@ impl Interp<'_> {
 
     fn declare(&mut self, d: &Decl) -> PgResult<()> {
         if let Some(n) = d.alias_of {
-            let v = self.vars.get(n - 1).cloned().ok_or_else(|| {
-                PgError::syntax(format!("function has no parameter \"${n}\""))
-            })?;
+            let v =
+                self.vars.get(n - 1).cloned().ok_or_else(|| {
+                    PgError::syntax(format!("function has no parameter \"${n}\""))
+                })?;
             self.vars.push(Var {
                 name: d.name.clone(),
                 ..v
@@ -600,7 +611,10 @@ impl Interp<'_> {
                 self.spi.rollback_to(sp)?;
                 self.spi.release(sp)?;
                 self.vars.truncate(mark);
-                for (name, v) in [("sqlstate", e.code.0.to_string()), ("sqlerrm", e.message.clone())] {
+                for (name, v) in [
+                    ("sqlstate", e.code.0.to_string()),
+                    ("sqlerrm", e.message.clone()),
+                ] {
                     self.vars.push(Var {
                         name: name.into(),
                         ty: Some(DataType::Text),
@@ -659,7 +673,10 @@ impl Interp<'_> {
             }
             StmtKind::If { branches, else_ } => {
                 for (cond, body) in branches {
-                    if self.eval_bool(cond).map_err(|e| e.add_context(self.ctx(line, "IF")))? {
+                    if self
+                        .eval_bool(cond)
+                        .map_err(|e| e.add_context(self.ctx(line, "IF")))?
+                    {
                         return self.stmts(body, &None);
                     }
                 }
@@ -671,17 +688,24 @@ impl Interp<'_> {
                 else_,
             } => {
                 let op = match operand {
-                    Some(o) => Some(self.eval(o).map_err(|e| e.add_context(self.ctx(line, "CASE")))?),
+                    Some(o) => Some(
+                        self.eval(o)
+                            .map_err(|e| e.add_context(self.ctx(line, "CASE")))?,
+                    ),
                     None => None,
                 };
                 for (exprs, body) in whens {
                     for e in exprs {
                         let hit = match &op {
                             Some((ov, _)) => {
-                                let (v, _) = self.eval(e).map_err(|x| x.add_context(self.ctx(line, "CASE")))?;
+                                let (v, _) = self
+                                    .eval(e)
+                                    .map_err(|x| x.add_context(self.ctx(line, "CASE")))?;
                                 !ov.is_null() && !v.is_null() && ov.total_cmp(&v).is_eq()
                             }
-                            None => self.eval_bool(e).map_err(|x| x.add_context(self.ctx(line, "CASE")))?,
+                            None => self
+                                .eval_bool(e)
+                                .map_err(|x| x.add_context(self.ctx(line, "CASE")))?,
                         };
                         if hit {
                             return self.stmts(body, &None);
@@ -773,7 +797,10 @@ impl Interp<'_> {
             } => {
                 if let Some(w) = when {
                     let what = if *continue_ { "CONTINUE" } else { "EXIT" };
-                    if !self.eval_bool(w).map_err(|e| e.add_context(self.ctx(line, what)))? {
+                    if !self
+                        .eval_bool(w)
+                        .map_err(|e| e.add_context(self.ctx(line, what)))?
+                    {
                         return Ok(Flow::Normal);
                     }
                 }
@@ -855,8 +882,14 @@ impl Interp<'_> {
                 args,
                 options,
             } => {
-                self.raise(*level, message.as_deref(), condition.as_deref(), args, options)
-                    .map_err(|e| e.add_context(self.ctx(line, "RAISE")))?;
+                self.raise(
+                    *level,
+                    message.as_deref(),
+                    condition.as_deref(),
+                    args,
+                    options,
+                )
+                .map_err(|e| e.add_context(self.ctx(line, "RAISE")))?;
                 Ok(Flow::Normal)
             }
             StmtKind::ReRaise => match self.handling.last() {
@@ -868,11 +901,20 @@ impl Interp<'_> {
                 .add_context(self.ctx(line, "RAISE"))),
             },
             StmtKind::Assert { cond, message } => {
-                if self.spi.state().settings.get("plpgsql.check_asserts").as_deref() == Some("off") {
+                if self
+                    .spi
+                    .state()
+                    .settings
+                    .get("plpgsql.check_asserts")
+                    .as_deref()
+                    == Some("off")
+                {
                     return Ok(Flow::Normal);
                 }
                 let ok = {
-                    let (v, _) = self.eval(cond).map_err(|e| e.add_context(self.ctx(line, "ASSERT")))?;
+                    let (v, _) = self
+                        .eval(cond)
+                        .map_err(|e| e.add_context(self.ctx(line, "ASSERT")))?;
                     v == Value::Bool(true)
                 };
                 if !ok {
@@ -880,7 +922,9 @@ impl Interp<'_> {
                         Some(m) => self.text_of(m)?,
                         None => "assertion failed".into(),
                     };
-                    return Err(PgError::new(SqlState("P0004"), msg).add_context(self.ctx(line, "ASSERT")));
+                    return Err(
+                        PgError::new(SqlState("P0004"), msg).add_context(self.ctx(line, "ASSERT"))
+                    );
                 }
                 Ok(Flow::Normal)
             }
@@ -920,7 +964,8 @@ impl Interp<'_> {
                 )),
             }
         };
-        let start = int(self, lo, "lower bound").map_err(|e| e.add_context(self.ctx(line, what)))?;
+        let start =
+            int(self, lo, "lower bound").map_err(|e| e.add_context(self.ctx(line, what)))?;
         let end = int(self, hi, "upper bound").map_err(|e| e.add_context(self.ctx(line, what)))?;
         let by = match step {
             Some(s) => int(self, s, "BY value").map_err(|e| e.add_context(self.ctx(line, what)))?,
@@ -948,7 +993,8 @@ impl Interp<'_> {
         let mut any = false;
         while (!reverse && i <= end) || (reverse && i >= end) {
             any = true;
-            self.vars[slot].value = Value::Int4(i32::try_from(i).map_err(|_| PgError::out_of_range("integer"))?);
+            self.vars[slot].value =
+                Value::Int4(i32::try_from(i).map_err(|_| PgError::out_of_range("integer"))?);
             if let Some(f) = self.loop_iteration(body, label)? {
                 flow = f;
                 break;
@@ -975,7 +1021,9 @@ impl Interp<'_> {
             (None, Some(_)) => Err(PgError::syntax(
                 "RETURN cannot have a parameter in function returning void",
             )),
-            (None, None) | (Some(FuncReturn::SetOf(_)), None) | (Some(FuncReturn::Table(_)), None) => Ok(()),
+            (None, None)
+            | (Some(FuncReturn::SetOf(_)), None)
+            | (Some(FuncReturn::Table(_)), None) => Ok(()),
             (Some(FuncReturn::Scalar(DataType::Void)), _) => Ok(()),
             (Some(FuncReturn::Scalar(_)), None) => self.set_out_result(),
             (Some(FuncReturn::Scalar(ty)), Some(e)) => {
@@ -1001,7 +1049,9 @@ impl Interp<'_> {
             (Some(FuncReturn::Table(_)), None) | (Some(FuncReturn::SetOf(_)), None) => {
                 let mut row = Vec::new();
                 for name in self.out_vars.clone() {
-                    let i = self.find(&name).ok_or_else(|| PgError::internal("OUT variable vanished"))?;
+                    let i = self
+                        .find(&name)
+                        .ok_or_else(|| PgError::internal("OUT variable vanished"))?;
                     row.push(self.vars[i].value.clone());
                 }
                 self.rows.push(row);
@@ -1060,11 +1110,16 @@ impl Interp<'_> {
                 "DETAIL" => detail = Some(v),
                 "HINT" => hint = Some(v),
                 "ERRCODE" => {
-                    code = Some(if v.len() == 5 && v.chars().all(|c| c.is_ascii_alphanumeric()) && condition_code(&v).is_none() {
-                        SqlState(leak(&v))
-                    } else {
-                        code_for_name(&v)?
-                    })
+                    code = Some(
+                        if v.len() == 5
+                            && v.chars().all(|c| c.is_ascii_alphanumeric())
+                            && condition_code(&v).is_none()
+                        {
+                            SqlState(leak(&v))
+                        } else {
+                            code_for_name(&v)?
+                        },
+                    )
                 }
                 _ => {}
             }

@@ -14,7 +14,9 @@ use rampart_types::PgResult;
 
 /// Parsed bodies by their text and argument names (parsing is pure, so a
 /// process-wide cache is safe; it is bounded by clearing when it grows).
-static CACHE: Mutex<Option<HashMap<(String, Vec<String>), Arc<ast::Block>>>> = Mutex::new(None);
+type BodyCache = HashMap<(String, Vec<String>), Arc<ast::Block>>;
+
+static CACHE: Mutex<Option<BodyCache>> = Mutex::new(None);
 
 /// Parses a body, reusing an earlier parse of the same text.
 pub fn compile(body: &str, args: &[String], name: &str) -> PgResult<Arc<ast::Block>> {

@@ -56,7 +56,10 @@ fn parse_inner(src: &str, args: &[String], line_out: &mut u32) -> PgResult<Block
         }
         let line = t.span.start.line as usize;
         let col = t.span.start.column as usize;
-        let start = line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let start = line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
         let off = src[start..]
             .char_indices()
             .nth(col.saturating_sub(1))
@@ -194,8 +197,16 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        let from = self.toks.get(start).map(|t| t.off).unwrap_or(self.src.len());
-        let to = self.toks.get(self.pos).map(|t| t.off).unwrap_or(self.src.len());
+        let from = self
+            .toks
+            .get(start)
+            .map(|t| t.off)
+            .unwrap_or(self.src.len());
+        let to = self
+            .toks
+            .get(self.pos)
+            .map(|t| t.off)
+            .unwrap_or(self.src.len());
         Ok((self.src[from..to].trim_end().to_string(), from))
     }
 
@@ -337,7 +348,10 @@ impl<'a> Parser<'a> {
         let constant = self.eat_kw("CONSTANT");
         let (ty_text, _) = self.cut(&|p, i| {
             matches!(p.toks[i].token, Token::Assignment | Token::Eq)
-                || matches!(upper(&p.toks[i].token).as_deref(), Some("DEFAULT" | "NOT" | "COLLATE"))
+                || matches!(
+                    upper(&p.toks[i].token).as_deref(),
+                    Some("DEFAULT" | "NOT" | "COLLATE")
+                )
         })?;
         let ty = var_type(&ty_text).ok_or_else(|| {
             PgError::new(
@@ -350,12 +364,12 @@ impl<'a> Parser<'a> {
             self.expect_kw("NULL")?;
             not_null = true;
         }
-        let default = if self.eat(&Token::Assignment) || self.eat(&Token::Eq) || self.eat_kw("DEFAULT")
-        {
-            Some(self.expr_until(&[])?)
-        } else {
-            None
-        };
+        let default =
+            if self.eat(&Token::Assignment) || self.eat(&Token::Eq) || self.eat_kw("DEFAULT") {
+                Some(self.expr_until(&[])?)
+            } else {
+                None
+            };
         self.expect(&Token::SemiColon)?;
         self.declare(&name);
         Ok(Decl {
@@ -499,7 +513,7 @@ impl<'a> Parser<'a> {
                 let mut using = Vec::new();
                 loop {
                     if self.eat_kw("INTO") {
-                        into = Some(self.into_target()?);
+                        into = Some(self.parse_into()?);
                     } else if self.is_kw("USING") {
                         using = self.using()?;
                     } else {
@@ -546,15 +560,23 @@ impl<'a> Parser<'a> {
             }
             _ if self.is_assignment() => {
                 let start = self.toks[self.pos].off;
-                let (target, _) = self.cut(&|p, i| p.toks[i].token == Token::Assignment || p.toks[i].token == Token::Eq)?;
+                let (target, _) = self.cut(&|p, i| {
+                    p.toks[i].token == Token::Assignment || p.toks[i].token == Token::Eq
+                })?;
                 let base = target.split('.').next().unwrap_or("").trim().to_lowercase();
                 if !self.known(&base) {
-                    return Err(PgError::syntax(format!("\"{base}\" is not a known variable"))
-                        .with_position(self.char_pos(start)));
+                    return Err(
+                        PgError::syntax(format!("\"{base}\" is not a known variable"))
+                            .with_position(self.char_pos(start)),
+                    );
                 }
                 self.pos += 1;
                 let expr = self.expr_until(&[])?;
-                let end = self.toks.get(self.pos).map(|t| t.off).unwrap_or(self.src.len());
+                let end = self
+                    .toks
+                    .get(self.pos)
+                    .map(|t| t.off)
+                    .unwrap_or(self.src.len());
                 let text = self.src[start..end].trim_end().to_string();
                 StmtKind::Assign {
                     target: target.to_lowercase(),
@@ -604,13 +626,13 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    fn into_target(&mut self) -> PgResult<Into> {
+    fn parse_into(&mut self) -> PgResult<IntoTarget> {
         let strict = self.eat_kw("STRICT");
         let mut vars = vec![self.ident()?];
         while self.eat(&Token::Comma) {
             vars.push(self.ident()?);
         }
-        Ok(Into { vars, strict })
+        Ok(IntoTarget { vars, strict })
     }
 
     fn loop_body(&mut self, label: &Option<String>) -> PgResult<Vec<Stmt>> {
@@ -802,8 +824,15 @@ impl<'a> Parser<'a> {
                 let opt = self.ident()?.to_ascii_uppercase();
                 if !matches!(
                     opt.as_str(),
-                    "MESSAGE" | "DETAIL" | "HINT" | "ERRCODE" | "COLUMN" | "CONSTRAINT"
-                        | "DATATYPE" | "TABLE" | "SCHEMA"
+                    "MESSAGE"
+                        | "DETAIL"
+                        | "HINT"
+                        | "ERRCODE"
+                        | "COLUMN"
+                        | "CONSTRAINT"
+                        | "DATATYPE"
+                        | "TABLE"
+                        | "SCHEMA"
                 ) {
                     return Err(PgError::syntax(format!(
                         "unrecognized RAISE statement option \"{}\"",
@@ -858,17 +887,29 @@ impl<'a> Parser<'a> {
             None => {
                 self.pos = end_tok;
                 let from = self.toks[start].off;
-                let to = self.toks.get(end_tok).map(|t| t.off).unwrap_or(self.src.len());
+                let to = self
+                    .toks
+                    .get(end_tok)
+                    .map(|t| t.off)
+                    .unwrap_or(self.src.len());
                 (self.src[from..to].trim_end().to_string(), None)
             }
             Some(at) => {
                 self.pos = at + 1;
-                let into = self.into_target()?;
+                let into = self.parse_into()?;
                 let after = self.pos;
                 let from = self.toks[start].off;
                 let cut_from = self.toks[at].off;
-                let cut_to = self.toks.get(after).map(|t| t.off).unwrap_or(self.src.len());
-                let to = self.toks.get(end_tok).map(|t| t.off).unwrap_or(self.src.len());
+                let cut_to = self
+                    .toks
+                    .get(after)
+                    .map(|t| t.off)
+                    .unwrap_or(self.src.len());
+                let to = self
+                    .toks
+                    .get(end_tok)
+                    .map(|t| t.off)
+                    .unwrap_or(self.src.len());
                 self.pos = end_tok;
                 let text = format!(
                     "{}{}",
@@ -882,7 +923,10 @@ impl<'a> Parser<'a> {
         if into.is_none() {
             self.check_sql(&text, off)?;
         } else if let Err(e) = crate::parser::parse(&text) {
-            return Err(PgError { position: None, ..e });
+            return Err(PgError {
+                position: None,
+                ..e
+            });
         }
         Ok(StmtKind::Sql {
             query: self.new_src(text),
@@ -900,7 +944,10 @@ fn split_range(text: &str) -> Option<(String, String)> {
             in_quote = !in_quote;
         }
         if !in_quote && b[i] == b'.' && b[i + 1] == b'.' {
-            return Some((text[..i].trim().to_string(), text[i + 2..].trim().to_string()));
+            return Some((
+                text[..i].trim().to_string(),
+                text[i + 2..].trim().to_string(),
+            ));
         }
     }
     None
@@ -910,7 +957,10 @@ fn split_range(text: &str) -> Option<(String, String)> {
 fn split_by(text: &str) -> Option<(String, String)> {
     let lower = text.to_ascii_lowercase();
     let i = lower.find(" by ")?;
-    Some((text[..i].trim().to_string(), text[i + 4..].trim().to_string()))
+    Some((
+        text[..i].trim().to_string(),
+        text[i + 4..].trim().to_string(),
+    ))
 }
 
 fn count_placeholders(fmt: &str) -> usize {

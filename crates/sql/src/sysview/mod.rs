@@ -6,6 +6,7 @@
 
 mod info_schema;
 mod relations;
+mod routines;
 
 /// Who is reading a view (some views show only what the reader may see).
 pub struct Viewer {
@@ -178,6 +179,7 @@ pub fn lookup(name: &str) -> Option<&'static SysView> {
     VIEWS
         .iter()
         .chain(relations::VIEWS)
+        .chain(routines::VIEWS)
         .find(|v| v.name == name)
 }
 
@@ -191,6 +193,7 @@ pub fn by_oid(oid: u32) -> Option<&'static SysView> {
     VIEWS
         .iter()
         .chain(relations::VIEWS)
+        .chain(routines::VIEWS)
         .chain(info_schema::VIEWS)
         .find(|v| v.oid == oid)
 }
@@ -224,6 +227,9 @@ fn roles_by_oid(cat: &Catalog) -> Vec<&Role> {
 pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     if info_schema::VIEWS.iter().any(|v| v.oid == view.oid) {
         return info_schema::rows(view, cat, viewer);
+    }
+    if routines::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return routines::rows(view, cat);
     }
     if view.name == "pg_database" {
         return vec![relations::database_row(cat, &viewer.database)];

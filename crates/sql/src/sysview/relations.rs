@@ -160,7 +160,7 @@ pub const VIEWS: &[SysView] = &[
 /// An ACL as `aclitem[]` text. The owner's own entry is shown without grant
 /// options, as PostgreSQL stores it (an owner's grant ability comes from
 /// ownership, not from the ACL).
-fn acl_value(cat: &Catalog, acl: &Option<Vec<AclItem>>, owner: u32) -> Value {
+pub(super) fn acl_value(cat: &Catalog, acl: &Option<Vec<AclItem>>, owner: u32) -> Value {
     let Some(items) = acl else {
         return Value::Null;
     };
