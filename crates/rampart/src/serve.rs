@@ -183,7 +183,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     }
     runtime.block_on(async move {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        let server = tokio::spawn(rampart_server::serve(shared, rx));
+        let server = tokio::spawn(rampart_server::serve(shared.clone(), rx));
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| e.to_string())?;
         tokio::select! {
@@ -197,6 +197,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
                 };
             }
         }
+        shared.cancel_all();
         let _ = tx.send(true);
         Ok::<(), String>(())
     })?;

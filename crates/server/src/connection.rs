@@ -1105,8 +1105,12 @@ fn display_stmt_name(id: &str) -> &str {
 #[async_trait]
 impl CancelHandler for Conn {
     async fn on_cancel_request(&self, req: CancelRequest) {
-        let SecretKey::I32(secret) = req.secret_key else {
-            return;
+        // pgwire decodes the key as raw bytes (protocol 3.2 allows longer
+        // keys); ours are the 4-byte big-endian integers BackendKeyData sent.
+        let secret = match req.secret_key {
+            SecretKey::I32(s) => s,
+            SecretKey::Bytes(b) if b.len() == 4 => i32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+            _ => return,
         };
         if let Some(e) = self.shared.sessions.lock().get(&req.pid) {
             if e.secret == secret {

@@ -109,6 +109,14 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Cancels every running statement (fast shutdown: sessions must not
+    /// keep the server alive with a runaway query or routine).
+    pub fn cancel_all(&self) {
+        for e in self.sessions.lock().values() {
+            e.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     /// Shared state for a server.
     pub fn new(engine: Arc<Engine>, config: ServerConfig) -> Arc<Shared> {
         Arc::new(Shared {

@@ -89,7 +89,8 @@ impl<'a> Exec<'a> {
         e
     }
 
-    fn check_cancel(&self) -> PgResult<()> {
+    /// Fails with 57014 when the client asked to cancel.
+    pub fn check_cancel(&self) -> PgResult<()> {
         if self
             .cancel
             .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))

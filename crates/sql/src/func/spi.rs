@@ -66,6 +66,8 @@ pub trait Spi {
     fn rollback_to(&mut self, depth: usize) -> PgResult<()>;
     /// Releases (commits into the parent) a subtransaction.
     fn release(&mut self, depth: usize) -> PgResult<()>;
+    /// Fails with 57014 when the client asked to cancel (checked by loops).
+    fn check_cancel(&mut self) -> PgResult<()>;
 }
 
 fn binder<'c>(catalog: &'c Catalog, state: &SessionState, vars: &Vars) -> PgResult<Binder<'c>> {
@@ -280,5 +282,9 @@ impl Spi for ExecSpi<'_, '_> {
     fn release(&mut self, depth: usize) -> PgResult<()> {
         self.ex.txn.release_savepoint(depth);
         Ok(())
+    }
+
+    fn check_cancel(&mut self) -> PgResult<()> {
+        self.ex.check_cancel()
     }
 }

@@ -646,6 +646,7 @@ impl Interp<'_> {
 
     /// Runs a loop body once; Some(flow) ends the loop with that flow.
     fn loop_iteration(&mut self, body: &[Stmt], label: &Option<String>) -> PgResult<Option<Flow>> {
+        self.spi.check_cancel()?;
         match self.stmts(body, &None)? {
             Flow::Normal => Ok(None),
             Flow::Exit(None) => Ok(Some(Flow::Normal)),

@@ -101,4 +101,14 @@ impl Spi for Session {
         self.txn_mut()?.release_savepoint(depth);
         Ok(())
     }
+
+    fn check_cancel(&mut self) -> PgResult<()> {
+        if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(PgError::new(
+                rampart_types::SqlState::QUERY_CANCELED,
+                "canceling statement due to user request",
+            ));
+        }
+        Ok(())
+    }
 }
