@@ -99,6 +99,17 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             vec![],
         ),
         Plan::Series { .. } => ("Function Scan on generate_series".into(), vec![]),
+        Plan::FunctionScan { oid, .. } => (
+            format!(
+                "Function Scan on {}",
+                catalog
+                    .functions
+                    .get(oid)
+                    .map(|f| f.name.as_str())
+                    .unwrap_or("?")
+            ),
+            vec![],
+        ),
         Plan::Filter { input, .. } => return render(input, depth, catalog, out),
         Plan::Project { input, .. } => return render(input, depth, catalog, out),
         Plan::Join {

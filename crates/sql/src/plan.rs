@@ -113,6 +113,13 @@ pub enum Plan {
         /// CTE slot.
         id: usize,
     },
+    /// A user-defined function in FROM: its rows (set-returning) or its one value.
+    FunctionScan {
+        /// The function's OID.
+        oid: u32,
+        /// Arguments (coerced, defaults filled in).
+        args: Vec<Expr>,
+    },
     /// `generate_series(start, stop [, step])`.
     Series {
         /// start, stop, step

@@ -272,12 +272,16 @@ impl Binder<'_> {
         args: &[ast::FunctionArg],
         alias: Option<&ast::TableAlias>,
     ) -> PgResult<(Plan, Scope)> {
-        let (_, fname) = split_name(name)?;
-        if fname != "generate_series" {
-            return Err(PgError::new(
-                SqlState::UNDEFINED_FUNCTION,
-                format!("function {fname} does not exist"),
-            ));
+        let (schema, fname) = split_name(name)?;
+        if fname != "generate_series" || schema.as_deref().is_some_and(|s| s != "pg_catalog") {
+            return self
+                .bind_function_scan(schema.as_deref(), &fname, args, alias)
+                .map_err(|e| match name.0.first().and_then(|p| p.as_ident()) {
+                    Some(id) if e.code == SqlState::UNDEFINED_FUNCTION && e.position.is_none() => {
+                        self.at(e, id.span)
+                    }
+                    _ => e,
+                });
         }
         let empty = Scope::default();
         let mut bound = Vec::new();
@@ -333,6 +337,71 @@ impl Binder<'_> {
             }],
         };
         Ok((Plan::Series { args, ty }, scope))
+    }
+}
+
+impl Binder<'_> {
+    fn bind_function_scan(
+        &mut self,
+        schema: Option<&str>,
+        fname: &str,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+    ) -> PgResult<(Plan, Scope)> {
+        let empty = Scope::default();
+        let mut bound = Vec::new();
+        let mut types = Vec::new();
+        for a in args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(PgError::unsupported("named arguments"));
+            };
+            let mut cx = ExprCtx::new(&empty, "functions in FROM");
+            let (b, t) = self.bind_expr(e, &mut cx)?;
+            bound.push(b);
+            types.push(t);
+        }
+        let Some((f, args)) = self.resolve_user_call(schema, fname, bound, &types)? else {
+            let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+            return Err(PgError::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {fname}({}) does not exist", sig.join(", ")),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+        };
+        let range = alias
+            .map(|a| ident(&a.name))
+            .unwrap_or_else(|| fname.to_string());
+        let columns: Vec<(String, DataType)> = match &f.returns {
+            rampart_catalog::FuncReturn::Table(cols) => cols.clone(),
+            rampart_catalog::FuncReturn::Scalar(t) | rampart_catalog::FuncReturn::SetOf(t) => {
+                let outs: Vec<&rampart_catalog::FuncArg> =
+                    f.args.iter().filter(|a| !a.mode.is_input()).collect();
+                match outs.as_slice() {
+                    [one] if one.name.is_some() => {
+                        vec![(one.name.clone().unwrap_or_default(), t.clone())]
+                    }
+                    _ => vec![(range.clone(), t.clone())],
+                }
+            }
+        };
+        let mut scope = Scope {
+            columns: columns
+                .into_iter()
+                .map(|(name, ty)| ScopeColumn {
+                    table: Some(range.clone()),
+                    name,
+                    ty,
+                    source: None,
+                    hidden: false,
+                })
+                .collect(),
+        };
+        if let Some(a) = alias {
+            for (c, n) in scope.columns.iter_mut().zip(&a.columns) {
+                c.name = ident(&n.name);
+            }
+        }
+        Ok((Plan::FunctionScan { oid: f.oid, args }, scope))
     }
 }
 

@@ -18,6 +18,30 @@ impl Binder<'_> {
         bound: Vec<Expr>,
         types: &[DataType],
     ) -> PgResult<Option<(Expr, DataType)>> {
+        let Some((f, args)) = self.resolve_user_call(schema, name, bound, types)? else {
+            return Ok(None);
+        };
+        let ret = match &f.returns {
+            FuncReturn::Scalar(t) => t.clone(),
+            FuncReturn::SetOf(_) | FuncReturn::Table(_) => {
+                return Err(PgError::unsupported(format!(
+                    "set-returning function {name}() is only supported in FROM yet"
+                )))
+            }
+        };
+        Ok(Some((Expr::Call { oid: f.oid, args }, ret)))
+    }
+
+    /// Resolves a call to a user-defined function: the function and its
+    /// arguments coerced to the parameter types with DEFAULTs appended.
+    /// Records the EXECUTE need.
+    pub fn resolve_user_call(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        bound: Vec<Expr>,
+        types: &[DataType],
+    ) -> PgResult<Option<(rampart_catalog::Function, Vec<Expr>)>> {
         let catalog = self.catalog;
         let Some(f) = crate::func::resolve(catalog, schema, name, &self.search_path, types)? else {
             let is_procedure = crate::func::candidates(catalog, schema, name, &self.search_path)
@@ -41,14 +65,6 @@ impl Binder<'_> {
             }
             return Ok(None);
         };
-        let ret = match &f.returns {
-            FuncReturn::Scalar(t) => t.clone(),
-            FuncReturn::SetOf(_) | FuncReturn::Table(_) => {
-                return Err(PgError::unsupported(format!(
-                    "set-returning function {name}() is only supported in FROM yet"
-                )))
-            }
-        };
         let inputs: Vec<&rampart_catalog::FuncArg> =
             f.args.iter().filter(|a| a.mode.is_input()).collect();
         let mut args = Vec::new();
@@ -67,6 +83,6 @@ impl Binder<'_> {
             args.push(self.coerce(e, &t, &a.ty)?);
         }
         self.need(ObjectRef::Function(f.oid), Privilege::Execute);
-        Ok(Some((Expr::Call { oid: f.oid, args }, ret)))
+        Ok(Some((f.clone(), args)))
     }
 }

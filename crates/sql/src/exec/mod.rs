@@ -142,6 +142,18 @@ impl<'a> Exec<'a> {
                 .map(|r| r.as_ref().clone())
                 .unwrap_or_default()),
             Plan::Series { args, .. } => self.series(args),
+            Plan::FunctionScan { oid, args } => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval(a, &[])?);
+                }
+                let set =
+                    self.catalog.functions.get(oid).is_some_and(|f| {
+                        !matches!(f.returns, rampart_catalog::FuncReturn::Scalar(_))
+                    });
+                let r = crate::func::call::call_in_exec(self, *oid, vals)?;
+                Ok(if set { r.rows } else { vec![vec![r.value]] })
+            }
             Plan::Filter { input, predicate } => {
                 let rows = self.run(input)?;
                 let mut out = Vec::new();
@@ -682,7 +694,9 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
                 key.iter().for_each(&mut *f);
             }
         }
-        Plan::Series { args, .. } => args.iter().for_each(&mut *f),
+        Plan::Series { args, .. } | Plan::FunctionScan { args, .. } => {
+            args.iter().for_each(&mut *f)
+        }
         Plan::Filter { input, predicate } => {
             f(predicate);
             walk_plan_exprs(input, f);
