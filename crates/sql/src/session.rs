@@ -250,6 +250,10 @@ pub struct Session {
     pub cancel: Arc<std::sync::atomic::AtomicBool>,
     /// Text of the statement being run (for error cursor positions).
     pub current_sql: String,
+    /// Routine caches for the running top-level statement (DO, CALL).
+    routine_cache: crate::func::spi::RoutineCache,
+    /// The catalog and text style routines evaluate with, until a statement changes them.
+    spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
 }
 
 impl Session {
@@ -276,6 +280,8 @@ impl Session {
             copy_in: None,
             current_sql: String::new(),
             cancel: Arc::default(),
+            routine_cache: Default::default(),
+            spi_context: None,
         };
         let cat = s.read_catalog_outside()?;
         let role = cat.role(user).ok_or_else(|| {
@@ -463,6 +469,8 @@ impl Session {
         sql: &str,
     ) -> PgResult<QueryResult> {
         self.current_sql = sql.to_string();
+        self.routine_cache = Default::default();
+        self.spi_context = None;
         if let Stmt::Sql(s) = stmt {
             if let Some(r) = self.transaction_control(s) {
                 return r;

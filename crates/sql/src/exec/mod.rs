@@ -48,6 +48,8 @@ pub struct Exec<'a> {
     pub style: rampart_types::Style,
     /// Inlined LANGUAGE sql functions bound during this statement.
     pub fn_cache: HashMap<u32, Option<Rc<crate::func::spi::BoundExpr>>>,
+    /// Bound expressions and parsed bodies of PL/pgSQL routines called by this statement.
+    pub routine_cache: crate::func::spi::RoutineCache,
 }
 
 impl<'a> Exec<'a> {
@@ -72,18 +74,46 @@ impl<'a> Exec<'a> {
             cancel: None,
             style,
             fn_cache: HashMap::new(),
+            routine_cache: Default::default(),
+        }
+    }
+
+    /// Like [`Exec::new`] with the text style already known.
+    pub fn with_style(
+        txn: &'a mut Transaction,
+        catalog: &'a Catalog,
+        session: &'a mut SessionState,
+        engine: &'a Engine,
+        params: &'a [Value],
+        style: rampart_types::Style,
+    ) -> Self {
+        Exec {
+            txn,
+            catalog,
+            session,
+            engine,
+            params,
+            outer: Vec::new(),
+            ctes: HashMap::new(),
+            uncorrelated: HashMap::new(),
+            cancel: None,
+            style,
+            fn_cache: HashMap::new(),
+            routine_cache: Default::default(),
         }
     }
 
     /// An executor for a statement run from inside this one (a routine's
     /// body): same transaction, catalog and session, its own parameters.
     pub fn nested<'b>(&'b mut self, params: &'b [Value]) -> Exec<'b> {
-        let mut e = Exec::new(
+        let style = self.style;
+        let mut e = Exec::with_style(
             &mut *self.txn,
             self.catalog,
             &mut *self.session,
             self.engine,
             params,
+            style,
         );
         e.cancel = self.cancel;
         e

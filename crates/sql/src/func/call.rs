@@ -187,7 +187,22 @@ pub fn run_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<C
             if let FuncReturn::Table(cols) = &f.returns {
                 all_names.extend(cols.iter().map(|(n, _)| n.clone()));
             }
-            let block = crate::plpgsql::compile(&f.body, &all_names, &f.name)?;
+            let cached = spi
+                .routine_cache()
+                .blocks
+                .get(&f.oid)
+                .filter(|(text, _)| *text == f.body)
+                .map(|(_, b)| b.clone());
+            let block = match cached {
+                Some(b) => b,
+                None => {
+                    let b = crate::plpgsql::compile(&f.body, &all_names, &f.name)?;
+                    spi.routine_cache()
+                        .blocks
+                        .insert(f.oid, (f.body.clone(), b.clone()));
+                    b
+                }
+            };
             let arg_vars = inputs
                 .iter()
                 .zip(args)

@@ -40,6 +40,19 @@ pub struct BoundExpr {
     pub version: u64,
 }
 
+/// Caches that live for one top-level statement: bound PL/pgSQL
+/// expressions (by body, expression, catalog version and variable
+/// signature) and parsed bodies (by function), so a routine called once per
+/// row binds and parses once.
+#[derive(Default)]
+pub struct RoutineCache {
+    /// Bound expressions.
+    pub exprs: std::collections::HashMap<(usize, usize, u64, String), std::sync::Arc<BoundExpr>>,
+    /// Parsed PL/pgSQL bodies by function OID, with the text they came from.
+    pub blocks:
+        std::collections::HashMap<u32, (String, std::sync::Arc<crate::plpgsql::ast::Block>)>,
+}
+
 /// Variables visible to a statement: names (as `$n` positions) and types.
 pub struct Vars<'v> {
     /// Names, by parameter position (`rec.field` for record fields).
@@ -68,6 +81,8 @@ pub trait Spi {
     fn release(&mut self, depth: usize) -> PgResult<()>;
     /// Fails with 57014 when the client asked to cancel (checked by loops).
     fn check_cancel(&mut self) -> PgResult<()>;
+    /// The statement-long routine caches.
+    fn routine_cache(&mut self) -> &mut RoutineCache;
 }
 
 fn binder<'c>(catalog: &'c Catalog, state: &SessionState, vars: &Vars) -> PgResult<Binder<'c>> {
@@ -286,5 +301,9 @@ impl Spi for ExecSpi<'_, '_> {
 
     fn check_cancel(&mut self) -> PgResult<()> {
         self.ex.check_cancel()
+    }
+
+    fn routine_cache(&mut self) -> &mut RoutineCache {
+        &mut self.ex.routine_cache
     }
 }

@@ -11,8 +11,18 @@ use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
 use super::ast::*;
 use crate::func::spi::{BoundExpr, Spi, SpiResult, Vars};
 
-/// The variables as parameters for one generation: (generation, names, types, sources).
-type Exposed = (u64, Vec<String>, Vec<DataType>, Vec<usize>);
+/// The variables as parameters for one generation: (generation, names,
+/// types, where each value comes from, a signature for cache keys).
+type Exposed = (u64, Vec<String>, Vec<DataType>, Vec<Source>, String);
+
+/// Where a parameter's value comes from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// A scalar variable.
+    Var(usize),
+    /// A record variable's field.
+    Field(usize, usize),
+}
 
 /// A variable.
 #[derive(Clone, Debug)]
@@ -44,7 +54,13 @@ pub struct Interp<'s> {
     /// Bumped when the set of visible variables or a record's shape changes.
     generation: u64,
     exposed: Option<Exposed>,
-    cache: HashMap<usize, (u64, u64, BoundExpr)>,
+    cache: HashMap<usize, (u64, u64, std::sync::Arc<BoundExpr>)>,
+    /// The catalog version while no statement could have changed it.
+    version: Option<u64>,
+    /// Identifies this body in the cross-call cache of bound expressions.
+    routine_key: usize,
+    /// DateStyle/TimeZone for casts, read once.
+    style: Option<rampart_types::Style>,
     row_count: u64,
     /// The declared result (None: DO block or procedure).
     returns: Option<FuncReturn>,
@@ -62,7 +78,7 @@ pub struct Interp<'s> {
 /// `out_args` (name, type) declare OUT variables.
 pub fn run(
     spi: &mut dyn Spi,
-    body: &Block,
+    body: &std::sync::Arc<Block>,
     context_name: String,
     args: Vec<(Option<String>, DataType, Value)>,
     out_args: Vec<(String, DataType)>,
@@ -75,6 +91,9 @@ pub fn run(
         generation: 0,
         exposed: None,
         cache: HashMap::new(),
+        version: None,
+        routine_key: std::sync::Arc::as_ptr(body) as usize,
+        style: None,
         row_count: 0,
         returns,
         result: Value::Null,
@@ -246,12 +265,14 @@ impl Interp<'_> {
         self.vars.iter().rposition(|v| v.name == name)
     }
 
-    /// The variables as parameters: names, types and the variable each comes from.
-    fn exposed(&mut self) -> (Vec<String>, Vec<DataType>) {
-        if let Some((g, n, t, _)) = &self.exposed {
-            if *g == self.generation {
-                return (n.clone(), t.clone());
-            }
+    /// Rebuilds the variables-as-parameters view when the variable set changed.
+    fn ensure_exposed(&mut self) {
+        if self
+            .exposed
+            .as_ref()
+            .is_some_and(|e| e.0 == self.generation)
+        {
+            return;
         }
         let mut names = Vec::new();
         let mut types = Vec::new();
@@ -266,7 +287,7 @@ impl Interp<'_> {
                         String::new()
                     });
                     types.push(t.clone());
-                    sources.push(i);
+                    sources.push(Source::Var(i));
                 }
                 (None, Some((fnames, ftypes, _))) => {
                     for (k, (fname, ft)) in fnames.iter().zip(ftypes).enumerate() {
@@ -276,55 +297,81 @@ impl Interp<'_> {
                             String::new()
                         });
                         types.push(ft.clone());
-                        sources.push(i * 10_000 + k + 1_000_000_000);
+                        sources.push(Source::Field(i, k));
                     }
                 }
                 (None, None) => {}
             }
         }
-        self.exposed = Some((self.generation, names.clone(), types.clone(), sources));
-        (names, types)
+        let mut signature = String::new();
+        for (n, t) in names.iter().zip(&types) {
+            signature.push_str(n);
+            signature.push(':');
+            signature.push_str(&t.oid().to_string());
+            signature.push(',');
+        }
+        self.exposed = Some((self.generation, names, types, sources, signature));
     }
 
     fn values(&mut self) -> Vec<Value> {
-        self.exposed();
-        let Some((_, _, _, sources)) = &self.exposed else {
+        self.ensure_exposed();
+        let Some((_, _, _, sources, _)) = &self.exposed else {
             return vec![];
         };
         sources
             .iter()
-            .map(|&s| {
-                if s >= 1_000_000_000 {
-                    let s = s - 1_000_000_000;
-                    let (v, k) = (s / 10_000, s % 10_000);
-                    self.vars[v]
-                        .fields
-                        .as_ref()
-                        .and_then(|f| f.2.get(k).cloned())
-                        .unwrap_or(Value::Null)
-                } else {
-                    self.vars[s].value.clone()
-                }
+            .map(|s| match *s {
+                Source::Field(v, k) => self.vars[v]
+                    .fields
+                    .as_ref()
+                    .and_then(|f| f.2.get(k).cloned())
+                    .unwrap_or(Value::Null),
+                Source::Var(i) => self.vars[i].value.clone(),
             })
             .collect()
     }
 
+    /// The catalog version, read once until a statement may have changed it.
+    fn version(&mut self) -> PgResult<u64> {
+        match self.version {
+            Some(v) => Ok(v),
+            None => {
+                let v = self.spi.catalog_version()?;
+                self.version = Some(v);
+                Ok(v)
+            }
+        }
+    }
+
     fn eval(&mut self, src: &Src) -> PgResult<(Value, DataType)> {
-        let version = self.spi.catalog_version()?;
+        let version = self.version()?;
         let bound = match self.cache.get(&src.id) {
             Some((g, v, b)) if *g == self.generation && *v == version => b.clone(),
             _ => {
-                let (names, types) = self.exposed();
-                let b = self
-                    .spi
-                    .bind_expr(
-                        &src.text,
-                        &Vars {
-                            names: &names,
-                            types: &types,
-                        },
-                    )
-                    .map_err(|e| internal_query(e, &src.text))?;
+                self.ensure_exposed();
+                let Some((_, names, types, _, signature)) = &self.exposed else {
+                    return Err(PgError::internal("variables not exposed"));
+                };
+                let key = (self.routine_key, src.id, version, signature.clone());
+                let b = match self.spi.routine_cache().exprs.get(&key) {
+                    Some(b) => b.clone(),
+                    None => {
+                        let (names, types) = (names.clone(), types.clone());
+                        let b = std::sync::Arc::new(
+                            self.spi
+                                .bind_expr(
+                                    &src.text,
+                                    &Vars {
+                                        names: &names,
+                                        types: &types,
+                                    },
+                                )
+                                .map_err(|e| internal_query(e, &src.text))?,
+                        );
+                        self.spi.routine_cache().exprs.insert(key, b.clone());
+                        b
+                    }
+                };
                 self.cache
                     .insert(src.id, (self.generation, version, b.clone()));
                 b
@@ -332,7 +379,7 @@ impl Interp<'_> {
         };
         let values = self.values();
         let v = self.spi.eval(&bound, &values)?;
-        Ok((v, bound.ty))
+        Ok((v, bound.ty.clone()))
     }
 
     fn eval_bool(&mut self, src: &Src) -> PgResult<bool> {
@@ -351,13 +398,26 @@ impl Interp<'_> {
         if v.is_null() || from == to {
             return Ok(v);
         }
-        let style = self.spi.state().settings.style();
+        let style = match self.style {
+            Some(s) => s,
+            None => {
+                let s = self.spi.state().settings.style();
+                self.style = Some(s);
+                s
+            }
+        };
         crate::exec::cast::cast_value(v, from, to, &style)
     }
 
     fn run_sql(&mut self, src: &Src) -> PgResult<SpiResult> {
-        let (names, types) = self.exposed();
+        self.ensure_exposed();
+        let (names, types) = match &self.exposed {
+            Some((_, n, t, _, _)) => (n.clone(), t.clone()),
+            None => (vec![], vec![]),
+        };
         let values = self.values();
+        self.version = None;
+        self.style = None;
         self.spi
             .run(
                 &src.text,
@@ -389,6 +449,8 @@ impl Interp<'_> {
             values.push(v);
         }
         let names: Vec<String> = vec![String::new(); types.len()];
+        self.version = None;
+        self.style = None;
         let r = self
             .spi
             .run(

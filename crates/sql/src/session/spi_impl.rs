@@ -2,12 +2,33 @@
 //! through. Unlike SPI inside a query, utility statements (DDL, GRANT,
 //! DROP OWNED, nested DO) run too.
 
+use std::sync::Arc;
+
+use rampart_catalog::Catalog;
 use rampart_types::{PgError, PgResult, Value};
 
 use super::{QueryResult, Session, SessionState};
 use crate::exec::Exec;
 use crate::func::spi::{self, BoundExpr, Spi, SpiResult, Vars};
 use crate::parser::Stmt;
+
+impl Session {
+    /// The catalog and style routines run with, loaded once per change.
+    fn spi_context(&mut self) -> PgResult<(Arc<Catalog>, rampart_types::Style)> {
+        if let Some((c, s)) = &self.spi_context {
+            return Ok((c.clone(), *s));
+        }
+        let c = self.catalog()?;
+        let s = self.state.settings.style();
+        self.spi_context = Some((c.clone(), s));
+        Ok((c, s))
+    }
+
+    fn merge_routine_cache(&mut self, from: spi::RoutineCache) {
+        self.routine_cache.exprs.extend(from.exprs);
+        self.routine_cache.blocks.extend(from.blocks);
+    }
+}
 
 impl Spi for Session {
     fn bind_expr(&mut self, text: &str, vars: &Vars) -> PgResult<BoundExpr> {
@@ -16,7 +37,7 @@ impl Spi for Session {
     }
 
     fn eval(&mut self, b: &BoundExpr, values: &[Value]) -> PgResult<Value> {
-        let catalog = self.catalog()?;
+        let (catalog, style) = self.spi_context()?;
         spi::authorize_needs(&catalog, &self.state, &b.needs)?;
         let engine = self.engine.clone();
         let cancel = self.cancel.clone();
@@ -24,13 +45,17 @@ impl Spi for Session {
             .txn
             .as_mut()
             .ok_or_else(|| PgError::internal("no transaction"))?;
-        let mut ex = Exec::new(txn, &catalog, &mut self.state, &engine, values);
+        let mut ex = Exec::with_style(txn, &catalog, &mut self.state, &engine, values, style);
         ex.cancel = Some(&cancel);
-        ex.eval(&b.expr, &[])
+        let r = ex.eval(&b.expr, &[]);
+        // Statements the expression ran keep their bound routine state for the next call.
+        let cache = std::mem::take(&mut ex.routine_cache);
+        self.merge_routine_cache(cache);
+        r
     }
 
     fn catalog_version(&mut self) -> PgResult<u64> {
-        Ok(self.catalog()?.version)
+        Ok(self.spi_context()?.0.version)
     }
 
     fn run(&mut self, text: &str, vars: &Vars, values: &[Value]) -> PgResult<SpiResult> {
@@ -66,6 +91,8 @@ impl Spi for Session {
         let saved_sql = std::mem::take(&mut self.current_sql);
         let r = self.run_in_txn(&stmt, &[], &mut None, text);
         self.current_sql = saved_sql;
+        // Utility statements may change the catalog or the settings.
+        self.spi_context = None;
         Ok(match r? {
             QueryResult::Rows { columns, rows, .. } => SpiResult {
                 processed: rows.len() as u64,
@@ -100,6 +127,10 @@ impl Spi for Session {
     fn release(&mut self, depth: usize) -> PgResult<()> {
         self.txn_mut()?.release_savepoint(depth);
         Ok(())
+    }
+
+    fn routine_cache(&mut self) -> &mut spi::RoutineCache {
+        &mut self.routine_cache
     }
 
     fn check_cancel(&mut self) -> PgResult<()> {
