@@ -7,18 +7,29 @@
 //! serializes concurrent DDL (PostgreSQL takes AccessExclusive locks).
 
 pub mod acl;
+mod cluster;
 mod lookup;
 mod model;
 
 pub use model::{
-    AclItem, ArgMode, Catalog, Column, DefaultAcl, FkAction, ForeignKey, FuncArg, FuncReturn,
-    Function, Index, Membership, Policy, PolicyCmd, Relation, RelationKind, Role, Schema, Sequence,
+    AclItem, ArgMode, Catalog, Column, DatabaseInfo, DefaultAcl, FkAction, ForeignKey, FuncArg,
+    FuncReturn, Function, Index, Membership, Policy, PolicyCmd, Relation, RelationKind, Role,
+    Schema, Sequence,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).
 pub const PG_CATALOG_OID: u32 = 11;
 /// OID of the `public` schema (as PostgreSQL).
 pub const PUBLIC_SCHEMA_OID: u32 = 2200;
+pub use cluster::{merged_version, SharedCatalog};
+
+/// OID of the database initdb creates for sessions (`postgres`, as PostgreSQL).
+pub const POSTGRES_DATABASE_OID: u32 = 5;
+/// OID of `template1`.
+pub const TEMPLATE1_OID: u32 = 1;
+/// OID of `template0`.
+pub const TEMPLATE0_OID: u32 = 4;
+
 /// OID of the bootstrap superuser (as PostgreSQL).
 pub const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
 /// First OID handed to user objects (as PostgreSQL's FirstNormalObjectId).

@@ -32,6 +32,40 @@ pub struct Catalog {
     /// Functions and procedures (`pg_proc`) by OID.
     #[serde(default)]
     pub functions: BTreeMap<u32, Function>,
+    /// Every database of the cluster by name (shared, like roles).
+    #[serde(default)]
+    pub databases: BTreeMap<String, DatabaseInfo>,
+    /// OID of the database this catalog view belongs to.
+    #[serde(default)]
+    pub database: u32,
+}
+
+/// A database (`pg_database`). Its ACL and settings live here, shared by the
+/// cluster; while a session's catalog is loaded, the current database's
+/// ACL is also [`Catalog::database_acl`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DatabaseInfo {
+    /// OID.
+    pub oid: u32,
+    /// Name.
+    pub name: String,
+    /// Owning role OID.
+    pub owner: u32,
+    /// ACL; None = the default (CONNECT and TEMPORARY for PUBLIC).
+    #[serde(default)]
+    pub acl: Option<Vec<AclItem>>,
+    /// `ALTER DATABASE … SET name = value` defaults applied at connection.
+    #[serde(default)]
+    pub config: Vec<(String, String)>,
+    /// `datistemplate`.
+    #[serde(default)]
+    pub is_template: bool,
+    /// `datallowconn`.
+    #[serde(default = "yes")]
+    pub allow_connections: bool,
+    /// `datconnlimit` (-1 = none).
+    #[serde(default = "minus_one")]
+    pub connection_limit: i32,
 }
 
 /// One `pg_default_acl` entry: privileges objects of a kind get when `role`

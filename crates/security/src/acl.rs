@@ -39,29 +39,30 @@ impl AclKind {
 /// everything with grant option; PUBLIC gets CONNECT and TEMPORARY on
 /// databases and EXECUTE on functions.
 pub fn default_acl(kind: AclKind, owner: u32) -> Vec<AclItem> {
-    let mut acl = vec![AclItem {
+    let owner_item = AclItem {
         grantee: owner,
         grantor: owner,
         privs: kind.all(),
         grant_options: kind.all(),
-    }];
-    if kind == AclKind::Database {
-        acl.push(AclItem {
+    };
+    // PostgreSQL lists the PUBLIC entry first.
+    let public = match kind {
+        AclKind::Database => TEMPORARY | CONNECT,
+        AclKind::Function => EXECUTE,
+        _ => 0,
+    };
+    if public == 0 {
+        return vec![owner_item];
+    }
+    vec![
+        AclItem {
             grantee: 0,
             grantor: owner,
-            privs: TEMPORARY | CONNECT,
+            privs: public,
             grant_options: 0,
-        });
-    }
-    if kind == AclKind::Function {
-        acl.push(AclItem {
-            grantee: 0,
-            grantor: owner,
-            privs: EXECUTE,
-            grant_options: 0,
-        });
-    }
-    acl
+        },
+        owner_item,
+    ]
 }
 
 /// The effective ACL: the stored one, or the default.

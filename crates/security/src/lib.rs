@@ -195,7 +195,10 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
             }
         },
         ObjectRef::Database => {
-            let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
+            let owner = catalog
+                .current_database()
+                .map(|d| d.owner)
+                .unwrap_or(rampart_catalog::BOOTSTRAP_SUPERUSER_OID);
             acl::mask(
                 &acl::effective(&catalog.database_acl, AclKind::Database, owner),
                 &roles,

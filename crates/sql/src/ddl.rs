@@ -28,14 +28,11 @@ pub fn with_catalog_mut<T>(
     f: impl FnOnce(&mut Catalog, &mut Transaction, &mut Session) -> PgResult<T>,
 ) -> PgResult<T> {
     let engine = s.engine().clone();
+    let db = s.state.database_oid;
     let mut cat = {
         let txn = s.txn_mut()?;
-        txn.lock_key(keys::CATALOG_KEY).map_err(storage_err)?;
-        let bytes = txn
-            .get_latest(keys::CATALOG_KEY)
-            .map_err(storage_err)?
-            .ok_or_else(|| PgError::internal("catalog missing"))?;
-        (*engine.decode_catalog(&bytes)?).clone()
+        engine.lock_catalog(txn, db)?;
+        engine.read_catalog(txn, db, true)?
     };
     // The closure needs the session (notices, identity) and the transaction; take the
     // transaction out for the call and put it back whatever happens.

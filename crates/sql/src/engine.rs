@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use rampart_catalog::{Catalog, Role};
-use rampart_storage::{IsolationLevel, Store};
+use rampart_catalog::{Catalog, DatabaseInfo, Role, SharedCatalog};
+use rampart_storage::{IsolationLevel, Store, Transaction};
 use rampart_types::{PgError, PgResult, SqlState};
 
 use crate::exec::table::storage_err;
@@ -21,9 +21,12 @@ pub struct Engine {
     /// Sequence caches.
     pub sequences: Sequences,
     rowids: Mutex<(u64, u64)>,
-    catalog_cache: Mutex<Option<Arc<Catalog>>>,
+    catalog_cache: Mutex<std::collections::HashMap<u32, Arc<Catalog>>>,
+    shared_cache: Mutex<Option<Arc<SharedCatalog>>>,
+    /// Open sessions per database OID (DROP DATABASE refuses while any remain).
+    pub sessions_per_database: Mutex<std::collections::HashMap<u32, usize>>,
     next_pid: AtomicI32,
-    /// Name of the one database this server serves.
+    /// Name initdb gives the database sessions connect to by default (`postgres`).
     pub database: String,
 }
 
@@ -34,7 +37,9 @@ impl Engine {
             store,
             sequences: Sequences::default(),
             rowids: Mutex::new((0, 0)),
-            catalog_cache: Mutex::new(None),
+            catalog_cache: Mutex::new(Default::default()),
+            shared_cache: Mutex::new(None),
+            sessions_per_database: Mutex::new(Default::default()),
             next_pid: AtomicI32::new(std::process::id() as i32 * 100 % 1_000_000 + 1000),
             database: database.to_string(),
         }
@@ -48,19 +53,27 @@ impl Engine {
     /// Whether the catalog has been created.
     pub fn is_initialized(&self) -> PgResult<bool> {
         let txn = self.store.begin(IsolationLevel::ReadCommitted);
-        Ok(txn.get(keys::CATALOG_KEY).map_err(storage_err)?.is_some())
+        Ok(txn
+            .get(keys::SHARED_CATALOG_KEY)
+            .map_err(storage_err)?
+            .is_some()
+            || txn
+                .get(keys::LEGACY_CATALOG_KEY)
+                .map_err(storage_err)?
+                .is_some())
     }
 
-    /// Creates the catalog with its bootstrap superuser (initdb).
+    /// Creates the catalog (initdb): the bootstrap superuser, the predefined
+    /// roles, and the databases `template1`, `template0` and `postgres`.
     pub fn bootstrap(&self, superuser: &str, password_verifier: Option<String>) -> PgResult<()> {
         let mut txn = self.store.begin(IsolationLevel::ReadCommitted);
-        if txn.get(keys::CATALOG_KEY).map_err(storage_err)?.is_some() {
+        if self.is_initialized()? {
             return Err(PgError::new(
                 SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
                 "the catalog already exists",
             ));
         }
-        let mut cat = Catalog::bootstrap(Role {
+        let boot = Catalog::bootstrap(Role {
             superuser: true,
             login: true,
             password: password_verifier,
@@ -70,64 +83,219 @@ impl Engine {
             bypassrls: true,
             ..Role::new(rampart_catalog::BOOTSTRAP_SUPERUSER_OID, superuser)
         });
-
-        cat.version = 1;
-        self.store_catalog(&mut txn, &cat)?;
+        let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
+        let mut shared = SharedCatalog {
+            version: 1,
+            next_oid: boot.next_oid,
+            roles: boot.roles.clone(),
+            memberships: boot.memberships.clone(),
+            databases: Default::default(),
+        };
+        for (oid, name, template) in [
+            (rampart_catalog::TEMPLATE1_OID, "template1", true),
+            (rampart_catalog::TEMPLATE0_OID, "template0", true),
+            (
+                rampart_catalog::POSTGRES_DATABASE_OID,
+                self.database.as_str(),
+                false,
+            ),
+        ] {
+            shared.databases.insert(
+                name.to_string(),
+                DatabaseInfo {
+                    oid,
+                    name: name.to_string(),
+                    owner,
+                    acl: None,
+                    config: vec![],
+                    is_template: template,
+                    allow_connections: oid != rampart_catalog::TEMPLATE0_OID,
+                    connection_limit: -1,
+                },
+            );
+            let mut local = Catalog::new_database(owner);
+            local.version = 1;
+            local.database = oid;
+            self.put_local(&mut txn, oid, &local)?;
+        }
+        self.put_shared(&mut txn, &shared)?;
         txn.commit().map_err(storage_err)?;
         Ok(())
     }
 
-    /// The catalog as `txn` sees it: the cached copy when its version matches
-    /// (one 8-byte read), else the full record.
-    pub fn load_catalog(&self, txn: &rampart_storage::Transaction) -> PgResult<Arc<Catalog>> {
-        if let Some(v) = txn.get(keys::CATALOG_VERSION_KEY).map_err(storage_err)? {
-            if let Ok(bytes) = <[u8; 8]>::try_from(v.as_slice()) {
-                let version = u64::from_be_bytes(bytes);
-                if let Some(c) = self.catalog_cache.lock().as_ref() {
-                    if c.version == version {
+    fn put_shared(&self, txn: &mut Transaction, shared: &SharedCatalog) -> PgResult<()> {
+        txn.set(keys::SHARED_CATALOG_KEY, shared.encode())
+            .map_err(storage_err)?;
+        txn.set(
+            keys::SHARED_VERSION_KEY,
+            shared.version.to_be_bytes().to_vec(),
+        )
+        .map_err(storage_err)
+    }
+
+    fn put_local(&self, txn: &mut Transaction, db: u32, local: &Catalog) -> PgResult<()> {
+        txn.set(&keys::database_catalog_key(db), local.encode())
+            .map_err(storage_err)?;
+        txn.set(
+            &keys::database_version_key(db),
+            local.version.to_be_bytes().to_vec(),
+        )
+        .map_err(storage_err)
+    }
+
+    /// Creates a new database's own catalog record (CREATE DATABASE).
+    pub fn create_database_record(
+        &self,
+        txn: &mut Transaction,
+        db: u32,
+        version: u64,
+    ) -> PgResult<()> {
+        let mut local = Catalog::new_database(rampart_catalog::BOOTSTRAP_SUPERUSER_OID);
+        local.version = version;
+        local.database = db;
+        self.put_local(txn, db, &local)
+    }
+
+    /// Deletes a database's own catalog record (DROP DATABASE).
+    pub fn delete_database_record(&self, txn: &mut Transaction, db: u32) -> PgResult<()> {
+        txn.delete(&keys::database_catalog_key(db))
+            .map_err(storage_err)?;
+        txn.delete(&keys::database_version_key(db))
+            .map_err(storage_err)
+    }
+
+    fn version_at(txn: &Transaction, key: &[u8]) -> PgResult<Option<u64>> {
+        Ok(txn
+            .get(key)
+            .map_err(storage_err)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// The shared record as `txn` sees it (`latest`: the newest committed, for DDL under lock).
+    pub fn load_shared(&self, txn: &Transaction, latest: bool) -> PgResult<Arc<SharedCatalog>> {
+        if !latest {
+            if let Some(v) = Self::version_at(txn, keys::SHARED_VERSION_KEY)? {
+                if let Some(c) = self.shared_cache.lock().as_ref() {
+                    if c.version == v {
                         return Ok(c.clone());
                     }
                 }
             }
         }
-        let bytes = txn
-            .get(keys::CATALOG_KEY)
-            .map_err(storage_err)?
-            .ok_or_else(|| PgError::internal("catalog missing: data directory not initialized"))?;
-        self.decode_catalog(&bytes)
+        let get = |k: &[u8]| {
+            if latest {
+                txn.get_latest(k)
+            } else {
+                txn.get(k)
+            }
+        };
+        let Some(bytes) = get(keys::SHARED_CATALOG_KEY).map_err(storage_err)? else {
+            // A data directory from before databases were separate: one record holds everything.
+            let legacy = get(keys::LEGACY_CATALOG_KEY)
+                .map_err(storage_err)?
+                .ok_or_else(|| {
+                    PgError::internal("catalog missing: data directory not initialized")
+                })?;
+            let cat =
+                Catalog::decode(&legacy).map_err(|e| PgError::new(SqlState::DATA_CORRUPTED, e))?;
+            let mut shared = SharedCatalog {
+                version: cat.version,
+                next_oid: cat.next_oid,
+                roles: cat.roles.clone(),
+                memberships: cat.memberships.clone(),
+                databases: Default::default(),
+            };
+            shared.databases.insert(
+                self.database.clone(),
+                DatabaseInfo {
+                    oid: rampart_catalog::POSTGRES_DATABASE_OID,
+                    name: self.database.clone(),
+                    owner: rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+                    acl: cat.database_acl.clone(),
+                    config: vec![],
+                    is_template: false,
+                    allow_connections: true,
+                    connection_limit: -1,
+                },
+            );
+            return Ok(Arc::new(shared));
+        };
+        let shared = Arc::new(
+            SharedCatalog::decode(&bytes).map_err(|e| PgError::new(SqlState::DATA_CORRUPTED, e))?,
+        );
+        if !latest {
+            *self.shared_cache.lock() = Some(shared.clone());
+        }
+        Ok(shared)
     }
 
-    /// Stores a catalog (record and version key) in a transaction.
-    pub fn store_catalog(
-        &self,
-        txn: &mut rampart_storage::Transaction,
-        cat: &Catalog,
-    ) -> PgResult<()> {
-        txn.set(keys::CATALOG_KEY, cat.encode())
-            .map_err(storage_err)?;
-        txn.set(
-            keys::CATALOG_VERSION_KEY,
-            cat.version.to_be_bytes().to_vec(),
-        )
-        .map_err(storage_err)
-    }
-
-    /// Decodes a catalog record, reusing the cached copy when versions match.
-    pub fn decode_catalog(&self, bytes: &[u8]) -> PgResult<Arc<Catalog>> {
-        let version = Catalog::encoded_version(bytes);
-        {
-            let cache = self.catalog_cache.lock();
-            if let Some(c) = cache.as_ref() {
-                if Some(c.version) == version {
+    /// Database `db`'s catalog as `txn` sees it, merged with the shared
+    /// record: the cached copy when both versions match (two 8-byte reads).
+    pub fn load_catalog(&self, txn: &Transaction, db: u32) -> PgResult<Arc<Catalog>> {
+        if let (Some(lv), Some(sv)) = (
+            Self::version_at(txn, &keys::database_version_key(db))?,
+            Self::version_at(txn, keys::SHARED_VERSION_KEY)?,
+        ) {
+            let want = rampart_catalog::merged_version(lv, sv);
+            if let Some(c) = self.catalog_cache.lock().get(&db) {
+                if c.version == want {
                     return Ok(c.clone());
                 }
             }
         }
-        let cat = Arc::new(
-            Catalog::decode(bytes).map_err(|e| PgError::new(SqlState::DATA_CORRUPTED, e))?,
-        );
-        *self.catalog_cache.lock() = Some(cat.clone());
+        let cat = Arc::new(self.read_catalog(txn, db, false)?);
+        self.catalog_cache.lock().insert(db, cat.clone());
         Ok(cat)
+    }
+
+    /// Reads and merges the records (`latest`: newest committed, for DDL under lock).
+    pub fn read_catalog(&self, txn: &Transaction, db: u32, latest: bool) -> PgResult<Catalog> {
+        let shared = self.load_shared(txn, latest)?;
+        let key = keys::database_catalog_key(db);
+        let bytes = if latest {
+            txn.get_latest(&key)
+        } else {
+            txn.get(&key)
+        }
+        .map_err(storage_err)?;
+        let local = match bytes {
+            Some(b) => {
+                Catalog::decode(&b).map_err(|e| PgError::new(SqlState::DATA_CORRUPTED, e))?
+            }
+            None if db == rampart_catalog::POSTGRES_DATABASE_OID => {
+                let legacy = txn
+                    .get_latest(keys::LEGACY_CATALOG_KEY)
+                    .map_err(storage_err)?
+                    .ok_or_else(|| {
+                        PgError::internal("catalog missing: data directory not initialized")
+                    })?;
+                Catalog::decode(&legacy).map_err(|e| PgError::new(SqlState::DATA_CORRUPTED, e))?
+            }
+            None => {
+                return Err(PgError::new(
+                    SqlState("3D000"),
+                    format!("database with OID {db} does not exist"),
+                ))
+            }
+        };
+        Ok(Catalog::merge(local, &shared, db))
+    }
+
+    /// Locks the catalog records DDL rewrites (shared first, then the database's).
+    pub fn lock_catalog(&self, txn: &mut Transaction, db: u32) -> PgResult<()> {
+        txn.lock_key(keys::SHARED_CATALOG_KEY)
+            .map_err(storage_err)?;
+        txn.lock_key(&keys::database_catalog_key(db))
+            .map_err(storage_err)
+    }
+
+    /// Stores a session's catalog: the shared part and its database's part,
+    /// both at `cat.version`.
+    pub fn store_catalog(&self, txn: &mut Transaction, cat: &Catalog) -> PgResult<()> {
+        let (shared, local) = cat.split(cat.version);
+        self.put_shared(txn, &shared)?;
+        self.put_local(txn, cat.database, &local)
     }
 
     /// A fresh catalog version number (unique across the server's life).
@@ -167,13 +335,14 @@ impl Engine {
     /// right password gets `role "x" is not permitted to log in`.
     pub fn role_verifier(&self, name: &str) -> PgResult<Option<String>> {
         let txn = self.store.begin(IsolationLevel::ReadCommitted);
-        let Ok(cat) = self.load_catalog(&txn) else {
+        let Ok(cat) = self.load_shared(&txn, false) else {
             return Ok(None);
         };
         let now = chrono::Utc::now().timestamp_micros();
         // An expired password (VALID UNTIL in the past) authenticates nobody, as in PostgreSQL.
         Ok(cat
-            .role(name)
+            .roles
+            .get(name)
             .filter(|r| r.valid_until.is_none_or(|v| v > now))
             .and_then(|r| r.password.clone()))
     }

@@ -79,6 +79,8 @@ pub enum Piece {
     AlterOwner(AlterOwnerStmt),
     /// CREATE/DROP/ALTER FUNCTION or PROCEDURE, DO.
     Function(crate::func::FuncStmt),
+    /// CREATE/DROP/ALTER DATABASE.
+    Database(crate::database::DatabaseStmt),
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -130,6 +132,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         }
         if crate::func::parse::is_routine_statement(&sig) {
             out.push(Piece::Function(crate::func::parse::parse(&s, sql)?));
+        } else if crate::database::is_database_statement(&sig) {
+            out.push(Piece::Database(crate::database::parse(&s)?));
         } else if let Some(d) = default_privileges(&sig)? {
             out.push(Piece::DefaultPrivileges(d));
         } else if let Some(o) = owned_stmt(&sig)? {
@@ -146,7 +150,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
 }
 
 fn needs_front(sig: &[&Token]) -> bool {
-    if crate::func::parse::is_routine_statement(sig) {
+    if crate::func::parse::is_routine_statement(sig) || crate::database::is_database_statement(sig)
+    {
         return true;
     }
     let w: Vec<String> = sig.iter().take(3).filter_map(|t| word(t)).collect();

@@ -2,7 +2,8 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `C` | the encoded [`rampart_catalog::Catalog`] |
+//! | `G`, `Gv` | the shared catalog record ([`rampart_catalog::SharedCatalog`]) and its version |
+//! | `D` db-oid, `V` db-oid | a database's catalog record ([`rampart_catalog::Catalog`]) and its version |
 //! | `r` table-oid rowid | encoded row |
 //! | `i` index-oid key-values [rowid] | rowid |
 //! | `s` sequence-oid | last value, is_called |
@@ -12,12 +13,30 @@ use rampart_storage::key;
 use rampart_types::Value;
 use rust_decimal::prelude::*;
 
-/// The catalog record.
-pub const CATALOG_KEY: &[u8] = b"C";
+/// The whole catalog as data directories made before databases were
+/// separate stored it (read once, for migration).
+pub const LEGACY_CATALOG_KEY: &[u8] = b"C";
 
-/// The catalog's version (8 bytes), written with every catalog change so a
+/// The cluster-wide catalog record (roles, memberships, databases).
+pub const SHARED_CATALOG_KEY: &[u8] = b"G";
+
+/// The shared record's version (8 bytes), written with every change so a
 /// statement can find its cached catalog without reading the whole record.
-pub const CATALOG_VERSION_KEY: &[u8] = b"Cv";
+pub const SHARED_VERSION_KEY: &[u8] = b"Gv";
+
+/// A database's own catalog record.
+pub fn database_catalog_key(db: u32) -> Vec<u8> {
+    let mut k = b"D".to_vec();
+    k.extend_from_slice(&db.to_be_bytes());
+    k
+}
+
+/// A database record's version (8 bytes).
+pub fn database_version_key(db: u32) -> Vec<u8> {
+    let mut k = b"V".to_vec();
+    k.extend_from_slice(&db.to_be_bytes());
+    k
+}
 
 /// Prefix of every row of a table.
 pub fn table_prefix(table: u32) -> Vec<u8> {

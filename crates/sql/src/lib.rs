@@ -17,6 +17,7 @@
 
 pub mod bind;
 pub mod copy;
+pub mod database;
 mod datetime;
 pub mod ddl;
 pub mod default_privs;

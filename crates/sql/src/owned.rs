@@ -94,6 +94,14 @@ fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &str) -> PgResult<QueryResult
                 f.owner = to;
                 acl_new_owner(&mut f.acl, old, to);
             }
+            let current = cat.database;
+            for d in cat.databases.values_mut().filter(|x| x.owner == old) {
+                d.owner = to;
+                acl_new_owner(&mut d.acl, old, to);
+                if d.oid == current {
+                    acl_new_owner(&mut cat.database_acl, old, to);
+                }
+            }
         }
         Ok(QueryResult::Command {
             tag: "REASSIGN OWNED".into(),
@@ -122,6 +130,9 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
         };
         for &role in &targets {
             revoke_all(&mut cat.database_acl, role);
+            for d in cat.databases.values_mut() {
+                revoke_all(&mut d.acl, role);
+            }
             for sc in cat.schemas.values_mut() {
                 revoke_all(&mut sc.acl, role);
             }

@@ -26,6 +26,8 @@ pub enum Stmt {
     AlterOwner(crate::front::AlterOwnerStmt),
     /// CREATE/DROP/ALTER FUNCTION or PROCEDURE, DO.
     Function(crate::func::FuncStmt),
+    /// CREATE/DROP/ALTER DATABASE.
+    Database(crate::database::DatabaseStmt),
 }
 
 /// Parses a query string into statements.
@@ -48,6 +50,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::Owned(o) => out.push(Stmt::Owned(o)),
                     crate::front::Piece::AlterOwner(a) => out.push(Stmt::AlterOwner(a)),
                     crate::front::Piece::Function(f) => out.push(Stmt::Function(f)),
+                    crate::front::Piece::Database(d) => out.push(Stmt::Database(d)),
                 }
             }
             Ok(out)

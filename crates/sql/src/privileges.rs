@@ -19,7 +19,7 @@ enum Target {
     Relation(u32),
     Sequence(u32),
     Schema(String),
-    Database,
+    Database(String),
     Function(u32),
 }
 
@@ -271,16 +271,18 @@ fn resolve_targets(
             })
             .collect::<PgResult<_>>()?,
         GrantObjects::Databases(names) => {
+            let mut out = Vec::new();
             for n in names {
                 let name = split_name(n)?.1;
-                if name != "postgres" {
+                if !cat.databases.contains_key(&name) {
                     return Err(PgError::new(
                         SqlState("3D000"),
                         format!("database \"{name}\" does not exist"),
                     ));
                 }
+                out.push(Target::Database(name));
             }
-            vec![Target::Database]
+            out
         }
         GrantObjects::AllTablesInSchema { schemas } => {
             let mut out = Vec::new();
@@ -426,13 +428,18 @@ fn apply_one(
             };
             (AclKind::Function, f.owner, f.name.clone(), w, f.acl.clone())
         }
-        Target::Database => (
-            AclKind::Database,
-            rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
-            "postgres".into(),
-            "database",
-            cat.database_acl.clone(),
-        ),
+        Target::Database(n) => {
+            let d = cat
+                .databases
+                .get(n)
+                .ok_or_else(|| PgError::internal("database vanished"))?;
+            let acl = if d.oid == cat.database {
+                cat.database_acl.clone()
+            } else {
+                d.acl.clone()
+            };
+            (AclKind::Database, d.owner, d.name.clone(), "database", acl)
+        }
     };
     let (table_bits, column_grants) = privilege_bits(privileges, kind)?;
     let mut acl_now = acl::effective(&current, kind, owner);
@@ -541,7 +548,16 @@ fn apply_one(
                 sc.acl = Some(acl_now);
             }
         }
-        Target::Database => cat.database_acl = Some(acl_now),
+        Target::Database(n) => {
+            let current = cat.database;
+            if let Some(d) = cat.databases.get_mut(n) {
+                if d.oid == current {
+                    cat.database_acl = Some(acl_now);
+                } else {
+                    d.acl = Some(acl_now);
+                }
+            }
+        }
         Target::Function(oid) => {
             if let Some(f) = cat.functions.get_mut(oid) {
                 f.acl = Some(acl_now);
@@ -717,11 +733,18 @@ pub fn has_privilege(
             )
         }
         "database" => {
-            if args[0] != "postgres" {
+            let Some(d) = cat.databases.get(&args[0]) else {
                 return Err(PgError::new(
                     SqlState("3D000"),
                     format!("database \"{}\" does not exist", args[0]),
                 ));
+            };
+            if d.oid != cat.database {
+                // Another database: evaluate against its own ACL and owner.
+                let mut other = cat.clone();
+                other.database = d.oid;
+                other.database_acl = d.acl.clone();
+                return has_privilege(&other, search_path, kind, user, args);
             }
             (
                 ObjectRef::Database,
@@ -808,7 +831,9 @@ fn grant_option_held(cat: &Catalog, who: &Principal, need: &Need) -> bool {
         ObjectRef::Database => (
             cat.database_acl.clone(),
             AclKind::Database,
-            rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+            cat.current_database()
+                .map(|d| d.owner)
+                .unwrap_or(rampart_catalog::BOOTSTRAP_SUPERUSER_OID),
         ),
         ObjectRef::Function(oid) => match cat.functions.get(oid) {
             Some(f) => (f.acl.clone(), AclKind::Function, f.owner),

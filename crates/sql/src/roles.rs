@@ -550,6 +550,17 @@ fn drop_roles(
             // before its table (PostgreSQL creates it first).
             let mut keyed: Vec<(u64, String)> = Vec::new();
             keyed.extend(
+                cat.databases
+                    .values()
+                    .filter(|d| d.owner == target.oid)
+                    .map(|d| {
+                        (
+                            object_key(cat, d.oid),
+                            format!("owner of database {}", d.name),
+                        )
+                    }),
+            );
+            keyed.extend(
                 cat.schemas
                     .values()
                     .filter(|x| x.owner == target.oid)
@@ -690,7 +701,24 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u6
     };
     let mut out = Vec::new();
     if mentions(&cat.database_acl) {
-        out.push((0, "privileges for database postgres".to_string()));
+        if let Some(d) = cat.current_database().filter(|d| d.owner != role) {
+            out.push((
+                object_key(cat, d.oid),
+                format!("privileges for database {}", d.name),
+            ));
+        }
+    }
+    for d in cat
+        .databases
+        .values()
+        .filter(|d| d.oid != cat.database && d.owner != role)
+    {
+        if mentions(&d.acl) {
+            out.push((
+                object_key(cat, d.oid),
+                format!("privileges for database {}", d.name),
+            ));
+        }
     }
     out.extend(cat.schemas.values().filter(|s| mentions(&s.acl)).map(|s| {
         (

@@ -34,6 +34,8 @@ pub struct SessionState {
     pub authenticated_user: String,
     /// Database name.
     pub database: String,
+    /// Database OID.
+    pub database_oid: u32,
     /// Settings.
     pub settings: Settings,
     /// `pg_backend_pid()`.
@@ -254,6 +256,8 @@ pub struct Session {
     routine_cache: crate::func::spi::RoutineCache,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
+    /// Counted in the engine's sessions per database (undone on drop).
+    counted: bool,
 }
 
 impl Session {
@@ -262,6 +266,7 @@ impl Session {
         let state = SessionState {
             authenticated_user: user.to_string(),
             database: database.to_string(),
+            database_oid: 0,
             settings: Settings::default(),
             backend_pid: engine.next_pid(),
             txn_start: Utc::now(),
@@ -282,7 +287,34 @@ impl Session {
             cancel: Arc::default(),
             routine_cache: Default::default(),
             spi_context: None,
+            counted: false,
         };
+        let shared = {
+            let txn = s.engine.store().begin(IsolationLevel::ReadCommitted);
+            s.engine.load_shared(&txn, false)?
+        };
+        if !shared.roles.contains_key(user) {
+            return Err(PgError::new(
+                SqlState::INVALID_AUTHORIZATION,
+                format!("role \"{user}\" does not exist"),
+            )
+            .fatal());
+        }
+        let Some(db) = shared.databases.get(database) else {
+            return Err(PgError::new(
+                SqlState("3D000"),
+                format!("database \"{database}\" does not exist"),
+            )
+            .fatal());
+        };
+        if !db.allow_connections {
+            return Err(PgError::new(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("database \"{database}\" is not currently accepting connections"),
+            )
+            .fatal());
+        }
+        s.state.database_oid = db.oid;
         let cat = s.read_catalog_outside()?;
         let role = cat.role(user).ok_or_else(|| {
             PgError::new(
@@ -291,13 +323,6 @@ impl Session {
             )
             .fatal()
         })?;
-        if database != s.engine.database {
-            return Err(PgError::new(
-                SqlState("3D000"),
-                format!("database \"{database}\" does not exist"),
-            )
-            .fatal());
-        }
         if !role.login {
             return Err(PgError::new(
                 SqlState::INVALID_AUTHORIZATION,
@@ -309,8 +334,22 @@ impl Session {
             .settings
             .set_internal("is_superuser", if role.superuser { "on" } else { "off" });
         s.state.settings.set_internal("session_authorization", user);
-        // ALTER ROLE … SET defaults; a bad stored value is reported, not fatal (as PostgreSQL's WARNING).
-        for (k, v) in crate::roles::login_settings(&cat, user) {
+        *s.engine
+            .sessions_per_database
+            .lock()
+            .entry(s.state.database_oid)
+            .or_default() += 1;
+        s.counted = true;
+        // ALTER DATABASE … SET, then ALTER ROLE … SET defaults; a bad stored
+        // value is reported, not fatal (as PostgreSQL's WARNING).
+        let db_settings = cat
+            .current_database()
+            .map(|d| d.config.clone())
+            .unwrap_or_default();
+        for (k, v) in db_settings
+            .into_iter()
+            .chain(crate::roles::login_settings(&cat, user))
+        {
             if let Err(e) = s.state.settings.set(&k, &v, false) {
                 let mut w = PgError::new(SqlState::WARNING, e.message);
                 w.severity = "WARNING";
@@ -336,7 +375,7 @@ impl Session {
 
     fn read_catalog_outside(&self) -> PgResult<Arc<Catalog>> {
         let txn = self.engine.store().begin(IsolationLevel::ReadCommitted);
-        self.engine.load_catalog(&txn)
+        self.engine.load_catalog(&txn, self.state.database_oid)
     }
 
     /// ReadyForQuery status.
@@ -455,7 +494,7 @@ impl Session {
 
     fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
         match &self.txn {
-            Some(t) => self.engine.load_catalog(t),
+            Some(t) => self.engine.load_catalog(t, self.state.database_oid),
             None => self.read_catalog_outside(),
         }
     }
@@ -713,7 +752,7 @@ impl Session {
             .txn
             .as_ref()
             .ok_or_else(|| PgError::internal("no transaction"))?;
-        self.engine.load_catalog(txn)
+        self.engine.load_catalog(txn, self.state.database_oid)
     }
 
     /// Row-level security context for binding: the current user and `row_security`.
@@ -783,6 +822,7 @@ impl Session {
             Stmt::Owned(o) => return crate::owned::run(self, o),
             Stmt::AlterOwner(a) => return crate::owned::alter_owner(self, a),
             Stmt::Function(f) => return crate::func::ddl::run(self, f),
+            Stmt::Database(d) => return crate::database::run(self, d),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);
@@ -906,6 +946,16 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.rollback_txn();
+        if self.counted {
+            if let Some(n) = self
+                .engine
+                .sessions_per_database
+                .lock()
+                .get_mut(&self.state.database_oid)
+            {
+                *n = n.saturating_sub(1);
+            }
+        }
     }
 }
 

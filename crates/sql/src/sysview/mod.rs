@@ -232,7 +232,11 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
         return routines::rows(view, cat);
     }
     if view.name == "pg_database" {
-        return vec![relations::database_row(cat, &viewer.database)];
+        return cat
+            .databases
+            .values()
+            .map(|d| relations::database_row(cat, d))
+            .collect();
     }
     let b = Value::Bool;
     let masked = |_: &Role| Value::Text("********".into());

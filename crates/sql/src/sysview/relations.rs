@@ -191,22 +191,26 @@ fn opt_text(s: &Option<String>) -> Value {
     s.clone().map(Value::Text).unwrap_or(Value::Null)
 }
 
-/// The one database Rampart serves (OID 5, as PostgreSQL's `postgres`).
-pub fn database_row(cat: &Catalog, name: &str) -> Row {
-    let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
+/// One `pg_database` row (the current database's ACL as this session sees it).
+pub fn database_row(cat: &Catalog, d: &rampart_catalog::DatabaseInfo) -> Row {
+    let acl = if d.oid == cat.database {
+        &cat.database_acl
+    } else {
+        &d.acl
+    };
     vec![
-        Value::Oid(5),
-        text(name),
-        Value::Oid(owner),
+        Value::Oid(d.oid),
+        text(&d.name),
+        Value::Oid(d.owner),
         Value::Int4(6),
         text("c"),
-        Value::Bool(false),
-        Value::Bool(true),
-        Value::Int4(-1),
+        Value::Bool(d.is_template),
+        Value::Bool(d.allow_connections),
+        Value::Int4(d.connection_limit),
         text("C"),
         text("C"),
         Value::Null,
-        acl_value(cat, &cat.database_acl, owner),
+        acl_value(cat, acl, d.owner),
     ]
 }
 
