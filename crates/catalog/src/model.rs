@@ -157,6 +157,18 @@ pub struct Relation {
     /// ACL; None = the default for the object kind.
     #[serde(default)]
     pub acl: Option<Vec<AclItem>>,
+    /// Storage/view options (`reloptions`), e.g. `security_invoker=true`.
+    #[serde(default)]
+    pub options: Vec<(String, String)>,
+}
+
+impl Relation {
+    /// Whether a boolean option is set to true.
+    pub fn option_on(&self, name: &str) -> bool {
+        self.options
+            .iter()
+            .any(|(k, v)| k == name && matches!(v.as_str(), "true" | "on" | "1" | "yes"))
+    }
 }
 
 /// The command a policy applies to.

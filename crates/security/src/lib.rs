@@ -293,6 +293,7 @@ mod tests {
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
+                options: vec![],
             },
         );
         c
@@ -394,6 +395,7 @@ mod acl_tests {
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
+                options: vec![],
             },
         );
         c

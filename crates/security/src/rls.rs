@@ -148,6 +148,7 @@ mod tests {
                 foreign_keys: vec![],
                 rls_enabled: true,
                 rls_forced: forced,
+                options: vec![],
                 policies: vec![
                     pol("everyone_reads", true, PolicyCmd::Select, vec![]),
                     pol("managers_all", true, PolicyCmd::All, vec![103]),

@@ -116,8 +116,8 @@ fn relation_exists(cat: &Catalog, schema: u32, name: &str) -> bool {
 
 /// CREATE TABLE.
 pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryResult> {
-    if ct.query.is_some() {
-        return Err(PgError::unsupported("CREATE TABLE AS is not supported yet"));
+    if let Some(q) = &ct.query {
+        return create_table_as(s, ct, q);
     }
     let (schema_name, name) = split_name(&ct.name)?;
     with_catalog_mut(s, |cat, _txn, s| {
@@ -150,6 +150,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             policies: vec![],
             rls_enabled: false,
             rls_forced: false,
+            options: vec![],
         };
         let mut pk: Option<Vec<String>> = None;
         let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
@@ -447,6 +448,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
             cols.join(", ")
         )
     };
+    let options = view_options(&cv.options)?;
     with_catalog_mut(s, |cat, _txn, s| {
         let schema = creation_schema(cat, s, schema_name)?;
         check_create(s, cat, &schema, &cv.name)?;
@@ -458,6 +460,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
             if cv.or_replace && matches!(existing.kind, RelationKind::View { .. }) {
                 if let Some(r) = cat.relations.get_mut(&existing.oid) {
                     r.kind = RelationKind::View { query: query_text };
+                    r.options = options;
                 }
                 return cmd("CREATE VIEW");
             }
@@ -483,10 +486,126 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
+                options,
             },
         );
         cmd("CREATE VIEW")
     })
+}
+
+/// CREATE TABLE … AS query: a table shaped like the query's result, filled
+/// with its rows (tag `SELECT n`, as PostgreSQL).
+fn create_table_as(
+    s: &mut Session,
+    ct: &ast::CreateTable,
+    q: &ast::Query,
+) -> PgResult<QueryResult> {
+    let catalog = s.catalog()?;
+    let cols = {
+        let mut b = Binder::new(&catalog, s.state.search_path(), vec![])
+            .with_style(s.state.settings.style())
+            .with_rls(s.rls_context(&catalog)?);
+        b.bind_query(q)?.1
+    };
+    if ct.columns.len() > cols.len() {
+        return Err(PgError::syntax("too many column names were specified"));
+    }
+    let defs: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = ct
+                .columns
+                .get(i)
+                .map(|d| ident(&d.name))
+                .unwrap_or_else(|| c.name.clone());
+            let ty = match &c.ty {
+                DataType::Unknown => DataType::Text,
+                t => t.clone(),
+            };
+            format!(
+                "{} {}",
+                crate::functions::quote_ident(&name),
+                ty.display_name()
+            )
+        })
+        .collect();
+    let create = format!(
+        "CREATE TABLE {}{} ({})",
+        if ct.if_not_exists {
+            "IF NOT EXISTS "
+        } else {
+            ""
+        },
+        ct.name,
+        defs.join(", ")
+    );
+    let stmt = crate::parser::parse_sql(&create)?
+        .pop()
+        .ok_or_else(|| PgError::internal("CREATE TABLE AS rewrite"))?;
+    let ast::Statement::CreateTable(inner) = stmt else {
+        return Err(PgError::internal("CREATE TABLE AS rewrite"));
+    };
+    let notices_before = s.state.notices.len();
+    create_table(s, &inner)?;
+    if ct.if_not_exists && s.state.notices.len() > notices_before {
+        return cmd("CREATE TABLE AS");
+    }
+    let insert = format!("INSERT INTO {} SELECT * FROM ({q}) AS q", ct.name);
+    let vars = crate::func::spi::Vars {
+        names: &[],
+        types: &[],
+    };
+    let r = <Session as crate::func::spi::Spi>::run(s, &insert, &vars, &[])?;
+    cmd(&format!("SELECT {}", r.processed))
+}
+
+/// The options CREATE VIEW … WITH (…) accepts, as PostgreSQL validates them.
+fn view_options(opts: &ast::CreateTableOptions) -> PgResult<Vec<(String, String)>> {
+    let list = match opts {
+        ast::CreateTableOptions::With(l) => l,
+        ast::CreateTableOptions::None => return Ok(vec![]),
+        _ => return Err(PgError::syntax("syntax error at or near \"OPTIONS\"")),
+    };
+    let mut out = Vec::new();
+    for o in list {
+        let ast::SqlOption::KeyValue { key, value } = o else {
+            return Err(PgError::unsupported(format!("view option {o}")));
+        };
+        let name = ident(key).to_lowercase();
+        let raw = value.to_string().trim_matches('\'').to_lowercase();
+        let v = match name.as_str() {
+            "security_barrier" | "security_invoker" => match raw.as_str() {
+                "true" | "on" | "yes" | "1" => "true",
+                "false" | "off" | "no" | "0" => "false",
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for boolean option \"{name}\": {raw}"),
+                    ))
+                }
+            },
+            "check_option" => match raw.as_str() {
+                "local" => "local",
+                "cascaded" => "cascaded",
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "invalid value for enum option \"check_option\": ".to_string() + &raw,
+                    )
+                    .with_detail("Valid values are \"local\" and \"cascaded\"."))
+                }
+            },
+            _ => {
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("unrecognized parameter \"{name}\""),
+                ))
+            }
+        };
+        out.push((name, v.to_string()));
+    }
+    Ok(out)
 }
 
 /// CREATE SCHEMA.

@@ -27,6 +27,8 @@ pub struct RoleStmt {
     pub granted_by: Option<String>,
     /// CASCADE (REVOKE).
     pub cascade: bool,
+    /// Written as `ALTER GROUP … ADD/DROP USER` (command tag `ALTER ROLE`).
+    pub alter_group: bool,
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT|REVOKE ...`.
@@ -130,8 +132,16 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         if sig.is_empty() {
             continue;
         }
+        check_policy_kind(&s, sql)?;
         if crate::func::parse::is_routine_statement(&sig) {
             out.push(Piece::Function(crate::func::parse::parse(&s, sql)?));
+        } else if let Some(r) = alter_group_members(&sig) {
+            out.push(Piece::Role(r));
+        } else if let Some(text) = table_statement(&sig)
+            .or_else(|| bare_view_options(&sig))
+            .or_else(|| ctas_column_names(&sig))
+        {
+            out.push(Piece::Sql(text));
         } else if crate::database::is_database_statement(&sig) {
             out.push(Piece::Database(crate::database::parse(&s)?));
         } else if let Some(d) = default_privileges(&sig)? {
@@ -150,7 +160,15 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
 }
 
 fn needs_front(sig: &[&Token]) -> bool {
-    if crate::func::parse::is_routine_statement(sig) || crate::database::is_database_statement(sig)
+    let w2: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
+    if w2 == ["CREATE", "POLICY"] {
+        return true;
+    }
+    if crate::func::parse::is_routine_statement(sig)
+        || crate::database::is_database_statement(sig)
+        || table_statement(sig).is_some()
+        || bare_view_options(sig).is_some()
+        || ctas_column_names(sig).is_some()
     {
         return true;
     }
@@ -232,6 +250,164 @@ fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
         parts.push("LOGIN".into());
     }
     Ok(parts.join(" "))
+}
+
+/// `TABLE name` is `SELECT * FROM name` (sqlparser does not take it as a statement).
+fn table_statement(sig: &[&Token]) -> Option<String> {
+    if sig.first().and_then(|t| word(t)).as_deref() != Some("TABLE") || sig.len() < 2 {
+        return None;
+    }
+    let rest: Vec<String> = sig[1..].iter().map(|t| t.to_string()).collect();
+    Some(format!("SELECT * FROM {}", rest.join(" ")))
+}
+
+/// `CREATE VIEW … WITH (security_barrier)`: a boolean option without a value
+/// means true; sqlparser wants `= true`.
+fn bare_view_options(sig: &[&Token]) -> Option<String> {
+    let w: Vec<String> = sig.iter().take(6).filter_map(|t| word(t)).collect();
+    if w.first().map(String::as_str) != Some("CREATE") || !w.iter().any(|x| x == "VIEW") {
+        return None;
+    }
+    let with = sig
+        .iter()
+        .position(|t| word(t).as_deref() == Some("WITH"))?;
+    if sig.get(with + 1) != Some(&&Token::LParen) {
+        return None;
+    }
+    let mut out: Vec<String> = sig[..=with + 1].iter().map(|t| t.to_string()).collect();
+    let mut i = with + 2;
+    let mut changed = false;
+    while let Some(t) = sig.get(i) {
+        out.push(t.to_string());
+        if **t == Token::RParen {
+            break;
+        }
+        if matches!(t, Token::Word(_))
+            && matches!(sig.get(i + 1), Some(Token::Comma) | Some(Token::RParen))
+            && !matches!(sig.get(i.wrapping_sub(1)), Some(Token::Eq))
+        {
+            out.push("= true".into());
+            changed = true;
+        }
+        i += 1;
+    }
+    if !changed {
+        return None;
+    }
+    out.extend(sig[(i + 1).min(sig.len())..].iter().map(|t| t.to_string()));
+    Some(out.join(" "))
+}
+
+/// `ALTER GROUP g ADD|DROP USER u, …` is GRANT/REVOKE g TO/FROM u, ….
+fn alter_group_members(sig: &[&Token]) -> Option<RoleStmt> {
+    let w: Vec<String> = sig.iter().take(5).filter_map(|t| word(t)).collect();
+    if w.len() < 5 || w[0] != "ALTER" || w[1] != "GROUP" || w[4] != "USER" {
+        return None;
+    }
+    let revoke = match w[3].as_str() {
+        "ADD" => false,
+        "DROP" => true,
+        _ => return None,
+    };
+    let group = name_of(sig[2])?;
+    let mut members = Vec::new();
+    let mut i = 5;
+    loop {
+        members.push(name_of(sig.get(i)?)?);
+        match sig.get(i + 1) {
+            None => break,
+            Some(Token::Comma) => i += 2,
+            Some(_) => return None,
+        }
+    }
+    Some(RoleStmt {
+        revoke,
+        roles: vec![group],
+        members,
+        admin_option: false,
+        granted_by: None,
+        cascade: false,
+        alter_group: true,
+    })
+}
+
+/// `CREATE POLICY … AS x`: PostgreSQL's error for a kind other than
+/// PERMISSIVE/RESTRICTIVE (sqlparser would only say "syntax error").
+fn check_policy_kind(tokens: &[TokenWithSpan], sql: &str) -> PgResult<()> {
+    let sig: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let w = |i: usize| sig.get(i).and_then(|t| word(&t.token));
+    if w(0).as_deref() != Some("CREATE") || w(1).as_deref() != Some("POLICY") {
+        return Ok(());
+    }
+    let Some(at) = (0..sig.len()).find(|&i| w(i).as_deref() == Some("AS")) else {
+        return Ok(());
+    };
+    let Some(kind) = sig.get(at + 1) else {
+        return Ok(());
+    };
+    let Token::Word(kw) = &kind.token else {
+        return Ok(());
+    };
+    let k = kw.value.to_ascii_uppercase();
+    if k == "PERMISSIVE" || k == "RESTRICTIVE" {
+        return Ok(());
+    }
+    let (line, col) = (
+        kind.span.start.line as usize,
+        kind.span.start.column as usize,
+    );
+    let offset: usize = sql
+        .split('\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.chars().count() + 1)
+        .sum();
+    let mut e = PgError::syntax(format!(
+        "unrecognized row security option \"{}\"",
+        kw.value.to_lowercase()
+    ))
+    .with_hint("Only PERMISSIVE or RESTRICTIVE policies are supported currently.");
+    if line > 0 {
+        e = e.with_position((offset + col) as u32);
+    }
+    Err(e)
+}
+
+/// `CREATE TABLE t (a, b) AS query`: sqlparser wants column types there, so
+/// the names move onto the query (`AS SELECT * FROM (query) AS q(a, b)`).
+fn ctas_column_names(sig: &[&Token]) -> Option<String> {
+    let w: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
+    if w != ["CREATE", "TABLE"] {
+        return None;
+    }
+    let open = sig.iter().position(|t| **t == Token::LParen)?;
+    let mut names = Vec::new();
+    let mut i = open + 1;
+    loop {
+        match sig.get(i)? {
+            Token::Word(_) => names.push(sig[i].to_string()),
+            _ => return None,
+        }
+        match sig.get(i + 1)? {
+            Token::Comma => i += 2,
+            Token::RParen => break,
+            _ => return None,
+        }
+    }
+    let close = i + 1;
+    if word(sig.get(close + 1)?).as_deref() != Some("AS") {
+        return None;
+    }
+    let head: Vec<String> = sig[..open].iter().map(|t| t.to_string()).collect();
+    let query: Vec<String> = sig[close + 2..].iter().map(|t| t.to_string()).collect();
+    Some(format!(
+        "{} AS SELECT * FROM ({}) AS __ctas({})",
+        head.join(" "),
+        query.join(" "),
+        names.join(", ")
+    ))
 }
 
 /// PostgreSQL's syntax error at a token (or at the end of the input).
@@ -512,6 +688,7 @@ fn role_stmt(sig: &[&Token]) -> PgResult<Option<RoleStmt>> {
         admin_option,
         granted_by,
         cascade,
+        alter_group: false,
     }))
 }
 

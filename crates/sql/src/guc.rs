@@ -46,6 +46,7 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("transaction_isolation", "read committed", true),
     ("transaction_read_only", "off", true),
     ("work_mem", "4MB", true),
+    ("force_parallel_mode", "off", true),
 ];
 
 /// A built-in setting.

@@ -836,9 +836,17 @@ pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
         }
         Ok(QueryResult::Command {
             tag: if stmt.revoke {
-                "REVOKE ROLE".into()
+                if stmt.alter_group {
+                    "ALTER ROLE".into()
+                } else {
+                    "REVOKE ROLE".into()
+                }
             } else {
-                "GRANT ROLE".into()
+                if stmt.alter_group {
+                    "ALTER ROLE".into()
+                } else {
+                    "GRANT ROLE".into()
+                }
             },
         })
     })

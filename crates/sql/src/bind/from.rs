@@ -205,7 +205,17 @@ impl Binder<'_> {
                             rampart_security::Privilege::Select,
                         );
                         let stmt = crate::parser::parse_one_query(query)?;
-                        // A view's body is checked with the view owner's privileges (as PostgreSQL).
+                        // A view's body is checked with the view owner's privileges and
+                        // policies (as PostgreSQL), or the caller's with security_invoker.
+                        if rel.option_on("security_invoker") {
+                            let saved_outer = std::mem::take(&mut self.outer);
+                            let r = self.bind_query(&stmt);
+                            self.outer = saved_outer;
+                            let (plan, cols) = r?;
+                            let mut scope = Scope::for_output(&cols, Some(&range));
+                            apply_column_aliases(&mut scope, alias)?;
+                            return Ok((plan, scope));
+                        }
                         let saved = std::mem::take(&mut self.needs);
                         let saved_outer = std::mem::take(&mut self.outer);
                         let r = self.as_view_owner(rel.owner, |b| b.bind_query(&stmt));

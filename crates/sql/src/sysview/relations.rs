@@ -420,6 +420,14 @@ fn pg_class(cat: &Catalog) -> Vec<Row> {
         rel[16] = Value::Bool(!r.foreign_keys.is_empty());
         rel[17] = Value::Bool(r.rls_enabled);
         rel[18] = Value::Bool(r.rls_forced);
+        if !r.options.is_empty() {
+            rel[22] = Value::Array(
+                r.options
+                    .iter()
+                    .map(|(k, v)| text(&format!("{k}={v}")))
+                    .collect(),
+            );
+        }
         out.push(rel);
         for ix in &r.indexes {
             out.push(row(
