@@ -63,13 +63,19 @@ pub fn policies_for<'a>(
         return Ok(None);
     }
     if !row_security {
-        return Err(PgError::new(
+        let e = PgError::new(
             SqlState::INSUFFICIENT_PRIVILEGE,
             format!(
                 "query would be affected by row-level security policy for table \"{}\"",
                 rel.name
             ),
-        ));
+        );
+        // The owner is subject only because of FORCE: say how to undo it (as PostgreSQL).
+        return Err(if roles::has_privs_of(cat, user, rel.owner) {
+            e.with_hint("To disable the policy for the table's owner, use ALTER TABLE NO FORCE ROW LEVEL SECURITY.")
+        } else {
+            e
+        });
     }
     let wanted = match cmd {
         RlsCmd::Select => PolicyCmd::Select,

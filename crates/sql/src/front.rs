@@ -140,6 +140,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         } else if let Some(text) = table_statement(&sig)
             .or_else(|| bare_view_options(&sig))
             .or_else(|| ctas_column_names(&sig))
+            .or_else(|| grant_all_columns(&sig))
         {
             out.push(Piece::Sql(text));
         } else if crate::database::is_database_statement(&sig) {
@@ -169,6 +170,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || table_statement(sig).is_some()
         || bare_view_options(sig).is_some()
         || ctas_column_names(sig).is_some()
+        || grant_all_columns(sig).is_some()
     {
         return true;
     }
@@ -408,6 +410,34 @@ fn ctas_column_names(sig: &[&Token]) -> Option<String> {
         query.join(" "),
         names.join(", ")
     ))
+}
+
+/// `GRANT ALL [PRIVILEGES] (cols) ON t …`: every column privilege on those
+/// columns (sqlparser has no column list after ALL).
+fn grant_all_columns(sig: &[&Token]) -> Option<String> {
+    let first = word(sig.first()?)?;
+    if first != "GRANT" && first != "REVOKE" {
+        return None;
+    }
+    let all = sig.iter().position(|t| word(t).as_deref() == Some("ALL"))?;
+    let mut open = all + 1;
+    if word(sig.get(open)?).as_deref() == Some("PRIVILEGES") {
+        open += 1;
+    }
+    if *sig.get(open)? != &Token::LParen {
+        return None;
+    }
+    let close = open + sig[open..].iter().position(|t| **t == Token::RParen)?;
+    let cols: Vec<String> = sig[open + 1..close].iter().map(|t| t.to_string()).collect();
+    let cols = cols.join(" ");
+    let privs = ["SELECT", "INSERT", "UPDATE", "REFERENCES"]
+        .iter()
+        .map(|p| format!("{p} ({cols})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head: Vec<String> = sig[..all].iter().map(|t| t.to_string()).collect();
+    let tail: Vec<String> = sig[close + 1..].iter().map(|t| t.to_string()).collect();
+    Some(format!("{} {privs} {}", head.join(" "), tail.join(" ")))
 }
 
 /// PostgreSQL's syntax error at a token (or at the end of the input).

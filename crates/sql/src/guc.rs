@@ -47,6 +47,20 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("transaction_read_only", "off", true),
     ("work_mem", "4MB", true),
     ("force_parallel_mode", "off", true),
+    ("constraint_exclusion", "partition", true),
+    ("default_statistics_target", "100", true),
+    ("enable_seqscan", "on", true),
+    ("enable_indexscan", "on", true),
+    ("enable_bitmapscan", "on", true),
+    ("enable_indexonlyscan", "on", true),
+    ("enable_hashjoin", "on", true),
+    ("enable_mergejoin", "on", true),
+    ("enable_nestloop", "on", true),
+    ("enable_sort", "on", true),
+    ("enable_hashagg", "on", true),
+    ("enable_material", "on", true),
+    ("enable_partition_pruning", "on", true),
+    ("jit", "off", true),
 ];
 
 /// A built-in setting.

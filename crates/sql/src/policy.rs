@@ -62,7 +62,7 @@ fn validate(
 ) -> PgResult<(String, Option<String>)> {
     let mut b = Binder::new(cat, s.state.search_path(), vec![]).with_source(&s.current_sql);
     let scope = Scope::for_relation(rel, &rel.name);
-    let mut cx = ExprCtx::new(&scope, "POLICY");
+    let mut cx = ExprCtx::new(&scope, "policy expressions");
     let bound = b.bind_bool(e, &mut cx, "POLICY")?;
     Ok((e.to_string(), crate::deparse::deparse(&bound, &rel.columns)))
 }

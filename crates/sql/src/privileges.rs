@@ -710,7 +710,32 @@ pub fn has_privilege(
             )
         }
         "sequence" => {
-            let q = crate::sequence::resolve(cat, &args[0], search_path)?;
+            let q = crate::sequence::resolve(cat, &args[0], search_path).map_err(|e| {
+                let mut b = Binder::new(cat, search_path.to_vec(), vec![]);
+                let is_relation = crate::parser::parse_sql(&format!("SELECT * FROM {}", args[0]))
+                    .ok()
+                    .and_then(|v| v.into_iter().next())
+                    .and_then(|st| match st {
+                        Statement::Query(q) => match *q.body {
+                            ast::SetExpr::Select(sel) => sel.from.into_iter().next(),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .and_then(|f| match f.relation {
+                        ast::TableFactor::Table { name, .. } => Some(name),
+                        _ => None,
+                    })
+                    .is_some_and(|n| b.resolve_relation(&n).is_ok());
+                if is_relation {
+                    PgError::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a sequence", args[0]),
+                    )
+                } else {
+                    e
+                }
+            })?;
             (
                 ObjectRef::Sequence(q.oid),
                 parse_modes(

@@ -862,6 +862,37 @@ impl Session {
         catalog: &Catalog,
         params: &[Value],
     ) -> PgResult<QueryResult> {
+        let plan = plan.into_plan();
+        if let DataStatement::Query(crate::plan::Plan::Project { input, exprs }) = plan {
+            if let (crate::plan::Plan::Single, [crate::expr::Expr::Call { oid, args }]) =
+                (&**input, exprs.as_slice())
+            {
+                let inlined = catalog.functions.get(oid).is_some_and(|f| {
+                    f.language == "sql" && crate::func::call::inlinable_expr(&f.body).is_some()
+                });
+                if inlined {
+                    return self.execute_data_plan(plan, columns, catalog, params);
+                }
+                // `SELECT f(…)`: the routine runs at the session level, where
+                // its body may also run utility statements (GRANT, CREATE …).
+                let value = self.call_at_top_level(*oid, args, catalog, params)?;
+                return Ok(QueryResult::Rows {
+                    columns,
+                    rows: vec![vec![value]],
+                    tag: "SELECT 1".into(),
+                });
+            }
+        }
+        self.execute_data_plan(plan, columns, catalog, params)
+    }
+
+    fn execute_data_plan(
+        &mut self,
+        plan: &DataStatement,
+        columns: Vec<OutputColumn>,
+        catalog: &Catalog,
+        params: &[Value],
+    ) -> PgResult<QueryResult> {
         let engine = self.engine.clone();
         let cancel = self.cancel.clone();
         let txn = self
@@ -870,7 +901,7 @@ impl Session {
             .ok_or_else(|| PgError::internal("no transaction"))?;
         let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
         ex.cancel = Some(&cancel);
-        Ok(match plan.into_plan() {
+        Ok(match plan {
             DataStatement::Query(p) => {
                 let rows = ex.run(p)?;
                 let tag = format!("SELECT {}", rows.len());
@@ -904,6 +935,41 @@ impl Session {
                 )
             }
         })
+    }
+
+    /// Runs a scalar user function called as `SELECT f(args)` with the
+    /// session as its SPI (the arguments are evaluated first, as usual).
+    fn call_at_top_level(
+        &mut self,
+        oid: u32,
+        args: &[crate::expr::Expr],
+        catalog: &Catalog,
+        params: &[Value],
+    ) -> PgResult<Value> {
+        let engine = self.engine.clone();
+        let mut values = Vec::with_capacity(args.len());
+        {
+            let txn = self
+                .txn
+                .as_mut()
+                .ok_or_else(|| PgError::internal("no transaction"))?;
+            let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
+            for a in args {
+                values.push(ex.eval(a, &[])?);
+            }
+        }
+        let f = catalog
+            .functions
+            .get(&oid)
+            .cloned()
+            .ok_or_else(|| PgError::internal("function vanished"))?;
+        if f.strict && values.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        let entered = crate::func::call::enter(&mut self.state, catalog, &f)?;
+        let r = crate::func::call::run_body(self, &f, values);
+        crate::func::call::leave(&mut self.state, entered);
+        Ok(r?.value)
     }
 
     /// The open transaction (utility statements).

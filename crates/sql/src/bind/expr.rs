@@ -116,6 +116,42 @@ impl Binder<'_> {
             }
             ast::Expr::Cast {
                 expr, data_type, ..
+            } if is_regclass(data_type) => {
+                // Partial: 'name'::regclass is resolved while binding to the
+                // relation's OID (typed oid, so it prints as a number).
+                let (inner, ty) = self.bind_expr(expr, cx)?;
+                match inner {
+                    Expr::Literal(Value::Text(name)) => {
+                        let parsed = crate::parser::parse_sql(&format!("SELECT * FROM {name}"))
+                            .ok()
+                            .and_then(|v| v.into_iter().next())
+                            .and_then(|st| match st {
+                                ast::Statement::Query(q) => match *q.body {
+                                    ast::SetExpr::Select(sel) => sel.from.into_iter().next(),
+                                    _ => None,
+                                },
+                                _ => None,
+                            })
+                            .and_then(|f| match f.relation {
+                                ast::TableFactor::Table { name, .. } => Some(name),
+                                _ => None,
+                            })
+                            .ok_or_else(|| PgError::invalid_input("regclass", &name))?;
+                        let rel = self.resolve_relation(&parsed)?;
+                        Ok((Expr::Literal(Value::Oid(rel.oid)), DataType::Oid))
+                    }
+                    Expr::Literal(Value::Null) => Ok((Expr::Literal(Value::Null), DataType::Oid)),
+                    e if ty.is_numeric() || ty == DataType::Oid => {
+                        let e = self.coerce(e, &ty, &DataType::Oid)?;
+                        Ok((e, DataType::Oid))
+                    }
+                    _ => Err(PgError::unsupported(
+                        "casting a non-constant to regclass is not supported yet",
+                    )),
+                }
+            }
+            ast::Expr::Cast {
+                expr, data_type, ..
             } => {
                 let target = super::convert_type(data_type)?;
                 let (inner, ty) = self.bind_expr(expr, cx)?;
@@ -1540,4 +1576,12 @@ fn builtin_operator(path: &[String]) -> Option<BinaryOperator> {
         "||" => B::StringConcat,
         _ => return None,
     })
+}
+
+/// Whether a cast target is `regclass`.
+fn is_regclass(t: &sqlparser::ast::DataType) -> bool {
+    matches!(t, sqlparser::ast::DataType::Regclass)
+        || matches!(t, sqlparser::ast::DataType::Custom(name, mods)
+        if mods.is_empty()
+            && name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("regclass")))
 }

@@ -60,7 +60,7 @@ impl Binder<'_> {
         let saved_outer = std::mem::take(&mut self.outer);
         let saved_needs = self.needs.len();
         self.rls_guard.push(rel.oid);
-        let mut cx = ExprCtx::new(&scope, "POLICY");
+        let mut cx = ExprCtx::new(&scope, "policy expressions");
         let r = self.bind_bool(&e, &mut cx, "POLICY");
         self.rls_guard.pop();
         self.outer = saved_outer;

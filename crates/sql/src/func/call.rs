@@ -292,12 +292,38 @@ fn run_sql_body(
     }
 }
 
-/// Splits a LANGUAGE sql body into statement texts.
+/// Splits a LANGUAGE sql body into statement texts (as written; each is
+/// parsed when it runs, so front-parsed forms such as GRANT role work too).
 pub fn sql_statements(body: &str) -> PgResult<Vec<String>> {
-    Ok(crate::parser::parse_sql(body)?
-        .iter()
-        .map(|s| s.to_string())
-        .collect())
+    let tokens =
+        sqlparser::tokenizer::Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, body)
+            .tokenize_with_location()
+            .map_err(|e| PgError::syntax(format!("syntax error: {e}")))?;
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |t: &sqlparser::tokenizer::TokenWithSpan| {
+        let start = line_starts
+            .get((t.span.start.line as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        body[start..]
+            .char_indices()
+            .nth((t.span.start.column as usize).saturating_sub(1))
+            .map(|(i, _)| start + i)
+            .unwrap_or(body.len())
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    for t in &tokens {
+        if t.token == sqlparser::tokenizer::Token::SemiColon {
+            let at = offset(t);
+            out.push(body[from..at].trim().to_string());
+            from = at + 1;
+        }
+    }
+    out.push(body[from.min(body.len())..].trim().to_string());
+    Ok(out.into_iter().filter(|s| !s.is_empty()).collect())
 }
 
 /// If a LANGUAGE sql body is a single `SELECT expr` (no FROM, no clauses),

@@ -254,7 +254,7 @@ fn validate(s: &Session, catalog: &Catalog, f: &Function) -> PgResult<()> {
             crate::plpgsql::parse::parse_body(&f.body, &names, &f.name).map(|_| ())
         }
         _ => {
-            let stmts = crate::parser::parse_sql(&f.body)?;
+            let stmts: Vec<crate::parser::Stmt> = crate::parser::parse(&f.body)?;
             let names: Vec<String> = inputs
                 .iter()
                 .map(|a| a.name.clone().unwrap_or_default())
@@ -267,16 +267,19 @@ fn validate(s: &Session, catalog: &Catalog, f: &Function) -> PgResult<()> {
             let mut last_cols = None;
             let mut all_data = true;
             for st in &stmts {
-                if spi::is_data(st) {
-                    if all_data {
-                        let (_, cols, _) =
-                            spi::bind_statement(catalog, &s.state, st, &f.body, &vars)?;
-                        last_cols = Some(cols);
+                match st {
+                    crate::parser::Stmt::Sql(st) if spi::is_data(st) => {
+                        if all_data {
+                            let (_, cols, _) =
+                                spi::bind_statement(catalog, &s.state, st, &f.body, &vars)?;
+                            last_cols = Some(cols);
+                        }
                     }
-                } else {
-                    // Later statements may use what this one creates.
-                    all_data = false;
-                    last_cols = None;
+                    _ => {
+                        // Later statements may use what this one creates.
+                        all_data = false;
+                        last_cols = None;
+                    }
                 }
             }
             let want = match &f.returns {
