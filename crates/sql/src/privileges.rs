@@ -634,6 +634,27 @@ pub fn has_privilege(
         ("trigger", P::Trigger),
     ];
     let (object, modes, columns): (ObjectRef, Vec<(Privilege, bool)>, Vec<String>) = match kind {
+        "table" | "column" | "any_column" if args[0].parse::<u32>().is_ok() => {
+            // A regclass OID instead of a name.
+            let oid: u32 = args[0].parse().unwrap_or(0);
+            let rel = cat.relation_by_oid(oid).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("relation with OID {oid} does not exist"),
+                )
+            })?;
+            let mut named = args.to_vec();
+            named[0] = format!(
+                "{}.{}",
+                crate::functions::quote_ident(
+                    &cat.schema_by_oid(rel.schema)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default()
+                ),
+                crate::functions::quote_ident(&rel.name)
+            );
+            return has_privilege(cat, search_path, kind, user, &named);
+        }
         "table" | "column" | "any_column" => {
             let parsed = crate::parser::parse_sql(&format!("SELECT * FROM {}", args[0])).ok();
             let name = parsed

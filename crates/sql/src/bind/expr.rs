@@ -137,8 +137,15 @@ impl Binder<'_> {
                                 _ => None,
                             })
                             .ok_or_else(|| PgError::invalid_input("regclass", &name))?;
-                        let rel = self.resolve_relation(&parsed)?;
-                        Ok((Expr::Literal(Value::Oid(rel.oid)), DataType::Oid))
+                        match self.resolve_relation(&parsed) {
+                            Ok(rel) => Ok((Expr::Literal(Value::Oid(rel.oid)), DataType::Oid)),
+                            // Sequences are found by name where regclass is used for them
+                            // (nextval('s'::regclass) in serial defaults).
+                            // Partial: a name that is not a table or view (a sequence, or a
+                            // serial default bound before its sequence is visible) stays text,
+                            // which nextval/currval/setval resolve themselves.
+                            Err(_) => Ok((Expr::Literal(Value::Text(name)), DataType::Text)),
+                        }
                     }
                     Expr::Literal(Value::Null) => Ok((Expr::Literal(Value::Null), DataType::Oid)),
                     e if ty.is_numeric() || ty == DataType::Oid => {
