@@ -465,6 +465,7 @@ pub fn rows_to_insert(
         returning: None,
         check: None,
         update_check: None,
+        conflict_check: None,
         returning_check: None,
     })
 }

@@ -228,6 +228,9 @@ pub struct RlsCheck {
     pub permissive: Expr,
     /// Restrictive policies, each named in its own error.
     pub restrictive: Vec<(String, Expr)>,
+    /// Checks a USING expression against an existing row (ON CONFLICT DO
+    /// UPDATE): the error says `(USING expression)`.
+    pub using_expr: bool,
 }
 
 /// A bound statement that reads or writes table data.
@@ -262,6 +265,9 @@ pub struct InsertPlan {
     pub check: Option<RlsCheck>,
     /// RLS check for ON CONFLICT DO UPDATE's new row.
     pub update_check: Option<RlsCheck>,
+    /// ON CONFLICT DO UPDATE: the existing row must pass the UPDATE and
+    /// SELECT policies' USING (an error, not a filter, as PostgreSQL).
+    pub conflict_check: Option<RlsCheck>,
     /// With RETURNING, new rows must also be visible (SELECT policies).
     pub returning_check: Option<RlsCheck>,
     /// RETURNING expressions over the new row.

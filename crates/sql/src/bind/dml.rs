@@ -205,9 +205,12 @@ impl<'a> Binder<'a> {
         let (returning, cols) = self.bind_returning(ins.returning.as_deref(), &table_scope)?;
         use rampart_security::rls::RlsCmd;
         let check = self.rls_check(rel, RlsCmd::Insert)?;
-        let update_check = match on_conflict {
-            Some(OnConflictPlan::Update { .. }) => self.rls_check(rel, RlsCmd::Update)?,
-            _ => None,
+        let (update_check, conflict_check) = match on_conflict {
+            Some(OnConflictPlan::Update { .. }) => (
+                self.rls_check(rel, RlsCmd::Update)?,
+                self.rls_conflict_check(rel)?,
+            ),
+            _ => (None, None),
         };
         // With RETURNING, the new row must also be visible through SELECT policies.
         let returning_check = if returning.is_some() {
@@ -226,6 +229,7 @@ impl<'a> Binder<'a> {
                 returning,
                 check,
                 update_check,
+                conflict_check,
                 returning_check,
             })),
             cols,

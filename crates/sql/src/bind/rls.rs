@@ -125,6 +125,7 @@ impl Binder<'_> {
             table: rel.name.clone(),
             permissive: or_all(permissive).unwrap_or(Expr::Literal(Value::Bool(false))),
             restrictive,
+            using_expr: false,
         }))
     }
 
@@ -134,6 +135,19 @@ impl Binder<'_> {
             table: rel.name.clone(),
             permissive: p,
             restrictive: vec![],
+            using_expr: false,
+        }))
+    }
+
+    /// ON CONFLICT DO UPDATE's check of the existing row: UPDATE and SELECT USING.
+    pub fn rls_conflict_check(&mut self, rel: &Relation) -> PgResult<Option<RlsCheck>> {
+        let update = self.rls_using(rel, RlsCmd::Update)?;
+        let select = self.rls_using(rel, RlsCmd::Select)?;
+        Ok(and_opt(update, select).map(|p| RlsCheck {
+            table: rel.name.clone(),
+            permissive: p,
+            restrictive: vec![],
+            using_expr: true,
         }))
     }
 

@@ -91,6 +91,7 @@ impl Exec<'_> {
                         else {
                             continue;
                         };
+                        self.rls_check_row(p.conflict_check.as_ref(), &old)?;
                         let mut combined = old.clone();
                         combined.extend(row.iter().cloned());
                         if let Some(f) = filter {
@@ -176,10 +177,15 @@ impl Exec<'_> {
     fn rls_check_row(&mut self, check: Option<&crate::plan::RlsCheck>, row: &Row) -> PgResult<()> {
         let Some(c) = check else { return Ok(()) };
         if !self.eval_bool(&c.permissive, row)? {
+            let what = if c.using_expr {
+                " (USING expression)"
+            } else {
+                ""
+            };
             return Err(PgError::new(
                 SqlState::INSUFFICIENT_PRIVILEGE,
                 format!(
-                    "new row violates row-level security policy for table \"{}\"",
+                    "new row violates row-level security policy{what} for table \"{}\"",
                     c.table
                 ),
             ));
