@@ -222,6 +222,10 @@ pub struct Policy {
     /// WITH CHECK as PostgreSQL displays it, when it could be rendered.
     #[serde(default)]
     pub with_check_display: Option<String>,
+    /// Other relations the expressions read (dropping one needs CASCADE,
+    /// which drops the policy too).
+    #[serde(default)]
+    pub depends_on: Vec<u32>,
 }
 
 impl Policy {

@@ -874,6 +874,52 @@ pub fn drop(
                         must_be_owner(if is_view { "view" } else { "table" }, &rel.name)
                     })?;
                     let refs = crate::fk::referencing(cat, rel.oid);
+                    let kind_word = if is_view { "view" } else { "table" };
+                    // Policies of other tables whose expressions read this relation.
+                    let mut policy_deps: Vec<(u32, String, String, u32)> = cat
+                        .relations
+                        .values()
+                        .filter(|r| r.oid != rel.oid)
+                        .flat_map(|r| {
+                            r.policies
+                                .iter()
+                                .filter(|p| p.depends_on.contains(&rel.oid))
+                                .map(|p| (r.oid, p.name.clone(), r.name.clone(), p.oid))
+                        })
+                        .collect();
+                    // In the order the dependencies arose (PostgreSQL's pg_depend order).
+                    policy_deps.sort_by_key(|d| d.3);
+                    if !policy_deps.is_empty() && refs.is_empty() {
+                        let lines = |verb: &str| -> Vec<String> {
+                            policy_deps
+                                .iter()
+                                .map(|(_, p, t, _)| match verb {
+                                    "depends" => format!(
+                                        "policy {p} on table {t} depends on {kind_word} {}",
+                                        rel.name
+                                    ),
+                                    _ => format!("drop cascades to policy {p} on table {t}"),
+                                })
+                                .collect()
+                        };
+                        if !cascade {
+                            return Err(PgError::new(
+                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                                format!(
+                                    "cannot drop {kind_word} {} because other objects depend on it",
+                                    rel.name
+                                ),
+                            )
+                            .with_detail(lines("depends").join("\n"))
+                            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                        }
+                        cascade_notice(s, lines("cascades"));
+                        for (t, p, _, _) in &policy_deps {
+                            if let Some(r) = cat.relations.get_mut(t) {
+                                r.policies.retain(|x| &x.name != p);
+                            }
+                        }
+                    }
                     if !refs.is_empty() {
                         if !cascade {
                             let detail: Vec<String> = refs
@@ -884,6 +930,12 @@ pub fn drop(
                                         rel.name
                                     )
                                 })
+                                .chain(policy_deps.iter().map(|(_, p, t, _)| {
+                                    format!(
+                                        "policy {p} on table {t} depends on {kind_word} {}",
+                                        rel.name
+                                    )
+                                }))
                                 .collect();
                             return Err(PgError::new(
                                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -901,8 +953,16 @@ pub fn drop(
                                 .map(|(c, t)| {
                                     format!("drop cascades to constraint {c} on table {t}")
                                 })
+                                .chain(policy_deps.iter().map(|(_, p, t, _)| {
+                                    format!("drop cascades to policy {p} on table {t}")
+                                }))
                                 .collect(),
                         );
+                        for (t, p, _, _) in &policy_deps {
+                            if let Some(r) = cat.relations.get_mut(t) {
+                                r.policies.retain(|x| &x.name != p);
+                            }
+                        }
                         for r in cat.relations.values_mut() {
                             r.foreign_keys
                                 .retain(|f| f.ref_table != rel.oid || r.oid == rel.oid);

@@ -67,6 +67,31 @@ fn validate(
     Ok((e.to_string(), crate::deparse::deparse(&bound, &rel.columns)))
 }
 
+/// The other relations a policy's expressions read.
+fn dependencies(cat: &Catalog, s: &Session, rel: &Relation, p: &Policy) -> Vec<u32> {
+    let mut out = Vec::new();
+    for text in [&p.using, &p.with_check].into_iter().flatten() {
+        let Ok(e) = crate::parser::parse_expr(text) else {
+            continue;
+        };
+        let mut b = Binder::new(cat, s.state.search_path(), vec![]);
+        let scope = Scope::for_relation(rel, &rel.name);
+        let mut cx = ExprCtx::new(&scope, "policy expressions");
+        if b.bind_bool(&e, &mut cx, "POLICY").is_err() {
+            continue;
+        }
+        // Direct references only: what a view in the expression reads is the view's dependency.
+        for n in b.needs.iter().filter(|n| n.as_role.is_none()) {
+            if let rampart_security::ObjectRef::Relation(oid) = n.object {
+                if oid != rel.oid && !out.contains(&oid) && cat.relation_by_oid(oid).is_some() {
+                    out.push(oid);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// (text, display) of an optional validated expression.
 fn split(v: Option<(String, Option<String>)>) -> (Option<String>, Option<String>) {
     match v {
@@ -122,11 +147,7 @@ pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> 
         let (with_check, with_check_display) = split(with_check);
         let oid = cat.alloc_oid();
         let permissive = !matches!(cp.policy_type, Some(ast::CreatePolicyType::Restrictive));
-        let r = cat
-            .relations
-            .get_mut(&rel.oid)
-            .ok_or_else(|| PgError::internal("relation vanished"))?;
-        r.policies.push(Policy {
+        let mut policy = Policy {
             oid,
             name,
             permissive,
@@ -136,7 +157,14 @@ pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> 
             with_check,
             using_display,
             with_check_display,
-        });
+            depends_on: vec![],
+        };
+        policy.depends_on = dependencies(cat, s, &rel, &policy);
+        let r = cat
+            .relations
+            .get_mut(&rel.oid)
+            .ok_or_else(|| PgError::internal("relation vanished"))?;
+        r.policies.push(policy);
         Ok(QueryResult::Command {
             tag: "CREATE POLICY".into(),
         })
@@ -198,6 +226,7 @@ pub fn alter(s: &mut Session, ap: &ast::AlterPolicy) -> PgResult<QueryResult> {
                     p.with_check = Some(text);
                     p.with_check_display = shown;
                 }
+                p.depends_on = dependencies(cat, s, &rel, &p);
             }
         }
         let r = cat
