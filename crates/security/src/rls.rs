@@ -140,6 +140,7 @@ mod tests {
             with_check: None,
             using_display: None,
             with_check_display: None,
+            depends_on: vec![],
         };
         c.relations.insert(
             500,
