@@ -99,6 +99,12 @@ pub fn policies_for<'a>(
             out.restrictive.push(p);
         }
     }
+    // PostgreSQL's order: restrictive policies by name (so the first to fail
+    // is reported deterministically), permissive ones in reverse name order
+    // (how its relcache lists them); it shows in EXPLAIN and in the order a
+    // leaky function in a policy sees rows.
+    out.permissive.sort_by(|a, b| b.name.cmp(&a.name));
+    out.restrictive.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Some(out))
 }
 
@@ -195,7 +201,8 @@ mod tests {
                 .iter()
                 .map(|p| p.name.as_str())
                 .collect::<Vec<_>>(),
-            ["everyone_reads", "managers_all"]
+            // permissive policies come in reverse name order, as PostgreSQL lists them
+            ["managers_all", "everyone_reads"]
         );
         assert_eq!(sel.restrictive.len(), 1);
         let del = policies_for(&c, rel, 101, true, RlsCmd::Delete)

@@ -19,11 +19,29 @@ use crate::functions::{quote_ident, Func};
 
 /// PostgreSQL's rendering of `e` over a relation's `columns`, or None.
 pub fn deparse(e: &Expr, columns: &[Column]) -> Option<String> {
-    Deparser { columns }.expr(e)
+    Deparser {
+        columns,
+        catalog: None,
+    }
+    .expr(e)
+}
+
+/// Like [`deparse`], naming user-defined functions from the catalog (EXPLAIN).
+pub fn deparse_in(
+    e: &Expr,
+    columns: &[Column],
+    catalog: &rampart_catalog::Catalog,
+) -> Option<String> {
+    Deparser {
+        columns,
+        catalog: Some(catalog),
+    }
+    .expr(e)
 }
 
 struct Deparser<'a> {
     columns: &'a [Column],
+    catalog: Option<&'a rampart_catalog::Catalog>,
 }
 
 impl Deparser<'_> {
@@ -51,6 +69,11 @@ impl Deparser<'_> {
             ),
             Expr::Cast(x, ty) => self.cast(x, ty)?,
             Expr::Func(f, args) => self.func(*f, args)?,
+            Expr::Call { oid, args } => {
+                let f = self.catalog?.functions.get(oid)?;
+                let args: Option<Vec<String>> = args.iter().map(|a| self.expr(a)).collect();
+                format!("{}({})", quote_ident(&f.name), args?.join(", "))
+            }
             Expr::InList {
                 expr,
                 list,

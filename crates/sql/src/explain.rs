@@ -89,7 +89,31 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             },
             vec![],
         ),
-        Plan::Scan { table, access, .. } => (scan_line(*table, access, catalog), vec![]),
+        Plan::Scan {
+            table,
+            access,
+            filter,
+            security,
+        } => {
+            out.push(format!("{prefix}{}", scan_line(*table, access, catalog)));
+            // Security quals first, then the query's own (PostgreSQL's order).
+            let parts: Vec<crate::expr::Expr> = security
+                .iter()
+                .chain(filter.iter())
+                .cloned()
+                .flat_map(|e| e.into_conjuncts())
+                .collect();
+            if let (Some(cond), Some(rel)) = (
+                crate::expr::Expr::conjunction(parts),
+                catalog.relation_by_oid(*table),
+            ) {
+                if let Some(text) = crate::deparse::deparse_in(&cond, &rel.columns, catalog) {
+                    let indent = if depth == 0 { 2 } else { depth * 6 + 2 };
+                    out.push(format!("{}Filter: {text}", " ".repeat(indent)));
+                }
+            }
+            return;
+        }
         Plan::CteScan { .. } => ("CTE Scan".into(), vec![]),
         Plan::SystemView { oid } => (
             format!(
