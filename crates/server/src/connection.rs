@@ -219,6 +219,12 @@ impl Conn {
                 return Err(to_wire_error(e.fatal()));
             }
         };
+        if self.local {
+            session.set_client(None, -1);
+        } else {
+            let peer = client.socket_addr();
+            session.set_client(Some(peer.ip().to_string()), i32::from(peer.port()));
+        }
         // libpq sends PGDATESTYLE/PGTZ and friends as startup parameters.
         let startup: Vec<(String, String)> = client
             .metadata()

@@ -340,6 +340,25 @@ impl Session {
             .entry(s.state.database_oid)
             .or_default() += 1;
         s.counted = true;
+        let now = Utc::now();
+        s.engine.activity.register(
+            s.state.backend_pid,
+            crate::activity::Activity {
+                datid: s.state.database_oid,
+                datname: database.to_string(),
+                usesysid: role.oid,
+                usename: user.to_string(),
+                application_name: String::new(),
+                client_addr: None,
+                client_port: -1,
+                backend_start: now,
+                xact_start: None,
+                query_start: None,
+                state_change: now,
+                state: "idle".into(),
+                query: String::new(),
+            },
+        );
         // ALTER DATABASE … SET, then ALTER ROLE … SET defaults; a bad stored
         // value is reported, not fatal (as PostgreSQL's WARNING).
         let db_settings = cat
@@ -499,8 +518,57 @@ impl Session {
         }
     }
 
-    /// Runs one statement with transaction handling.
+    /// Sets the client's address and port shown in pg_stat_activity.
+    pub fn set_client(&mut self, addr: Option<String>, port: i32) {
+        self.engine.activity.update(self.state.backend_pid, |a| {
+            a.client_addr = addr;
+            a.client_port = port;
+        });
+    }
+
+    /// Runs one statement with transaction handling, keeping pg_stat_activity current.
     fn run_statement(
+        &mut self,
+        stmt: &Stmt,
+        params: &[Value],
+        cached: &mut BoundCache,
+        sql: &str,
+    ) -> PgResult<QueryResult> {
+        let now = Utc::now();
+        let app = self
+            .state
+            .settings
+            .get("application_name")
+            .unwrap_or_default();
+        let in_txn = self.txn.is_some();
+        let txn_start = self.state.txn_start;
+        self.engine.activity.update(self.state.backend_pid, |a| {
+            a.state = "active".into();
+            a.query = sql.to_string();
+            a.query_start = Some(now);
+            a.state_change = now;
+            a.application_name = app;
+            a.xact_start = Some(if in_txn { txn_start } else { now });
+        });
+        let r = self.run_statement_inner(stmt, params, cached, sql);
+        let state = match self.txn_status() {
+            TxnStatus::Idle => "idle",
+            TxnStatus::InBlock => "idle in transaction",
+            TxnStatus::Failed => "idle in transaction (aborted)",
+        };
+        let open = self.txn.is_some();
+        let done = Utc::now();
+        self.engine.activity.update(self.state.backend_pid, |a| {
+            a.state = state.into();
+            a.state_change = done;
+            if !open {
+                a.xact_start = None;
+            }
+        });
+        r
+    }
+
+    fn run_statement_inner(
         &mut self,
         stmt: &Stmt,
         params: &[Value],
@@ -1013,6 +1081,7 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.rollback_txn();
         if self.counted {
+            self.engine.activity.remove(self.state.backend_pid);
             if let Some(n) = self
                 .engine
                 .sessions_per_database

@@ -157,6 +157,13 @@ impl<'a> Exec<'a> {
             } => self
                 .scan(*table, access, filter.as_ref(), security.as_ref())
                 .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
+            Plan::SystemView { oid } if *oid == crate::activity::VIEW.oid => {
+                Ok(crate::activity::rows(
+                    &self.engine.activity,
+                    self.catalog,
+                    &self.session.current_user(),
+                ))
+            }
             Plan::SystemView { oid } => {
                 let viewer = crate::sysview::Viewer {
                     user: self.session.current_user(),

@@ -180,6 +180,7 @@ pub fn lookup(name: &str) -> Option<&'static SysView> {
         .iter()
         .chain(relations::VIEWS)
         .chain(routines::VIEWS)
+        .chain(std::iter::once(&crate::activity::VIEW))
         .find(|v| v.name == name)
 }
 
@@ -195,6 +196,7 @@ pub fn by_oid(oid: u32) -> Option<&'static SysView> {
         .chain(relations::VIEWS)
         .chain(routines::VIEWS)
         .chain(info_schema::VIEWS)
+        .chain(std::iter::once(&crate::activity::VIEW))
         .find(|v| v.oid == oid)
 }
 
