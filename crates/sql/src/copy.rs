@@ -54,6 +54,10 @@ impl CopyFormat {
                 CopyOption::Null(n) => null = Some(n.clone()),
                 CopyOption::Header(h) => header = *h,
                 CopyOption::Quote(q) => quote = *q,
+                // A hint to skip MVCC bookkeeping; rows are simply committed with the
+                // transaction here (partial: PostgreSQL's "created or truncated in this
+                // subtransaction" precondition is not checked).
+                CopyOption::Freeze(_) => {}
                 other => {
                     return Err(PgError::unsupported(format!(
                         "COPY option {other} is not supported yet"

@@ -1408,6 +1408,63 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     }
                     new.owner = to;
                 }
+                ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                    let (cname, columns, primary) = match constraint {
+                        TableConstraint::PrimaryKey(p) => (p.name.as_ref(), &p.columns, true),
+                        TableConstraint::Unique(u) => (u.name.as_ref(), &u.columns, false),
+                        other => {
+                            return Err(PgError::unsupported(format!(
+                                "ALTER TABLE ADD {other} is not supported yet"
+                            )))
+                        }
+                    };
+                    if primary && new.indexes.iter().any(|i| i.primary) {
+                        return Err(multiple_pk(&new.name));
+                    }
+                    let cols: Vec<String> = columns
+                        .iter()
+                        .map(|c| ident_of_index_col(&c.column.expr))
+                        .collect::<PgResult<_>>()?;
+                    let pos = positions(&new, &cols)?;
+                    if primary {
+                        for (_, row) in table::scan_all(txn, rel.oid)? {
+                            if let Some(&c) = pos.iter().find(|&&c| row[c].is_null()) {
+                                return Err(PgError::new(
+                                    SqlState::NOT_NULL_VIOLATION,
+                                    format!(
+                                        "column \"{}\" of relation \"{}\" contains null values",
+                                        new.columns[c].name, new.name
+                                    ),
+                                ));
+                            }
+                        }
+                        for &c in &pos {
+                            new.columns[c].not_null = true;
+                        }
+                    }
+                    let iname = match cname {
+                        Some(n) => ident(n),
+                        None if primary => format!("{}_pkey", new.name),
+                        None => format!("{}_{}_key", new.name, cols.join("_")),
+                    };
+                    if relation_exists(cat, new.schema, &iname)
+                        || new.indexes.iter().any(|i| i.name == iname)
+                    {
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_TABLE,
+                            format!("relation \"{iname}\" already exists"),
+                        ));
+                    }
+                    let idx = Index {
+                        oid: cat.alloc_oid(),
+                        name: iname,
+                        columns: pos,
+                        unique: true,
+                        primary,
+                    };
+                    table::build_index(txn, &new, &idx)?;
+                    new.indexes.push(idx);
+                }
                 ast::AlterTableOperation::EnableRowLevelSecurity => new.rls_enabled = true,
                 ast::AlterTableOperation::DisableRowLevelSecurity => new.rls_enabled = false,
                 ast::AlterTableOperation::ForceRowLevelSecurity => new.rls_forced = true,

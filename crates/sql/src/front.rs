@@ -83,6 +83,19 @@ pub enum Piece {
     Function(crate::func::FuncStmt),
     /// CREATE/DROP/ALTER DATABASE.
     Database(crate::database::DatabaseStmt),
+    /// VACUUM / ANALYZE.
+    Maintenance(MaintenanceStmt),
+}
+
+/// `VACUUM [(options)] [ANALYZE] [table, …]` or `ANALYZE [table, …]`: Rampart
+/// has nothing to reclaim or sample (MVCC versions are removed by the storage
+/// layer's own vacuum), so these check their targets and do nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaintenanceStmt {
+    /// `VACUUM` or `ANALYZE`.
+    pub command: String,
+    /// Target tables (possibly qualified); empty = every table.
+    pub tables: Vec<Vec<String>>,
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -141,8 +154,11 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| bare_view_options(&sig))
             .or_else(|| ctas_column_names(&sig))
             .or_else(|| grant_all_columns(&sig))
+            .or_else(|| copy_boolean_options(&sig))
         {
             out.push(Piece::Sql(text));
+        } else if let Some(m) = maintenance(&sig)? {
+            out.push(Piece::Maintenance(m));
         } else if crate::database::is_database_statement(&sig) {
             out.push(Piece::Database(crate::database::parse(&s)?));
         } else if let Some(d) = default_privileges(&sig)? {
@@ -171,6 +187,11 @@ fn needs_front(sig: &[&Token]) -> bool {
         || bare_view_options(sig).is_some()
         || ctas_column_names(sig).is_some()
         || grant_all_columns(sig).is_some()
+        || copy_boolean_options(sig).is_some()
+        || matches!(
+            sig.first().and_then(|t| word(t)).as_deref(),
+            Some("VACUUM" | "ANALYZE" | "ANALYSE")
+        )
     {
         return true;
     }
@@ -438,6 +459,86 @@ fn grant_all_columns(sig: &[&Token]) -> Option<String> {
     let head: Vec<String> = sig[..all].iter().map(|t| t.to_string()).collect();
     let tail: Vec<String> = sig[close + 1..].iter().map(|t| t.to_string()).collect();
     Some(format!("{} {privs} {}", head.join(" "), tail.join(" ")))
+}
+
+/// `COPY … WITH (FREEZE ON, HEADER OFF)`: PostgreSQL takes on/off for
+/// boolean options (pgbench -i sends `freeze on`); sqlparser wants true/false.
+fn copy_boolean_options(sig: &[&Token]) -> Option<String> {
+    if word(sig.first()?).as_deref() != Some("COPY") {
+        return None;
+    }
+    let mut changed = false;
+    let parts: Vec<String> = sig
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let prev = i.checked_sub(1).and_then(|p| word(sig[p]));
+            let boolean_option = matches!(prev.as_deref(), Some("FREEZE" | "HEADER" | "OIDS"));
+            match word(t).as_deref() {
+                Some("ON") if boolean_option => {
+                    changed = true;
+                    "TRUE".to_string()
+                }
+                Some("OFF") if boolean_option => {
+                    changed = true;
+                    "FALSE".to_string()
+                }
+                _ => t.to_string(),
+            }
+        })
+        .collect();
+    changed.then(|| parts.join(" "))
+}
+
+/// Parses VACUUM / ANALYZE (options are accepted and ignored).
+fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
+    let command = match sig.first().and_then(|t| word(t)).as_deref() {
+        Some("VACUUM") => "VACUUM",
+        Some("ANALYZE" | "ANALYSE") => "ANALYZE",
+        _ => return Ok(None),
+    };
+    let mut i = 1;
+    if sig.get(i) == Some(&&Token::LParen) {
+        while sig.get(i).is_some_and(|t| **t != Token::RParen) {
+            i += 1;
+        }
+        i += 1;
+    }
+    while matches!(
+        sig.get(i).and_then(|t| word(t)).as_deref(),
+        Some("FULL" | "FREEZE" | "VERBOSE" | "ANALYZE" | "ANALYSE")
+    ) {
+        i += 1;
+    }
+    let mut tables = Vec::new();
+    while i < sig.len() {
+        let mut name = vec![name_of(sig[i]).ok_or_else(|| near(sig.get(i)))?];
+        i += 1;
+        while sig.get(i) == Some(&&Token::Period) {
+            name.push(
+                name_of(sig.get(i + 1).ok_or_else(|| near(None))?)
+                    .ok_or_else(|| near(sig.get(i + 1)))?,
+            );
+            i += 2;
+        }
+        // A column list: accepted, not used.
+        if sig.get(i) == Some(&&Token::LParen) {
+            while sig.get(i).is_some_and(|t| **t != Token::RParen) {
+                i += 1;
+            }
+            i += 1;
+        }
+        tables.push(name);
+        match sig.get(i) {
+            None => break,
+            Some(Token::Comma) => i += 1,
+            Some(_) => return Err(near(sig.get(i))),
+        }
+    }
+    Ok(Some(MaintenanceStmt {
+        command: command.to_string(),
+        tables,
+    }))
 }
 
 /// PostgreSQL's syntax error at a token (or at the end of the input).

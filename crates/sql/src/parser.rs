@@ -28,6 +28,8 @@ pub enum Stmt {
     Function(crate::func::FuncStmt),
     /// CREATE/DROP/ALTER DATABASE.
     Database(crate::database::DatabaseStmt),
+    /// VACUUM / ANALYZE.
+    Maintenance(crate::front::MaintenanceStmt),
 }
 
 impl Stmt {
@@ -58,6 +60,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::AlterOwner(a) => out.push(Stmt::AlterOwner(a)),
                     crate::front::Piece::Function(f) => out.push(Stmt::Function(f)),
                     crate::front::Piece::Database(d) => out.push(Stmt::Database(d)),
+                    crate::front::Piece::Maintenance(m) => out.push(Stmt::Maintenance(m)),
                 }
             }
             Ok(out)

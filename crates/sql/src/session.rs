@@ -518,6 +518,45 @@ impl Session {
         }
     }
 
+    /// VACUUM / ANALYZE: checks the targets (existence, ownership) and does
+    /// nothing else; see [`crate::front::MaintenanceStmt`].
+    fn maintenance(&mut self, m: &crate::front::MaintenanceStmt) -> PgResult<QueryResult> {
+        if m.command == "VACUUM" && self.explicit {
+            return Err(PgError::new(
+                SqlState::ACTIVE_SQL_TRANSACTION,
+                "VACUUM cannot run inside a transaction block",
+            ));
+        }
+        let catalog = self.catalog()?;
+        let me = self.principal(&catalog)?;
+        for t in &m.tables {
+            let name = sqlparser::ast::ObjectName::from(
+                t.iter()
+                    .map(|p| sqlparser::ast::Ident::with_quote('"', p.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            let mut b = Binder::new(&catalog, self.state.search_path(), vec![]);
+            let rel = b.resolve_relation(&name)?;
+            let owner_ok = me.superuser
+                || rampart_security::roles::has_privs_of(&catalog, me.role_oid, rel.owner);
+            if !owner_ok {
+                let mut w = PgError::new(
+                    SqlState::WARNING,
+                    format!(
+                        "skipping \"{}\" --- only table or database owner can {} it",
+                        rel.name,
+                        m.command.to_lowercase()
+                    ),
+                );
+                w.severity = "WARNING";
+                self.state.notices.push(w);
+            }
+        }
+        Ok(QueryResult::Command {
+            tag: m.command.clone(),
+        })
+    }
+
     /// Sets the client's address and port shown in pg_stat_activity.
     pub fn set_client(&mut self, addr: Option<String>, port: i32) {
         self.engine.activity.update(self.state.backend_pid, |a| {
@@ -891,6 +930,7 @@ impl Session {
             Stmt::AlterOwner(a) => return crate::owned::alter_owner(self, a),
             Stmt::Function(f) => return crate::func::ddl::run(self, f),
             Stmt::Database(d) => return crate::database::run(self, d),
+            Stmt::Maintenance(m) => return self.maintenance(m),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);
