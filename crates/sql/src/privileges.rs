@@ -168,10 +168,18 @@ fn apply(
     cascade: bool,
 ) -> PgResult<()> {
     let objects = objects.ok_or_else(|| PgError::syntax("syntax error at end of input"))?;
-    if granted_by.is_some() {
-        return Err(PgError::unsupported(
-            "GRANTED BY for object privileges is not supported yet",
-        ));
+    if let Some(g) = granted_by {
+        // PostgreSQL 15 accepts GRANTED BY for SQL compatibility only: the
+        // grantor must be the current user.
+        let name = crate::roles::role_spec(s, &ident(g));
+        let catalog = s.catalog()?;
+        let grantor = crate::roles::role_by_name(&catalog, &name)?;
+        if grantor.oid != s.principal(&catalog)?.role_oid {
+            return Err(PgError::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "grantor must be current user",
+            ));
+        }
     }
     let grantee_names = grantee_names(s, grantees, revoke, grant_option)?;
     let search_path = s.state.search_path();
