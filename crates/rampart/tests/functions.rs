@@ -166,3 +166,39 @@ async fn an_exception_block_undoes_its_writes_only() {
     let got: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(got, vec![1, 3]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stable_function_runs_once_per_statement_a_volatile_one_per_row() {
+    let srv = Server::start_trust();
+    let client = srv.connect().await;
+    client
+        .batch_execute(
+            "CREATE SEQUENCE stable_calls; CREATE SEQUENCE volatile_calls;
+             CREATE FUNCTION probe_stable() RETURNS int LANGUAGE plpgsql STABLE AS
+               $$ BEGIN PERFORM nextval('stable_calls'); RETURN 1; END $$;
+             CREATE FUNCTION probe_volatile() RETURNS int LANGUAGE plpgsql AS
+               $$ BEGIN PERFORM nextval('volatile_calls'); RETURN 1; END $$;",
+        )
+        .await
+        .unwrap();
+    let n: i64 = client
+        .query_one(
+            "SELECT count(*) FROM generate_series(1, 5) g WHERE probe_stable() = 1 AND probe_volatile() = 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 5);
+    let calls = |seq: &'static str| {
+        let c = &client;
+        async move {
+            c.query_one(&format!("SELECT currval('{seq}')"), &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+    assert_eq!(calls("stable_calls").await, 1);
+    assert_eq!(calls("volatile_calls").await, 5);
+}

@@ -50,6 +50,8 @@ pub struct Exec<'a> {
     pub fn_cache: HashMap<u32, Option<Rc<crate::func::spi::BoundExpr>>>,
     /// Bound expressions and parsed bodies of PL/pgSQL routines called by this statement.
     pub routine_cache: crate::func::spi::RoutineCache,
+    /// Results of STABLE/IMMUTABLE function calls by (function, arguments).
+    pub stable_results: HashMap<(u32, String), Value>,
 }
 
 impl<'a> Exec<'a> {
@@ -75,6 +77,7 @@ impl<'a> Exec<'a> {
             style,
             fn_cache: HashMap::new(),
             routine_cache: Default::default(),
+            stable_results: HashMap::new(),
         }
     }
 
@@ -100,6 +103,7 @@ impl<'a> Exec<'a> {
             style,
             fn_cache: HashMap::new(),
             routine_cache: Default::default(),
+            stable_results: HashMap::new(),
         }
     }
 

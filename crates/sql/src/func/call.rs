@@ -83,6 +83,38 @@ pub fn call_scalar(
     args: Vec<Value>,
     constant_args: bool,
 ) -> PgResult<Value> {
+    // STABLE and IMMUTABLE functions return the same result for the same
+    // arguments within a statement, so each (function, arguments) is
+    // evaluated once per statement: a policy's `tenant = current_tenant()`
+    // costs one call, not one per row.
+    let stable = ex
+        .catalog
+        .functions
+        .get(&oid)
+        .is_some_and(|f| f.volatility != 'v');
+    if !stable {
+        return call_scalar_uncached(ex, oid, args, constant_args);
+    }
+    let key = (oid, format!("{args:?}"));
+    if let Some(v) = ex.stable_results.get(&key) {
+        return Ok(v.clone());
+    }
+    let v = call_scalar_uncached(ex, oid, args, constant_args)?;
+    if ex.stable_results.len() < STABLE_CACHE_LIMIT {
+        ex.stable_results.insert(key, v.clone());
+    }
+    Ok(v)
+}
+
+/// Most (function, arguments) results remembered per statement.
+const STABLE_CACHE_LIMIT: usize = 10_000;
+
+fn call_scalar_uncached(
+    ex: &mut Exec,
+    oid: u32,
+    args: Vec<Value>,
+    constant_args: bool,
+) -> PgResult<Value> {
     let catalog: &Catalog = ex.catalog;
     let f = catalog
         .functions
