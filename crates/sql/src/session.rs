@@ -50,6 +50,9 @@ pub struct SessionState {
     pub definer: Vec<String>,
     /// Nesting depth of routine calls.
     pub call_depth: usize,
+    /// Whether each running routine is STABLE/IMMUTABLE (innermost last):
+    /// their statements may only read.
+    pub read_only: Vec<bool>,
 }
 
 /// Names returned by [`SessionState::clone_identity`].
@@ -274,6 +277,7 @@ impl Session {
             notices: Vec::new(),
             definer: Vec::new(),
             call_depth: 0,
+            read_only: Vec::new(),
         };
         let mut s = Session {
             engine,

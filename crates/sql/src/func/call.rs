@@ -34,6 +34,7 @@ pub fn enter(state: &mut SessionState, catalog: &Catalog, f: &Function) -> PgRes
             .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
     }
     state.call_depth += 1;
+    state.read_only.push(f.volatility != 'v');
     let mut entered = Entered {
         definer: false,
         saved: Vec::new(),
@@ -66,6 +67,7 @@ pub fn leave(state: &mut SessionState, entered: Entered) {
     if entered.definer {
         state.definer.pop();
     }
+    state.read_only.pop();
     state.call_depth = state.call_depth.saturating_sub(1);
 }
 
@@ -259,8 +261,19 @@ pub fn run_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<C
             )?;
             Ok(CallResult { value, rows })
         }
-        "sql" => run_sql_body(spi, f, &inputs, args)
-            .map_err(|e| e.add_context(format!("SQL function \"{}\" statement 1", f.name))),
+        "sql" => {
+            // A non-volatile body is checked before anything runs (PostgreSQL: "during startup").
+            if f.volatility != 'v' {
+                for text in sql_statements(&f.body)? {
+                    let st = super::spi::parse_one(&text)?;
+                    super::spi::check_read_only(spi.state(), &st, &text).map_err(|e| {
+                        e.add_context(format!("SQL function \"{}\" during startup", f.name))
+                    })?;
+                }
+            }
+            run_sql_body(spi, f, &inputs, args)
+                .map_err(|e| e.add_context(format!("SQL function \"{}\" statement 1", f.name)))
+        }
         other => Err(PgError::new(
             SqlState::UNDEFINED_OBJECT,
             format!("language \"{other}\" does not exist"),

@@ -228,6 +228,38 @@ pub fn run_bound(
     })
 }
 
+/// PostgreSQL's refusal of data-modifying and utility statements inside a
+/// STABLE or IMMUTABLE routine.
+pub fn check_read_only(state: &SessionState, stmt: &Stmt, text: &str) -> PgResult<()> {
+    if !state.read_only.last().copied().unwrap_or(false) {
+        return Ok(());
+    }
+    let verb = match stmt {
+        Stmt::Sql(s) => match &**s {
+            Statement::Query(_) => return Ok(()),
+            Statement::Insert(_) => "INSERT".to_string(),
+            Statement::Update(_) => "UPDATE".to_string(),
+            Statement::Delete(_) => "DELETE".to_string(),
+            _ => text
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase(),
+        },
+        _ => text
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase(),
+    };
+    Err(PgError::new(
+        SqlState::FEATURE_NOT_SUPPORTED,
+        format!("{verb} is not allowed in a non-volatile function"),
+    ))
+}
+
 /// Parses exactly one statement for SPI.
 pub fn parse_one(text: &str) -> PgResult<Stmt> {
     let mut stmts = crate::parser::parse(text)?;
@@ -263,7 +295,9 @@ impl Spi for ExecSpi<'_, '_> {
     }
 
     fn run(&mut self, text: &str, vars: &Vars, values: &[Value]) -> PgResult<SpiResult> {
-        let Stmt::Sql(stmt) = parse_one(text)? else {
+        let parsed = parse_one(text)?;
+        check_read_only(self.ex.session, &parsed, text)?;
+        let Stmt::Sql(stmt) = parsed else {
             return Err(PgError::unsupported(
                 "this statement is not supported inside a function called from a query yet",
             ));

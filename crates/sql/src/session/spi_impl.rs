@@ -60,6 +60,7 @@ impl Spi for Session {
 
     fn run(&mut self, text: &str, vars: &Vars, values: &[Value]) -> PgResult<SpiResult> {
         let stmt = spi::parse_one(text)?;
+        spi::check_read_only(&self.state, &stmt, text)?;
         if let Stmt::Sql(st) = &stmt {
             if spi::is_data(st) {
                 let catalog = self.catalog()?;
