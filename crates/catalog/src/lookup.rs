@@ -9,27 +9,30 @@ impl Catalog {
             next_oid: FIRST_USER_OID,
             ..Default::default()
         };
-        for (oid, name) in [
-            (PG_CATALOG_OID, "pg_catalog"),
-            (PUBLIC_SCHEMA_OID, "public"),
+        // As PostgreSQL 15: `public` belongs to pg_database_owner (so the
+        // database's owner controls it), which holds USAGE and CREATE; PUBLIC
+        // gets USAGE only.
+        const DATABASE_OWNER: u32 = 6171;
+        for (oid, name, owner) in [
+            (PG_CATALOG_OID, "pg_catalog", superuser.oid),
+            (PUBLIC_SCHEMA_OID, "public", DATABASE_OWNER),
         ] {
             c.schemas.insert(
                 name.into(),
                 Schema {
                     oid,
                     name: name.into(),
-                    owner: superuser.oid,
-                    // As PostgreSQL 15: the owner holds USAGE and CREATE, PUBLIC only USAGE.
+                    owner,
                     acl: Some(vec![
                         crate::AclItem {
-                            grantee: superuser.oid,
-                            grantor: superuser.oid,
+                            grantee: owner,
+                            grantor: owner,
                             privs: crate::acl::ALL_SCHEMA,
                             grant_options: crate::acl::ALL_SCHEMA,
                         },
                         crate::AclItem {
                             grantee: 0,
-                            grantor: superuser.oid,
+                            grantor: owner,
                             privs: crate::acl::USAGE,
                             grant_options: 0,
                         },

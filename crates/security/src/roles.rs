@@ -13,12 +13,18 @@ fn superuser(cat: &Catalog, oid: u32) -> bool {
     cat.role_by_oid(oid).is_some_and(|r| r.superuser)
 }
 
-/// Roles directly granted to `member`.
+/// OID of `pg_database_owner`.
+const DATABASE_OWNER: u32 = 6171;
+
+/// Roles directly granted to `member`; the current database's owner is
+/// implicitly a member of `pg_database_owner` (PostgreSQL 15).
 fn granted_to(cat: &Catalog, member: u32) -> impl Iterator<Item = u32> + '_ {
+    let owns_database = cat.current_database().is_some_and(|d| d.owner == member);
     cat.memberships
         .iter()
         .filter(move |m| m.member == member)
         .map(|m| m.role)
+        .chain(owns_database.then_some(DATABASE_OWNER))
 }
 
 /// All roles reachable from `member`; `inherit_only` stops at NOINHERIT members.
