@@ -66,3 +66,52 @@ async fn databases_are_separate_and_their_owner_controls_public() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_privilege_and_connection_limit_are_enforced_at_login() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE outsider LOGIN; CREATE ROLE member LOGIN;
+             CREATE DATABASE guarded;
+             REVOKE CONNECT ON DATABASE guarded FROM PUBLIC;
+             GRANT CONNECT ON DATABASE guarded TO member;
+             ALTER DATABASE guarded CONNECTION LIMIT 1;",
+        )
+        .await
+        .unwrap();
+    let as_role = |user: &str| {
+        let mut c = srv.config();
+        c.dbname("guarded").user(user);
+        c
+    };
+    let refused = match connect_with(&as_role("outsider")).await {
+        Ok(_) => panic!("a role without CONNECT got in"),
+        Err(e) => e,
+    };
+    assert_eq!(
+        common::db_error(&refused),
+        (
+            "42501".to_string(),
+            "permission denied for database \"guarded\"".to_string()
+        )
+    );
+    let first = connect_with(&as_role("member")).await.unwrap();
+    let second = match connect_with(&as_role("member")).await {
+        Ok(_) => panic!("the connection limit let a second session in"),
+        Err(e) => e,
+    };
+    assert_eq!(
+        common::db_error(&second),
+        (
+            "53300".to_string(),
+            "too many connections for database \"guarded\"".to_string()
+        )
+    );
+    // Superusers are exempt from both.
+    let mut su = srv.config();
+    su.dbname("guarded");
+    connect_with(&su).await.unwrap();
+    drop(first);
+}

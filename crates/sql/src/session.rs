@@ -338,11 +338,39 @@ impl Session {
             .settings
             .set_internal("is_superuser", if role.superuser { "on" } else { "off" });
         s.state.settings.set_internal("session_authorization", user);
-        *s.engine
-            .sessions_per_database
-            .lock()
-            .entry(s.state.database_oid)
-            .or_default() += 1;
+        // CONNECT on the database (superusers always may), then its connection limit.
+        let principal = s.state.principal(&cat)?;
+        let connect = Need {
+            object: rampart_security::ObjectRef::Database,
+            privilege: rampart_security::Privilege::Connect,
+            columns: vec![],
+            as_role: None,
+            position: None,
+        };
+        if !rampart_security::allowed(&connect, &principal, &cat) {
+            return Err(PgError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                format!("permission denied for database \"{database}\""),
+            )
+            .with_detail("User does not have CONNECT privilege.")
+            .fatal());
+        }
+        {
+            let mut open = s.engine.sessions_per_database.lock();
+            let n = open.entry(s.state.database_oid).or_default();
+            let limit = cat
+                .current_database()
+                .map(|d| d.connection_limit)
+                .unwrap_or(-1);
+            if limit >= 0 && !principal.superuser && *n >= limit as usize {
+                return Err(PgError::new(
+                    SqlState("53300"),
+                    format!("too many connections for database \"{database}\""),
+                )
+                .fatal());
+            }
+            *n += 1;
+        }
         s.counted = true;
         let now = Utc::now();
         s.engine.activity.register(
