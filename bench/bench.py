@@ -145,29 +145,6 @@ WORKLOAD_TITLES = {
 }
 
 
-def load_sql(rows):
-    nbranches = max(1, rows // 100000)
-    ntellers = 10 * nbranches
-    return [
-        'DROP TABLE IF EXISTS pgbench_history',
-        'DROP TABLE IF EXISTS pgbench_tellers',
-        'DROP TABLE IF EXISTS pgbench_branches',
-        'DROP TABLE IF EXISTS pgbench_accounts',
-        'CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, '
-        'filler char(84))',
-        'CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))',
-        'CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, '
-        'filler char(84))',
-        'CREATE TABLE pgbench_history (tid int, bid int, aid int, delta int, '
-        'mtime timestamp, filler char(22))',
-        f"INSERT INTO pgbench_accounts SELECT g, (g - 1) / 100000 + 1, 0, '' "
-        f"FROM generate_series(1, {rows}) g",
-        f"INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, {nbranches}) g",
-        f"INSERT INTO pgbench_tellers SELECT g, (g - 1) / 10 + 1, 0, '' "
-        f"FROM generate_series(1, {ntellers}) g",
-    ]
-
-
 def psql(server, cmds, timeout):
     argv = [ol.PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', DB]
     for c in cmds:
@@ -178,22 +155,24 @@ def psql(server, cmds, timeout):
                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
 
 
-def load(server, rows, is_pg):
-    """Returns '' or an error text."""
+def load(server, rows, pgbench):
+    """Loads both servers the same way, with `pgbench -i` itself (scale =
+    rows / 100000). Returns '' or an error text."""
     t0 = time.time()
-    r = psql(server, load_sql(rows), 600)
+    if rows % 100000 != 0:
+        return f'BENCH_ROWS must be a multiple of 100000 (pgbench -i scale), not {rows}'
+    env = server.libpq_env()
+    env.pop('PGOPTIONS', None)
+    r = ol.run_timeout([pgbench, '-i', '-q', '-s', str(rows // 100000), DB], 600, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, text=True)
     if r.returncode != 0:
-        return ('timed out' if r.timed_out else (r.stdout or '').strip()) or f'exit {r.returncode}'
-    if is_pg:
-        # what `pgbench -i` leaves behind on PostgreSQL (Rampart has no VACUUM yet)
-        r = psql(server, ['VACUUM ANALYZE'], 600)
-        if r.returncode != 0:
-            return (r.stdout or '').strip()
+        return ('timed out' if r.timed_out else first_error(r.stdout)) or f'exit {r.returncode}'
     r = psql(server, ['SELECT count(*) FROM pgbench_accounts'], 120)
     argv_out = (r.stdout or '').split()
     if r.returncode != 0 or str(rows) not in argv_out:
         return f'row count check failed: {(r.stdout or "").strip()}'
-    log(f'bench: loaded {rows} rows into {server.kind} in {time.time() - t0:.1f}s')
+    log(f'bench: pgbench -i loaded {rows} rows into {server.kind} in {time.time() - t0:.1f}s')
     return ''
 
 
@@ -373,7 +352,7 @@ def main():
             try:
                 srv.start()
                 log(f'bench: {srv.kind} ready on {srv.host}:{srv.port}')
-                start_err[key] = load(srv, rows, is_pg)
+                start_err[key] = load(srv, rows, pgbench)
             except ol.Interrupted:
                 raise
             except Exception as e:  # noqa: BLE001 - reported in the table
