@@ -29,3 +29,6 @@ SELECT pg_function_is_visible(oid) FROM pg_proc WHERE proname IN ('add1', 'secre
 DROP FUNCTION hidden.secret();
 DROP SCHEMA hidden;
 DROP ROLE df_user;
+-- clean up (the compat runner shares one server between scripts)
+DROP FUNCTION add1(integer), greet(text, text), noop();
+DROP PROCEDURE do_nothing(int);

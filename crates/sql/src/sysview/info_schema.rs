@@ -1,6 +1,7 @@
 //! The `information_schema` privilege views people use to review access:
 //! table_privileges, role_table_grants, column_privileges,
 //! role_column_grants, usage_privileges, role_usage_grants,
+//! routine_privileges, role_routine_grants,
 //! applicable_roles and enabled_roles, computed from
 //! the ACLs (an unset ACL counts as the owner's default, as PostgreSQL's
 //! `acldefault`). Rows are limited to what the viewer may see, as in
@@ -86,6 +87,33 @@ pub const VIEWS: &[SysView] = &[
         columns: COLUMN_PRIVILEGE_COLS,
         superuser_only: false,
     },
+    SysView {
+        name: "routine_privileges",
+        oid: 13408,
+        columns: ROUTINE_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+    SysView {
+        name: "role_routine_grants",
+        oid: 13409,
+        columns: ROUTINE_PRIVILEGE_COLS,
+        superuser_only: false,
+    },
+];
+
+/// Partial: only user-defined routines are listed (PostgreSQL also lists
+/// every built-in function, EXECUTE for PUBLIC).
+const ROUTINE_PRIVILEGE_COLS: &[(&str, super::Col)] = &[
+    ("grantor", t(Name)),
+    ("grantee", t(Name)),
+    ("specific_catalog", t(Name)),
+    ("specific_schema", t(Name)),
+    ("specific_name", t(Name)),
+    ("routine_catalog", t(Name)),
+    ("routine_schema", t(Name)),
+    ("routine_name", t(Name)),
+    ("privilege_type", t(Text)),
+    ("is_grantable", t(Text)),
 ];
 
 const COLUMN_PRIVILEGE_COLS: &[(&str, super::Col)] = &[
@@ -197,6 +225,38 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                     ]
                 })
                 .collect();
+        }
+        "routine_privileges" | "role_routine_grants" => {
+            for f in cat.functions.values() {
+                let acl = f
+                    .acl
+                    .clone()
+                    .unwrap_or_else(|| default_acl(AclKind::Function, f.owner));
+                for i in acl.iter().filter(|i| i.privs & acl::EXECUTE != 0) {
+                    let visible = viewer_uses(i.grantor)
+                        || viewer_uses(i.grantee)
+                        || (i.grantee == 0 && view.name == "routine_privileges");
+                    if !visible {
+                        continue;
+                    }
+                    let grantable =
+                        i.grant_options & acl::EXECUTE != 0 || uses(cat, i.grantee, f.owner);
+                    let schema = schema_name(cat, f.schema);
+                    out.push(vec![
+                        Value::Text(role_name(cat, i.grantor)),
+                        Value::Text(role_name(cat, i.grantee)),
+                        Value::Text(viewer.database.clone()),
+                        Value::Text(schema.clone()),
+                        Value::Text(format!("{}_{}", f.name, f.oid)),
+                        Value::Text(viewer.database.clone()),
+                        Value::Text(schema),
+                        Value::Text(f.name.clone()),
+                        text("EXECUTE"),
+                        yes_no(grantable),
+                    ]);
+                }
+            }
+            return out;
         }
         "usage_privileges" | "role_usage_grants" => {
             let mut seqs: Vec<_> = cat.sequences.values().collect();
