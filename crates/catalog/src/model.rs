@@ -505,6 +505,16 @@ impl Function {
             .collect()
     }
 
+    /// The input arguments as parameters `$1…$n`: names (empty when
+    /// unnamed) and types.
+    pub fn input_params(&self) -> (Vec<String>, Vec<DataType>) {
+        self.args
+            .iter()
+            .filter(|a| a.mode.is_input())
+            .map(|a| (a.name.clone().unwrap_or_default(), a.ty.clone()))
+            .unzip()
+    }
+
     /// `name(type, type)` as PostgreSQL prints a function in messages.
     pub fn signature(&self) -> String {
         let types: Vec<String> = self

@@ -53,9 +53,22 @@ pub struct Activity {
 pub struct Registry(Mutex<BTreeMap<i32, Activity>>);
 
 impl Registry {
-    /// Adds or replaces a session's entry.
-    pub fn register(&self, pid: i32, a: Activity) {
-        self.0.lock().insert(pid, a);
+    /// Adds a session's entry unless its database already has `limit`
+    /// sessions (the database's CONNECTION LIMIT); false if refused.
+    pub fn try_register(&self, pid: i32, a: Activity, limit: Option<usize>) -> bool {
+        let mut all = self.0.lock();
+        if let Some(limit) = limit {
+            if all.values().filter(|x| x.datid == a.datid).count() >= limit {
+                return false;
+            }
+        }
+        all.insert(pid, a);
+        true
+    }
+
+    /// Sessions connected to a database.
+    pub fn count_in(&self, datid: u32) -> usize {
+        self.0.lock().values().filter(|a| a.datid == datid).count()
     }
 
     /// Removes a session's entry.

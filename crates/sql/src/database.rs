@@ -434,12 +434,7 @@ pub fn run(s: &mut Session, stmt: &DatabaseStmt) -> PgResult<QueryResult> {
                         "cannot drop a template database",
                     ));
                 }
-                let others = engine
-                    .sessions_per_database
-                    .lock()
-                    .get(&d.oid)
-                    .copied()
-                    .unwrap_or(0);
+                let others = engine.activity.count_in(d.oid);
                 if others > 0 {
                     return Err(PgError::new(
                         SqlState("55006"),

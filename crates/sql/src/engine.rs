@@ -25,8 +25,6 @@ pub struct Engine {
     shared_cache: Mutex<Option<Arc<SharedCatalog>>>,
     /// Who is connected and what they run (`pg_stat_activity`).
     pub activity: crate::activity::Registry,
-    /// Open sessions per database OID (DROP DATABASE refuses while any remain).
-    pub sessions_per_database: Mutex<std::collections::HashMap<u32, usize>>,
     next_pid: AtomicI32,
     /// Name initdb gives the database sessions connect to by default (`postgres`).
     pub database: String,
@@ -41,7 +39,6 @@ impl Engine {
             rowids: Mutex::new((0, 0)),
             catalog_cache: Mutex::new(Default::default()),
             shared_cache: Mutex::new(None),
-            sessions_per_database: Mutex::new(Default::default()),
             activity: Default::default(),
             next_pid: AtomicI32::new(std::process::id() as i32 * 100 % 1_000_000 + 1000),
             database: database.to_string(),

@@ -231,14 +231,8 @@ fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
             "UNENCRYPTED PASSWORD is no longer supported",
         )
         .with_hint("Remove UNENCRYPTED to store the password in encrypted form instead.");
-        let (line, col) = (t.span.start.line as usize, t.span.start.column as usize);
-        let offset: usize = sql
-            .split('\n')
-            .take(line.saturating_sub(1))
-            .map(|l| l.chars().count() + 1)
-            .sum();
-        if line > 0 {
-            e = e.with_position((offset + col) as u32);
+        if let Some(p) = span_position(t.span, sql) {
+            e = e.with_position(p);
         }
         return Err(e);
     }
@@ -378,24 +372,29 @@ fn check_policy_kind(tokens: &[TokenWithSpan], sql: &str) -> PgResult<()> {
     if k == "PERMISSIVE" || k == "RESTRICTIVE" {
         return Ok(());
     }
-    let (line, col) = (
-        kind.span.start.line as usize,
-        kind.span.start.column as usize,
-    );
-    let offset: usize = sql
-        .split('\n')
-        .take(line.saturating_sub(1))
-        .map(|l| l.chars().count() + 1)
-        .sum();
     let mut e = PgError::syntax(format!(
         "unrecognized row security option \"{}\"",
         kw.value.to_lowercase()
     ))
     .with_hint("Only PERMISSIVE or RESTRICTIVE policies are supported currently.");
-    if line > 0 {
-        e = e.with_position((offset + col) as u32);
+    if let Some(p) = span_position(kind.span, sql) {
+        e = e.with_position(p);
     }
     Err(e)
+}
+
+/// 1-based character position of a token in the statement text.
+pub(crate) fn span_position(span: sqlparser::tokenizer::Span, sql: &str) -> Option<u32> {
+    let (line, col) = (span.start.line as usize, span.start.column as usize);
+    if line == 0 {
+        return None;
+    }
+    let offset: usize = sql
+        .split('\n')
+        .take(line - 1)
+        .map(|l| l.chars().count() + 1)
+        .sum();
+    Some((offset + col) as u32)
 }
 
 /// `CREATE TABLE t (a, b) AS query`: sqlparser wants column types there, so

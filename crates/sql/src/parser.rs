@@ -87,6 +87,23 @@ pub fn parse_one_query(sql: &str) -> PgResult<Query> {
     }
 }
 
+/// Parses a relation name written as text (`'s.t'::regclass`,
+/// has_table_privilege's argument) into an object name; None if it is not one.
+pub fn parse_relation_name(text: &str) -> Option<sqlparser::ast::ObjectName> {
+    let st = parse_sql(&format!("SELECT * FROM {text}"))
+        .ok()?
+        .into_iter()
+        .next()?;
+    let Statement::Query(q) = st else { return None };
+    let sqlparser::ast::SetExpr::Select(sel) = *q.body else {
+        return None;
+    };
+    match sel.from.into_iter().next()?.relation {
+        sqlparser::ast::TableFactor::Table { name, .. } => Some(name),
+        _ => None,
+    }
+}
+
 /// Parses one expression (DEFAULT and CHECK texts).
 pub fn parse_expr(sql: &str) -> PgResult<Expr> {
     Parser::new(&PostgreSqlDialect {})

@@ -664,21 +664,7 @@ pub fn has_privilege(
             return has_privilege(cat, search_path, kind, user, &named);
         }
         "table" | "column" | "any_column" => {
-            let parsed = crate::parser::parse_sql(&format!("SELECT * FROM {}", args[0])).ok();
-            let name = parsed
-                .as_ref()
-                .and_then(|v| v.first())
-                .and_then(|st| match st {
-                    Statement::Query(q) => match q.body.as_ref() {
-                        ast::SetExpr::Select(sel) => sel.from.first().map(|f| f.relation.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .and_then(|f| match f {
-                    ast::TableFactor::Table { name, .. } => Some(name),
-                    _ => None,
-                })
+            let name = crate::parser::parse_relation_name(&args[0])
                 .ok_or_else(|| PgError::invalid_input("regclass", &args[0]))?;
             let mut b = Binder::new(cat, search_path.to_vec(), vec![]);
             let rel = b.resolve_relation(&name)?;
@@ -741,20 +727,7 @@ pub fn has_privilege(
         "sequence" => {
             let q = crate::sequence::resolve(cat, &args[0], search_path).map_err(|e| {
                 let mut b = Binder::new(cat, search_path.to_vec(), vec![]);
-                let is_relation = crate::parser::parse_sql(&format!("SELECT * FROM {}", args[0]))
-                    .ok()
-                    .and_then(|v| v.into_iter().next())
-                    .and_then(|st| match st {
-                        Statement::Query(q) => match *q.body {
-                            ast::SetExpr::Select(sel) => sel.from.into_iter().next(),
-                            _ => None,
-                        },
-                        _ => None,
-                    })
-                    .and_then(|f| match f.relation {
-                        ast::TableFactor::Table { name, .. } => Some(name),
-                        _ => None,
-                    })
+                let is_relation = crate::parser::parse_relation_name(&args[0])
                     .is_some_and(|n| b.resolve_relation(&n).is_ok());
                 if is_relation {
                     PgError::new(

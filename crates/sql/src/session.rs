@@ -48,10 +48,8 @@ pub struct SessionState {
     /// Owners of the SECURITY DEFINER routines running (innermost last):
     /// the last one is `current_user`.
     pub definer: Vec<String>,
-    /// Nesting depth of routine calls.
-    pub call_depth: usize,
-    /// Whether each running routine is STABLE/IMMUTABLE (innermost last):
-    /// their statements may only read.
+    /// One entry per running routine (innermost last; its length is the
+    /// call depth): whether it is STABLE/IMMUTABLE, so its statements may only read.
     pub read_only: Vec<bool>,
 }
 
@@ -259,8 +257,6 @@ pub struct Session {
     routine_cache: crate::func::spi::RoutineCache,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
-    /// Counted in the engine's sessions per database (undone on drop).
-    counted: bool,
 }
 
 impl Session {
@@ -276,7 +272,6 @@ impl Session {
             currvals: HashMap::new(),
             notices: Vec::new(),
             definer: Vec::new(),
-            call_depth: 0,
             read_only: Vec::new(),
         };
         let mut s = Session {
@@ -291,7 +286,6 @@ impl Session {
             cancel: Arc::default(),
             routine_cache: Default::default(),
             spi_context: None,
-            counted: false,
         };
         let shared = {
             let txn = s.engine.store().begin(IsolationLevel::ReadCommitted);
@@ -355,25 +349,13 @@ impl Session {
             .with_detail("User does not have CONNECT privilege.")
             .fatal());
         }
-        {
-            let mut open = s.engine.sessions_per_database.lock();
-            let n = open.entry(s.state.database_oid).or_default();
-            let limit = cat
-                .current_database()
-                .map(|d| d.connection_limit)
-                .unwrap_or(-1);
-            if limit >= 0 && !principal.superuser && *n >= limit as usize {
-                return Err(PgError::new(
-                    SqlState("53300"),
-                    format!("too many connections for database \"{database}\""),
-                )
-                .fatal());
-            }
-            *n += 1;
-        }
-        s.counted = true;
+        let limit = cat
+            .current_database()
+            .map(|d| d.connection_limit)
+            .filter(|l| *l >= 0 && !principal.superuser)
+            .map(|l| l as usize);
         let now = Utc::now();
-        s.engine.activity.register(
+        let registered = s.engine.activity.try_register(
             s.state.backend_pid,
             crate::activity::Activity {
                 datid: s.state.database_oid,
@@ -390,7 +372,15 @@ impl Session {
                 state: "idle".into(),
                 query: String::new(),
             },
+            limit,
         );
+        if !registered {
+            return Err(PgError::new(
+                SqlState("53300"),
+                format!("too many connections for database \"{database}\""),
+            )
+            .fatal());
+        }
         // ALTER DATABASE … SET, then ALTER ROLE … SET defaults; a bad stored
         // value is reported, not fatal (as PostgreSQL's WARNING).
         let db_settings = cat
@@ -1103,13 +1093,7 @@ impl Session {
             .get(&oid)
             .cloned()
             .ok_or_else(|| PgError::internal("function vanished"))?;
-        if f.strict && values.iter().any(Value::is_null) {
-            return Ok(Value::Null);
-        }
-        let entered = crate::func::call::enter(&mut self.state, catalog, &f)?;
-        let r = crate::func::call::run_body(self, &f, values);
-        crate::func::call::leave(&mut self.state, entered);
-        Ok(r?.value)
+        Ok(crate::func::call::invoke(self, catalog, &f, values)?.value)
     }
 
     /// The open transaction (utility statements).
@@ -1152,17 +1136,7 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.rollback_txn();
-        if self.counted {
-            self.engine.activity.remove(self.state.backend_pid);
-            if let Some(n) = self
-                .engine
-                .sessions_per_database
-                .lock()
-                .get_mut(&self.state.database_oid)
-            {
-                *n = n.saturating_sub(1);
-            }
-        }
+        self.engine.activity.remove(self.state.backend_pid);
     }
 }
 

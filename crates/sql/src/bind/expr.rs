@@ -122,20 +122,7 @@ impl Binder<'_> {
                 let (inner, ty) = self.bind_expr(expr, cx)?;
                 match inner {
                     Expr::Literal(Value::Text(name)) => {
-                        let parsed = crate::parser::parse_sql(&format!("SELECT * FROM {name}"))
-                            .ok()
-                            .and_then(|v| v.into_iter().next())
-                            .and_then(|st| match st {
-                                ast::Statement::Query(q) => match *q.body {
-                                    ast::SetExpr::Select(sel) => sel.from.into_iter().next(),
-                                    _ => None,
-                                },
-                                _ => None,
-                            })
-                            .and_then(|f| match f.relation {
-                                ast::TableFactor::Table { name, .. } => Some(name),
-                                _ => None,
-                            })
+                        let parsed = crate::parser::parse_relation_name(&name)
                             .ok_or_else(|| PgError::invalid_input("regclass", &name))?;
                         match self.resolve_relation(&parsed) {
                             Ok(rel) => Ok((Expr::Literal(Value::Oid(rel.oid)), DataType::Oid)),

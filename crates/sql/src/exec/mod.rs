@@ -64,21 +64,7 @@ impl<'a> Exec<'a> {
         params: &'a [Value],
     ) -> Self {
         let style = session.settings.style();
-        Exec {
-            txn,
-            catalog,
-            session,
-            engine,
-            params,
-            outer: Vec::new(),
-            ctes: HashMap::new(),
-            uncorrelated: HashMap::new(),
-            cancel: None,
-            style,
-            fn_cache: HashMap::new(),
-            routine_cache: Default::default(),
-            stable_results: HashMap::new(),
-        }
+        Exec::with_style(txn, catalog, session, engine, params, style)
     }
 
     /// Like [`Exec::new`] with the text style already known.

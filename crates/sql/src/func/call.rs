@@ -29,11 +29,10 @@ pub struct Entered {
 
 /// Enters a routine: depth check, SECURITY DEFINER identity, SET clauses.
 pub fn enter(state: &mut SessionState, catalog: &Catalog, f: &Function) -> PgResult<Entered> {
-    if state.call_depth >= MAX_CALL_DEPTH {
+    if state.read_only.len() >= MAX_CALL_DEPTH {
         return Err(PgError::new(SqlState::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded")
             .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
     }
-    state.call_depth += 1;
     state.read_only.push(f.volatility != 'v');
     let mut entered = Entered {
         definer: false,
@@ -68,7 +67,6 @@ pub fn leave(state: &mut SessionState, entered: Entered) {
         state.definer.pop();
     }
     state.read_only.pop();
-    state.call_depth = state.call_depth.saturating_sub(1);
 }
 
 /// The PL/pgSQL context name of a function: `PL/pgSQL function f(integer)`.
@@ -140,13 +138,7 @@ fn call_scalar_uncached(
             None => {
                 let b = match inlinable_expr(&f.body) {
                     Some(text) => {
-                        let inputs: Vec<&rampart_catalog::FuncArg> =
-                            f.args.iter().filter(|a| a.mode.is_input()).collect();
-                        let names: Vec<String> = inputs
-                            .iter()
-                            .map(|a| a.name.clone().unwrap_or_default())
-                            .collect();
-                        let types: Vec<DataType> = inputs.iter().map(|a| a.ty.clone()).collect();
+                        let (names, types) = f.input_params();
                         let vars = Vars {
                             names: &names,
                             types: &types,
@@ -192,15 +184,26 @@ pub fn call_in_exec(ex: &mut Exec, oid: u32, args: Vec<Value>) -> PgResult<CallR
         .functions
         .get(&oid)
         .ok_or_else(|| PgError::internal("function vanished"))?;
-    if f.strict && args.iter().any(|a| a.is_null()) {
+    invoke(&mut ExecSpi { ex }, catalog, f, args)
+}
+
+/// Calls a routine whose statements run through `spi`: STRICT, then the
+/// call's identity and settings ([`enter`]), the body, and [`leave`].
+pub fn invoke(
+    spi: &mut dyn Spi,
+    catalog: &Catalog,
+    f: &Function,
+    args: Vec<Value>,
+) -> PgResult<CallResult> {
+    if f.strict && args.iter().any(Value::is_null) {
         return Ok(CallResult {
             value: Value::Null,
             rows: vec![],
         });
     }
-    let entered = enter(ex.session, catalog, f)?;
-    let r = run_body(&mut ExecSpi { ex: &mut *ex }, f, args);
-    leave(ex.session, entered);
+    let entered = enter(spi.state(), catalog, f)?;
+    let r = run_body(spi, f, args);
+    leave(spi.state(), entered);
     r
 }
 
@@ -271,7 +274,7 @@ pub fn run_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<C
                     })?;
                 }
             }
-            run_sql_body(spi, f, &inputs, args)
+            run_sql_body(spi, f, args)
                 .map_err(|e| e.add_context(format!("SQL function \"{}\" statement 1", f.name)))
         }
         other => Err(PgError::new(
@@ -281,17 +284,8 @@ pub fn run_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<C
     }
 }
 
-fn run_sql_body(
-    spi: &mut dyn Spi,
-    f: &Function,
-    inputs: &[&rampart_catalog::FuncArg],
-    args: Vec<Value>,
-) -> PgResult<CallResult> {
-    let names: Vec<String> = inputs
-        .iter()
-        .map(|a| a.name.clone().unwrap_or_default())
-        .collect();
-    let types: Vec<DataType> = inputs.iter().map(|a| a.ty.clone()).collect();
+fn run_sql_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<CallResult> {
+    let (names, types) = f.input_params();
     let vars = Vars {
         names: &names,
         types: &types,

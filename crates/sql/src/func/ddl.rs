@@ -2,7 +2,7 @@
 
 use rampart_catalog::{ArgMode, Catalog, FuncArg, FuncReturn, Function};
 use rampart_security::{Need, ObjectRef, Privilege};
-use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+use rampart_types::{DataType, PgError, PgResult, SqlState};
 
 use super::parse::{
     AlterAction, AlterFunction, CreateFunction, DropFunction, FuncOptions, FuncStmt,
@@ -244,7 +244,6 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
 
 /// Checks a body the way PostgreSQL does with check_function_bodies = on.
 fn validate(s: &Session, catalog: &Catalog, f: &Function) -> PgResult<()> {
-    let inputs: Vec<&FuncArg> = f.args.iter().filter(|a| a.mode.is_input()).collect();
     match f.language.as_str() {
         "plpgsql" => {
             let mut names: Vec<String> = f.args.iter().filter_map(|a| a.name.clone()).collect();
@@ -255,11 +254,7 @@ fn validate(s: &Session, catalog: &Catalog, f: &Function) -> PgResult<()> {
         }
         _ => {
             let stmts: Vec<crate::parser::Stmt> = crate::parser::parse(&f.body)?;
-            let names: Vec<String> = inputs
-                .iter()
-                .map(|a| a.name.clone().unwrap_or_default())
-                .collect();
-            let types: Vec<DataType> = inputs.iter().map(|a| a.ty.clone()).collect();
+            let (names, types) = f.input_params();
             let vars = Vars {
                 names: &names,
                 types: &types,
@@ -577,12 +572,6 @@ pub fn run_call(s: &mut Session, call: &sqlparser::ast::Function) -> PgResult<Qu
             crate::exec::cast::cast_value(v, &b.ty, &a.ty, &s.state.settings.style())?
         });
     }
-    if f.strict && values.iter().any(Value::is_null) {
-        return cmd("CALL");
-    }
-    let entered = super::call::enter(&mut s.state, &catalog, &f)?;
-    let r = super::call::run_body(s, &f, values);
-    super::call::leave(&mut s.state, entered);
-    r?;
+    super::call::invoke(s, &catalog, &f, values)?;
     cmd("CALL")
 }

@@ -214,18 +214,7 @@ impl<'t> Cursor<'t> {
         }
     }
     fn offset_of(&self, i: usize) -> Option<u32> {
-        let t = self.toks.get(i)?;
-        let (line, col) = (t.span.start.line as usize, t.span.start.column as usize);
-        if line == 0 {
-            return None;
-        }
-        let before: usize = self
-            .sql
-            .split('\n')
-            .take(line - 1)
-            .map(|l| l.chars().count() + 1)
-            .sum();
-        Some((before + col) as u32)
+        crate::front::span_position(self.toks.get(i)?.span, self.sql)
     }
     fn ident(&mut self) -> PgResult<String> {
         match self.peek().and_then(ident_of) {

@@ -189,42 +189,9 @@ pub fn run_bound(
                 rows,
             }
         }
-        DataStatement::Insert(p) => {
-            let r = ex.insert(p)?;
-            SpiResult {
-                columns: if p.returning.is_some() {
-                    columns
-                } else {
-                    vec![]
-                },
-                rows: r.returning,
-                processed: r.count,
-            }
-        }
-        DataStatement::Update(p) => {
-            let r = ex.update(p)?;
-            SpiResult {
-                columns: if p.returning.is_some() {
-                    columns
-                } else {
-                    vec![]
-                },
-                rows: r.returning,
-                processed: r.count,
-            }
-        }
-        DataStatement::Delete(p) => {
-            let r = ex.delete(p)?;
-            SpiResult {
-                columns: if p.returning.is_some() {
-                    columns
-                } else {
-                    vec![]
-                },
-                rows: r.returning,
-                processed: r.count,
-            }
-        }
+        DataStatement::Insert(p) => dml(ex.insert(p)?, p.returning.is_some(), columns),
+        DataStatement::Update(p) => dml(ex.update(p)?, p.returning.is_some(), columns),
+        DataStatement::Delete(p) => dml(ex.delete(p)?, p.returning.is_some(), columns),
     })
 }
 
@@ -258,6 +225,15 @@ pub fn check_read_only(state: &SessionState, stmt: &Stmt, text: &str) -> PgResul
         SqlState::FEATURE_NOT_SUPPORTED,
         format!("{verb} is not allowed in a non-volatile function"),
     ))
+}
+
+/// A DML result: RETURNING rows (and their columns) if asked for.
+fn dml(r: crate::exec::dml::DmlResult, returning: bool, columns: Vec<OutputColumn>) -> SpiResult {
+    SpiResult {
+        columns: if returning { columns } else { vec![] },
+        rows: r.returning,
+        processed: r.count,
+    }
 }
 
 /// Parses exactly one statement for SPI.

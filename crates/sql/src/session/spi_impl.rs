@@ -24,9 +24,28 @@ impl Session {
         Ok((c, s))
     }
 
-    fn merge_routine_cache(&mut self, from: spi::RoutineCache) {
-        self.routine_cache.exprs.extend(from.exprs);
-        self.routine_cache.blocks.extend(from.blocks);
+    /// Runs `f` on an executor over the session's transaction with the
+    /// routine context's catalog and style; routines it called keep their
+    /// bound state for the rest of the statement.
+    fn with_exec<R>(
+        &mut self,
+        values: &[Value],
+        f: impl FnOnce(&mut Exec) -> PgResult<R>,
+    ) -> PgResult<R> {
+        let (catalog, style) = self.spi_context()?;
+        let engine = self.engine.clone();
+        let cancel = self.cancel.clone();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| PgError::internal("no transaction"))?;
+        let mut ex = Exec::with_style(txn, &catalog, &mut self.state, &engine, values, style);
+        ex.cancel = Some(&cancel);
+        let r = f(&mut ex);
+        let cache = std::mem::take(&mut ex.routine_cache);
+        self.routine_cache.exprs.extend(cache.exprs);
+        self.routine_cache.blocks.extend(cache.blocks);
+        r
     }
 }
 
@@ -37,21 +56,9 @@ impl Spi for Session {
     }
 
     fn eval(&mut self, b: &BoundExpr, values: &[Value]) -> PgResult<Value> {
-        let (catalog, style) = self.spi_context()?;
+        let (catalog, _) = self.spi_context()?;
         spi::authorize_needs(&catalog, &self.state, &b.needs)?;
-        let engine = self.engine.clone();
-        let cancel = self.cancel.clone();
-        let txn = self
-            .txn
-            .as_mut()
-            .ok_or_else(|| PgError::internal("no transaction"))?;
-        let mut ex = Exec::with_style(txn, &catalog, &mut self.state, &engine, values, style);
-        ex.cancel = Some(&cancel);
-        let r = ex.eval(&b.expr, &[]);
-        // Statements the expression ran keep their bound routine state for the next call.
-        let cache = std::mem::take(&mut ex.routine_cache);
-        self.merge_routine_cache(cache);
-        r
+        self.with_exec(values, |ex| ex.eval(&b.expr, &[]))
     }
 
     fn catalog_version(&mut self) -> PgResult<u64> {
@@ -63,18 +70,10 @@ impl Spi for Session {
         spi::check_read_only(&self.state, &stmt, text)?;
         if let Stmt::Sql(st) = &stmt {
             if spi::is_data(st) {
-                let catalog = self.catalog()?;
+                let (catalog, _) = self.spi_context()?;
                 let (ds, cols, needs) = spi::bind_statement(&catalog, &self.state, st, text, vars)?;
                 spi::authorize_needs(&catalog, &self.state, &needs)?;
-                let engine = self.engine.clone();
-                let cancel = self.cancel.clone();
-                let txn = self
-                    .txn
-                    .as_mut()
-                    .ok_or_else(|| PgError::internal("no transaction"))?;
-                let mut ex = Exec::new(txn, &catalog, &mut self.state, &engine, values);
-                ex.cancel = Some(&cancel);
-                return spi::run_bound(&mut ex, &ds, cols);
+                return self.with_exec(values, |ex| spi::run_bound(ex, &ds, cols));
             }
             if matches!(
                 **st,

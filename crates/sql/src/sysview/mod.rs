@@ -176,12 +176,16 @@ pub const VIEWS: &[SysView] = &[
 
 /// Looks a pg_catalog view up by name.
 pub fn lookup(name: &str) -> Option<&'static SysView> {
+    pg_catalog_views().find(|v| v.name == name)
+}
+
+/// Every pg_catalog view.
+fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
     VIEWS
         .iter()
         .chain(relations::VIEWS)
         .chain(routines::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
-        .find(|v| v.name == name)
 }
 
 /// Looks an information_schema view up by name.
@@ -191,12 +195,8 @@ pub fn lookup_information_schema(name: &str) -> Option<&'static SysView> {
 
 /// Looks a view up by OID.
 pub fn by_oid(oid: u32) -> Option<&'static SysView> {
-    VIEWS
-        .iter()
-        .chain(relations::VIEWS)
-        .chain(routines::VIEWS)
+    pg_catalog_views()
         .chain(info_schema::VIEWS)
-        .chain(std::iter::once(&crate::activity::VIEW))
         .find(|v| v.oid == oid)
 }
 
