@@ -5,6 +5,7 @@ CREATE FUNCTION add_one(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELE
 SELECT add_one(41), add_one(id) FROM items ORDER BY id;
 CREATE FUNCTION add_one(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 || '+1' $$;
 SELECT add_one('x'), add_one(2::bigint);
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION greet(who text, greeting text DEFAULT 'hello') RETURNS text
   LANGUAGE sql AS $$ SELECT greeting || ', ' || who $$;
 SELECT greet('bob'), greet('ann', 'hi');
@@ -13,11 +14,17 @@ SELECT strict_len(NULL) IS NULL AS is_null, strict_len('abcd');
 CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM items';
 SELECT item_count();
 CREATE FUNCTION add_one(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+\echo :LAST_ERROR_SQLSTATE
 CREATE OR REPLACE FUNCTION add_one(integer) RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint';
+\echo :LAST_ERROR_SQLSTATE
 SELECT nosuch_fn(1);
+\echo :LAST_ERROR_SQLSTATE
 SELECT add_one(true);
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION bad_lang() RETURNS int LANGUAGE perl AS 'x';
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION no_ret() LANGUAGE sql AS 'SELECT 1';
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION void_fn() RETURNS void LANGUAGE sql AS 'UPDATE items SET price = price';
 SELECT void_fn();
 -- PL/pgSQL
@@ -38,6 +45,7 @@ BEGIN
 END $$;
 SELECT fact(0), fact(5), fact(20);
 SELECT fact(-1);
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION describe_items() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   rec record;
@@ -80,6 +88,7 @@ BEGIN
   RETURN v;
 END $$;
 SELECT all_names();
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION safe_div(a int, b int) RETURNS int LANGUAGE plpgsql AS $$
 BEGIN
   RETURN a / b;
@@ -116,8 +125,10 @@ BEGIN
   CASE WHEN x > 0 THEN RETURN 'pos'; END CASE;
 END $$;
 SELECT case_missing(-1);
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION no_return() RETURNS int LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
 SELECT no_return();
+\echo :LAST_ERROR_SQLSTATE
 -- dynamic SQL and DML
 CREATE FUNCTION bump(tbl text, delta numeric) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
@@ -136,6 +147,7 @@ BEGIN
 END $$;
 SELECT add_item(10, 'kiwi');
 SELECT add_item(10, 'dup');
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM items;
 -- DO blocks
 DO $$
@@ -147,8 +159,11 @@ BEGIN
   RAISE WARNING 'done with % %%', 'items';
 END $$;
 DO $$ BEGIN RAISE 'plain % message', 1; END $$;
+\echo :LAST_ERROR_SQLSTATE
 DO $$ BEGIN RAISE unique_violation; END $$;
+\echo :LAST_ERROR_SQLSTATE
 DO $$ BEGIN RAISE SQLSTATE '22012' USING MESSAGE = 'custom div'; END $$;
+\echo :LAST_ERROR_SQLSTATE
 DO $$
 BEGIN
   BEGIN
@@ -162,8 +177,11 @@ SELECT count(*) FROM items WHERE id = 20;
 DO $$ BEGIN EXECUTE 'CREATE TABLE made_by_do (a int)'; INSERT INTO made_by_do VALUES (1), (2); END $$;
 SELECT * FROM made_by_do;
 DO LANGUAGE sql $$ SELECT 1 $$;
+\echo :LAST_ERROR_SQLSTATE
 DO $$ BEGIN x := 1; END $$;
+\echo :LAST_ERROR_SQLSTATE
 DO $$ BEGIN RAISE NOTICE 'a %'; END $$;
+\echo :LAST_ERROR_SQLSTATE
 -- procedures
 CREATE PROCEDURE insert_item(p_id int, p_name text) LANGUAGE sql AS $$
   INSERT INTO items (id, name) VALUES (p_id, p_name)
@@ -171,22 +189,30 @@ $$;
 CALL insert_item(30, 'fig');
 SELECT name FROM items WHERE id = 30;
 CALL nosuch_proc(1);
+\echo :LAST_ERROR_SQLSTATE
 SELECT insert_item(31, 'x');
+\echo :LAST_ERROR_SQLSTATE
 -- ALTER / DROP
 ALTER FUNCTION add_one(text) RENAME TO add_one_text;
 SELECT add_one_text('y');
 DROP FUNCTION add_one_text(integer);
+\echo :LAST_ERROR_SQLSTATE
 DROP FUNCTION IF EXISTS add_one_text(integer);
 DROP FUNCTION add_one;
 DROP FUNCTION add_one(integer), add_one_text(text);
+\echo :LAST_ERROR_SQLSTATE
 DROP FUNCTION nosuch;
+\echo :LAST_ERROR_SQLSTATE
 DROP PROCEDURE fact(int);
+\echo :LAST_ERROR_SQLSTATE
 DROP FUNCTION insert_item(int, text);
+\echo :LAST_ERROR_SQLSTATE
 DROP PROCEDURE insert_item(int, text);
 -- clean up (the compat runner shares one server between scripts)
 DROP FUNCTION add_one_text(text), greet(text, text), strict_len(text), item_count(), void_fn(),
   fact(int), describe_items(), lookup(int), lookup_loose(int), all_names(), safe_div(int, int),
   counter_loop(), case_fn(int), case_missing(int), no_return(), bump(text, numeric), add_item(int, text);
 DROP PROCEDURE insert_item(int, text);
+\echo :LAST_ERROR_SQLSTATE
 DROP TABLE items, made_by_do;
 \df

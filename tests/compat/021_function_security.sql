@@ -28,19 +28,28 @@ END $$;
 CREATE FUNCTION private_fn() RETURNS int LANGUAGE sql AS 'SELECT 42';
 REVOKE EXECUTE ON FUNCTION private_fn() FROM PUBLIC;
 CREATE FUNCTION leaky(text) RETURNS boolean LANGUAGE sql LEAKPROOF AS 'SELECT true';
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SET ROLE fn_user;
 SELECT whoami(), whoami_definer();
 SELECT visible_payloads();
 SELECT invoker_payloads();
 SELECT private_fn();
+\echo :LAST_ERROR_SQLSTATE
 SELECT 1 WHERE private_fn() > 0;
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION user_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';
+\echo :LAST_ERROR_SQLSTATE
 ALTER FUNCTION whoami() OWNER TO fn_user;
+\echo :LAST_ERROR_SQLSTATE
 ALTER FUNCTION whoami() SECURITY DEFINER;
+\echo :LAST_ERROR_SQLSTATE
 DROP FUNCTION whoami();
+\echo :LAST_ERROR_SQLSTATE
 CREATE OR REPLACE FUNCTION whoami() RETURNS text LANGUAGE sql AS $$ SELECT 'hijacked' $$;
+\echo :LAST_ERROR_SQLSTATE
 GRANT EXECUTE ON FUNCTION private_fn() TO fn_user;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION private_fn() TO fn_user;
 SET ROLE fn_user;
@@ -49,6 +58,7 @@ RESET ROLE;
 REVOKE EXECUTE ON FUNCTION private_fn() FROM fn_user;
 SET ROLE fn_other;
 SELECT private_fn();
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION private_fn() TO fn_user WITH GRANT OPTION;
 SET ROLE fn_user;
@@ -59,10 +69,12 @@ RESET ROLE;
 CREATE FUNCTION leaky2(text) RETURNS boolean LANGUAGE sql LEAKPROOF AS 'SELECT true';
 SET ROLE fn_owner;
 ALTER FUNCTION leaky2(text) NOT LEAKPROOF;
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 ALTER FUNCTION leaky2(text) OWNER TO fn_owner;
 SET ROLE fn_owner;
 ALTER FUNCTION leaky2(text) LEAKPROOF;
+\echo :LAST_ERROR_SQLSTATE
 ALTER FUNCTION leaky2(text) NOT LEAKPROOF;
 RESET ROLE;
 -- SET search_path on a function pins name lookup
@@ -80,6 +92,7 @@ SELECT read_mode(), current_setting('search_path');
 SELECT whoami_definer();
 -- DROP ROLE with owned functions
 DROP ROLE fn_owner;
+\echo :LAST_ERROR_SQLSTATE
 DROP OWNED BY fn_owner;
 DROP ROLE fn_owner;
 DROP OWNED BY fn_user, fn_other;

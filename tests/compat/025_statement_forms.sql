@@ -7,6 +7,7 @@ TABLE copy1;
 CREATE TABLE copy2 (x, y) AS VALUES (1, 'one'::text), (2, 'two');
 SELECT * FROM copy2 ORDER BY x;
 CREATE TABLE copy2 AS SELECT 1;
+\echo :LAST_ERROR_SQLSTATE
 CREATE TABLE IF NOT EXISTS copy2 AS SELECT 1;
 CREATE ROLE vw_alice;
 CREATE ROLE vw_bob;
@@ -19,11 +20,13 @@ SELECT count(*) FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid WHERE
 ALTER TABLE base ENABLE ROW LEVEL SECURITY;
 CREATE POLICY p_own ON base USING (owner_name = current_user);
 CREATE POLICY p_bad ON base AS UGLY USING (true);
+\echo :LAST_ERROR_SQLSTATE
 GRANT SELECT ON base TO vw_alice, vw_bob;
 CREATE VIEW v_owner AS SELECT id, secret FROM base;
 CREATE VIEW v_invoker WITH (security_invoker) AS SELECT id, secret FROM base;
 CREATE VIEW v_barrier WITH (security_barrier, check_option = local) AS SELECT id FROM base;
 CREATE VIEW v_badopt WITH (nonsense = true) AS SELECT 1;
+\echo :LAST_ERROR_SQLSTATE
 SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'v\_%' ORDER BY 1;
 GRANT SELECT ON v_owner, v_invoker TO vw_alice, vw_bob;
 SET ROLE vw_alice;

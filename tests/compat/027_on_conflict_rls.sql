@@ -10,8 +10,11 @@ GRANT SELECT, INSERT, UPDATE ON oc_docs TO oc_bob;
 SET ROLE oc_bob;
 INSERT INTO oc_docs VALUES (1, 'oc_bob', 'x') ON CONFLICT (id) DO UPDATE SET body = 'updated mine';
 INSERT INTO oc_docs VALUES (2, 'oc_bob', 'x') ON CONFLICT (id) DO UPDATE SET body = 'stolen';
+\echo :LAST_ERROR_SQLSTATE
 INSERT INTO oc_docs VALUES (3, 'oc_alice', 'x') ON CONFLICT (id) DO NOTHING;
+\echo :LAST_ERROR_SQLSTATE
 INSERT INTO oc_docs VALUES (1, 'oc_bob', 'x') ON CONFLICT (id) DO UPDATE SET owner_name = 'oc_alice';
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT * FROM oc_docs ORDER BY id;
 DROP TABLE oc_docs;

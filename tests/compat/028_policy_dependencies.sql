@@ -8,7 +8,9 @@ CREATE POLICY p1 ON pd_main USING (k IN (SELECT k FROM pd_lookup));
 CREATE POLICY p2 ON pd_main USING (EXISTS (SELECT 1 FROM pd_view v WHERE v.k = pd_main.k));
 CREATE POLICY p3 ON pd_other USING (k > (SELECT count(*) FROM pd_lookup));
 DROP TABLE pd_lookup;
+\echo :LAST_ERROR_SQLSTATE
 DROP VIEW pd_view;
+\echo :LAST_ERROR_SQLSTATE
 DROP VIEW pd_view CASCADE;
 SELECT polname FROM pg_policy ORDER BY 1;
 ALTER POLICY p1 ON pd_main USING (k > 0);

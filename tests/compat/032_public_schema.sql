@@ -6,6 +6,7 @@ CREATE ROLE pub_dbowner LOGIN;
 CREATE DATABASE pub_db OWNER pub_dbowner;
 SET ROLE pub_plain;
 CREATE TABLE public.should_fail (a int);
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT has_schema_privilege('pub_plain', 'public', 'CREATE') AS plain_create,
        has_schema_privilege('pub_plain', 'public', 'USAGE') AS plain_usage,
