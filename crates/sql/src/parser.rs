@@ -32,13 +32,6 @@ pub enum Stmt {
     Maintenance(crate::front::MaintenanceStmt),
 }
 
-impl Stmt {
-    /// Whether this is a query or DML statement.
-    pub fn is_data(&self) -> bool {
-        matches!(self, Stmt::Sql(s) if crate::func::spi::is_data(s))
-    }
-}
-
 /// Parses a query string into statements.
 pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
     match crate::front::split_if_needed(sql)? {

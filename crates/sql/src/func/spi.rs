@@ -36,8 +36,6 @@ pub struct BoundExpr {
     pub ty: DataType,
     /// Privileges it needs (tables read in subqueries, functions called).
     pub needs: Vec<Need>,
-    /// Catalog version it was bound against.
-    pub version: u64,
 }
 
 /// Caches that live for one top-level statement: bound PL/pgSQL
@@ -131,7 +129,6 @@ pub fn bind_expr_text(
         expr,
         ty,
         needs: b.merged_needs(),
-        version: catalog.version,
     })
 }
 
