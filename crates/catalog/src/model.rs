@@ -138,8 +138,8 @@ pub struct Relation {
     pub columns: Vec<Column>,
     /// Indexes, including the primary key's and unique constraints'.
     pub indexes: Vec<Index>,
-    /// CHECK constraints: (name, expression text).
-    pub checks: Vec<(String, String)>,
+    /// CHECK constraints.
+    pub checks: Vec<Check>,
     /// FOREIGN KEY constraints of this table (as the referencing side).
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKey>,
@@ -260,6 +260,9 @@ pub enum FkAction {
 /// A FOREIGN KEY constraint.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ForeignKey {
+    /// Constraint OID (`pg_constraint.oid`; 0 in catalogs written before it existed).
+    #[serde(default)]
+    pub oid: u32,
     /// Constraint name.
     pub name: String,
     /// Referencing column positions in this table.
@@ -304,6 +307,44 @@ pub struct Index {
     pub unique: bool,
     /// PRIMARY KEY.
     pub primary: bool,
+    /// The OID of the PRIMARY KEY or UNIQUE constraint this index implements
+    /// (`pg_constraint.conindid`); None for a plain (unique) index.
+    #[serde(default)]
+    pub constraint_oid: Option<u32>,
+}
+
+/// A CHECK constraint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "CheckRecord")]
+pub struct Check {
+    /// Constraint OID (`pg_constraint.oid`; 0 in catalogs written before it existed).
+    pub oid: u32,
+    /// Constraint name.
+    pub name: String,
+    /// The expression as SQL text.
+    pub expr: String,
+}
+
+/// How a CHECK constraint is stored: catalogs written before constraints
+/// had OIDs hold `[name, expr]` pairs.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CheckRecord {
+    Full {
+        oid: u32,
+        name: String,
+        expr: String,
+    },
+    Pair(String, String),
+}
+
+impl From<CheckRecord> for Check {
+    fn from(r: CheckRecord) -> Check {
+        match r {
+            CheckRecord::Full { oid, name, expr } => Check { oid, name, expr },
+            CheckRecord::Pair(name, expr) => Check { oid: 0, name, expr },
+        }
+    }
 }
 
 /// A sequence's definition (its current value lives in the store).

@@ -376,7 +376,8 @@ fn bind_checks(
     let scope = crate::bind::Scope::for_relation(rel, &rel.name);
     let saved = binder.needs.len();
     let mut out = Vec::new();
-    for (name, text) in &rel.checks {
+    for check in &rel.checks {
+        let (name, text) = (&check.name, &check.expr);
         let e = crate::parser::parse_expr(text)?;
         let mut cx = crate::bind::expr::ExprCtx::new(&scope, "check constraints");
         out.push((name.clone(), binder.bind_bool(&e, &mut cx, "CHECK")?));

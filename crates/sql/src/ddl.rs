@@ -3,7 +3,7 @@
 
 use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
 
-use rampart_catalog::{Catalog, Column, Index, Relation, RelationKind, Schema, Sequence};
+use rampart_catalog::{Catalog, Check, Column, Index, Relation, RelationKind, Schema, Sequence};
 use rampart_security::{Need, ObjectRef, Privilege};
 use rampart_storage::Transaction;
 use rampart_types::{DataType, PgError, PgResult, SqlState};
@@ -196,7 +196,11 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                             .as_ref()
                             .map(ident)
                             .unwrap_or_else(|| format!("{name}_{cname}_check"));
-                        rel.checks.push((cname2, c.expr.to_string()));
+                        rel.checks.push(Check {
+                            oid: cat.alloc_oid(),
+                            name: cname2,
+                            expr: c.expr.to_string(),
+                        });
                     }
                     ColumnOption::Generated { .. } | ColumnOption::Identity(_) => identity = true,
                     ColumnOption::ForeignKey(fk) => {
@@ -238,7 +242,17 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         owned_by: Some(oid),
                     },
                 );
-                column.default = Some(format!("nextval('{seq_name}'::regclass)"));
+                // Qualified, so the default finds its sequence whatever the
+                // search path; it prints unqualified where the path finds it.
+                let qualified = format!(
+                    "{}.{}",
+                    crate::functions::quote_ident(&schema.name),
+                    crate::functions::quote_ident(&seq_name)
+                );
+                column.default = Some(format!(
+                    "nextval('{}'::regclass)",
+                    qualified.replace('\'', "''")
+                ));
                 column.not_null = true;
             }
             rel.columns.push(column);
@@ -272,7 +286,11 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                                 Some(col) => format!("{name}_{col}_check"),
                                 None => format!("{name}_check"),
                             });
-                    rel.checks.push((n, c.expr.to_string()));
+                    rel.checks.push(Check {
+                        oid: cat.alloc_oid(),
+                        name: n,
+                        expr: c.expr.to_string(),
+                    });
                 }
                 TableConstraint::ForeignKey(fk) => pending_fks.push(fk.clone()),
                 other => {
@@ -294,6 +312,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 columns: positions,
                 unique: true,
                 primary: true,
+                constraint_oid: Some(cat.alloc_oid()),
             });
         }
         for (cname, cols) in uniques {
@@ -306,13 +325,15 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 columns: positions,
                 unique: true,
                 primary: false,
+                constraint_oid: Some(cat.alloc_oid()),
             });
         }
         // Validate DEFAULT and CHECK expressions by binding them now.
         let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         binder.bind_defaults(&rel)?;
         for fk in &pending_fks {
-            let resolved = crate::fk::resolve_definition(cat, s, &rel, fk)?;
+            let mut resolved = crate::fk::resolve_definition(cat, s, &rel, fk)?;
+            resolved.oid = cat.alloc_oid();
             rel.foreign_keys.push(resolved);
         }
         cat.relations.insert(oid, rel);
@@ -416,6 +437,7 @@ pub fn create_index(s: &mut Session, ci: &ast::CreateIndex) -> PgResult<QueryRes
             columns: positions,
             unique: ci.unique,
             primary: false,
+            constraint_oid: None,
         };
         table::build_index(txn, &rel, &idx)?;
         if let Some(r) = cat.relations.get_mut(&rel.oid) {
@@ -454,13 +476,30 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
         check_create(s, cat, &schema, &cv.name)?;
         let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         let q = crate::parser::parse_one_query(&query_text)?;
-        binder.bind_query(&q)?;
+        let (_, outputs) = binder.bind_query(&q)?;
+        // The output columns are recorded for pg_attribute and column
+        // privileges; reading the view binds its query afresh.
+        let columns: Vec<Column> = outputs
+            .into_iter()
+            .map(|o| Column {
+                name: o.name,
+                ty: if o.ty == rampart_types::DataType::Unknown {
+                    rampart_types::DataType::Text
+                } else {
+                    o.ty
+                },
+                not_null: false,
+                default: None,
+                acl: None,
+            })
+            .collect();
         let owner = owner_oid(cat, s);
         if let Some(existing) = cat.relation(schema.oid, &name).cloned() {
             if cv.or_replace && matches!(existing.kind, RelationKind::View { .. }) {
                 if let Some(r) = cat.relations.get_mut(&existing.oid) {
                     r.kind = RelationKind::View { query: query_text };
                     r.options = options;
+                    r.columns = columns;
                 }
                 return cmd("CREATE VIEW");
             }
@@ -477,7 +516,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 schema: schema.oid,
                 name,
                 kind: RelationKind::View { query: query_text },
-                columns: vec![],
+                columns,
                 indexes: vec![],
                 checks: vec![],
                 foreign_keys: vec![],
@@ -1090,12 +1129,7 @@ pub fn drop(
                             .values()
                             .filter(|q| {
                                 q.schema == schema.oid
-                                    && !contents.iter().any(|r| {
-                                        r.columns.iter().any(|c| {
-                                            c.default.as_deref()
-                                                == Some(&format!("nextval('{}'::regclass)", q.name))
-                                        })
-                                    })
+                                    && !contents.iter().any(|r| q.owned_by == Some(r.oid))
                             })
                             .map(|q| {
                                 (
@@ -1461,6 +1495,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         columns: pos,
                         unique: true,
                         primary,
+                        constraint_oid: Some(cat.alloc_oid()),
                     };
                     table::build_index(txn, &new, &idx)?;
                     new.indexes.push(idx);

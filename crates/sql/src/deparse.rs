@@ -22,6 +22,26 @@ pub fn deparse(e: &Expr, columns: &[Column]) -> Option<String> {
     Deparser {
         columns,
         catalog: None,
+        search_path: &[],
+        pretty: false,
+    }
+    .expr(e)
+}
+
+/// Like [`deparse`], with the catalog and search path to name objects
+/// (`'orders_id_seq'::regclass`) and optionally in pretty form.
+pub fn deparse_with(
+    e: &Expr,
+    columns: &[Column],
+    catalog: &rampart_catalog::Catalog,
+    search_path: &[String],
+    pretty: bool,
+) -> Option<String> {
+    Deparser {
+        columns,
+        catalog: Some(catalog),
+        search_path,
+        pretty,
     }
     .expr(e)
 }
@@ -35,6 +55,8 @@ pub fn deparse_in(
     Deparser {
         columns,
         catalog: Some(catalog),
+        search_path: &[],
+        pretty: false,
     }
     .expr(e)
 }
@@ -42,10 +64,29 @@ pub fn deparse_in(
 struct Deparser<'a> {
     columns: &'a [Column],
     catalog: Option<&'a rampart_catalog::Catalog>,
+    search_path: &'a [String],
+    /// `pg_get_expr(…, true)`'s pretty form (psql's `\d`): parentheses
+    /// only where precedence needs them.
+    pretty: bool,
+}
+
+/// What kind of node a parent is, for deciding whether a child needs
+/// parentheses in pretty mode (ruleutils' `isSimpleNode`).
+#[derive(Clone, Copy)]
+enum Parent {
+    Bool(BinOp),
+    Not,
+    Op(BinOp, bool),
+    Other,
 }
 
 impl Deparser<'_> {
     fn expr(&self, e: &Expr) -> Option<String> {
+        if self.pretty {
+            if let Some(s) = self.pretty_node(e) {
+                return s;
+            }
+        }
         Some(match e {
             Expr::Column(i) => quote_ident(&self.columns.get(*i)?.name),
             Expr::Literal(v) => literal(v)?,
@@ -121,6 +162,113 @@ impl Deparser<'_> {
         })
     }
 
+    /// Pretty rendering of the nodes whose parentheses depend on context;
+    /// None for nodes rendered the same way in both modes.
+    fn pretty_node(&self, e: &Expr) -> Option<Option<String>> {
+        Some(match e {
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), _, _) => (|| {
+                let mut parts = Vec::new();
+                self.flatten_nodes(e, *op, &mut parts);
+                let parts: Option<Vec<String>> = parts
+                    .into_iter()
+                    .map(|p| self.child(p, Parent::Bool(*op)))
+                    .collect();
+                let word = if *op == BinOp::And { " AND " } else { " OR " };
+                Some(parts?.join(word))
+            })(),
+            Expr::Binary(op, a, b) => (|| {
+                Some(format!(
+                    "{} {} {}",
+                    self.child(a, Parent::Op(*op, true))?,
+                    operator(*op)?,
+                    self.child(b, Parent::Op(*op, false))?
+                ))
+            })(),
+            Expr::Not(x) => self.child(x, Parent::Not).map(|s| format!("NOT {s}")),
+            Expr::IsNull(x, negated) => self
+                .child(x, Parent::Other)
+                .map(|s| format!("{s} IS {}NULL", if *negated { "NOT " } else { "" })),
+            Expr::Cast(x, ty) => match x.as_ref() {
+                Expr::Func(Func::CurrentUser | Func::SessionUser, _) if ty.is_string() => {
+                    self.expr(x)
+                }
+                Expr::Literal(v) => {
+                    pretty_literal(v).map(|l| format!("{l}::{}", ty.display_name()))
+                }
+                _ => self
+                    .child(x, Parent::Other)
+                    .map(|s| format!("{s}::{}", ty.display_name())),
+            },
+            Expr::Literal(v @ (Value::Numeric(_) | Value::Float8(_) | Value::Float4(_))) => {
+                literal(v).map(
+                    |l| match l.strip_prefix('(').and_then(|r| r.split_once(")::")) {
+                        Some((n, ty)) => format!("{n}::{ty}"),
+                        None => l,
+                    },
+                )
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => (|| {
+                let items: Option<Vec<String>> = list.iter().map(|x| self.expr(x)).collect();
+                Some(format!(
+                    "{} {} (ARRAY[{}])",
+                    self.child(expr, Parent::Other)?,
+                    if *negated { "<> ALL" } else { "= ANY" },
+                    items?.join(", ")
+                ))
+            })(),
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => (|| {
+                let op = match (*negated, *case_insensitive) {
+                    (false, false) => "~~",
+                    (true, false) => "!~~",
+                    (false, true) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                Some(format!(
+                    "{} {op} {}",
+                    self.child(expr, Parent::Other)?,
+                    self.child(pattern, Parent::Other)?
+                ))
+            })(),
+            _ => return None,
+        })
+    }
+
+    /// A child in pretty mode, parenthesised unless it is simple in `parent`.
+    fn child(&self, e: &Expr, parent: Parent) -> Option<String> {
+        // A varchar column compared as text shows its implicit conversion.
+        if let (Expr::Column(i), Parent::Op(..)) = (e, parent) {
+            let c = self.columns.get(*i)?;
+            if matches!(c.ty, DataType::Varchar(_)) {
+                return Some(format!("{}::text", quote_ident(&c.name)));
+            }
+        }
+        let s = self.expr(e)?;
+        Some(if is_simple(e, parent) {
+            s
+        } else {
+            format!("({s})")
+        })
+    }
+
+    fn flatten_nodes<'e>(&self, e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Binary(o, a, b) if *o == op => {
+                self.flatten_nodes(a, op, out);
+                self.flatten_nodes(b, op, out);
+            }
+            other => out.push(other),
+        }
+    }
+
     /// An operator's operand: character varying columns show their implicit
     /// conversion to text, as PostgreSQL's varchar has no operators of its own.
     fn operand(&self, e: &Expr) -> Option<String> {
@@ -166,6 +314,29 @@ impl Deparser<'_> {
     }
 
     fn func(&self, f: Func, args: &[Expr]) -> Option<String> {
+        match (f, args) {
+            (Func::RegOut(kind), [Expr::Literal(Value::Oid(oid))]) => {
+                let name = crate::regtypes::output(self.catalog?, self.search_path, kind, *oid);
+                return Some(format!("'{}'::{}", name.replace('\'', "''"), kind.name()));
+            }
+            (Func::RegIn(kind), [Expr::Literal(Value::Text(name))]) => {
+                return Some(format!("'{}'::{}", name.replace('\'', "''"), kind.name()));
+            }
+            // The implicit regclass → text conversion of nextval's argument is not shown.
+            (Func::NextVal | Func::CurrVal | Func::SetVal, [first, rest @ ..]) => {
+                let name = match f {
+                    Func::NextVal => "nextval",
+                    Func::CurrVal => "currval",
+                    _ => "setval",
+                };
+                let mut parts = vec![self.expr(first)?];
+                for a in rest {
+                    parts.push(self.expr(a)?);
+                }
+                return Some(format!("{name}({})", parts.join(", ")));
+            }
+            _ => {}
+        }
         let keyword = match f {
             Func::CurrentUser => Some("CURRENT_USER"),
             Func::SessionUser => Some("SESSION_USER"),
@@ -215,6 +386,54 @@ fn operator(op: BinOp) -> Option<&'static str> {
         BinOp::RegexMatch => "~",
         BinOp::RegexIMatch => "~*",
         _ => return None,
+    })
+}
+
+/// Whether `e` needs no parentheses under `parent` (ruleutils' isSimpleNode
+/// with PRETTY_PAREN).
+fn is_simple(e: &Expr, parent: Parent) -> bool {
+    let arith = |op: BinOp| match op {
+        BinOp::Add | BinOp::Sub => Some(false),
+        BinOp::Mul | BinOp::Div | BinOp::Mod => Some(true),
+        _ => None,
+    };
+    match e {
+        Expr::Binary(op @ (BinOp::And | BinOp::Or), _, _) => match parent {
+            Parent::Bool(p) => *op == BinOp::And || p == BinOp::Or,
+            Parent::Not => *op == BinOp::And,
+            _ => false,
+        },
+        Expr::Not(_) => matches!(parent, Parent::Bool(_) | Parent::Not),
+        Expr::Binary(op, _, _) | Expr::QuantifiedArray { op, .. } => match parent {
+            Parent::Op(p, left) => match (arith(*op), arith(p)) {
+                (Some(high), Some(parent_high)) => {
+                    (high && !parent_high) || (high == parent_high && left)
+                }
+                _ => false,
+            },
+            Parent::Bool(_) | Parent::Not => true,
+            Parent::Other => false,
+        },
+        Expr::IsNull(..)
+        | Expr::IsBool(..)
+        | Expr::IsDistinct(..)
+        | Expr::InList { .. }
+        | Expr::Like { .. } => {
+            matches!(parent, Parent::Bool(_) | Parent::Not)
+        }
+        _ => true,
+    }
+}
+
+/// A constant's text before a type label in pretty mode (`0`, `'x'`).
+fn pretty_literal(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Null => "NULL".into(),
+        Value::Int2(n) if *n >= 0 => n.to_string(),
+        Value::Int4(n) if *n >= 0 => n.to_string(),
+        Value::Int8(n) if *n >= 0 => n.to_string(),
+        Value::Numeric(d) if !d.is_sign_negative() => d.to_string(),
+        other => format!("'{}'", other.to_pg_text()?.replace('\'', "''")),
     })
 }
 

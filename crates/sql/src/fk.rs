@@ -123,6 +123,7 @@ pub fn resolve_definition(
         }
     }
     Ok(ForeignKey {
+        oid: 0,
         name: fk_name(rel, fk),
         columns,
         ref_table: target.oid,

@@ -155,6 +155,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| ctas_column_names(&sig))
             .or_else(|| grant_all_columns(&sig))
             .or_else(|| copy_boolean_options(&sig))
+            .or_else(|| sequence_options_in_order(&sig))
         {
             out.push(Piece::Sql(text));
         } else if let Some(m) = maintenance(&sig)? {
@@ -188,6 +189,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || ctas_column_names(sig).is_some()
         || grant_all_columns(sig).is_some()
         || copy_boolean_options(sig).is_some()
+        || sequence_options_in_order(sig).is_some()
         || matches!(
             sig.first().and_then(|t| word(t)).as_deref(),
             Some("VACUUM" | "ANALYZE" | "ANALYSE")
@@ -267,6 +269,66 @@ fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
         parts.push("LOGIN".into());
     }
     Ok(parts.join(" "))
+}
+
+/// `CREATE SEQUENCE` takes its options in any order (PostgreSQL);
+/// sqlparser only in one. Returns the statement with the options in that
+/// order, or None when they already are (or this is not CREATE SEQUENCE).
+fn sequence_options_in_order(sig: &[&Token]) -> Option<String> {
+    let words: Vec<Option<String>> = sig.iter().map(|t| word(t)).collect();
+    let mut i = match words
+        .iter()
+        .take(3)
+        .map(|w| w.as_deref())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [Some("CREATE"), Some("SEQUENCE"), ..] => 2,
+        [Some("CREATE"), Some("TEMP" | "TEMPORARY"), Some("SEQUENCE")] => 3,
+        _ => return None,
+    };
+    if words.get(i).and_then(|w| w.as_deref()) == Some("IF") {
+        i += 3;
+    }
+    // The (possibly qualified) name.
+    i += 1;
+    while sig.get(i) == Some(&&Token::Period) {
+        i += 2;
+    }
+    let rank = |k: usize| -> Option<u8> {
+        let w = words.get(k)?.as_deref()?;
+        let next = words.get(k + 1).and_then(|w| w.as_deref());
+        Some(match (w, next) {
+            ("AS", _) => 0,
+            ("INCREMENT", _) => 1,
+            ("MINVALUE", _) | ("NO", Some("MINVALUE")) => 2,
+            ("MAXVALUE", _) | ("NO", Some("MAXVALUE")) => 3,
+            ("START", _) => 4,
+            ("CACHE", _) => 5,
+            ("CYCLE", _) | ("NO", Some("CYCLE")) => 6,
+            ("OWNED", _) => 7,
+            _ => return None,
+        })
+    };
+    let mut clauses: Vec<(u8, Vec<String>)> = Vec::new();
+    let mut k = i;
+    while k < sig.len() {
+        match rank(k) {
+            // A clause keyword (a `NO` pair counts once).
+            Some(r) if !(k > i && words[k - 1].as_deref() == Some("NO")) => {
+                clauses.push((r, vec![sig[k].to_string()]))
+            }
+            _ => clauses.last_mut()?.1.push(sig[k].to_string()),
+        }
+        k += 1;
+    }
+    if clauses.windows(2).all(|w| w[0].0 <= w[1].0) {
+        return None;
+    }
+    clauses.sort_by_key(|c| c.0);
+    let head: Vec<String> = sig[..i].iter().map(|t| t.to_string()).collect();
+    let body: Vec<String> = clauses.into_iter().flat_map(|c| c.1).collect();
+    Some(format!("{} {}", head.join(" "), body.join(" ")))
 }
 
 /// `TABLE name` is `SELECT * FROM name` (sqlparser does not take it as a statement).

@@ -1,13 +1,17 @@
 //! Built-in scalar and aggregate functions: resolution by name and argument
 //! types, and evaluation.
 
-use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+use rampart_types::{DataType, PgError, PgResult, RegKind, SqlState, Value};
 use rust_decimal::prelude::*;
 
 /// Scalar built-ins.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
+    /// Text → OID of a reg* type, resolved at run time (`regclass_in`).
+    RegIn(RegKind),
+    /// OID of a reg* type → its name (`regclass_out`).
+    RegOut(RegKind),
     Lower,
     Upper,
     Length,
@@ -91,6 +95,13 @@ pub enum Func {
     PgGetUserById,
     PgTableIsVisible,
     PgGetExpr,
+    /// `array[i]` (1-based; NULL outside the bounds).
+    ArrayElement,
+    PgGetConstraintDef,
+    PgGetIndexDef,
+    PgGetStatisticsObjDefColumns,
+    PgGetTriggerDef,
+    PgRelationIsPublishable,
     ObjDescription,
     PgEncodingToChar,
     ArrayLength,
@@ -358,6 +369,37 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             }
             (Func::PgGetExpr, v, T::Text)
         }
+        ("pg_get_constraintdef", 1 | 2) => {
+            let mut v = vec![Some(T::Oid)];
+            if n == 2 {
+                v.push(Some(T::Bool));
+            }
+            (Func::PgGetConstraintDef, v, T::Text)
+        }
+        ("pg_get_indexdef", 1 | 3) => {
+            let mut v = vec![Some(T::Oid)];
+            if n == 3 {
+                v.extend([Some(T::Int4), Some(T::Bool)]);
+            }
+            (Func::PgGetIndexDef, v, T::Text)
+        }
+        ("pg_get_statisticsobjdef_columns", 1) => (
+            Func::PgGetStatisticsObjDefColumns,
+            vec![Some(T::Oid)],
+            T::Text,
+        ),
+        ("pg_get_triggerdef", 1 | 2) => {
+            let mut v = vec![Some(T::Oid)];
+            if n == 2 {
+                v.push(Some(T::Bool));
+            }
+            (Func::PgGetTriggerDef, v, T::Text)
+        }
+        ("pg_relation_is_publishable", 1) => (
+            Func::PgRelationIsPublishable,
+            vec![Some(T::Reg(RegKind::Class))],
+            T::Bool,
+        ),
         ("obj_description", 1 | 2) | ("shobj_description" | "col_description", 2) => {
             (Func::ObjDescription, vec![None; n], T::Text)
         }
@@ -587,11 +629,21 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
                 .collect();
             Value::Text(parts.join(s(1)))
         }
-        // Expression columns hold deparsed text already (see sysview::relations).
+        // Expression columns hold deparsed text already (see sysview::relations);
+        // the executor re-renders them for the pretty form.
         Func::PgGetExpr => args[0].clone(),
+        // Rampart has no extended statistics and no triggers (pg_statistic_ext
+        // and pg_trigger are empty), so no OID names one.
+        Func::PgGetStatisticsObjDefColumns | Func::PgGetTriggerDef => Value::Null,
         // COMMENT ON is not supported, so no object has a description.
         Func::ObjDescription => Value::Null,
         Func::PgEncodingToChar => Value::Text(if int(0) == 6 { "UTF8" } else { "" }.into()),
+        Func::ArrayElement => match (&args[0], &args[1]) {
+            (Value::Array(items), Value::Int4(i)) if *i >= 1 => {
+                items.get(*i as usize - 1).cloned().unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        },
         Func::ArrayLength | Func::ArrayLower | Func::ArrayUpper | Func::Cardinality => {
             let Value::Array(items) = &args[0] else {
                 return Ok(Value::Null);

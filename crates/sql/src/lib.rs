@@ -40,6 +40,7 @@ pub mod plan;
 pub mod plpgsql;
 pub mod policy;
 pub mod privileges;
+pub mod regtypes;
 pub mod roles;
 pub mod sequence;
 pub mod session;

@@ -1029,12 +1029,19 @@ impl Session {
             .txn
             .as_mut()
             .ok_or_else(|| PgError::internal("no transaction"))?;
+        let reg_path = columns
+            .iter()
+            .any(|c| matches!(c.ty, DataType::Reg(_)))
+            .then(|| self.state.search_path());
         let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
         ex.cancel = Some(&cancel);
         Ok(match plan {
             DataStatement::Query(p) => {
-                let rows = ex.run(p)?;
+                let mut rows = ex.run(p)?;
                 let tag = format!("SELECT {}", rows.len());
+                if let Some(path) = &reg_path {
+                    render_reg_columns(catalog, path, &columns, &mut rows);
+                }
                 QueryResult::Rows { columns, rows, tag }
             }
             DataStatement::Insert(p) => {
@@ -1137,6 +1144,25 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.rollback_txn();
         self.engine.activity.remove(self.state.backend_pid);
+    }
+}
+
+/// Replaces the OIDs in reg* result columns (`regclass`, …) by the names
+/// their output functions print. Partial: done on the finished rows, so a
+/// client asking for binary format gets the name too, not the OID.
+fn render_reg_columns(
+    catalog: &Catalog,
+    search_path: &[String],
+    columns: &[OutputColumn],
+    rows: &mut [Row],
+) {
+    for (i, c) in columns.iter().enumerate() {
+        let DataType::Reg(kind) = c.ty else { continue };
+        for row in rows.iter_mut() {
+            if let Some(Value::Oid(oid)) = row.get(i) {
+                row[i] = Value::Text(crate::regtypes::output(catalog, search_path, kind, *oid));
+            }
+        }
     }
 }
 

@@ -53,6 +53,48 @@ pub enum DataType {
     Void,
     /// A one-dimensional array of the element type.
     Array(Box<DataType>),
+    /// An object-identifier alias type (`regclass`, `regtype`, …): an OID
+    /// that prints as the object's name.
+    Reg(RegKind),
+}
+
+/// The object-identifier alias types: the catalog an OID of this type names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RegKind {
+    /// `regclass`: a relation in pg_class.
+    Class,
+    /// `regtype`: a type in pg_type.
+    Type,
+    /// `regrole`: a role in pg_authid.
+    Role,
+    /// `regnamespace`: a schema in pg_namespace.
+    Namespace,
+    /// `regproc`: a function in pg_proc, by name.
+    Proc,
+}
+
+impl RegKind {
+    /// The SQL type name (`regclass`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            RegKind::Class => "regclass",
+            RegKind::Type => "regtype",
+            RegKind::Role => "regrole",
+            RegKind::Namespace => "regnamespace",
+            RegKind::Proc => "regproc",
+        }
+    }
+
+    /// The type OID.
+    pub fn oid(self) -> u32 {
+        match self {
+            RegKind::Class => 2205,
+            RegKind::Type => 2206,
+            RegKind::Role => 4096,
+            RegKind::Namespace => 4089,
+            RegKind::Proc => 24,
+        }
+    }
 }
 
 impl DataType {
@@ -82,6 +124,7 @@ impl DataType {
             DataType::Numeric(_) => 1700,
             DataType::Uuid => 2950,
             DataType::Jsonb => 3802,
+            DataType::Reg(k) => k.oid(),
             DataType::Array(e) => match e.as_ref() {
                 DataType::Bool => 1000,
                 DataType::Name => 1003,
@@ -131,6 +174,11 @@ impl DataType {
             1016 => DataType::Array(Box::new(DataType::Int8)),
             1022 => DataType::Array(Box::new(DataType::Float8)),
             1028 => DataType::Array(Box::new(DataType::Oid)),
+            2205 => DataType::Reg(RegKind::Class),
+            2206 => DataType::Reg(RegKind::Type),
+            4096 => DataType::Reg(RegKind::Role),
+            4089 => DataType::Reg(RegKind::Namespace),
+            24 => DataType::Reg(RegKind::Proc),
             _ => return None,
         })
     }
@@ -140,7 +188,11 @@ impl DataType {
         match self {
             DataType::Bool => 1,
             DataType::Int2 => 2,
-            DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid => 4,
+            DataType::Int4
+            | DataType::Float4
+            | DataType::Date
+            | DataType::Oid
+            | DataType::Reg(_) => 4,
             DataType::Int8
             | DataType::Float8
             | DataType::Time
@@ -193,6 +245,7 @@ impl DataType {
             DataType::Array(e) => format!("{}[]", e.display_name()),
             DataType::Unknown => "unknown".into(),
             DataType::Void => "void".into(),
+            DataType::Reg(k) => k.name().into(),
         }
     }
 
@@ -223,6 +276,7 @@ impl DataType {
             DataType::Array(_) => "array",
             DataType::Unknown => "unknown",
             DataType::Void => "void",
+            DataType::Reg(k) => k.name(),
         }
     }
 
@@ -247,7 +301,11 @@ impl DataType {
             "timestamp" | "timestamp without time zone" => DataType::Timestamp,
             "timestamptz" | "timestamp with time zone" => DataType::Timestamptz,
             "interval" => DataType::Interval,
-            "regclass" | "regproc" | "regtype" | "regrole" | "regnamespace" => DataType::Text,
+            "regclass" => DataType::Reg(RegKind::Class),
+            "regtype" => DataType::Reg(RegKind::Type),
+            "regrole" => DataType::Reg(RegKind::Role),
+            "regnamespace" => DataType::Reg(RegKind::Namespace),
+            "regproc" => DataType::Reg(RegKind::Proc),
             "oid" => DataType::Oid,
             "uuid" => DataType::Uuid,
             "void" => DataType::Void,
@@ -283,7 +341,7 @@ impl DataType {
     pub fn numeric_rank(&self) -> Option<u8> {
         Some(match self {
             DataType::Int2 => 1,
-            DataType::Int4 | DataType::Oid => 2,
+            DataType::Int4 | DataType::Oid | DataType::Reg(_) => 2,
             DataType::Int8 => 3,
             DataType::Numeric(_) => 4,
             DataType::Float4 => 5,

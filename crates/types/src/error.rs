@@ -41,6 +41,7 @@ impl SqlState {
     pub const SERIALIZATION_FAILURE: SqlState = SqlState("40001");
     pub const DEADLOCK_DETECTED: SqlState = SqlState("40P01");
     pub const SYNTAX_ERROR: SqlState = SqlState("42601");
+    pub const INVALID_NAME: SqlState = SqlState("42602");
     pub const INSUFFICIENT_PRIVILEGE: SqlState = SqlState("42501");
     pub const UNDEFINED_COLUMN: SqlState = SqlState("42703");
     pub const UNDEFINED_FUNCTION: SqlState = SqlState("42883");

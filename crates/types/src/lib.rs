@@ -13,7 +13,7 @@ pub mod row;
 pub mod style;
 mod value;
 
-pub use datatype::DataType;
+pub use datatype::{DataType, RegKind};
 pub use error::{PgError, PgResult, SqlState};
 pub use parse::{parse_bool, parse_date, parse_interval, parse_timestamp};
 pub use style::Style;

@@ -24,7 +24,9 @@ impl Value {
                 Value::Int4(i32::try_from(v).map_err(|_| range_err(s, "integer"))?)
             }
             DataType::Int8 => Value::Int8(parse_int(s, "bigint")?),
-            DataType::Oid => {
+            // A reg* name is resolved by the SQL layer (it needs the catalog);
+            // here only the numeric form is accepted.
+            DataType::Oid | DataType::Reg(_) => {
                 let v = parse_int(s, "oid")?;
                 Value::Oid(u32::try_from(v).map_err(|_| range_err(s, "oid"))?)
             }

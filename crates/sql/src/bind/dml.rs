@@ -488,7 +488,8 @@ impl<'a> Binder<'a> {
         let scope = Scope::for_relation(rel, &rel.name);
         let saved = self.needs.len();
         let mut out = Vec::new();
-        for (name, text) in &rel.checks {
+        for check in &rel.checks {
+            let (name, text) = (&check.name, &check.expr);
             let e = crate::parser::parse_expr(text)?;
             let mut cx = ExprCtx::new(&scope, "check constraints");
             out.push((name.clone(), self.bind_bool(&e, &mut cx, "CHECK")?));

@@ -88,6 +88,36 @@ impl Binder<'_> {
             }
             ast::Expr::Value(v) => self.bind_value(&v.value),
             ast::Expr::Nested(inner) => self.bind_expr(inner, cx),
+            ast::Expr::CompoundFieldAccess { root, access_chain } => {
+                let (mut bound, mut ty) = self.bind_expr(root, cx)?;
+                for access in access_chain {
+                    let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = access else {
+                        return Err(PgError::unsupported(format!(
+                            "expression not supported yet: {e}"
+                        )));
+                    };
+                    let DataType::Array(elem) = ty else {
+                        return Err(PgError::new(
+                            SqlState::DATATYPE_MISMATCH,
+                            format!(
+                                "cannot subscript type {} because it does not support subscripting",
+                                ty.display_name()
+                            ),
+                        ));
+                    };
+                    let (i, it) = self.bind_expr(index, cx)?;
+                    if !(it.is_numeric() || it == DataType::Unknown) {
+                        return Err(PgError::new(
+                            SqlState::DATATYPE_MISMATCH,
+                            "array subscript must have type integer",
+                        ));
+                    }
+                    let i = self.coerce(i, &it, &DataType::Int4)?;
+                    bound = Expr::Func(Func::ArrayElement, vec![bound, i]);
+                    ty = *elem;
+                }
+                Ok((bound, ty))
+            }
             ast::Expr::TypedString(ts) => {
                 let ty = super::convert_type(&ts.data_type)?;
                 let text = value_string(&ts.value.value)
@@ -116,36 +146,6 @@ impl Binder<'_> {
             }
             ast::Expr::Cast {
                 expr, data_type, ..
-            } if is_regclass(data_type) => {
-                // Partial: 'name'::regclass is resolved while binding to the
-                // relation's OID (typed oid, so it prints as a number).
-                let (inner, ty) = self.bind_expr(expr, cx)?;
-                match inner {
-                    Expr::Literal(Value::Text(name)) => {
-                        let parsed = crate::parser::parse_relation_name(&name)
-                            .ok_or_else(|| PgError::invalid_input("regclass", &name))?;
-                        match self.resolve_relation(&parsed) {
-                            Ok(rel) => Ok((Expr::Literal(Value::Oid(rel.oid)), DataType::Oid)),
-                            // Sequences are found by name where regclass is used for them
-                            // (nextval('s'::regclass) in serial defaults).
-                            // Partial: a name that is not a table or view (a sequence, or a
-                            // serial default bound before its sequence is visible) stays text,
-                            // which nextval/currval/setval resolve themselves.
-                            Err(_) => Ok((Expr::Literal(Value::Text(name)), DataType::Text)),
-                        }
-                    }
-                    Expr::Literal(Value::Null) => Ok((Expr::Literal(Value::Null), DataType::Oid)),
-                    e if ty.is_numeric() || ty == DataType::Oid => {
-                        let e = self.coerce(e, &ty, &DataType::Oid)?;
-                        Ok((e, DataType::Oid))
-                    }
-                    _ => Err(PgError::unsupported(
-                        "casting a non-constant to regclass is not supported yet",
-                    )),
-                }
-            }
-            ast::Expr::Cast {
-                expr, data_type, ..
             } => {
                 let target = super::convert_type(data_type)?;
                 let (inner, ty) = self.bind_expr(expr, cx)?;
@@ -167,8 +167,9 @@ impl Binder<'_> {
                 };
                 use sqlparser::ast::Spanned;
                 let span = expr.span();
+                let is_reg = matches!(target, DataType::Reg(_));
                 let e = self.coerce(inner, &ty, &target).map_err(|e| {
-                    if e.code.0.starts_with("22") {
+                    if e.code.0.starts_with("22") || (is_reg && e.position.is_none()) {
                         self.at(e, span)
                     } else {
                         e
@@ -1274,6 +1275,18 @@ impl Binder<'_> {
         if from == to || *to == DataType::Unknown {
             return Ok(e);
         }
+        if let Some(e) = self.coerce_reg(&e, from, to)? {
+            return Ok(e);
+        }
+        // Dropping a typmod changes nothing about a value (no cast node, as
+        // in PostgreSQL): numeric(10,2) → numeric, varchar(n) → varchar/text.
+        if matches!(
+            (from, to),
+            (DataType::Numeric(_), DataType::Numeric(None))
+                | (DataType::Varchar(_), DataType::Varchar(None))
+        ) {
+            return Ok(e);
+        }
         // character(n) loses its padding when it becomes text, as in PostgreSQL.
         if matches!(from, DataType::Char(_)) && to.is_string() && !matches!(to, DataType::Char(_)) {
             return Ok(Expr::Func(Func::RTrim, vec![e]));
@@ -1300,6 +1313,34 @@ impl Binder<'_> {
                 })
             }
             e => Ok(Expr::Cast(Box::new(e), to.clone())),
+        }
+    }
+}
+
+impl Binder<'_> {
+    /// Conversions into and out of the reg* types: names are resolved while
+    /// binding when they are constants (so a missing object is reported at
+    /// once and the value compares as an OID), at run time otherwise; a reg*
+    /// value becomes text through its output function. None when neither
+    /// side is a reg* type.
+    fn coerce_reg(&mut self, e: &Expr, from: &DataType, to: &DataType) -> PgResult<Option<Expr>> {
+        match (from, to) {
+            (DataType::Reg(kind), t) if t.is_string() => {
+                Ok(Some(Expr::Func(Func::RegOut(*kind), vec![e.clone()])))
+            }
+            (f, DataType::Reg(kind)) if f.is_string() || *f == DataType::Unknown => match e {
+                Expr::Literal(Value::Null) => Ok(Some(Expr::Literal(Value::Null))),
+                Expr::Literal(Value::Text(name)) => {
+                    let oid = crate::regtypes::input(self.catalog, &self.search_path, *kind, name)?;
+                    Ok(Some(Expr::Literal(Value::Oid(oid))))
+                }
+                _ => Ok(Some(Expr::Func(Func::RegIn(*kind), vec![e.clone()]))),
+            },
+            (DataType::Reg(_), DataType::Reg(_)) => Ok(Some(e.clone())),
+            (DataType::Reg(_), DataType::Oid) | (DataType::Oid, DataType::Reg(_)) => {
+                Ok(Some(e.clone()))
+            }
+            _ => Ok(None),
         }
     }
 }
@@ -1393,7 +1434,12 @@ pub fn compare_type(l: &DataType, r: &DataType) -> Option<DataType> {
         (a, b) if a == b => Some(a.clone()),
         (a, b) if a.numeric_rank().is_some() && b.numeric_rank().is_some() => {
             let (ra, rb) = (a.numeric_rank()?, b.numeric_rank()?);
-            Some(if ra >= rb { a.clone() } else { b.clone() })
+            // Operators take numeric without a typmod: `amount > 0` compares
+            // with 0, not with 0.00 (which is also how ruleutils prints it).
+            Some(match if ra >= rb { a } else { b } {
+                DataType::Numeric(_) => DataType::Numeric(None),
+                t => t.clone(),
+            })
         }
         (a, b) if a.is_string() && b.is_string() => Some(DataType::Text),
         (a, b) => functions::common_type(&[a.clone(), b.clone()]),
@@ -1511,31 +1557,40 @@ fn type_mismatch(what: &str, types: &[DataType]) -> PgError {
 
 /// Whether an expression contains an aggregate call (not looking into subqueries).
 pub fn contains_aggregate(e: &ast::Expr) -> bool {
-    let mut found = false;
-    let _ = sqlparser::ast::visit_expressions(e, |x| {
-        if let ast::Expr::Function(f) = x {
-            let name = f
-                .name
-                .0
-                .last()
-                .and_then(|p| p.as_ident())
-                .map(ident)
-                .unwrap_or_default();
-            if agg_by_name(&name).is_some() && f.over.is_none() {
-                found = true;
-                return std::ops::ControlFlow::Break(());
+    use sqlparser::ast::{Visit, Visitor};
+    use std::ops::ControlFlow;
+    /// Finds an aggregate call outside any subquery (aggregates inside a
+    /// subquery belong to that subquery).
+    struct Finder {
+        depth: usize,
+    }
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, x: &ast::Expr) -> ControlFlow<()> {
+            if let (0, ast::Expr::Function(f)) = (self.depth, x) {
+                let name = f
+                    .name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(ident)
+                    .unwrap_or_default();
+                if agg_by_name(&name).is_some() && f.over.is_none() {
+                    return ControlFlow::Break(());
+                }
             }
+            ControlFlow::Continue(())
         }
-        if matches!(
-            x,
-            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. }
-        ) {
-            // Aggregates inside subqueries belong to the subquery; visit_expressions
-            // still descends, so a nested aggregate there is a rare false positive.
-        }
-        std::ops::ControlFlow::Continue(())
-    });
-    found
+    }
+    e.visit(&mut Finder { depth: 0 }).is_break()
 }
 
 /// The built-in operator an `OPERATOR(pg_catalog.op)` spelling names.
@@ -1570,12 +1625,4 @@ fn builtin_operator(path: &[String]) -> Option<BinaryOperator> {
         "||" => B::StringConcat,
         _ => return None,
     })
-}
-
-/// Whether a cast target is `regclass`.
-fn is_regclass(t: &sqlparser::ast::DataType) -> bool {
-    matches!(t, sqlparser::ast::DataType::Regclass)
-        || matches!(t, sqlparser::ast::DataType::Custom(name, mods)
-        if mods.is_empty()
-            && name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("regclass")))
 }

@@ -120,9 +120,20 @@ impl Binder<'_> {
     fn bind_factor(&mut self, factor: &TableFactor) -> PgResult<(Plan, Scope)> {
         match factor {
             TableFactor::Table {
-                name, alias, args, ..
+                name,
+                alias,
+                args,
+                with_ordinality,
+                ..
             } => {
                 if let Some(args) = args {
+                    if is_partition_ancestors(name) {
+                        return partition_ancestors_scan(
+                            &args.args,
+                            alias.as_ref(),
+                            *with_ordinality,
+                        );
+                    }
                     return self.bind_table_function(name, &args.args, alias.as_ref());
                 }
                 let (schema, rel_name) = split_name(name)?;
@@ -413,6 +424,61 @@ impl Binder<'_> {
         }
         Ok((Plan::FunctionScan { oid: f.oid, args }, scope))
     }
+}
+
+/// Whether a function name is `[pg_catalog.]pg_partition_ancestors`.
+pub fn is_partition_ancestors(name: &ast::ObjectName) -> bool {
+    matches!(split_name(name), Ok((schema, f))
+        if f == "pg_partition_ancestors" && schema.as_deref().is_none_or(|s| s == "pg_catalog"))
+}
+
+/// `pg_partition_ancestors(rel) [WITH ORDINALITY]` in FROM. Rampart has no
+/// partitioned tables, so no relation is a partition and the function
+/// returns no rows (as PostgreSQL's does for a relation that is not a
+/// partition); its argument cannot change that and is not evaluated.
+fn partition_ancestors_scan(
+    args: &[ast::FunctionArg],
+    alias: Option<&ast::TableAlias>,
+    with_ordinality: bool,
+) -> PgResult<(Plan, Scope)> {
+    if args.len() != 1 {
+        return Err(PgError::new(
+            SqlState::UNDEFINED_FUNCTION,
+            format!(
+                "function pg_partition_ancestors({}) does not exist",
+                vec!["unknown"; args.len()].join(", ")
+            ),
+        ));
+    }
+    let range = alias
+        .map(|a| ident(&a.name))
+        .unwrap_or_else(|| "pg_partition_ancestors".into());
+    let mut columns = vec![("relid", DataType::Reg(rampart_types::RegKind::Class))];
+    if with_ordinality {
+        columns.push(("ordinality", DataType::Int8));
+    }
+    let mut scope = Scope {
+        columns: columns
+            .into_iter()
+            .map(|(name, ty)| ScopeColumn {
+                table: Some(range.clone()),
+                name: name.to_string(),
+                ty,
+                source: None,
+                hidden: false,
+            })
+            .collect(),
+    };
+    let alias = alias.cloned();
+    apply_column_aliases(&mut scope, &alias)?;
+    let width = scope.columns.len();
+    Ok((
+        Plan::Values {
+            rows: vec![],
+            width,
+        },
+        scope,
+    ))
 }
 
 fn apply_column_aliases(scope: &mut Scope, alias: &Option<ast::TableAlias>) -> PgResult<()> {

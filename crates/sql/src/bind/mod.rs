@@ -13,7 +13,7 @@ pub mod rls;
 mod routine;
 pub mod types;
 
-pub use types::convert_type;
+pub use types::{convert_type, convert_type_name};
 
 use std::collections::BTreeMap;
 

@@ -271,7 +271,24 @@ impl Binder<'_> {
             ast::GroupByExpr::All(_) => return Err(PgError::unsupported("GROUP BY ALL")),
         };
         // Expand the select list (wildcards) into (ast expr, output name).
-        let items = self.expand_select_items(&s.projection, &scope)?;
+        let mut items = self.expand_select_items(&s.projection, &scope)?;
+        // A set-returning function that yields no rows makes the SELECT
+        // yield none (pg_partition_ancestors: no relation is a partition).
+        let mut empty_set = false;
+        for (e, _) in items.iter_mut() {
+            if let ast::Expr::Function(f) = e {
+                if super::from::is_partition_ancestors(&f.name) {
+                    *e = crate::parser::parse_expr("NULL::pg_catalog.regclass")?;
+                    empty_set = true;
+                }
+            }
+        }
+        if empty_set {
+            plan = Plan::Filter {
+                input: Box::new(plan),
+                predicate: Expr::Literal(Value::Bool(false)),
+            };
+        }
         let aggregated = !group_exprs.is_empty()
             || s.having.is_some()
             || items.iter().any(|(e, _)| contains_aggregate(e))

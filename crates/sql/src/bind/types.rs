@@ -92,6 +92,21 @@ pub fn convert_type(t: &sqlparser::ast::DataType) -> PgResult<DataType> {
     })
 }
 
+/// Converts a type name written as text (`'integer'::regtype`).
+pub fn convert_type_name(name: &str) -> PgResult<DataType> {
+    let unknown = || {
+        PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{name}\" does not exist"),
+        )
+    };
+    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(name)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(|_| unknown())?;
+    convert_type(&parsed)
+}
+
 /// Whether a column type name declares a serial column (and which integer type).
 pub fn serial_type(t: &sqlparser::ast::DataType) -> Option<DataType> {
     match t.to_string().to_lowercase().as_str() {

@@ -56,7 +56,7 @@ pub fn cast_value(
             i32::try_from(to_int(&v, "integer")?).map_err(|_| PgError::out_of_range("integer"))?,
         ),
         (DataType::Int8, v) => Value::Int8(to_int(&v, "bigint")?),
-        (DataType::Oid, v) => {
+        (DataType::Oid | DataType::Reg(_), v) => {
             Value::Oid(u32::try_from(to_int(&v, "oid")?).map_err(|_| PgError::out_of_range("OID"))?)
         }
         (DataType::Float4, v) => {

@@ -451,6 +451,59 @@ impl Exec<'_> {
                     }
                 }
             }
+            Func::PgGetConstraintDef | Func::PgGetIndexDef => {
+                let Value::Oid(oid) = args[0] else {
+                    return Ok(Value::Null);
+                };
+                let path = self.session.search_path();
+                let pretty = args.last() == Some(&Value::Bool(true)) && args.len() > 1;
+                let def = if f == Func::PgGetConstraintDef {
+                    crate::sysview::constraint_def(self.catalog, &path, oid, pretty)
+                } else {
+                    let column = match args.get(1) {
+                        Some(Value::Int4(c)) => *c,
+                        _ => 0,
+                    };
+                    crate::sysview::index_def(self.catalog, &path, oid, column, pretty)
+                };
+                def.map(Value::Text).unwrap_or(Value::Null)
+            }
+            Func::PgGetExpr if args.get(2) == Some(&Value::Bool(true)) => {
+                let (Value::Text(text), Value::Oid(rel)) = (&args[0], &args[1]) else {
+                    return Ok(args[0].clone());
+                };
+                let path = self.session.search_path();
+                match self.catalog.relation_by_oid(*rel) {
+                    Some(r) => {
+                        Value::Text(crate::sysview::pretty_expr(self.catalog, &path, r, text))
+                    }
+                    None => args[0].clone(),
+                }
+            }
+            Func::PgRelationIsPublishable => match args[0] {
+                Value::Oid(oid) => {
+                    Value::Bool(self.catalog.relation_by_oid(oid).is_some_and(|r| {
+                        matches!(r.kind, rampart_catalog::RelationKind::Table)
+                            && r.schema != rampart_catalog::PG_CATALOG_OID
+                    }))
+                }
+                _ => Value::Null,
+            },
+            Func::RegIn(kind) => match &args[0] {
+                Value::Null => Value::Null,
+                v => {
+                    let text = v.to_pg_text().unwrap_or_default();
+                    let path = self.session.search_path();
+                    Value::Oid(crate::regtypes::input(self.catalog, &path, kind, &text)?)
+                }
+            },
+            Func::RegOut(kind) => match args[0] {
+                Value::Oid(oid) => {
+                    let path = self.session.search_path();
+                    Value::Text(crate::regtypes::output(self.catalog, &path, kind, oid))
+                }
+                _ => Value::Null,
+            },
             Func::PgTableIsVisible => match args[0] {
                 Value::Oid(oid) => self.relation_is_visible(oid),
                 _ => Value::Null,

@@ -158,6 +158,7 @@ impl<'a> Exec<'a> {
                 let viewer = crate::sysview::Viewer {
                     user: self.session.current_user(),
                     database: self.session.database.clone(),
+                    search_path: self.session.search_path(),
                 };
                 Ok(crate::sysview::by_oid(*oid)
                     .map(|v| crate::sysview::rows(v, self.catalog, &viewer))

@@ -4,9 +4,12 @@
 //! [`relations`]. They live in `pg_catalog`, which name lookup searches first
 //! (as PostgreSQL).
 
+mod constraints;
 mod info_schema;
 mod relations;
 mod routines;
+mod sequences;
+mod types;
 
 /// Who is reading a view (some views show only what the reader may see).
 pub struct Viewer {
@@ -14,7 +17,11 @@ pub struct Viewer {
     pub user: String,
     /// current_database().
     pub database: String,
+    /// The reader's search path (names print as the reader would write them).
+    pub search_path: Vec<String>,
 }
+
+pub use constraints::{constraint_def, default_def, index_def, pretty_expr};
 
 use rampart_catalog::{Catalog, Role};
 use rampart_types::{DataType, Value};
@@ -184,6 +191,9 @@ fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
     VIEWS
         .iter()
         .chain(relations::VIEWS)
+        .chain(constraints::VIEWS)
+        .chain(types::VIEWS)
+        .chain(sequences::VIEWS)
         .chain(routines::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
 }
@@ -232,6 +242,15 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     }
     if routines::VIEWS.iter().any(|v| v.oid == view.oid) {
         return routines::rows(view, cat);
+    }
+    if sequences::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return sequences::rows(view, cat);
+    }
+    if types::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return types::rows(view, cat);
+    }
+    if constraints::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return constraints::rows(view, cat, &viewer.search_path);
     }
     if view.name == "pg_database" {
         return cat

@@ -62,6 +62,8 @@ pub const VIEWS: &[SysView] = &[
             ("relispartition", t(Bool)),
             ("relacl", Col::ArrayOf(Text)),
             ("reloptions", Col::ArrayOf(Text)),
+            ("reltoastrelid", t(Oid)),
+            ("relpartbound", t(Text)),
         ],
         superuser_only: false,
     },
@@ -106,6 +108,10 @@ pub const VIEWS: &[SysView] = &[
             ("indisvalid", t(Bool)),
             ("indisreplident", t(Bool)),
             ("indkey", t(Text)),
+            ("indnkeyatts", t(Int2)),
+            ("indnullsnotdistinct", t(Bool)),
+            ("indexprs", t(Text)),
+            ("indpred", t(Text)),
         ],
         superuser_only: false,
     },
@@ -255,8 +261,30 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     RelationKind::Table => system_columns(r.oid),
                     RelationKind::View { .. } => vec![],
                 };
+                // An index's attributes are its key columns.
+                let index_columns = r.indexes.iter().flat_map(move |ix| {
+                    ix.columns.iter().enumerate().filter_map(move |(i, col)| {
+                        let c = r.columns.get(*col)?;
+                        Some(vec![
+                            Value::Oid(ix.oid),
+                            text(&c.name),
+                            Value::Oid(c.ty.oid()),
+                            Value::Int2(c.ty.typlen()),
+                            Value::Int2(i as i16 + 1),
+                            Value::Int4(c.ty.typmod()),
+                            Value::Bool(false),
+                            Value::Bool(false),
+                            text(""),
+                            text(""),
+                            Value::Bool(false),
+                            Value::Oid(super::types::type_collation(&c.ty)),
+                            Value::Null,
+                        ])
+                    })
+                });
                 system
                     .into_iter()
+                    .chain(index_columns)
                     .chain(r.columns.iter().enumerate().map(move |(i, c)| {
                         vec![
                             Value::Oid(r.oid),
@@ -270,7 +298,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                             text(""),
                             text(""),
                             Value::Bool(false),
-                            Value::Oid(if c.ty.is_string() { 100 } else { 0 }),
+                            Value::Oid(super::types::type_collation(&c.ty)),
                             acl_value(cat, &c.acl, r.owner),
                         ]
                     }))
@@ -294,6 +322,10 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                         Value::Bool(true),
                         Value::Bool(false),
                         Value::Text(key.join(" ")),
+                        Value::Int2(ix.columns.len() as i16),
+                        Value::Bool(false),
+                        Value::Null,
+                        Value::Null,
                     ]
                 })
             })
@@ -398,8 +430,15 @@ fn pg_class(cat: &Catalog) -> Vec<Row> {
             Value::Bool(false),
             acl,
             Value::Null,
+            Value::Oid(0),
+            Value::Null,
         ]
     };
+    let referenced: std::collections::HashSet<u32> = cat
+        .relations
+        .values()
+        .flat_map(|r| r.foreign_keys.iter().map(|fk| fk.ref_table))
+        .collect();
     for r in cat.relations.values() {
         let (kind, am) = match r.kind {
             RelationKind::Table => ("r", HEAP_AM),
@@ -417,7 +456,10 @@ fn pg_class(cat: &Catalog) -> Vec<Row> {
         );
         rel[10] = Value::Bool(!r.indexes.is_empty());
         rel[14] = Value::Int2(r.checks.len() as i16);
-        rel[16] = Value::Bool(!r.foreign_keys.is_empty());
+        // PostgreSQL implements foreign keys with internal triggers on both
+        // tables; psql asks for FK footers only when this is set.
+        let referenced = referenced.contains(&r.oid);
+        rel[16] = Value::Bool(!r.foreign_keys.is_empty() || referenced);
         rel[17] = Value::Bool(r.rls_enabled);
         rel[18] = Value::Bool(r.rls_forced);
         if !r.options.is_empty() {

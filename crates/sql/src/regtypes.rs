@@ -1,0 +1,317 @@
+//! The OID alias types `regclass`, `regtype`, `regrole`, `regnamespace` and
+//! `regproc`: text input resolves a name to an OID, output turns an OID back
+//! into a name (schema-qualified when the search path would not find it),
+//! with PostgreSQL's errors. Values of these types are stored as plain OIDs
+//! (`Value::Oid`), so they compare with `oid` columns directly.
+
+use rampart_catalog::{Catalog, PG_CATALOG_OID};
+use rampart_types::{DataType, PgError, PgResult, RegKind, SqlState};
+
+use crate::functions::quote_ident;
+
+/// Splits a possibly qualified, possibly quoted name (`s."T"`) into its
+/// parts, folding unquoted parts to lower case; None on bad syntax.
+pub fn split_qualified(text: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+            part = part.trim().to_string();
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Some(parts),
+            Some('.') => continue,
+            Some(_) => return None,
+        }
+    }
+}
+
+/// The schema OID and name of an entry of pg_class (table, view, index,
+/// sequence or system catalog view), by OID.
+pub fn class_by_oid(cat: &Catalog, oid: u32) -> Option<(u32, String)> {
+    if let Some(r) = cat.relation_by_oid(oid) {
+        return Some((r.schema, r.name.clone()));
+    }
+    if let Some(s) = cat.sequences.get(&oid) {
+        return Some((s.schema, s.name.clone()));
+    }
+    for r in cat.relations.values() {
+        if let Some(ix) = r.indexes.iter().find(|i| i.oid == oid) {
+            return Some((r.schema, ix.name.clone()));
+        }
+    }
+    let view = crate::sysview::by_oid(oid)?;
+    let schema = if crate::sysview::lookup(view.name).is_some_and(|v| v.oid == oid) {
+        PG_CATALOG_OID
+    } else {
+        cat.schema("information_schema").map(|s| s.oid)?
+    };
+    Some((schema, view.name.to_string()))
+}
+
+/// A pg_class entry by schema OID and name.
+fn class_in_schema(cat: &Catalog, schema: u32, name: &str) -> Option<u32> {
+    if let Some(r) = cat.relation(schema, name) {
+        return Some(r.oid);
+    }
+    if let Some(s) = cat
+        .sequences
+        .values()
+        .find(|s| s.schema == schema && s.name == name)
+    {
+        return Some(s.oid);
+    }
+    if let Some(ix) = cat
+        .relations
+        .values()
+        .filter(|r| r.schema == schema)
+        .find_map(|r| r.indexes.iter().find(|i| i.name == name))
+    {
+        return Some(ix.oid);
+    }
+    if schema == PG_CATALOG_OID {
+        return crate::sysview::lookup(name).map(|v| v.oid);
+    }
+    if cat
+        .schema("information_schema")
+        .is_some_and(|s| s.oid == schema)
+    {
+        return crate::sysview::lookup_information_schema(name).map(|v| v.oid);
+    }
+    None
+}
+
+/// The schemas a name is looked up in: pg_catalog first, then the path.
+fn effective_path(cat: &Catalog, search_path: &[String]) -> Vec<u32> {
+    let mut out = vec![PG_CATALOG_OID];
+    for s in search_path {
+        if let Some(sch) = cat.schema(s) {
+            if !out.contains(&sch.oid) {
+                out.push(sch.oid);
+            }
+        }
+    }
+    out
+}
+
+/// Resolves a relation name as `'name'::regclass` does.
+pub fn class_by_name(cat: &Catalog, search_path: &[String], text: &str) -> PgResult<u32> {
+    let parts = split_qualified(text).ok_or_else(|| invalid_name(text))?;
+    let found = match parts.as_slice() {
+        [name] => effective_path(cat, search_path)
+            .into_iter()
+            .find_map(|s| class_in_schema(cat, s, name)),
+        [schema, name] | [_, schema, name] => match cat.schema(schema) {
+            Some(s) => class_in_schema(cat, s.oid, name),
+            None => {
+                return Err(PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{schema}\" does not exist"),
+                ))
+            }
+        },
+        _ => return Err(improper_name(text)),
+    };
+    found.ok_or_else(|| {
+        PgError::new(
+            SqlState::UNDEFINED_TABLE,
+            format!("relation \"{text}\" does not exist"),
+        )
+    })
+}
+
+/// Converts text to an OID of `kind`, as the type's input function: a
+/// number is taken as the OID itself, `-` is 0, anything else is a name.
+pub fn input(cat: &Catalog, search_path: &[String], kind: RegKind, text: &str) -> PgResult<u32> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<u32>().map_err(|_| {
+            PgError::new(
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                format!("value \"{t}\" is out of range for type oid"),
+            )
+        });
+    }
+    if t == "-" {
+        return Ok(0);
+    }
+    match kind {
+        RegKind::Class => class_by_name(cat, search_path, t),
+        RegKind::Type => {
+            let name = t
+                .strip_prefix("pg_catalog.")
+                .unwrap_or(t)
+                .to_ascii_lowercase();
+            let ty = crate::bind::convert_type_name(&name).map_err(|_| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("type \"{t}\" does not exist"),
+                )
+            })?;
+            Ok(match ty {
+                DataType::Array(e) => DataType::Array(Box::new(unmodified(&e))).oid(),
+                other => unmodified(&other).oid(),
+            })
+        }
+        RegKind::Role => {
+            let parts = split_qualified(t).ok_or_else(|| invalid_name(t))?;
+            let [name] = parts.as_slice() else {
+                return Err(PgError::new(
+                    SqlState::INVALID_NAME,
+                    "invalid name syntax".to_string(),
+                ));
+            };
+            cat.role(name).map(|r| r.oid).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("role \"{name}\" does not exist"),
+                )
+            })
+        }
+        RegKind::Namespace => {
+            let parts = split_qualified(t).ok_or_else(|| invalid_name(t))?;
+            let [name] = parts.as_slice() else {
+                return Err(PgError::new(
+                    SqlState::INVALID_NAME,
+                    "invalid name syntax".to_string(),
+                ));
+            };
+            cat.schema(name).map(|s| s.oid).ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{name}\" does not exist"),
+                )
+            })
+        }
+        RegKind::Proc => {
+            let parts = split_qualified(t).ok_or_else(|| invalid_name(t))?;
+            let (schema, name) = match parts.as_slice() {
+                [n] => (None, n.clone()),
+                [s, n] => (Some(s.clone()), n.clone()),
+                _ => return Err(improper_name(t)),
+            };
+            let path = effective_path(cat, search_path);
+            let matches: Vec<u32> = cat
+                .functions
+                .values()
+                .filter(|f| f.name == name)
+                .filter(|f| match &schema {
+                    Some(s) => cat.schema(s).is_some_and(|s| s.oid == f.schema),
+                    None => path.contains(&f.schema),
+                })
+                .map(|f| f.oid)
+                .collect();
+            match matches.as_slice() {
+                [one] => Ok(*one),
+                [] => Err(PgError::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("function \"{t}\" does not exist"),
+                )),
+                _ => Err(PgError::new(
+                    SqlState::AMBIGUOUS_FUNCTION,
+                    format!("more than one function named \"{t}\""),
+                )),
+            }
+        }
+    }
+}
+
+/// The name an OID of `kind` prints as (its number when nothing has it,
+/// `-` for 0), as the type's output function.
+pub fn output(cat: &Catalog, search_path: &[String], kind: RegKind, oid: u32) -> String {
+    if oid == 0 {
+        return "-".into();
+    }
+    let path = effective_path(cat, search_path);
+    let named = match kind {
+        RegKind::Class => class_by_oid(cat, oid).map(|(schema, name)| {
+            let first = path
+                .iter()
+                .find_map(|s| class_in_schema(cat, *s, &name).map(|_| *s));
+            qualify(cat, schema, &name, first == Some(schema))
+        }),
+        RegKind::Type => DataType::from_oid(oid).map(|t| t.display_name()),
+        RegKind::Role => cat.role_by_oid(oid).map(|r| quote_ident(&r.name)),
+        RegKind::Namespace => cat.schema_by_oid(oid).map(|s| quote_ident(&s.name)),
+        RegKind::Proc => cat.functions.get(&oid).map(|f| {
+            let visible = path.contains(&f.schema);
+            qualify(cat, f.schema, &f.name, visible)
+        }),
+    };
+    named.unwrap_or_else(|| oid.to_string())
+}
+
+fn qualify(cat: &Catalog, schema: u32, name: &str, visible: bool) -> String {
+    if visible {
+        quote_ident(name)
+    } else {
+        let s = cat
+            .schema_by_oid(schema)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        format!("{}.{}", quote_ident(&s), quote_ident(name))
+    }
+}
+
+/// A type without its modifier (`varchar(10)` → `varchar`), as regtype names it.
+fn unmodified(t: &DataType) -> DataType {
+    match t {
+        DataType::Varchar(_) => DataType::Varchar(None),
+        DataType::Char(_) => DataType::Char(None),
+        DataType::Numeric(_) => DataType::Numeric(None),
+        other => other.clone(),
+    }
+}
+
+fn invalid_name(text: &str) -> PgError {
+    PgError::new(
+        SqlState::INVALID_NAME,
+        format!("invalid name syntax: \"{text}\""),
+    )
+}
+
+fn improper_name(text: &str) -> PgError {
+    PgError::new(
+        SqlState::SYNTAX_ERROR,
+        format!("improper relation name (too many dotted names): {text}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_quoted_and_qualified_names() {
+        assert_eq!(
+            split_qualified("Public.\"My\"\"T\""),
+            Some(vec!["public".to_string(), "My\"T".to_string()])
+        );
+        assert_eq!(split_qualified("a..b"), None);
+        assert_eq!(split_qualified("\"open"), None);
+    }
+}

@@ -1,0 +1,376 @@
+//! pg_constraint and pg_attrdef, and the functions that print their
+//! entries: `pg_get_constraintdef`, `pg_get_indexdef` and the deparsing of
+//! column defaults. Expressions are kept in the catalog as the SQL text
+//! written; they are bound against their table and printed the way
+//! PostgreSQL's ruleutils prints the stored tree (see `deparse`), falling
+//! back to the text as written where the deparser cannot render a node.
+
+use rampart_catalog::{Catalog, Column, FkAction, Relation};
+use rampart_types::{DataType, Value};
+
+use super::{t, Col, SysView};
+use crate::bind::{expr::ExprCtx, Binder, Scope};
+use crate::exec::Row;
+use crate::expr::Expr;
+use crate::functions::quote_ident;
+use DataType::{Bool, Int2, Int4, Name, Oid, Text};
+
+/// The constraint catalogs.
+pub const VIEWS: &[SysView] = &[
+    SysView {
+        name: "pg_constraint",
+        oid: 2606,
+        columns: &[
+            ("oid", t(Oid)),
+            ("conname", t(Name)),
+            ("connamespace", t(Oid)),
+            ("contype", t(Text)),
+            ("condeferrable", t(Bool)),
+            ("condeferred", t(Bool)),
+            ("convalidated", t(Bool)),
+            ("conrelid", t(Oid)),
+            ("contypid", t(Oid)),
+            ("conindid", t(Oid)),
+            ("conparentid", t(Oid)),
+            ("confrelid", t(Oid)),
+            ("confupdtype", t(Text)),
+            ("confdeltype", t(Text)),
+            ("confmatchtype", t(Text)),
+            ("conislocal", t(Bool)),
+            ("coninhcount", t(Int4)),
+            ("connoinherit", t(Bool)),
+            ("conkey", Col::ArrayOf(Int2)),
+            ("confkey", Col::ArrayOf(Int2)),
+            ("conbin", t(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_attrdef",
+        oid: 2604,
+        columns: &[("adrelid", t(Oid)), ("adnum", t(Int2)), ("adbin", t(Text))],
+        superuser_only: false,
+    },
+];
+
+/// The rows of a constraint catalog (empty for a name this module does not own).
+pub fn rows(view: &SysView, cat: &Catalog, search_path: &[String]) -> Vec<Row> {
+    match view.name {
+        "pg_constraint" => pg_constraint(cat, search_path),
+        "pg_attrdef" => cat
+            .relations
+            .values()
+            .flat_map(|r| {
+                r.columns.iter().enumerate().filter_map(move |(i, c)| {
+                    let text = default_def(cat, search_path, r, c, false)?;
+                    Some(vec![
+                        Value::Oid(r.oid),
+                        Value::Int2(i as i16 + 1),
+                        Value::Text(text),
+                    ])
+                })
+            })
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn attnums(cols: &[usize]) -> Value {
+    Value::Array(cols.iter().map(|c| Value::Int2(*c as i16 + 1)).collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    oid: u32,
+    name: &str,
+    rel: &Relation,
+    contype: &str,
+    conindid: u32,
+    fk: Option<&rampart_catalog::ForeignKey>,
+    conkey: Value,
+    conbin: Option<String>,
+) -> Row {
+    let action = |a: &FkAction| Value::Text(fk_action_letter(a).to_string());
+    vec![
+        Value::Oid(oid),
+        Value::Text(name.to_string()),
+        Value::Oid(rel.schema),
+        Value::Text(contype.to_string()),
+        Value::Bool(false),
+        Value::Bool(false),
+        Value::Bool(true),
+        Value::Oid(rel.oid),
+        Value::Oid(0),
+        Value::Oid(conindid),
+        Value::Oid(0),
+        Value::Oid(fk.map(|f| f.ref_table).unwrap_or(0)),
+        fk.map(|f| action(&f.on_update))
+            .unwrap_or_else(|| Value::Text(" ".into())),
+        fk.map(|f| action(&f.on_delete))
+            .unwrap_or_else(|| Value::Text(" ".into())),
+        Value::Text(if fk.is_some() { "s" } else { " " }.into()),
+        Value::Bool(true),
+        Value::Int4(0),
+        Value::Bool(false),
+        conkey,
+        fk.map(|f| attnums(&f.ref_columns)).unwrap_or(Value::Null),
+        conbin.map(Value::Text).unwrap_or(Value::Null),
+    ]
+}
+
+fn pg_constraint(cat: &Catalog, search_path: &[String]) -> Vec<Row> {
+    let mut out = Vec::new();
+    for r in cat.relations.values() {
+        for ix in &r.indexes {
+            if let Some(oid) = ix.constraint_oid {
+                let contype = if ix.primary { "p" } else { "u" };
+                out.push(row(
+                    oid,
+                    &ix.name,
+                    r,
+                    contype,
+                    ix.oid,
+                    None,
+                    attnums(&ix.columns),
+                    None,
+                ));
+            }
+        }
+        for c in &r.checks {
+            let bin = check_expr(cat, search_path, r, &c.expr, false);
+            let cols = bound_check(cat, search_path, r, &c.expr)
+                .map(|e| {
+                    let mut used = Vec::new();
+                    e.walk_columns(&mut |i| {
+                        if !used.contains(&i) {
+                            used.push(i);
+                        }
+                    });
+                    used.sort_unstable();
+                    attnums(&used)
+                })
+                .unwrap_or(Value::Null);
+            out.push(row(c.oid, &c.name, r, "c", 0, None, cols, Some(bin)));
+        }
+        for fk in &r.foreign_keys {
+            let index = cat
+                .relation_by_oid(fk.ref_table)
+                .and_then(|t| {
+                    t.indexes
+                        .iter()
+                        .find(|i| i.unique && i.columns == fk.ref_columns)
+                })
+                .map(|i| i.oid)
+                .unwrap_or(0);
+            out.push(row(
+                fk.oid,
+                &fk.name,
+                r,
+                "f",
+                index,
+                Some(fk),
+                attnums(&fk.columns),
+                None,
+            ));
+        }
+    }
+    out
+}
+
+fn fk_action_letter(a: &FkAction) -> char {
+    match a {
+        FkAction::NoAction => 'a',
+        FkAction::Restrict => 'r',
+        FkAction::Cascade => 'c',
+        FkAction::SetNull => 'n',
+        FkAction::SetDefault => 'd',
+    }
+}
+
+fn fk_action_words(a: &FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+/// Binds a CHECK expression of `rel`; None when it no longer binds.
+fn bound_check(cat: &Catalog, search_path: &[String], rel: &Relation, text: &str) -> Option<Expr> {
+    let parsed = crate::parser::parse_expr(text).ok()?;
+    let mut binder = Binder::new(cat, search_path.to_vec(), vec![]);
+    let scope = Scope::for_relation(rel, &rel.name);
+    let mut cx = ExprCtx::new(&scope, "check constraints");
+    binder.bind_bool(&parsed, &mut cx, "CHECK").ok()
+}
+
+/// A CHECK expression as pg_get_expr prints it (pretty or not).
+fn check_expr(
+    cat: &Catalog,
+    search_path: &[String],
+    rel: &Relation,
+    text: &str,
+    pretty: bool,
+) -> String {
+    bound_check(cat, search_path, rel, text)
+        .and_then(|e| crate::deparse::deparse_with(&e, &rel.columns, cat, search_path, pretty))
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// `pg_get_expr(text, rel, true)`: a stored expression of `rel` (default,
+/// CHECK or policy text) in pretty form; the text unchanged when it does not
+/// bind on its own.
+pub fn pretty_expr(cat: &Catalog, search_path: &[String], rel: &Relation, text: &str) -> String {
+    let bound = (|| {
+        let parsed = crate::parser::parse_expr(text).ok()?;
+        let mut binder = Binder::new(cat, search_path.to_vec(), vec![]);
+        let scope = Scope::for_relation(rel, &rel.name);
+        let mut cx = ExprCtx::new(&scope, "pg_get_expr");
+        let (e, ty) = binder.bind_expr(&parsed, &mut cx).ok()?;
+        if ty == DataType::Unknown {
+            return None;
+        }
+        render(&e, &ty, cat, search_path, rel, true)
+    })();
+    bound.unwrap_or_else(|| text.to_string())
+}
+
+/// A column default as pg_get_expr prints it; None when the column has none.
+pub fn default_def(
+    cat: &Catalog,
+    search_path: &[String],
+    rel: &Relation,
+    col: &Column,
+    pretty: bool,
+) -> Option<String> {
+    let text = col.default.as_ref()?;
+    let shown = (|| {
+        let parsed = crate::parser::parse_expr(text).ok()?;
+        let mut binder = Binder::new(cat, search_path.to_vec(), vec![]);
+        let empty = Scope::default();
+        let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
+        let (e, ty) = binder.bind_expr(&parsed, &mut cx).ok()?;
+        // An untyped literal takes the column's type.
+        let ty = if ty == DataType::Unknown {
+            col.ty.clone()
+        } else {
+            ty
+        };
+        render(&e, &ty, cat, search_path, rel, pretty)
+    })();
+    Some(shown.unwrap_or_else(|| text.clone()))
+}
+
+/// A bound expression of type `ty` as pg_get_expr prints it. A constant the
+/// binder folded keeps its type label (`'y'::character varying`).
+fn render(
+    e: &Expr,
+    ty: &DataType,
+    cat: &Catalog,
+    search_path: &[String],
+    rel: &Relation,
+    pretty: bool,
+) -> Option<String> {
+    if let Expr::Literal(Value::Text(s)) = e {
+        let label = match ty {
+            DataType::Varchar(_) => DataType::Varchar(None),
+            DataType::Char(_) => DataType::Char(None),
+            other => other.clone(),
+        };
+        return Some(format!(
+            "'{}'::{}",
+            s.replace('\'', "''"),
+            label.display_name()
+        ));
+    }
+    crate::deparse::deparse_with(e, &rel.columns, cat, search_path, pretty)
+}
+
+/// `pg_get_constraintdef(oid, pretty)`; None for an unknown OID.
+pub fn constraint_def(
+    cat: &Catalog,
+    search_path: &[String],
+    oid: u32,
+    pretty: bool,
+) -> Option<String> {
+    let names = |rel: &Relation, cols: &[usize]| -> String {
+        cols.iter()
+            .filter_map(|c| rel.columns.get(*c))
+            .map(|c| quote_ident(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for r in cat.relations.values() {
+        if let Some(ix) = r.indexes.iter().find(|i| i.constraint_oid == Some(oid)) {
+            let kind = if ix.primary { "PRIMARY KEY" } else { "UNIQUE" };
+            return Some(format!("{kind} ({})", names(r, &ix.columns)));
+        }
+        if let Some(c) = r.checks.iter().find(|c| c.oid == oid) {
+            let e = check_expr(cat, search_path, r, &c.expr, pretty);
+            return Some(format!("CHECK ({e})"));
+        }
+        if let Some(fk) = r.foreign_keys.iter().find(|f| f.oid == oid) {
+            let target = cat.relation_by_oid(fk.ref_table)?;
+            let mut def = format!(
+                "FOREIGN KEY ({}) REFERENCES {}({})",
+                names(r, &fk.columns),
+                crate::regtypes::output(
+                    cat,
+                    search_path,
+                    rampart_types::RegKind::Class,
+                    target.oid
+                ),
+                names(target, &fk.ref_columns)
+            );
+            if fk.on_update != FkAction::NoAction {
+                def.push_str(&format!(" ON UPDATE {}", fk_action_words(&fk.on_update)));
+            }
+            if fk.on_delete != FkAction::NoAction {
+                def.push_str(&format!(" ON DELETE {}", fk_action_words(&fk.on_delete)));
+            }
+            return Some(def);
+        }
+    }
+    None
+}
+
+/// `pg_get_indexdef(oid, column, pretty)`: the CREATE INDEX statement, or
+/// with `column` > 0 just that key column's name.
+pub fn index_def(
+    cat: &Catalog,
+    search_path: &[String],
+    oid: u32,
+    column: i32,
+    pretty: bool,
+) -> Option<String> {
+    let (rel, ix) = cat
+        .relations
+        .values()
+        .find_map(|r| r.indexes.iter().find(|i| i.oid == oid).map(|i| (r, i)))?;
+    let cols: Vec<String> = ix
+        .columns
+        .iter()
+        .filter_map(|c| rel.columns.get(*c))
+        .map(|c| quote_ident(&c.name))
+        .collect();
+    if column > 0 {
+        return cols.get(column as usize - 1).cloned();
+    }
+    let table = if pretty {
+        crate::regtypes::output(cat, search_path, rampart_types::RegKind::Class, rel.oid)
+    } else {
+        let schema = cat
+            .schema_by_oid(rel.schema)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        format!("{}.{}", quote_ident(&schema), quote_ident(&rel.name))
+    };
+    Some(format!(
+        "CREATE {}INDEX {} ON {table} USING btree ({})",
+        if ix.unique { "UNIQUE " } else { "" },
+        quote_ident(&ix.name),
+        cols.join(", ")
+    ))
+}

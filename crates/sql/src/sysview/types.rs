@@ -1,0 +1,279 @@
+//! pg_type and pg_collation for the built-in types Rampart has, and the
+//! catalogs of features Rampart does not have (triggers, inheritance and
+//! partitioning, extended statistics, publications), which exist so that
+//! psql's and tools' queries over them run and correctly find nothing.
+
+use rampart_catalog::{Catalog, PG_CATALOG_OID};
+use rampart_types::{DataType, RegKind, Value};
+
+use super::{t, Col, SysView};
+use crate::exec::Row;
+use DataType::{Bool, Int2, Int4, Name, Oid, Text};
+
+/// OID of the database's default collation.
+pub const DEFAULT_COLLATION: u32 = 100;
+/// OID of the "C" collation.
+const C_COLLATION: u32 = 950;
+
+/// The type and collation catalogs and the always-empty ones.
+pub const VIEWS: &[SysView] = &[
+    SysView {
+        name: "pg_type",
+        oid: 1247,
+        columns: &[
+            ("oid", t(Oid)),
+            ("typname", t(Name)),
+            ("typnamespace", t(Oid)),
+            ("typowner", t(Oid)),
+            ("typlen", t(Int2)),
+            ("typbyval", t(Bool)),
+            ("typtype", t(Text)),
+            ("typcategory", t(Text)),
+            ("typispreferred", t(Bool)),
+            ("typisdefined", t(Bool)),
+            ("typdelim", t(Text)),
+            ("typrelid", t(Oid)),
+            ("typelem", t(Oid)),
+            ("typarray", t(Oid)),
+            ("typnotnull", t(Bool)),
+            ("typbasetype", t(Oid)),
+            ("typtypmod", t(Int4)),
+            ("typndims", t(Int4)),
+            ("typcollation", t(Oid)),
+            ("typacl", Col::ArrayOf(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_collation",
+        oid: 3456,
+        columns: &[
+            ("oid", t(Oid)),
+            ("collname", t(Name)),
+            ("collnamespace", t(Oid)),
+            ("collowner", t(Oid)),
+            ("collprovider", t(Text)),
+            ("collisdeterministic", t(Bool)),
+            ("collencoding", t(Int4)),
+            ("collcollate", t(Text)),
+            ("collctype", t(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_trigger",
+        oid: 2620,
+        columns: &[
+            ("oid", t(Oid)),
+            ("tgrelid", t(Oid)),
+            ("tgparentid", t(Oid)),
+            ("tgname", t(Name)),
+            ("tgfoid", t(Oid)),
+            ("tgtype", t(Int2)),
+            ("tgenabled", t(Text)),
+            ("tgisinternal", t(Bool)),
+            ("tgconstrrelid", t(Oid)),
+            ("tgconstrindid", t(Oid)),
+            ("tgconstraint", t(Oid)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_inherits",
+        oid: 2611,
+        columns: &[
+            ("inhrelid", t(Oid)),
+            ("inhparent", t(Oid)),
+            ("inhseqno", t(Int4)),
+            ("inhdetachpending", t(Bool)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_statistic_ext",
+        oid: 3381,
+        columns: &[
+            ("oid", t(Oid)),
+            ("stxrelid", t(Oid)),
+            ("stxname", t(Name)),
+            ("stxnamespace", t(Oid)),
+            ("stxowner", t(Oid)),
+            ("stxstattarget", t(Int4)),
+            ("stxkind", Col::ArrayOf(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_publication",
+        oid: 6104,
+        columns: &[
+            ("oid", t(Oid)),
+            ("pubname", t(Name)),
+            ("pubowner", t(Oid)),
+            ("puballtables", t(Bool)),
+            ("pubinsert", t(Bool)),
+            ("pubupdate", t(Bool)),
+            ("pubdelete", t(Bool)),
+            ("pubtruncate", t(Bool)),
+            ("pubviaroot", t(Bool)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_publication_namespace",
+        oid: 6237,
+        columns: &[("oid", t(Oid)), ("pnpubid", t(Oid)), ("pnnspid", t(Oid))],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_publication_rel",
+        oid: 6106,
+        columns: &[
+            ("oid", t(Oid)),
+            ("prpubid", t(Oid)),
+            ("prrelid", t(Oid)),
+            ("prqual", t(Text)),
+            ("prattrs", Col::ArrayOf(Int2)),
+        ],
+        superuser_only: false,
+    },
+];
+
+/// Every built-in type pg_type lists: (type, typname, category).
+fn builtin_types() -> Vec<(DataType, &'static str, char)> {
+    use DataType as T;
+    let mut out = vec![
+        (T::Bool, "bool", 'B'),
+        (T::Bytea, "bytea", 'U'),
+        (T::Name, "name", 'S'),
+        (T::Int8, "int8", 'N'),
+        (T::Int2, "int2", 'N'),
+        (T::Int4, "int4", 'N'),
+        (T::Text, "text", 'S'),
+        (T::Oid, "oid", 'N'),
+        (T::Json, "json", 'U'),
+        (T::Float4, "float4", 'N'),
+        (T::Float8, "float8", 'N'),
+        (T::Unknown, "unknown", 'X'),
+        (T::Void, "void", 'P'),
+        (T::Char(None), "bpchar", 'S'),
+        (T::Varchar(None), "varchar", 'S'),
+        (T::Date, "date", 'D'),
+        (T::Time, "time", 'D'),
+        (T::Timestamp, "timestamp", 'D'),
+        (T::Timestamptz, "timestamptz", 'D'),
+        (T::Interval, "interval", 'T'),
+        (T::Numeric(None), "numeric", 'N'),
+        (T::Uuid, "uuid", 'U'),
+        (T::Jsonb, "jsonb", 'U'),
+    ];
+    for k in [
+        RegKind::Class,
+        RegKind::Type,
+        RegKind::Role,
+        RegKind::Namespace,
+        RegKind::Proc,
+    ] {
+        out.push((T::Reg(k), k.name(), 'N'));
+    }
+    out
+}
+
+/// The collation a type's values carry (`typcollation`).
+pub fn type_collation(t: &DataType) -> u32 {
+    match t {
+        DataType::Name => C_COLLATION,
+        t if t.is_string() => DEFAULT_COLLATION,
+        _ => 0,
+    }
+}
+
+/// The array type of a base type, where Rampart has one.
+fn array_of(t: &DataType) -> Option<u32> {
+    let oid = DataType::Array(Box::new(t.clone())).oid();
+    // Unlisted element types fall back to text[]'s OID: no array type of their own.
+    (oid != 1009 || *t == DataType::Text).then_some(oid)
+}
+
+fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32) -> Row {
+    let owner = 10;
+    vec![
+        Value::Oid(oid),
+        Value::Text(name.to_string()),
+        Value::Oid(PG_CATALOG_OID),
+        Value::Oid(owner),
+        Value::Int2(if elem != 0 { -1 } else { t.typlen() }),
+        Value::Bool(elem == 0 && (1..=8).contains(&t.typlen())),
+        Value::Text(if cat == 'P' { "p" } else { "b" }.into()),
+        Value::Text(cat.to_string()),
+        Value::Bool(
+            elem == 0
+                && matches!(
+                    t,
+                    DataType::Text
+                        | DataType::Float8
+                        | DataType::Oid
+                        | DataType::Bool
+                        | DataType::Timestamptz
+                        | DataType::Interval
+                ),
+        ),
+        Value::Bool(true),
+        Value::Text(",".into()),
+        Value::Oid(0),
+        Value::Oid(elem),
+        Value::Oid(array),
+        Value::Bool(false),
+        Value::Oid(0),
+        Value::Int4(-1),
+        Value::Int4(0),
+        Value::Oid(type_collation(t)),
+        Value::Null,
+    ]
+}
+
+/// The rows of a catalog of this module (empty for the feature catalogs).
+pub fn rows(view: &SysView, _cat: &Catalog) -> Vec<Row> {
+    match view.name {
+        "pg_type" => {
+            let mut out = Vec::new();
+            for (ty, name, cat) in builtin_types() {
+                let array = array_of(&ty);
+                out.push(type_row(ty.oid(), name, &ty, cat, 0, array.unwrap_or(0)));
+                if let Some(aoid) = array {
+                    out.push(type_row(aoid, &format!("_{name}"), &ty, 'A', ty.oid(), 0));
+                }
+            }
+            out
+        }
+        "pg_collation" => [
+            (DEFAULT_COLLATION, "default", "d", ""),
+            (C_COLLATION, "C", "c", "C"),
+            (951, "POSIX", "c", "POSIX"),
+        ]
+        .into_iter()
+        .map(|(oid, name, provider, locale)| {
+            vec![
+                Value::Oid(oid),
+                Value::Text(name.into()),
+                Value::Oid(PG_CATALOG_OID),
+                Value::Oid(10),
+                Value::Text(provider.into()),
+                Value::Bool(true),
+                Value::Int4(-1),
+                if locale.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Text(locale.into())
+                },
+                if locale.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Text(locale.into())
+                },
+            ]
+        })
+        .collect(),
+        _ => vec![],
+    }
+}
