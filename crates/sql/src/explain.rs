@@ -123,6 +123,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             vec![],
         ),
         Plan::Series { .. } => ("Function Scan on generate_series".into(), vec![]),
+        Plan::Unnest { .. } => ("Function Scan on unnest".into(), vec![]),
         Plan::FunctionScan { oid, .. } => (
             format!(
                 "Function Scan on {}",

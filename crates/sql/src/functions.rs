@@ -97,8 +97,21 @@ pub enum Func {
     PgGetExpr,
     /// `array[i]` (1-based; NULL outside the bounds).
     ArrayElement,
+    /// `array || array`.
+    ArrayCat,
+    /// `array || element`.
+    ArrayAppend,
+    /// `element || array`.
+    ArrayPrepend,
     PgGetConstraintDef,
     PgGetIndexDef,
+    PgRelationSize,
+    PgTableSize,
+    PgIndexesSize,
+    PgTotalRelationSize,
+    PgDatabaseSize,
+    PgSizePretty,
+    PgTypeIsVisible,
     PgGetStatisticsObjDefColumns,
     PgGetTriggerDef,
     PgRelationIsPublishable,
@@ -383,6 +396,43 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             }
             (Func::PgGetIndexDef, v, T::Text)
         }
+        ("pg_relation_size", 1 | 2) => {
+            let mut v = vec![Some(T::Reg(RegKind::Class))];
+            if n == 2 {
+                v.push(text.clone());
+            }
+            (Func::PgRelationSize, v, T::Int8)
+        }
+        ("pg_table_size", 1) => (
+            Func::PgTableSize,
+            vec![Some(T::Reg(RegKind::Class))],
+            T::Int8,
+        ),
+        ("pg_indexes_size", 1) => (
+            Func::PgIndexesSize,
+            vec![Some(T::Reg(RegKind::Class))],
+            T::Int8,
+        ),
+        ("pg_total_relation_size", 1) => (
+            Func::PgTotalRelationSize,
+            vec![Some(T::Reg(RegKind::Class))],
+            T::Int8,
+        ),
+        ("pg_database_size", 1) => (
+            Func::PgDatabaseSize,
+            vec![Some(if args[0] == T::Oid { T::Oid } else { T::Name })],
+            T::Int8,
+        ),
+        ("pg_size_pretty", 1) => (
+            Func::PgSizePretty,
+            vec![Some(if matches!(args[0], T::Numeric(_)) {
+                T::Numeric(None)
+            } else {
+                T::Int8
+            })],
+            T::Text,
+        ),
+        ("pg_type_is_visible", 1) => (Func::PgTypeIsVisible, vec![Some(T::Oid)], T::Bool),
         ("pg_get_statisticsobjdef_columns", 1) => (
             Func::PgGetStatisticsObjDefColumns,
             vec![Some(T::Oid)],
@@ -531,6 +581,9 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             | Func::QuoteNullable
             | Func::PgTypeof
             | Func::ArrayToString
+            | Func::ArrayCat
+            | Func::ArrayAppend
+            | Func::ArrayPrepend
             | Func::FormatType
     );
     if func == Func::FormatType && args.first().is_none_or(Value::is_null) {
@@ -638,6 +691,40 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
         // COMMENT ON is not supported, so no object has a description.
         Func::ObjDescription => Value::Null,
         Func::PgEncodingToChar => Value::Text(if int(0) == 6 { "UTF8" } else { "" }.into()),
+        Func::PgSizePretty => match &args[0] {
+            Value::Int8(n) => Value::Text(crate::exec::sizes::size_pretty(*n)),
+            v => match v.as_decimal().and_then(|d| d.round().to_i64()) {
+                Some(n) => Value::Text(crate::exec::sizes::size_pretty(n)),
+                None => Value::Null,
+            },
+        },
+        // Every type Rampart has lives in pg_catalog, which is always searched.
+        Func::PgTypeIsVisible => {
+            Value::Bool(matches!(&args[0], Value::Oid(o) if DataType::from_oid(*o).is_some()))
+        }
+        Func::ArrayCat => match (&args[0], &args[1]) {
+            (Value::Null, other) | (other, Value::Null) => other.clone(),
+            (Value::Array(a), Value::Array(b)) => {
+                Value::Array(a.iter().chain(b.iter()).cloned().collect())
+            }
+            _ => Value::Null,
+        },
+        Func::ArrayAppend => match &args[0] {
+            Value::Array(a) => {
+                let mut out = a.clone();
+                out.push(args[1].clone());
+                Value::Array(out)
+            }
+            _ => Value::Array(vec![args[1].clone()]),
+        },
+        Func::ArrayPrepend => match &args[1] {
+            Value::Array(a) => {
+                let mut out = vec![args[0].clone()];
+                out.extend(a.iter().cloned());
+                Value::Array(out)
+            }
+            _ => Value::Array(vec![args[0].clone()]),
+        },
         Func::ArrayElement => match (&args[0], &args[1]) {
             (Value::Array(items), Value::Int4(i)) if *i >= 1 => {
                 items.get(*i as usize - 1).cloned().unwrap_or(Value::Null)

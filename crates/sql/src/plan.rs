@@ -127,6 +127,11 @@ pub enum Plan {
         /// Element type.
         ty: DataType,
     },
+    /// `unnest(array)`: one row per element.
+    Unnest {
+        /// The array.
+        arg: Expr,
+    },
     /// Keeps rows where the predicate is true.
     Filter {
         /// Input.

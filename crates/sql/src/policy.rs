@@ -15,7 +15,9 @@ fn target<'a>(cat: &'a Catalog, s: &Session, name: &ast::ObjectName) -> PgResult
     b.resolve_relation(name)
 }
 
-fn must_own(cat: &Catalog, s: &Session, rel: &Relation) -> PgResult<()> {
+/// Only the table's owner may manage its policies. PostgreSQL names the
+/// object "table" for CREATE/ALTER POLICY and "relation" for DROP POLICY.
+fn must_own(cat: &Catalog, s: &Session, rel: &Relation, noun: &str) -> PgResult<()> {
     let me = cat
         .role(&s.state.current_user())
         .ok_or_else(|| PgError::internal("current role vanished"))?;
@@ -24,7 +26,7 @@ fn must_own(cat: &Catalog, s: &Session, rel: &Relation) -> PgResult<()> {
     } else {
         Err(PgError::new(
             SqlState::INSUFFICIENT_PRIVILEGE,
-            format!("must be owner of relation {}", rel.name),
+            format!("must be owner of {noun} {}", rel.name),
         ))
     }
 }
@@ -104,7 +106,7 @@ fn split(v: Option<(String, Option<String>)>) -> (Option<String>, Option<String>
 pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> {
     with_catalog_mut(s, |cat, _txn, s| {
         let rel = target(cat, s, &cp.table_name)?.clone();
-        must_own(cat, s, &rel)?;
+        must_own(cat, s, &rel, "table")?;
         let name = ident(&cp.name);
         if rel.policies.iter().any(|p| p.name == name) {
             return Err(PgError::new(
@@ -175,7 +177,7 @@ pub fn create(s: &mut Session, cp: &ast::CreatePolicy) -> PgResult<QueryResult> 
 pub fn alter(s: &mut Session, ap: &ast::AlterPolicy) -> PgResult<QueryResult> {
     with_catalog_mut(s, |cat, _txn, s| {
         let rel = target(cat, s, &ap.table_name)?.clone();
-        must_own(cat, s, &rel)?;
+        must_own(cat, s, &rel, "table")?;
         let name = ident(&ap.name);
         let Some(pos) = rel.policies.iter().position(|p| p.name == name) else {
             return Err(PgError::new(
@@ -263,7 +265,7 @@ pub fn drop(s: &mut Session, dp: &ast::DropPolicy) -> PgResult<QueryResult> {
                 ),
             ));
         };
-        must_own(cat, s, &rel)?;
+        must_own(cat, s, &rel, "relation")?;
         let r = cat
             .relations
             .get_mut(&rel.oid)

@@ -665,6 +665,52 @@ impl Binder<'_> {
         Ok((self.coerce(l, &lt, &common)?, self.coerce(r, &rt, &common)?))
     }
 
+    /// `||` with an array operand: array_cat, array_append or array_prepend.
+    fn bind_array_concat(
+        &mut self,
+        l: Expr,
+        lt: DataType,
+        r: Expr,
+        rt: DataType,
+    ) -> PgResult<(Expr, DataType)> {
+        let elem_of = |t: &DataType| match t {
+            DataType::Array(e) => Some(e.as_ref().clone()),
+            _ => None,
+        };
+        let (func, array_ty, l, r) = match (elem_of(&lt), elem_of(&rt)) {
+            (Some(a), Some(b)) => {
+                let e = functions::common_type(&[a, b])
+                    .ok_or_else(|| operator_missing("||", &lt, &rt))?;
+                let t = DataType::Array(Box::new(e));
+                let l = self.coerce(l, &lt, &t)?;
+                let r = self.coerce(r, &rt, &t)?;
+                (Func::ArrayCat, t, l, r)
+            }
+            (Some(_), None) if rt == DataType::Unknown => {
+                let r = self.coerce(r, &rt, &lt)?;
+                (Func::ArrayCat, lt.clone(), l, r)
+            }
+            (None, Some(_)) if lt == DataType::Unknown => {
+                let l = self.coerce(l, &lt, &rt)?;
+                (Func::ArrayCat, rt.clone(), l, r)
+            }
+            (Some(e), None) => {
+                let common = functions::common_type(&[e.clone(), rt.clone()])
+                    .ok_or_else(|| operator_missing("||", &lt, &rt))?;
+                let r = self.coerce(r, &rt, &common)?;
+                (Func::ArrayAppend, lt.clone(), l, r)
+            }
+            (None, Some(e)) => {
+                let common = functions::common_type(&[e.clone(), lt.clone()])
+                    .ok_or_else(|| operator_missing("||", &lt, &rt))?;
+                let l = self.coerce(l, &lt, &common)?;
+                (Func::ArrayPrepend, rt.clone(), l, r)
+            }
+            (None, None) => return Err(operator_missing("||", &lt, &rt)),
+        };
+        Ok((Expr::Func(func, vec![l, r]), array_ty))
+    }
+
     /// Where the first `ARRAY[]` of the statement text starts (1-based characters).
     fn empty_array_position(&self) -> Option<u32> {
         let src = self.source.as_deref()?;
@@ -891,6 +937,9 @@ impl Binder<'_> {
             B::StringConcat => {
                 let (l, lt) = self.bind_expr(left, cx)?;
                 let (r, rt) = self.bind_expr(right, cx)?;
+                if matches!(lt, DataType::Array(_)) || matches!(rt, DataType::Array(_)) {
+                    return self.bind_array_concat(l, lt, r, rt);
+                }
                 if !lt.is_string()
                     && !rt.is_string()
                     && lt != DataType::Unknown

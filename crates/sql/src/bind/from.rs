@@ -43,56 +43,76 @@ impl Binder<'_> {
             let mut scope = left.1.clone();
             let left_width = scope.columns.len();
             scope.columns.extend(right.1.columns.iter().cloned());
-            let on = match constraint {
-                None | Some(JoinConstraint::None) => None,
-                Some(JoinConstraint::On(e)) => {
+            let using: Option<Vec<String>> = match constraint {
+                Some(JoinConstraint::Using(cols)) => Some(
+                    cols.iter()
+                        .map(|c| split_name(c).map(|(_, n)| n))
+                        .collect::<PgResult<_>>()?,
+                ),
+                Some(JoinConstraint::Natural) => Some(
+                    left.1
+                        .columns
+                        .iter()
+                        .filter(|c| {
+                            !c.hidden
+                                && right
+                                    .1
+                                    .columns
+                                    .iter()
+                                    .any(|r| !r.hidden && r.name == c.name)
+                        })
+                        .map(|c| c.name.clone())
+                        .collect(),
+                ),
+                _ => None,
+            };
+            let on = match (constraint, &using) {
+                (Some(JoinConstraint::On(e)), _) => {
                     let mut cx = ExprCtx::new(&scope, "JOIN conditions");
                     Some(self.bind_bool(e, &mut cx, "JOIN/ON")?)
                 }
-                Some(JoinConstraint::Using(cols)) => {
-                    let names: Vec<String> = cols
+                (_, Some(names)) if !names.is_empty() => {
+                    let pairs = self.using_pairs(&scope, left_width, names)?;
+                    let parts = pairs
                         .iter()
-                        .map(|c| split_name(c).map(|(_, n)| n))
-                        .collect::<PgResult<_>>()?;
-                    Some(self.using_condition(&mut scope, left_width, &names)?)
-                }
-                Some(JoinConstraint::Natural) => {
-                    let names: Vec<String> = left
-                        .1
-                        .columns
-                        .iter()
-                        .filter(|c| !c.hidden && right.1.columns.iter().any(|r| r.name == c.name))
-                        .map(|c| c.name.clone())
+                        .map(|(l, r)| {
+                            Expr::Binary(
+                                BinOp::Eq,
+                                Box::new(Expr::Column(*l)),
+                                Box::new(Expr::Column(*r)),
+                            )
+                        })
                         .collect();
-                    if names.is_empty() {
-                        None
-                    } else {
-                        Some(self.using_condition(&mut scope, left_width, &names)?)
-                    }
+                    Expr::conjunction(parts)
                 }
+                _ => None,
             };
             let (plan, _) = join(left, right, kind, on);
-            left = (plan, scope);
+            left = match using {
+                Some(names) if !names.is_empty() => {
+                    let pairs = self.using_pairs(&scope, left_width, &names)?;
+                    merge_using_columns(plan, scope, &pairs, kind)
+                }
+                _ => (plan, scope),
+            };
         }
         Ok(left)
     }
 
-    fn using_condition(
+    /// The (left, right) column positions a USING / NATURAL join equates,
+    /// recording the SELECT need on both.
+    fn using_pairs(
         &mut self,
-        scope: &mut Scope,
+        scope: &Scope,
         left_width: usize,
         names: &[String],
-    ) -> PgResult<Expr> {
-        let mut parts = Vec::new();
+    ) -> PgResult<Vec<(usize, usize)>> {
+        let mut pairs = Vec::new();
         for name in names {
             let l = scope.columns[..left_width]
                 .iter()
                 .position(|c| c.name == *name && !c.hidden);
-            let r = scope.columns[left_width..]
-                .iter()
-                .position(|c| c.name == *name && !c.hidden)
-                .map(|i| i + left_width);
-            let (Some(l), Some(r)) = (l, r) else {
+            let Some(l) = l else {
                 return Err(PgError::new(
                     SqlState::UNDEFINED_COLUMN,
                     format!(
@@ -100,21 +120,26 @@ impl Binder<'_> {
                     ),
                 ));
             };
-            scope.columns[r].hidden = true;
-            scope.columns[l].table = None;
-            for (i, c) in [(l, &scope.columns[l]), (r, &scope.columns[r])] {
+            let r = scope.columns[left_width..]
+                .iter()
+                .position(|c| c.name == *name && !c.hidden)
+                .map(|i| i + left_width);
+            let Some(r) = r else {
+                return Err(PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{name}\" specified in USING clause does not exist in right table"
+                    ),
+                ));
+            };
+            for c in [&scope.columns[l], &scope.columns[r]] {
                 if let Some((t, _)) = c.source {
-                    let _ = i;
                     self.need_column(t, rampart_security::Privilege::Select, &c.name.clone());
                 }
             }
-            parts.push(Expr::Binary(
-                BinOp::Eq,
-                Box::new(Expr::Column(l)),
-                Box::new(Expr::Column(r)),
-            ));
+            pairs.push((l, r));
         }
-        Expr::conjunction(parts).ok_or_else(|| PgError::internal("empty USING"))
+        Ok(pairs)
     }
 
     fn bind_factor(&mut self, factor: &TableFactor) -> PgResult<(Plan, Scope)> {
@@ -294,6 +319,11 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
     ) -> PgResult<(Plan, Scope)> {
         let (schema, fname) = split_name(name)?;
+        if fname == "unnest" && schema.as_deref().is_none_or(|s| s == "pg_catalog") {
+            if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] = args {
+                return self.bind_unnest(e, alias);
+            }
+        }
         if fname != "generate_series" || schema.as_deref().is_some_and(|s| s != "pg_catalog") {
             return self
                 .bind_function_scan(schema.as_deref(), &fname, args, alias)
@@ -362,6 +392,42 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
+    /// `unnest(array)` in FROM: the column is named after the alias (or
+    /// `unnest`) and has the element type.
+    fn bind_unnest(
+        &mut self,
+        arg: &ast::Expr,
+        alias: Option<&ast::TableAlias>,
+    ) -> PgResult<(Plan, Scope)> {
+        let empty = Scope::default();
+        let mut cx = ExprCtx::new(&empty, "functions in FROM");
+        let (bound, ty) = self.bind_expr(arg, &mut cx)?;
+        let DataType::Array(elem) = ty else {
+            return Err(PgError::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function unnest({}) does not exist", ty.display_name()),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+        };
+        let range = alias
+            .map(|a| ident(&a.name))
+            .unwrap_or_else(|| "unnest".into());
+        let col_name = alias
+            .and_then(|a| a.columns.first())
+            .map(|c| ident(&c.name))
+            .unwrap_or_else(|| range.clone());
+        let scope = Scope {
+            columns: vec![ScopeColumn {
+                table: Some(range),
+                name: col_name,
+                ty: *elem,
+                source: None,
+                hidden: false,
+            }],
+        };
+        Ok((Plan::Unnest { arg: bound }, scope))
+    }
+
     fn bind_function_scan(
         &mut self,
         schema: Option<&str>,
@@ -499,6 +565,57 @@ fn apply_column_aliases(scope: &mut Scope, alias: &Option<ast::TableAlias>) -> P
         }
     }
     Ok(())
+}
+
+/// The columns of a USING / NATURAL join as PostgreSQL orders them: the
+/// merged join columns first (the left value, the right one for RIGHT JOIN,
+/// COALESCE of both for FULL JOIN), then the other left and right columns;
+/// the joined tables' own copies stay reachable by qualified name.
+fn merge_using_columns(
+    plan: Plan,
+    scope: Scope,
+    pairs: &[(usize, usize)],
+    kind: JoinKind,
+) -> (Plan, Scope) {
+    let mut exprs = Vec::new();
+    let mut columns = Vec::new();
+    for (l, r) in pairs {
+        let merged = match kind {
+            JoinKind::Right => Expr::Column(*r),
+            JoinKind::Full => Expr::Func(
+                crate::functions::Func::Coalesce,
+                vec![Expr::Column(*l), Expr::Column(*r)],
+            ),
+            _ => Expr::Column(*l),
+        };
+        exprs.push(merged);
+        let mut c = scope.columns[*l].clone();
+        c.table = None;
+        c.source = None;
+        columns.push(c);
+    }
+    let paired = |i: usize| pairs.iter().any(|(l, r)| *l == i || *r == i);
+    for (i, c) in scope.columns.iter().enumerate() {
+        if !paired(i) {
+            exprs.push(Expr::Column(i));
+            columns.push(c.clone());
+        }
+    }
+    for (i, c) in scope.columns.iter().enumerate() {
+        if paired(i) {
+            exprs.push(Expr::Column(i));
+            let mut c = c.clone();
+            c.hidden = true;
+            columns.push(c);
+        }
+    }
+    (
+        Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        },
+        Scope { columns },
+    )
 }
 
 fn join(

@@ -480,6 +480,62 @@ impl Exec<'_> {
                     None => args[0].clone(),
                 }
             }
+            Func::PgRelationSize
+            | Func::PgTableSize
+            | Func::PgIndexesSize
+            | Func::PgTotalRelationSize => {
+                use crate::exec::sizes::{relation_size, SizeOf};
+                let Value::Oid(oid) = args[0] else {
+                    return Ok(Value::Null);
+                };
+                // Only the main fork has data (the fsm/vm/init forks are empty).
+                if let Some(Value::Text(fork)) = args.get(1) {
+                    if fork != "main" {
+                        return Ok(match fork.as_str() {
+                            "fsm" | "vm" | "init" => Value::Int8(0),
+                            _ => {
+                                return Err(PgError::new(
+                                    rampart_types::SqlState::INVALID_PARAMETER_VALUE,
+                                    "invalid fork name",
+                                )
+                                .with_hint(
+                                    "Valid fork names are \"main\", \"fsm\", \"vm\", and \"init\".",
+                                ))
+                            }
+                        });
+                    }
+                }
+                let what = match f {
+                    Func::PgIndexesSize => SizeOf::Indexes,
+                    Func::PgTotalRelationSize => SizeOf::Total,
+                    _ => SizeOf::Relation,
+                };
+                relation_size(self.txn, self.catalog, oid, what)?
+                    .map(Value::Int8)
+                    .unwrap_or(Value::Null)
+            }
+            Func::PgDatabaseSize => {
+                let wanted = match &args[0] {
+                    Value::Oid(o) => *o == self.catalog.database,
+                    Value::Text(n) => *n == self.session.database,
+                    _ => return Ok(Value::Null),
+                };
+                if let (false, Value::Text(n)) = (wanted, &args[0]) {
+                    if !self.catalog.databases.contains_key(n) {
+                        return Err(PgError::new(
+                            rampart_types::SqlState("3D000"),
+                            format!("database \"{n}\" does not exist"),
+                        ));
+                    }
+                }
+                if !wanted {
+                    // Partial: other databases' sizes need their catalogs.
+                    return Err(PgError::unsupported(
+                        "pg_database_size of another database is not supported yet",
+                    ));
+                }
+                Value::Int8(crate::exec::sizes::database_size(self.txn, self.catalog)?)
+            }
             Func::PgRelationIsPublishable => match args[0] {
                 Value::Oid(oid) => {
                     Value::Bool(self.catalog.relation_by_oid(oid).is_some_and(|r| {

@@ -10,6 +10,7 @@ pub mod cast;
 pub mod dml;
 pub mod eval;
 pub mod ops;
+pub mod sizes;
 pub mod table;
 
 use std::collections::HashMap;
@@ -170,6 +171,10 @@ impl<'a> Exec<'a> {
                 .map(|r| r.as_ref().clone())
                 .unwrap_or_default()),
             Plan::Series { args, .. } => self.series(args),
+            Plan::Unnest { arg } => Ok(match self.eval(arg, &[])? {
+                Value::Array(items) => items.into_iter().map(|v| vec![v]).collect(),
+                _ => vec![],
+            }),
             Plan::FunctionScan { oid, args } => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
@@ -725,6 +730,7 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
         Plan::Series { args, .. } | Plan::FunctionScan { args, .. } => {
             args.iter().for_each(&mut *f)
         }
+        Plan::Unnest { arg } => f(arg),
         Plan::Filter { input, predicate } => {
             f(predicate);
             walk_plan_exprs(input, f);

@@ -90,6 +90,9 @@ pub const VIEWS: &[SysView] = &[
             ("attisdropped", t(Bool)),
             ("attcollation", t(Oid)),
             ("attacl", Col::ArrayOf(Text)),
+            ("attstorage", t(Text)),
+            ("attcompression", t(Text)),
+            ("attstattarget", t(Int4)),
         ],
         superuser_only: false,
     },
@@ -279,6 +282,9 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                             Value::Bool(false),
                             Value::Oid(super::types::type_collation(&c.ty)),
                             Value::Null,
+                            text(storage(&c.ty)),
+                            text(""),
+                            Value::Int4(-1),
                         ])
                     })
                 });
@@ -300,6 +306,9 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                             Value::Bool(false),
                             Value::Oid(super::types::type_collation(&c.ty)),
                             acl_value(cat, &c.acl, r.owner),
+                            text(storage(&c.ty)),
+                            text(""),
+                            Value::Int4(-1),
                         ]
                     }))
             })
@@ -391,9 +400,22 @@ fn system_columns(rel: u32) -> Vec<Row> {
             Value::Bool(false),
             Value::Oid(0),
             Value::Null,
+            text("p"),
+            text(""),
+            Value::Int4(0),
         ]
     })
     .collect()
+}
+
+/// A type's default storage strategy (`attstorage`): plain for fixed-size
+/// types, main for numeric, extended for the other variable-length ones.
+fn storage(t: &DataType) -> &'static str {
+    match t {
+        DataType::Numeric(_) => "m",
+        t if t.typlen() > 0 => "p",
+        _ => "x",
+    }
 }
 
 fn pg_class(cat: &Catalog) -> Vec<Row> {
