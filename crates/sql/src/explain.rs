@@ -115,7 +115,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             return;
         }
         Plan::CteScan { .. } => ("CTE Scan".into(), vec![]),
-        Plan::SystemView { oid } => (
+        Plan::SystemView { oid, .. } => (
             format!(
                 "Function Scan on {}",
                 crate::sysview::by_oid(*oid).map(|v| v.name).unwrap_or("?")

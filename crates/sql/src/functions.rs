@@ -565,6 +565,33 @@ pub fn common_type(types: &[DataType]) -> Option<DataType> {
     })
 }
 
+/// Compiles a regular expression, reusing recent compilations: a pattern
+/// applied to every row of a scan (`relname ~ '^(t)$'`) is compiled once.
+pub fn compiled_regex(pattern: &str) -> PgResult<regex::Regex> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+    }
+    if let Some(re) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = regex::Regex::new(pattern).map_err(|e| {
+        PgError::new(
+            SqlState::INVALID_REGULAR_EXPRESSION,
+            format!("invalid regular expression: {e}"),
+        )
+    })?;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 64 {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), re.clone());
+    });
+    Ok(re)
+}
+
 /// Evaluates a pure (session-independent) scalar function.
 /// Session-dependent functions are handled by the executor before this.
 pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
@@ -847,12 +874,7 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             } else {
                 s(1).to_string()
             };
-            let re = regex::Regex::new(&pattern).map_err(|e| {
-                PgError::new(
-                    SqlState::INVALID_REGULAR_EXPRESSION,
-                    format!("invalid regular expression: {e}"),
-                )
-            })?;
+            let re = compiled_regex(&pattern)?;
             let rep = pg_replacement(s(2));
             Value::Text(if flags.contains('g') {
                 re.replace_all(s(0), rep.as_str()).into_owned()

@@ -107,6 +107,10 @@ pub enum Plan {
     SystemView {
         /// View OID.
         oid: u32,
+        /// For relation catalogs: the relation OID the query pins
+        /// (`WHERE attrelid = …`), so only that relation's rows are computed.
+        /// The predicate itself still filters above.
+        rel: Option<Expr>,
     },
     /// Rows of a common table expression materialized earlier in this query.
     CteScan {

@@ -88,6 +88,7 @@ impl Binder<'_> {
                 _ => None,
             };
             let (plan, _) = join(left, right, kind, on);
+            let plan = super::pushdown::optimize_join(plan, self.catalog);
             left = match using {
                 Some(names) if !names.is_empty() => {
                     let pairs = self.using_pairs(&scope, left_width, &names)?;
@@ -195,7 +196,13 @@ impl Binder<'_> {
                                 .collect(),
                         };
                         apply_column_aliases(&mut scope, alias)?;
-                        return Ok((Plan::SystemView { oid: view.oid }, scope));
+                        return Ok((
+                            Plan::SystemView {
+                                oid: view.oid,
+                                rel: None,
+                            },
+                            scope,
+                        ));
                     }
                 }
                 if schema.is_none() {

@@ -8,6 +8,7 @@
 mod dml;
 pub mod expr;
 mod from;
+mod pushdown;
 mod query;
 pub mod rls;
 mod routine;

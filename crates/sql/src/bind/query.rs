@@ -264,7 +264,7 @@ impl Binder<'_> {
         if let Some(w) = &s.selection {
             let mut cx = ExprCtx::new(&scope, "WHERE");
             let pred = self.bind_bool(w, &mut cx, "WHERE")?;
-            plan = push_filter(plan, pred, self.catalog);
+            plan = super::pushdown::push_filter(plan, pred, self.catalog);
         }
         let group_exprs: Vec<ast::Expr> = match &s.group_by {
             ast::GroupByExpr::Expressions(v, _) => v.clone(),
@@ -785,30 +785,6 @@ fn shift_hidden(e: &mut Expr, visible: usize, offset: usize) {
         if *i >= visible {
             *i = *i - visible + offset;
         }
-    }
-}
-
-/// Puts a WHERE predicate into a scan (choosing an index when one fits) or above the plan.
-fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -> Plan {
-    match plan {
-        Plan::Scan {
-            table,
-            access: Access::Full,
-            filter: None,
-            security,
-        } => {
-            let access = choose_index(table, &pred, catalog);
-            Plan::Scan {
-                table,
-                access,
-                filter: Some(pred),
-                security,
-            }
-        }
-        other => Plan::Filter {
-            input: Box::new(other),
-            predicate: pred,
-        },
     }
 }
 

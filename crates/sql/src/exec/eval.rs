@@ -732,12 +732,7 @@ pub fn binary(op: BinOp, l: &Value, r: &Value) -> PgResult<Value> {
             } else {
                 pattern.to_string()
             };
-            let re = regex::Regex::new(&pattern).map_err(|e| {
-                PgError::new(
-                    SqlState::INVALID_REGULAR_EXPRESSION,
-                    format!("invalid regular expression: {e}"),
-                )
-            })?;
+            let re = functions::compiled_regex(&pattern)?;
             Value::Bool(re.is_match(l.as_str().unwrap_or_default()))
         }
         BinOp::And | BinOp::Or => {

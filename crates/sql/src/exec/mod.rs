@@ -148,18 +148,26 @@ impl<'a> Exec<'a> {
             } => self
                 .scan(*table, access, filter.as_ref(), security.as_ref())
                 .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
-            Plan::SystemView { oid } if *oid == crate::activity::VIEW.oid => {
+            Plan::SystemView { oid, .. } if *oid == crate::activity::VIEW.oid => {
                 Ok(crate::activity::rows(
                     &self.engine.activity,
                     self.catalog,
                     &self.session.current_user(),
                 ))
             }
-            Plan::SystemView { oid } => {
+            Plan::SystemView { oid, rel } => {
+                let only = match rel {
+                    Some(e) => match self.eval(e, &[])? {
+                        Value::Null => return Ok(vec![]),
+                        v => v.as_i64().and_then(|o| u32::try_from(o).ok()),
+                    },
+                    None => None,
+                };
                 let viewer = crate::sysview::Viewer {
                     user: self.session.current_user(),
                     database: self.session.database.clone(),
                     search_path: self.session.search_path(),
+                    only,
                 };
                 Ok(crate::sysview::by_oid(*oid)
                     .map(|v| crate::sysview::rows(v, self.catalog, &viewer))
@@ -445,12 +453,32 @@ impl<'a> Exec<'a> {
         let r = self.run(right)?;
         let mut out = Vec::new();
         let mut right_matched = vec![false; r.len()];
+        // With `left.a = right.b` conjuncts, only the right rows with equal
+        // keys are candidates (a hash join); otherwise every right row is.
+        let hashed = on.and_then(|p| hash_right(p, left_width, &r));
+        let left_cols: Vec<usize> = hashed
+            .as_ref()
+            .map(|(keys, _)| keys.iter().map(|(lc, _)| *lc).collect())
+            .unwrap_or_default();
+        let all_right: Vec<usize> = if hashed.is_none() {
+            (0..r.len()).collect()
+        } else {
+            Vec::new()
+        };
         for (li, lrow) in l.iter().enumerate() {
             if li % 256 == 0 {
                 self.check_cancel()?;
             }
             let mut matched = false;
-            for (ri, rrow) in r.iter().enumerate() {
+            let candidates: &[usize] = match &hashed {
+                Some((_, table)) => match join_key(lrow, &left_cols).and_then(|k| table.get(&k)) {
+                    Some(c) => c,
+                    None => &[],
+                },
+                None => &all_right,
+            };
+            for &ri in candidates {
+                let rrow = &r[ri];
                 let mut row = Vec::with_capacity(left_width + right_width);
                 row.extend(lrow.iter().cloned());
                 row.extend(rrow.iter().cloned());
@@ -709,7 +737,12 @@ fn expr_has_outer(e: &Expr) -> bool {
 
 fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
-        Plan::Single | Plan::CteScan { .. } | Plan::SystemView { .. } => {}
+        Plan::SystemView { rel, .. } => {
+            if let Some(e) = rel {
+                f(e);
+            }
+        }
+        Plan::Single | Plan::CteScan { .. } => {}
         Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
         Plan::Scan {
             access,
@@ -797,4 +830,66 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             walk_plan_exprs(body, f);
         }
     }
+}
+
+/// The equi-join keys of a join condition: `(left column, right column)`
+/// pairs of `left.a = right.b` conjuncts (right columns relative to the
+/// right row).
+fn equi_keys(on: &Expr, left_width: usize) -> Vec<(usize, usize)> {
+    on.clone()
+        .into_conjuncts()
+        .iter()
+        .filter_map(|c| match c {
+            Expr::Binary(crate::expr::BinOp::Eq, a, b) => match (a.as_ref(), b.as_ref()) {
+                (Expr::Column(x), Expr::Column(y)) if *x < left_width && *y >= left_width => {
+                    Some((*x, *y - left_width))
+                }
+                (Expr::Column(y), Expr::Column(x)) if *x < left_width && *y >= left_width => {
+                    Some((*x, *y - left_width))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// A row's join key over `cols`; None when a key value is NULL (which
+/// equals nothing) or of a type whose equal values may encode differently.
+fn join_key(row: &[Value], cols: &[usize]) -> Option<Vec<u8>> {
+    let mut key = Vec::new();
+    for c in cols {
+        match row.get(*c)? {
+            Value::Null | Value::Float4(_) | Value::Float8(_) | Value::Array(_) => return None,
+            v => crate::keys::encode_value(&mut key, v),
+        }
+    }
+    Some(key)
+}
+
+/// Equi-join keys and the right rows by key, or None when the condition
+/// has no usable equality (or a right key cannot be hashed).
+type HashedRight = (Vec<(usize, usize)>, HashMap<Vec<u8>, Vec<usize>>);
+
+fn hash_right(on: &Expr, left_width: usize, right: &[Row]) -> Option<HashedRight> {
+    let keys = equi_keys(on, left_width);
+    if keys.is_empty() {
+        return None;
+    }
+    let cols: Vec<usize> = keys.iter().map(|(_, rc)| *rc).collect();
+    let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for (i, row) in right.iter().enumerate() {
+        if cols.iter().any(|c| {
+            matches!(
+                row.get(*c),
+                Some(Value::Float4(_) | Value::Float8(_) | Value::Array(_))
+            )
+        }) {
+            return None;
+        }
+        if let Some(k) = join_key(row, &cols) {
+            table.entry(k).or_default().push(i);
+        }
+    }
+    Some((keys, table))
 }

@@ -54,12 +54,11 @@ pub const VIEWS: &[SysView] = &[
 ];
 
 /// The rows of a constraint catalog (empty for a name this module does not own).
-pub fn rows(view: &SysView, cat: &Catalog, search_path: &[String]) -> Vec<Row> {
+pub fn rows(view: &SysView, cat: &Catalog, search_path: &[String], only: Option<u32>) -> Vec<Row> {
     match view.name {
-        "pg_constraint" => pg_constraint(cat, search_path),
-        "pg_attrdef" => cat
-            .relations
-            .values()
+        "pg_constraint" => pg_constraint(cat, search_path, only),
+        "pg_attrdef" => super::relations_for(cat, only)
+            .into_iter()
             .flat_map(|r| {
                 r.columns.iter().enumerate().filter_map(move |(i, c)| {
                     let text = default_def(cat, search_path, r, c, false)?;
@@ -118,9 +117,9 @@ fn row(
     ]
 }
 
-fn pg_constraint(cat: &Catalog, search_path: &[String]) -> Vec<Row> {
+fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Vec<Row> {
     let mut out = Vec::new();
-    for r in cat.relations.values() {
+    for r in super::relations_for(cat, only) {
         for ix in &r.indexes {
             if let Some(oid) = ix.constraint_oid {
                 let contype = if ix.primary { "p" } else { "u" };

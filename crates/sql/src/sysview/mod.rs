@@ -19,6 +19,40 @@ pub struct Viewer {
     pub database: String,
     /// The reader's search path (names print as the reader would write them).
     pub search_path: Vec<String>,
+    /// Set when the query pins the view's relation key (see
+    /// [`relation_key`]): only rows of that relation (or index) are needed.
+    pub only: Option<u32>,
+}
+
+/// The column of a relation catalog that holds the relation's OID, for
+/// views whose rows can be computed for one relation at a time (psql's
+/// `\d` reads them `WHERE attrelid = '16403'`).
+pub fn relation_key(view: &SysView) -> Option<&'static str> {
+    Some(match view.name {
+        "pg_class" => "oid",
+        "pg_attribute" => "attrelid",
+        "pg_index" => "indrelid",
+        "pg_constraint" => "conrelid",
+        "pg_attrdef" => "adrelid",
+        "pg_policy" => "polrelid",
+        _ => return None,
+    })
+}
+
+/// The relations a catalog read covers: all of them, or the one with OID
+/// `only` (or owning the index with that OID).
+fn relations_for(cat: &Catalog, only: Option<u32>) -> Vec<&rampart_catalog::Relation> {
+    match only {
+        None => cat.relations.values().collect(),
+        Some(o) => match cat.relation_by_oid(o) {
+            Some(r) => vec![r],
+            None => cat
+                .relations
+                .values()
+                .filter(|r| r.indexes.iter().any(|i| i.oid == o))
+                .collect(),
+        },
+    }
 }
 
 pub use constraints::{constraint_def, default_def, index_def, pretty_expr};
@@ -250,7 +284,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
         return types::rows(view, cat);
     }
     if constraints::VIEWS.iter().any(|v| v.oid == view.oid) {
-        return constraints::rows(view, cat, &viewer.search_path);
+        return constraints::rows(view, cat, &viewer.search_path, viewer.only);
     }
     if view.name == "pg_database" {
         return cat
@@ -408,6 +442,6 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             .filter(|r| !r.config.is_empty())
             .map(|r| vec![Value::Oid(0), Value::Oid(r.oid), config(r)])
             .collect(),
-        _ => relations::rows(view, cat),
+        _ => relations::rows(view, cat, viewer.only),
     }
 }

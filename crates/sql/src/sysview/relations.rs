@@ -224,7 +224,7 @@ pub fn database_row(cat: &Catalog, d: &rampart_catalog::DatabaseInfo) -> Row {
 }
 
 /// The rows of one relation catalog (empty for a name this module does not own).
-pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
+pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
     match view.name {
         "pg_namespace" => cat
             .schemas
@@ -238,7 +238,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 ]
             })
             .collect(),
-        "pg_class" => pg_class(cat),
+        "pg_class" => pg_class(cat, only),
         "pg_default_acl" => cat
             .default_acls
             .iter()
@@ -256,9 +256,8 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
             vec![Value::Oid(HEAP_AM), text("heap"), text("t")],
             vec![Value::Oid(BTREE_AM), text("btree"), text("i")],
         ],
-        "pg_attribute" => cat
-            .relations
-            .values()
+        "pg_attribute" => super::relations_for(cat, only)
+            .into_iter()
             .flat_map(|r| {
                 let system = match r.kind {
                     RelationKind::Table => system_columns(r.oid),
@@ -313,9 +312,8 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     }))
             })
             .collect(),
-        "pg_index" => cat
-            .relations
-            .values()
+        "pg_index" => super::relations_for(cat, only)
+            .into_iter()
             .flat_map(|r| {
                 r.indexes.iter().map(move |ix| {
                     let key: Vec<String> = ix.columns.iter().map(|c| (c + 1).to_string()).collect();
@@ -339,9 +337,8 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 })
             })
             .collect(),
-        "pg_policy" => cat
-            .relations
-            .values()
+        "pg_policy" => super::relations_for(cat, only)
+            .into_iter()
             .flat_map(|r| {
                 r.policies.iter().map(move |p| {
                     let cmd = match p.cmd {
@@ -418,7 +415,7 @@ fn storage(t: &DataType) -> &'static str {
     }
 }
 
-fn pg_class(cat: &Catalog) -> Vec<Row> {
+fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
     let mut out = Vec::new();
     let row = |oid: u32,
                name: &str,
@@ -461,7 +458,7 @@ fn pg_class(cat: &Catalog) -> Vec<Row> {
         .values()
         .flat_map(|r| r.foreign_keys.iter().map(|fk| fk.ref_table))
         .collect();
-    for r in cat.relations.values() {
+    for r in super::relations_for(cat, only) {
         let (kind, am) = match r.kind {
             RelationKind::Table => ("r", HEAP_AM),
             RelationKind::View { .. } => ("v", 0),
@@ -506,7 +503,11 @@ fn pg_class(cat: &Catalog) -> Vec<Row> {
             ));
         }
     }
-    for s in cat.sequences.values() {
+    for s in cat
+        .sequences
+        .values()
+        .filter(|s| only.is_none_or(|o| o == s.oid))
+    {
         out.push(row(
             s.oid,
             &s.name,

@@ -1,0 +1,295 @@
+//! Predicate pushdown: WHERE and JOIN/ON conjuncts are moved as close to
+//! the rows they read as the join semantics allow: into a table scan (where
+//! they may pick an index), into one side of a join, or into the join
+//! condition (where the executor can hash on `left = right` equalities).
+//! Without this a comma join builds the full cartesian product before the
+//! WHERE clause filters it.
+//!
+//! Only conjuncts made of plain operators, functions, columns, constants,
+//! parameters and outer references move; anything holding a subquery stays
+//! where it was written. Row-level security is unaffected: a scan applies
+//! its policy predicate (`security`) before any pushed filter.
+
+use crate::expr::Expr;
+use crate::plan::{Access, JoinKind, Plan};
+
+/// The input-row columns a conjunct reads, or None when it must not move.
+fn movable_columns(e: &Expr, out: &mut Vec<usize>) -> bool {
+    match e {
+        Expr::Column(i) => {
+            out.push(*i);
+            true
+        }
+        Expr::Literal(_) | Expr::Param(_) | Expr::Outer { .. } => true,
+        Expr::Neg(x)
+        | Expr::Not(x)
+        | Expr::IsNull(x, _)
+        | Expr::Cast(x, _)
+        | Expr::IsBool(x, ..) => movable_columns(x, out),
+        Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
+            movable_columns(a, out) && movable_columns(b, out)
+        }
+        Expr::Func(_, args) | Expr::Call { args, .. } | Expr::ArrayLit(args) => {
+            args.iter().all(|a| movable_columns(a, out))
+        }
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            operand.as_deref().is_none_or(|o| movable_columns(o, out))
+                && whens
+                    .iter()
+                    .all(|(w, t)| movable_columns(w, out) && movable_columns(t, out))
+                && else_.as_deref().is_none_or(|x| movable_columns(x, out))
+        }
+        Expr::InList { expr, list, .. } => {
+            movable_columns(expr, out) && list.iter().all(|a| movable_columns(a, out))
+        }
+        Expr::Like { expr, pattern, .. } => {
+            movable_columns(expr, out) && movable_columns(pattern, out)
+        }
+        Expr::QuantifiedArray { expr, array, .. } => {
+            movable_columns(expr, out) && movable_columns(array, out)
+        }
+        Expr::ScalarSubquery(_)
+        | Expr::Exists(..)
+        | Expr::InSubquery { .. }
+        | Expr::ArraySubquery(_)
+        | Expr::QuantifiedSubquery { .. } => false,
+    }
+}
+
+/// Renumbers the input-row columns of a movable expression.
+fn shift_columns(e: &mut Expr, by: usize) {
+    match e {
+        Expr::Column(i) => *i -= by,
+        Expr::Neg(x)
+        | Expr::Not(x)
+        | Expr::IsNull(x, _)
+        | Expr::Cast(x, _)
+        | Expr::IsBool(x, ..) => shift_columns(x, by),
+        Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
+            shift_columns(a, by);
+            shift_columns(b, by);
+        }
+        Expr::Func(_, args) | Expr::Call { args, .. } | Expr::ArrayLit(args) => {
+            args.iter_mut().for_each(|a| shift_columns(a, by))
+        }
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            if let Some(o) = operand {
+                shift_columns(o, by);
+            }
+            for (w, t) in whens {
+                shift_columns(w, by);
+                shift_columns(t, by);
+            }
+            if let Some(x) = else_ {
+                shift_columns(x, by);
+            }
+        }
+        Expr::InList { expr, list, .. } => {
+            shift_columns(expr, by);
+            list.iter_mut().for_each(|a| shift_columns(a, by));
+        }
+        Expr::Like { expr, pattern, .. } => {
+            shift_columns(expr, by);
+            shift_columns(pattern, by);
+        }
+        Expr::QuantifiedArray { expr, array, .. } => {
+            shift_columns(expr, by);
+            shift_columns(array, by);
+        }
+        _ => {}
+    }
+}
+
+/// Where a conjunct over a join's row can go.
+enum Side {
+    Left,
+    Right,
+    Join,
+    Stay,
+}
+
+fn side_of(e: &Expr, kind: JoinKind, left_width: usize, in_on: bool) -> Side {
+    let mut cols = Vec::new();
+    if !movable_columns(e, &mut cols) || cols.is_empty() {
+        return Side::Stay;
+    }
+    let left = cols.iter().all(|c| *c < left_width);
+    let right = cols.iter().all(|c| *c >= left_width);
+    match kind {
+        JoinKind::Inner if left => Side::Left,
+        JoinKind::Inner if right => Side::Right,
+        JoinKind::Inner => Side::Join,
+        // A WHERE condition on the preserved side filters it; an ON
+        // condition on the other side filters that side's candidates.
+        JoinKind::Left if left && !in_on => Side::Left,
+        JoinKind::Left if right && in_on => Side::Right,
+        JoinKind::Right if right && !in_on => Side::Right,
+        JoinKind::Right if left && in_on => Side::Left,
+        _ => Side::Stay,
+    }
+}
+
+/// Applies `pred` to `plan`, pushing its conjuncts down where they can go.
+pub fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -> Plan {
+    let (plan, rest) = push_conjuncts(plan, pred.into_conjuncts(), catalog);
+    match Expr::conjunction(rest) {
+        Some(p) => Plan::Filter {
+            input: Box::new(plan),
+            predicate: p,
+        },
+        None => plan,
+    }
+}
+
+/// Pushes the movable conjuncts of a join's own ON condition into its inputs.
+pub fn optimize_join(plan: Plan, catalog: &rampart_catalog::Catalog) -> Plan {
+    let Plan::Join {
+        left,
+        right,
+        kind,
+        on: Some(on),
+        left_width,
+        right_width,
+    } = plan
+    else {
+        return plan;
+    };
+    let mut to_left = Vec::new();
+    let mut to_right = Vec::new();
+    let mut keep = Vec::new();
+    for c in on.into_conjuncts() {
+        match side_of(&c, kind, left_width, true) {
+            Side::Left => to_left.push(c),
+            Side::Right => {
+                let mut c = c;
+                shift_columns(&mut c, left_width);
+                to_right.push(c)
+            }
+            _ => keep.push(c),
+        }
+    }
+    let left = apply(*left, to_left, catalog);
+    let right = apply(*right, to_right, catalog);
+    Plan::Join {
+        left: Box::new(left),
+        right: Box::new(right),
+        kind,
+        on: Expr::conjunction(keep),
+        left_width,
+        right_width,
+    }
+}
+
+fn apply(plan: Plan, conjuncts: Vec<Expr>, catalog: &rampart_catalog::Catalog) -> Plan {
+    match Expr::conjunction(conjuncts) {
+        Some(p) => push_filter(plan, p, catalog),
+        None => plan,
+    }
+}
+
+/// Pushes conjuncts into `plan`; returns the plan and what could not move.
+fn push_conjuncts(
+    plan: Plan,
+    conjuncts: Vec<Expr>,
+    catalog: &rampart_catalog::Catalog,
+) -> (Plan, Vec<Expr>) {
+    if conjuncts.is_empty() {
+        return (plan, conjuncts);
+    }
+    match plan {
+        Plan::Scan {
+            table,
+            access: Access::Full,
+            filter,
+            security,
+        } => {
+            let all = filter.into_iter().chain(conjuncts).collect::<Vec<_>>();
+            let pred = Expr::conjunction(all).expect("non-empty");
+            let access = super::query::choose_index(table, &pred, catalog);
+            (
+                Plan::Scan {
+                    table,
+                    access,
+                    filter: Some(pred),
+                    security,
+                },
+                vec![],
+            )
+        }
+        Plan::Join {
+            left,
+            right,
+            kind,
+            on,
+            left_width,
+            right_width,
+        } => {
+            let mut to_left = Vec::new();
+            let mut to_right = Vec::new();
+            let mut to_on = Vec::new();
+            let mut keep = Vec::new();
+            for c in conjuncts {
+                match side_of(&c, kind, left_width, false) {
+                    Side::Left => to_left.push(c),
+                    Side::Right => {
+                        let mut c = c;
+                        shift_columns(&mut c, left_width);
+                        to_right.push(c);
+                    }
+                    Side::Join => to_on.push(c),
+                    Side::Stay => keep.push(c),
+                }
+            }
+            let left = apply(*left, to_left, catalog);
+            let right = apply(*right, to_right, catalog);
+            let on = Expr::conjunction(on.into_iter().chain(to_on).collect());
+            (
+                Plan::Join {
+                    left: Box::new(left),
+                    right: Box::new(right),
+                    kind,
+                    on,
+                    left_width,
+                    right_width,
+                },
+                keep,
+            )
+        }
+        Plan::SystemView { oid, rel: None } => {
+            let rel = crate::sysview::by_oid(oid)
+                .and_then(|v| {
+                    let key = crate::sysview::relation_key(v)?;
+                    v.columns.iter().position(|(n, _)| *n == key)
+                })
+                .and_then(|k| conjuncts.iter().find_map(|c| pinned_value(c, k)));
+            (Plan::SystemView { oid, rel }, conjuncts)
+        }
+        other => (other, conjuncts),
+    }
+}
+
+/// The value a conjunct `column = v` pins `column` to, when `v` does not
+/// depend on the row (a constant, parameter or outer reference).
+fn pinned_value(c: &Expr, column: usize) -> Option<Expr> {
+    let Expr::Binary(crate::expr::BinOp::Eq, a, b) = c else {
+        return None;
+    };
+    let row_free = |e: &Expr| {
+        let mut cols = Vec::new();
+        movable_columns(e, &mut cols) && cols.is_empty()
+    };
+    match (a.as_ref(), b.as_ref()) {
+        (Expr::Column(i), v) | (v, Expr::Column(i)) if *i == column && row_free(v) => {
+            Some(v.clone())
+        }
+        _ => None,
+    }
+}
