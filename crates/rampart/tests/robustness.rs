@@ -762,3 +762,33 @@ async fn invalid_utf8_in_simple_query_is_rejected() {
     assert!(msgs.iter().any(|m| m.0 == b'D'));
     assert_serving(&mut srv).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_join_is_an_error_not_an_out_of_memory_kill() {
+    let mut srv = Server::start_trust();
+    let client = srv.connect().await;
+    // 3000 × 3000 = 9M rows without a join condition: beyond what Rampart
+    // materializes, so the statement fails instead of exhausting memory.
+    let r = within(
+        120,
+        "cross join",
+        client.query(
+            "SELECT count(*) FROM generate_series(1, 3000) a, generate_series(1, 3000) b",
+            &[],
+        ),
+    )
+    .await;
+    assert_db_error(r, "53200", "out of memory");
+    srv.assert_running();
+    // An equi-join of the same inputs is hashed and answers at once.
+    let n: i64 = client
+        .query_one(
+            "SELECT count(*) FROM generate_series(1, 3000) a JOIN generate_series(1, 3000) b ON a = b",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 3000);
+    assert_serving(&mut srv).await;
+}

@@ -490,6 +490,9 @@ impl<'a> Exec<'a> {
                     matched = true;
                     right_matched[ri] = true;
                     out.push(row);
+                    if out.len() > MAX_JOIN_ROWS {
+                        return Err(join_too_large());
+                    }
                 }
             }
             if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
@@ -830,6 +833,17 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             walk_plan_exprs(body, f);
         }
     }
+}
+
+/// Join results are materialized; past this many rows a join fails with
+/// "out of memory" instead of exhausting the server's memory (PostgreSQL
+/// would stream such a join).
+const MAX_JOIN_ROWS: usize = 5_000_000;
+
+fn join_too_large() -> PgError {
+    PgError::new(rampart_types::SqlState("53200"), "out of memory").with_detail(format!(
+        "A join produced more than {MAX_JOIN_ROWS} rows; Rampart materializes join results."
+    ))
 }
 
 /// The equi-join keys of a join condition: `(left column, right column)`
