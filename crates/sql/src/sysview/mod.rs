@@ -6,6 +6,7 @@
 
 mod constraints;
 mod info_schema;
+mod info_schema_tables;
 mod relations;
 mod routines;
 mod sequences;
@@ -234,13 +235,17 @@ fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
 
 /// Looks an information_schema view up by name.
 pub fn lookup_information_schema(name: &str) -> Option<&'static SysView> {
-    info_schema::VIEWS.iter().find(|v| v.name == name)
+    info_schema::VIEWS
+        .iter()
+        .chain(info_schema_tables::VIEWS)
+        .find(|v| v.name == name)
 }
 
 /// Looks a view up by OID.
 pub fn by_oid(oid: u32) -> Option<&'static SysView> {
     pg_catalog_views()
         .chain(info_schema::VIEWS)
+        .chain(info_schema_tables::VIEWS)
         .find(|v| v.oid == oid)
 }
 
@@ -271,6 +276,9 @@ fn roles_by_oid(cat: &Catalog) -> Vec<&Role> {
 
 /// The rows of a view.
 pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
+    if info_schema_tables::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return info_schema_tables::rows(view, cat, viewer);
+    }
     if info_schema::VIEWS.iter().any(|v| v.oid == view.oid) {
         return info_schema::rows(view, cat, viewer);
     }

@@ -53,12 +53,18 @@ pub const VIEWS: &[SysView] = &[
 /// smallserial/serial) default to that type's limits. Partial: explicit
 /// bounds inside a smaller type's range still report bigint.
 fn sequence_type(s: &Sequence) -> u32 {
+    sequence_data_type(s).oid()
+}
+
+/// The data type of a sequence (see [`sequence_type`]).
+pub fn sequence_data_type(s: &Sequence) -> rampart_types::DataType {
+    use rampart_types::DataType;
     if s.max == i16::MAX as i64 || s.min == i16::MIN as i64 {
-        21
+        DataType::Int2
     } else if s.max == i32::MAX as i64 || s.min == i32::MIN as i64 {
-        23
+        DataType::Int4
     } else {
-        20
+        DataType::Int8
     }
 }
 

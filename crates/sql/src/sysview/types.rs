@@ -179,6 +179,27 @@ fn builtin_types() -> Vec<(DataType, &'static str, char)> {
     out
 }
 
+/// A type's `pg_type.typname` (`int4`, `varchar`, `_text`, …).
+pub fn type_name(t: &DataType) -> String {
+    let base = |t: &DataType| -> String {
+        let plain = match t {
+            DataType::Varchar(_) => DataType::Varchar(None),
+            DataType::Char(_) => DataType::Char(None),
+            DataType::Numeric(_) => DataType::Numeric(None),
+            other => other.clone(),
+        };
+        builtin_types()
+            .into_iter()
+            .find(|(ty, _, _)| *ty == plain)
+            .map(|(_, n, _)| n.to_string())
+            .unwrap_or_else(|| plain.display_name())
+    };
+    match t {
+        DataType::Array(e) => format!("_{}", base(e)),
+        other => base(other),
+    }
+}
+
 /// The collation a type's values carry (`typcollation`).
 pub fn type_collation(t: &DataType) -> u32 {
     match t {
