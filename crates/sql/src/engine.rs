@@ -25,6 +25,8 @@ pub struct Engine {
     shared_cache: Mutex<Option<Arc<SharedCatalog>>>,
     /// Who is connected and what they run (`pg_stat_activity`).
     pub activity: crate::activity::Registry,
+    /// Table-level locks (LOCK TABLE and the implicit ones statements take).
+    pub table_locks: crate::locks::TableLocks,
     next_pid: AtomicI32,
     /// Name initdb gives the database sessions connect to by default (`postgres`).
     pub database: String,
@@ -40,6 +42,7 @@ impl Engine {
             catalog_cache: Mutex::new(Default::default()),
             shared_cache: Mutex::new(None),
             activity: Default::default(),
+            table_locks: Default::default(),
             next_pid: AtomicI32::new(std::process::id() as i32 * 100 % 1_000_000 + 1000),
             database: database.to_string(),
         }

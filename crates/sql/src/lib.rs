@@ -34,6 +34,7 @@ pub mod functions;
 pub mod guc;
 pub mod keys;
 mod keywords;
+pub mod locks;
 pub mod owned;
 pub mod parser;
 pub mod plan;

@@ -703,13 +703,54 @@ impl Session {
             .set_internal("transaction_isolation", level);
     }
 
+    /// Takes the table locks a statement's needs imply: ACCESS SHARE on what
+    /// it reads, ROW EXCLUSIVE on what it writes (see [`crate::locks`]).
+    fn lock_tables(&mut self, needs: &[Need], catalog: &Catalog) -> PgResult<()> {
+        use crate::locks::LockMode;
+        use rampart_security::{ObjectRef, Privilege};
+        let Some(txn) = self.txn.as_ref().map(|t| t.id()) else {
+            return Ok(());
+        };
+        let mut wanted: Vec<(u32, LockMode)> = Vec::new();
+        for n in needs {
+            let ObjectRef::Relation(oid) = n.object else {
+                continue;
+            };
+            let mode = match n.privilege {
+                Privilege::Insert | Privilege::Update | Privilege::Delete => LockMode::RowExclusive,
+                _ => LockMode::AccessShare,
+            };
+            match wanted.iter_mut().find(|(o, _)| *o == oid) {
+                Some(w) => w.1 = w.1.max(mode),
+                None => wanted.push((oid, mode)),
+            }
+        }
+        for (oid, mode) in wanted {
+            self.engine
+                .table_locks
+                .acquire(txn, oid, mode, false, &self.cancel)
+                .map_err(|e| {
+                    let name = catalog
+                        .relation_by_oid(oid)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default();
+                    crate::locks::lock_error(e, &name)
+                })?;
+        }
+        Ok(())
+    }
+
     fn commit_txn(&mut self) -> PgResult<()> {
         let txn = self.txn.take();
         self.explicit = false;
         self.failed = false;
         self.savepoints.clear();
         if let Some(t) = txn {
-            if let Err(e) = t.commit() {
+            // Table locks go once the commit is visible (or has failed).
+            let id = t.id();
+            let committed = t.commit();
+            self.engine.table_locks.release_all(id);
+            if let Err(e) = committed {
                 self.state.settings.rollback();
                 return Err(storage_err(e));
             }
@@ -720,7 +761,9 @@ impl Session {
 
     fn rollback_txn(&mut self) {
         if let Some(t) = self.txn.take() {
+            let id = t.id();
             t.rollback();
+            self.engine.table_locks.release_all(id);
         }
         self.explicit = false;
         self.failed = false;
@@ -977,6 +1020,7 @@ impl Session {
                 }
             };
             let authorized = self.authorize(&bound.stmt, &bound.needs, &catalog)?;
+            self.lock_tables(&bound.needs, &catalog)?;
             return self.execute_data(authorized, bound.columns.clone(), &catalog, params);
         }
         if let Statement::Copy { .. } = stmt {
@@ -1209,6 +1253,7 @@ impl Session {
         let plan = crate::copy::bind(&mut binder, stmt)?;
         let needs = binder.merged_needs();
         let authorized = self.authorize(plan, &needs, catalog)?.into_plan();
+        self.lock_tables(&needs, catalog)?;
         match authorized {
             crate::copy::CopyPlan::In { ref targets, .. } => {
                 let columns = targets.len();

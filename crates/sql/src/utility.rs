@@ -75,6 +75,7 @@ pub fn run(
             ..
         } => ddl::drop(s, object_type, names, *if_exists, *cascade),
         Statement::Truncate(t) => ddl::truncate(s, t),
+        Statement::Lock(l) => crate::locks::lock_table(s, l),
         Statement::AlterTable(at) => ddl::alter_table(s, at),
         Statement::CreatePolicy(cp) => crate::policy::create(s, cp),
         Statement::AlterPolicy(ap) => crate::policy::alter(s, ap),
