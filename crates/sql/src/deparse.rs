@@ -23,6 +23,8 @@ pub fn deparse(e: &Expr, columns: &[Column]) -> Option<String> {
         columns,
         catalog: None,
         search_path: &[],
+        prequoted: false,
+        outer: &[],
         pretty: false,
     }
     .expr(e)
@@ -41,6 +43,30 @@ pub fn deparse_with(
         columns,
         catalog: Some(catalog),
         search_path,
+        prequoted: false,
+        outer: &[],
+        pretty,
+    }
+    .expr(e)
+}
+
+/// Like [`deparse_with`] for an expression inside a query: columns print
+/// with the names given (qualified as ruleutils qualifies them), outer
+/// references with the enclosing queries' names.
+pub fn deparse_in_query(
+    e: &Expr,
+    columns: &[Column],
+    outer: &[Vec<String>],
+    catalog: &rampart_catalog::Catalog,
+    search_path: &[String],
+    pretty: bool,
+) -> Option<String> {
+    Deparser {
+        columns,
+        catalog: Some(catalog),
+        search_path,
+        prequoted: true,
+        outer,
         pretty,
     }
     .expr(e)
@@ -56,6 +82,8 @@ pub fn deparse_in(
         columns,
         catalog: Some(catalog),
         search_path: &[],
+        prequoted: false,
+        outer: &[],
         pretty: false,
     }
     .expr(e)
@@ -65,6 +93,11 @@ struct Deparser<'a> {
     columns: &'a [Column],
     catalog: Option<&'a rampart_catalog::Catalog>,
     search_path: &'a [String],
+    /// Column names are already quoted and qualified (inside queries).
+    prequoted: bool,
+    /// Qualified column names of the enclosing queries, innermost last
+    /// (what `Outer { depth, index }` refers to).
+    outer: &'a [Vec<String>],
     /// `pg_get_expr(…, true)`'s pretty form (psql's `\d`): parentheses
     /// only where precedence needs them.
     pretty: bool,
@@ -81,6 +114,14 @@ enum Parent {
 }
 
 impl Deparser<'_> {
+    fn column_name(&self, c: &Column) -> String {
+        if self.prequoted {
+            c.name.clone()
+        } else {
+            quote_ident(&c.name)
+        }
+    }
+
     fn expr(&self, e: &Expr) -> Option<String> {
         if self.pretty {
             if let Some(s) = self.pretty_node(e) {
@@ -88,7 +129,11 @@ impl Deparser<'_> {
             }
         }
         Some(match e {
-            Expr::Column(i) => quote_ident(&self.columns.get(*i)?.name),
+            Expr::Outer { depth, index } => {
+                let level = self.outer.len().checked_sub(*depth)?;
+                self.outer.get(level)?.get(*index)?.clone()
+            }
+            Expr::Column(i) => self.column_name(self.columns.get(*i)?),
             Expr::Literal(v) => literal(v)?,
             Expr::Binary(op @ (BinOp::And | BinOp::Or), _, _) => {
                 let mut parts = Vec::new();
@@ -248,7 +293,7 @@ impl Deparser<'_> {
         if let (Expr::Column(i), Parent::Op(..)) = (e, parent) {
             let c = self.columns.get(*i)?;
             if matches!(c.ty, DataType::Varchar(_)) {
-                return Some(format!("{}::text", quote_ident(&c.name)));
+                return Some(format!("{}::text", self.column_name(c)));
             }
         }
         let s = self.expr(e)?;
@@ -275,7 +320,7 @@ impl Deparser<'_> {
         if let Expr::Column(i) = e {
             let c = self.columns.get(*i)?;
             if matches!(c.ty, DataType::Varchar(_)) {
-                return Some(format!("({})::text", quote_ident(&c.name)));
+                return Some(format!("({})::text", self.column_name(c)));
             }
         }
         self.expr(e)

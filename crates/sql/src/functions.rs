@@ -105,6 +105,7 @@ pub enum Func {
     ArrayPrepend,
     PgGetConstraintDef,
     PgGetIndexDef,
+    PgGetViewDef,
     PgRelationSize,
     PgTableSize,
     PgIndexesSize,
@@ -381,6 +382,17 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
                 v.push(Some(T::Bool));
             }
             (Func::PgGetExpr, v, T::Text)
+        }
+        ("pg_get_viewdef", 1 | 2) => {
+            let mut v = vec![Some(if args[0].is_string() || args[0] == T::Unknown {
+                T::Reg(RegKind::Class)
+            } else {
+                T::Oid
+            })];
+            if n == 2 {
+                v.push(Some(if args[1] == T::Bool { T::Bool } else { T::Int4 }));
+            }
+            (Func::PgGetViewDef, v, T::Text)
         }
         ("pg_get_constraintdef", 1 | 2) => {
             let mut v = vec![Some(T::Oid)];

@@ -23,6 +23,7 @@ mod datetime;
 pub mod ddl;
 pub mod default_privs;
 mod deparse;
+pub mod deparse_query;
 pub mod engine;
 pub mod exec;
 mod explain;

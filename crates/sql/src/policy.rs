@@ -66,7 +66,12 @@ fn validate(
     let scope = Scope::for_relation(rel, &rel.name);
     let mut cx = ExprCtx::new(&scope, "policy expressions");
     let bound = b.bind_bool(e, &mut cx, "POLICY")?;
-    Ok((e.to_string(), crate::deparse::deparse(&bound, &rel.columns)))
+    let text = e.to_string();
+    let shown = crate::deparse::deparse(&bound, &rel.columns).or_else(|| {
+        crate::deparse_query::QueryDeparser::new(cat, &s.state.search_path(), false)
+            .policy_expression(rel, &text)
+    });
+    Ok((text, shown))
 }
 
 /// The other relations a policy's expressions read.

@@ -1303,6 +1303,17 @@ impl Binder<'_> {
         Ok((Expr::Func(resolved.func, args_out), resolved.ret))
     }
 
+    /// Makes `scope` the row outer references resolve to (for binding a
+    /// subquery's parts one by one); undo with [`Binder::pop_outer`].
+    pub fn push_outer(&mut self, scope: Scope) {
+        self.outer.push(scope);
+    }
+
+    /// Undoes [`Binder::push_outer`].
+    pub fn pop_outer(&mut self) {
+        self.outer.pop();
+    }
+
     /// Binds a subquery expression with the current row visible as its outer row.
     fn bind_subquery(
         &mut self,

@@ -9,7 +9,7 @@ mod dml;
 pub mod expr;
 mod from;
 mod pushdown;
-mod query;
+pub mod query;
 pub mod rls;
 mod routine;
 pub mod types;

@@ -451,6 +451,25 @@ impl Exec<'_> {
                     }
                 }
             }
+            Func::PgGetViewDef => {
+                let Value::Oid(oid) = args[0] else {
+                    return Ok(Value::Null);
+                };
+                // A wrap column (int) also selects the pretty form.
+                let pretty = matches!(args.get(1), Some(Value::Bool(true) | Value::Int4(_)));
+                let path = self.session.search_path();
+                match self.catalog.relation_by_oid(oid) {
+                    Some(r) => match &r.kind {
+                        rampart_catalog::RelationKind::View { query } => Value::Text(
+                            crate::deparse_query::QueryDeparser::new(self.catalog, &path, pretty)
+                                .view_definition(query)
+                                .unwrap_or_else(|| format!("{query};")),
+                        ),
+                        _ => Value::Null,
+                    },
+                    None => Value::Null,
+                }
+            }
             Func::PgGetConstraintDef | Func::PgGetIndexDef => {
                 let Value::Oid(oid) = args[0] else {
                     return Ok(Value::Null);

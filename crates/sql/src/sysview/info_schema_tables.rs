@@ -5,8 +5,7 @@
 //! or holds some privilege on it).
 //!
 //! Partial: only user schemas are listed (PostgreSQL also lists its own
-//! catalogs in tables/columns); `views.view_definition` is the view's query
-//! as stored, not PostgreSQL's reformatted deparse; columns are `name`/
+//! catalogs in tables/columns); columns are `name`/
 //! `text`/`int4` rather than the information_schema domains (same output).
 
 use std::collections::BTreeSet;
@@ -415,7 +414,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                 }
                 // PostgreSQL shows the definition to the owner only.
                 let definition = if me.owns(cat, r.owner) {
-                    text(query)
+                    text(&super::views::definition(cat, &viewer.search_path, query))
                 } else {
                     Value::Null
                 };

@@ -11,6 +11,7 @@ mod relations;
 mod routines;
 mod sequences;
 mod types;
+mod views;
 
 /// Who is reading a view (some views show only what the reader may see).
 pub struct Viewer {
@@ -229,6 +230,7 @@ fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(constraints::VIEWS)
         .chain(types::VIEWS)
         .chain(sequences::VIEWS)
+        .chain(views::VIEWS)
         .chain(routines::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
 }
@@ -284,6 +286,9 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     }
     if routines::VIEWS.iter().any(|v| v.oid == view.oid) {
         return routines::rows(view, cat);
+    }
+    if views::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return views::rows(cat, viewer);
     }
     if sequences::VIEWS.iter().any(|v| v.oid == view.oid) {
         return sequences::rows(view, cat);
