@@ -181,7 +181,7 @@ impl<'a> QueryDeparser<'a> {
         if !sel.from.is_empty() {
             let mut items = Vec::new();
             for twj in &sel.from {
-                items.push(self.from_item(b, twj, indent, levels)?);
+                items.push(self.render_from_item(b, twj, indent, levels)?);
             }
             out.push_str(&format!(
                 "\n{}FROM {}",
@@ -258,7 +258,7 @@ impl<'a> QueryDeparser<'a> {
     }
 
     /// One FROM item with its joins.
-    fn from_item(
+    fn render_from_item(
         &self,
         b: &mut Binder,
         twj: &ast::TableWithJoins,
