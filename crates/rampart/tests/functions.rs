@@ -202,3 +202,40 @@ async fn a_stable_function_runs_once_per_statement_a_volatile_one_per_row() {
     assert_eq!(calls("stable_calls").await, 1);
     assert_eq!(calls("volatile_calls").await, 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_internal_is_for_superusers_and_known_builtins_only() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE fn_user;
+             CREATE FUNCTION lt(int, int) RETURNS boolean AS 'int4lt' LANGUAGE internal IMMUTABLE STRICT;",
+        )
+        .await
+        .unwrap();
+    let r: bool = admin
+        .query_one("SELECT lt(1, 2) AND NOT lt(3, 2)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(r);
+    assert_db_error(
+        admin
+            .batch_execute("CREATE FUNCTION sh(text) RETURNS text AS 'system' LANGUAGE internal")
+            .await,
+        "42883",
+        "there is no built-in function named \"system\"",
+    );
+    // An untrusted language: an ordinary role may not define such functions.
+    admin.batch_execute("SET ROLE fn_user").await.unwrap();
+    assert_db_error(
+        admin
+            .batch_execute(
+                "CREATE FUNCTION lt2(int, int) RETURNS boolean AS 'int4lt' LANGUAGE internal",
+            )
+            .await,
+        "42501",
+        "permission denied for language internal",
+    );
+}

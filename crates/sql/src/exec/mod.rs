@@ -451,6 +451,15 @@ impl<'a> Exec<'a> {
     ) -> PgResult<Vec<Row>> {
         let l = self.run(left)?;
         let r = self.run(right)?;
+        // An inner equi-join hashes the smaller input and probes with the
+        // larger one in its order, as PostgreSQL's hash join usually does.
+        if kind == JoinKind::Inner && l.len() < r.len() {
+            if let Some(p) = on {
+                if let Some(rows) = self.probe_with_right(p, &l, &r, left_width, right_width)? {
+                    return Ok(rows);
+                }
+            }
+        }
         let mut out = Vec::new();
         let mut right_matched = vec![false; r.len()];
         // With `left.a = right.b` conjuncts, only the right rows with equal
@@ -511,6 +520,59 @@ impl<'a> Exec<'a> {
             }
         }
         Ok(out)
+    }
+
+    /// Inner hash join with the hash table over the left rows, output in
+    /// the right rows' order; None when the condition has no usable keys.
+    fn probe_with_right(
+        &mut self,
+        on: &Expr,
+        l: &[Row],
+        r: &[Row],
+        left_width: usize,
+        right_width: usize,
+    ) -> PgResult<Option<Vec<Row>>> {
+        let keys = equi_keys(on, left_width);
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let left_cols: Vec<usize> = keys.iter().map(|(lc, _)| *lc).collect();
+        let right_cols: Vec<usize> = keys.iter().map(|(_, rc)| *rc).collect();
+        let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (i, row) in l.iter().enumerate() {
+            if left_cols.iter().any(|c| {
+                matches!(
+                    row.get(*c),
+                    Some(Value::Float4(_) | Value::Float8(_) | Value::Array(_))
+                )
+            }) {
+                return Ok(None);
+            }
+            if let Some(k) = join_key(row, &left_cols) {
+                table.entry(k).or_default().push(i);
+            }
+        }
+        let mut out = Vec::new();
+        for (ri, rrow) in r.iter().enumerate() {
+            if ri % 256 == 0 {
+                self.check_cancel()?;
+            }
+            let Some(candidates) = join_key(rrow, &right_cols).and_then(|k| table.get(&k)) else {
+                continue;
+            };
+            for &li in candidates {
+                let mut row = Vec::with_capacity(left_width + right_width);
+                row.extend(l[li].iter().cloned());
+                row.extend(rrow.iter().cloned());
+                if self.eval_bool(on, &row)? {
+                    out.push(row);
+                    if out.len() > MAX_JOIN_ROWS {
+                        return Err(join_too_large());
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     fn sort(&mut self, rows: Vec<Row>, keys: &[SortKey]) -> PgResult<Vec<Row>> {

@@ -277,6 +277,10 @@ pub fn run_body(spi: &mut dyn Spi, f: &Function, args: Vec<Value>) -> PgResult<C
             run_sql_body(spi, f, args)
                 .map_err(|e| e.add_context(format!("SQL function \"{}\" statement 1", f.name)))
         }
+        "internal" => Ok(CallResult {
+            value: super::internal::call(&f.body, &args)?,
+            rows: vec![],
+        }),
         other => Err(PgError::new(
             SqlState::UNDEFINED_OBJECT,
             format!("language \"{other}\" does not exist"),

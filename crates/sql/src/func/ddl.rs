@@ -81,11 +81,21 @@ fn shift(mut e: PgError, body_offset: u32) -> PgError {
 fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
     let kind = if c.procedure { 'p' } else { 'f' };
     let language = c.language.clone().unwrap_or_else(|| "sql".into());
-    if !matches!(language.as_str(), "sql" | "plpgsql") {
+    if !matches!(language.as_str(), "sql" | "plpgsql" | "internal") {
         return Err(PgError::new(
             SqlState::UNDEFINED_OBJECT,
             format!("language \"{language}\" does not exist"),
         ));
+    }
+    // `internal` is an untrusted language: superusers only, as in PostgreSQL.
+    if language == "internal" {
+        let cat = s.catalog()?;
+        if !crate::privileges::principal_for(&cat, &s.state.current_user())?.superuser {
+            return Err(PgError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                "permission denied for language internal",
+            ));
+        }
     }
     let body = c.body.clone().ok_or_else(|| {
         PgError::new(
@@ -245,6 +255,7 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
 /// Checks a body the way PostgreSQL does with check_function_bodies = on.
 fn validate(s: &Session, catalog: &Catalog, f: &Function) -> PgResult<()> {
     match f.language.as_str() {
+        "internal" => super::internal::check(&f.body),
         "plpgsql" => {
             let mut names: Vec<String> = f.args.iter().filter_map(|a| a.name.clone()).collect();
             if let FuncReturn::Table(cols) = &f.returns {

@@ -5,6 +5,7 @@
 pub mod call;
 pub mod ddl;
 pub mod describe;
+pub mod internal;
 pub mod parse;
 pub mod spi;
 

@@ -13,6 +13,8 @@ use DataType::{Bool, Float4, Int2, Name, Oid, Text};
 
 /// `pg_language` OIDs (as PostgreSQL 15's initdb assigns them).
 const LANG_SQL: u32 = 14;
+/// OID of `internal` in pg_language.
+const LANG_INTERNAL: u32 = 12;
 /// PostgreSQL gives plpgsql an OID at extension creation; 13576 is a fresh PostgreSQL 15 cluster's.
 const LANG_PLPGSQL: u32 = 13576;
 
@@ -131,10 +133,10 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     text(&f.name),
                     Value::Oid(f.schema),
                     Value::Oid(f.owner),
-                    Value::Oid(if f.language == "sql" {
-                        LANG_SQL
-                    } else {
-                        LANG_PLPGSQL
+                    Value::Oid(match f.language.as_str() {
+                        "sql" => LANG_SQL,
+                        "internal" => LANG_INTERNAL,
+                        _ => LANG_PLPGSQL,
                     }),
                     Value::Float4(100.0),
                     Value::Float4(if set { 1000.0 } else { 0.0 }),
