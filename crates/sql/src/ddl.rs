@@ -838,6 +838,9 @@ pub fn drop(
         }
     };
     with_catalog_mut(s, |cat, txn, s| {
+        // Objects dropped by CASCADE across the whole statement, reported
+        // in one NOTICE (ordered by OID: the order they were created).
+        let mut cascaded: Vec<(u32, String)> = Vec::new();
         for name in names {
             let (schema_name, obj) = split_name(name)?;
             let search: Vec<u32> = match &schema_name {
@@ -952,7 +955,7 @@ pub fn drop(
                             .with_detail(lines("depends").join("\n"))
                             .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
                         }
-                        cascade_notice(s, lines("cascades"));
+                        cascaded.extend(policy_deps.iter().map(|d| d.3).zip(lines("cascades")));
                         for (t, p, _, _) in &policy_deps {
                             if let Some(r) = cat.relations.get_mut(t) {
                                 r.policies.retain(|x| &x.name != p);
@@ -986,16 +989,25 @@ pub fn drop(
                             .with_detail(detail.join("\n"))
                             .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
                         }
-                        cascade_notice(
-                            s,
+                        let fk_oid = |c: &str, t: &str| {
+                            cat.relations
+                                .values()
+                                .find(|r| r.name == t)
+                                .and_then(|r| r.foreign_keys.iter().find(|f| f.name == c))
+                                .map(|f| f.oid)
+                                .unwrap_or(0)
+                        };
+                        cascaded.extend(
                             refs.iter()
                                 .map(|(c, t)| {
-                                    format!("drop cascades to constraint {c} on table {t}")
+                                    (
+                                        fk_oid(c, t),
+                                        format!("drop cascades to constraint {c} on table {t}"),
+                                    )
                                 })
-                                .chain(policy_deps.iter().map(|(_, p, t, _)| {
-                                    format!("drop cascades to policy {p} on table {t}")
-                                }))
-                                .collect(),
+                                .chain(policy_deps.iter().map(|(_, p, t, o)| {
+                                    (*o, format!("drop cascades to policy {p} on table {t}"))
+                                })),
                         );
                         for (t, p, _, _) in &policy_deps {
                             if let Some(r) = cat.relations.get_mut(t) {
@@ -1156,6 +1168,8 @@ pub fn drop(
                 _ => unreachable!("filtered above"),
             }
         }
+        cascaded.sort_by_key(|(oid, _)| *oid);
+        cascade_notice(s, cascaded.into_iter().map(|(_, line)| line).collect());
         cmd(tag)
     })
 }
