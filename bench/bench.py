@@ -1,18 +1,34 @@
 #!/usr/bin/env python3
-"""Side-by-side pgbench benchmark: PostgreSQL 15 vs Rampart on the same machine,
-in one run. Prints median TPS per configuration and the ratio Rampart/PostgreSQL,
-and writes the table to bench/results.md. Never asserts on timings.
+"""Side-by-side benchmark: PostgreSQL 15 vs Rampart on the same machine, in one
+run. Prints the median per configuration and the ratio Rampart/PostgreSQL and
+writes them to bench/results.md and bench/results.json. Never asserts on timings.
+
+Workloads (BENCH_WORKLOADS, comma list; default all):
+  select   point select (pgbench -f), every mode of BENCH_MODES, each transport
+  update   BEGIN; UPDATE + SELECT one account; COMMIT (prepared), each transport
+  tpcb     pgbench's TPC-B-like script (prepared), each transport
+  connect  pgbench -C (a new connection per transaction) with SCRAM-SHA-256 over
+           TCP, point select in simple mode: connections per second
+  idle     PSS of the server's processes with N idle connections minus with 0,
+           divided by N: memory per idle connection
 
 Normally started through bench/run.sh (which builds the release binary and sets
 RAMPART_BIN). Settings, all from the environment:
 
-  BENCH_ROWS=100000      rows in pgbench_accounts
-  BENCH_SECONDS=10       duration of one pgbench run (-T)
-  BENCH_REPEATS=3        runs per configuration and server (median is quoted)
-  BENCH_CLIENTS=1,8      client counts (-c)
+  BENCH_SMOKE=1          smoke mode: proves that every step runs (1 s runs, 1 repeat,
+                         2 clients, 10 idle connections, results in a temp dir); exits
+                         non-zero if any step failed to run. Never judges speed.
+  BENCH_ROWS=100000      rows in pgbench_accounts (multiple of 100000: pgbench -i -s)
+  BENCH_SECONDS=10       duration of one pgbench run (-T)            (smoke: 1)
+  BENCH_REPEATS=3        runs per configuration and server (median)   (smoke: 1)
+  BENCH_CLIENTS=1,8      client counts (-c)                           (smoke: 2)
   BENCH_JOBS=2           pgbench worker threads (-j, capped at the client count)
-  BENCH_WORKLOADS=...    comma list out of select,update,tpcb (default: all)
-  BENCH_RESULTS=PATH     markdown output (default bench/results.md)
+  BENCH_TRANSPORTS=tcp,unix   transports of the select/update/tpcb workloads
+  BENCH_MODES=prepared,extended,simple   query modes of the select workload
+  BENCH_IDLE_CONNECTIONS=100  idle connections for the memory measurement (smoke: 10)
+  BENCH_WORKLOADS=...    comma list out of select,update,tpcb,connect,idle
+  BENCH_RESULTS=PATH     markdown output (default bench/results.md; smoke: a temp dir)
+  BENCH_JSON=PATH        JSON output (default bench/results.json; smoke: a temp dir)
   BENCH_MAX_MINUTES=N    overall time budget; configurations not started by then
                          are reported as skipped (default: estimate + 10 min)
   RAMPART_BIN=PATH       rampart binary (required here; run.sh sets it)
@@ -20,14 +36,12 @@ RAMPART_BIN). Settings, all from the environment:
   PGBENCH=PATH           pgbench binary (default PG15_BINDIR/pgbench, else on PATH)
 
 Only the Python standard library is used; server management comes from
-tests/oracle/oracle_lib.py (imported, not modified).
+tests/oracle/oracle_lib.py (imported, not modified) through bench_servers.py.
 """
-import datetime
+import collections
 import os
-import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,15 +50,35 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'oracle'))
+sys.path.insert(0, HERE)
 import oracle_lib as ol  # noqa: E402
+import bench_idle  # noqa: E402
+import bench_report as rep  # noqa: E402
+from bench_report import machine_facts  # noqa: E402,F401 - re-exported for functions.py
+from bench_servers import (DB, SCRAM_PASSWORD, SCRAM_ROLE, Pg15Bench,  # noqa: E402,F401
+                           RampartBench, psql, setup_scram_role)
 
-DB = 'postgres'
+WORKLOADS = ('select', 'update', 'tpcb', 'connect', 'idle')
+TRANSPORTS = ('tcp', 'unix')
+MODES = ('prepared', 'extended', 'simple')
+TITLES = {
+    'select': 'point select',
+    'update': 'update txn',
+    'tpcb': 'TPC-B-like',
+    'connect': 'connect + point select (SCRAM)',
+    'idle': 'idle connections',
+}
+
+# kind: 'tps' (pgbench TPS), 'connect' (pgbench -C connections/s) or 'memory'
+# (KiB per idle connection); clients is the number of idle connections for 'memory'.
+Config = collections.namedtuple('Config', 'kind workload transport mode clients')
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+# ------------------------------------------------------------------ settings
 def env_int(name, default):
     v = os.environ.get(name, '').strip()
     if not v:
@@ -58,52 +92,85 @@ def env_int(name, default):
     return n
 
 
-# ------------------------------------------------------------------ servers
-class Pg15Bench(ol.Pg15):
-    """oracle_lib's scratch PostgreSQL 15, but durable: fsync, full_page_writes
-    and synchronous_commit stay at their defaults (on), because Rampart fsyncs
-    its WAL at commit too. Everything else (shared_buffers etc.) is stock."""
-    kind = 'PostgreSQL 15'
+def env_list(name, default, allowed=None):
+    items = [x.strip() for x in (os.environ.get(name) or default).split(',') if x.strip()]
+    if not items:
+        sys.exit(f'bench: {name} is empty')
+    for x in items:
+        if allowed and x not in allowed:
+            sys.exit(f'bench: unknown value {x!r} in {name} (allowed: {", ".join(allowed)})')
+    return items
 
-    def _start(self):
-        if ol.is_root():
-            ol.ensure_pg_os_user()
-        self.dir = ol.scratch_base()
-        pw = ol.pwd.getpwnam(ol.PG_OS_USER) if ol.is_root() else None
-        self.data = os.path.join(self.dir, 'data')
-        self.sock = os.path.join(self.dir, 'sock')
-        self.logfile = os.path.join(self.dir, 'postgres.log')
-        os.mkdir(self.sock)
-        if pw:
-            for p in (self.dir, self.sock):
-                os.chown(p, pw.pw_uid, pw.pw_gid)
-        r = ol.run_timeout(ol.as_pg_user([os.path.join(ol.PG15_BINDIR, 'initdb'), '-D', self.data,
-                                          '-U', ol.SUPERUSER, '--auth=trust', '--no-sync',
-                                          '--no-instructions', '-E', 'UTF8', '--no-locale']),
-                           ol.START_TIMEOUT * 2, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, text=True, cwd=self.dir)
-        if r.returncode != 0:
-            raise RuntimeError(f'initdb failed (exit {r.returncode}): '
-                               f'{(r.stderr or "").strip() or (r.stdout or "")[-500:]}')
-        for _ in range(5):
-            self.port = ol.free_port()
-            with open(self.logfile, 'ab') as lf:
-                self.proc = subprocess.Popen(
-                    ol.as_pg_user([os.path.join(ol.PG15_BINDIR, 'postgres'), '-D', self.data,
-                                   '-p', str(self.port), '-k', self.sock,
-                                   '-c', 'listen_addresses=127.0.0.1',
-                                   '-c', 'fsync=on', '-c', 'full_page_writes=on',
-                                   '-c', 'synchronous_commit=on', '-c', 'max_connections=50']),
-                    stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT,
-                    cwd=self.dir, start_new_session=True)
-            if self._wait_ready():
-                return
-            lt = ol.tail(self.logfile)
-            self._stop_proc()
-            if 'could not bind' in lt or 'in use' in lt:
-                continue
-            raise RuntimeError(f'PostgreSQL 15 did not start:\n{lt}')
-        raise RuntimeError('PostgreSQL 15 could not find a free port')
+
+class Settings:
+    """Everything configurable, read once from the environment."""
+
+    def __init__(self):
+        self.smoke = ol.env_true('BENCH_SMOKE')
+        s = self.smoke
+        self.rows = env_int('BENCH_ROWS', 100000)
+        self.seconds = env_int('BENCH_SECONDS', 1 if s else 10)
+        self.repeats = env_int('BENCH_REPEATS', 1 if s else 3)
+        self.jobs = env_int('BENCH_JOBS', 2)
+        self.idle = env_int('BENCH_IDLE_CONNECTIONS', 10 if s else 100)
+        self.settle = 0.3 if s else 1.0     # seconds before each PSS reading
+        try:
+            self.clients = [int(c) for c in env_list('BENCH_CLIENTS', '2' if s else '1,8')]
+        except ValueError:
+            sys.exit('bench: BENCH_CLIENTS must be a comma list of integers')
+        if min(self.clients) < 1:
+            sys.exit('bench: BENCH_CLIENTS must be >= 1')
+        self.workloads = env_list('BENCH_WORKLOADS', ','.join(WORKLOADS), WORKLOADS)
+        self.transports = env_list('BENCH_TRANSPORTS', ','.join(TRANSPORTS), TRANSPORTS)
+        self.modes = env_list('BENCH_MODES', ','.join(MODES), MODES)
+        # Output paths; in smoke mode the defaults go to a temp dir made at report time.
+        self.results_dir = None
+        self.results = os.environ.get('BENCH_RESULTS') or (
+            None if s else os.path.join(HERE, 'results.md'))
+        self.json = os.environ.get('BENCH_JSON') or (
+            None if s else os.path.join(HERE, 'results.json'))
+        # Same limit on both servers; room for the idle connections and pgbench.
+        self.max_connections = max(100, self.idle + max(self.clients) + 10)
+
+    def output_paths(self):
+        """Fills in the smoke mode's temp-dir output paths."""
+        if self.results and self.json:
+            return
+        self.results_dir = tempfile.mkdtemp(prefix='rampart-bench-smoke-')
+        self.results = self.results or os.path.join(self.results_dir, 'results.md')
+        self.json = self.json or os.path.join(self.results_dir, 'results.json')
+
+    def describe(self):
+        return {'smoke': self.smoke, 'rows': self.rows, 'seconds': self.seconds,
+                'repeats': self.repeats, 'clients': self.clients, 'jobs': self.jobs,
+                'transports': self.transports, 'select_modes': self.modes,
+                'idle_connections': self.idle, 'workloads': self.workloads,
+                'max_connections': self.max_connections}
+
+
+def build_configs(st):
+    """Configurations in run order: idle memory first (fresh servers, before any
+    benchmark traffic), then throughput, then connection setup."""
+    configs = []
+    if 'idle' in st.workloads:
+        configs.append(Config('memory', 'idle', 'tcp', 'startup only', st.idle))
+    for w in ('select', 'update', 'tpcb'):
+        if w not in st.workloads:
+            continue
+        for transport in st.transports:
+            for mode in (st.modes if w == 'select' else ['prepared']):
+                for c in st.clients:
+                    configs.append(Config('tps', w, transport, mode, c))
+    if 'connect' in st.workloads:
+        for c in st.clients:
+            configs.append(Config('connect', 'connect', 'tcp', 'simple', c))
+    return configs
+
+
+def estimate_seconds(configs, st):
+    per_run = {'tps': st.seconds + 0.5, 'connect': st.seconds + 0.5,
+               'memory': 3 + st.idle * 0.02}
+    return sum(per_run[c.kind] for c in configs) * st.repeats * 2 + 60
 
 
 # ------------------------------------------------------------------ scripts
@@ -138,364 +205,363 @@ def scripts(rows):
     }
 
 
-WORKLOAD_TITLES = {
-    'select': 'point select',
-    'update': 'update txn',
-    'tpcb': 'TPC-B-like',
-}
-
-
-def psql(server, cmds, timeout):
-    argv = [ol.PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', DB]
-    for c in cmds:
-        argv += ['-c', c]
-    env = server.libpq_env()
-    env.pop('PGOPTIONS', None)
-    return ol.run_timeout(argv, timeout, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
-
-
-def load(server, rows, pgbench):
-    """Loads both servers the same way, with `pgbench -i` itself (scale =
-    rows / 100000). Returns '' or an error text."""
-    t0 = time.time()
-    if rows % 100000 != 0:
-        return f'BENCH_ROWS must be a multiple of 100000 (pgbench -i scale), not {rows}'
-    env = server.libpq_env()
-    env.pop('PGOPTIONS', None)
-    r = ol.run_timeout([pgbench, '-i', '-q', '-s', str(rows // 100000), DB], 600, env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL, text=True)
-    if r.returncode != 0:
-        return ('timed out' if r.timed_out else first_error(r.stdout)) or f'exit {r.returncode}'
-    r = psql(server, ['SELECT count(*) FROM pgbench_accounts'], 120)
-    argv_out = (r.stdout or '').split()
-    if r.returncode != 0 or str(rows) not in argv_out:
-        return f'row count check failed: {(r.stdout or "").strip()}'
-    log(f'bench: pgbench -i loaded {rows} rows into {server.kind} in {time.time() - t0:.1f}s')
-    return ''
+def write_scripts(work, rows):
+    """Writes the pgbench scripts into `work`; returns workload -> path."""
+    paths = {}
+    for name, text in scripts(rows).items():
+        paths[name] = os.path.join(work, f'{name}.sql')
+        with open(paths[name], 'w') as f:
+            f.write(text)
+    paths['connect'] = paths['select']
+    return paths
 
 
 # ------------------------------------------------------------------ pgbench
-TPS_RE = re.compile(r'^tps = ([0-9.]+) \(without initial connection time\)', re.M)
+TPS_RE = re.compile(r'^tps = ([0-9.]+) \((?:without initial connection time|'
+                    r'including reconnection times)\)', re.M)
 LAT_RE = re.compile(r'^latency average = ([0-9.]+) ms', re.M)
+CONN_RE = re.compile(r'^average connection time = ([0-9.]+) ms', re.M)
 
 
 def first_error(text):
     lines = [ln.strip() for ln in (text or '').splitlines() if ln.strip()]
     for ln in lines:
         if 'error' in ln.lower() or 'fatal' in ln.lower():
-            ln = re.sub(r'^pgbench: (error|fatal): ', '', ln)
-            return ln
+            return re.sub(r'^pgbench: (error|fatal): ', '', ln)
     return lines[-1] if lines else 'no output'
 
 
-def run_pgbench(pgbench, server, script_path, mode, clients, jobs, seconds):
-    """Returns dict(tps=float|None, lat=float|None, error=str|None, stderr=str)."""
-    argv = [pgbench, '-n', '-M', mode, '-f', script_path, '-c', str(clients),
-            '-j', str(min(jobs, clients)), '-T', str(seconds), DB]
-    env = server.libpq_env()
-    env.pop('PGOPTIONS', None)
-    r = ol.run_timeout(argv, seconds + 60, env=env, stdout=subprocess.PIPE,
+def load(server, rows, pgbench):
+    """Loads a server with `pgbench -i` itself (scale = rows / 100000), as a
+    client would. Returns '' or an error text."""
+    t0 = time.time()
+    if rows % 100000 != 0:
+        return f'BENCH_ROWS must be a multiple of 100000 (pgbench -i scale), not {rows}'
+    r = ol.run_timeout([pgbench, '-i', '-q', '-s', str(rows // 100000), DB], 600,
+                       env=server.env('tcp'), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, text=True)
+    if r.returncode != 0:
+        return 'pgbench -i: ' + (('timed out' if r.timed_out else first_error(r.stdout))
+                                 or f'exit {r.returncode}')
+    r = psql(server, ['SELECT count(*) FROM pgbench_accounts'], 120)
+    if r.returncode != 0 or (r.stdout or '').strip() != str(rows):
+        return f'row count check after pgbench -i failed: {(r.stdout or "").strip()}'
+    log(f'bench: pgbench -i loaded {rows} rows into {server.kind} in {time.time() - t0:.1f}s')
+    return ''
+
+
+def run_pgbench(pgbench, server, script_path, cfg, jobs, seconds):
+    """One pgbench run of a 'tps' or 'connect' configuration. Returns
+    dict(value=TPS|None, lat=ms|None, conn_ms=ms|None, error=str|None, stderr=str)."""
+    argv = [pgbench, '-n', '-M', cfg.mode, '-f', script_path, '-c', str(cfg.clients),
+            '-j', str(min(jobs, cfg.clients)), '-T', str(seconds)]
+    if cfg.kind == 'connect':
+        argv.append('-C')
+        env = server.env('tcp', SCRAM_ROLE, SCRAM_PASSWORD)
+    else:
+        env = server.env(cfg.transport)
+    r = ol.run_timeout(argv + [DB], seconds + 60, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     out, err = r.stdout or '', r.stderr or ''
-    m = TPS_RE.search(out)
-    lat = LAT_RE.search(out)
-    res = {'tps': float(m.group(1)) if m else None,
+    m, lat, conn = TPS_RE.search(out), LAT_RE.search(out), CONN_RE.search(out)
+    res = {'value': float(m.group(1)) if m else None,
            'lat': float(lat.group(1)) if lat else None,
+           'conn_ms': float(conn.group(1)) if conn else None,
            'error': None, 'stderr': err.strip()}
     if r.timed_out:
         res['error'] = f'pgbench did not finish within {seconds + 60}s (killed)'
-        res['tps'] = None
     elif r.returncode != 0 or m is None:
         res['error'] = first_error(err or out)
-        res['tps'] = None
+    if res['error']:
+        res['value'] = None
     return res
 
 
-# ------------------------------------------------------------------ report
-def fmt_tps(x):
-    return f'{x:,.0f}' if x >= 100 else f'{x:,.1f}'
-
-
-def cell(results, repeats):
-    """Median TPS text for one server's runs of one configuration."""
-    ok = [r['tps'] for r in results if r['tps'] is not None]
-    errs = [r['error'] for r in results if r['error']]
-    if not results:
-        return None, 'skipped (time budget)'
-    if not ok:
-        return None, 'error: ' + errs[0]
-    med = statistics.median(ok)
-    txt = fmt_tps(med)
-    if errs:
-        txt += f' ({len(errs)}/{len(results)} runs failed: {errs[0]})'
-    return med, txt
-
-
-def md_escape(s):
-    return s.replace('|', '\\|').replace('\n', ' ')
-
-
-def machine_facts():
-    facts = {}
-    facts['nproc'] = str(os.cpu_count())
+def run_idle(server, cfg, settle):
+    """One idle-memory measurement (see bench_idle.py)."""
     try:
-        with open('/proc/cpuinfo') as f:
-            for ln in f:
-                if ln.startswith('model name'):
-                    facts['cpu'] = ln.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        with open('/proc/meminfo') as f:
-            kb = int(f.readline().split()[1])
-            facts['memory'] = f'{kb / 1024 / 1024:.1f} GiB'
-    except (OSError, ValueError, IndexError):
-        pass
-    facts['kernel'] = platform.release()
-    try:
-        r = subprocess.run(['df', '-T', tempfile.gettempdir()], capture_output=True, text=True)
-        facts['data dirs'] = f'{tempfile.gettempdir()} ({r.stdout.splitlines()[1].split()[1]})'
-    except Exception:  # noqa: BLE001 - facts are best effort
-        pass
-    return facts
+        res = bench_idle.measure_idle(server, cfg.clients, settle)
+    except (bench_idle.StartupError, OSError, RuntimeError) as e:
+        return {'value': None, 'error': str(e), 'stderr': ''}
+    res['error'] = None
+    res['stderr'] = ''
+    return res
 
 
-def loadavg():
-    try:
-        with open('/proc/loadavg') as f:
-            return ' '.join(f.read().split()[:3])
-    except OSError:
-        return '?'
+def describe_run(cfg, res):
+    if res['value'] is None:
+        return f'ERROR {res["error"]}'
+    unit = {'tps': 'tps', 'connect': 'conn/s', 'memory': 'KiB/conn'}[cfg.kind]
+    return f'{res["value"]:.1f} {unit}'
 
 
-def git_rev():
-    try:
-        rev = subprocess.run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'],
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(['git', '-C', REPO, 'status', '--porcelain', '--', 'crates',
-                                'Cargo.toml', 'Cargo.lock'],
-                               capture_output=True, text=True).stdout.strip()
-        return rev + (' (crates/ has uncommitted changes)' if dirty else '')
-    except OSError:
-        return '?'
+# ------------------------------------------------------------------ the run
+class Bench:
+    """One benchmark run: both servers, every configuration, all results."""
 
+    def __init__(self, st, pgbench, rampart_bin):
+        self.st = st
+        self.pgbench = pgbench
+        self.rampart_bin = rampart_bin
+        self.servers = {
+            'pg': Pg15Bench('bench-pg15', st.max_connections),
+            'rp': RampartBench(rampart_bin, 'bench-rampart', st.max_connections),
+        }
+        self.start_err = {'pg': '', 'rp': ''}   # server did not start or load
+        self.scram_err = {'pg': '', 'rp': ''}   # SCRAM role could not be set up
+        self.scram_iterations = {}
+        self.raw = {}                            # (config, key) -> list of run results
+        self.paths = {}
 
-def version_of(argv):
-    try:
-        return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return '?'
-
-
-# ------------------------------------------------------------------ main
-def main():
-    ol.install_signal_handlers()
-    rows = env_int('BENCH_ROWS', 100000)
-    seconds = env_int('BENCH_SECONDS', 10)
-    repeats = env_int('BENCH_REPEATS', 3)
-    jobs = env_int('BENCH_JOBS', 2)
-    try:
-        clients = [int(c) for c in os.environ.get('BENCH_CLIENTS', '1,8').split(',') if c.strip()]
-    except ValueError:
-        sys.exit('bench: BENCH_CLIENTS must be a comma list of integers')
-    wl = [w.strip() for w in os.environ.get('BENCH_WORKLOADS', 'select,update,tpcb').split(',')
-          if w.strip()]
-    for w in wl:
-        if w not in WORKLOAD_TITLES:
-            sys.exit(f'bench: unknown workload {w!r} in BENCH_WORKLOADS (select, update, tpcb)')
-    results_path = os.environ.get('BENCH_RESULTS') or os.path.join(HERE, 'results.md')
-
-    ok, why = ol.pg15_present()
-    if not ok:
-        sys.exit(f'bench: PostgreSQL 15 is required: {why} (install postgresql-15 '
-                 f'or set PG15_BINDIR)')
-    pgbench = os.environ.get('PGBENCH') or os.path.join(ol.PG15_BINDIR, 'pgbench')
-    if not os.access(pgbench, os.X_OK):
-        pgbench = shutil.which('pgbench')
-    if not pgbench:
-        sys.exit('bench: pgbench not found (install postgresql-15 / postgresql-contrib)')
-    rampart_bin = os.environ.get('RAMPART_BIN')
-    if not rampart_bin or not os.access(rampart_bin, os.X_OK):
-        sys.exit(f'bench: RAMPART_BIN={rampart_bin!r} is not an executable (use bench/run.sh)')
-
-    # configurations: (workload, mode, clients)
-    configs = []
-    for w in wl:
-        modes = ['prepared', 'simple'] if w == 'select' else ['prepared']
-        for mode in modes:
-            for c in clients:
-                configs.append((w, mode, c))
-    est = len(configs) * repeats * 2 * (seconds + 2) + 120
-    budget = float(os.environ.get('BENCH_MAX_MINUTES') or 0) * 60 or est + 600
-    log(f'bench: {len(configs)} configurations x {repeats} repeats x 2 servers x {seconds}s '
-        f'(about {est / 60:.1f} min; budget {budget / 60:.1f} min)')
-
-    started = datetime.datetime.now(datetime.timezone.utc)
-    t_start = time.time()
-    load_before = loadavg()
-    work = tempfile.mkdtemp(prefix='rampart-bench-')
-    pg = Pg15Bench('bench-pg15')
-    rp = ol.Rampart(rampart_bin, 'bench-rampart')
-    servers = {'pg': pg, 'rp': rp}
-    start_err = {'pg': '', 'rp': ''}
-    raw = {}          # (config, key) -> list of run results
-    try:
-        paths = {}
-        for name, text in scripts(rows).items():
-            paths[name] = os.path.join(work, f'{name}.sql')
-            with open(paths[name], 'w') as f:
-                f.write(text)
-        for key, srv, is_pg in (('pg', pg, True), ('rp', rp, False)):
+    def prepare(self, work):
+        """Starts and loads both servers and creates the SCRAM role; failures
+        are recorded per server (their cells show the error)."""
+        self.paths = write_scripts(work, self.st.rows)
+        for key, srv in self.servers.items():
             try:
                 srv.start()
-                log(f'bench: {srv.kind} ready on {srv.host}:{srv.port}')
-                start_err[key] = load(srv, rows, pgbench)
+                log(f'bench: {srv.kind} ready on {srv.host}:{srv.port} (socket dir {srv.sock})')
+                self.start_err[key] = load(srv, self.st.rows, self.pgbench)
             except ol.Interrupted:
                 raise
             except Exception as e:  # noqa: BLE001 - reported in the table
-                start_err[key] = f'{srv.kind} did not start: {e}'
-            if start_err[key]:
-                log(f'bench: {srv.kind}: {start_err[key]}')
-        if start_err['pg'] and start_err['rp']:
-            log('bench: neither server could be started and loaded; giving up')
-            return 1
+                self.start_err[key] = f'{srv.kind} did not start: {e}'
+            if self.start_err[key]:
+                log(f'bench: {srv.kind}: {self.start_err[key]}')
+                continue
+            if 'connect' in self.st.workloads:
+                err, iters = setup_scram_role(srv)
+                self.scram_err[key] = err
+                self.scram_iterations[{'pg': 'postgres', 'rp': 'rampart'}[key]] = iters
+                if err:
+                    log(f'bench: {srv.kind}: {err}')
 
-        total = len(configs) * repeats * 2
+    def server_error(self, key, cfg):
+        if self.start_err[key]:
+            return self.start_err[key]
+        if cfg.kind == 'connect' and self.scram_err[key]:
+            return self.scram_err[key]
+        return ''
+
+    def run_one(self, key, cfg):
+        srv = self.servers[key]
+        if cfg.kind == 'memory':
+            return run_idle(srv, cfg, self.st.settle)
+        return run_pgbench(self.pgbench, srv, self.paths[cfg.workload], cfg, self.st.jobs,
+                           self.st.seconds)
+
+    def run_all(self, configs, budget, t_start):
+        """Runs every configuration repeats times per server, alternating the
+        server order (PG first, then Rampart first, ...)."""
+        total = len(configs) * self.st.repeats * 2
         n = 0
         for cfg in configs:
-            w, mode, c = cfg
-            for key in ('pg', 'rp'):
-                raw[(cfg, key)] = []
-            for rep in range(repeats):
-                order = ('pg', 'rp') if rep % 2 == 0 else ('rp', 'pg')
+            for key in self.servers:
+                self.raw[(cfg, key)] = []
+            for rep_i in range(self.st.repeats):
+                order = ('pg', 'rp') if rep_i % 2 == 0 else ('rp', 'pg')
                 for key in order:
                     n += 1
-                    srv = servers[key]
-                    if start_err[key]:
-                        raw[(cfg, key)].append({'tps': None, 'lat': None,
-                                                'error': start_err[key], 'stderr': ''})
+                    err = self.server_error(key, cfg)
+                    if err:
+                        self.raw[(cfg, key)].append({'value': None, 'error': err, 'stderr': ''})
                         continue
                     if time.time() - t_start > budget:
                         log(f'bench: [{n}/{total}] skipped: time budget exhausted')
                         continue
-                    res = run_pgbench(pgbench, srv, paths[w], mode, c, jobs, seconds)
-                    raw[(cfg, key)].append(res)
-                    what = (f'{res["tps"]:.1f} tps' if res['tps'] is not None
-                            else f'ERROR {res["error"]}')
-                    log(f'bench: [{n}/{total}] {WORKLOAD_TITLES[w]} {mode} -c {c} '
-                        f'{srv.kind} run {rep + 1}: {what}')
-    except ol.Interrupted as e:
-        log(f'bench: {e}; cleaning up (no results written)')
-        return 130
-    finally:
-        for srv in (rp, pg):
+                    res = self.run_one(key, cfg)
+                    self.raw[(cfg, key)].append(res)
+                    log(f'bench: [{n}/{total}] {TITLES[cfg.workload]} {cfg.transport} '
+                        f'{cfg.mode} -c {cfg.clients} {self.servers[key].kind} '
+                        f'run {rep_i + 1}: {describe_run(cfg, res)}')
+
+    def stop(self):
+        for srv in (self.servers['rp'], self.servers['pg']):
             try:
                 srv.stop()
             except Exception as e:  # noqa: BLE001
                 log(f'bench: stopping {srv.kind}: {e}')
+
+    def run_errors(self, configs):
+        """(where, error, stderr) for every failed run."""
+        out = []
+        for cfg in configs:
+            for key, _, kind in rep.SERVERS:
+                for i, r in enumerate(self.raw.get((cfg, key), [])):
+                    if r['error']:
+                        out.append((f'{TITLES[cfg.workload]} / {cfg.transport} / {cfg.mode} / '
+                                    f'-c {cfg.clients} / {kind} run {i + 1}', r['error'],
+                                    r['stderr']))
+        return out
+
+
+# ------------------------------------------------------------------ report
+def markdown(st, bench, configs, recs, errors, meta):
+    md = ['# Rampart vs PostgreSQL 15: pgbench side by side\n',
+          f'Generated by `bench/run.sh` on {meta["generated"]} '
+          f'(took {meta["minutes"]:.1f} min). Overwritten on every run'
+          + (' (smoke mode: one 1-second run each, figures not meaningful)' if st.smoke else '')
+          + '.\n',
+          '## Results\n',
+          rep.md_tables(recs),
+          f'Each figure is the median of {st.repeats} run(s) per server and configuration; '
+          'runs alternate between the servers. TPS is pgbench\'s "tps = ... (without initial '
+          'connection time)"; connections/s is pgbench -C\'s "tps = ... (including '
+          'reconnection times)", one connection per transaction. The ratio is '
+          'Rampart / PostgreSQL: above 1 means Rampart is faster for TPS and connections/s, '
+          'and uses more memory for KiB per connection. No timing is asserted.\n',
+          '## Setup\n',
+          f'- rows (pgbench_accounts): {st.rows}; seconds per run: {st.seconds}; '
+          f'repeats: {st.repeats}; pgbench -j: min({st.jobs}, clients)']
+    md += [f'- {k}: {v}' for k, v in meta['machine'].items()]
+    its = meta['scram_iterations']
+    md += [f'- load average before / after: {meta["load_before"]} / {meta["load_after"]} '
+           '(other work on the machine skews results)',
+           f'- Rampart: `{meta["rampart_bin"]}` (modified {meta["rampart_bin_mtime"]}); '
+           f'checkout at the start of the run: {meta["rampart_commit"]}',
+           f'- PostgreSQL: {meta["postgres_version"]}, stock settings except fsync=on, '
+           'full_page_writes=on, synchronous_commit=on (all defaults), '
+           f'max_connections={st.max_connections}',
+           f'- Rampart: defaults (synchronous_commit=on) except max_connections='
+           f'{st.max_connections}',
+           f'- pgbench: {meta["pgbench_version"]}, `pgbench -n -M MODE -f SCRIPT -c N -j J '
+           f'-T {st.seconds}` (connection setup: `-C -M simple`, point-select script)',
+           '- transports: tcp = 127.0.0.1, unix = the server\'s unix socket; no TLS on either '
+           'server (PGSSLMODE=disable); trust auth, except the connection-setup workload, '
+           f'which logs in as `{SCRAM_ROLE}` with scram-sha-256 (pg_hba.conf, identical on '
+           f'both servers; SCRAM iterations PostgreSQL {its.get("postgres", "?")}, '
+           f'Rampart {its.get("rampart", "?")})',
+           f'- idle connections: {st.idle} connections over TCP, each completes startup '
+           '(trust) and then stays idle; PSS summed over the server\'s processes '
+           '(/proc/PID/smaps_rollup; PostgreSQL: postmaster and all children) with them '
+           'minus without them, divided by their number; measured first, on fresh servers',
+           '- data dirs of both servers on the same filesystem\n',
+           rep.md_details(configs, TITLES, bench.raw, recs),
+           rep.md_errors(errors),
+           '## Scripts\n']
+    for w in ('select', 'update', 'tpcb'):
+        if w in st.workloads:
+            md.append(f'{TITLES[w]} (`-f`):\n\n```\n{scripts(st.rows)[w]}```\n')
+    return '\n'.join(md)
+
+
+def find_pgbench():
+    pgbench = os.environ.get('PGBENCH') or os.path.join(ol.PG15_BINDIR, 'pgbench')
+    if not os.access(pgbench, os.X_OK):
+        pgbench = shutil.which('pgbench')
+    if not pgbench:
+        sys.exit('bench: pgbench not found (install postgresql-15 / postgresql-client-15, '
+                 'or set PGBENCH)')
+    return pgbench
+
+
+def smoke_failures(bench, configs, recs, errors):
+    """Every reason the smoke run did not prove the harness (never speed)."""
+    server_errs = [e for e in list(bench.start_err.values()) + list(bench.scram_err.values())
+                   if e]
+    out = [rep.one_line(e) for e in server_errs]
+    out += [f'{w}: {rep.one_line(e)}' for w, e, _ in errors if e not in server_errs]
+    for rec in recs:
+        for name in ('postgres', 'rampart'):
+            if rec[f'{name}_median'] is None and not rec[f'{name}_errors']:
+                out.append(f'{rec["title"]} / {rec["transport"]} / {rec["mode"]} / '
+                           f'{rec["clients"]}: {name} has no result (skipped)')
+    return out
+
+
+def main():
+    ol.install_signal_handlers()
+    st = Settings()
+    ok, why = ol.pg15_present()
+    if not ok:
+        sys.exit(f'bench: PostgreSQL 15 is required: {why} (install postgresql-15 '
+                 f'or set PG15_BINDIR)')
+    pgbench = find_pgbench()
+    rampart_bin = os.environ.get('RAMPART_BIN')
+    if not rampart_bin or not os.access(rampart_bin, os.X_OK):
+        sys.exit(f'bench: RAMPART_BIN={rampart_bin!r} is not an executable (use bench/run.sh)')
+
+    configs = build_configs(st)
+    est = estimate_seconds(configs, st)
+    budget = float(os.environ.get('BENCH_MAX_MINUTES') or 0) * 60 or est + 600
+    log(f'bench: {"SMOKE: " if st.smoke else ""}{len(configs)} configurations x '
+        f'{st.repeats} repeats x 2 servers (about {est / 60:.1f} min; '
+        f'budget {budget / 60:.1f} min)')
+
+    started = rep.now_utc()
+    t_start = time.time()
+    load_before = rep.loadavg()
+    commit = rep.git_rev()          # before the run: the checkout may change under it
+    work = tempfile.mkdtemp(prefix='rampart-bench-')
+    bench = Bench(st, pgbench, rampart_bin)
+    try:
+        bench.prepare(work)
+        if bench.start_err['pg'] and bench.start_err['rp']:
+            log('bench: neither server could be started and loaded; giving up')
+            return 1
+        bench.run_all(configs, budget, t_start)
+    except ol.Interrupted as e:
+        log(f'bench: {e}; cleaning up (no results written)')
+        return 130
+    finally:
+        bench.stop()
         ol.rmtree(work)
 
     # ---------------- report
-    header = ['workload', 'clients', 'mode', 'PostgreSQL tps', 'Rampart tps',
-              'ratio (Rampart/PG)']
-    rows_out = []
-    errors = []
-    for cfg in configs:
-        w, mode, c = cfg
-        pg_med, pg_txt = cell(raw.get((cfg, 'pg'), []), repeats)
-        rp_med, rp_txt = cell(raw.get((cfg, 'rp'), []), repeats)
-        ratio = f'{rp_med / pg_med:.2f}' if pg_med and rp_med is not None else '-'
-        rows_out.append([WORKLOAD_TITLES[w], str(c), mode, pg_txt, rp_txt, ratio])
-        for key, kind in (('pg', 'PostgreSQL'), ('rp', 'Rampart')):
-            for i, r in enumerate(raw.get((cfg, key), [])):
-                if r['error']:
-                    errors.append((f'{WORKLOAD_TITLES[w]} / {mode} / -c {c} / {kind} '
-                                   f'run {i + 1}', r['error'], r['stderr']))
-
-    widths = [max(len(h), *(len(r[i]) for r in rows_out)) for i, h in enumerate(header)]
-    widths = [min(wd, 70) for wd in widths]
-
-    def line(cols):
-        return ' | '.join(str(col)[:70].ljust(widths[i]) for i, col in enumerate(cols))
-    print()
-    print(line(header))
-    print('-+-'.join('-' * wd for wd in widths))
-    for r in rows_out:
-        print(line(r))
-    print(f'\n(median of {repeats} runs of {seconds}s each; {rows} rows; nproc {os.cpu_count()})')
-
-    facts = machine_facts()
-    pg_ver = version_of([os.path.join(ol.PG15_BINDIR, 'postgres'), '--version'])
-    pgb_ver = version_of([pgbench, '--version'])
-    md = []
-    md.append('# Rampart vs PostgreSQL 15: pgbench side by side\n')
-    md.append(f'Generated by `bench/run.sh` on {started.strftime("%Y-%m-%d %H:%M UTC")} '
-              f'(took {(time.time() - t_start) / 60:.1f} min). Overwritten on every run.\n')
-    md.append('| workload | clients | mode | PostgreSQL tps | Rampart tps | ratio (Rampart/PG) |')
-    md.append('| --- | ---: | --- | ---: | ---: | ---: |')
-    for r in rows_out:
-        md.append('| ' + ' | '.join(md_escape(x) for x in r) + ' |')
-    md.append('')
-    md.append(f'TPS is the median of {repeats} run(s) per server and configuration '
-              '(pgbench "tps ... without initial connection time"); ratio > 1 means Rampart is '
-              'faster. Runs alternate between the servers. No timing is asserted.\n')
-    md.append('## Setup\n')
-    md.append(f'- rows (pgbench_accounts): {rows}; seconds per run: {seconds}; '
-              f'repeats: {repeats}; pgbench -j: min({jobs}, clients)')
-    for k, v in facts.items():
-        md.append(f'- {k}: {v}')
-    md.append(f'- load average before / after: {load_before} / {loadavg()} '
-              '(other work on the machine skews results)')
-    md.append(f'- Rampart: `{rampart_bin}` at commit {git_rev()}')
-    md.append(f'- PostgreSQL: {pg_ver}, stock settings except fsync=on, full_page_writes=on, '
-              'synchronous_commit=on (all defaults), max_connections=50; '
-              'VACUUM ANALYZE after loading')
-    md.append(f'- pgbench: {pgb_ver}, `pgbench -n -M MODE -f SCRIPT -c N -j J -T {seconds}`')
-    md.append('- both servers: trust auth on 127.0.0.1 (TCP), data dirs on the same filesystem\n')
-    md.append('## Run details (TPS / average latency per run)\n')
-    md.append('| workload | clients | mode | PostgreSQL runs | Rampart runs |')
-    md.append('| --- | ---: | --- | --- | --- |')
-    for cfg in configs:
-        w, mode, c = cfg
-
-        def runs(key):
-            out = []
-            for r in raw.get((cfg, key), []):
-                if r['tps'] is None:
-                    out.append('error')
-                else:
-                    out.append(f'{r["tps"]:.0f}' + (f' / {r["lat"]:.2f} ms' if r['lat'] else ''))
-            return ', '.join(out) or '-'
-        md.append(f'| {WORKLOAD_TITLES[w]} | {c} | {mode} | {runs("pg")} | {runs("rp")} |')
-    md.append('')
+    recs = [rep.summarize(cfg, TITLES[cfg.workload], bench.raw) for cfg in configs]
+    errors = bench.run_errors(configs)
+    meta = {
+        'generated': started.strftime('%Y-%m-%d %H:%M UTC'),
+        'minutes': (time.time() - t_start) / 60,
+        'settings': st.describe(),
+        'machine': rep.machine_facts(),
+        'load_before': load_before,
+        'load_after': rep.loadavg(),
+        'rampart_bin': rampart_bin,
+        'rampart_commit': commit,
+        'rampart_bin_mtime': rep.mtime_utc(rampart_bin),
+        'postgres_version': rep.version_of([os.path.join(ol.PG15_BINDIR, 'postgres'),
+                                            '--version']),
+        'pgbench_version': rep.version_of([pgbench, '--version']),
+        'scram_iterations': bench.scram_iterations,
+    }
+    st.output_paths()
+    print(rep.console_tables(recs))
+    print(f'\n(median of {st.repeats} run(s) of {st.seconds}s each; {st.rows} rows; '
+          f'nproc {os.cpu_count()})')
+    write_errs = [e for e in (
+        rep.write_text(st.results, markdown(st, bench, configs, recs, errors, meta)),
+        rep.write_text(st.json, rep.json_text(meta, recs))) if e]
+    for e in write_errs:
+        log(f'bench: {e}')
+    if not write_errs:
+        log(f'bench: wrote {st.results} and {st.json}')
     if errors:
-        md.append('## Errors\n')
-        seen = set()
-        for where, err, stderr in errors:
-            if err in seen:
-                md.append(f'- {where}: same error (`{err}`)')
-                continue
-            seen.add(err)
-            md.append(f'- {where}: `{err}`')
-            if stderr:
-                excerpt = '\n'.join(stderr.splitlines()[:15])
-                md.append('\n  ```\n' + '\n'.join('  ' + ln for ln in excerpt.splitlines())
-                          + '\n  ```')
-        md.append('')
-    md.append('## Scripts\n')
-    for w in wl:
-        md.append(f'{WORKLOAD_TITLES[w]} (`-f`):\n\n```\n{scripts(rows)[w]}```\n')
-    try:
-        with open(results_path, 'w') as f:
-            f.write('\n'.join(md))
-        log(f'bench: wrote {results_path}')
-    except OSError as e:
-        log(f'bench: could not write {results_path}: {e}')
-    if errors:
-        print(f'\n{len(errors)} run(s) failed; see the Errors section of {results_path}')
+        print(f'\n{len(errors)} run(s) failed; see the Errors section of {st.results}')
+    if not st.smoke:
+        return 0
+    return smoke_verdict(st, bench, configs, recs, errors, write_errs)
+
+
+def smoke_verdict(st, bench, configs, recs, errors, write_errs):
+    """Exit status of the smoke mode: 0 when every step ran, else 1."""
+    failures = smoke_failures(bench, configs, recs, errors) + write_errs
+    if not write_errs:
+        err = rep.check_json(st.json, len(configs))
+        if err:
+            failures.append(err)
+    if failures:
+        print(f'\nbench smoke: FAIL: {len(failures)} step(s) did not run '
+              f'(results kept in {os.path.dirname(os.path.abspath(st.results))}):')
+        for f in failures:
+            print(f'  - {f}')
+        return 1
+    note = ''
+    if st.results_dir:
+        ol.rmtree(st.results_dir)
+        note = '; temp results removed'
+    print(f'\nbench smoke: OK: {len(configs)} configurations ran on both servers '
+          f'(speed is not judged{note})')
     return 0
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Side-by-side pgbench benchmark: PostgreSQL 15 vs Rampart (see bench/README.md).
+# Side-by-side benchmark: PostgreSQL 15 vs Rampart (see bench/README.md).
 #   bench/run.sh                                   # defaults: 100000 rows, 10 s x 3 repeats
-#   BENCH_SECONDS=3 BENCH_REPEATS=1 bench/run.sh   # quick smoke run
+#   BENCH_SECONDS=5 BENCH_REPEATS=3 bench/run.sh   # shorter full run
 #   RAMPART_BIN=/path/to/rampart bench/run.sh      # skip the cargo build
+#   BENCH_SMOKE=1 RAMPART_BIN=... bench/run.sh     # smoke: every step once (~30 s), exit 1 if one fails
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(dirname "$HERE")"
