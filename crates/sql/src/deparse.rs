@@ -179,12 +179,7 @@ impl Deparser<'_> {
                 negated,
                 case_insensitive,
             } => {
-                let op = match (*negated, *case_insensitive) {
-                    (false, false) => "~~",
-                    (true, false) => "!~~",
-                    (false, true) => "~~*",
-                    (true, true) => "!~~*",
-                };
+                let op = like_operator(*negated, *case_insensitive);
                 format!("({} {op} {})", self.operand(expr)?, self.operand(pattern)?)
             }
             Expr::ArrayLit(items) => {
@@ -271,12 +266,7 @@ impl Deparser<'_> {
                 negated,
                 case_insensitive,
             } => (|| {
-                let op = match (*negated, *case_insensitive) {
-                    (false, false) => "~~",
-                    (true, false) => "!~~",
-                    (false, true) => "~~*",
-                    (true, true) => "!~~*",
-                };
+                let op = like_operator(*negated, *case_insensitive);
                 Some(format!(
                     "{} {op} {}",
                     self.child(expr, Parent::Other)?,
@@ -480,6 +470,16 @@ fn pretty_literal(v: &Value) -> Option<String> {
         Value::Numeric(d) if !d.is_sign_negative() => d.to_string(),
         other => format!("'{}'", other.to_pg_text()?.replace('\'', "''")),
     })
+}
+
+/// The operator PostgreSQL stores `[NOT] [I]LIKE` as.
+fn like_operator(negated: bool, case_insensitive: bool) -> &'static str {
+    match (negated, case_insensitive) {
+        (false, false) => "~~",
+        (true, false) => "!~~",
+        (false, true) => "~~*",
+        (true, true) => "!~~*",
+    }
 }
 
 /// A constant as ruleutils prints it.

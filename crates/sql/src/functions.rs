@@ -177,7 +177,8 @@ pub fn agg_result_type(f: AggFunc, arg: Option<&DataType>) -> DataType {
     }
 }
 
-fn normalize_string_type(t: &DataType) -> DataType {
+/// A type without its modifier (`varchar(10)` → `varchar`, `numeric(5,2)` → `numeric`).
+pub fn normalize_string_type(t: &DataType) -> DataType {
     match t {
         DataType::Varchar(_) => DataType::Varchar(None),
         DataType::Char(_) => DataType::Char(None),

@@ -7,7 +7,7 @@
 use rampart_catalog::{Catalog, PG_CATALOG_OID};
 use rampart_types::{DataType, PgError, PgResult, RegKind, SqlState};
 
-use crate::functions::quote_ident;
+use crate::functions::{normalize_string_type, quote_ident};
 
 /// Splits a possibly qualified, possibly quoted name (`s."T"`) into its
 /// parts, folding unquoted parts to lower case; None on bad syntax.
@@ -173,8 +173,8 @@ pub fn input(cat: &Catalog, search_path: &[String], kind: RegKind, text: &str) -
                 )
             })?;
             Ok(match ty {
-                DataType::Array(e) => DataType::Array(Box::new(unmodified(&e))).oid(),
-                other => unmodified(&other).oid(),
+                DataType::Array(e) => DataType::Array(Box::new(normalize_string_type(&e))).oid(),
+                other => normalize_string_type(&other).oid(),
             })
         }
         RegKind::Role => {
@@ -274,16 +274,6 @@ fn qualify(cat: &Catalog, schema: u32, name: &str, visible: bool) -> String {
             .map(|s| s.name.clone())
             .unwrap_or_default();
         format!("{}.{}", quote_ident(&s), quote_ident(name))
-    }
-}
-
-/// A type without its modifier (`varchar(10)` → `varchar`), as regtype names it.
-fn unmodified(t: &DataType) -> DataType {
-    match t {
-        DataType::Varchar(_) => DataType::Varchar(None),
-        DataType::Char(_) => DataType::Char(None),
-        DataType::Numeric(_) => DataType::Numeric(None),
-        other => other.clone(),
     }
 }
 

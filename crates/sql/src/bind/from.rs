@@ -378,22 +378,7 @@ impl Binder<'_> {
             .zip(types)
             .map(|(b, t)| self.coerce(b, &t, &ty))
             .collect::<PgResult<Vec<_>>>()?;
-        let range = alias
-            .map(|a| ident(&a.name))
-            .unwrap_or_else(|| "generate_series".into());
-        let col_name = alias
-            .and_then(|a| a.columns.first())
-            .map(|c| ident(&c.name))
-            .unwrap_or_else(|| range.clone());
-        let scope = Scope {
-            columns: vec![ScopeColumn {
-                table: Some(range),
-                name: col_name,
-                ty: ty.clone(),
-                source: None,
-                hidden: false,
-            }],
-        };
+        let scope = single_column_scope("generate_series", alias, ty.clone());
         Ok((Plan::Series { args, ty }, scope))
     }
 }
@@ -416,23 +401,10 @@ impl Binder<'_> {
             )
             .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
         };
-        let range = alias
-            .map(|a| ident(&a.name))
-            .unwrap_or_else(|| "unnest".into());
-        let col_name = alias
-            .and_then(|a| a.columns.first())
-            .map(|c| ident(&c.name))
-            .unwrap_or_else(|| range.clone());
-        let scope = Scope {
-            columns: vec![ScopeColumn {
-                table: Some(range),
-                name: col_name,
-                ty: *elem,
-                source: None,
-                hidden: false,
-            }],
-        };
-        Ok((Plan::Unnest { arg: bound }, scope))
+        Ok((
+            Plan::Unnest { arg: bound },
+            single_column_scope("unnest", alias, *elem),
+        ))
     }
 
     fn bind_function_scan(
@@ -496,6 +468,27 @@ impl Binder<'_> {
             }
         }
         Ok((Plan::FunctionScan { oid: f.oid, args }, scope))
+    }
+}
+
+/// The scope of a one-column function in FROM: range and column are named
+/// after the alias (or the function).
+fn single_column_scope(function: &str, alias: Option<&ast::TableAlias>, ty: DataType) -> Scope {
+    let range = alias
+        .map(|a| ident(&a.name))
+        .unwrap_or_else(|| function.to_string());
+    let name = alias
+        .and_then(|a| a.columns.first())
+        .map(|c| ident(&c.name))
+        .unwrap_or_else(|| range.clone());
+    Scope {
+        columns: vec![ScopeColumn {
+            table: Some(range),
+            name,
+            ty,
+            source: None,
+            hidden: false,
+        }],
     }
 }
 

@@ -540,12 +540,7 @@ impl<'a> Exec<'a> {
         let right_cols: Vec<usize> = keys.iter().map(|(_, rc)| *rc).collect();
         let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, row) in l.iter().enumerate() {
-            if left_cols.iter().any(|c| {
-                matches!(
-                    row.get(*c),
-                    Some(Value::Float4(_) | Value::Float8(_) | Value::Array(_))
-                )
-            }) {
+            if unhashable(row, &left_cols) {
                 return Ok(None);
             }
             if let Some(k) = join_key(row, &left_cols) {
@@ -933,14 +928,28 @@ fn equi_keys(on: &Expr, left_width: usize) -> Vec<(usize, usize)> {
 /// A row's join key over `cols`; None when a key value is NULL (which
 /// equals nothing) or of a type whose equal values may encode differently.
 fn join_key(row: &[Value], cols: &[usize]) -> Option<Vec<u8>> {
+    if unhashable(row, cols) {
+        return None;
+    }
     let mut key = Vec::new();
     for c in cols {
         match row.get(*c)? {
-            Value::Null | Value::Float4(_) | Value::Float8(_) | Value::Array(_) => return None,
+            Value::Null => return None,
             v => crate::keys::encode_value(&mut key, v),
         }
     }
     Some(key)
+}
+
+/// Whether a key value is of a type whose equal values may encode
+/// differently (-0.0 and 0.0, arrays): joins on such keys are not hashed.
+fn unhashable(row: &[Value], cols: &[usize]) -> bool {
+    cols.iter().any(|c| {
+        matches!(
+            row.get(*c),
+            Some(Value::Float4(_) | Value::Float8(_) | Value::Array(_))
+        )
+    })
 }
 
 /// Equi-join keys and the right rows by key, or None when the condition
@@ -955,12 +964,7 @@ fn hash_right(on: &Expr, left_width: usize, right: &[Row]) -> Option<HashedRight
     let cols: Vec<usize> = keys.iter().map(|(_, rc)| *rc).collect();
     let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
     for (i, row) in right.iter().enumerate() {
-        if cols.iter().any(|c| {
-            matches!(
-                row.get(*c),
-                Some(Value::Float4(_) | Value::Float8(_) | Value::Array(_))
-            )
-        }) {
+        if unhashable(row, &cols) {
             return None;
         }
         if let Some(k) = join_key(row, &cols) {

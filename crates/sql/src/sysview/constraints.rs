@@ -186,7 +186,8 @@ fn fk_action_letter(a: &FkAction) -> char {
     }
 }
 
-fn fk_action_words(a: &FkAction) -> &'static str {
+/// An FK action as SQL writes it (`ON DELETE CASCADE`, information_schema rules).
+pub fn fk_action_words(a: &FkAction) -> &'static str {
     match a {
         FkAction::NoAction => "NO ACTION",
         FkAction::Restrict => "RESTRICT",
@@ -273,11 +274,7 @@ fn render(
     pretty: bool,
 ) -> Option<String> {
     if let Expr::Literal(Value::Text(s)) = e {
-        let label = match ty {
-            DataType::Varchar(_) => DataType::Varchar(None),
-            DataType::Char(_) => DataType::Char(None),
-            other => other.clone(),
-        };
+        let label = crate::functions::normalize_string_type(ty);
         return Some(format!(
             "'{}'::{}",
             s.replace('\'', "''"),

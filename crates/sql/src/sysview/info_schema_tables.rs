@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use rampart_catalog::{acl, Catalog, FkAction, Relation, RelationKind};
+use rampart_catalog::{acl, Catalog, Relation, RelationKind};
 use rampart_security::acl::{effective, mask, AclKind};
 use rampart_security::roles as graph;
 use rampart_types::{DataType, Value};
@@ -293,16 +293,6 @@ fn datetime_precision(t: &DataType) -> Option<i32> {
     }
 }
 
-fn rule(a: &FkAction) -> &'static str {
-    match a {
-        FkAction::NoAction => "NO ACTION",
-        FkAction::Restrict => "RESTRICT",
-        FkAction::Cascade => "CASCADE",
-        FkAction::SetNull => "SET NULL",
-        FkAction::SetDefault => "SET DEFAULT",
-    }
-}
-
 /// The rows of one discovery view.
 pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     let me = Looker::new(cat, viewer);
@@ -560,8 +550,8 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                             .unwrap_or(Value::Null),
                         unique.map(|(_, n)| Value::Text(n)).unwrap_or(Value::Null),
                         text("NONE"),
-                        text(rule(&fk.on_update)),
-                        text(rule(&fk.on_delete)),
+                        text(super::constraints::fk_action_words(&fk.on_update)),
+                        text(super::constraints::fk_action_words(&fk.on_delete)),
                     ]);
                 }
             }

@@ -182,12 +182,7 @@ fn builtin_types() -> Vec<(DataType, &'static str, char)> {
 /// A type's `pg_type.typname` (`int4`, `varchar`, `_text`, …).
 pub fn type_name(t: &DataType) -> String {
     let base = |t: &DataType| -> String {
-        let plain = match t {
-            DataType::Varchar(_) => DataType::Varchar(None),
-            DataType::Char(_) => DataType::Char(None),
-            DataType::Numeric(_) => DataType::Numeric(None),
-            other => other.clone(),
-        };
+        let plain = crate::functions::normalize_string_type(t);
         builtin_types()
             .into_iter()
             .find(|(ty, _, _)| *ty == plain)
