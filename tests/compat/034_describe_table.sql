@@ -62,6 +62,12 @@ SELECT 'a.b.c.d'::regclass;
 \echo :LAST_ERROR_SQLSTATE
 SELECT 'nosuch.x'::regclass;
 \echo :LAST_ERROR_SQLSTATE
+-- Size functions: bad input is refused as PostgreSQL refuses it.
+SELECT pg_relation_size('dt_orders', 'bogus');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_relation_size('dt_orders', 'fsm'), pg_size_pretty(10240::bigint), pg_relation_size(0) IS NULL AS unknown_is_null;
+SELECT pg_database_size('no_such_database');
+\echo :LAST_ERROR_SQLSTATE
 DROP VIEW dt_view;
 DROP TABLE dt_orders, dt_customers, dt_rlsonly, dt_polnorls;
 DROP SEQUENCE dt_seq;
