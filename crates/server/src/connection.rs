@@ -20,8 +20,11 @@ use pgwire::api::cancel::CancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{FieldFormat, FieldInfo, Response};
-use pgwire::api::stmt::QueryParser;
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeResponse, DescribeStatementResponse, FieldFormat, FieldInfo,
+    Response,
+};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{
     ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type, DEFAULT_NAME,
@@ -29,10 +32,12 @@ use pgwire::api::{
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
-use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
+use pgwire::messages::data::{
+    DataRow, FieldDescription, NoData, ParameterDescription, RowDescription,
+};
 use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Close, CloseComplete, Describe, Execute, PortalSuspended, Sync as PgSync,
-    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
+    PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
@@ -803,6 +808,30 @@ impl ExtendedQueryHandler for Conn {
         })
     }
 
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // Same as pgwire's default but buffered: the reply goes out with the
+        // rest of the batch at Sync/Flush instead of costing its own write.
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        let parser = self.query_parser();
+        match StoredStatement::parse(client, &message, parser).await? {
+            Some(stmt) => client.portal_store().put_statement(Arc::new(stmt)),
+            None => client.portal_store().put_empty_statement(&name),
+        }
+        client
+            .feed(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
+        Ok(())
+    }
+
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -970,7 +999,7 @@ impl ExtendedQueryHandler for Conn {
             }
         }
         client
-            .send(PgWireBackendMessage::BindComplete(BindComplete::new()))
+            .feed(PgWireBackendMessage::BindComplete(BindComplete::new()))
             .await?;
         Ok(())
     }
@@ -1005,7 +1034,24 @@ impl ExtendedQueryHandler for Conn {
                 format!("portal \"{}\" does not exist", display_stmt_name(&name)),
             )));
         }
-        self._on_describe(client, message).await
+        // pgwire's default `_on_describe` flushes the socket after every message;
+        // PostgreSQL writes nothing until Sync or Flush, so buffer with `feed`.
+        match message.target_type {
+            TARGET_TYPE_BYTE_STATEMENT => match client.portal_store().get_statement(&name) {
+                Some(Entry::Value(stmt)) => {
+                    let described = self.do_describe_statement(client, &stmt).await?;
+                    feed_describe_response(client, &described).await
+                }
+                _ => feed_describe_response(client, &DescribeStatementResponse::no_data()).await,
+            },
+            _ => match client.portal_store().get_portal(&name) {
+                Some(Entry::Value(portal)) => {
+                    let described = self.do_describe_portal(client, &portal).await?;
+                    feed_describe_response(client, &described).await
+                }
+                _ => feed_describe_response(client, &DescribePortalResponse::no_data()).await,
+            },
+        }
     }
 
     async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>
@@ -1028,7 +1074,7 @@ impl ExtendedQueryHandler for Conn {
             _ => {}
         }
         client
-            .send(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
+            .feed(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
             .await?;
         Ok(())
     }
@@ -1046,7 +1092,7 @@ impl ExtendedQueryHandler for Conn {
         let st = self.txn_status();
         client.set_transaction_status(st);
         client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st)))
+            .feed(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st)))
             .await?;
         client.flush().await?;
         Ok(())
@@ -1204,4 +1250,36 @@ impl CopyHandler for Conn {
         client.set_transaction_status(self.txn_status());
         to_wire_error(e)
     }
+}
+
+/// Queues a Describe reply (ParameterDescription for statements, then
+/// RowDescription or NoData) without flushing the socket.
+async fn feed_describe_response<C, D>(client: &mut C, described: &D) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    D: DescribeResponse,
+{
+    if let Some(types) = described.parameters() {
+        let oids = types.iter().map(|t| t.oid()).collect();
+        client
+            .feed(PgWireBackendMessage::ParameterDescription(
+                ParameterDescription::new(oids),
+            ))
+            .await?;
+    }
+    if described.is_no_data() {
+        client
+            .feed(PgWireBackendMessage::NoData(NoData::new()))
+            .await?;
+    } else {
+        let fields = described.fields().iter().map(Into::into).collect();
+        client
+            .feed(PgWireBackendMessage::RowDescription(RowDescription::new(
+                fields,
+            )))
+            .await?;
+    }
+    Ok(())
 }

@@ -169,7 +169,7 @@ impl Engine {
 
     fn version_at(txn: &Transaction, key: &[u8]) -> PgResult<Option<u64>> {
         Ok(txn
-            .get(key)
+            .get_hot(key)
             .map_err(storage_err)?
             .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
             .map(u64::from_be_bytes))

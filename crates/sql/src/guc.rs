@@ -120,6 +120,12 @@ impl Settings {
         None
     }
 
+    /// The value set for `name` (lower case) in this session, if any, without
+    /// copying it (defaults are not looked up).
+    pub fn value_set(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
     /// Sets a value for the session (`local = false`) or the transaction.
     pub fn set(&mut self, name: &str, value: &str, local: bool) -> PgResult<()> {
         let name = name.to_ascii_lowercase();

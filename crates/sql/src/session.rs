@@ -143,6 +143,21 @@ impl SessionState {
         })
     }
 
+    /// What a bound plan depends on besides the catalog: the current user
+    /// (policies, `$user` in the search path), `row_security`, the search
+    /// path and the date/time styles. A cached plan is reused only while this
+    /// is unchanged, so a prepared statement executed after SET ROLE or
+    /// `SET row_security` is bound again under the new role's policies.
+    pub fn bind_fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.current_user().hash(&mut h);
+        for name in BIND_SETTINGS {
+            self.settings.value_set(name).hash(&mut h);
+        }
+        h.finish()
+    }
+
     /// Row-level security context for binding: the current user and `row_security`.
     pub fn rls_context(&self, catalog: &Catalog) -> PgResult<crate::bind::rls::RlsContext> {
         let user = self.principal(catalog)?.role_oid;
@@ -236,8 +251,19 @@ pub struct Bound {
 /// What binding a data statement yields: plan, result columns, needs, parameter types.
 type BindOutput = (DataStatement, Vec<OutputColumn>, Vec<Need>, Vec<DataType>);
 
-/// A bound plan valid for one catalog version.
-type BoundCache = Option<(u64, Arc<Bound>)>;
+/// A bound plan valid for one catalog version and one
+/// [`SessionState::bind_fingerprint`].
+type BoundCache = Option<(u64, u64, Arc<Bound>)>;
+
+/// Settings a bound plan depends on (see [`SessionState::bind_fingerprint`]).
+const BIND_SETTINGS: [&str; 6] = [
+    "search_path",
+    "row_security",
+    "datestyle",
+    "intervalstyle",
+    "timezone",
+    "session_authorization",
+];
 
 /// One client session.
 pub struct Session {
@@ -496,6 +522,7 @@ impl Session {
                 p.columns = cols.clone();
                 p.cached = Some((
                     catalog.version,
+                    self.state.bind_fingerprint(),
                     Arc::new(Bound {
                         stmt: ds,
                         needs,
@@ -511,7 +538,7 @@ impl Session {
     /// plain SELECT without sequence calls): the server then runs it inline.
     pub fn runs_without_waiting(&self, p: &Prepared) -> bool {
         match &p.cached {
-            Some((_, b)) => {
+            Some((_, _, b)) => {
                 matches!(&b.stmt, DataStatement::Query(plan) if !crate::exec::plan_may_block(plan))
             }
             None => false,
@@ -524,13 +551,13 @@ impl Session {
         p: &mut Prepared,
         params: &[Value],
     ) -> PgResult<QueryResult> {
-        let Some(stmt) = p.stmt.clone() else {
+        let Prepared {
+            stmt, cached, sql, ..
+        } = p;
+        let Some(stmt) = stmt.as_ref() else {
             return Ok(QueryResult::Empty);
         };
-        let mut cached = p.cached.clone();
-        let r = self.run_statement(&stmt, params, &mut cached, &p.sql.clone());
-        p.cached = cached;
-        r
+        self.run_statement(stmt, params, cached, sql)
     }
 
     fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
@@ -1005,8 +1032,9 @@ impl Session {
         }
         let catalog = self.catalog()?;
         if is_data_statement(stmt) {
+            let fingerprint = self.state.bind_fingerprint();
             let bound = match cached {
-                Some((v, b)) if *v == catalog.version => b.clone(),
+                Some((v, f, b)) if *v == catalog.version && *f == fingerprint => b.clone(),
                 _ => {
                     let types: Vec<DataType> = params.iter().map(|p| p.data_type()).collect();
                     let (stmt, columns, needs, _) = self.bind_data(&catalog, stmt, types, sql)?;
@@ -1015,7 +1043,7 @@ impl Session {
                         needs,
                         columns,
                     });
-                    *cached = Some((catalog.version, b.clone()));
+                    *cached = Some((catalog.version, fingerprint, b.clone()));
                     b
                 }
             };

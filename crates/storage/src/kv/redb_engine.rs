@@ -6,17 +6,30 @@
 
 use super::{KvEngine, KvPair, WriteBatch};
 use crate::error::{Result, StorageError};
-use redb::{Database, Durability, ReadableDatabase, TableDefinition};
+use parking_lot::RwLock;
+use redb::{Database, Durability, ReadOnlyTable, ReadableDatabase, TableDefinition};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 const DATA: TableDefinition<&[u8], &[u8]> = TableDefinition::new("data");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// The data table as of one generation of applied batches.
+type DataTable = Arc<ReadOnlyTable<&'static [u8], &'static [u8]>>;
 
 /// The on-disk engine.
 pub struct RedbEngine {
     db: Database,
     path: PathBuf,
+    /// Bumped after every committed batch.
+    generation: AtomicU64,
+    /// A read-only view of the data table and the generation it was opened
+    /// at. Opening a redb read transaction and table costs more than a point
+    /// lookup, so reads share one view until the next batch is applied; the
+    /// view pins at most one superseded redb snapshot.
+    reader: RwLock<Option<(u64, DataTable)>>,
 }
 
 impl std::fmt::Debug for RedbEngine {
@@ -34,6 +47,8 @@ impl RedbEngine {
         let engine = RedbEngine {
             db,
             path: path.to_path_buf(),
+            generation: AtomicU64::new(0),
+            reader: RwLock::new(None),
         };
         let txn = engine.db.begin_write().map_err(|e| engine.err(e))?;
         {
@@ -47,12 +62,31 @@ impl RedbEngine {
     fn err(&self, e: impl std::fmt::Display) -> StorageError {
         StorageError::engine(&self.path, e)
     }
+
+    /// The data table including every batch applied before this call.
+    fn data(&self) -> Result<DataTable> {
+        // Read the generation before opening: a batch committed after the
+        // load may or may not be in the view, but then the generation moved
+        // on and the next caller opens a newer one.
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some((g, table)) = self.reader.read().as_ref() {
+            if *g == generation {
+                return Ok(table.clone());
+            }
+        }
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = Arc::new(txn.open_table(DATA).map_err(|e| self.err(e))?);
+        let mut slot = self.reader.write();
+        if slot.as_ref().is_none_or(|(g, _)| *g < generation) {
+            *slot = Some((generation, table.clone()));
+        }
+        Ok(table)
+    }
 }
 
 impl KvEngine for RedbEngine {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let table = txn.open_table(DATA).map_err(|e| self.err(e))?;
+        let table = self.data()?;
         let v = table.get(key).map_err(|e| self.err(e))?;
         Ok(v.map(|g| g.value().to_vec()))
     }
@@ -61,8 +95,7 @@ impl KvEngine for RedbEngine {
         if super::range_is_empty(start, end) {
             return Ok(Vec::new());
         }
-        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let table = txn.open_table(DATA).map_err(|e| self.err(e))?;
+        let table = self.data()?;
         let range = table
             .range::<&[u8]>((start, end))
             .map_err(|e| self.err(e))?;
@@ -100,7 +133,9 @@ impl KvEngine for RedbEngine {
                 meta.insert(*name, v.as_slice()).map_err(|e| self.err(e))?;
             }
         }
-        txn.commit().map_err(|e| self.err(e))
+        txn.commit().map_err(|e| self.err(e))?;
+        self.generation.fetch_add(1, Ordering::Release);
+        Ok(())
     }
 
     fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>> {

@@ -56,11 +56,47 @@ pub(crate) struct Inner {
     pub sync_commit: bool,
     pub checkpoint_bytes: u64,
     pub ckpt: Mutex<()>,
+    /// Newest committed `(version, value)` of the keys read with
+    /// [`Transaction::get_hot`]; kept current by commits under the commit mutex.
+    pub hot: HotKeys,
     pub last_ckpt_lsn: AtomicU64,
     pub _dir_lock: Option<std::fs::File>,
 }
 
+/// In-memory copies of a few small, often-read keys (catalog version stamps),
+/// so that reading them costs a map lookup instead of a KV range scan.
+pub(crate) type HotKeys = parking_lot::RwLock<std::collections::HashMap<Vec<u8>, HotValue>>;
+
+/// Newest committed version of a hot key and its value (`(0, None)`: never written).
+pub(crate) type HotValue = (u64, Option<Vec<u8>>);
+
 impl Inner {
+    /// Starts caching `user`: reads its newest committed version under the
+    /// commit mutex, so no commit can slip between the read and the insert.
+    pub fn load_hot(&self, user: &[u8]) -> Result<HotValue> {
+        let _c = self.commit.lock();
+        let newest = self.read_version(user, u64::MAX)?.unwrap_or((0, None));
+        self.hot.write().insert(user.to_vec(), newest.clone());
+        Ok(newest)
+    }
+
+    /// Called by a commit (holding the commit mutex, after the KV apply):
+    /// refreshes the cached keys among `writes`.
+    pub fn update_hot(&self, version: u64, writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
+        let touched = {
+            let hot = self.hot.read();
+            !hot.is_empty() && hot.keys().any(|k| writes.contains_key(k))
+        };
+        if touched {
+            let mut hot = self.hot.write();
+            for (k, cached) in hot.iter_mut() {
+                if let Some(v) = writes.get(k) {
+                    *cached = (version, v.clone());
+                }
+            }
+        }
+    }
+
     /// Newest version of `user` at or below `max`: `(version, value-or-tombstone)`.
     pub fn read_version(&self, user: &[u8], max: u64) -> Result<Option<(u64, Option<Vec<u8>>)>> {
         let (start, end) = keys::versions_upto(user, max);

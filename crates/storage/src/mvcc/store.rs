@@ -172,6 +172,7 @@ impl Store {
             sync_commit: opts.synchronous_commit,
             checkpoint_bytes: opts.checkpoint_wal_bytes.max(1),
             ckpt: Mutex::new(()),
+            hot: Default::default(),
             last_ckpt_lsn: AtomicU64::new(ckpt),
             _dir_lock: Some(dir_lock),
         };
@@ -201,6 +202,7 @@ impl Store {
             sync_commit: false,
             checkpoint_bytes: u64::MAX,
             ckpt: Mutex::new(()),
+            hot: Default::default(),
             last_ckpt_lsn: AtomicU64::new(0),
             _dir_lock: None,
         };

@@ -89,6 +89,29 @@ impl Transaction {
             .and_then(|(_, v)| v))
     }
 
+    /// Same as [`Transaction::get`], for small keys read by almost every
+    /// statement (catalog version stamps): the newest committed version is
+    /// kept in memory, and the KV is read only when this snapshot is older
+    /// than it. Do not use it for ordinary data: every key read this way stays
+    /// cached for the life of the store.
+    pub fn get_hot(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = self.writes.get(key) {
+            return Ok(v.clone());
+        }
+        let inner = self.inner();
+        let cached = inner.hot.read().get(key).cloned();
+        let (version, value) = match cached {
+            Some(c) => c,
+            None => inner.load_hot(key)?,
+        };
+        if version <= self.snap.version {
+            // The newest committed version is in this snapshot, so it is the
+            // newest version at or below the snapshot.
+            return Ok(value);
+        }
+        self.get(key)
+    }
+
     /// Latest committed value (ignoring the snapshot) merged with own writes:
     /// the READ COMMITTED re-check after a lock wait.
     pub fn get_latest(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -269,6 +292,7 @@ impl Transaction {
             }
             return Err(e);
         }
+        inner.update_hot(version, &self.writes);
         c.last_version = version;
         c.applied_lsn = lsn;
         c.last_ts = ts;
