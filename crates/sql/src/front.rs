@@ -123,6 +123,9 @@ fn significant(tokens: &[TokenWithSpan]) -> Vec<&Token> {
 
 /// Splits `sql` into pieces when any statement needs the front parser; None otherwise.
 pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
+    if is_single_plain_dml(sql) {
+        return Ok(None);
+    }
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
         return Ok(None); // sqlparser reports the tokenizer error with PostgreSQL's wording
     };
@@ -175,6 +178,28 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         }
     }
     Ok(Some(out))
+}
+
+/// Whether `sql` is one SELECT/INSERT/UPDATE/DELETE/WITH/VALUES statement
+/// that the front parser would leave alone, decided without tokenizing: no
+/// `;` before trailing ones, no leading comment, and no ENCRYPTED word (the
+/// only thing `needs_front` looks for in such statements). Anything else
+/// takes the tokenizing path.
+fn is_single_plain_dml(sql: &str) -> bool {
+    let body = sql.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    if body.contains(';') {
+        return false;
+    }
+    let start = body.trim_start();
+    let first: String = start
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    matches!(
+        first.as_str(),
+        "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES"
+    ) && !body.to_ascii_uppercase().contains("ENCRYPTED")
 }
 
 fn needs_front(sig: &[&Token]) -> bool {
@@ -912,6 +937,32 @@ mod tests {
             panic!()
         };
         assert!(r.revoke && r.admin_option && r.cascade);
+    }
+
+    #[test]
+    fn plain_dml_skips_the_tokenizer_only_when_safe() {
+        for sql in [
+            "SELECT 1",
+            "  select abalance from pgbench_accounts where aid = 7;",
+            "INSERT INTO t VALUES (1);;  ",
+            "WITH x AS (SELECT 1) DELETE FROM t",
+        ] {
+            assert!(is_single_plain_dml(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT 1; CREATE USER u",
+            "SELECT ';'",
+            "-- c\nSELECT 1",
+            "CREATE USER u",
+            "SELECT encrypted FROM t",
+            "COPY t FROM STDIN (HEADER)",
+        ] {
+            assert!(!is_single_plain_dml(sql), "{sql}");
+        }
+        // Multi-statement text still reaches the front parser.
+        assert!(split_if_needed("SELECT 1; CREATE USER u")
+            .unwrap()
+            .is_some());
     }
 
     #[test]

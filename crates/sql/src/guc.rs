@@ -70,10 +70,22 @@ struct Builtin {
 }
 
 fn builtin(name: &str) -> Option<Builtin> {
-    BUILTINS.iter().find(|b| b.0 == name).map(|b| Builtin {
-        default: b.1,
-        settable: b.2,
+    // Looked up on every statement (several times): index the table once.
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::LazyLock::new(|| BUILTINS.iter().enumerate().map(|(i, b)| (b.0, i)).collect());
+    INDEX.get(name).map(|&i| Builtin {
+        default: BUILTINS[i].1,
+        settable: BUILTINS[i].2,
     })
+}
+
+/// `name` in lower case, copied only when it has upper-case letters.
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
 }
 
 /// Canonical spelling of a few parameters PostgreSQL shows in mixed case.
@@ -107,14 +119,14 @@ pub struct Settings {
 impl Settings {
     /// Current value, or None if the parameter is unknown.
     pub fn get(&self, name: &str) -> Option<String> {
-        let name = name.to_ascii_lowercase();
-        if let Some(v) = self.values.get(&name) {
+        let name = lower(name);
+        if let Some(v) = self.values.get(name.as_ref()) {
             return Some(v.clone());
         }
         if let Some(b) = builtin(&name) {
             return Some(b.default.to_string());
         }
-        if self.defined_custom.contains(&name) {
+        if self.defined_custom.contains(name.as_ref()) {
             return Some(String::new());
         }
         None

@@ -231,7 +231,7 @@ pub struct Prepared {
     /// The statement text.
     pub sql: String,
     /// Parsed statement (None for an empty query).
-    pub stmt: Option<Stmt>,
+    pub stmt: Option<Arc<Stmt>>,
     /// Parameter types (client-given or inferred).
     pub param_types: Vec<DataType>,
     /// Result columns (empty for commands).
@@ -254,6 +254,9 @@ type BindOutput = (DataStatement, Vec<OutputColumn>, Vec<Need>, Vec<DataType>);
 /// A bound plan valid for one catalog version and one
 /// [`SessionState::bind_fingerprint`].
 type BoundCache = Option<(u64, u64, Arc<Bound>)>;
+
+/// How many prepared data statements a session keeps for reuse by text.
+const PREPARE_CACHE_ENTRIES: usize = 64;
 
 /// Settings a bound plan depends on (see [`SessionState::bind_fingerprint`]).
 const BIND_SETTINGS: [&str; 6] = [
@@ -281,6 +284,10 @@ pub struct Session {
     pub current_sql: String,
     /// Routine caches for the running top-level statement (DO, CALL).
     routine_cache: crate::func::spi::RoutineCache,
+    /// Recently prepared data statements by text and client parameter types:
+    /// drivers that send Parse for every execution (the unnamed statement)
+    /// skip parsing and binding while the catalog and bind context hold.
+    prepare_cache: HashMap<(String, Vec<DataType>), Prepared>,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
 }
@@ -311,6 +318,7 @@ impl Session {
             current_sql: String::new(),
             cancel: Arc::default(),
             routine_cache: Default::default(),
+            prepare_cache: HashMap::new(),
             spi_context: None,
         };
         let shared = {
@@ -490,47 +498,65 @@ impl Session {
 
     /// Extended protocol Parse: parses and binds to learn parameter and result types.
     pub fn prepare(&mut self, sql: &str, param_types: Vec<DataType>) -> PgResult<Prepared> {
-        let mut stmts = crate::parser::parse(sql)?;
+        let key = (sql.to_string(), param_types);
+        if let Some(p) = self.prepare_cache.get(&key).cloned() {
+            if let Some((version, fingerprint, _)) = &p.cached {
+                let catalog = self.catalog_for_describe()?;
+                if *version == catalog.version && *fingerprint == self.state.bind_fingerprint() {
+                    return Ok(p);
+                }
+            }
+        }
+        let (sql, param_types) = key;
+        let mut stmts = crate::parser::parse(&sql)?;
         if stmts.len() > 1 {
             return Err(PgError::syntax(
                 "cannot insert multiple commands into a prepared statement",
             ));
         }
-        let stmt = stmts.pop();
+        let stmt = stmts.pop().map(Arc::new);
         let mut p = Prepared {
-            sql: sql.to_string(),
+            sql,
             stmt,
-            param_types,
+            param_types: param_types.clone(),
             columns: vec![],
             cached: None,
         };
-        if let Some(Stmt::Sql(stmt)) = p.stmt.clone() {
-            if is_data_statement(&stmt) {
-                let catalog = self.catalog_for_describe()?;
-                let (ds, cols, needs, types) =
-                    self.bind_data(&catalog, &stmt, p.param_types.clone(), sql)?;
-                p.param_types = types
-                    .into_iter()
-                    .map(|t| {
-                        if t == DataType::Unknown {
-                            DataType::Text
-                        } else {
-                            t
-                        }
-                    })
-                    .collect();
-                p.columns = cols.clone();
-                p.cached = Some((
-                    catalog.version,
-                    self.state.bind_fingerprint(),
-                    Arc::new(Bound {
-                        stmt: ds,
-                        needs,
-                        columns: cols,
-                    }),
-                ));
-            }
+        let parsed = p.stmt.clone();
+        let Some(Stmt::Sql(stmt)) = parsed.as_deref() else {
+            return Ok(p);
+        };
+        if !is_data_statement(stmt) {
+            return Ok(p);
         }
+        let catalog = self.catalog_for_describe()?;
+        let (ds, cols, needs, types) =
+            self.bind_data(&catalog, stmt, p.param_types.clone(), &p.sql)?;
+        p.param_types = types
+            .into_iter()
+            .map(|t| {
+                if t == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    t
+                }
+            })
+            .collect();
+        p.columns = cols.clone();
+        p.cached = Some((
+            catalog.version,
+            self.state.bind_fingerprint(),
+            Arc::new(Bound {
+                stmt: ds,
+                needs,
+                columns: cols,
+            }),
+        ));
+        if self.prepare_cache.len() >= PREPARE_CACHE_ENTRIES {
+            self.prepare_cache.clear();
+        }
+        self.prepare_cache
+            .insert((p.sql.clone(), param_types), p.clone());
         Ok(p)
     }
 
