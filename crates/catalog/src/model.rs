@@ -292,6 +292,10 @@ pub struct Column {
     /// Column privileges (`attacl`); None = none.
     #[serde(default)]
     pub acl: Option<Vec<AclItem>>,
+    /// Collation given with COLLATE (`C` or `POSIX`); None = the default.
+    /// Text compares bytewise either way: Rampart's only collation is C.
+    #[serde(default)]
+    pub collation: Option<String>,
 }
 
 /// An index (unique or not) over columns of its table.

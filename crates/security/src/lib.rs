@@ -366,6 +366,7 @@ mod acl_tests {
             not_null: false,
             default: None,
             acl: None,
+            collation: None,
         };
         let mut acl = acl::default_acl(acl::AclKind::Relation, 10);
         acl::grant(&mut acl, 100, 10, SELECT, false);

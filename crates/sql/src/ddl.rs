@@ -174,6 +174,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 not_null: false,
                 default: None,
                 acl: None,
+                collation: None,
             };
             let mut identity = false;
             for opt in &col.options {
@@ -201,6 +202,9 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                             name: cname2,
                             expr: c.expr.to_string(),
                         });
+                    }
+                    ColumnOption::Collation(c) => {
+                        column.collation = column_collation(&column.ty, c, &s.current_sql)?
                     }
                     ColumnOption::Generated { .. } | ColumnOption::Identity(_) => identity = true,
                     ColumnOption::ForeignKey(fk) => {
@@ -491,6 +495,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 not_null: false,
                 default: None,
                 acl: None,
+                collation: None,
             })
             .collect();
         let owner = owner_oid(cat, s);
@@ -1310,6 +1315,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         not_null: false,
                         default: None,
                         acl: None,
+                        collation: None,
                     };
                     for o in &column_def.options {
                         match &o.option {
@@ -1538,4 +1544,43 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
         cat.relations.insert(rel.oid, new);
         cmd("ALTER TABLE")
     })
+}
+
+/// The collation a COLLATE clause names, checked as PostgreSQL does (only
+/// collatable types; the collation must exist). Rampart compares text
+/// bytewise, which is the C collation, so it knows C, POSIX and default
+/// (`ucs_basic` sorts the same in UTF8); None means the type's default.
+fn column_collation(ty: &DataType, name: &ast::ObjectName, sql: &str) -> PgResult<Option<String>> {
+    // PostgreSQL's cursor points at the COLLATE keyword before the name.
+    let position = name
+        .0
+        .first()
+        .and_then(|p| p.as_ident())
+        .and_then(|id| crate::front::span_position(id.span, sql))
+        .and_then(|p| {
+            let before: String = sql.chars().take((p as usize).saturating_sub(1)).collect();
+            let at = before.to_ascii_uppercase().rfind("COLLATE")?;
+            Some(before[..at].chars().count() as u32 + 1)
+        });
+    let with_position = |e: PgError| match position {
+        Some(p) => e.with_position(p),
+        None => e,
+    };
+    let raw = name.to_string();
+    let unquoted = raw.trim_start_matches("pg_catalog.").trim_matches('"');
+    if !ty.is_string() {
+        return Err(with_position(PgError::new(
+            SqlState::DATATYPE_MISMATCH,
+            format!("collations are not supported by type {}", ty.display_name()),
+        )));
+    }
+    match unquoted {
+        "C" | "ucs_basic" => Ok(Some("C".into())),
+        "POSIX" => Ok(Some("POSIX".into())),
+        "default" => Ok(None),
+        other => Err(with_position(PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("collation \"{other}\" for encoding \"UTF8\" does not exist"),
+        ))),
+    }
 }

@@ -471,6 +471,7 @@ impl<'a> QueryDeparser<'a> {
                 not_null: false,
                 default: None,
                 acl: None,
+                collation: None,
             })
             .collect();
         let outer_names: Vec<Vec<String>> = outer.iter().map(|l| l.from_inside.clone()).collect();

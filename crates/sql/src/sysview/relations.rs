@@ -303,7 +303,7 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                             text(""),
                             text(""),
                             Value::Bool(false),
-                            Value::Oid(super::types::type_collation(&c.ty)),
+                            Value::Oid(super::types::column_collation(c)),
                             acl_value(cat, &c.acl, r.owner),
                             text(storage(&c.ty)),
                             text(""),

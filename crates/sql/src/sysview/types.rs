@@ -14,6 +14,8 @@ use DataType::{Bool, Int2, Int4, Name, Oid, Text};
 pub const DEFAULT_COLLATION: u32 = 100;
 /// OID of the "C" collation.
 const C_COLLATION: u32 = 950;
+/// OID of the "POSIX" collation.
+const POSIX_COLLATION: u32 = 951;
 
 /// The type and collation catalogs and the always-empty ones.
 pub const VIEWS: &[SysView] = &[
@@ -204,6 +206,15 @@ pub fn type_collation(t: &DataType) -> u32 {
     }
 }
 
+/// `pg_attribute.attcollation` of a column: its COLLATE, else its type's.
+pub fn column_collation(c: &rampart_catalog::Column) -> u32 {
+    match c.collation.as_deref() {
+        Some("C") => C_COLLATION,
+        Some("POSIX") => POSIX_COLLATION,
+        _ => type_collation(&c.ty),
+    }
+}
+
 /// The array type of a base type, where Rampart has one.
 fn array_of(t: &DataType) -> Option<u32> {
     let oid = DataType::Array(Box::new(t.clone())).oid();
@@ -265,7 +276,7 @@ pub fn rows(view: &SysView, _cat: &Catalog) -> Vec<Row> {
         "pg_collation" => [
             (DEFAULT_COLLATION, "default", "d", ""),
             (C_COLLATION, "C", "c", "C"),
-            (951, "POSIX", "c", "POSIX"),
+            (POSIX_COLLATION, "POSIX", "c", "POSIX"),
         ]
         .into_iter()
         .map(|(oid, name, provider, locale)| {
