@@ -11,6 +11,11 @@ Workloads (BENCH_WORKLOADS, comma list; default all):
            TCP, point select in simple mode: connections per second
   idle     PSS of the server's processes with N idle connections minus with 0,
            divided by N: memory per idle connection
+  rls      row-level security: point select, tenant count, subquery policies
+           (text and COLLATE "C"), INSERT under WITH CHECK, each against RLS off
+           on the same server (bench_security.py), over TCP
+  privs    point select as a grantee through two levels of membership against
+           the same select as the table owner, over TCP
 
 Normally started through bench/run.sh (which builds the release binary and sets
 RAMPART_BIN). Settings, all from the environment:
@@ -19,6 +24,8 @@ RAMPART_BIN). Settings, all from the environment:
                          2 clients, 10 idle connections, results in a temp dir); exits
                          non-zero if any step failed to run. Never judges speed.
   BENCH_ROWS=100000      rows in pgbench_accounts (multiple of 100000: pgbench -i -s)
+  BENCH_RLS_ROWS=1000000 rows in the rls workload's documents table (multiple of 1000;
+                         smoke: 10000)
   BENCH_SECONDS=10       duration of one pgbench run (-T)            (smoke: 1)
   BENCH_REPEATS=3        runs per configuration and server (median)   (smoke: 1)
   BENCH_CLIENTS=1,8      client counts (-c)                           (smoke: 2)
@@ -26,7 +33,7 @@ RAMPART_BIN). Settings, all from the environment:
   BENCH_TRANSPORTS=tcp,unix   transports of the select/update/tpcb workloads
   BENCH_MODES=prepared,extended,simple   query modes of the select workload
   BENCH_IDLE_CONNECTIONS=100  idle connections for the memory measurement (smoke: 10)
-  BENCH_WORKLOADS=...    comma list out of select,update,tpcb,connect,idle
+  BENCH_WORKLOADS=...    comma list out of select,update,tpcb,connect,idle,rls,privs
   BENCH_RESULTS=PATH     markdown output (default bench/results.md; smoke: a temp dir)
   BENCH_JSON=PATH        JSON output (default bench/results.json; smoke: a temp dir)
   BENCH_MAX_MINUTES=N    overall time budget; configurations not started by then
@@ -53,12 +60,13 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'oracle'))
 sys.path.insert(0, HERE)
 import oracle_lib as ol  # noqa: E402
 import bench_idle  # noqa: E402
+import bench_security as sec  # noqa: E402
 import bench_report as rep  # noqa: E402
 from bench_report import machine_facts  # noqa: E402,F401 - re-exported for functions.py
 from bench_servers import (DB, SCRAM_PASSWORD, SCRAM_ROLE, Pg15Bench,  # noqa: E402,F401
                            RampartBench, psql, setup_scram_role)
 
-WORKLOADS = ('select', 'update', 'tpcb', 'connect', 'idle')
+WORKLOADS = ('select', 'update', 'tpcb', 'connect', 'idle', 'rls', 'privs')
 TRANSPORTS = ('tcp', 'unix')
 MODES = ('prepared', 'extended', 'simple')
 TITLES = {
@@ -68,6 +76,7 @@ TITLES = {
     'connect': 'connect + point select (SCRAM)',
     'idle': 'idle connections',
 }
+TITLES.update({w: v[0] for w, v in sec.WORKLOADS.items()})
 
 # kind: 'tps' (pgbench TPS), 'connect' (pgbench -C connections/s) or 'memory'
 # (KiB per idle connection); clients is the number of idle connections for 'memory'.
@@ -109,6 +118,9 @@ class Settings:
         self.smoke = ol.env_true('BENCH_SMOKE')
         s = self.smoke
         self.rows = env_int('BENCH_ROWS', 100000)
+        self.rls_rows = env_int('BENCH_RLS_ROWS', 10000 if s else 1000000)
+        if self.rls_rows < 1000 or self.rls_rows % 1000:
+            sys.exit('bench: BENCH_RLS_ROWS must be a positive multiple of 1000')
         self.seconds = env_int('BENCH_SECONDS', 1 if s else 10)
         self.repeats = env_int('BENCH_REPEATS', 1 if s else 3)
         self.jobs = env_int('BENCH_JOBS', 2)
@@ -141,7 +153,8 @@ class Settings:
         self.json = self.json or os.path.join(self.results_dir, 'results.json')
 
     def describe(self):
-        return {'smoke': self.smoke, 'rows': self.rows, 'seconds': self.seconds,
+        return {'smoke': self.smoke, 'rows': self.rows, 'rls_rows': self.rls_rows,
+                'seconds': self.seconds,
                 'repeats': self.repeats, 'clients': self.clients, 'jobs': self.jobs,
                 'transports': self.transports, 'select_modes': self.modes,
                 'idle_connections': self.idle, 'workloads': self.workloads,
@@ -161,10 +174,21 @@ def build_configs(st):
             for mode in (st.modes if w == 'select' else ['prepared']):
                 for c in st.clients:
                     configs.append(Config('tps', w, transport, mode, c))
+    for group in ('rls', 'privs'):
+        if group not in st.workloads:
+            continue
+        for w in sec.GROUPS[group]:
+            for mode in sec.WORKLOADS[w][4]:
+                for c in st.clients:
+                    configs.append(Config('tps', w, 'tcp', mode, c))
     if 'connect' in st.workloads:
         for c in st.clients:
             configs.append(Config('connect', 'connect', 'tcp', 'simple', c))
     return configs
+
+
+def security_groups(st):
+    return [g for g in ('rls', 'privs') if g in st.workloads]
 
 
 def estimate_seconds(configs, st):
@@ -205,15 +229,58 @@ def scripts(rows):
     }
 
 
-def write_scripts(work, rows):
+def write_scripts(work, rows, rls_rows):
     """Writes the pgbench scripts into `work`; returns workload -> path."""
     paths = {}
-    for name, text in scripts(rows).items():
+    texts = dict(scripts(rows))
+    texts.update(sec.scripts(rls_rows, rows))
+    for name, text in texts.items():
         paths[name] = os.path.join(work, f'{name}.sql')
         with open(paths[name], 'w') as f:
             f.write(text)
     paths['connect'] = paths['select']
+    for w, spec in sec.WORKLOADS.items():
+        paths[w] = paths[spec[2]]
     return paths
+
+
+def load_security(server, st):
+    """Creates the rls/privs dataset and roles; returns '' or an error text."""
+    groups = security_groups(st)
+    if not groups:
+        return ''
+    t0 = time.time()
+    r = psql(server, sec.load_sql(st.rls_rows, st.rows, groups), 3600)
+    if r.returncode != 0:
+        return f'loading the security dataset failed: {first_error(r.stdout)}'
+    for q, want in sec.check_sql(st.rls_rows, groups):
+        r = psql(server, [q], 600)
+        if r.returncode != 0 or (r.stdout or '').strip() != want:
+            return f'security dataset check {q!r} gave {(r.stdout or "").strip()!r}, not {want!r}'
+    log(f'bench: security dataset loaded into {server.kind} in {time.time() - t0:.1f}s')
+    return ''
+
+
+def install_variant(server, workload, check):
+    """Installs the policy variant of a security workload; with `check`, proves
+    as the app role that it filters (or not). Returns '' or an error text."""
+    stmts = sec.variant_sql(workload)
+    if not stmts:
+        return ''
+    r = psql(server, stmts, 120)
+    if r.returncode != 0:
+        return f'installing the policy variant failed: {first_error(r.stdout)}'
+    if not check:
+        return ''
+    on = sec.WORKLOADS[workload][1] is not None
+    r = psql(server, ["SET app.tenant_id = '7'",
+                      'SELECT count(*) > 0, max(tenant_id) = min(tenant_id) FROM documents'],
+             600, user=sec.APP_ROLE)
+    want = 't|t' if on else 't|f'
+    if r.returncode != 0 or (r.stdout or '').strip() != want:
+        return (f'policy variant check as {sec.APP_ROLE} gave {(r.stdout or "").strip()!r}, '
+                f'not {want!r}')
+    return ''
 
 
 # ------------------------------------------------------------------ pgbench
@@ -250,7 +317,7 @@ def load(server, rows, pgbench):
     return ''
 
 
-def run_pgbench(pgbench, server, script_path, cfg, jobs, seconds):
+def run_pgbench(pgbench, server, script_path, cfg, jobs, seconds, user=None):
     """One pgbench run of a 'tps' or 'connect' configuration. Returns
     dict(value=TPS|None, lat=ms|None, conn_ms=ms|None, error=str|None, stderr=str)."""
     argv = [pgbench, '-n', '-M', cfg.mode, '-f', script_path, '-c', str(cfg.clients),
@@ -259,7 +326,7 @@ def run_pgbench(pgbench, server, script_path, cfg, jobs, seconds):
         argv.append('-C')
         env = server.env('tcp', SCRAM_ROLE, SCRAM_PASSWORD)
     else:
-        env = server.env(cfg.transport)
+        env = server.env(cfg.transport, user)
     r = ol.run_timeout(argv + [DB], seconds + 60, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     out, err = r.stdout or '', r.stderr or ''
@@ -316,7 +383,7 @@ class Bench:
     def prepare(self, work):
         """Starts and loads both servers and creates the SCRAM role; failures
         are recorded per server (their cells show the error)."""
-        self.paths = write_scripts(work, self.st.rows)
+        self.paths = write_scripts(work, self.st.rows, self.st.rls_rows)
         for key, srv in self.servers.items():
             try:
                 srv.start()
@@ -326,6 +393,10 @@ class Bench:
                 raise
             except Exception as e:  # noqa: BLE001 - reported in the table
                 self.start_err[key] = f'{srv.kind} did not start: {e}'
+            if self.start_err[key]:
+                log(f'bench: {srv.kind}: {self.start_err[key]}')
+                continue
+            self.start_err[key] = load_security(srv, self.st)
             if self.start_err[key]:
                 log(f'bench: {srv.kind}: {self.start_err[key]}')
                 continue
@@ -343,12 +414,18 @@ class Bench:
             return self.scram_err[key]
         return ''
 
-    def run_one(self, key, cfg):
+    def run_one(self, key, cfg, first):
         srv = self.servers[key]
         if cfg.kind == 'memory':
             return run_idle(srv, cfg, self.st.settle)
+        user = None
+        if cfg.workload in sec.WORKLOADS:
+            err = install_variant(srv, cfg.workload, first)
+            if err:
+                return {'value': None, 'error': err, 'stderr': ''}
+            user = sec.WORKLOADS[cfg.workload][3]
         return run_pgbench(self.pgbench, srv, self.paths[cfg.workload], cfg, self.st.jobs,
-                           self.st.seconds)
+                           self.st.seconds, user)
 
     def run_all(self, configs, budget, t_start):
         """Runs every configuration repeats times per server, alternating the
@@ -369,7 +446,7 @@ class Bench:
                     if time.time() - t_start > budget:
                         log(f'bench: [{n}/{total}] skipped: time budget exhausted')
                         continue
-                    res = self.run_one(key, cfg)
+                    res = self.run_one(key, cfg, rep_i == 0)
                     self.raw[(cfg, key)].append(res)
                     log(f'bench: [{n}/{total}] {TITLES[cfg.workload]} {cfg.transport} '
                         f'{cfg.mode} -c {cfg.clients} {self.servers[key].kind} '
@@ -404,6 +481,7 @@ def markdown(st, bench, configs, recs, errors, meta):
           + '.\n',
           '## Results\n',
           rep.md_tables(recs),
+          sec.pair_table_md(recs),
           f'Each figure is the median of {st.repeats} run(s) per server and configuration; '
           'runs alternate between the servers. TPS is pgbench\'s "tps = ... (without initial '
           'connection time)"; connections/s is pgbench -C\'s "tps = ... (including '
@@ -442,6 +520,15 @@ def markdown(st, bench, configs, recs, errors, meta):
     for w in ('select', 'update', 'tpcb'):
         if w in st.workloads:
             md.append(f'{TITLES[w]} (`-f`):\n\n```\n{scripts(st.rows)[w]}```\n')
+    groups = security_groups(st)
+    if groups:
+        texts = sec.scripts(st.rls_rows, st.rows)
+        used = sorted({sec.WORKLOADS[w][2] for g in groups for w in sec.GROUPS[g]})
+        for name in used:
+            md.append(f'{name} (`-f`):\n\n```\n{texts[name]}```\n')
+        md.append('Security dataset (run once as the superuser; each run first installs its '
+                  'policy variant, see bench/bench_security.py):\n\n```\n'
+                  + ';\n'.join(sec.load_sql(st.rls_rows, st.rows, groups)) + ';\n```\n')
     return '\n'.join(md)
 
 
@@ -527,6 +614,7 @@ def main():
     }
     st.output_paths()
     print(rep.console_tables(recs))
+    print(sec.pair_table_console(recs))
     print(f'\n(median of {st.repeats} run(s) of {st.seconds}s each; {st.rows} rows; '
           f'nproc {os.cpu_count()})')
     write_errs = [e for e in (
