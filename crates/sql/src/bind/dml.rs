@@ -7,11 +7,11 @@ use rampart_security::{ObjectRef, Privilege};
 use rampart_types::{PgError, PgResult, SqlState};
 
 use super::expr::ExprCtx;
-use super::query::choose_index;
+use super::query::choose_access;
 use super::{ident, split_name, Binder, Scope, ScopeColumn};
 use crate::expr::Expr;
 use crate::plan::{
-    Access, DataStatement, DeletePlan, InsertPlan, OnConflictPlan, OutputColumn, Plan, UpdatePlan,
+    DataStatement, DeletePlan, InsertPlan, OnConflictPlan, OutputColumn, Plan, UpdatePlan,
 };
 
 impl<'a> Binder<'a> {
@@ -271,10 +271,6 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
-        let access = filter
-            .as_ref()
-            .map(|f| choose_index(rel.oid, f, self.catalog))
-            .unwrap_or(Access::Full);
         let checks = self.bind_checks(rel)?;
         let (returning, cols) = self.bind_returning(up.returning.as_deref(), &scope)?;
         use rampart_security::rls::RlsCmd;
@@ -284,6 +280,7 @@ impl<'a> Binder<'a> {
             security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
         }
         let check = self.rls_check(rel, RlsCmd::Update)?;
+        let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
                 table: rel.oid,
@@ -337,16 +334,13 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
-        let access = filter
-            .as_ref()
-            .map(|f| choose_index(rel.oid, f, self.catalog))
-            .unwrap_or(Access::Full);
         let (returning, cols) = self.bind_returning(del.returning.as_deref(), &scope)?;
         use rampart_security::rls::RlsCmd;
         let mut security = self.rls_using(rel, RlsCmd::Delete)?;
         if filter.is_some() || returning.is_some() {
             security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
         }
+        let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
         Ok((
             DataStatement::Delete(DeletePlan {
                 table: rel.oid,

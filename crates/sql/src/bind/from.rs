@@ -8,7 +8,7 @@ use rampart_types::{DataType, PgError, PgResult, SqlState};
 use super::expr::ExprCtx;
 use super::{ident, split_name, Binder, Scope, ScopeColumn};
 use crate::expr::{BinOp, Expr};
-use crate::plan::{Access, JoinKind, Plan};
+use crate::plan::{JoinKind, Plan};
 
 impl Binder<'_> {
     /// Binds a FROM list (comma = cross join). Empty → one empty row.
@@ -232,10 +232,16 @@ impl Binder<'_> {
                         );
                         let security =
                             self.rls_using(rel, rampart_security::rls::RlsCmd::Select)?;
+                        let access = super::query::choose_access(
+                            rel.oid,
+                            None,
+                            security.as_ref(),
+                            self.catalog,
+                        );
                         Ok((
                             Plan::Scan {
                                 table: rel.oid,
-                                access: Access::Full,
+                                access,
                                 filter: None,
                                 security,
                             },

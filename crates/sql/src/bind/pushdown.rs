@@ -11,7 +11,7 @@
 //! its policy predicate (`security`) before any pushed filter.
 
 use crate::expr::Expr;
-use crate::plan::{Access, JoinKind, Plan};
+use crate::plan::{JoinKind, Plan};
 
 /// The input-row columns a conjunct reads, or None when it must not move.
 fn movable_columns(e: &Expr, out: &mut Vec<usize>) -> bool {
@@ -207,13 +207,14 @@ fn push_conjuncts(
     match plan {
         Plan::Scan {
             table,
-            access: Access::Full,
+            access: _,
             filter,
             security,
         } => {
             let all = filter.into_iter().chain(conjuncts).collect::<Vec<_>>();
             let pred = Expr::conjunction(all).expect("non-empty");
-            let access = super::query::choose_index(table, &pred, catalog);
+            let access =
+                super::query::choose_access(table, Some(&pred), security.as_ref(), catalog);
             (
                 Plan::Scan {
                     table,

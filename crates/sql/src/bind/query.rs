@@ -828,11 +828,42 @@ pub fn choose_index(table: u32, pred: &Expr, catalog: &rampart_catalog::Catalog)
     }
 }
 
+/// Whether `e` has one value for the whole statement (or, for `Outer`, for
+/// one outer row), so it can serve as an index key computed before the scan:
+/// literals, parameters, outer columns, casts of those, the session's stable
+/// functions (`current_user`, `current_setting('…')`, …) and uncorrelated
+/// scalar subqueries (run once per statement, see `Exec::run_subquery`).
 fn is_runtime_constant(e: &Expr) -> bool {
+    use crate::functions::Func;
     match e {
         Expr::Literal(v) => !matches!(v, Value::Null),
         Expr::Param(_) | Expr::Outer { .. } => true,
         Expr::Cast(inner, _) => is_runtime_constant(inner),
+        Expr::Func(
+            Func::CurrentUser
+            | Func::SessionUser
+            | Func::CurrentSetting
+            | Func::CurrentDatabase
+            | Func::CurrentSchema,
+            args,
+        ) => args.iter().all(is_runtime_constant),
+        Expr::ScalarSubquery(plan) => !crate::exec::plan_is_correlated(plan),
         _ => false,
+    }
+}
+
+/// How to scan `table`: an index pinned by the user's predicate or by the
+/// row-security predicate (a policy on an indexed column uses the index).
+/// Both are still evaluated on every row the index yields.
+pub fn choose_access(
+    table: u32,
+    filter: Option<&Expr>,
+    security: Option<&Expr>,
+    catalog: &rampart_catalog::Catalog,
+) -> Access {
+    let all: Vec<Expr> = filter.into_iter().chain(security).cloned().collect();
+    match Expr::conjunction(all) {
+        Some(pred) => choose_index(table, &pred, catalog),
+        None => Access::Full,
     }
 }

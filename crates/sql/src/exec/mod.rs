@@ -753,7 +753,7 @@ fn expr_may_block(e: &Expr) -> bool {
 }
 
 /// Whether a plan reads any outer-row column (directly, at depth 1 from its own level).
-fn plan_is_correlated(plan: &Plan) -> bool {
+pub(crate) fn plan_is_correlated(plan: &Plan) -> bool {
     let mut found = false;
     walk_plan_exprs(plan, &mut |e| {
         if expr_has_outer(e) {
