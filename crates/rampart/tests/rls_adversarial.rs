@@ -748,3 +748,73 @@ async fn data_modifying_ctes_respect_policies() {
     );
     assert_eq!(all_rows(&admin).await, seed_rows());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_on_indexed_columns_use_the_index_and_still_filter() {
+    let srv = Server::start_trust();
+    let c = srv.connect().await;
+    c.batch_execute(
+        "CREATE TABLE docs (id int PRIMARY KEY, tenant_id int NOT NULL);
+         INSERT INTO docs SELECT g, g % 10 FROM generate_series(1, 1000) g;
+         CREATE INDEX docs_tenant ON docs (tenant_id);
+         CREATE TABLE members (username text COLLATE \"C\" PRIMARY KEY, tenant_id int);
+         INSERT INTO members VALUES ('t_app', 3), ('other', 4);
+         ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY by_setting ON docs AS RESTRICTIVE
+             USING (tenant_id = current_setting('app.tenant_id')::int);
+         CREATE POLICY by_member ON docs
+             USING (tenant_id = (SELECT m.tenant_id FROM members m WHERE m.username = current_user));
+         CREATE ROLE t_app;
+         GRANT SELECT ON docs, members TO t_app;
+         SET ROLE t_app; SET app.tenant_id = '3';",
+    )
+    .await
+    .unwrap();
+    let plan: Vec<String> = c
+        .query("EXPLAIN SELECT count(*) FROM docs", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("Index Scan using docs_tenant on docs")),
+        "{plan:?}"
+    );
+    let plan: Vec<String> = c
+        .query(
+            "EXPLAIN SELECT tenant_id FROM members WHERE username = current_user",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("Index Scan using members_pkey")),
+        "{plan:?}"
+    );
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM docs", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 100);
+    let other: i64 = c
+        .query_one("SELECT count(*) FROM docs WHERE tenant_id <> 3", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(other, 0);
+    // The setting and the membership disagree: the restrictive policy wins, nothing shows.
+    c.batch_execute("SET app.tenant_id = '4'").await.unwrap();
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM docs", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}

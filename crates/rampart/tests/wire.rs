@@ -527,3 +527,26 @@ async fn pipelined_queries_with_an_error_in_the_middle() {
     assert_db_error(b, "22012", "division by zero");
     assert_eq!(c.unwrap().get::<_, i32>(0), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_and_show_describe_their_columns_in_the_extended_protocol() {
+    let srv = Server::start_trust();
+    let c = srv.connect().await;
+    c.batch_execute("CREATE TABLE ex_t (id int PRIMARY KEY)")
+        .await
+        .unwrap();
+    let stmt = c
+        .prepare("EXPLAIN SELECT * FROM ex_t WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(stmt.columns().len(), 1);
+    assert_eq!(stmt.columns()[0].name(), "QUERY PLAN");
+    let rows = c.query(&stmt, &[]).await.unwrap();
+    let first: String = rows[0].get(0);
+    assert!(first.contains("using ex_t_pkey on ex_t"), "{first}");
+    let show = c.query("SHOW DateStyle", &[]).await.unwrap();
+    assert_eq!(show[0].columns()[0].name(), "DateStyle");
+    assert_eq!(show[0].get::<_, String>(0), "ISO, MDY");
+    let all = c.prepare("SHOW ALL").await.unwrap();
+    assert_eq!(all.columns().len(), 3);
+}

@@ -527,6 +527,7 @@ impl Session {
             return Ok(p);
         };
         if !is_data_statement(stmt) {
+            p.columns = crate::utility::result_columns(stmt);
             return Ok(p);
         }
         let catalog = self.catalog_for_describe()?;

@@ -161,6 +161,37 @@ fn run_set(s: &mut Session, set: &ast::Set) -> PgResult<QueryResult> {
     }
 }
 
+/// Result columns of a utility statement that returns rows (EXPLAIN, SHOW),
+/// for Describe in the extended protocol; empty for the others.
+pub fn result_columns(stmt: &Statement) -> Vec<OutputColumn> {
+    let text_col = |n: &str| OutputColumn {
+        name: n.to_string(),
+        ty: DataType::Text,
+        source: None,
+    };
+    match stmt {
+        Statement::Explain { .. } => vec![text_col("QUERY PLAN")],
+        Statement::ShowVariable { variable } => {
+            let name = variable
+                .iter()
+                .map(ident)
+                .collect::<Vec<_>>()
+                .join(".")
+                .to_lowercase();
+            if name == "all" {
+                vec![
+                    text_col("name"),
+                    text_col("setting"),
+                    text_col("description"),
+                ]
+            } else {
+                vec![text_col(crate::guc::display_name(&name))]
+            }
+        }
+        _ => vec![],
+    }
+}
+
 fn show(s: &mut Session, variable: &[ast::Ident]) -> PgResult<QueryResult> {
     let name = variable.iter().map(ident).collect::<Vec<_>>().join(" ");
     let name = name.replace(' ', ".");
