@@ -158,6 +158,26 @@ impl Conn {
         Ok(f(s))
     }
 
+    /// BEGIN and ROLLBACK, and COMMIT/END of a transaction without writes:
+    /// transaction control that never waits, so it runs on the async worker.
+    fn is_nonwaiting_control(&self, sql: &str) -> bool {
+        let word = sql.trim().trim_end_matches(';').trim_end();
+        if ["BEGIN", "START TRANSACTION", "ROLLBACK", "ABORT"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+        {
+            return true;
+        }
+        ["COMMIT", "END"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+            && self
+                .session
+                .lock()
+                .as_ref()
+                .is_some_and(|s| !s.has_pending_writes())
+    }
+
     fn style(&self) -> rampart_types::Style {
         self.session
             .lock()
@@ -642,7 +662,7 @@ impl SimpleQueryHandler for Conn {
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
         let results = match wire::check_query_text(&query.query) {
-            Ok(()) if is_plain_read(&query.query) => {
+            Ok(()) if is_plain_read(&query.query) || self.is_nonwaiting_control(&query.query) => {
                 self.with_session_inline(|s| s.execute(&query.query))?
             }
             Ok(()) => self.with_session(|s| s.execute(&query.query))?,

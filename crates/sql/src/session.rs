@@ -563,12 +563,27 @@ impl Session {
 
     /// Whether executing this prepared statement can only use the CPU (a
     /// plain SELECT without sequence calls): the server then runs it inline.
+    /// Whether the open transaction (if any) has written something, so that
+    /// its COMMIT waits for the WAL fsync.
+    pub fn has_pending_writes(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| t.has_writes())
+    }
+
+    /// Transaction control that cannot wait also qualifies: BEGIN, ROLLBACK,
+    /// and COMMIT of a transaction that wrote nothing (no WAL fsync).
     pub fn runs_without_waiting(&self, p: &Prepared) -> bool {
         match &p.cached {
             Some((_, _, b)) => {
                 matches!(&b.stmt, DataStatement::Query(plan) if !crate::exec::plan_may_block(plan))
             }
-            None => false,
+            None => match p.stmt.as_deref() {
+                Some(Stmt::Sql(s)) => match &**s {
+                    Statement::StartTransaction { .. } | Statement::Rollback { .. } => true,
+                    Statement::Commit { .. } => !self.has_pending_writes(),
+                    _ => false,
+                },
+                _ => false,
+            },
         }
     }
 

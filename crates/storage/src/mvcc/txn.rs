@@ -73,6 +73,12 @@ impl Transaction {
         self.iso
     }
 
+    /// Whether the transaction has written anything (a commit without writes
+    /// neither touches the WAL nor waits for an fsync).
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
     /// Commit version of the current snapshot.
     pub fn snapshot_version(&self) -> u64 {
         self.snap.version
@@ -232,9 +238,10 @@ impl Transaction {
     /// committer wins), writes the WAL record, applies it, waits for the fsync
     /// (group commit), makes it visible, and releases the locks.
     pub fn commit(mut self) -> Result<CommitInfo> {
+        let wrote = self.has_writes();
         let res = self.commit_inner();
         self.finish();
-        if res.is_ok() {
+        if res.is_ok() && wrote {
             self.inner().maybe_checkpoint();
         }
         res
