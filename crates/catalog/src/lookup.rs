@@ -72,6 +72,18 @@ impl Catalog {
         out
     }
 
+    /// Serializes one catalog entry stored as its own record (a relation or
+    /// a sequence of a split database record).
+    pub fn encode_entry<T: serde::Serialize>(entry: &T) -> Vec<u8> {
+        // Serializing plain data structures cannot fail.
+        serde_json::to_vec(entry).unwrap_or_default()
+    }
+
+    /// Deserializes a record made by [`Catalog::encode_entry`].
+    pub fn decode_entry<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+        serde_json::from_slice(bytes).map_err(|e| format!("catalog record corrupted: {e}"))
+    }
+
     /// The version prefix of an encoded catalog.
     pub fn encoded_version(bytes: &[u8]) -> Option<u64> {
         bytes

@@ -38,12 +38,18 @@ pub struct Catalog {
     /// OID of the database this catalog view belongs to.
     #[serde(default)]
     pub database: u32,
+    /// How the database's record is stored: false = relations and sequences
+    /// inside the record (data directories before this field), true = one
+    /// storage record per relation and per sequence beside it, so DDL rewrites
+    /// only what it changed.
+    #[serde(default)]
+    pub split_records: bool,
 }
 
 /// A database (`pg_database`). Its ACL and settings live here, shared by the
 /// cluster; while a session's catalog is loaded, the current database's
 /// ACL is also [`Catalog::database_acl`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseInfo {
     /// OID.
     pub oid: u32,
@@ -85,7 +91,7 @@ pub struct DefaultAcl {
 }
 
 /// A namespace.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     /// OID.
     pub oid: u32,
@@ -124,7 +130,7 @@ pub enum RelationKind {
 }
 
 /// A table or view.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Relation {
     /// OID.
     pub oid: u32,
@@ -200,7 +206,7 @@ impl PolicyCmd {
 }
 
 /// A row-level security policy (pg_policy).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     /// OID.
     pub oid: u32,
@@ -258,7 +264,7 @@ pub enum FkAction {
 }
 
 /// A FOREIGN KEY constraint.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKey {
     /// Constraint OID (`pg_constraint.oid`; 0 in catalogs written before it existed).
     #[serde(default)]
@@ -279,7 +285,7 @@ pub struct ForeignKey {
 
 /// A column.
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     /// Name.
     pub name: String,
@@ -299,7 +305,7 @@ pub struct Column {
 }
 
 /// An index (unique or not) over columns of its table.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     /// OID.
     pub oid: u32,
@@ -318,7 +324,7 @@ pub struct Index {
 }
 
 /// A CHECK constraint.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(from = "CheckRecord")]
 pub struct Check {
     /// Constraint OID (`pg_constraint.oid`; 0 in catalogs written before it existed).
@@ -352,7 +358,7 @@ impl From<CheckRecord> for Check {
 }
 
 /// A sequence's definition (its current value lives in the store).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sequence {
     /// OID.
     pub oid: u32,
@@ -381,7 +387,7 @@ pub struct Sequence {
 }
 
 /// A role with PostgreSQL's attributes (pg_authid).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     /// OID.
     pub oid: u32,
@@ -506,7 +512,7 @@ pub enum FuncReturn {
 }
 
 /// A function or procedure (`pg_proc`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     /// OID.
     pub oid: u32,

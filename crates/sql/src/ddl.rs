@@ -29,18 +29,29 @@ pub fn with_catalog_mut<T>(
 ) -> PgResult<T> {
     let engine = s.engine().clone();
     let db = s.state.database_oid;
-    let mut cat = {
+    let before = {
         let txn = s.txn_mut()?;
         engine.lock_catalog(txn, db)?;
-        engine.read_catalog(txn, db, true)?
+        // DDL works on the newest committed catalog, as in PostgreSQL: under
+        // READ COMMITTED a fresh snapshot after the lock sees every change
+        // committed before it (and the cached catalog usually matches it);
+        // REPEATABLE READ keeps its snapshot for data, so the catalog is
+        // read as of now.
+        if txn.isolation() == rampart_storage::IsolationLevel::ReadCommitted {
+            txn.refresh_snapshot();
+            engine.load_catalog(txn, db)?
+        } else {
+            std::sync::Arc::new(engine.read_catalog(txn, db, true)?)
+        }
     };
+    let mut cat = (*before).clone();
     // The closure needs the session (notices, identity) and the transaction; take the
     // transaction out for the call and put it back whatever happens.
     let mut txn = s.take_txn()?;
     let r = f(&mut cat, &mut txn, s);
     let r = r.and_then(|v| {
         cat.version = engine.new_catalog_version(cat.version);
-        engine.store_catalog(&mut txn, &cat)?;
+        engine.store_catalog(&mut txn, &before, &cat)?;
         Ok(v)
     });
     s.put_txn(txn);

@@ -161,6 +161,17 @@ impl Engine {
 
     /// Deletes a database's own catalog record (DROP DATABASE).
     pub fn delete_database_record(&self, txn: &mut Transaction, db: u32) -> PgResult<()> {
+        for kind in [RELATION_RECORD, SEQUENCE_RECORD] {
+            let keys: Vec<Vec<u8>> = txn
+                .scan_prefix(&keys::catalog_object_prefix(db, kind))
+                .map_err(storage_err)?
+                .map(|r| r.map(|(k, _)| k))
+                .collect::<Result<_, _>>()
+                .map_err(storage_err)?;
+            for k in keys {
+                txn.delete(&k).map_err(storage_err)?;
+            }
+        }
         txn.delete(&keys::database_catalog_key(db))
             .map_err(storage_err)?;
         txn.delete(&keys::database_version_key(db))
@@ -282,7 +293,42 @@ impl Engine {
                 ))
             }
         };
+        let mut local = local;
+        if local.split_records {
+            self.read_object_records(txn, db, latest, &mut local)?;
+        }
         Ok(Catalog::merge(local, &shared, db))
+    }
+
+    /// Loads the per-relation and per-sequence records of a split database record.
+    fn read_object_records(
+        &self,
+        txn: &Transaction,
+        db: u32,
+        latest: bool,
+        local: &mut Catalog,
+    ) -> PgResult<()> {
+        let scan = |kind: u8| {
+            let prefix = keys::catalog_object_prefix(db, kind);
+            if latest {
+                txn.scan_prefix_latest(&prefix)
+            } else {
+                txn.scan_prefix(&prefix)
+            }
+            .map_err(storage_err)
+        };
+        let corrupt = |e: String| PgError::new(SqlState::DATA_CORRUPTED, e);
+        for item in scan(RELATION_RECORD)? {
+            let (_, v) = item.map_err(storage_err)?;
+            let rel: rampart_catalog::Relation = Catalog::decode_entry(&v).map_err(corrupt)?;
+            local.relations.insert(rel.oid, rel);
+        }
+        for item in scan(SEQUENCE_RECORD)? {
+            let (_, v) = item.map_err(storage_err)?;
+            let seq: rampart_catalog::Sequence = Catalog::decode_entry(&v).map_err(corrupt)?;
+            local.sequences.insert(seq.oid, seq);
+        }
+        Ok(())
     }
 
     /// Locks the catalog records DDL rewrites (shared first, then the database's).
@@ -294,11 +340,51 @@ impl Engine {
     }
 
     /// Stores a session's catalog: the shared part and its database's part,
-    /// both at `cat.version`.
-    pub fn store_catalog(&self, txn: &mut Transaction, cat: &Catalog) -> PgResult<()> {
-        let (shared, local) = cat.split(cat.version);
+    /// both at `cat.version`. Relations and sequences are one record each
+    /// and only those that differ from `before` (the catalog the change
+    /// started from) are written, so a DDL statement costs the same with ten
+    /// tables as with ten thousand. A record still in the old one-piece form
+    /// is split on its first change.
+    pub fn store_catalog(
+        &self,
+        txn: &mut Transaction,
+        before: &Catalog,
+        cat: &Catalog,
+    ) -> PgResult<()> {
+        let (shared, mut local) = cat.split(cat.version);
         self.put_shared(txn, &shared)?;
-        self.put_local(txn, cat.database, &local)
+        let db = cat.database;
+        let rewrite_all = !before.split_records;
+        for (oid, rel) in &local.relations {
+            if rewrite_all || before.relations.get(oid) != Some(rel) {
+                let key = keys::catalog_object_key(db, RELATION_RECORD, *oid);
+                txn.set(&key, Catalog::encode_entry(rel))
+                    .map_err(storage_err)?;
+            }
+        }
+        for oid in before.relations.keys() {
+            if !local.relations.contains_key(oid) {
+                let key = keys::catalog_object_key(db, RELATION_RECORD, *oid);
+                txn.delete(&key).map_err(storage_err)?;
+            }
+        }
+        for (oid, seq) in &local.sequences {
+            if rewrite_all || before.sequences.get(oid) != Some(seq) {
+                let key = keys::catalog_object_key(db, SEQUENCE_RECORD, *oid);
+                txn.set(&key, Catalog::encode_entry(seq))
+                    .map_err(storage_err)?;
+            }
+        }
+        for oid in before.sequences.keys() {
+            if !local.sequences.contains_key(oid) {
+                let key = keys::catalog_object_key(db, SEQUENCE_RECORD, *oid);
+                txn.delete(&key).map_err(storage_err)?;
+            }
+        }
+        local.relations.clear();
+        local.sequences.clear();
+        local.split_records = true;
+        self.put_local(txn, db, &local)
     }
 
     /// A fresh catalog version number (unique across the server's life).
@@ -353,5 +439,84 @@ impl Engine {
     /// A process id for a new session (reported as pg_backend_pid and in BackendKeyData).
     pub fn next_pid(&self) -> i32 {
         self.next_pid.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Kind byte of relation records (see [`keys::catalog_object_key`]).
+const RELATION_RECORD: u8 = b'R';
+/// Kind byte of sequence records.
+const SEQUENCE_RECORD: u8 = b'S';
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalog record stored in one piece (before split records) is split
+    /// on its first change without losing the relations it did not touch,
+    /// and later changes write only the entries they change.
+    #[test]
+    fn one_piece_record_is_split_on_first_change() {
+        let engine = Engine::new(Store::in_memory(), "postgres");
+        engine.bootstrap("postgres", None).unwrap();
+        let db = rampart_catalog::POSTGRES_DATABASE_OID;
+        // Write the database record the old way: relations inside it.
+        let mut txn = engine.store().begin(IsolationLevel::ReadCommitted);
+        let mut cat = engine.read_catalog(&txn, db, true).unwrap();
+        let table = |oid: u32, name: &str| rampart_catalog::Relation {
+            oid,
+            schema: rampart_catalog::PUBLIC_SCHEMA_OID,
+            name: name.into(),
+            kind: rampart_catalog::RelationKind::Table,
+            columns: vec![],
+            indexes: vec![],
+            checks: vec![],
+            foreign_keys: vec![],
+            owner: rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+            acl: None,
+            policies: vec![],
+            rls_enabled: false,
+            rls_forced: false,
+            options: vec![],
+        };
+        cat.relations.insert(50001, table(50001, "old_a"));
+        cat.relations.insert(50002, table(50002, "old_b"));
+        let (_, mut local) = cat.split(cat.version + 1);
+        local.split_records = false;
+        engine.put_local(&mut txn, db, &local).unwrap();
+        txn.commit().unwrap();
+
+        // First change through store_catalog: rename old_b.
+        let mut txn = engine.store().begin(IsolationLevel::ReadCommitted);
+        let before = engine.read_catalog(&txn, db, true).unwrap();
+        assert!(!before.split_records);
+        let mut after = before.clone();
+        after.relations.get_mut(&50002).unwrap().name = "renamed_b".into();
+        after.version += 1;
+        engine.store_catalog(&mut txn, &before, &after).unwrap();
+        txn.commit().unwrap();
+
+        let txn = engine.store().begin(IsolationLevel::ReadCommitted);
+        let now = engine.read_catalog(&txn, db, true).unwrap();
+        assert!(now.split_records);
+        assert_eq!(now.relations[&50001].name, "old_a");
+        assert_eq!(now.relations[&50002].name, "renamed_b");
+        let header = txn.get(&keys::database_catalog_key(db)).unwrap().unwrap();
+        assert!(Catalog::decode(&header).unwrap().relations.is_empty());
+
+        // A later change writes only what changed: drop old_a.
+        let mut txn = engine.store().begin(IsolationLevel::ReadCommitted);
+        let mut after = now.clone();
+        after.relations.remove(&50001);
+        after.version += 1;
+        engine.store_catalog(&mut txn, &now, &after).unwrap();
+        let untouched = keys::catalog_object_key(db, RELATION_RECORD, 50002);
+        let dropped = keys::catalog_object_key(db, RELATION_RECORD, 50001);
+        txn.commit().unwrap();
+        let txn = engine.store().begin(IsolationLevel::ReadCommitted);
+        let last = engine.read_catalog(&txn, db, true).unwrap();
+        assert!(!last.relations.contains_key(&50001));
+        assert_eq!(last.relations[&50002].name, "renamed_b");
+        assert!(txn.get(&dropped).unwrap().is_none());
+        assert!(txn.get(&untouched).unwrap().is_some());
     }
 }

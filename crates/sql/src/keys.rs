@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `G`, `Gv` | the shared catalog record ([`rampart_catalog::SharedCatalog`]) and its version |
 //! | `D` db-oid, `V` db-oid | a database's catalog record ([`rampart_catalog::Catalog`]) and its version |
+//! | `D` db-oid `R` rel-oid, `D` db-oid `S` seq-oid | one relation's / sequence's catalog entry (split records) |
 //! | `r` table-oid rowid | encoded row |
 //! | `i` index-oid key-values [rowid] | rowid |
 //! | `s` sequence-oid | last value, is_called |
@@ -28,6 +29,21 @@ pub const SHARED_VERSION_KEY: &[u8] = b"Gv";
 pub fn database_catalog_key(db: u32) -> Vec<u8> {
     let mut k = b"D".to_vec();
     k.extend_from_slice(&db.to_be_bytes());
+    k
+}
+
+/// Prefix of a database's per-object catalog records (`kind`: `R`
+/// relations, `S` sequences).
+pub fn catalog_object_prefix(db: u32, kind: u8) -> Vec<u8> {
+    let mut k = database_catalog_key(db);
+    k.push(kind);
+    k
+}
+
+/// One relation's (`R`) or sequence's (`S`) catalog record.
+pub fn catalog_object_key(db: u32, kind: u8, oid: u32) -> Vec<u8> {
+    let mut k = catalog_object_prefix(db, kind);
+    k.extend_from_slice(&oid.to_be_bytes());
     k
 }
 

@@ -155,6 +155,28 @@ impl Transaction {
         self.scan(Bound::Included(prefix.to_vec()), end)
     }
 
+    /// Scan of every key starting with `prefix` over the newest committed
+    /// data instead of this snapshot, plus own writes: the READ COMMITTED
+    /// view a REPEATABLE READ transaction's DDL needs of the catalog.
+    pub fn scan_prefix_latest(&self, prefix: &[u8]) -> Result<ScanIter> {
+        let end = match crate::key::prefix_successor(prefix) {
+            Some(s) => Bound::Excluded(s),
+            None => Bound::Unbounded,
+        };
+        let start = Bound::Included(prefix.to_vec());
+        let overlay = self
+            .writes
+            .range::<Vec<u8>, _>((start.clone(), end.clone()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(ScanIter::new(
+            SnapshotGuard::take(self.inner()),
+            &start,
+            &end,
+            overlay,
+        ))
+    }
+
     fn write(&mut self, key: &[u8], value: Option<Vec<u8>>) {
         let prev = self.writes.insert(key.to_vec(), value);
         if !self.savepoints.is_empty() {
