@@ -94,6 +94,12 @@ impl Catalog {
         let mut c = Catalog::bootstrap(Role::new(owner_superuser, "_"));
         c.roles.clear();
         c.memberships.clear();
+        c.set_description(
+            crate::PG_NAMESPACE_OID,
+            crate::PUBLIC_SCHEMA_OID,
+            0,
+            Some("standard public schema".into()),
+        );
         c
     }
 

@@ -12,9 +12,9 @@ mod lookup;
 mod model;
 
 pub use model::{
-    AclItem, ArgMode, Catalog, Check, Column, DatabaseInfo, DefaultAcl, FkAction, ForeignKey,
-    FuncArg, FuncReturn, Function, Index, Membership, Policy, PolicyCmd, Relation, RelationKind,
-    Role, Schema, Sequence,
+    AclItem, ArgMode, Catalog, Check, Column, DatabaseInfo, DefaultAcl, Description, FkAction,
+    ForeignKey, FuncArg, FuncReturn, Function, Index, Membership, Policy, PolicyCmd, Relation,
+    RelationKind, Role, Schema, Sequence, PG_CLASS_OID, PG_NAMESPACE_OID,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).

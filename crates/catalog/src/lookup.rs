@@ -98,6 +98,34 @@ impl Catalog {
         serde_json::from_slice(body).map_err(|e| format!("catalog record corrupted: {e}"))
     }
 
+    /// The comment on an object, if any.
+    pub fn description(&self, classoid: u32, objoid: u32, objsubid: i32) -> Option<&str> {
+        self.descriptions
+            .iter()
+            .find(|d| d.classoid == classoid && d.objoid == objoid && d.objsubid == objsubid)
+            .map(|d| d.description.as_str())
+    }
+
+    /// Sets (Some, non-empty) or removes (None or empty, as PostgreSQL) a comment.
+    pub fn set_description(
+        &mut self,
+        classoid: u32,
+        objoid: u32,
+        objsubid: i32,
+        text: Option<String>,
+    ) {
+        self.descriptions
+            .retain(|d| !(d.classoid == classoid && d.objoid == objoid && d.objsubid == objsubid));
+        if let Some(description) = text.filter(|t| !t.is_empty()) {
+            self.descriptions.push(crate::Description {
+                classoid,
+                objoid,
+                objsubid,
+                description,
+            });
+        }
+    }
+
     /// Schema by name.
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.schemas.get(name)

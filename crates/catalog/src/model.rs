@@ -44,7 +44,29 @@ pub struct Catalog {
     /// only what it changed.
     #[serde(default)]
     pub split_records: bool,
+    /// COMMENT ON texts of this database's objects (`pg_description`).
+    #[serde(default)]
+    pub descriptions: Vec<Description>,
 }
+
+/// A comment on an object (`pg_description`): relations and their columns
+/// (`classoid` 1259, `objsubid` = attnum for a column) and schemas (2615).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Description {
+    /// Catalog the object belongs to (`pg_class`, `pg_namespace`, … OID).
+    pub classoid: u32,
+    /// The object's OID.
+    pub objoid: u32,
+    /// Column number for a column comment, else 0.
+    pub objsubid: i32,
+    /// The text.
+    pub description: String,
+}
+
+/// `pg_class`'s OID, the `classoid` of relation comments.
+pub const PG_CLASS_OID: u32 = 1259;
+/// `pg_namespace`'s OID, the `classoid` of schema comments.
+pub const PG_NAMESPACE_OID: u32 = 2615;
 
 /// A database (`pg_database`). Its ACL and settings live here, shared by the
 /// cluster; while a session's catalog is loaded, the current database's

@@ -52,6 +52,11 @@ pub enum Func {
     ClockTimestamp,
     CurrentDate,
     CurrentUser,
+    /// `col_description(table, attnum)`.
+    ColDescription,
+    /// `shobj_description(oid, catalog)`: comments on roles and databases
+    /// (not stored yet: always NULL).
+    ShobjDescription,
     SessionUser,
     CurrentDatabase,
     CurrentSchema,
@@ -463,9 +468,22 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             vec![Some(T::Reg(RegKind::Class))],
             T::Bool,
         ),
-        ("obj_description", 1 | 2) | ("shobj_description" | "col_description", 2) => {
-            (Func::ObjDescription, vec![None; n], T::Text)
-        }
+        ("obj_description", 1) => (Func::ObjDescription, vec![Some(T::Oid)], T::Text),
+        ("obj_description", 2) => (
+            Func::ObjDescription,
+            vec![Some(T::Oid), Some(T::Name)],
+            T::Text,
+        ),
+        ("col_description", 2) => (
+            Func::ColDescription,
+            vec![Some(T::Oid), Some(T::Int4)],
+            T::Text,
+        ),
+        ("shobj_description", 2) => (
+            Func::ShobjDescription,
+            vec![Some(T::Oid), Some(T::Name)],
+            T::Text,
+        ),
         ("pg_encoding_to_char", 1) => (Func::PgEncodingToChar, vec![Some(T::Int4)], T::Name),
         ("pg_typeof", 1) => (Func::PgTypeof, vec![None], T::Text),
         ("format_type", 2) => (Func::FormatType, vec![Some(T::Oid), Some(T::Int4)], T::Text),
@@ -728,8 +746,6 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
         // Rampart has no extended statistics and no triggers (pg_statistic_ext
         // and pg_trigger are empty), so no OID names one.
         Func::PgGetStatisticsObjDefColumns | Func::PgGetTriggerDef => Value::Null,
-        // COMMENT ON is not supported, so no object has a description.
-        Func::ObjDescription => Value::Null,
         Func::PgEncodingToChar => Value::Text(if int(0) == 6 { "UTF8" } else { "" }.into()),
         Func::PgSizePretty => match &args[0] {
             Value::Int8(n) => Value::Text(crate::exec::sizes::size_pretty(*n)),

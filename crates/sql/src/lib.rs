@@ -17,6 +17,7 @@
 
 pub mod activity;
 pub mod bind;
+mod comment;
 pub mod copy;
 pub mod database;
 mod datetime;

@@ -83,6 +83,12 @@ pub fn run(
 
         Statement::Call(f) => crate::func::ddl::run_call(s, f),
         Statement::Explain { statement, .. } => crate::explain::explain(s, statement),
+        Statement::Comment {
+            object_type,
+            object_name,
+            comment,
+            ..
+        } => crate::comment::run(s, object_type, object_name, comment.clone()),
         other => Err(PgError::unsupported(format!(
             "statement not supported yet: {}",
             first_words(&other.to_string())

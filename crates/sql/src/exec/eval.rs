@@ -416,6 +416,44 @@ impl Exec<'_> {
                     &mode,
                 )?)
             }
+            Func::ObjDescription => match args[0] {
+                Value::Oid(oid) => {
+                    let classoid = match args.get(1) {
+                        None => None,
+                        Some(Value::Text(c)) => Some(match c.as_str() {
+                            "pg_class" => rampart_catalog::PG_CLASS_OID,
+                            "pg_namespace" => rampart_catalog::PG_NAMESPACE_OID,
+                            _ => 0,
+                        }),
+                        Some(_) => return Ok(Value::Null),
+                    };
+                    self.catalog
+                        .descriptions
+                        .iter()
+                        .find(|d| {
+                            d.objoid == oid
+                                && d.objsubid == 0
+                                && classoid.is_none_or(|c| c == d.classoid)
+                                && crate::sysview::description_target_exists(self.catalog, d)
+                        })
+                        .map_or(Value::Null, |d| Value::Text(d.description.clone()))
+                }
+                _ => Value::Null,
+            },
+            Func::ColDescription => match (&args[0], &args[1]) {
+                (Value::Oid(table), Value::Int4(attnum)) if *attnum > 0 => self
+                    .catalog
+                    .relation_by_oid(*table)
+                    .filter(|r| (*attnum as usize) <= r.columns.len())
+                    .and_then(|_| {
+                        self.catalog
+                            .description(rampart_catalog::PG_CLASS_OID, *table, *attnum)
+                    })
+                    .map_or(Value::Null, |d| Value::Text(d.to_string())),
+                _ => Value::Null,
+            },
+            // Comments on roles and databases are not stored yet.
+            Func::ShobjDescription => Value::Null,
             Func::PgGetUserById => match args[0] {
                 Value::Oid(oid) => Value::Text(
                     self.catalog

@@ -58,6 +58,7 @@ fn relations_for(cat: &Catalog, only: Option<u32>) -> Vec<&rampart_catalog::Rela
 }
 
 pub use constraints::{constraint_def, default_def, index_def, pretty_expr};
+pub use types::description_target_exists;
 
 use rampart_catalog::{Catalog, Role};
 use rampart_types::{DataType, Value};

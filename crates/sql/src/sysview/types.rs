@@ -81,6 +81,17 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_description",
+        oid: 2609,
+        columns: &[
+            ("objoid", t(Oid)),
+            ("classoid", t(Oid)),
+            ("objsubid", t(Int4)),
+            ("description", t(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_inherits",
         oid: 2611,
         columns: &[
@@ -260,8 +271,23 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
 }
 
 /// The rows of a catalog of this module (empty for the feature catalogs).
-pub fn rows(view: &SysView, _cat: &Catalog) -> Vec<Row> {
+pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
     match view.name {
+        // Comments of objects that still exist (a dropped object's comment
+        // goes with it, as in PostgreSQL).
+        "pg_description" => cat
+            .descriptions
+            .iter()
+            .filter(|d| description_target_exists(cat, d))
+            .map(|d| {
+                vec![
+                    Value::Oid(d.objoid),
+                    Value::Oid(d.classoid),
+                    Value::Int4(d.objsubid),
+                    Value::Text(d.description.clone()),
+                ]
+            })
+            .collect(),
         "pg_type" => {
             let mut out = Vec::new();
             for (ty, name, cat) in builtin_types() {
@@ -302,5 +328,23 @@ pub fn rows(view: &SysView, _cat: &Catalog) -> Vec<Row> {
         })
         .collect(),
         _ => vec![],
+    }
+}
+
+/// Whether the object a comment is attached to still exists.
+pub fn description_target_exists(cat: &Catalog, d: &rampart_catalog::Description) -> bool {
+    match d.classoid {
+        rampart_catalog::PG_NAMESPACE_OID => cat.schema_by_oid(d.objoid).is_some(),
+        rampart_catalog::PG_CLASS_OID => {
+            cat.relation_by_oid(d.objoid)
+                .is_some_and(|r| d.objsubid == 0 || (d.objsubid as usize) <= r.columns.len())
+                || (d.objsubid == 0
+                    && (cat.sequences.contains_key(&d.objoid)
+                        || cat
+                            .relations
+                            .values()
+                            .any(|r| r.indexes.iter().any(|i| i.oid == d.objoid))))
+        }
+        _ => false,
     }
 }

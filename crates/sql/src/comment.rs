@@ -1,0 +1,178 @@
+//! COMMENT ON TABLE / VIEW / INDEX / SEQUENCE / COLUMN / SCHEMA: stored in
+//! the database's catalog ([`rampart_catalog::Description`]), shown by
+//! `pg_description`, `obj_description`, `col_description` and psql's `+`
+//! listings. Only the object's owner (or a member of the owning role, or a
+//! superuser) may comment, as in PostgreSQL.
+
+use sqlparser::ast::{CommentObject, ObjectName};
+
+use rampart_catalog::{Catalog, PG_CLASS_OID, PG_NAMESPACE_OID};
+use rampart_types::{PgError, PgResult, SqlState};
+
+use crate::bind::ident;
+use crate::ddl::with_catalog_mut;
+use crate::session::{QueryResult, Session};
+
+/// Runs `COMMENT ON kind name IS 'text' | NULL`.
+pub fn run(
+    s: &mut Session,
+    kind: &CommentObject,
+    name: &ObjectName,
+    text: Option<String>,
+) -> PgResult<QueryResult> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(ident)
+        .collect();
+    let search_path = s.state.search_path();
+    let me = s.state.current_user();
+    with_catalog_mut(s, |cat, _txn, _s| {
+        let (classoid, objoid, subid, owner, noun, label) =
+            target(cat, kind, &parts, &search_path)?;
+        must_own(cat, &me, owner, noun, &label)?;
+        cat.set_description(classoid, objoid, subid, text);
+        Ok(())
+    })?;
+    Ok(QueryResult::Command {
+        tag: "COMMENT".into(),
+    })
+}
+
+/// What a comment attaches to: (classoid, objoid, objsubid, owner, noun of
+/// the ownership error, name in it).
+type Target = (u32, u32, i32, u32, &'static str, String);
+
+fn target(
+    cat: &Catalog,
+    kind: &CommentObject,
+    parts: &[String],
+    search_path: &[String],
+) -> PgResult<Target> {
+    let split = |parts: &[String]| -> PgResult<(Option<String>, String)> {
+        match parts {
+            [n] => Ok((None, n.clone())),
+            [sch, n] => Ok((Some(sch.clone()), n.clone())),
+            _ => Err(PgError::syntax(format!(
+                "improper qualified name (too many dotted names): {}",
+                parts.join(".")
+            ))),
+        }
+    };
+    let schemas = |schema: &Option<String>| -> PgResult<Vec<u32>> {
+        match schema {
+            Some(n) => cat.schema(n).map(|s| vec![s.oid]).ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{n}\" does not exist"),
+                )
+            }),
+            None => Ok(search_path
+                .iter()
+                .filter_map(|n| cat.schema(n).map(|s| s.oid))
+                .collect()),
+        }
+    };
+    let missing = |n: &str| {
+        PgError::new(
+            SqlState::UNDEFINED_TABLE,
+            format!("relation \"{n}\" does not exist"),
+        )
+    };
+    match kind {
+        CommentObject::Schema => {
+            let n = parts.join(".");
+            let sch = cat.schema(&n).ok_or_else(|| {
+                PgError::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{n}\" does not exist"),
+                )
+            })?;
+            Ok((PG_NAMESPACE_OID, sch.oid, 0, sch.owner, "schema", n))
+        }
+        CommentObject::Table | CommentObject::View => {
+            let (schema, n) = split(parts)?;
+            let rel = cat
+                .resolve_relation(schema.as_deref(), &n, search_path)
+                .ok_or_else(|| missing(&n))?;
+            let is_view = matches!(rel.kind, rampart_catalog::RelationKind::View { .. });
+            let want_view = matches!(kind, CommentObject::View);
+            if is_view != want_view {
+                return Err(PgError::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!(
+                        "\"{n}\" is not a {}",
+                        if want_view { "view" } else { "table" }
+                    ),
+                ));
+            }
+            let noun = if is_view { "view" } else { "table" };
+            Ok((PG_CLASS_OID, rel.oid, 0, rel.owner, noun, rel.name.clone()))
+        }
+        CommentObject::Index => {
+            let (schema, n) = split(parts)?;
+            for sch in schemas(&schema)? {
+                for rel in cat.relations.values().filter(|r| r.schema == sch) {
+                    if let Some(idx) = rel.indexes.iter().find(|i| i.name == n) {
+                        return Ok((PG_CLASS_OID, idx.oid, 0, rel.owner, "index", n));
+                    }
+                }
+            }
+            Err(missing(&n))
+        }
+        CommentObject::Sequence => {
+            let (schema, n) = split(parts)?;
+            for sch in schemas(&schema)? {
+                if let Some(seq) = cat
+                    .sequences
+                    .values()
+                    .find(|q| q.schema == sch && q.name == n)
+                {
+                    return Ok((PG_CLASS_OID, seq.oid, 0, seq.owner, "sequence", n));
+                }
+            }
+            Err(missing(&n))
+        }
+        CommentObject::Column => {
+            let (rel_parts, column) = match parts {
+                [] | [_] => return Err(PgError::syntax("column name must be qualified")),
+                [rest @ .., c] => (rest, c.clone()),
+            };
+            let (schema, n) = split(rel_parts)?;
+            let rel = cat
+                .resolve_relation(schema.as_deref(), &n, search_path)
+                .ok_or_else(|| missing(&n))?;
+            let attnum = rel.column_index(&column).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{column}\" of relation \"{n}\" does not exist"),
+                )
+            })?;
+            Ok((
+                PG_CLASS_OID,
+                rel.oid,
+                attnum as i32 + 1,
+                rel.owner,
+                "relation",
+                rel.name.clone(),
+            ))
+        }
+        other => Err(PgError::unsupported(format!(
+            "COMMENT ON {other} is not supported yet"
+        ))),
+    }
+}
+
+fn must_own(cat: &Catalog, me: &str, owner: u32, noun: &str, name: &str) -> PgResult<()> {
+    let role = cat
+        .role(me)
+        .ok_or_else(|| PgError::internal("current role vanished"))?;
+    if role.superuser || rampart_security::roles::has_privs_of(cat, role.oid, owner) {
+        return Ok(());
+    }
+    Err(PgError::new(
+        SqlState::INSUFFICIENT_PRIVILEGE,
+        format!("must be owner of {noun} {name}"),
+    ))
+}
