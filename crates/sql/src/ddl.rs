@@ -51,7 +51,8 @@ pub fn with_catalog_mut<T>(
     let r = f(&mut cat, &mut txn, s);
     let r = r.and_then(|v| {
         cat.version = engine.new_catalog_version(cat.version);
-        engine.store_catalog(&mut txn, &before, &cat)?;
+        let stored = engine.store_catalog(&mut txn, &before, &cat)?;
+        engine.remember_stored_catalog(stored);
         Ok(v)
     });
     s.put_txn(txn);

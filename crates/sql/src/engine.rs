@@ -344,13 +344,13 @@ impl Engine {
     /// and only those that differ from `before` (the catalog the change
     /// started from) are written, so a DDL statement costs the same with ten
     /// tables as with ten thousand. A record still in the old one-piece form
-    /// is split on its first change.
+    /// is split on its first change. Returns the catalog as it reads back.
     pub fn store_catalog(
         &self,
         txn: &mut Transaction,
         before: &Catalog,
         cat: &Catalog,
-    ) -> PgResult<()> {
+    ) -> PgResult<Catalog> {
         let (shared, mut local) = cat.split(cat.version);
         self.put_shared(txn, &shared)?;
         let db = cat.database;
@@ -381,10 +381,25 @@ impl Engine {
                 txn.delete(&key).map_err(storage_err)?;
             }
         }
-        local.relations.clear();
-        local.sequences.clear();
         local.split_records = true;
-        self.put_local(txn, db, &local)
+        let relations = std::mem::take(&mut local.relations);
+        let sequences = std::mem::take(&mut local.sequences);
+        self.put_local(txn, db, &local)?;
+        local.relations = relations;
+        local.sequences = sequences;
+        // What reading the records back will give.
+        Ok(Catalog::merge(local, &shared, db))
+    }
+
+    /// Caches the catalog a DDL statement just stored (as
+    /// [`Engine::store_catalog`] returned it), so the next statement (this
+    /// session's, or anyone's once the transaction commits) does not decode
+    /// every relation again. A transaction that rolls back leaves an entry
+    /// whose version no snapshot will ever ask for.
+    pub fn remember_stored_catalog(&self, cat: Catalog) {
+        self.catalog_cache
+            .lock()
+            .insert(cat.database, Arc::new(cat));
     }
 
     /// A fresh catalog version number (unique across the server's life).
