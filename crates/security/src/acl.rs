@@ -103,10 +103,25 @@ pub fn grant_option_mask(acl: &[AclItem], roles: &BTreeSet<u32>) -> u16 {
         .fold(0, |m, i| m | i.grant_options)
 }
 
-/// Chooses the grantor for `user` granting `wanted` (PostgreSQL's
-/// select_best_grantor): the owner if the user holds the owner's privileges,
-/// else the role (among those whose privileges the user holds) with the most
-/// of the wanted grant options, preferring the user itself.
+/// Grant options `role` holds in `acl`, as PostgreSQL's aclmask computes them:
+/// all of them when it has the privileges of the owner ("the object owner is
+/// always treated as having all grant options"), otherwise those granted to it
+/// or to a role whose privileges it has (PUBLIC never holds grant options).
+pub fn grant_options_of(cat: &Catalog, acl: &[AclItem], role: u32, owner: u32) -> u16 {
+    if crate::roles::has_privs_of(cat, role, owner) {
+        return u16::MAX;
+    }
+    let roles = crate::roles::effective_roles(cat, role);
+    acl.iter()
+        .filter(|i| i.grantee != 0 && roles.contains(&i.grantee))
+        .fold(0, |m, i| m | i.grant_options)
+}
+
+/// Chooses the grantor for `user` granting `wanted` (PostgreSQL 15's
+/// select_best_grantor): the owner when the user is the owner or a superuser;
+/// otherwise the first role, in [`crate::roles::privilege_order`], whose own
+/// grant options cover `wanted` (the owner covers everything), else the role
+/// covering most of it, else the user itself with none.
 pub fn best_grantor(
     cat: &Catalog,
     acl: &[AclItem],
@@ -115,20 +130,22 @@ pub fn best_grantor(
     wanted: u16,
 ) -> (u32, u16) {
     let superuser = cat.role_by_oid(user).is_some_and(|r| r.superuser);
-    if superuser || crate::roles::has_privs_of(cat, user, owner) {
+    if superuser || user == owner {
         return (owner, u16::MAX);
     }
-    let roles = crate::roles::effective_roles(cat, user);
-    let mut best = (
-        user,
-        grant_option_mask(acl, &BTreeSet::from([user])) & wanted,
-    );
-    for r in roles {
-        let held = acl
-            .iter()
-            .filter(|i| i.grantee == r)
-            .fold(0, |m, i| m | i.grant_options)
-            & wanted;
+    let mut best = (user, 0u16);
+    for r in crate::roles::privilege_order(cat, user) {
+        let held = if r == owner {
+            wanted
+        } else {
+            acl.iter()
+                .filter(|i| i.grantee == r)
+                .fold(0, |m, i| m | i.grant_options)
+                & wanted
+        };
+        if held == wanted {
+            return (r, held);
+        }
         if held.count_ones() > best.1.count_ones() {
             best = (r, held);
         }
@@ -163,14 +180,64 @@ pub fn grant(
     }
 }
 
+/// A GRANT ... WITH GRANT OPTION that would make a grant option depend on itself.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CircularGrant;
+
+/// Refuses to let `grantor` give `grantee` the grant options `options` when the
+/// grantor holds them only thanks to the grantee (PostgreSQL's
+/// check_circularity): take away every grant option of the grantee, with
+/// everything granted through it, and see whether the grantor keeps them.
+pub fn check_circularity(
+    cat: &Catalog,
+    acl: &[AclItem],
+    grantee: u32,
+    grantor: u32,
+    options: u16,
+    owner: u32,
+) -> Result<(), CircularGrant> {
+    if grantor == owner || options == 0 {
+        return Ok(());
+    }
+    let mut without = acl.to_vec();
+    while let Some(i) = without
+        .iter()
+        .position(|i| i.grantee == grantee && i.grant_options != 0)
+    {
+        let item = without[i].clone();
+        // With CASCADE this cannot fail.
+        let _ = revoke(
+            cat,
+            owner,
+            &mut without,
+            item.grantee,
+            item.grantor,
+            item.privs,
+            false,
+            true,
+        );
+    }
+    if options & !grant_options_of(cat, &without, grantor, owner) != 0 {
+        return Err(CircularGrant);
+    }
+    Ok(())
+}
+
 /// A REVOKE that would leave grants made through the revoked grant option.
 #[derive(Debug, PartialEq, Eq)]
 pub struct DependentPrivileges;
 
 /// Revokes `privs` (or only their grant options) from `grantee` as granted by
-/// `grantor`; with `cascade`, also what the grantee granted through the lost
-/// grant options (PostgreSQL's recursive_revoke).
+/// `grantor` on an object owned by `owner` (PostgreSQL's aclupdate). Grant
+/// options the grantee thereby really loses — it holds them neither from
+/// another grantor nor through a role whose privileges it has, and it is not
+/// the owner — take along what it granted through them: with `cascade`
+/// recursively, without it the REVOKE fails (recursive_revoke). On error `acl`
+/// is left half-changed; callers work on a copy.
+#[allow(clippy::too_many_arguments)]
 pub fn revoke(
+    cat: &Catalog,
+    owner: u32,
     acl: &mut Vec<AclItem>,
     grantee: u32,
     grantor: u32,
@@ -184,45 +251,32 @@ pub fn revoke(
     else {
         return Ok(());
     };
-    let lost_options = acl[pos].grant_options & privs;
-    if lost_options != 0 && grantee != 0 {
-        // Does the grantee still hold these options from another grantor?
-        let kept = acl
-            .iter()
-            .filter(|i| i.grantee == grantee && i.grantor != grantor)
-            .fold(0, |m, i| m | i.grant_options);
-        let really_lost = lost_options & !kept;
-        let dependents = acl
-            .iter()
-            .any(|i| i.grantor == grantee && i.grantee != grantee && i.privs & really_lost != 0);
-        if dependents {
-            if !cascade {
-                return Err(DependentPrivileges);
-            }
-            let targets: Vec<u32> = acl
-                .iter()
-                .filter(|i| {
-                    i.grantor == grantee && i.grantee != grantee && i.privs & really_lost != 0
-                })
-                .map(|i| i.grantee)
-                .collect();
-            for t in targets {
-                revoke(acl, t, grantee, really_lost, false, true)?;
-            }
-        }
+    let item = &mut acl[pos];
+    let before = item.grant_options;
+    item.grant_options &= !privs;
+    if !grant_option_only {
+        item.privs &= !privs;
     }
-    if let Some(pos) = acl
+    let lost = before & !item.grant_options;
+    if item.privs == 0 {
+        acl.remove(pos);
+    }
+    if lost == 0 || grantee == 0 || grantee == owner {
+        return Ok(());
+    }
+    let lost = lost & !grant_options_of(cat, acl, grantee, owner);
+    if lost == 0 {
+        return Ok(());
+    }
+    while let Some(i) = acl
         .iter()
-        .position(|i| i.grantee == grantee && i.grantor == grantor)
+        .position(|i| i.grantor == grantee && i.privs & lost != 0)
     {
-        let item = &mut acl[pos];
-        item.grant_options &= !privs;
-        if !grant_option_only {
-            item.privs &= !privs;
+        if !cascade {
+            return Err(DependentPrivileges);
         }
-        if item.privs == 0 {
-            acl.remove(pos);
-        }
+        let dependent = acl[i].grantee;
+        revoke(cat, owner, acl, dependent, grantee, lost, false, true)?;
     }
     Ok(())
 }
@@ -230,6 +284,25 @@ pub fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rampart_catalog::{Membership, Role};
+
+    /// Roles 20, 30 and 40 (INHERIT), 40 a member of 20; nobody owns anything yet.
+    fn cat() -> Catalog {
+        let mut c = Catalog::bootstrap(Role {
+            superuser: true,
+            ..Role::new(1, "boot")
+        });
+        for (oid, name) in [(10, "owner"), (20, "a"), (30, "b"), (40, "c")] {
+            c.roles.insert(name.into(), Role::new(oid, name));
+        }
+        c.memberships.push(Membership {
+            role: 20,
+            member: 40,
+            grantor: 1,
+            admin_option: false,
+        });
+        c
+    }
 
     #[test]
     fn default_acls_match_postgres() {
@@ -248,11 +321,12 @@ mod tests {
         let mut acl = default_acl(AclKind::Relation, 10);
         grant(&mut acl, 20, 10, SELECT, true);
         grant(&mut acl, 30, 20, SELECT, false);
+        let c = cat();
         assert_eq!(
-            revoke(&mut acl.clone(), 20, 10, SELECT, false, false),
+            revoke(&c, 10, &mut acl.clone(), 20, 10, SELECT, false, false),
             Err(DependentPrivileges)
         );
-        revoke(&mut acl, 20, 10, SELECT, false, true).unwrap();
+        revoke(&c, 10, &mut acl, 20, 10, SELECT, false, true).unwrap();
         let roles30 = BTreeSet::from([30]);
         assert_eq!(
             mask(&acl, &roles30) & SELECT,
@@ -266,7 +340,7 @@ mod tests {
     fn grant_option_only_keeps_the_privilege() {
         let mut acl = default_acl(AclKind::Relation, 10);
         grant(&mut acl, 20, 10, SELECT | UPDATE, true);
-        revoke(&mut acl, 20, 10, SELECT, true, false).unwrap();
+        revoke(&cat(), 10, &mut acl, 20, 10, SELECT, true, false).unwrap();
         let r = BTreeSet::from([20]);
         assert_eq!(mask(&acl, &r), SELECT | UPDATE);
         assert_eq!(grant_option_mask(&acl, &r), UPDATE);
@@ -277,5 +351,54 @@ mod tests {
         let mut acl = default_acl(AclKind::Relation, 10);
         grant(&mut acl, 0, 10, SELECT, false);
         assert_eq!(mask(&acl, &BTreeSet::from([99])), SELECT);
+    }
+
+    #[test]
+    fn grant_options_held_elsewhere_keep_dependent_grants() {
+        let c = cat();
+        // 40 holds SELECT WITH GRANT OPTION itself and through 20, and granted SELECT to 30.
+        let mut acl = default_acl(AclKind::Relation, 10);
+        grant(&mut acl, 40, 10, SELECT, true);
+        grant(&mut acl, 20, 10, SELECT, true);
+        grant(&mut acl, 30, 40, SELECT, false);
+        revoke(&c, 10, &mut acl, 40, 10, SELECT, false, false).unwrap();
+        assert_eq!(mask(&acl, &BTreeSet::from([30])), SELECT);
+        // The owner never loses grant options: revoking its own SELECT keeps 20's.
+        grant(&mut acl, 30, 20, SELECT, false);
+        revoke(&c, 10, &mut acl, 10, 10, SELECT, false, false).unwrap();
+        assert_eq!(mask(&acl, &BTreeSet::from([30])), SELECT);
+    }
+
+    #[test]
+    fn grant_options_cannot_go_back_to_their_source() {
+        let c = cat();
+        let mut acl = default_acl(AclKind::Relation, 10);
+        grant(&mut acl, 20, 10, SELECT, true);
+        grant(&mut acl, 30, 20, SELECT, true);
+        assert_eq!(
+            check_circularity(&c, &acl, 20, 30, SELECT, 10),
+            Err(CircularGrant)
+        );
+        assert_eq!(
+            check_circularity(&c, &acl, 30, 30, SELECT, 10),
+            Err(CircularGrant)
+        );
+        assert_eq!(check_circularity(&c, &acl, 40, 30, SELECT, 10), Ok(()));
+        assert_eq!(check_circularity(&c, &acl, 20, 10, SELECT, 10), Ok(()));
+    }
+
+    #[test]
+    fn the_grantor_is_the_first_role_covering_the_request() {
+        let c = cat();
+        let mut acl = default_acl(AclKind::Relation, 10);
+        grant(&mut acl, 20, 10, SELECT | UPDATE, true);
+        grant(&mut acl, 40, 10, SELECT, true);
+        assert_eq!(best_grantor(&c, &acl, 40, 10, SELECT), (40, SELECT));
+        assert_eq!(
+            best_grantor(&c, &acl, 40, 10, SELECT | UPDATE),
+            (20, SELECT | UPDATE)
+        );
+        assert_eq!(best_grantor(&c, &acl, 30, 10, SELECT), (30, 0));
+        assert_eq!(best_grantor(&c, &acl, 10, 10, SELECT), (10, u16::MAX));
     }
 }

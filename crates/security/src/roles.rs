@@ -45,6 +45,35 @@ fn reachable(cat: &Catalog, member: u32, inherit_only: bool) -> BTreeSet<u32> {
     seen
 }
 
+/// The roles whose privileges `member` holds, in PostgreSQL's order
+/// (roles_is_member_of): `member` itself, then breadth first through INHERIT
+/// members, each member's granted roles by OID. Choosing a grantor depends on
+/// this order.
+pub fn privilege_order(cat: &Catalog, member: u32) -> Vec<u32> {
+    let mut list = vec![member];
+    let mut i = 0;
+    while let Some(&r) = list.get(i) {
+        i += 1;
+        if !cat.role_by_oid(r).is_some_and(|x| x.inherit) {
+            continue;
+        }
+        let mut next: Vec<u32> = cat
+            .memberships
+            .iter()
+            .filter(|m| m.member == r)
+            .map(|m| m.role)
+            .collect();
+        next.sort_unstable();
+        next.extend(granted_to(cat, r).filter(|&g| g == DATABASE_OWNER));
+        for n in next {
+            if !list.contains(&n) {
+                list.push(n);
+            }
+        }
+    }
+    list
+}
+
 /// `pg_has_role(member, role, 'MEMBER')`: member through any chain (or superuser).
 pub fn is_member_of(cat: &Catalog, member: u32, role: u32) -> bool {
     member == role || superuser(cat, member) || reachable(cat, member, false).contains(&role)
@@ -142,6 +171,20 @@ mod tests {
         assert!(would_cycle(&c, 100, 102), "alice is in staff is in admins");
         assert!(would_cycle(&c, 100, 100));
         assert!(!would_cycle(&c, 102, 103));
+    }
+
+    #[test]
+    fn privilege_order_is_breadth_first_by_oid() {
+        let mut c = cat();
+        c.memberships.push(Membership {
+            role: 103,
+            member: 100,
+            grantor: 10,
+            admin_option: false,
+        });
+        // alice (100) is in bob (103) and staff (101), staff in admins (102).
+        assert_eq!(privilege_order(&c, 100), vec![100, 101, 103, 102]);
+        assert_eq!(privilege_order(&c, 103), vec![103], "bob is NOINHERIT");
     }
 
     #[test]

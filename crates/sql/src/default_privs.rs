@@ -211,6 +211,8 @@ fn update_entry(
     for &g in grantees {
         if change.revoke {
             acl::revoke(
+                cat,
+                role,
                 &mut current,
                 g,
                 role,

@@ -181,7 +181,8 @@ fn apply(
             ));
         }
     }
-    let grantee_names = grantee_names(s, grantees, revoke, grant_option)?;
+    // Grant options for PUBLIC are refused per object, after the privilege check.
+    let grantee_names = grantee_names(s, grantees, revoke, false)?;
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, _txn, s| {
         let me = cat
@@ -454,7 +455,8 @@ fn apply_one(
     let wanted = table_bits | column_grants.iter().fold(0, |m, (b, _)| m | b);
     let (grantor, avail) = acl::best_grantor(cat, &acl_now, me.oid, owner, wanted);
     let roles = graph::effective_roles(cat, me.oid);
-    if avail & wanted == 0 {
+    let nothing = avail & wanted == 0;
+    if nothing {
         let any = me.superuser
             || graph::has_privs_of(cat, me.oid, owner)
             || acl::mask(&acl_now, &roles) != 0;
@@ -466,17 +468,17 @@ fn apply_one(
         }
         warn(
             s,
+            revoke,
             if revoke {
                 format!("no privileges could be revoked for \"{name}\"")
             } else {
                 format!("no privileges were granted for \"{name}\"")
             },
         );
-        return Ok(());
-    }
-    if avail & wanted != wanted {
+    } else if avail & wanted != wanted {
         warn(
             s,
+            revoke,
             if revoke {
                 format!("not all privileges could be revoked for \"{name}\"")
             } else {
@@ -484,29 +486,53 @@ fn apply_one(
             },
         );
     }
+    // PostgreSQL checks this after the privileges (merge_acl_with_grant).
+    if !revoke && grant_option && grantees.contains(&0) {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            "grant options can only be granted to roles",
+        ));
+    }
+    if nothing {
+        return Ok(());
+    }
     let apply_bits = table_bits & avail;
     for g in grantees {
         if apply_bits != 0 {
             if revoke {
-                acl::revoke(&mut acl_now, *g, grantor, apply_bits, grant_option, cascade)
-                    .map_err(|_| dependent())?;
+                acl::revoke(
+                    cat,
+                    owner,
+                    &mut acl_now,
+                    *g,
+                    grantor,
+                    apply_bits,
+                    grant_option,
+                    cascade,
+                )
+                .map_err(|_| dependent())?;
             } else {
+                if grant_option {
+                    acl::check_circularity(cat, &acl_now, *g, grantor, apply_bits, owner)
+                        .map_err(|_| circular())?;
+                }
                 acl::grant(&mut acl_now, *g, grantor, apply_bits, grant_option);
             }
         }
     }
     match target {
         Target::Relation(oid) => {
-            let r = cat
+            let mut columns = cat
                 .relations
-                .get_mut(oid)
-                .ok_or_else(|| PgError::internal("relation vanished"))?;
-            r.acl = Some(acl_now);
+                .get(oid)
+                .ok_or_else(|| PgError::internal("relation vanished"))?
+                .columns
+                .clone();
             // Column-level privileges.
             for (bit, cols) in &column_grants {
                 let bit = bit & avail & ALL_COLUMN;
                 for c in cols {
-                    let col = r.columns.iter_mut().find(|x| x.name == *c).ok_or_else(|| {
+                    let col = columns.iter_mut().find(|x| x.name == *c).ok_or_else(|| {
                         PgError::new(
                             SqlState::UNDEFINED_COLUMN,
                             format!("column \"{c}\" of relation \"{name}\" does not exist"),
@@ -515,9 +541,22 @@ fn apply_one(
                     let mut cacl = col.acl.clone().unwrap_or_default();
                     for g in grantees {
                         if revoke {
-                            acl::revoke(&mut cacl, *g, grantor, bit, grant_option, cascade)
-                                .map_err(|_| dependent())?;
+                            acl::revoke(
+                                cat,
+                                owner,
+                                &mut cacl,
+                                *g,
+                                grantor,
+                                bit,
+                                grant_option,
+                                cascade,
+                            )
+                            .map_err(|_| dependent())?;
                         } else {
+                            if grant_option {
+                                acl::check_circularity(cat, &cacl, *g, grantor, bit, owner)
+                                    .map_err(|_| circular())?;
+                            }
                             acl::grant(&mut cacl, *g, grantor, bit, grant_option);
                         }
                     }
@@ -526,10 +565,12 @@ fn apply_one(
             }
             // REVOKE on the table takes the same privileges off every column too.
             if revoke && apply_bits & ALL_COLUMN != 0 {
-                for col in r.columns.iter_mut() {
+                for col in columns.iter_mut() {
                     if let Some(cacl) = col.acl.as_mut() {
                         for g in grantees {
                             acl::revoke(
+                                cat,
+                                owner,
                                 cacl,
                                 *g,
                                 grantor,
@@ -545,6 +586,12 @@ fn apply_one(
                     }
                 }
             }
+            let r = cat
+                .relations
+                .get_mut(oid)
+                .ok_or_else(|| PgError::internal("relation vanished"))?;
+            r.acl = Some(acl_now);
+            r.columns = columns;
         }
         Target::Sequence(oid) => {
             if let Some(q) = cat.sequences.get_mut(oid) {
@@ -575,6 +622,13 @@ fn apply_one(
     Ok(())
 }
 
+fn circular() -> PgError {
+    PgError::new(
+        SqlState("0LP01"),
+        "grant options cannot be granted back to your own grantor",
+    )
+}
+
 fn dependent() -> PgError {
     PgError::new(
         SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -583,8 +637,10 @@ fn dependent() -> PgError {
     .with_hint("Use CASCADE to revoke them too.")
 }
 
-fn warn(s: &mut Session, msg: String) {
-    let mut w = PgError::new(SqlState("01007"), msg);
+/// A GRANT (01007 privilege_not_granted) or REVOKE (01006 privilege_not_revoked) warning.
+fn warn(s: &mut Session, revoke: bool, msg: String) {
+    let code = if revoke { "01006" } else { "01007" };
+    let mut w = PgError::new(SqlState(code), msg);
     w.severity = "WARNING";
     s.state.notices.push(w);
 }
@@ -867,5 +923,7 @@ fn grant_option_held(cat: &Catalog, who: &Principal, need: &Need) -> bool {
             None => return false,
         },
     };
-    acl::grant_option_mask(&acl::effective(&acl_opt, kind, owner), &roles) & bit != 0
+    // The owner (and whoever has its privileges) holds every grant option.
+    graph::has_privs_of(cat, who.role_oid, owner)
+        || acl::grant_option_mask(&acl::effective(&acl_opt, kind, owner), &roles) & bit != 0
 }
