@@ -27,11 +27,10 @@ pub fn run(
         .map(ident)
         .collect();
     let search_path = s.state.search_path();
-    let me = s.state.current_user();
-    with_catalog_mut(s, |cat, _txn, _s| {
+    with_catalog_mut(s, |cat, _txn, s| {
         let (classoid, objoid, subid, owner, noun, label) =
             target(cat, kind, &parts, &search_path)?;
-        must_own(cat, &me, owner, noun, &label)?;
+        crate::ddl::check_owner(cat, s, owner, noun, &label)?;
         cat.set_description(classoid, objoid, subid, text);
         Ok(())
     })?;
@@ -162,17 +161,4 @@ fn target(
             "COMMENT ON {other} is not supported yet"
         ))),
     }
-}
-
-fn must_own(cat: &Catalog, me: &str, owner: u32, noun: &str, name: &str) -> PgResult<()> {
-    let role = cat
-        .role(me)
-        .ok_or_else(|| PgError::internal("current role vanished"))?;
-    if role.superuser || rampart_security::roles::has_privs_of(cat, role.oid, owner) {
-        return Ok(());
-    }
-    Err(PgError::new(
-        SqlState::INSUFFICIENT_PRIVILEGE,
-        format!("must be owner of {noun} {name}"),
-    ))
 }

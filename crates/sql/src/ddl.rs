@@ -1208,6 +1208,25 @@ fn cascade_notice(s: &mut Session, dropped: Vec<String>) {
     }
 }
 
+/// Succeeds when the current user is a superuser or has the privileges of
+/// `owner`; else PostgreSQL's `must be owner of {kind} {name}` (42501).
+pub(crate) fn check_owner(
+    cat: &Catalog,
+    s: &Session,
+    owner: u32,
+    kind: &str,
+    name: &str,
+) -> PgResult<()> {
+    let me = cat
+        .role(&s.state.current_user())
+        .ok_or_else(|| PgError::internal("current role vanished"))?;
+    if me.superuser || rampart_security::roles::has_privs_of(cat, me.oid, owner) {
+        Ok(())
+    } else {
+        Err(must_be_owner(kind, name))
+    }
+}
+
 fn must_be_owner(kind: &str, name: &str) -> PgError {
     PgError::new(
         SqlState::INSUFFICIENT_PRIVILEGE,

@@ -18,17 +18,7 @@ fn target<'a>(cat: &'a Catalog, s: &Session, name: &ast::ObjectName) -> PgResult
 /// Only the table's owner may manage its policies. PostgreSQL names the
 /// object "table" for CREATE/ALTER POLICY and "relation" for DROP POLICY.
 fn must_own(cat: &Catalog, s: &Session, rel: &Relation, noun: &str) -> PgResult<()> {
-    let me = cat
-        .role(&s.state.current_user())
-        .ok_or_else(|| PgError::internal("current role vanished"))?;
-    if me.superuser || rampart_security::roles::has_privs_of(cat, me.oid, rel.owner) {
-        Ok(())
-    } else {
-        Err(PgError::new(
-            SqlState::INSUFFICIENT_PRIVILEGE,
-            format!("must be owner of {noun} {}", rel.name),
-        ))
-    }
+    crate::ddl::check_owner(cat, s, rel.owner, noun, &rel.name)
 }
 
 fn roles_of(cat: &Catalog, s: &Session, to: &Option<Vec<ast::Owner>>) -> PgResult<Vec<u32>> {
