@@ -56,7 +56,7 @@ pub fn merged_version(local: u64, shared: u64) -> u64 {
 impl Catalog {
     /// Splits a session's catalog into the shared record and its database's
     /// record; `version` is the new version of both.
-    pub fn split(&self, version: u64) -> (SharedCatalog, Catalog) {
+    pub fn split(self, version: u64) -> (SharedCatalog, Catalog) {
         let mut databases = self.databases.clone();
         if let Some(d) = databases.values_mut().find(|d| d.oid == self.database) {
             d.acl = self.database_acl.clone();
@@ -68,7 +68,7 @@ impl Catalog {
             memberships: self.memberships.clone(),
             databases,
         };
-        let mut local = self.clone();
+        let mut local = self;
         local.version = version;
         local.roles.clear();
         local.memberships.clear();

@@ -10,6 +10,7 @@ pub mod acl;
 mod cluster;
 mod lookup;
 mod model;
+mod relation_map;
 
 pub use model::{
     AclItem, ArgMode, Catalog, Check, Column, DatabaseInfo, DefaultAcl, Description, FkAction,
@@ -22,6 +23,7 @@ pub const PG_CATALOG_OID: u32 = 11;
 /// OID of the `public` schema (as PostgreSQL).
 pub const PUBLIC_SCHEMA_OID: u32 = 2200;
 pub use cluster::{merged_version, SharedCatalog};
+pub use relation_map::RelationMap;
 
 /// OID of the database initdb creates for sessions (`postgres`, as PostgreSQL).
 pub const POSTGRES_DATABASE_OID: u32 = 5;

@@ -138,9 +138,7 @@ impl Catalog {
 
     /// Relation by schema OID and name.
     pub fn relation(&self, schema: u32, name: &str) -> Option<&Relation> {
-        self.relations
-            .values()
-            .find(|r| r.schema == schema && r.name == name)
+        self.relations.by_name(schema, name)
     }
 
     /// Relation by OID.

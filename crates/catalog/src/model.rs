@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::relation_map::RelationMap;
+
 use rampart_types::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +17,7 @@ pub struct Catalog {
     /// Schemas by name.
     pub schemas: BTreeMap<String, Schema>,
     /// Relations (tables, views, indexes are kept inside tables) by OID.
-    pub relations: BTreeMap<u32, Relation>,
+    pub relations: RelationMap,
     /// Sequences by OID.
     pub sequences: BTreeMap<u32, Sequence>,
     /// Roles by name.

@@ -51,7 +51,7 @@ pub fn with_catalog_mut<T>(
     let r = f(&mut cat, &mut txn, s);
     let r = r.and_then(|v| {
         cat.version = engine.new_catalog_version(cat.version);
-        let stored = engine.store_catalog(&mut txn, &before, &cat)?;
+        let stored = engine.store_catalog(&mut txn, &before, cat)?;
         engine.remember_stored_catalog(stored);
         Ok(v)
     });
@@ -120,10 +120,7 @@ fn relation_exists(cat: &Catalog, schema: u32, name: &str) -> bool {
             .sequences
             .values()
             .any(|q| q.schema == schema && q.name == name)
-        || cat
-            .relations
-            .values()
-            .any(|r| r.schema == schema && r.indexes.iter().any(|i| i.name == name))
+        || cat.relations.index_owner(schema, name).is_some()
 }
 
 /// CREATE TABLE.
@@ -1031,10 +1028,14 @@ pub fn drop(
                                 r.policies.retain(|x| &x.name != p);
                             }
                         }
-                        for r in cat.relations.values_mut() {
-                            r.foreign_keys
-                                .retain(|f| f.ref_table != rel.oid || r.oid == rel.oid);
-                        }
+                        let dropped = rel.oid;
+                        cat.relations.update_where(
+                            |r| {
+                                r.oid != dropped
+                                    && r.foreign_keys.iter().any(|f| f.ref_table == dropped)
+                            },
+                            |r| r.foreign_keys.retain(|f| f.ref_table != dropped),
+                        );
                     }
                     table::clear(txn, &rel)?;
                     cat.relations.remove(&rel.oid);

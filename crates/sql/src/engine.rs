@@ -349,24 +349,26 @@ impl Engine {
         &self,
         txn: &mut Transaction,
         before: &Catalog,
-        cat: &Catalog,
+        cat: Catalog,
     ) -> PgResult<Catalog> {
-        let (shared, mut local) = cat.split(cat.version);
+        let version = cat.version;
+        let (shared, mut local) = cat.split(version);
         self.put_shared(txn, &shared)?;
-        let db = cat.database;
+        let db = local.database;
         let rewrite_all = !before.split_records;
-        for (oid, rel) in &local.relations {
-            if rewrite_all || before.relations.get(oid) != Some(rel) {
-                let key = keys::catalog_object_key(db, RELATION_RECORD, *oid);
-                txn.set(&key, Catalog::encode_entry(rel))
-                    .map_err(storage_err)?;
-            }
+        let (changed, removed) = if rewrite_all {
+            (local.relations.keys().copied().collect(), Vec::new())
+        } else {
+            local.relations.changes_since(&before.relations)
+        };
+        for oid in changed {
+            let key = keys::catalog_object_key(db, RELATION_RECORD, oid);
+            txn.set(&key, Catalog::encode_entry(&local.relations[&oid]))
+                .map_err(storage_err)?;
         }
-        for oid in before.relations.keys() {
-            if !local.relations.contains_key(oid) {
-                let key = keys::catalog_object_key(db, RELATION_RECORD, *oid);
-                txn.delete(&key).map_err(storage_err)?;
-            }
+        for oid in removed {
+            let key = keys::catalog_object_key(db, RELATION_RECORD, oid);
+            txn.delete(&key).map_err(storage_err)?;
         }
         for (oid, seq) in &local.sequences {
             if rewrite_all || before.sequences.get(oid) != Some(seq) {
@@ -495,7 +497,8 @@ mod tests {
         };
         cat.relations.insert(50001, table(50001, "old_a"));
         cat.relations.insert(50002, table(50002, "old_b"));
-        let (_, mut local) = cat.split(cat.version + 1);
+        let version = cat.version + 1;
+        let (_, mut local) = cat.split(version);
         local.split_records = false;
         engine.put_local(&mut txn, db, &local).unwrap();
         txn.commit().unwrap();
@@ -507,7 +510,7 @@ mod tests {
         let mut after = before.clone();
         after.relations.get_mut(&50002).unwrap().name = "renamed_b".into();
         after.version += 1;
-        engine.store_catalog(&mut txn, &before, &after).unwrap();
+        engine.store_catalog(&mut txn, &before, after).unwrap();
         txn.commit().unwrap();
 
         let txn = engine.store().begin(IsolationLevel::ReadCommitted);
@@ -523,7 +526,7 @@ mod tests {
         let mut after = now.clone();
         after.relations.remove(&50001);
         after.version += 1;
-        engine.store_catalog(&mut txn, &now, &after).unwrap();
+        engine.store_catalog(&mut txn, &now, after).unwrap();
         let untouched = keys::catalog_object_key(db, RELATION_RECORD, 50002);
         let dropped = keys::catalog_object_key(db, RELATION_RECORD, 50001);
         txn.commit().unwrap();

@@ -79,13 +79,16 @@ fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &str) -> PgResult<QueryResult
                 sc.owner = to;
                 acl_new_owner(&mut sc.acl, old, to);
             }
-            for r in cat.relations.values_mut().filter(|x| x.owner == old) {
-                r.owner = to;
-                acl_new_owner(&mut r.acl, old, to);
-                for c in r.columns.iter_mut() {
-                    acl_new_owner(&mut c.acl, old, to);
-                }
-            }
+            cat.relations.update_where(
+                |x| x.owner == old,
+                |r| {
+                    r.owner = to;
+                    acl_new_owner(&mut r.acl, old, to);
+                    for c in r.columns.iter_mut() {
+                        acl_new_owner(&mut c.acl, old, to);
+                    }
+                },
+            );
             for q in cat.sequences.values_mut().filter(|x| x.owner == old) {
                 q.owner = to;
                 acl_new_owner(&mut q.acl, old, to);
@@ -136,15 +139,23 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
             for sc in cat.schemas.values_mut() {
                 revoke_all(&mut sc.acl, role);
             }
-            for r in cat.relations.values_mut() {
-                revoke_all(&mut r.acl, role);
-                for c in r.columns.iter_mut() {
-                    revoke_all(&mut c.acl, role);
-                    if c.acl.as_ref().is_some_and(Vec::is_empty) {
-                        c.acl = None;
+            let mentions = |acl: &Option<Vec<AclItem>>| {
+                acl.as_ref().is_some_and(|items| {
+                    items.is_empty() || items.iter().any(|i| i.grantee == role || i.grantor == role)
+                })
+            };
+            cat.relations.update_where(
+                |r| mentions(&r.acl) || r.columns.iter().any(|c| mentions(&c.acl)),
+                |r| {
+                    revoke_all(&mut r.acl, role);
+                    for c in r.columns.iter_mut() {
+                        revoke_all(&mut c.acl, role);
+                        if c.acl.as_ref().is_some_and(Vec::is_empty) {
+                            c.acl = None;
+                        }
                     }
-                }
-            }
+                },
+            );
             for q in cat.sequences.values_mut() {
                 revoke_all(&mut q.acl, role);
             }

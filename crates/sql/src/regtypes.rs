@@ -87,9 +87,8 @@ fn class_in_schema(cat: &Catalog, schema: u32, name: &str) -> Option<u32> {
     }
     if let Some(ix) = cat
         .relations
-        .values()
-        .filter(|r| r.schema == schema)
-        .find_map(|r| r.indexes.iter().find(|i| i.name == name))
+        .index_owner(schema, name)
+        .and_then(|r| r.indexes.iter().find(|i| i.name == name))
     {
         return Some(ix.oid);
     }

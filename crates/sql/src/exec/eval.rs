@@ -333,10 +333,7 @@ impl Exec<'_> {
         for s in std::iter::once("pg_catalog".to_string()).chain(path) {
             let Some(sch) = cat.schema(&s) else { continue };
             let hit = cat.relation(sch.oid, &name).is_some()
-                || cat
-                    .relations
-                    .values()
-                    .any(|r| r.schema == sch.oid && r.indexes.iter().any(|i| i.name == name))
+                || cat.relations.index_owner(sch.oid, &name).is_some()
                 || cat
                     .sequences
                     .values()
