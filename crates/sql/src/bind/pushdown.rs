@@ -139,7 +139,8 @@ fn side_of(e: &Expr, kind: JoinKind, left_width: usize, in_on: bool) -> Side {
 
 /// Applies `pred` to `plan`, pushing its conjuncts down where they can go.
 pub fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -> Plan {
-    let (plan, rest) = push_conjuncts(plan, pred.into_conjuncts(), catalog);
+    let conjuncts = with_implied_constants(pred.into_conjuncts());
+    let (plan, rest) = push_conjuncts(plan, conjuncts, catalog);
     match Expr::conjunction(rest) {
         Some(p) => Plan::Filter {
             input: Box::new(plan),
@@ -147,6 +148,43 @@ pub fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -
         },
         None => plan,
     }
+}
+
+/// Adds `b = v` for every pair `a = v`, `a = b` (or `b = a`) of conjuncts
+/// where `v` does not depend on the row: implied by the conjuncts, and it
+/// lets `b`'s side of a join use an index or build one relation's catalog
+/// rows (`c.oid = 16384 AND c.oid = i.indrelid` pins `i.indrelid` too).
+fn with_implied_constants(mut conjuncts: Vec<Expr>) -> Vec<Expr> {
+    let column_pairs: Vec<(usize, usize)> = conjuncts
+        .iter()
+        .filter_map(|c| match c {
+            Expr::Binary(crate::expr::BinOp::Eq, a, b) => match (a.as_ref(), b.as_ref()) {
+                (Expr::Column(x), Expr::Column(y)) if x != y => Some((*x, *y)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if column_pairs.is_empty() {
+        return conjuncts;
+    }
+    let mut implied = Vec::new();
+    for &(x, y) in &column_pairs {
+        for (from, to) in [(x, y), (y, x)] {
+            let pinned = |col: usize| conjuncts.iter().find_map(|c| pinned_value(c, col));
+            if pinned(to).is_none() {
+                if let Some(v) = pinned(from) {
+                    implied.push(Expr::Binary(
+                        crate::expr::BinOp::Eq,
+                        Box::new(Expr::Column(to)),
+                        Box::new(v),
+                    ));
+                }
+            }
+        }
+    }
+    conjuncts.extend(implied);
+    conjuncts
 }
 
 /// Pushes the movable conjuncts of a join's own ON condition into its inputs.
@@ -253,14 +291,14 @@ fn push_conjuncts(
             let right = apply(*right, to_right, catalog);
             let on = Expr::conjunction(on.into_iter().chain(to_on).collect());
             (
-                Plan::Join {
+                reassociate(Plan::Join {
                     left: Box::new(left),
                     right: Box::new(right),
                     kind,
                     on,
                     left_width,
                     right_width,
-                },
+                }),
                 keep,
             )
         }
@@ -270,11 +308,132 @@ fn push_conjuncts(
                     let key = crate::sysview::relation_key(v)?;
                     v.columns.iter().position(|(n, _)| *n == key)
                 })
-                .and_then(|k| conjuncts.iter().find_map(|c| pinned_value(c, k)));
+                .and_then(|k| conjuncts.iter().find_map(|c| pinned_value(c, k)))
+                .or_else(|| pinned_relname(oid, &conjuncts));
             (Plan::SystemView { oid, rel }, conjuncts)
         }
         other => (other, conjuncts),
     }
+}
+
+/// `(A × B) ⋈ C` → `A ⋈ (B ⋈ C)` when A and B are joined without a
+/// condition and some of the top condition relates only B and C: the
+/// output columns keep their order (A, B, C), and B meets C's condition
+/// before it is multiplied by A. Comma joins are written in FROM order
+/// (`FROM pg_class c, pg_class c2, pg_index i WHERE … i.indexrelid =
+/// c2.oid`), which otherwise builds the whole cross product first.
+fn reassociate(plan: Plan) -> Plan {
+    let Plan::Join {
+        left,
+        right: c,
+        kind: JoinKind::Inner,
+        on: Some(on),
+        left_width,
+        right_width: c_width,
+    } = plan
+    else {
+        return plan;
+    };
+    let Plan::Join {
+        left: a,
+        right: b,
+        kind: JoinKind::Inner,
+        on: None,
+        left_width: a_width,
+        right_width: b_width,
+    } = *left
+    else {
+        return Plan::Join {
+            left,
+            right: c,
+            kind: JoinKind::Inner,
+            on: Some(on),
+            left_width,
+            right_width: c_width,
+        };
+    };
+    let (mut inner, mut outer) = (Vec::new(), Vec::new());
+    for conjunct in on.into_conjuncts() {
+        let mut cols = Vec::new();
+        if movable_columns(&conjunct, &mut cols)
+            && !cols.is_empty()
+            && cols.iter().all(|c| *c >= a_width)
+        {
+            let mut conjunct = conjunct;
+            shift_columns(&mut conjunct, a_width);
+            inner.push(conjunct);
+        } else {
+            outer.push(conjunct);
+        }
+    }
+    if inner.is_empty() {
+        return Plan::Join {
+            left: Box::new(Plan::Join {
+                left: a,
+                right: b,
+                kind: JoinKind::Inner,
+                on: None,
+                left_width: a_width,
+                right_width: b_width,
+            }),
+            right: c,
+            kind: JoinKind::Inner,
+            on: Expr::conjunction(outer),
+            left_width,
+            right_width: c_width,
+        };
+    }
+    Plan::Join {
+        left: a,
+        right: Box::new(Plan::Join {
+            left: b,
+            right: c,
+            kind: JoinKind::Inner,
+            on: Expr::conjunction(inner),
+            left_width: b_width,
+            right_width: c_width,
+        }),
+        kind: JoinKind::Inner,
+        on: Expr::conjunction(outer),
+        left_width: a_width,
+        right_width: b_width + c_width,
+    }
+}
+
+/// For pg_class, the name a psql pattern conjunct `relname ~ '^(name)$'`
+/// pins `relname` to (psql's `\d name`, `\dp name`), as a text value: the
+/// executor then builds only the relations of that name. The conjunct
+/// itself stays and filters the rows.
+fn pinned_relname(view_oid: u32, conjuncts: &[Expr]) -> Option<Expr> {
+    let view = crate::sysview::by_oid(view_oid)?;
+    if view.name != "pg_class" {
+        return None;
+    }
+    let relname = view.columns.iter().position(|(n, _)| *n == "relname")?;
+    conjuncts.iter().find_map(|c| {
+        let Expr::Binary(crate::expr::BinOp::RegexMatch, a, b) = c else {
+            return None;
+        };
+        let strip = |e: &Expr| -> Expr {
+            let mut e = e;
+            while let Expr::Cast(inner, _) = e {
+                e = inner;
+            }
+            e.clone()
+        };
+        let (Expr::Column(col), Expr::Literal(rampart_types::Value::Text(pattern))) =
+            (strip(a), strip(b))
+        else {
+            return None;
+        };
+        let name = pattern.strip_prefix("^(")?.strip_suffix(")$")?;
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '$');
+        (col == relname && plain)
+            .then(|| Expr::Literal(rampart_types::Value::Text(name.to_string())))
+    })
 }
 
 /// The value a conjunct `column = v` pins `column` to, when `v` does not

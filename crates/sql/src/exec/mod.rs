@@ -159,19 +159,14 @@ impl<'a> Exec<'a> {
                 let only = match rel {
                     Some(e) => match self.eval(e, &[])? {
                         Value::Null => return Ok(vec![]),
+                        // A relation name (pg_class under a psql name
+                        // pattern): the rows of every relation so named.
+                        Value::Text(name) => return Ok(self.rows_named(*oid, &name)),
                         v => v.as_i64().and_then(|o| u32::try_from(o).ok()),
                     },
                     None => None,
                 };
-                let viewer = crate::sysview::Viewer {
-                    user: self.session.current_user(),
-                    database: self.session.database.clone(),
-                    search_path: self.session.search_path(),
-                    only,
-                };
-                Ok(crate::sysview::by_oid(*oid)
-                    .map(|v| crate::sysview::rows(v, self.catalog, &viewer))
-                    .unwrap_or_default())
+                Ok(self.system_view_rows(*oid, only))
             }
             Plan::CteScan { id } => Ok(self
                 .ctes
@@ -440,6 +435,125 @@ impl<'a> Exec<'a> {
         Ok(out)
     }
 
+    /// A system view's rows as `viewer` sees them: all, or those of one
+    /// relation (`only`).
+    fn system_view_rows(&self, oid: u32, only: Option<u32>) -> Vec<Row> {
+        let viewer = crate::sysview::Viewer {
+            user: self.session.current_user(),
+            database: self.session.database.clone(),
+            search_path: self.session.search_path(),
+            only,
+        };
+        crate::sysview::by_oid(oid)
+            .map(|v| crate::sysview::rows(v, self.catalog, &viewer))
+            .unwrap_or_default()
+    }
+
+    /// The rows of system view `oid` for the relations (and indexes) named
+    /// `name` in any schema.
+    fn rows_named(&self, oid: u32, name: &str) -> Vec<Row> {
+        let cat = self.catalog;
+        let relations = cat.relations.values().flat_map(|r| {
+            let table = (r.name == name).then_some(r.oid);
+            table
+                .into_iter()
+                .chain(r.indexes.iter().filter(|i| i.name == name).map(|i| i.oid))
+        });
+        let sequences = cat
+            .sequences
+            .values()
+            .filter(|q| q.name == name)
+            .map(|q| q.oid);
+        // A table's rows come with its indexes' rows: keep each row once.
+        let mut seen = std::collections::HashSet::new();
+        relations
+            .chain(sequences)
+            .flat_map(|o| self.system_view_rows(oid, Some(o)))
+            .filter(|row| seen.insert(row.iter().flat_map(|v| v.group_key()).collect::<Vec<u8>>()))
+            .collect()
+    }
+
+    /// Both inputs of a join. When one side is a catalog view keyed by
+    /// relation OID (pg_class, pg_attribute, pg_index, …) and joined on that
+    /// key, the other side runs first and the view is built only for the
+    /// few OIDs it produced — a parameterized catalog lookup instead of
+    /// building every relation's rows. Only where the view's unmatched rows
+    /// cannot appear in the result (its side is not preserved by an outer
+    /// join).
+    fn join_inputs(
+        &mut self,
+        left: &Plan,
+        right: &Plan,
+        kind: JoinKind,
+        on: Option<&Expr>,
+        left_width: usize,
+    ) -> PgResult<(Vec<Row>, Vec<Row>)> {
+        let keys = on.map(|p| equi_keys(p, left_width)).unwrap_or_default();
+        if matches!(kind, JoinKind::Inner | JoinKind::Left) {
+            let pairs: Vec<(usize, usize)> = keys.iter().map(|(l, r)| (*r, *l)).collect();
+            if let Some((oid, lc, filter)) = keyed_join_view(right, &pairs) {
+                let l = self.run(left)?;
+                let r = match self.rows_for_keys(oid, &l, lc, filter)? {
+                    Some(rows) => rows,
+                    None => self.run(right)?,
+                };
+                return Ok((l, r));
+            }
+        }
+        if matches!(kind, JoinKind::Inner | JoinKind::Right) {
+            if let Some((oid, rc, filter)) = keyed_join_view(left, &keys) {
+                let r = self.run(right)?;
+                let l = match self.rows_for_keys(oid, &r, rc, filter)? {
+                    Some(rows) => rows,
+                    None => self.run(left)?,
+                };
+                return Ok((l, r));
+            }
+        }
+        Ok((self.run(left)?, self.run(right)?))
+    }
+
+    /// The rows of system view `oid` for the relation OIDs in column `col`
+    /// of `rows`; None when there are too many to be worth it.
+    fn rows_for_keys(
+        &mut self,
+        oid: u32,
+        rows: &[Row],
+        col: usize,
+        filter: Option<&Expr>,
+    ) -> PgResult<Option<Vec<Row>>> {
+        const MAX_KEYS: usize = 64;
+        let mut oids: Vec<u32> = rows
+            .iter()
+            .filter_map(|r| r.get(col)?.as_i64())
+            .filter_map(|o| u32::try_from(o).ok())
+            .collect();
+        oids.sort_unstable();
+        oids.dedup();
+        if oids.len() > MAX_KEYS {
+            return Ok(None);
+        }
+        // One relation's rows may answer several keys (a table and its
+        // index): keep each row once. Catalog rows are unique.
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for o in oids {
+            for row in self.system_view_rows(oid, Some(o)) {
+                let key: Vec<u8> = row.iter().flat_map(|v| v.group_key()).collect();
+                if !seen.insert(key) {
+                    continue;
+                }
+                if let Some(p) = filter {
+                    if !self.eval_bool(p, &row)? {
+                        continue;
+                    }
+                }
+                out.push(row);
+            }
+        }
+        Ok(Some(out))
+    }
+
     fn join(
         &mut self,
         left: &Plan,
@@ -449,8 +563,7 @@ impl<'a> Exec<'a> {
         left_width: usize,
         right_width: usize,
     ) -> PgResult<Vec<Row>> {
-        let l = self.run(left)?;
-        let r = self.run(right)?;
+        let (l, r) = self.join_inputs(left, right, kind, on, left_width)?;
         // An inner equi-join hashes the smaller input and probes with the
         // larger one in its order, as PostgreSQL's hash join usually does.
         if kind == JoinKind::Inner && l.len() < r.len() {
@@ -896,6 +1009,30 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
 /// "out of memory" instead of exhausting the server's memory (PostgreSQL
 /// would stream such a join).
 const MAX_JOIN_ROWS: usize = 5_000_000;
+
+/// A join input that is a catalog view keyed by relation OID (pg_class,
+/// pg_attribute, pg_index, …), maybe under a filter, joined on that key:
+/// its OID, the other side's key column, and the filter. `pairs` are
+/// (this side's column, other side's column) equalities of the join.
+fn keyed_join_view<'p>(
+    plan: &'p Plan,
+    pairs: &[(usize, usize)],
+) -> Option<(u32, usize, Option<&'p Expr>)> {
+    let (view, filter) = match plan {
+        Plan::Filter { input, predicate } => (input.as_ref(), Some(predicate)),
+        other => (other, None),
+    };
+    let Plan::SystemView { oid, rel: None } = view else {
+        return None;
+    };
+    let sysview = crate::sysview::by_oid(*oid)?;
+    let key = crate::sysview::relation_key(sysview)?;
+    let key_col = sysview.columns.iter().position(|(n, _)| *n == key)?;
+    pairs
+        .iter()
+        .find(|(view_col, _)| *view_col == key_col)
+        .map(|(_, other)| (*oid, *other, filter))
+}
 
 fn join_too_large() -> PgError {
     PgError::new(rampart_types::SqlState("53200"), "out of memory").with_detail(format!(
