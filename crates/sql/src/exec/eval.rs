@@ -420,6 +420,7 @@ impl Exec<'_> {
                         Some(Value::Text(c)) => Some(match c.as_str() {
                             "pg_class" => rampart_catalog::PG_CLASS_OID,
                             "pg_namespace" => rampart_catalog::PG_NAMESPACE_OID,
+                            "pg_extension" => crate::sysview::PG_EXTENSION_OID,
                             _ => 0,
                         }),
                         Some(_) => return Ok(Value::Null),
@@ -432,6 +433,11 @@ impl Exec<'_> {
                                 && d.objsubid == 0
                                 && classoid.is_none_or(|c| c == d.classoid)
                                 && crate::sysview::description_target_exists(self.catalog, d)
+                        })
+                        .or_else(|| {
+                            crate::sysview::builtin_descriptions().find(|d| {
+                                d.objoid == oid && classoid.is_none_or(|c| c == d.classoid)
+                            })
                         })
                         .map_or(Value::Null, |d| Value::Text(d.description.clone()))
                 }

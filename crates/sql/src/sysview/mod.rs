@@ -58,7 +58,7 @@ fn relations_for(cat: &Catalog, only: Option<u32>) -> Vec<&rampart_catalog::Rela
 }
 
 pub use constraints::{constraint_def, default_def, index_def, pretty_expr};
-pub use types::description_target_exists;
+pub use types::{builtin_descriptions, description_target_exists, PG_EXTENSION_OID};
 
 use rampart_catalog::{Catalog, Role};
 use rampart_types::{DataType, Value};

@@ -133,6 +133,21 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_extension",
+        oid: PG_EXTENSION_OID,
+        columns: &[
+            ("oid", t(Oid)),
+            ("extname", t(Name)),
+            ("extowner", t(Oid)),
+            ("extnamespace", t(Oid)),
+            ("extrelocatable", t(Bool)),
+            ("extversion", t(Text)),
+            ("extconfig", Col::ArrayOf(Oid)),
+            ("extcondition", Col::ArrayOf(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_publication_namespace",
         oid: 6237,
         columns: &[("oid", t(Oid)), ("pnpubid", t(Oid)), ("pnnspid", t(Oid))],
@@ -271,6 +286,26 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
 }
 
 /// The rows of a catalog of this module (empty for the feature catalogs).
+/// OID of `pg_extension` (as PostgreSQL).
+pub const PG_EXTENSION_OID: u32 = 3079;
+/// OID of the `plpgsql` extension row (as PostgreSQL 15's initdb assigns it).
+const PLPGSQL_EXTENSION_OID: u32 = 13559;
+
+/// Comments on built-in objects, as initdb leaves them (only the PL/pgSQL
+/// extension's so far; built-in functions and types carry none yet).
+pub fn builtin_descriptions() -> std::slice::Iter<'static, rampart_catalog::Description> {
+    static BUILTIN: std::sync::LazyLock<Vec<rampart_catalog::Description>> =
+        std::sync::LazyLock::new(|| {
+            vec![rampart_catalog::Description {
+                classoid: PG_EXTENSION_OID,
+                objoid: PLPGSQL_EXTENSION_OID,
+                objsubid: 0,
+                description: "PL/pgSQL procedural language".into(),
+            }]
+        });
+    BUILTIN.iter()
+}
+
 pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
     match view.name {
         // Comments of objects that still exist (a dropped object's comment
@@ -279,6 +314,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
             .descriptions
             .iter()
             .filter(|d| description_target_exists(cat, d))
+            .chain(builtin_descriptions())
             .map(|d| {
                 vec![
                     Value::Oid(d.objoid),
@@ -288,6 +324,17 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 ]
             })
             .collect(),
+        // PL/pgSQL is built in (crate::plpgsql), as initdb installs it.
+        "pg_extension" => vec![vec![
+            Value::Oid(PLPGSQL_EXTENSION_OID),
+            Value::Text("plpgsql".into()),
+            Value::Oid(rampart_catalog::BOOTSTRAP_SUPERUSER_OID),
+            Value::Oid(PG_CATALOG_OID),
+            Value::Bool(false),
+            Value::Text("1.0".into()),
+            Value::Null,
+            Value::Null,
+        ]],
         "pg_type" => {
             let mut out = Vec::new();
             for (ty, name, cat) in builtin_types() {
