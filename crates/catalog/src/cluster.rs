@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Catalog, DatabaseInfo, Membership, Role};
+use crate::{Catalog, DatabaseInfo, Description, Membership, Role};
 
 /// The shared record.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -25,6 +25,9 @@ pub struct SharedCatalog {
     pub memberships: Vec<Membership>,
     /// Databases by name.
     pub databases: BTreeMap<String, DatabaseInfo>,
+    /// COMMENT ON ROLE / DATABASE texts (`pg_shdescription`).
+    #[serde(default)]
+    pub descriptions: Vec<Description>,
 }
 
 impl SharedCatalog {
@@ -67,12 +70,14 @@ impl Catalog {
             roles: self.roles.clone(),
             memberships: self.memberships.clone(),
             databases,
+            descriptions: self.shared_descriptions.clone(),
         };
         let mut local = self;
         local.version = version;
         local.roles.clear();
         local.memberships.clear();
         local.databases.clear();
+        local.shared_descriptions.clear();
         local.database_acl = None;
         (shared, local)
     }
@@ -84,6 +89,7 @@ impl Catalog {
         local.roles = shared.roles.clone();
         local.memberships = shared.memberships.clone();
         local.databases = shared.databases.clone();
+        local.shared_descriptions = shared.descriptions.clone();
         local.database = database;
         local.database_acl = shared.database_by_oid(database).and_then(|d| d.acl.clone());
         local

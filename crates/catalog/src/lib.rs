@@ -20,6 +20,10 @@ pub use model::{
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).
 pub const PG_CATALOG_OID: u32 = 11;
+/// OID of `pg_authid` (the classoid of role comments).
+pub const PG_AUTHID_OID: u32 = 1260;
+/// OID of `pg_database` (the classoid of database comments).
+pub const PG_DATABASE_OID: u32 = 1262;
 /// OID of the `public` schema (as PostgreSQL).
 pub const PUBLIC_SCHEMA_OID: u32 = 2200;
 pub use cluster::{merged_version, SharedCatalog};

@@ -126,6 +126,34 @@ impl Catalog {
         }
     }
 
+    /// Sets (or with None or '' removes) the comment on a role or database
+    /// (`classoid` 1260 or 1262).
+    pub fn set_shared_description(&mut self, classoid: u32, objoid: u32, text: Option<String>) {
+        self.shared_descriptions
+            .retain(|d| !(d.classoid == classoid && d.objoid == objoid));
+        if let Some(description) = text.filter(|t| !t.is_empty()) {
+            self.shared_descriptions.push(crate::Description {
+                classoid,
+                objoid,
+                objsubid: 0,
+                description,
+            });
+        }
+    }
+
+    /// The comment on a role or database that still exists.
+    pub fn shared_description(&self, classoid: u32, objoid: u32) -> Option<&str> {
+        let exists = match classoid {
+            crate::PG_AUTHID_OID => self.roles.values().any(|r| r.oid == objoid),
+            crate::PG_DATABASE_OID => self.databases.values().any(|d| d.oid == objoid),
+            _ => false,
+        };
+        self.shared_descriptions
+            .iter()
+            .find(|d| exists && d.classoid == classoid && d.objoid == objoid)
+            .map(|d| d.description.as_str())
+    }
+
     /// Schema by name.
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.schemas.get(name)

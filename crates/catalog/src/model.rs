@@ -49,6 +49,10 @@ pub struct Catalog {
     /// COMMENT ON texts of this database's objects (`pg_description`).
     #[serde(default)]
     pub descriptions: Vec<Description>,
+    /// COMMENT ON ROLE / DATABASE texts, shared by the cluster
+    /// (`pg_shdescription`; stored in the shared record).
+    #[serde(default)]
+    pub shared_descriptions: Vec<Description>,
 }
 
 /// A comment on an object (`pg_description`): relations and their columns

@@ -1,7 +1,8 @@
 //! COMMENT ON TABLE / VIEW / INDEX / SEQUENCE / COLUMN / SCHEMA: stored in
 //! the database's catalog ([`rampart_catalog::Description`]), shown by
 //! `pg_description`, `obj_description`, `col_description` and psql's `+`
-//! listings. Only the object's owner (or a member of the owning role, or a
+//! listings. COMMENT ON ROLE / DATABASE: stored in the shared record,
+//! shown by `pg_shdescription` and `shobj_description` (`\du+`, `\l+`). Only the object's owner (or a member of the owning role, or a
 //! superuser) may comment, as in PostgreSQL.
 
 use sqlparser::ast::{CommentObject, ObjectName};
@@ -26,6 +27,12 @@ pub fn run(
         .filter_map(|p| p.as_ident())
         .map(ident)
         .collect();
+    if matches!(
+        kind,
+        CommentObject::Role | CommentObject::User | CommentObject::Database
+    ) {
+        return comment_shared(s, kind, &parts.join("."), text);
+    }
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, _txn, s| {
         let (classoid, objoid, subid, owner, noun, label) =
@@ -37,6 +44,65 @@ pub fn run(
     Ok(QueryResult::Command {
         tag: "COMMENT".into(),
     })
+}
+
+/// COMMENT ON ROLE / DATABASE: kept in the shared catalog record. Roles are
+/// "owned" by CREATEROLE holders (superuser roles by superusers), databases
+/// by their owner; a missing database is only a WARNING, as in PostgreSQL
+/// (so restoring a dump into a differently named database works).
+fn comment_shared(
+    s: &mut Session,
+    kind: &CommentObject,
+    name: &str,
+    text: Option<String>,
+) -> PgResult<QueryResult> {
+    let database = matches!(kind, CommentObject::Database);
+    let done = QueryResult::Command {
+        tag: "COMMENT".into(),
+    };
+    if database && !s.catalog()?.databases.contains_key(name) {
+        let mut w = PgError::new(
+            SqlState("3D000"),
+            format!("database \"{name}\" does not exist"),
+        );
+        w.severity = "WARNING";
+        s.state.notices.push(w);
+        return Ok(done);
+    }
+    with_catalog_mut(s, |cat, _txn, s| {
+        let me = cat
+            .role(&s.state.current_user())
+            .cloned()
+            .ok_or_else(|| PgError::internal("current role vanished"))?;
+        let (classoid, oid) = if database {
+            let db = cat.databases.get(name).cloned().ok_or_else(|| {
+                PgError::new(
+                    SqlState("3D000"),
+                    format!("database \"{name}\" does not exist"),
+                )
+            })?;
+            crate::ddl::check_owner(cat, s, db.owner, "database", name)?;
+            (rampart_catalog::PG_DATABASE_OID, db.oid)
+        } else {
+            let role = cat.role(name).cloned().ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("role \"{name}\" does not exist"),
+                )
+            })?;
+            let denied = |m: &str| PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, m.to_string());
+            if role.superuser && !me.superuser {
+                return Err(denied("must be superuser"));
+            }
+            if !me.superuser && !me.createrole {
+                return Err(denied("must have CREATEROLE privilege"));
+            }
+            (rampart_catalog::PG_AUTHID_OID, role.oid)
+        };
+        cat.set_shared_description(classoid, oid, text);
+        Ok(())
+    })?;
+    Ok(done)
 }
 
 /// What a comment attaches to: (classoid, objoid, objsubid, owner, noun of

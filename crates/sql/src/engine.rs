@@ -93,6 +93,7 @@ impl Engine {
             roles: boot.roles.clone(),
             memberships: boot.memberships.clone(),
             databases: Default::default(),
+            descriptions: Vec::new(),
         };
         for (oid, name, template) in [
             (rampart_catalog::TEMPLATE1_OID, "template1", true),
@@ -219,6 +220,7 @@ impl Engine {
                 roles: cat.roles.clone(),
                 memberships: cat.memberships.clone(),
                 databases: Default::default(),
+                descriptions: Vec::new(),
             };
             shared.databases.insert(
                 self.database.clone(),

@@ -455,8 +455,19 @@ impl Exec<'_> {
                     .map_or(Value::Null, |d| Value::Text(d.to_string())),
                 _ => Value::Null,
             },
-            // Comments on roles and databases are not stored yet.
-            Func::ShobjDescription => Value::Null,
+            Func::ShobjDescription => match (&args[0], args.get(1)) {
+                (Value::Oid(oid), Some(Value::Text(c))) => {
+                    let classoid = match c.as_str() {
+                        "pg_authid" => rampart_catalog::PG_AUTHID_OID,
+                        "pg_database" => rampart_catalog::PG_DATABASE_OID,
+                        _ => return Ok(Value::Null),
+                    };
+                    self.catalog
+                        .shared_description(classoid, *oid)
+                        .map_or(Value::Null, |d| Value::Text(d.to_string()))
+                }
+                _ => Value::Null,
+            },
             Func::PgGetUserById => match args[0] {
                 Value::Oid(oid) => Value::Text(
                     self.catalog

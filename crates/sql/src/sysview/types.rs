@@ -133,6 +133,16 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_shdescription",
+        oid: 2396,
+        columns: &[
+            ("objoid", t(Oid)),
+            ("classoid", t(Oid)),
+            ("description", t(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_extension",
         oid: PG_EXTENSION_OID,
         columns: &[
@@ -320,6 +330,18 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     Value::Oid(d.objoid),
                     Value::Oid(d.classoid),
                     Value::Int4(d.objsubid),
+                    Value::Text(d.description.clone()),
+                ]
+            })
+            .collect(),
+        "pg_shdescription" => cat
+            .shared_descriptions
+            .iter()
+            .filter(|d| cat.shared_description(d.classoid, d.objoid).is_some())
+            .map(|d| {
+                vec![
+                    Value::Oid(d.objoid),
+                    Value::Oid(d.classoid),
                     Value::Text(d.description.clone()),
                 ]
             })
