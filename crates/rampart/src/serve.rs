@@ -87,6 +87,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         .get("max_connections")
         .and_then(|m| m.parse().ok())
         .unwrap_or(100);
+    rampart_sql::guc::set_server_values(&[("max_connections", max_connections.to_string())]);
     let synchronous_commit = conf
         .get("synchronous_commit")
         .map(|v| v != "off")

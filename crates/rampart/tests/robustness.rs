@@ -792,3 +792,70 @@ async fn oversized_join_is_an_error_not_an_out_of_memory_kill() {
     assert_eq!(n, 3000);
     assert_serving(&mut srv).await;
 }
+
+/// `max_connections` from postgresql.conf is what the server enforces and
+/// what SHOW reports; the next client gets PostgreSQL's 53300, and a slot
+/// freed by a disconnect can be used again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_connections_is_enforced_and_reported() {
+    let root = common::fresh_root();
+    let data = root.path().join("data");
+    common::init(&data, &["--auth", "trust"]);
+    let conf = data.join("postgresql.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        text.contains("max_connections = 100"),
+        "init's default changed"
+    );
+    std::fs::write(
+        &conf,
+        text.replace("max_connections = 100", "max_connections = 3"),
+    )
+    .unwrap();
+    let srv = Server::start(root);
+
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(srv.connect().await);
+    }
+    let shown = clients[0]
+        .query_one("SHOW max_connections", &[])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    assert_eq!(shown, "3");
+    let setting = clients[1]
+        .query_one("SELECT current_setting('max_connections')", &[])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    assert_eq!(setting, "3");
+
+    let err = common::connect_with(&srv.config())
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("a fourth connection was accepted with max_connections = 3"));
+    assert_eq!(
+        db_error(&err),
+        (
+            "53300".to_string(),
+            "sorry, too many clients already".to_string()
+        )
+    );
+
+    // A disconnect frees its slot (the server notices within moments).
+    drop(clients.pop());
+    let again = within(10, "a freed slot to be reusable", async {
+        loop {
+            match common::connect_with(&srv.config()).await {
+                Ok(c) => break c,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await;
+    again.simple_query("SELECT 1").await.unwrap();
+    for c in &clients {
+        c.simple_query("SELECT 1").await.unwrap();
+    }
+}

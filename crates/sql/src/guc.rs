@@ -69,12 +69,33 @@ struct Builtin {
     settable: bool,
 }
 
+/// Values the server's configuration file gives to settings a session
+/// cannot change (`max_connections`), set once at server start.
+static SERVER_VALUES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+    std::sync::OnceLock::new();
+
+/// Records the configuration file's values for server-wide settings, so
+/// `SHOW` and `current_setting` report what the server enforces rather
+/// than the built-in default. Only the first call counts (one server per
+/// process).
+pub fn set_server_values(values: &[(&str, String)]) {
+    let _ = SERVER_VALUES.set(
+        values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    );
+}
+
 fn builtin(name: &str) -> Option<Builtin> {
     // Looked up on every statement (several times): index the table once.
     static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
         std::sync::LazyLock::new(|| BUILTINS.iter().enumerate().map(|(i, b)| (b.0, i)).collect());
     INDEX.get(name).map(|&i| Builtin {
-        default: BUILTINS[i].1,
+        default: SERVER_VALUES
+            .get()
+            .and_then(|m| m.get(name))
+            .map_or(BUILTINS[i].1, String::as_str),
         settable: BUILTINS[i].2,
     })
 }
