@@ -345,8 +345,12 @@ def run_pgbench(pgbench, server, script_path, cfg, jobs, seconds, user=None):
 
 
 def run_idle(server, cfg, settle):
-    """One idle-memory measurement (see bench_idle.py)."""
+    """One idle-memory measurement (see bench_idle.py), on a fresh Rampart
+    process each time (PostgreSQL forks a fresh backend per connection
+    anyway)."""
     try:
+        if hasattr(server, 'restart_process'):
+            server.restart_process()
         res = bench_idle.measure_idle(server, cfg.clients, settle)
     except (bench_idle.StartupError, OSError, RuntimeError) as e:
         return {'value': None, 'error': str(e), 'stderr': ''}

@@ -154,6 +154,18 @@ class RampartBench(BenchServer, ol.Rampart):
         if r.returncode != 0:
             raise RuntimeError(f'rampart init failed (exit {r.returncode}):\n{r.stdout}')
         self._configure()
+        self._serve()
+
+    def restart_process(self):
+        """Stops `rampart serve` and starts it again on the same data: a fresh
+        process, whose allocator has not kept memory freed by earlier clients
+        (one process serves every connection, so a second idle measurement
+        in the same process would reuse the first one's freed memory and
+        read near zero)."""
+        self._stop_proc()
+        self._serve()
+
+    def _serve(self):
         for _ in range(5):
             self.port = ol.free_port()
             self.ready.clear()
