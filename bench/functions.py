@@ -27,7 +27,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'oracle'))
 sys.path.insert(0, HERE)
 import oracle_lib as ol  # noqa: E402
-from bench import Pg15Bench, machine_facts  # noqa: E402
+from bench import Pg15Bench, RampartBench, machine_facts  # noqa: E402
 
 
 def log(msg):
@@ -35,8 +35,9 @@ def log(msg):
 
 
 def psql(server, sql, timeout=600):
-    env = server.libpq_env()
-    env.pop('PGOPTIONS', None)
+    # TCP without TLS on both servers, as bench.py (Rampart's init enables
+    # ssl and libpq would prefer it; PostgreSQL's scratch cluster has none).
+    env = server.env('tcp')
     return ol.run_timeout([ol.PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres',
                            '-c', sql], timeout, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
@@ -85,7 +86,7 @@ def main():
     if not ok:
         sys.exit(f'bench: PostgreSQL 15 is required: {why}')
     pg = Pg15Bench('fbench-pg15')
-    rp = ol.Rampart(rampart_bin, 'fbench-rampart')
+    rp = RampartBench(rampart_bin, 'fbench-rampart')
     times = {}
     try:
         for srv in (pg, rp):
