@@ -87,6 +87,19 @@ pub fn set_server_values(values: &[(&str, String)]) {
     );
 }
 
+/// The configuration file's value of a server-wide setting, if it gave one.
+pub fn server_value(name: &str) -> Option<&'static str> {
+    SERVER_VALUES.get()?.get(name).map(String::as_str)
+}
+
+/// (boot value, value RESET returns to) of a built-in setting: the
+/// compiled-in default and the one in force for sessions (the
+/// configuration file's, where it sets one).
+pub fn defaults(name: &str) -> (&'static str, &'static str) {
+    let boot = BUILTINS.iter().find(|b| b.0 == name).map_or("", |b| b.1);
+    (boot, builtin(name).map_or(boot, |b| b.default))
+}
+
 fn builtin(name: &str) -> Option<Builtin> {
     // Looked up on every statement (several times): index the table once.
     static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
@@ -138,6 +151,12 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Whether this session gave the setting a value (SET, SET LOCAL,
+    /// set_config or a startup parameter) that is in force now.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.values.contains_key(lower(name).as_ref())
+    }
+
     /// Current value, or None if the parameter is unknown.
     pub fn get(&self, name: &str) -> Option<String> {
         let name = lower(name);

@@ -234,6 +234,7 @@ fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(views::VIEWS)
         .chain(routines::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
+        .chain(std::iter::once(&crate::pg_settings::VIEW))
 }
 
 /// Looks an information_schema view up by name.

@@ -1,0 +1,156 @@
+//! `pg_settings`: every built-in setting with its current value in this
+//! session and PostgreSQL 15's metadata ([`crate::guc_meta`]).
+//!
+//! Partial, and documented as such: `source` is `default`, `session` (any
+//! value set in this session, including ones the client sent at startup,
+//! which PostgreSQL reports as `client`) or `configuration file` (the
+//! server-wide values of [`crate::guc::set_server_values`]); `sourcefile`
+//! and `sourceline` are NULL; `pending_restart` is false.
+
+use rampart_types::{DataType, Value};
+
+use crate::exec::Row;
+use crate::guc::Settings;
+use crate::guc_meta::SETTINGS;
+use crate::sysview::{Col, SysView};
+
+/// The view's definition (OID as PostgreSQL's).
+pub const VIEW: SysView = SysView {
+    name: "pg_settings",
+    oid: 12179,
+    columns: &[
+        ("name", Col::T(DataType::Text)),
+        ("setting", Col::T(DataType::Text)),
+        ("unit", Col::T(DataType::Text)),
+        ("category", Col::T(DataType::Text)),
+        ("short_desc", Col::T(DataType::Text)),
+        ("extra_desc", Col::T(DataType::Text)),
+        ("context", Col::T(DataType::Text)),
+        ("vartype", Col::T(DataType::Text)),
+        ("source", Col::T(DataType::Text)),
+        ("min_val", Col::T(DataType::Text)),
+        ("max_val", Col::T(DataType::Text)),
+        ("enumvals", Col::ArrayOf(DataType::Text)),
+        ("boot_val", Col::T(DataType::Text)),
+        ("reset_val", Col::T(DataType::Text)),
+        ("sourcefile", Col::T(DataType::Text)),
+        ("sourceline", Col::T(DataType::Int4)),
+        ("pending_restart", Col::T(DataType::Bool)),
+    ],
+    superuser_only: false,
+};
+
+/// The rows as this session sees them.
+pub fn rows(settings: &Settings) -> Vec<Row> {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(s.to_string())
+        }
+    };
+    SETTINGS
+        .iter()
+        .map(|m| {
+            let name = m.name.to_ascii_lowercase();
+            let current = settings.get(&name).unwrap_or_default();
+            let (boot, reset) = crate::guc::defaults(&name);
+            let source = if settings.is_set(&name) {
+                "session"
+            } else if crate::guc::server_value(&name).is_some() {
+                "configuration file"
+            } else {
+                "default"
+            };
+            let enumvals = if m.enumvals.is_empty() {
+                Value::Null
+            } else {
+                Value::Array(
+                    m.enumvals
+                        .split(',')
+                        .map(|v| Value::Text(v.to_string()))
+                        .collect(),
+                )
+            };
+            vec![
+                Value::Text(m.name.to_string()),
+                Value::Text(in_unit(&current, m.unit)),
+                text(m.unit),
+                Value::Text(m.category.to_string()),
+                Value::Text(m.short_desc.to_string()),
+                text(m.extra_desc),
+                Value::Text(m.context.to_string()),
+                Value::Text(m.vartype.to_string()),
+                Value::Text(source.to_string()),
+                text(m.min_val),
+                text(m.max_val),
+                enumvals,
+                Value::Text(in_unit(boot, m.unit)),
+                Value::Text(in_unit(reset, m.unit)),
+                Value::Null,
+                Value::Null,
+                Value::Bool(false),
+            ]
+        })
+        .collect()
+}
+
+/// A value with an optional unit suffix (`4MB`, `5s`, `250`) as a number of
+/// `unit`s, as pg_settings shows integer settings (`4096` for work_mem in
+/// kB); the value unchanged when it does not parse or the setting has no unit.
+fn in_unit(value: &str, unit: &str) -> String {
+    let scale = |u: &str| -> Option<f64> {
+        Some(match u {
+            "B" => 1.0 / 1024.0,
+            "kB" => 1.0,
+            "MB" => 1024.0,
+            "GB" => 1024.0 * 1024.0,
+            "TB" => 1024.0 * 1024.0 * 1024.0,
+            "us" => 0.001,
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "min" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            _ => return None,
+        })
+    };
+    let (Some(target), false) = (scale(unit), unit.is_empty()) else {
+        return value.to_string();
+    };
+    let v = value.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(v.len());
+    let (number, suffix) = v.split_at(split);
+    let Ok(n) = number.parse::<f64>() else {
+        return value.to_string();
+    };
+    let from = if suffix.trim().is_empty() {
+        target
+    } else {
+        match scale(suffix.trim()) {
+            Some(s) => s,
+            None => return value.to_string(),
+        }
+    };
+    format!("{}", (n * from / target).round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_unit;
+
+    #[test]
+    fn values_are_shown_in_the_settings_unit() {
+        assert_eq!(in_unit("4MB", "kB"), "4096");
+        assert_eq!(in_unit("64kB", "kB"), "64");
+        assert_eq!(in_unit("1GB", "kB"), "1048576");
+        assert_eq!(in_unit("5s", "ms"), "5000");
+        assert_eq!(in_unit("250", "ms"), "250");
+        assert_eq!(in_unit("0", "ms"), "0");
+        assert_eq!(in_unit("2min", "ms"), "120000");
+        assert_eq!(in_unit("on", ""), "on");
+        assert_eq!(in_unit("bogus", "kB"), "bogus");
+    }
+}
