@@ -467,11 +467,15 @@ impl<'a> Exec<'a> {
             .values()
             .filter(|q| q.name == name)
             .map(|q| q.oid);
-        // A table's rows come with its indexes' rows: keep each row once.
+        self.rows_for_oids(oid, relations.chain(sequences))
+    }
+
+    /// The rows of system view `oid` for each relation OID in `oids`. One
+    /// relation's rows may answer several OIDs (a table comes with its
+    /// indexes' rows): each row is kept once (catalog rows are unique).
+    fn rows_for_oids(&self, oid: u32, oids: impl Iterator<Item = u32>) -> Vec<Row> {
         let mut seen = std::collections::HashSet::new();
-        relations
-            .chain(sequences)
-            .flat_map(|o| self.system_view_rows(oid, Some(o)))
+        oids.flat_map(|o| self.system_view_rows(oid, Some(o)))
             .filter(|row| seen.insert(row.iter().flat_map(|v| v.group_key()).collect::<Vec<u8>>()))
             .collect()
     }
@@ -536,23 +540,14 @@ impl<'a> Exec<'a> {
         if oids.len() > MAX_KEYS {
             return Ok(None);
         }
-        // One relation's rows may answer several keys (a table and its
-        // index): keep each row once. Catalog rows are unique.
-        let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for o in oids {
-            for row in self.system_view_rows(oid, Some(o)) {
-                let key: Vec<u8> = row.iter().flat_map(|v| v.group_key()).collect();
-                if !seen.insert(key) {
+        for row in self.rows_for_oids(oid, oids.into_iter()) {
+            if let Some(p) = filter {
+                if !self.eval_bool(p, &row)? {
                     continue;
                 }
-                if let Some(p) = filter {
-                    if !self.eval_bool(p, &row)? {
-                        continue;
-                    }
-                }
-                out.push(row);
             }
+            out.push(row);
         }
         Ok(Some(out))
     }
