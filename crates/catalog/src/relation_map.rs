@@ -19,8 +19,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::Relation;
 
-/// Changes noted before the name index is rebuilt.
-const MAX_TOUCHED: usize = 256;
+/// Changes noted before the name index is rebuilt: every lookup the index
+/// cannot answer scans them, so few (a rebuild costs about a millisecond
+/// per 10,000 relations).
+const MAX_TOUCHED: usize = 16;
 
 /// Relations by OID; cloning is shallow, mutation copies on write.
 #[derive(Debug, Clone, Default)]
@@ -78,16 +80,17 @@ impl RelationMap {
         &mut self.by_oid
     }
 
-    /// The relation with this OID that `matches`, checking the changed ones
-    /// first and then the index's candidate.
+    /// The relation that `matches`: the index's candidate when it still
+    /// matches (names are unique within a schema, so it is the one), else
+    /// one of the relations changed since the index was built.
     fn find_named(
         &self,
         candidate: Option<u32>,
         matches: impl Fn(&Relation) -> bool,
     ) -> Option<&Relation> {
-        self.touched
+        candidate
             .iter()
-            .chain(candidate.as_ref())
+            .chain(self.touched.iter())
             .filter_map(|oid| self.get(oid))
             .find(|r| matches(r))
     }
@@ -322,10 +325,12 @@ mod tests {
             m.insert(o, rel(o, &format!("n{o}")));
             assert_eq!(m.by_name(2200, &format!("n{o}")).map(|r| r.oid), Some(o));
         }
-        assert_eq!(m.index_owner(2200, "n150_pkey").map(|r| r.oid), Some(150));
+        let mid = 100 + MAX_TOUCHED as u32;
+        let pkey = format!("n{mid}_pkey");
+        assert_eq!(m.index_owner(2200, &pkey).map(|r| r.oid), Some(mid));
         assert_eq!(m.by_name(2200, "gone").map(|r| r.oid), Some(5));
         // The copy taken before shares nothing it should not.
-        assert!(copy.by_name(2200, "n150").is_none());
+        assert!(copy.by_name(2200, &format!("n{mid}")).is_none());
         assert_eq!(copy.by_name(2200, "c").map(|r| r.oid), Some(1));
     }
 
