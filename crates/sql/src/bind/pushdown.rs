@@ -168,10 +168,24 @@ fn with_implied_constants(mut conjuncts: Vec<Expr>) -> Vec<Expr> {
     if column_pairs.is_empty() {
         return conjuncts;
     }
+    // Only values that are the same at every evaluation may be copied: a
+    // literal, parameter or outer reference (not `random()`).
+    fn stable(e: &Expr) -> bool {
+        match e {
+            Expr::Literal(_) | Expr::Param(_) | Expr::Outer { .. } => true,
+            Expr::Cast(x, _) => stable(x),
+            _ => false,
+        }
+    }
     let mut implied = Vec::new();
     for &(x, y) in &column_pairs {
         for (from, to) in [(x, y), (y, x)] {
-            let pinned = |col: usize| conjuncts.iter().find_map(|c| pinned_value(c, col));
+            let pinned = |col: usize| {
+                conjuncts
+                    .iter()
+                    .find_map(|c| pinned_value(c, col))
+                    .filter(stable)
+            };
             if pinned(to).is_none() {
                 if let Some(v) = pinned(from) {
                     implied.push(Expr::Binary(
