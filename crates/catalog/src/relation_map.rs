@@ -73,13 +73,6 @@ impl RelationMap {
         }
     }
 
-    /// Forgets the name index (for changes to many relations).
-    fn touch_all(&mut self) -> &mut BTreeMap<u32, Arc<Relation>> {
-        self.names = OnceLock::new();
-        self.touched.clear();
-        &mut self.by_oid
-    }
-
     /// The relation that `matches`: the index's candidate when it still
     /// matches (names are unique within a schema, so it is the one), else
     /// one of the relations changed since the index was built.
@@ -172,12 +165,6 @@ impl RelationMap {
         self.by_oid.iter().map(|(k, r)| (k, &**r))
     }
 
-    /// Every relation for changing: copies each shared one, so prefer
-    /// [`RelationMap::update_where`] when only some change.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Relation> + '_ {
-        self.touch_all().values_mut().map(Arc::make_mut)
-    }
-
     /// Applies `change` to the relations `matches` selects, copying only those.
     pub fn update_where(
         &mut self,
@@ -217,31 +204,11 @@ impl RelationMap {
     }
 }
 
-impl PartialEq for RelationMap {
-    fn eq(&self, other: &Self) -> bool {
-        self.by_oid.len() == other.by_oid.len()
-            && self
-                .by_oid
-                .iter()
-                .zip(other.by_oid.iter())
-                .all(|((ka, a), (kb, b))| ka == kb && (Arc::ptr_eq(a, b) || a == b))
-    }
-}
-
 impl std::ops::Index<&u32> for RelationMap {
     type Output = Relation;
 
     fn index(&self, oid: &u32) -> &Relation {
         &self.by_oid[oid]
-    }
-}
-
-impl<'a> IntoIterator for &'a RelationMap {
-    type Item = (&'a u32, &'a Relation);
-    type IntoIter = Box<dyn Iterator<Item = (&'a u32, &'a Relation)> + 'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
     }
 }
 

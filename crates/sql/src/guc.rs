@@ -65,6 +65,9 @@ const BUILTINS: &[(&str, &str, bool)] = &[
 
 /// A built-in setting.
 struct Builtin {
+    /// The compiled-in default.
+    boot: &'static str,
+    /// The default in force: the configuration file's, else `boot`.
     default: &'static str,
     settable: bool,
 }
@@ -96,8 +99,7 @@ pub fn server_value(name: &str) -> Option<&'static str> {
 /// compiled-in default and the one in force for sessions (the
 /// configuration file's, where it sets one).
 pub fn defaults(name: &str) -> (&'static str, &'static str) {
-    let boot = BUILTINS.iter().find(|b| b.0 == name).map_or("", |b| b.1);
-    (boot, builtin(name).map_or(boot, |b| b.default))
+    builtin(name).map_or(("", ""), |b| (b.boot, b.default))
 }
 
 fn builtin(name: &str) -> Option<Builtin> {
@@ -105,6 +107,7 @@ fn builtin(name: &str) -> Option<Builtin> {
     static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
         std::sync::LazyLock::new(|| BUILTINS.iter().enumerate().map(|(i, b)| (b.0, i)).collect());
     INDEX.get(name).map(|&i| Builtin {
+        boot: BUILTINS[i].1,
         default: SERVER_VALUES
             .get()
             .and_then(|m| m.get(name))

@@ -348,69 +348,49 @@ fn reassociate(plan: Plan) -> Plan {
     else {
         return plan;
     };
-    let Plan::Join {
-        left: a,
-        right: b,
-        kind: JoinKind::Inner,
-        on: None,
-        left_width: a_width,
-        right_width: b_width,
-    } = *left
-    else {
-        return Plan::Join {
-            left,
-            right: c,
-            kind: JoinKind::Inner,
-            on: Some(on),
-            left_width,
-            right_width: c_width,
-        };
-    };
-    let (mut inner, mut outer) = (Vec::new(), Vec::new());
-    for conjunct in on.into_conjuncts() {
+    let conjuncts = on.into_conjuncts();
+    // Reads only columns of B and C (A's columns come first).
+    let b_and_c_only = |e: &Expr, a_width: usize| {
         let mut cols = Vec::new();
-        if movable_columns(&conjunct, &mut cols)
-            && !cols.is_empty()
-            && cols.iter().all(|c| *c >= a_width)
-        {
-            let mut conjunct = conjunct;
-            shift_columns(&mut conjunct, a_width);
-            inner.push(conjunct);
-        } else {
-            outer.push(conjunct);
-        }
-    }
-    if inner.is_empty() {
-        return Plan::Join {
-            left: Box::new(Plan::Join {
+        movable_columns(e, &mut cols) && !cols.is_empty() && cols.iter().all(|x| *x >= a_width)
+    };
+    match *left {
+        Plan::Join {
+            left: a,
+            right: b,
+            kind: JoinKind::Inner,
+            on: None,
+            left_width: a_width,
+            right_width: b_width,
+        } if conjuncts.iter().any(|e| b_and_c_only(e, a_width)) => {
+            let (mut inner, outer): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|e| b_and_c_only(e, a_width));
+            inner.iter_mut().for_each(|e| shift_columns(e, a_width));
+            Plan::Join {
                 left: a,
-                right: b,
+                right: Box::new(Plan::Join {
+                    left: b,
+                    right: c,
+                    kind: JoinKind::Inner,
+                    on: Expr::conjunction(inner),
+                    left_width: b_width,
+                    right_width: c_width,
+                }),
                 kind: JoinKind::Inner,
-                on: None,
+                on: Expr::conjunction(outer),
                 left_width: a_width,
-                right_width: b_width,
-            }),
+                right_width: b_width + c_width,
+            }
+        }
+        left => Plan::Join {
+            left: Box::new(left),
             right: c,
             kind: JoinKind::Inner,
-            on: Expr::conjunction(outer),
+            on: Expr::conjunction(conjuncts),
             left_width,
             right_width: c_width,
-        };
-    }
-    Plan::Join {
-        left: a,
-        right: Box::new(Plan::Join {
-            left: b,
-            right: c,
-            kind: JoinKind::Inner,
-            on: Expr::conjunction(inner),
-            left_width: b_width,
-            right_width: c_width,
-        }),
-        kind: JoinKind::Inner,
-        on: Expr::conjunction(outer),
-        left_width: a_width,
-        right_width: b_width + c_width,
+        },
     }
 }
 

@@ -456,18 +456,26 @@ impl<'a> Exec<'a> {
     /// `name` in any schema.
     fn rows_named(&self, oid: u32, name: &str) -> Vec<Row> {
         let cat = self.catalog;
-        let relations = cat.relations.values().flat_map(|r| {
-            let table = (r.name == name).then_some(r.oid);
-            table
-                .into_iter()
-                .chain(r.indexes.iter().filter(|i| i.name == name).map(|i| i.oid))
-        });
-        let sequences = cat
-            .sequences
-            .values()
-            .filter(|q| q.name == name)
-            .map(|q| q.oid);
-        self.rows_for_oids(oid, relations.chain(sequences))
+        let mut oids = Vec::new();
+        for schema in cat.schemas.values() {
+            oids.extend(cat.relations.by_name(schema.oid, name).map(|r| r.oid));
+            if let Some(table) = cat.relations.index_owner(schema.oid, name) {
+                oids.extend(
+                    table
+                        .indexes
+                        .iter()
+                        .filter(|i| i.name == name)
+                        .map(|i| i.oid),
+                );
+            }
+        }
+        oids.extend(
+            cat.sequences
+                .values()
+                .filter(|q| q.name == name)
+                .map(|q| q.oid),
+        );
+        self.rows_for_oids(oid, oids.into_iter())
     }
 
     /// The rows of system view `oid` for each relation OID in `oids`. One
@@ -498,26 +506,36 @@ impl<'a> Exec<'a> {
         let keys = on.map(|p| equi_keys(p, left_width)).unwrap_or_default();
         if matches!(kind, JoinKind::Inner | JoinKind::Left) {
             let pairs: Vec<(usize, usize)> = keys.iter().map(|(l, r)| (*r, *l)).collect();
-            if let Some((oid, lc, filter)) = keyed_join_view(right, &pairs) {
-                let l = self.run(left)?;
-                let r = match self.rows_for_keys(oid, &l, lc, filter)? {
-                    Some(rows) => rows,
-                    None => self.run(right)?,
-                };
+            if let Some((l, r)) = self.keyed_view_after(right, left, &pairs)? {
                 return Ok((l, r));
             }
         }
         if matches!(kind, JoinKind::Inner | JoinKind::Right) {
-            if let Some((oid, rc, filter)) = keyed_join_view(left, &keys) {
-                let r = self.run(right)?;
-                let l = match self.rows_for_keys(oid, &r, rc, filter)? {
-                    Some(rows) => rows,
-                    None => self.run(left)?,
-                };
+            if let Some((r, l)) = self.keyed_view_after(left, right, &keys)? {
                 return Ok((l, r));
             }
         }
         Ok((self.run(left)?, self.run(right)?))
+    }
+
+    /// When `view` is a keyed catalog view joined on its key (`pairs`:
+    /// view column, other column): runs `other`, then builds the view for
+    /// the OIDs it produced. (other rows, view rows), or None otherwise.
+    fn keyed_view_after(
+        &mut self,
+        view: &Plan,
+        other: &Plan,
+        pairs: &[(usize, usize)],
+    ) -> PgResult<Option<(Vec<Row>, Vec<Row>)>> {
+        let Some((oid, col, filter)) = keyed_join_view(view, pairs) else {
+            return Ok(None);
+        };
+        let other_rows = self.run(other)?;
+        let view_rows = match self.rows_for_keys(oid, &other_rows, col, filter)? {
+            Some(rows) => rows,
+            None => self.run(view)?,
+        };
+        Ok(Some((other_rows, view_rows)))
     }
 
     /// The rows of system view `oid` for the relation OIDs in column `col`
