@@ -1,6 +1,22 @@
 //! pg_hba.conf: PostgreSQL's format, first matching line wins, no match rejects.
+//!
+//! Parsing follows PostgreSQL 15 (`hba.c`): the same tokenizer
+//! ([`crate::tokens`]), the same keywords (`all`, `sameuser`, `samerole`,
+//! `replication`, `+group`, `@file`, `samehost`, `samenet`), methods, options
+//! (`map`, `clientcert`) and error texts. Beyond PostgreSQL 15, database and
+//! user tokens starting with `/` are regular expressions (PostgreSQL 16).
+//! Host names in the address field are refused rather than matched by DNS:
+//! a rule that can never match could silently skip a `reject` line.
+//! A file with any invalid line is rejected as a whole.
 
 use std::net::IpAddr;
+use std::path::Path;
+
+use regex::Regex;
+
+use crate::tokens::{tokenize, Token};
+
+pub use crate::netmatch::in_network;
 
 /// Connection type of a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +31,18 @@ pub enum ConnType {
     HostNoSsl,
 }
 
+impl ConnType {
+    /// The keyword as written in pg_hba.conf.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConnType::Local => "local",
+            ConnType::Host => "host",
+            ConnType::HostSsl => "hostssl",
+            ConnType::HostNoSsl => "hostnossl",
+        }
+    }
+}
+
 /// Authentication method of a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -22,8 +50,19 @@ pub enum Method {
     Trust,
     /// Refuse.
     Reject,
-    /// SCRAM-SHA-256 (also used for `md5` lines, as PostgreSQL does for SCRAM verifiers).
+    /// SCRAM-SHA-256.
     ScramSha256,
+    /// `md5`: Rampart stores only SCRAM verifiers, so this runs SCRAM, exactly
+    /// as PostgreSQL does for a role whose password is a SCRAM verifier.
+    Md5,
+    /// Cleartext password checked against the SCRAM verifier (allowed but
+    /// flagged: the password crosses the wire unless TLS protects it).
+    Password,
+    /// TLS client certificate; its CN (through `map`) must name the role.
+    Cert,
+    /// Unix-socket peer credentials (SO_PEERCRED); the OS user (through
+    /// `map`) must name the role.
+    Peer,
 }
 
 impl Method {
@@ -33,7 +72,68 @@ impl Method {
             Method::Trust => "trust",
             Method::Reject => "reject",
             Method::ScramSha256 => "scram-sha-256",
+            Method::Md5 => "md5",
+            Method::Password => "password",
+            Method::Cert => "cert",
+            Method::Peer => "peer",
         }
+    }
+}
+
+/// `clientcert` option of a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientCert {
+    /// No certificate required.
+    Off,
+    /// A certificate signed by `ssl_ca_file` is required.
+    VerifyCa,
+    /// As `VerifyCa`, and its CN must name the role (through `map`).
+    VerifyFull,
+}
+
+/// The address field of a host rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddressSpec {
+    /// `all`.
+    All,
+    /// `samehost`: any of the server's own addresses.
+    SameHost,
+    /// `samenet`: any subnet the server is directly connected to.
+    SameNet,
+    /// An address and mask (from CIDR or a separate mask column).
+    Net {
+        /// Network address as written.
+        addr: IpAddr,
+        /// Mask.
+        mask: IpAddr,
+    },
+}
+
+/// A database or user token, with its regular expression when it is one.
+#[derive(Clone, Debug)]
+pub struct NameToken {
+    /// The token as written.
+    pub token: Token,
+    regex: Option<Regex>,
+}
+
+impl NameToken {
+    fn is_keyword(&self, k: &str) -> bool {
+        self.token.is_keyword(k)
+    }
+
+    fn matches_name(&self, name: &str) -> bool {
+        match &self.regex {
+            Some(re) => re.is_match(name),
+            None => self.token.text == name,
+        }
+    }
+
+    /// `+group` (unquoted): the group name.
+    fn group(&self) -> Option<&str> {
+        (!self.token.quoted)
+            .then(|| self.token.text.strip_prefix('+'))
+            .flatten()
     }
 }
 
@@ -44,14 +144,55 @@ pub struct Rule {
     pub line: usize,
     /// Connection type.
     pub conn: ConnType,
-    /// Database names (`all` matches every database).
-    pub databases: Vec<String>,
-    /// User names (`all` matches every user).
-    pub users: Vec<String>,
-    /// Address and prefix length (None for local, or `all`).
-    pub address: Option<(IpAddr, u8)>,
+    /// Database tokens.
+    pub databases: Vec<NameToken>,
+    /// User tokens.
+    pub users: Vec<NameToken>,
+    /// Address (None for `local`).
+    pub address: Option<AddressSpec>,
     /// Method.
     pub method: Method,
+    /// `map=` option: the pg_ident.conf map for cert/peer.
+    pub map: Option<String>,
+    /// `clientcert=` option (`cert` implies verify-full).
+    pub clientcert: ClientCert,
+}
+
+impl Rule {
+    /// The options column of pg_hba_file_rules (`map=…`, `clientcert=…`).
+    pub fn options(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(m) = &self.map {
+            out.push(format!("map={m}"));
+        }
+        match self.clientcert {
+            ClientCert::Off => {}
+            ClientCert::VerifyCa => out.push("clientcert=verify-ca".into()),
+            ClientCert::VerifyFull => out.push("clientcert=verify-full".into()),
+        }
+        out
+    }
+}
+
+/// One line of the file as pg_hba_file_rules shows it: the parsed rule, an
+/// error, or (rarely) both when the rule parses but can never match.
+#[derive(Clone, Debug)]
+pub struct FileLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// The parsed rule, if the line parsed.
+    pub rule: Option<Rule>,
+    /// What is wrong with the line.
+    pub error: Option<String>,
+}
+
+/// How to read the file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ParseOptions<'a> {
+    /// Whether the server has TLS enabled (`hostssl` lines can match).
+    pub ssl: bool,
+    /// Directory of the file, for `@file` inclusions.
+    pub dir: Option<&'a Path>,
 }
 
 /// A parsed pg_hba.conf.
@@ -73,192 +214,349 @@ pub struct ConnectionInfo<'a> {
     pub database: &'a str,
     /// Requested user.
     pub user: &'a str,
+    /// Whether the user is (directly or indirectly) a member of a role, or is
+    /// that role; superuser status does not count (PostgreSQL's `+group`).
+    pub is_member: &'a dyn Fn(&str, &str) -> bool,
 }
 
 impl HbaConfig {
-    /// Parses the file text; errors name the line, as PostgreSQL's log does.
-    pub fn parse(text: &str) -> Result<HbaConfig, String> {
+    /// Parses the file text; on any invalid line the whole file is refused and
+    /// the errors are returned with their line numbers.
+    pub fn parse_with(text: &str, opts: ParseOptions) -> Result<HbaConfig, Vec<(usize, String)>> {
         let mut rules = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
+        let mut errors = Vec::new();
+        for l in parse_lines(text, opts) {
+            match l.rule {
+                Some(r) => rules.push(r),
+                None => errors.push((l.line, l.error.unwrap_or_default())),
             }
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let err = |m: &str| format!("pg_hba.conf line {}: {m}: \"{raw}\"", i + 1);
-            let conn = match f[0] {
-                "local" => ConnType::Local,
-                "host" => ConnType::Host,
-                "hostssl" => ConnType::HostSsl,
-                "hostnossl" => ConnType::HostNoSsl,
-                other => return Err(err(&format!("invalid connection type \"{other}\""))),
-            };
-            let (addr, method_idx) = if conn == ConnType::Local {
-                (None, 3)
-            } else {
-                let a = f
-                    .get(3)
-                    .ok_or_else(|| err("end-of-line before IP address specification"))?;
-                if *a == "all" {
-                    (None, 4)
-                } else if let Some((ip, bits)) = a.split_once('/') {
-                    let ip: IpAddr = ip
-                        .parse()
-                        .map_err(|_| err(&format!("invalid IP address \"{ip}\"")))?;
-                    let bits: u8 = bits
-                        .parse()
-                        .map_err(|_| err(&format!("invalid CIDR mask in address \"{a}\"")))?;
-                    (Some((ip, bits)), 4)
-                } else {
-                    let ip: IpAddr = a
-                        .parse()
-                        .map_err(|_| err(&format!("invalid IP address \"{a}\"")))?;
-                    let mask: IpAddr = f
-                        .get(4)
-                        .ok_or_else(|| err("end-of-line before netmask specification"))?
-                        .parse()
-                        .map_err(|_| err("invalid IP mask"))?;
-                    let bits = match mask {
-                        IpAddr::V4(m) => u32::from(m).count_ones() as u8,
-                        IpAddr::V6(m) => u128::from(m).count_ones() as u8,
-                    };
-                    (Some((ip, bits)), 5)
-                }
-            };
-            let method = match f.get(method_idx).copied() {
-                Some("trust") => Method::Trust,
-                Some("reject") => Method::Reject,
-                Some("scram-sha-256") | Some("md5") => Method::ScramSha256,
-                Some(other) => return Err(err(&format!("invalid authentication method \"{other}\" (Rampart supports trust, reject, scram-sha-256, md5)"))),
-                None => return Err(err("end-of-line before authentication method")),
-            };
-            let list = |s: Option<&&str>| -> Result<Vec<String>, String> {
-                Ok(
-                    s.ok_or_else(|| err("end-of-line before database specification"))?
-                        .split(',')
-                        .map(|x| x.trim_matches('"').to_string())
-                        .collect(),
-                )
-            };
-            rules.push(Rule {
-                line: i + 1,
-                conn,
-                databases: list(f.get(1))?,
-                users: list(f.get(2))?,
-                address: addr,
-                method,
-            });
         }
-        Ok(HbaConfig { rules })
+        if errors.is_empty() {
+            Ok(HbaConfig { rules })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// [`HbaConfig::parse_with`] for a file without `@` inclusions and with
+    /// TLS on; errors are rendered as `pg_hba.conf line N: message`.
+    pub fn parse(text: &str) -> Result<HbaConfig, String> {
+        HbaConfig::parse_with(
+            text,
+            ParseOptions {
+                ssl: true,
+                dir: None,
+            },
+        )
+        .map_err(|errs| render_errors("pg_hba.conf", &errs))
     }
 
     /// The first rule matching the connection, or None (reject).
     pub fn find(&self, c: &ConnectionInfo) -> Option<&Rule> {
-        self.rules.iter().find(|r| {
-            let conn_ok = match r.conn {
-                ConnType::Local => c.local,
-                ConnType::Host => !c.local,
-                ConnType::HostSsl => !c.local && c.tls,
-                ConnType::HostNoSsl => !c.local && !c.tls,
-            };
-            let db_ok = r.databases.iter().any(|d| {
-                d == "all" || d == c.database || (d == "sameuser" && c.database == c.user)
-            });
-            let user_ok = r.users.iter().any(|u| u == "all" || u == c.user);
-            let addr_ok = match (r.conn, r.address, c.addr) {
-                (ConnType::Local, _, _) => true,
-                (_, None, _) => true,
-                (_, Some((net, bits)), Some(a)) => in_network(a, net, bits),
-                (_, Some(_), None) => false,
-            };
-            conn_ok && db_ok && user_ok && addr_ok
-        })
+        self.rules.iter().find(|r| rule_matches(r, c))
     }
 }
 
-fn in_network(a: IpAddr, net: IpAddr, bits: u8) -> bool {
-    let a = match (a, net) {
-        (IpAddr::V6(v6), IpAddr::V4(_)) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(a),
-        _ => a,
+/// Renders parse errors one per line: `<file> line N: message`.
+pub fn render_errors(file: &str, errors: &[(usize, String)]) -> String {
+    errors
+        .iter()
+        .map(|(n, m)| format!("{file} line {n}: {m}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn rule_matches(r: &Rule, c: &ConnectionInfo) -> bool {
+    let conn_ok = match r.conn {
+        ConnType::Local => c.local,
+        ConnType::Host => !c.local,
+        ConnType::HostSsl => !c.local && c.tls,
+        ConnType::HostNoSsl => !c.local && !c.tls,
     };
-    match (a, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits.min(32))
-            };
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits.min(128))
-            };
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
+    if !conn_ok {
+        return false;
     }
+    if r.conn != ConnType::Local {
+        let Some(a) = c.addr else { return false };
+        let ok = match &r.address {
+            None | Some(AddressSpec::All) => true,
+            Some(AddressSpec::Net { addr, mask }) => in_network(a, *addr, *mask),
+            Some(AddressSpec::SameHost) => crate::netmatch::is_own_address(a),
+            Some(AddressSpec::SameNet) => crate::netmatch::is_on_own_network(a),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    let db_ok = r.databases.iter().any(|d| {
+        if d.is_keyword("all") {
+            true
+        } else if d.is_keyword("sameuser") {
+            c.database == c.user
+        } else if d.is_keyword("samerole") || d.is_keyword("samegroup") {
+            (c.is_member)(c.user, c.database)
+        } else if d.is_keyword("replication") {
+            // Only physical replication connections match it; Rampart has none.
+            false
+        } else {
+            d.matches_name(c.database)
+        }
+    });
+    let user_ok = r.users.iter().any(|u| match u.group() {
+        Some(g) => (c.is_member)(c.user, g),
+        None => u.is_keyword("all") || u.matches_name(c.user),
+    });
+    db_ok && user_ok
+}
+
+/// Parses every line, keeping errors per line (pg_hba_file_rules).
+pub fn parse_lines(text: &str, opts: ParseOptions) -> Vec<FileLine> {
+    tokenize(text, opts.dir)
+        .into_iter()
+        .map(|l| {
+            if let Some(e) = l.error {
+                return FileLine {
+                    line: l.number,
+                    rule: None,
+                    error: Some(e),
+                };
+            }
+            match parse_rule(l.number, &l.fields, opts) {
+                Ok((rule, warning)) => FileLine {
+                    line: l.number,
+                    rule: Some(rule),
+                    error: warning,
+                },
+                Err(e) => FileLine {
+                    line: l.number,
+                    rule: None,
+                    error: Some(e),
+                },
+            }
+        })
+        .collect()
+}
+
+fn single<'a>(field: &'a [Token], what: &str) -> Result<&'a Token, String> {
+    match field {
+        [t] => Ok(t),
+        _ => Err(format!("multiple values specified for {what}")),
+    }
+}
+
+fn name_tokens(field: &[Token]) -> Result<Vec<NameToken>, String> {
+    field
+        .iter()
+        .map(|t| {
+            let regex = match t.text.strip_prefix('/') {
+                Some(pattern) if !t.quoted => Some(
+                    Regex::new(pattern)
+                        .map_err(|e| format!("invalid regular expression \"{pattern}\": {e}"))?,
+                ),
+                _ => None,
+            };
+            Ok(NameToken {
+                token: t.clone(),
+                regex,
+            })
+        })
+        .collect()
+}
+
+/// Parses one tokenized line: the rule, plus a warning for a rule that can
+/// never match (`hostssl` with TLS off, as PostgreSQL reports it).
+fn parse_rule(
+    line: usize,
+    fields: &[Vec<Token>],
+    opts: ParseOptions,
+) -> Result<(Rule, Option<String>), String> {
+    let mut it = fields.iter();
+    let ty = single(
+        it.next().map(Vec::as_slice).unwrap_or(&[]),
+        "connection type",
+    )?;
+    let mut warning = None;
+    let conn = match ty.text.as_str() {
+        "local" => ConnType::Local,
+        "host" => ConnType::Host,
+        "hostssl" => {
+            if !opts.ssl {
+                warning = Some("hostssl record cannot match because SSL is disabled".into());
+            }
+            ConnType::HostSsl
+        }
+        "hostnossl" => ConnType::HostNoSsl,
+        other => return Err(format!("invalid connection type \"{other}\"")),
+    };
+    let databases = name_tokens(
+        it.next()
+            .ok_or("end-of-line before database specification")?,
+    )?;
+    let users = name_tokens(it.next().ok_or("end-of-line before role specification")?)?;
+    let address = if conn == ConnType::Local {
+        None
+    } else {
+        let field = it
+            .next()
+            .ok_or("end-of-line before IP address specification")?;
+        let tok = single(field, "host address")?;
+        Some(if tok.is_keyword("all") {
+            AddressSpec::All
+        } else if tok.is_keyword("samehost") {
+            AddressSpec::SameHost
+        } else if tok.is_keyword("samenet") {
+            AddressSpec::SameNet
+        } else {
+            parse_address(&tok.text, &mut it)?
+        })
+    };
+    let method_tok = single(
+        it.next()
+            .ok_or("end-of-line before authentication method")?,
+        "authentication type",
+    )?;
+    let method = match method_tok.text.as_str() {
+        "trust" => Method::Trust,
+        "reject" => Method::Reject,
+        "scram-sha-256" => Method::ScramSha256,
+        "md5" => Method::Md5,
+        "password" => Method::Password,
+        "cert" => Method::Cert,
+        "peer" => Method::Peer,
+        // PostgreSQL turns ident on a local line into peer.
+        "ident" if conn == ConnType::Local => Method::Peer,
+        m @ ("ident" | "gss" | "sspi" | "pam" | "bsd" | "ldap" | "radius") => {
+            return Err(format!(
+                "invalid authentication method \"{m}\": not supported by this build"
+            ))
+        }
+        other => return Err(format!("invalid authentication method \"{other}\"")),
+    };
+    if conn != ConnType::Local && method == Method::Peer {
+        return Err("peer authentication is only supported on local sockets".into());
+    }
+    if conn != ConnType::HostSsl && method == Method::Cert {
+        return Err("cert authentication is only supported on hostssl connections".into());
+    }
+    let mut rule = Rule {
+        line,
+        conn,
+        databases,
+        users,
+        address,
+        method,
+        map: None,
+        clientcert: ClientCert::Off,
+    };
+    for field in it {
+        for tok in field {
+            let Some((name, value)) = tok.text.split_once('=') else {
+                return Err(format!(
+                    "authentication option not in name=value format: {}",
+                    tok.text
+                ));
+            };
+            parse_option(&mut rule, name, value)?;
+        }
+    }
+    if method == Method::Cert {
+        rule.clientcert = ClientCert::VerifyFull;
+    }
+    Ok((rule, warning))
+}
+
+fn parse_option(rule: &mut Rule, name: &str, value: &str) -> Result<(), String> {
+    match name {
+        "map" => {
+            if !matches!(rule.method, Method::Peer | Method::Cert) {
+                return Err("authentication option \"map\" is only valid for authentication methods ident, peer, gssapi, sspi, and cert".into());
+            }
+            rule.map = Some(value.to_string());
+        }
+        "clientcert" => {
+            if rule.conn != ConnType::HostSsl {
+                return Err("clientcert can only be configured for \"hostssl\" rows".into());
+            }
+            rule.clientcert = match value {
+                "verify-full" => ClientCert::VerifyFull,
+                "verify-ca" if rule.method == Method::Cert => return Err(
+                    "clientcert only accepts \"verify-full\" when using \"cert\" authentication"
+                        .into(),
+                ),
+                "verify-ca" => ClientCert::VerifyCa,
+                other => return Err(format!("invalid value for clientcert: \"{other}\"")),
+            };
+        }
+        "clientname" => {
+            if rule.conn != ConnType::HostSsl {
+                return Err("clientname can only be configured for \"hostssl\" rows".into());
+            }
+            match value {
+                "CN" => {}
+                // The full subject DN would need PostgreSQL's RFC 2253 rendering.
+                "DN" => return Err("clientname=DN is not supported by Rampart".into()),
+                other => return Err(format!("invalid value for clientname: \"{other}\"")),
+            }
+        }
+        other => {
+            return Err(format!(
+                "unrecognized authentication option name: \"{other}\""
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `10.0.0.0/8`, `::1/128`, or an address followed by a mask field.
+fn parse_address<'a>(
+    text: &str,
+    rest: &mut impl Iterator<Item = &'a Vec<Token>>,
+) -> Result<AddressSpec, String> {
+    let (ip_text, bits) = match text.split_once('/') {
+        Some((ip, bits)) => (ip, Some(bits)),
+        None => (text, None),
+    };
+    let addr: IpAddr = match ip_text.parse() {
+        Ok(a) => a,
+        // PostgreSQL reads anything that is not a numeric address as a host name.
+        Err(_) if bits.is_some() => {
+            return Err(format!(
+                "specifying both host name and CIDR mask is invalid: \"{text}\""
+            ))
+        }
+        Err(_) => {
+            return Err(format!(
+                "host name \"{ip_text}\" in pg_hba.conf is not supported by Rampart (use an IP address or CIDR range)"
+            ))
+        }
+    };
+    let mask = match bits {
+        Some(b) => {
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            match b.parse::<u8>() {
+                Ok(n) if n <= max => crate::netmatch::mask_from_bits(addr, n),
+                _ => return Err(format!("invalid CIDR mask in address \"{text}\"")),
+            }
+        }
+        None => {
+            let field = rest
+                .next()
+                .ok_or("end-of-line before netmask specification")?;
+            let tok = single(field, "netmask")?;
+            let mask: IpAddr = tok.text.parse().map_err(|_| {
+                format!(
+                    "invalid IP mask \"{}\": Name or service not known",
+                    tok.text
+                )
+            })?;
+            if mask.is_ipv4() != addr.is_ipv4() {
+                return Err("IP address and mask do not match".into());
+            }
+            mask
+        }
+    };
+    Ok(AddressSpec::Net { addr, mask })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = "
-# TYPE  DATABASE USER ADDRESS      METHOD
-local   all      postgres          trust
-host    all      all   127.0.0.1/32 scram-sha-256
-host    all      bad   0.0.0.0/0    reject
-hostssl all      all   ::1/128      scram-sha-256
-";
-
-    fn conn<'a>(local: bool, addr: Option<&str>, user: &'a str) -> ConnectionInfo<'a> {
-        ConnectionInfo {
-            local,
-            tls: false,
-            addr: addr.map(|a| a.parse().unwrap()),
-            database: "postgres",
-            user,
-        }
-    }
-
-    #[test]
-    fn first_match_wins_and_no_match_rejects() {
-        let h = HbaConfig::parse(SAMPLE).unwrap();
-        assert_eq!(
-            h.find(&conn(true, None, "postgres")).unwrap().method,
-            Method::Trust
-        );
-        assert!(
-            h.find(&conn(true, None, "alice")).is_none(),
-            "local alice has no line: rejected"
-        );
-        assert_eq!(
-            h.find(&conn(false, Some("127.0.0.1"), "alice"))
-                .unwrap()
-                .method,
-            Method::ScramSha256
-        );
-        assert_eq!(
-            h.find(&conn(false, Some("10.1.2.3"), "bad"))
-                .unwrap()
-                .method,
-            Method::Reject
-        );
-        assert!(h.find(&conn(false, Some("10.1.2.3"), "alice")).is_none());
-        assert!(
-            h.find(&conn(false, Some("::1"), "alice")).is_none(),
-            "hostssl needs TLS"
-        );
-    }
-
-    #[test]
-    fn bad_lines_are_reported_with_line_number() {
-        let e = HbaConfig::parse("host all all 127.0.0.1/32 password\n").unwrap_err();
-        assert!(e.starts_with("pg_hba.conf line 1"), "{e}");
-        let e = HbaConfig::parse("\nbogus all all trust\n").unwrap_err();
-        assert!(e.contains("line 2"), "{e}");
-    }
-}
+mod tests;
