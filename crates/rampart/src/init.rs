@@ -108,6 +108,13 @@ pub fn run(args: &InitArgs) -> Result<Initialized, String> {
     write_file(&dir.join("server.crt"), &cert, 0o644)?;
     write_file(&dir.join("server.key"), &key, 0o600)?;
     write_file(&dir.join("pg_hba.conf"), &default_hba(&local, &host), 0o600)?;
+    write_file(
+        &dir.join("pg_ident.conf"),
+        "# Rampart user name maps (PostgreSQL's pg_ident.conf format), used by\n\
+         # pg_hba.conf lines with `map=NAME` (peer, cert).\n\
+         # MAPNAME       SYSTEM-USERNAME         PG-USERNAME\n",
+        0o600,
+    )?;
     if generated {
         write_file(
             &dir.join("initial-password"),
@@ -192,6 +199,12 @@ fn default_conf() -> String {
      auth_delay = 500\t\t# milliseconds before answering a failed login\n\
      ssl_cert_file = 'server.crt'\n\
      ssl_key_file = 'server.key'\n\
+     #ssl_ca_file = ''\t\t\t# CAs for client certificates (cert, clientcert=)\n\
+     #ssl_crl_file = ''\n\
+     #ssl_min_protocol_version = 'TLSv1.2'\n\
+     superuser_reserved_connections = 3\n\
+     #log_connections = off\n\
+     #log_disconnections = off\n\
      synchronous_commit = on\n"
         .to_string()
 }

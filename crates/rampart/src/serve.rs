@@ -58,10 +58,21 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         })?);
     }
     let conf = crate::conf::read(&dir.join("postgresql.conf"))?;
-    let hba_path = dir.join("pg_hba.conf");
-    let hba_text = std::fs::read_to_string(&hba_path)
-        .map_err(|e| format!("could not read \"{}\": {e}", hba_path.display()))?;
-    let hba = rampart_auth::hba::HbaConfig::parse(&hba_text)?;
+    let conf_path = |key: &str, default: &str| -> PathBuf {
+        let name = conf
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| default.to_string());
+        if std::path::Path::new(&name).is_absolute() {
+            PathBuf::from(&name)
+        } else {
+            dir.join(&name)
+        }
+    };
+    let auth_files = rampart_server::AuthFiles {
+        hba_file: conf_path("hba_file", "pg_hba.conf"),
+        ident_file: conf_path("ident_file", "pg_ident.conf"),
+    };
     let port: u16 = match args.port {
         Some(p) => p,
         None => conf
@@ -87,7 +98,29 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         .get("max_connections")
         .and_then(|m| m.parse().ok())
         .unwrap_or(100);
-    rampart_sql::guc::set_server_values(&[("max_connections", max_connections.to_string())]);
+    let superuser_reserved_connections: usize = conf
+        .get("superuser_reserved_connections")
+        .map(|v| {
+            v.parse().map_err(|_| {
+                format!("invalid value for parameter \"superuser_reserved_connections\": \"{v}\"")
+            })
+        })
+        .transpose()?
+        .unwrap_or(3);
+    if superuser_reserved_connections >= max_connections {
+        return Err(format!("superuser_reserved_connections ({superuser_reserved_connections}) must be less than max_connections ({max_connections})"));
+    }
+    let flag = |key: &str| {
+        conf.get(key)
+            .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "yes" | "1"))
+    };
+    rampart_sql::guc::set_server_values(&[
+        ("max_connections", max_connections.to_string()),
+        (
+            "superuser_reserved_connections",
+            superuser_reserved_connections.to_string(),
+        ),
+    ]);
     let synchronous_commit = conf
         .get("synchronous_commit")
         .map(|v| v != "off")
@@ -105,30 +138,38 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             dir.display()
         ));
     }
-    let tls = if conf
-        .get("ssl")
-        .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "yes" | "1"))
-    {
+    let tls = if flag("ssl") {
         let read = |key: &str, default: &str| -> Result<Vec<u8>, String> {
-            let name = conf
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| default.to_string());
-            let path = if std::path::Path::new(&name).is_absolute() {
-                PathBuf::from(&name)
-            } else {
-                dir.join(&name)
-            };
+            let path = conf_path(key, default);
             std::fs::read(&path)
                 .map_err(|e| format!("could not load {key} \"{}\": {e}", path.display()))
+        };
+        let optional = |key: &str| -> Result<Option<Vec<u8>>, String> {
+            match conf.get(key).filter(|v| !v.is_empty()) {
+                Some(_) => read(key, "").map(Some),
+                None => Ok(None),
+            }
         };
         Some(rampart_server::TlsFiles {
             cert_pem: read("ssl_cert_file", "server.crt")?,
             key_pem: read("ssl_key_file", "server.key")?,
+            ca_pem: optional("ssl_ca_file")?,
+            crl_pem: optional("ssl_crl_file")?,
+            min_protocol: conf
+                .get("ssl_min_protocol_version")
+                .cloned()
+                .unwrap_or_else(|| "TLSv1.2".into()),
         })
     } else {
         None
     };
+    let auth = auth_files
+        .load(tls.is_some())
+        .map_err(|e| format!("{e}\ncould not load {}", auth_files.hba_file.display()))?;
+    *engine.server_files.write() = Some(rampart_sql::engine::ServerFiles {
+        hba_file: auth_files.hba_file.clone(),
+        ssl: tls.is_some(),
+    });
     let num = |key: &str, default: u64| -> Result<u64, String> {
         match conf.get(key) {
             Some(v) => v
@@ -155,10 +196,20 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             .collect(),
         port,
         socket_dir: (!socket_dir.is_empty()).then(|| PathBuf::from(&socket_dir)),
-        hba,
+        auth,
+        auth_files: Some(auth_files),
         max_connections,
+        superuser_reserved_connections,
+        log_connections: flag("log_connections"),
+        log_disconnections: flag("log_disconnections"),
     };
     let shared = rampart_server::Shared::new(engine.clone(), config.clone());
+    let weak = Arc::downgrade(&shared);
+    engine.set_reload_hook(Arc::new(move || {
+        if let Some(s) = weak.upgrade() {
+            s.reload();
+        }
+    }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Parsing, binding and evaluation recurse over expression depth and statements
@@ -185,6 +236,14 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     runtime.block_on(async move {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let server = tokio::spawn(rampart_server::serve(shared.clone(), rx));
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .map_err(|e| e.to_string())?;
+        let reloader = shared.clone();
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                reloader.reload();
+            }
+        });
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| e.to_string())?;
         tokio::select! {

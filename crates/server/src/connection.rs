@@ -10,12 +10,7 @@ use async_trait::async_trait;
 use bytes::BytesMut;
 use futures::sink::{Sink, SinkExt};
 use parking_lot::Mutex;
-use pgwire::api::auth::sasl::scram::{
-    ScramSecret, ScramServerAuth, ScramServerAuthWaitingForClientFinal,
-};
-use pgwire::api::auth::{
-    protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
-};
+use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
@@ -44,9 +39,8 @@ use pgwire::messages::response::{
     TransactionStatus,
 };
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus, SecretKey};
-use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use rampart_auth::hba::{ConnectionInfo, Method};
+use pgwire::messages::startup::SecretKey;
+use pgwire::messages::PgWireBackendMessage;
 use rampart_sql::plan::OutputColumn;
 use rampart_sql::{Prepared, QueryResult, Session, TxnStatus};
 use rampart_types::{DataType, PgError, SqlState, Value};
@@ -61,26 +55,20 @@ struct PendingRows {
     tag_prefix: String,
 }
 
-/// Where a SCRAM exchange stands.
-enum ScramStage {
-    /// AuthenticationSASL sent; waiting for SASLInitialResponse.
-    Start { user: String, database: String },
-    /// server-first sent; waiting for client-final.
-    Final {
-        user: String,
-        database: String,
-        waiting: Box<ScramServerAuthWaitingForClientFinal>,
-    },
-}
-
 /// Per-connection state shared by the handlers.
 pub struct Conn {
-    shared: Arc<Shared>,
-    local: bool,
-    session: Mutex<Option<Session>>,
-    scram: Mutex<Option<ScramStage>>,
+    pub(crate) shared: Arc<Shared>,
+    /// Unix socket (true) or TCP.
+    pub(crate) local: bool,
+    /// The unix-socket peer's OS user (`peer` authentication), or why it is unknown.
+    pub(crate) peer_user: Option<Result<String, String>>,
+    pub(crate) session: Mutex<Option<Session>>,
+    /// Where authentication stands between startup messages.
+    pub(crate) auth_stage: Mutex<Option<crate::startup::AuthStage>>,
     pending: Mutex<HashMap<String, PendingRows>>,
-    registered_pid: Mutex<Option<i32>>,
+    pub(crate) registered_pid: Mutex<Option<i32>>,
+    /// Who logged in and when (for `log_disconnections`).
+    pub(crate) login: Mutex<Option<crate::startup::LoginRecord>>,
     me: std::sync::Weak<Conn>,
 }
 
@@ -90,6 +78,11 @@ impl Drop for Conn {
             self.shared.sessions.lock().remove(&pid);
             self.shared.connections.fetch_sub(1, Ordering::SeqCst);
         }
+        if self.shared.config.log_disconnections {
+            if let Some(login) = self.login.lock().as_ref() {
+                login.log_disconnection();
+            }
+        }
     }
 }
 
@@ -98,15 +91,26 @@ impl Drop for Conn {
 pub struct ConnHandlers(pub Arc<Conn>);
 
 impl ConnHandlers {
-    /// Handlers for a new connection (`local` = unix socket).
-    pub fn new(shared: Arc<Shared>, local: bool) -> Self {
+    /// Handlers for a new TCP connection.
+    pub fn tcp(shared: Arc<Shared>) -> Self {
+        Self::new(shared, false, None)
+    }
+
+    /// Handlers for a new unix-socket connection with its peer's OS user.
+    pub fn unix(shared: Arc<Shared>, peer_user: Result<String, String>) -> Self {
+        Self::new(shared, true, Some(peer_user))
+    }
+
+    fn new(shared: Arc<Shared>, local: bool, peer_user: Option<Result<String, String>>) -> Self {
         ConnHandlers(Arc::new_cyclic(|me| Conn {
             shared,
             local,
+            peer_user,
             session: Mutex::new(None),
-            scram: Mutex::new(None),
+            auth_stage: Mutex::new(None),
             pending: Mutex::new(HashMap::new()),
             registered_pid: Mutex::new(None),
+            login: Mutex::new(None),
             me: me.clone(),
         }))
     }
@@ -130,7 +134,7 @@ impl PgWireServerHandlers for ConnHandlers {
     }
 }
 
-fn fatal(code: SqlState, msg: String) -> PgWireError {
+pub(crate) fn fatal(code: SqlState, msg: String) -> PgWireError {
     to_wire_error(PgError::new(code, msg).fatal())
 }
 
@@ -217,162 +221,6 @@ impl Conn {
         Ok(())
     }
 
-    /// Creates the session and sends AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery.
-    async fn finish_startup<C>(
-        &self,
-        client: &mut C,
-        user: &str,
-        database: &str,
-    ) -> PgWireResult<()>
-    where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let max = self.shared.config.max_connections;
-        if self.shared.connections.fetch_add(1, Ordering::SeqCst) >= max {
-            self.shared.connections.fetch_sub(1, Ordering::SeqCst);
-            return Err(fatal(
-                SqlState("53300"),
-                "sorry, too many clients already".into(),
-            ));
-        }
-        let mut session = match Session::new(self.shared.engine.clone(), user, database) {
-            Ok(s) => s,
-            Err(e) => {
-                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
-                return Err(to_wire_error(e.fatal()));
-            }
-        };
-        if self.local {
-            session.set_client(None, -1);
-        } else {
-            let peer = client.socket_addr();
-            session.set_client(Some(peer.ip().to_string()), i32::from(peer.port()));
-        }
-        // libpq sends PGDATESTYLE/PGTZ and friends as startup parameters.
-        let startup: Vec<(String, String)> = client
-            .metadata()
-            .iter()
-            .filter(|(k, _)| {
-                !matches!(
-                    k.as_str(),
-                    "user" | "database" | "options" | "replication" | "application_name"
-                )
-            })
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, v) in startup {
-            if let Err(e) = session.state.settings.set(&k, &v, false) {
-                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
-                return Err(to_wire_error(e.fatal()));
-            }
-        }
-        if let Some(opts) = client.metadata().get("options").cloned() {
-            for (k, v) in parse_options(&opts) {
-                if let Err(e) = session.state.settings.set(&k, &v, false) {
-                    self.shared.connections.fetch_sub(1, Ordering::SeqCst);
-                    return Err(to_wire_error(e.fatal()));
-                }
-            }
-        }
-        if let Some(app) = client.metadata().get("application_name").cloned() {
-            let _ = session.state.settings.set("application_name", &app, false);
-        }
-        let pid = session.state.backend_pid;
-        let secret: i32 = rand::random();
-        client.set_pid_and_secret_key(pid, SecretKey::I32(secret));
-        let (limit, superuser) = match session.login_limits() {
-            Ok(x) => x,
-            Err(e) => {
-                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
-                return Err(to_wire_error(e.fatal()));
-            }
-        };
-        {
-            let mut sessions = self.shared.sessions.lock();
-            let mine = sessions.values().filter(|e| e.role == user).count();
-            if limit >= 0 && !superuser && mine >= limit as usize {
-                drop(sessions);
-                self.shared.connections.fetch_sub(1, Ordering::SeqCst);
-                return Err(fatal(
-                    SqlState("53300"),
-                    format!("too many connections for role \"{user}\""),
-                ));
-            }
-            sessions.insert(
-                pid,
-                crate::SessionEntry {
-                    secret,
-                    cancel: session.cancel.clone(),
-                    role: user.to_string(),
-                },
-            );
-        }
-        *self.registered_pid.lock() = Some(pid);
-        let params = [
-            (
-                "application_name",
-                session
-                    .state
-                    .settings
-                    .get("application_name")
-                    .unwrap_or_default(),
-            ),
-            ("client_encoding", "UTF8".to_string()),
-            (
-                "DateStyle",
-                session.state.settings.get("datestyle").unwrap_or_default(),
-            ),
-            ("default_transaction_read_only", "off".into()),
-            ("in_hot_standby", "off".into()),
-            ("integer_datetimes", "on".into()),
-            ("IntervalStyle", "postgres".into()),
-            (
-                "is_superuser",
-                session
-                    .state
-                    .settings
-                    .get("is_superuser")
-                    .unwrap_or_default(),
-            ),
-            ("server_encoding", "UTF8".into()),
-            ("server_version", rampart_sql::SERVER_VERSION.into()),
-            ("session_authorization", user.to_string()),
-            ("standard_conforming_strings", "on".into()),
-            (
-                "TimeZone",
-                session.state.settings.get("timezone").unwrap_or_default(),
-            ),
-        ];
-        *self.session.lock() = Some(session);
-        client
-            .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
-            .await?;
-        for (k, v) in params {
-            client
-                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
-                    k.to_string(),
-                    v,
-                )))
-                .await?;
-        }
-        client
-            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
-                pid,
-                SecretKey::I32(secret),
-            )))
-            .await?;
-        client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
-                TransactionStatus::Idle,
-            )))
-            .await?;
-        client.set_state(PgWireConnectionState::ReadyForQuery);
-        tracing::info!(user, database, pid, "connection authorized");
-        Ok(())
-    }
-
     async fn send_rows<C>(
         &self,
         client: &mut C,
@@ -424,25 +272,6 @@ fn is_plain_read(sql: &str) -> bool {
         && lower.matches(';').count() <= 1
 }
 
-/// Parses startup `options` (`-c name=value`, `--name=value`).
-fn parse_options(opts: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut words = opts.split_whitespace();
-    while let Some(w) = words.next() {
-        let kv = if w == "-c" {
-            words.next().map(str::to_string)
-        } else if let Some(rest) = w.strip_prefix("-c") {
-            Some(rest.to_string())
-        } else {
-            w.strip_prefix("--").map(str::to_string)
-        };
-        if let Some((k, v)) = kv.as_deref().and_then(|kv| kv.split_once('=')) {
-            out.push((k.replace('-', "_"), v.to_string()));
-        }
-    }
-    out
-}
-
 /// RowDescription for result columns with per-column formats.
 pub fn row_description(columns: &[OutputColumn], binary: &dyn Fn(usize) -> bool) -> RowDescription {
     RowDescription::new(
@@ -486,166 +315,6 @@ fn field_infos(columns: &[OutputColumn], format: Option<&Format>) -> Vec<FieldIn
             .with_type_modifier(c.ty.typmod())
         })
         .collect()
-}
-
-#[async_trait]
-impl StartupHandler for Conn {
-    async fn on_startup<C>(
-        &self,
-        client: &mut C,
-        message: PgWireFrontendMessage,
-    ) -> PgWireResult<()>
-    where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        match message {
-            PgWireFrontendMessage::Startup(ref startup) => {
-                protocol_negotiation(client, startup).await?;
-                save_startup_parameters_to_metadata(client, startup);
-                let Some(user) = client.metadata().get("user").cloned() else {
-                    return Err(fatal(
-                        SqlState::INVALID_AUTHORIZATION,
-                        "no PostgreSQL user name specified in startup packet".into(),
-                    ));
-                };
-                let database = client
-                    .metadata()
-                    .get("database")
-                    .cloned()
-                    .unwrap_or(user.clone());
-                let addr = client.socket_addr().ip();
-                let host = if self.local {
-                    "[local]".to_string()
-                } else {
-                    addr.to_string()
-                };
-                let tls = client.is_secure();
-                let rule = self
-                    .shared
-                    .config
-                    .hba
-                    .find(&ConnectionInfo {
-                        local: self.local,
-                        tls,
-                        addr: (!self.local).then_some(addr),
-                        database: &database,
-                        user: &user,
-                    })
-                    .cloned();
-                let encryption = if tls {
-                    "SSL encryption"
-                } else {
-                    "no encryption"
-                };
-                match rule.map(|r| r.method) {
-                    None => Err(fatal(SqlState::INVALID_AUTHORIZATION, format!("no pg_hba.conf entry for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"))),
-                    Some(Method::Reject) => Err(fatal(SqlState::INVALID_AUTHORIZATION, format!("pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"))),
-                    Some(Method::Trust) => self.finish_startup(client, &user, &database).await,
-                    Some(Method::ScramSha256) => {
-                        *self.scram.lock() = Some(ScramStage::Start { user, database });
-                        client.set_state(PgWireConnectionState::AuthenticationInProgress);
-                        // Channel binding (SCRAM-SHA-256-PLUS) only where there is a channel to bind to.
-                        let mut mechanisms = vec!["SCRAM-SHA-256".to_string()];
-                        if tls && self.shared.config.tls.is_some() {
-                            mechanisms.insert(0, "SCRAM-SHA-256-PLUS".to_string());
-                        }
-                        client.send(PgWireBackendMessage::Authentication(Authentication::SASL(mechanisms))).await?;
-                        Ok(())
-                    }
-                }
-            }
-            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
-                let stage = self.scram.lock().take();
-                match stage {
-                    None => Err(fatal(
-                        SqlState::PROTOCOL_VIOLATION,
-                        "unexpected password message".into(),
-                    )),
-                    Some(ScramStage::Start { user, database }) => {
-                        let failed = fatal(
-                            SqlState::INVALID_PASSWORD,
-                            format!("password authentication failed for user \"{user}\""),
-                        );
-                        let initial = msg.into_sasl_initial_response()?;
-                        let plus =
-                            initial.auth_method == "SCRAM-SHA-256-PLUS" && client.is_secure();
-                        if initial.auth_method != "SCRAM-SHA-256" && !plus {
-                            return Err(fatal(
-                                SqlState::PROTOCOL_VIOLATION,
-                                "client selected an invalid SASL authentication mechanism".into(),
-                            ));
-                        }
-                        let v = self.shared.lookup_verifier(&user);
-                        let secret = ScramSecret::Verifier {
-                            salt: v.salt,
-                            iterations: v.iterations,
-                            stored_key: v.stored_key,
-                            server_key: v.server_key,
-                        };
-                        let data = initial.data.unwrap_or_default();
-                        let mut auth = ScramServerAuth::new();
-                        if client.is_secure() {
-                            if let Some(files) = &self.shared.config.tls {
-                                auth.configure_certificate(&files.cert_pem)?;
-                            }
-                        }
-                        let (server_first, waiting) =
-                            match auth.on_client_first_message_with_secret(&data, secret) {
-                                Ok(x) => x,
-                                Err(_) => return Err(failed),
-                            };
-                        *self.scram.lock() = Some(ScramStage::Final {
-                            user,
-                            database,
-                            waiting: Box::new(waiting),
-                        });
-                        client
-                            .send(PgWireBackendMessage::Authentication(
-                                Authentication::SASLContinue(server_first.into_bytes().into()),
-                            ))
-                            .await?;
-                        Ok(())
-                    }
-                    Some(ScramStage::Final {
-                        user,
-                        database,
-                        waiting,
-                    }) => {
-                        let resp = msg.into_sasl_response()?;
-                        let addr = (!self.local).then(|| client.socket_addr().ip());
-                        // A locked-out (user, address) fails like a wrong password, even with the right one.
-                        let verified = if self.shared.throttle.is_locked(&user, addr) {
-                            Err(())
-                        } else {
-                            waiting.on_client_final_message(&resp.data).map_err(|_| ())
-                        };
-                        match verified {
-                            Ok(server_final) => {
-                                self.shared.throttle.success(&user, addr);
-                                client
-                                    .feed(PgWireBackendMessage::Authentication(
-                                        Authentication::SASLFinal(server_final.into_bytes().into()),
-                                    ))
-                                    .await?;
-                                self.finish_startup(client, &user, &database).await
-                            }
-                            Err(_) => {
-                                self.shared.note_login_failure(&user, addr);
-                                tokio::time::sleep(self.shared.throttle.config().delay).await;
-                                Err(fatal(
-                                    SqlState::INVALID_PASSWORD,
-                                    format!("password authentication failed for user \"{user}\""),
-                                ))
-                            }
-                        }
-                    }
-                }
-            }
-            _ => Ok(()),
-        }
-    }
 }
 
 #[async_trait]

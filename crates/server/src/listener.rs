@@ -68,7 +68,7 @@ pub async fn serve(
                         Ok((socket, _)) => {
                             let _ = socket.set_nodelay(true);
                             let tls = tls.clone();
-                            let handlers = ConnHandlers::new(shared.clone(), false);
+                            let handlers = ConnHandlers::tcp(shared.clone());
                             tokio::spawn(async move {
                                 if let Err(e) = process_socket(socket, tls, handlers).await {
                                     tracing::debug!("connection ended with error: {e}");
@@ -103,7 +103,8 @@ pub async fn serve(
                     _ = stop.changed() => break,
                     accepted = listener.accept() => match accepted {
                         Ok((socket, _)) => {
-                            let handlers = ConnHandlers::new(shared.clone(), true);
+                            let handlers =
+                                ConnHandlers::unix(shared.clone(), crate::authn::peer_user(&socket));
                             tokio::spawn(async move {
                                 if let Err(e) = process_socket_unix(socket, handlers).await {
                                     tracing::debug!("connection ended with error: {e}");

@@ -30,6 +30,22 @@ pub struct Engine {
     next_pid: AtomicI32,
     /// Name initdb gives the database sessions connect to by default (`postgres`).
     pub database: String,
+    /// The server's configuration files (None when embedded without a server).
+    pub server_files: parking_lot::RwLock<Option<ServerFiles>>,
+    /// What `pg_reload_conf()` runs (the server's SIGHUP handling).
+    reload_hook: Mutex<Option<ReloadHook>>,
+}
+
+/// A callback re-reading the server's configuration files.
+pub type ReloadHook = Arc<dyn Fn() + Send + Sync>;
+
+/// Where the server's configuration lives, for `pg_hba_file_rules`.
+#[derive(Clone, Debug)]
+pub struct ServerFiles {
+    /// Path of pg_hba.conf.
+    pub hba_file: std::path::PathBuf,
+    /// Whether TLS is on (a `hostssl` line can match).
+    pub ssl: bool,
 }
 
 impl Engine {
@@ -45,7 +61,52 @@ impl Engine {
             table_locks: Default::default(),
             next_pid: AtomicI32::new(std::process::id() as i32 * 100 % 1_000_000 + 1000),
             database: database.to_string(),
+            server_files: Default::default(),
+            reload_hook: Mutex::new(None),
         }
+    }
+
+    /// Installs what `pg_reload_conf()` runs.
+    pub fn set_reload_hook(&self, hook: ReloadHook) {
+        *self.reload_hook.lock() = Some(hook);
+    }
+
+    /// Asks the server to re-read its configuration files (false: no server).
+    pub fn request_reload(&self) -> bool {
+        let hook = self.reload_hook.lock().clone();
+        match hook {
+            Some(h) => {
+                h();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// pg_hba.conf's `+group` and `samerole`: whether `user` is `role` or a
+    /// member of it through any chain of memberships (INHERIT or not;
+    /// superuser status does not count, as in PostgreSQL).
+    pub fn role_in_group(&self, user: &str, role: &str) -> bool {
+        let txn = self.store.begin(IsolationLevel::ReadCommitted);
+        let Ok(cat) = self.load_shared(&txn, false) else {
+            return false;
+        };
+        let (Some(u), Some(g)) = (cat.roles.get(user), cat.roles.get(role)) else {
+            return false;
+        };
+        let mut seen = std::collections::BTreeSet::from([u.oid]);
+        let mut queue = vec![u.oid];
+        while let Some(r) = queue.pop() {
+            if r == g.oid {
+                return true;
+            }
+            for m in cat.memberships.iter().filter(|m| m.member == r) {
+                if seen.insert(m.role) {
+                    queue.push(m.role);
+                }
+            }
+        }
+        false
     }
 
     /// The underlying store.
@@ -453,6 +514,24 @@ impl Engine {
             .get(name)
             .filter(|r| r.valid_until.is_none_or(|v| v > now))
             .and_then(|r| r.password.clone()))
+    }
+
+    /// Why a password did not authenticate `name`, in PostgreSQL's log
+    /// DETAIL words (for the server log only).
+    pub fn password_failure_detail(&self, name: &str) -> String {
+        let txn = self.store.begin(IsolationLevel::ReadCommitted);
+        let Ok(cat) = self.load_shared(&txn, false) else {
+            return format!("Password does not match for user \"{name}\".");
+        };
+        let now = chrono::Utc::now().timestamp_micros();
+        match cat.roles.get(name) {
+            None => format!("Role \"{name}\" does not exist."),
+            Some(r) if r.password.is_none() => format!("User \"{name}\" has no password assigned."),
+            Some(r) if r.valid_until.is_some_and(|v| v <= now) => {
+                format!("User \"{name}\" has an expired password.")
+            }
+            Some(_) => format!("Password does not match for user \"{name}\"."),
+        }
     }
 
     /// A process id for a new session (reported as pg_backend_pid and in BackendKeyData).

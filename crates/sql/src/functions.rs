@@ -67,6 +67,8 @@ pub enum Func {
     CurrVal,
     SetVal,
     PgBackendPid,
+    /// `pg_reload_conf()`.
+    PgReloadConf,
     TxidCurrent,
     QuoteIdent,
     QuoteLiteral,
@@ -343,6 +345,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             T::Int8,
         ),
         ("pg_backend_pid", 0) => (Func::PgBackendPid, vec![], T::Int4),
+        ("pg_reload_conf", 0) => (Func::PgReloadConf, vec![], T::Bool),
         ("txid_current", 0) => (Func::TxidCurrent, vec![], T::Int8),
         ("gen_random_uuid", 0) => (Func::GenRandomUuid, vec![], T::Uuid),
         ("date_part", 2) => (Func::DatePart, vec![text.clone(), None], T::Float8),

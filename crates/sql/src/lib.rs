@@ -35,6 +35,7 @@ pub mod func;
 pub mod functions;
 pub mod guc;
 pub mod guc_meta;
+mod hba_rules;
 pub mod keys;
 mod keywords;
 pub mod locks;

@@ -359,6 +359,18 @@ impl Exec<'_> {
             Func::CurrentSchema => Value::Text(self.current_schema()),
             Func::Version => Value::Text(crate::VERSION_STRING.to_string()),
             Func::PgBackendPid => Value::Int4(self.session.backend_pid),
+            Func::PgReloadConf => {
+                // EXECUTE is revoked from PUBLIC in PostgreSQL: superusers only.
+                let me = self.session.current_user();
+                if !self.catalog.role(&me).is_some_and(|r| r.superuser) {
+                    return Err(PgError::new(
+                        SqlState::INSUFFICIENT_PRIVILEGE,
+                        "permission denied for function pg_reload_conf",
+                    ));
+                }
+                // False when embedded without a server (nothing to reload).
+                Value::Bool(self.engine.request_reload())
+            }
             Func::HasTablePrivilege
             | Func::HasColumnPrivilege
             | Func::HasAnyColumnPrivilege

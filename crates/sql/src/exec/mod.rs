@@ -155,6 +155,9 @@ impl<'a> Exec<'a> {
                     &self.session.current_user(),
                 ))
             }
+            Plan::SystemView { oid, .. } if *oid == crate::hba_rules::VIEW.oid => {
+                Ok(crate::hba_rules::rows(self.engine))
+            }
             Plan::SystemView { oid, .. } if *oid == crate::pg_settings::VIEW.oid => {
                 Ok(crate::pg_settings::rows(&self.session.settings))
             }

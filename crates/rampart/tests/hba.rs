@@ -1,0 +1,305 @@
+//! pg_hba.conf end to end with tokio-postgres: peer with pg_ident maps,
+//! cleartext `password`, `+group` / `samerole` / regex rules, reload with a
+//! broken file, pg_hba_file_rules, superuser_reserved_connections and
+//! connection logging. Each rule is also tried by the wrong role.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{assert_db_error, connect_with, db_error, fresh_root, Server, SUPERUSER};
+
+fn os_user() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A trust cluster whose rules are then replaced by `hba` (and `ident`)
+/// through `pg_reload_conf()`, after `setup` SQL ran as the superuser.
+async fn cluster(setup: &str, hba: &str, ident: &str) -> Server {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin.batch_execute(setup).await.unwrap();
+    std::fs::write(srv.data_dir().join("pg_hba.conf"), hba).unwrap();
+    std::fs::write(srv.data_dir().join("pg_ident.conf"), ident).unwrap();
+    let reloaded: bool = admin
+        .query_one("SELECT pg_reload_conf()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(reloaded);
+    srv
+}
+
+async fn current_user(c: &tokio_postgres::Client) -> String {
+    c.query_one("SELECT current_user", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn tcp(srv: &Server, user: &str, password: Option<&str>, db: &str) -> tokio_postgres::Config {
+    let mut c = srv.config();
+    c.user(user).dbname(db);
+    if let Some(p) = password {
+        c.password(p);
+    }
+    c
+}
+
+#[tokio::test]
+async fn peer_maps_the_os_user_through_pg_ident() {
+    let me = os_user();
+    let srv = cluster(
+        "CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN;",
+        &format!("local all all peer map=staff\nhost all {SUPERUSER} 127.0.0.1/32 trust\n"),
+        &format!("staff {me} alice\nstaff /^nobody-(.*)$ \\1\n"),
+    )
+    .await;
+    let mut as_alice = srv.unix_config();
+    as_alice.user("alice");
+    let c = connect_with(&as_alice)
+        .await
+        .unwrap_or_else(|e| panic!("peer login as alice failed: {e:?}\n{}", srv.log()));
+    assert_eq!(current_user(&c).await, "alice");
+    // The OS user is not mapped to bob: refused, and only the log says why.
+    let mut as_bob = srv.unix_config();
+    as_bob.user("bob");
+    assert_db_error(
+        connect_with(&as_bob).await,
+        "28000",
+        "Peer authentication failed for user \"bob\"",
+    );
+    assert!(
+        srv.log().contains(&format!(
+            "no match in usermap \"staff\" for user \"bob\" authenticated as \"{me}\""
+        )),
+        "{}",
+        srv.log()
+    );
+    // peer never applies to TCP: the superuser rule is the only host line.
+    assert_db_error(
+        connect_with(&tcp(&srv, "alice", None, "postgres")).await,
+        "28000",
+        "no pg_hba.conf entry for host \"127.0.0.1\", user \"alice\", database \"postgres\", no encryption",
+    );
+}
+
+#[tokio::test]
+async fn password_group_samerole_and_regex_rules() {
+    let srv = cluster(
+        "CREATE ROLE staff; CREATE ROLE team IN ROLE staff; \
+         CREATE ROLE carol LOGIN PASSWORD 'carol-pw' IN ROLE team; \
+         CREATE ROLE sales; CREATE ROLE dave LOGIN PASSWORD 'dave-pw' IN ROLE sales; \
+         CREATE ROLE tenant_7 LOGIN PASSWORD 't7'; \
+         CREATE DATABASE sales;",
+        &format!(
+            "host all {SUPERUSER} 127.0.0.1/32 trust\n\
+             host all +staff 127.0.0.1/32 password\n\
+             host samerole all 127.0.0.1/32 scram-sha-256\n\
+             host all /^tenant_[0-9]+$ 127.0.0.1/32 md5\n\
+             host all all 127.0.0.1/32 reject\n"
+        ),
+        "",
+    )
+    .await;
+    // +staff: carol is a member through team, and uses a cleartext password.
+    let c = connect_with(&tcp(&srv, "carol", Some("carol-pw"), "postgres"))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", srv.log()));
+    assert_eq!(current_user(&c).await, "carol");
+    assert_db_error(
+        connect_with(&tcp(&srv, "carol", Some("wrong"), "postgres")).await,
+        "28P01",
+        "password authentication failed for user \"carol\"",
+    );
+    assert!(srv
+        .log()
+        .contains("DETAIL: Password does not match for user \"carol\". Connection matched pg_hba.conf line 2."));
+    assert!(
+        !srv.log().contains("wrong"),
+        "a tried password reached the log"
+    );
+    // samerole: dave may enter database sales (he is in role sales), nothing else.
+    let c = connect_with(&tcp(&srv, "dave", Some("dave-pw"), "sales"))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", srv.log()));
+    assert_eq!(current_user(&c).await, "dave");
+    assert_db_error(
+        connect_with(&tcp(&srv, "dave", Some("dave-pw"), "postgres")).await,
+        "28000",
+        "pg_hba.conf rejects connection for host \"127.0.0.1\", user \"dave\", database \"postgres\", no encryption",
+    );
+    // The regex line (md5, run as SCRAM) admits tenant_7 with its password.
+    let c = connect_with(&tcp(&srv, "tenant_7", Some("t7"), "postgres"))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", srv.log()));
+    assert_eq!(current_user(&c).await, "tenant_7");
+    assert_db_error(
+        connect_with(&tcp(&srv, "tenant_7", Some("t8"), "postgres")).await,
+        "28P01",
+        "password authentication failed for user \"tenant_7\"",
+    );
+}
+
+#[tokio::test]
+async fn broken_reload_keeps_the_rules_and_file_rules_show_errors() {
+    let srv = cluster(
+        "CREATE ROLE eve LOGIN PASSWORD 'eve-pw';",
+        &format!(
+            "host all {SUPERUSER} 127.0.0.1/32 trust\n\
+             host all eve 127.0.0.1/32 scram-sha-256\n"
+        ),
+        "",
+    )
+    .await;
+    let hba = srv.data_dir().join("pg_hba.conf");
+    let good = std::fs::read_to_string(&hba).unwrap();
+    // A broken file (which would also let eve in without a password) is refused as a whole.
+    std::fs::write(
+        &hba,
+        format!("host all eve 127.0.0.1/32 trust\n{good}hostssl all all 10.0.0.0/40 cert\n"),
+    )
+    .unwrap();
+    let admin = srv.connect().await;
+    let reloaded: bool = admin
+        .query_one("SELECT pg_reload_conf()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(reloaded);
+    // Still the old rules: eve needs her password (the broken file would trust her).
+    assert_db_error(
+        connect_with(&tcp(&srv, "eve", Some("nope"), "postgres")).await,
+        "28P01",
+        "password authentication failed for user \"eve\"",
+    );
+    assert!(
+        srv.log().contains("pg_hba.conf was not reloaded"),
+        "{}",
+        srv.log()
+    );
+    let rows = admin
+        .query(
+            "SELECT line_number, type, database, user_name, address, netmask, auth_method, error \
+             FROM pg_hba_file_rules ORDER BY line_number",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 4);
+    let first = &rows[0];
+    assert_eq!(first.get::<_, i32>(0), 1);
+    assert_eq!(first.get::<_, String>(1), "host");
+    assert_eq!(first.get::<_, Vec<String>>(2), ["all"]);
+    assert_eq!(first.get::<_, Vec<String>>(3), ["eve"]);
+    assert_eq!(first.get::<_, String>(4), "127.0.0.1");
+    assert_eq!(first.get::<_, String>(5), "255.255.255.255");
+    assert_eq!(first.get::<_, String>(6), "trust");
+    assert_eq!(first.get::<_, Option<String>>(7), None);
+    let last = &rows[3];
+    assert_eq!(last.get::<_, i32>(0), 4);
+    assert_eq!(last.get::<_, Option<String>>(1), None);
+    assert_eq!(
+        last.get::<_, Option<String>>(7).as_deref(),
+        Some("invalid CIDR mask in address \"10.0.0.0/40\"")
+    );
+    // Only superusers may read the file or ask for a reload.
+    let eve = connect_with(&tcp(&srv, "eve", Some("eve-pw"), "postgres"))
+        .await
+        .unwrap();
+    assert_db_error(
+        eve.query("SELECT * FROM pg_hba_file_rules", &[]).await,
+        "42501",
+        "permission denied for view pg_hba_file_rules",
+    );
+    assert_db_error(
+        eve.query("SELECT pg_reload_conf()", &[]).await,
+        "42501",
+        "permission denied for function pg_reload_conf",
+    );
+    // A fixed file is picked up on SIGHUP: eve's line now rejects.
+    std::fs::write(&hba, format!("host all eve 127.0.0.1/32 reject\n{good}")).unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &srv.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut last = None;
+    for _ in 0..50 {
+        match connect_with(&tcp(&srv, "eve", Some("eve-pw"), "postgres")).await {
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                last = Some(db_error(&e));
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        last,
+        Some((
+            "28000".to_string(),
+            "pg_hba.conf rejects connection for host \"127.0.0.1\", user \"eve\", database \"postgres\", no encryption".to_string()
+        )),
+        "{}",
+        srv.log()
+    );
+}
+
+#[tokio::test]
+async fn reserved_slots_are_kept_for_superusers_and_connections_are_logged() {
+    let root = fresh_root();
+    let data = root.path().join("data");
+    common::init(&data, &["--auth", "trust"]);
+    let conf = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text = text.replace("max_connections = 100", "max_connections = 3");
+    text = text.replace(
+        "superuser_reserved_connections = 3",
+        "superuser_reserved_connections = 1",
+    );
+    text.push_str("log_connections = on\nlog_disconnections = on\n");
+    std::fs::write(&conf, text).unwrap();
+    let srv = Server::start(root);
+    let admin = srv.connect().await;
+    admin.batch_execute("CREATE ROLE app LOGIN").await.unwrap();
+    let app = tcp(&srv, "app", None, "postgres");
+    let _a1 = connect_with(&app).await.unwrap();
+    assert_db_error(
+        connect_with(&app).await,
+        "53300",
+        "remaining connection slots are reserved for non-replication superuser connections",
+    );
+    // The reserved slot is the superuser's.
+    let _s2 = srv.connect().await;
+    assert_db_error(
+        connect_with(&srv.config()).await,
+        "53300",
+        "sorry, too many clients already",
+    );
+    let log = srv.log();
+    assert!(
+        log.contains("connection received: host=127.0.0.1 port="),
+        "{log}"
+    );
+    assert!(
+        log.contains("connection authorized: user=app database=postgres"),
+        "{log}"
+    );
+    drop(admin);
+    let mut seen = false;
+    for _ in 0..50 {
+        if srv.log().contains("disconnection: session time: 0:00:") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "{}", srv.log());
+    assert!(srv.log().contains(&format!(
+        "user={SUPERUSER} database=postgres host=127.0.0.1 port="
+    )));
+}

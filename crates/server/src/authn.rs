@@ -1,0 +1,105 @@
+//! Identity sources for pg_hba.conf methods other than SCRAM: the unix-socket
+//! peer's OS user (`peer`), the TLS client certificate's CN (`cert`,
+//! `clientcert=verify-full`), and cleartext passwords checked against SCRAM
+//! verifiers (`password`).
+
+use pgwire::api::auth::sasl::scram::{gen_salted_password, ScramSecret};
+use rampart_auth::scram::Verifier;
+
+/// The OS user name of a unix-socket peer (SO_PEERCRED), as PostgreSQL's
+/// `peer` method reads it.
+pub fn peer_user(socket: &tokio::net::UnixStream) -> Result<String, String> {
+    let cred = socket
+        .peer_cred()
+        .map_err(|e| format!("could not get peer credentials: {e}"))?;
+    user_name(cred.uid())
+}
+
+/// `getpwuid_r`: the name of a user id.
+fn user_name(uid: u32) -> Result<String, String> {
+    // libc rather than a crate: one call, and libc is already in the tree
+    // (through tokio); the `users`-style crates add more than they save.
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer refers to live, correctly sized storage owned by
+    // this frame; `pw_name` is read only when getpwuid_r reported success.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() {
+        return Err(format!(
+            "could not look up local user ID {uid}: {}",
+            if rc == 0 {
+                "user does not exist".to_string()
+            } else {
+                std::io::Error::from_raw_os_error(rc).to_string()
+            }
+        ));
+    }
+    // SAFETY: on success pw_name points to a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Ok(name.to_string_lossy().into_owned())
+}
+
+/// The first common name (CN) of a DER certificate's subject, as PostgreSQL
+/// reads `peer_cn`; None if there is none or it is not valid text.
+pub fn certificate_cn(der: &[u8]) -> Option<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let cn = cert.subject().iter_common_name().next()?.as_str().ok()?;
+    (!cn.is_empty() && !cn.contains('\0')).then(|| cn.to_string())
+}
+
+/// Whether a cleartext password matches a SCRAM verifier (method `password`):
+/// the verifier is recomputed from the password with the stored salt and
+/// iteration count and compared in constant time.
+pub fn password_matches(v: &Verifier, password: &str) -> bool {
+    let salted = gen_salted_password(password, &v.salt, v.iterations);
+    let ScramSecret::Verifier {
+        stored_key,
+        server_key,
+        ..
+    } = ScramSecret::verifier_from_salted_password(v.salt.clone(), salted, v.iterations)
+    else {
+        return false;
+    };
+    constant_time_eq(&stored_key, &v.stored_key) & constant_time_eq(&server_key, &v.server_key)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleartext_password_checks_against_the_verifier() {
+        let v = rampart_auth::scram::parse_verifier(&rampart_auth::scram::make_verifier("s3cret"))
+            .unwrap();
+        assert!(password_matches(&v, "s3cret"));
+        assert!(!password_matches(&v, "s3cret "));
+        assert!(!password_matches(&v, ""));
+    }
+
+    #[test]
+    fn certificate_common_name() {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Acme");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "alice");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        assert_eq!(certificate_cn(cert.der()).as_deref(), Some("alice"));
+        assert_eq!(certificate_cn(b"not a certificate"), None);
+    }
+
+    #[test]
+    fn current_user_name_resolves() {
+        let uid = unsafe { libc::getuid() };
+        let name = user_name(uid).unwrap();
+        assert!(!name.is_empty());
+    }
+}
