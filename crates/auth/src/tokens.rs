@@ -97,7 +97,7 @@ fn split_fields(
 
 /// Reads one token; returns it, whether a comma followed, and the rest.
 fn next_token<'a>(s: &'a str, error: &mut Option<String>) -> Option<(Token, bool, &'a str)> {
-    let s = s.trim_start_matches(|c: char| c == ' ' || c == '\t' || c == ',' || c == '\r');
+    let s = s.trim_start_matches([' ', '\t', ',', '\r']);
     let mut text = String::new();
     let mut quoted = false;
     let mut in_quote = false;

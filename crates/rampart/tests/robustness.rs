@@ -809,7 +809,12 @@ async fn max_connections_is_enforced_and_reported() {
     );
     std::fs::write(
         &conf,
-        text.replace("max_connections = 100", "max_connections = 3"),
+        // As in PostgreSQL, reserved slots must leave room below max_connections.
+        text.replace("max_connections = 100", "max_connections = 3")
+            .replace(
+                "superuser_reserved_connections = 3",
+                "superuser_reserved_connections = 0",
+            ),
     )
     .unwrap();
     let srv = Server::start(root);
