@@ -205,6 +205,7 @@ fn default_conf() -> String {
      superuser_reserved_connections = 3\n\
      #log_connections = off\n\
      #log_disconnections = off\n\
+     #log_statement = 'none'\t\t# none, ddl, mod, all (passwords are always redacted)\n\
      synchronous_commit = on\n"
         .to_string()
 }

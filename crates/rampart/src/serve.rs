@@ -114,12 +114,27 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         conf.get(key)
             .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "yes" | "1"))
     };
+    let on_off = |key: &str| if flag(key) { "on" } else { "off" }.to_string();
     rampart_sql::guc::set_server_values(&[
         ("max_connections", max_connections.to_string()),
         (
             "superuser_reserved_connections",
             superuser_reserved_connections.to_string(),
         ),
+        (
+            "log_statement",
+            conf.get("log_statement")
+                .cloned()
+                .unwrap_or_else(|| "none".into()),
+        ),
+        (
+            "log_min_error_statement",
+            conf.get("log_min_error_statement")
+                .cloned()
+                .unwrap_or_else(|| "error".into()),
+        ),
+        ("log_connections", on_off("log_connections")),
+        ("log_disconnections", on_off("log_disconnections")),
     ]);
     let synchronous_commit = conf
         .get("synchronous_commit")

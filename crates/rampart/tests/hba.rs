@@ -303,3 +303,84 @@ async fn reserved_slots_are_kept_for_superusers_and_connections_are_logged() {
         "user={SUPERUSER} database=postgres host=127.0.0.1 port="
     )));
 }
+
+#[tokio::test]
+async fn passwords_never_reach_the_log_or_pg_stat_activity() {
+    let root = fresh_root();
+    let data = root.path().join("data");
+    common::init(&data, &["--auth", "trust"]);
+    let conf = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str("log_statement = 'all'\n");
+    std::fs::write(&conf, text).unwrap();
+    let srv = Server::start(root);
+    let admin = srv.connect().await;
+    admin
+        .batch_execute("CREATE ROLE sec LOGIN PASSWORD 'Sup3r-Secret-1'")
+        .await
+        .unwrap();
+    assert_db_error(
+        admin
+            .batch_execute("CREATE ROLE sec PASSWORD 'Sup3r-Secret-2'")
+            .await,
+        "42710",
+        "role \"sec\" already exists",
+    );
+    // Extended protocol (Parse/Bind/Execute) too.
+    admin
+        .execute("ALTER ROLE sec PASSWORD 'Sup3r-Secret-3'", &[])
+        .await
+        .unwrap();
+    assert!(admin
+        .batch_execute("ALTER ROLE sec PASSWORD 'Sup3r-Secret-4' 'junk'")
+        .await
+        .is_err());
+    // pg_stat_activity shows an idle session's last statement: redacted.
+    let other = srv.connect().await;
+    other
+        .batch_execute("ALTER ROLE sec ENCRYPTED PASSWORD 'Sup3r-Secret-5'")
+        .await
+        .unwrap();
+    let pid: i32 = other
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    other
+        .batch_execute("ALTER ROLE sec ENCRYPTED PASSWORD 'Sup3r-Secret-6'")
+        .await
+        .unwrap();
+    let shown: String = admin
+        .query_one("SELECT query FROM pg_stat_activity WHERE pid = $1", &[&pid])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, "ALTER ROLE sec ENCRYPTED PASSWORD '********'");
+    let log = srv.log();
+    assert!(
+        log.contains("statement: CREATE ROLE sec LOGIN PASSWORD '********'"),
+        "{log}"
+    );
+    assert!(
+        log.contains("role \"sec\" already exists; STATEMENT: CREATE ROLE sec PASSWORD '********'"),
+        "{log}"
+    );
+    assert!(
+        log.contains("execute: ALTER ROLE sec PASSWORD '********'"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("Sup3r-Secret"),
+        "a password reached the log:\n{log}"
+    );
+    // Only a superuser may change what is logged.
+    admin.batch_execute("CREATE ROLE peon LOGIN").await.unwrap();
+    let peon = connect_with(&tcp(&srv, "peon", None, "postgres"))
+        .await
+        .unwrap();
+    assert_db_error(
+        peon.batch_execute("SET log_statement = 'none'").await,
+        "42501",
+        "permission denied to set parameter \"log_statement\"",
+    );
+}

@@ -28,8 +28,13 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("lc_numeric", "C", true),
     ("lc_time", "C", true),
     ("lock_timeout", "0", true),
+    ("log_connections", "off", false),
+    ("log_disconnections", "off", false),
+    ("log_min_error_statement", "error", true),
+    ("log_statement", "none", true),
     ("max_connections", "100", false),
     ("max_identifier_length", "63", false),
+    ("superuser_reserved_connections", "3", false),
     ("password_encryption", "scram-sha-256", true),
     ("role", "none", false),
     ("row_security", "on", true),
@@ -62,6 +67,9 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("enable_partition_pruning", "on", true),
     ("jit", "off", true),
 ];
+
+/// Settings only superusers may change (PostgreSQL's `superuser` context).
+const SUPERUSER_ONLY: &[&str] = &["log_statement", "log_min_error_statement"];
 
 /// A built-in setting.
 struct Builtin {
@@ -271,6 +279,16 @@ impl Settings {
     fn validate(&self, name: &str, value: &str) -> PgResult<()> {
         match builtin(name) {
             Some(b) if !b.settable => Err(cant_change(name)),
+            // Superuser-context settings (what the server logs about everyone).
+            Some(_)
+                if SUPERUSER_ONLY.contains(&name)
+                    && self.values.get("is_superuser").map(String::as_str) != Some("on") =>
+            {
+                Err(PgError::new(
+                    SqlState::INSUFFICIENT_PRIVILEGE,
+                    format!("permission denied to set parameter \"{name}\""),
+                ))
+            }
             Some(_) => Ok(()),
             None if name.contains('.') => {
                 if name.starts_with('.') || name.ends_with('.') {
@@ -378,6 +396,20 @@ impl Settings {
     }
 }
 
+/// An enum setting's value in lower case, or PostgreSQL's error listing the choices.
+fn one_of(name: &str, value: &str, choices: &[&str]) -> PgResult<String> {
+    let v = value.trim().to_ascii_lowercase();
+    if choices.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"{name}\": \"{value}\""),
+        )
+        .with_hint(format!("Available values: {}.", choices.join(", "))))
+    }
+}
+
 fn normalize(name: &str, value: &str) -> PgResult<String> {
     Ok(match name {
         "row_security"
@@ -394,6 +426,15 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
                 ));
             }
         },
+        "log_statement" => one_of(name, value, &["none", "ddl", "mod", "all"])?,
+        "log_min_error_statement" => one_of(
+            name,
+            value,
+            &[
+                "debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning",
+                "error", "log", "fatal", "panic",
+            ],
+        )?,
         "password_encryption" => match value.to_ascii_lowercase().as_str() {
             "scram-sha-256" => "scram-sha-256".into(),
             "md5" => {
@@ -466,10 +507,22 @@ fn unknown(name: &str) -> PgError {
     )
 }
 
+/// PostgreSQL's refusal for a setting a session cannot change, worded by
+/// the setting's context.
 fn cant_change(name: &str) -> PgError {
+    let context = crate::guc_meta::SETTINGS
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case(name))
+        .map_or("internal", |m| m.context);
+    let why = match context {
+        "postmaster" => "cannot be changed without restarting the server",
+        "backend" | "superuser-backend" => "cannot be set after connection start",
+        "sighup" => "cannot be changed now",
+        _ => "cannot be changed",
+    };
     PgError::new(
         SqlState::CANT_CHANGE_RUNTIME_PARAM,
-        format!("parameter \"{name}\" cannot be changed"),
+        format!("parameter \"{name}\" {why}"),
     )
 }
 

@@ -50,6 +50,7 @@ pub mod regtypes;
 pub mod roles;
 pub mod sequence;
 pub mod session;
+pub mod statement_log;
 pub mod sysview;
 mod utility;
 

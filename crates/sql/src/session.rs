@@ -477,16 +477,21 @@ impl Session {
                 if self.explicit {
                     self.failed = true;
                 }
+                self.log_error(&e, sql);
                 return vec![Err(e)];
             }
         };
         if stmts.is_empty() {
             return vec![Ok(QueryResult::Empty)];
         }
+        self.log_statement("statement", sql, &stmts);
         // Several statements in one Query message run in one implicit transaction, as in PostgreSQL.
         let mut out = Vec::new();
         for stmt in &stmts {
             let r = self.run_statement(stmt, &[], &mut None, sql);
+            if let Err(e) = &r {
+                self.log_error(e, sql);
+            }
             let failed = r.is_err();
             out.push(r);
             if failed {
@@ -496,8 +501,50 @@ impl Session {
         out
     }
 
+    /// `log_statement`: logs `sql` (passwords redacted) when any statement qualifies.
+    fn log_statement(&self, what: &str, sql: &str, stmts: &[Stmt]) {
+        let level = self.state.settings.get("log_statement").unwrap_or_default();
+        if level != "none"
+            && stmts
+                .iter()
+                .any(|s| crate::statement_log::logs(&level, crate::statement_log::classify(s)))
+        {
+            tracing::info!("{what}: {}", crate::statement_log::redact(sql));
+        }
+    }
+
+    /// An ERROR and, per `log_min_error_statement`, its statement (passwords redacted).
+    fn log_error(&self, e: &PgError, sql: &str) {
+        if e.severity != "ERROR" {
+            return;
+        }
+        let message = crate::statement_log::redact_message(&e.message, sql);
+        let level = self
+            .state
+            .settings
+            .get("log_min_error_statement")
+            .unwrap_or_default();
+        if crate::statement_log::logs_errors(&level) {
+            tracing::error!(
+                sqlstate = e.code.0,
+                "{message}; STATEMENT: {}",
+                crate::statement_log::redact(sql)
+            );
+        } else {
+            tracing::error!(sqlstate = e.code.0, "{message}");
+        }
+    }
+
     /// Extended protocol Parse: parses and binds to learn parameter and result types.
     pub fn prepare(&mut self, sql: &str, param_types: Vec<DataType>) -> PgResult<Prepared> {
+        let r = self.prepare_inner(sql, param_types);
+        if let Err(e) = &r {
+            self.log_error(e, sql);
+        }
+        r
+    }
+
+    fn prepare_inner(&mut self, sql: &str, param_types: Vec<DataType>) -> PgResult<Prepared> {
         let key = (sql.to_string(), param_types);
         if let Some(p) = self.prepare_cache.get(&key).cloned() {
             if let Some((version, fingerprint, _)) = &p.cached {
@@ -599,7 +646,12 @@ impl Session {
         let Some(stmt) = stmt.as_ref() else {
             return Ok(QueryResult::Empty);
         };
-        self.run_statement(stmt, params, cached, sql)
+        self.log_statement("execute", sql, std::slice::from_ref(stmt));
+        let r = self.run_statement(stmt, params, cached, sql);
+        if let Err(e) = &r {
+            self.log_error(e, sql);
+        }
+        r
     }
 
     fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
@@ -674,7 +726,7 @@ impl Session {
         let txn_start = self.state.txn_start;
         self.engine.activity.update(self.state.backend_pid, |a| {
             a.state = "active".into();
-            a.query = sql.to_string();
+            a.query = crate::statement_log::redact(sql).into_owned();
             a.query_start = Some(now);
             a.state_change = now;
             a.application_name = app;
