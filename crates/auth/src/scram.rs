@@ -29,6 +29,49 @@ pub fn make_verifier(password: &str) -> String {
     postgres_protocol::password::scram_sha_256(password.as_bytes())
 }
 
+/// Whether `password` is the one `v` was made from: the verifier is
+/// recomputed with its salt and iteration count and compared in constant
+/// time. Used by the `password` method (cleartext over the wire) and to
+/// refuse a verifier of the empty password, as PostgreSQL does.
+///
+/// Written here because postgres-protocol keeps its PBKDF2 (`hi`) private;
+/// HMAC and SHA-256 come from the same crates it uses.
+pub fn verifies(v: &Verifier, password: &str) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::{Digest, Sha256};
+    let Ok(iterations) = u32::try_from(v.iterations) else {
+        return false;
+    };
+    // SASLprep as PostgreSQL and libpq apply it; passwords it rejects are used as is.
+    let prepared = stringprep::saslprep(password)
+        .map(|p| p.into_owned())
+        .unwrap_or_else(|_| password.to_string());
+    let hmac = |key: &[u8], data: &[&[u8]]| {
+        let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key size");
+        for d in data {
+            m.update(d);
+        }
+        m.finalize().into_bytes()
+    };
+    // PBKDF2-HMAC-SHA-256 with one output block (RFC 5802's Hi).
+    let mut prev = hmac(prepared.as_bytes(), &[&v.salt, &[0, 0, 0, 1]]);
+    let mut salted = prev;
+    for _ in 1..iterations {
+        prev = hmac(prepared.as_bytes(), &[&prev]);
+        for (s, p) in salted.iter_mut().zip(prev.iter()) {
+            *s ^= p;
+        }
+    }
+    let client_key = hmac(&salted, &[b"Client Key"]);
+    let stored_key = Sha256::digest(client_key);
+    let server_key = hmac(&salted, &[b"Server Key"]);
+    constant_time_eq(&stored_key, &v.stored_key) & constant_time_eq(&server_key, &v.server_key)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Whether a string is already a SCRAM verifier (as pg_dumpall and `\password` send).
 pub fn is_verifier(s: &str) -> bool {
     parse_verifier(s).is_some()
@@ -87,6 +130,17 @@ mod tests {
         assert!(is_verifier(&v));
         assert!(!is_verifier("s3cret"));
         assert!(!is_verifier("SCRAM-SHA-256$x:abc$def:ghi"));
+    }
+
+    #[test]
+    fn cleartext_password_checks_against_the_verifier() {
+        let v = parse_verifier(&make_verifier("s3cret")).unwrap();
+        assert!(verifies(&v, "s3cret"));
+        assert!(!verifies(&v, "s3cret "));
+        assert!(!verifies(&v, ""));
+        // PostgreSQL 15's regression suite's verifier of the empty password.
+        let empty = parse_verifier("SCRAM-SHA-256$4096:hpFyHTUsSWcR7O9P$LgZFIt6Oqdo27ZFKbZ2nV+vtnYM995pDh9ca6WSi120=:qVV5NeluNfUPkwm7Vqat25RjSPLkGeoZBQs6wVv+um4=").unwrap();
+        assert!(verifies(&empty, ""));
     }
 
     #[test]

@@ -1,10 +1,6 @@
 //! Identity sources for pg_hba.conf methods other than SCRAM: the unix-socket
 //! peer's OS user (`peer`), the TLS client certificate's CN (`cert`,
-//! `clientcert=verify-full`), and cleartext passwords checked against SCRAM
-//! verifiers (`password`).
-
-use pgwire::api::auth::sasl::scram::{gen_salted_password, ScramSecret};
-use rampart_auth::scram::Verifier;
+//! `clientcert=verify-full`).
 
 /// The OS user name of a unix-socket peer (SO_PEERCRED), as PostgreSQL's
 /// `peer` method reads it.
@@ -48,38 +44,9 @@ pub fn certificate_cn(der: &[u8]) -> Option<String> {
     (!cn.is_empty() && !cn.contains('\0')).then(|| cn.to_string())
 }
 
-/// Whether a cleartext password matches a SCRAM verifier (method `password`):
-/// the verifier is recomputed from the password with the stored salt and
-/// iteration count and compared in constant time.
-pub fn password_matches(v: &Verifier, password: &str) -> bool {
-    let salted = gen_salted_password(password, &v.salt, v.iterations);
-    let ScramSecret::Verifier {
-        stored_key,
-        server_key,
-        ..
-    } = ScramSecret::verifier_from_salted_password(v.salt.clone(), salted, v.iterations)
-    else {
-        return false;
-    };
-    constant_time_eq(&stored_key, &v.stored_key) & constant_time_eq(&server_key, &v.server_key)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cleartext_password_checks_against_the_verifier() {
-        let v = rampart_auth::scram::parse_verifier(&rampart_auth::scram::make_verifier("s3cret"))
-            .unwrap();
-        assert!(password_matches(&v, "s3cret"));
-        assert!(!password_matches(&v, "s3cret "));
-        assert!(!password_matches(&v, ""));
-    }
 
     #[test]
     fn certificate_common_name() {

@@ -448,7 +448,7 @@ impl StartupHandler for Conn {
                         let v = self.shared.lookup_verifier(&attempt.user);
                         // A locked-out (user, address) fails like a wrong password, even with the right one.
                         if self.shared.throttle.is_locked(&attempt.user, addr)
-                            || !crate::authn::password_matches(&v, &password)
+                            || !rampart_auth::scram::verifies(&v, &password)
                         {
                             let detail = self.shared.failure_detail(&attempt.user, addr);
                             return Err(self.fail(client, &attempt, &detail).await);

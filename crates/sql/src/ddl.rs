@@ -1072,6 +1072,8 @@ pub fn drop(
                         .cloned()
                         .ok_or_else(|| PgError::internal("index owner vanished"))?;
                     let idx = rel.indexes[pos].clone();
+                    // An index belongs to its table's owner.
+                    check_owner(cat, s, rel.owner, "index", &idx.name)?;
                     if idx.primary || (idx.unique && idx.name.ends_with("_key")) {
                         return Err(PgError::new(SqlState::DEPENDENT_OBJECTS_STILL_EXIST, format!("cannot drop index {} because constraint {} on table {} requires it", idx.name, idx.name, rel.name))
                             .with_hint(format!("You can drop constraint {} on table {} instead.", idx.name, rel.name)));

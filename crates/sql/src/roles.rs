@@ -40,6 +40,30 @@ fn acting(cat: &Catalog, s: &Session) -> PgResult<Role> {
     cat.role(&me).cloned().ok_or_else(|| no_such_role(&me))
 }
 
+/// PostgreSQL's checks before `me` changes the members of `r` (GRANT/REVOKE
+/// role, CREATE ROLE … IN ROLE / ROLE / ADMIN): superuser roles only by
+/// superusers, others with CREATEROLE or ADMIN OPTION; pg_database_owner
+/// never has explicit members.
+fn check_membership_change(cat: &Catalog, me: &Role, r: &Role) -> PgResult<()> {
+    if r.superuser {
+        if !me.superuser {
+            return Err(denied("must be superuser to alter superusers"));
+        }
+    } else if !graph::can_admin(cat, me.oid, r.oid) {
+        return Err(denied(format!(
+            "must have admin option on role \"{}\"",
+            r.name
+        )));
+    }
+    if r.name == "pg_database_owner" {
+        return Err(PgError::new(
+            SqlState("0LP01"),
+            format!("role \"{}\" cannot have explicit members", r.name),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a name for CREATE ROLE / RENAME.
 fn check_reserved(name: &str) -> PgResult<()> {
     if name == "public" || name == "none" {
@@ -86,7 +110,16 @@ fn password_verifier(s: &mut Session, p: &ast::Password) -> PgResult<Option<Stri
                 return Err(PgError::new(SqlState::INVALID_PARAMETER_VALUE, "MD5 password hashes are not supported")
                     .with_hint("Set the password in clear text (it is stored as a SCRAM-SHA-256 verifier) or give a SCRAM-SHA-256 verifier."));
             }
-            if rampart_auth::scram::is_verifier(&text) {
+            if let Some(v) = rampart_auth::scram::parse_verifier(&text) {
+                // A verifier of the empty password is refused like the empty
+                // password itself (PostgreSQL checks the same). Checked only
+                // for sane iteration counts, so a crafted verifier cannot make
+                // the statement spin for minutes.
+                if v.iterations <= 100_000 && rampart_auth::scram::verifies(&v, "") {
+                    s.state
+                        .notice("empty string is not a valid password, clearing password");
+                    return Ok(None);
+                }
                 return Ok(Some(text));
             }
             Ok(Some(rampart_auth::scram::make_verifier(&text)))
@@ -252,6 +285,8 @@ fn create_role(s: &mut Session, cr: &ast::CreateRole) -> PgResult<Option<QueryRe
             };
             cat.roles.insert(name.clone(), role);
             for r in cr.in_role.iter().chain(&cr.in_group) {
+                let target = cat.role(&ident(r)).cloned().ok_or_else(|| no_such_role(&ident(r)))?;
+                check_membership_change(cat, &me, &target)?;
                 add_member(cat, s, &ident(r), &name, false, me.oid)?;
             }
             for m in cr.role.iter().chain(&cr.user) {
@@ -799,12 +834,7 @@ pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
         };
         for role in &stmt.roles {
             let r = cat.role(role).cloned().ok_or_else(|| no_such_role(role))?;
-            if !graph::can_admin(cat, me.oid, r.oid) {
-                return Err(denied(format!(
-                    "must have admin option on role \"{}\"",
-                    r.name
-                )));
-            }
+            check_membership_change(cat, &me, &r)?;
             for member in &members {
                 let m = cat
                     .role(member)
