@@ -189,7 +189,9 @@ fn default_conf() -> String {
      listen_addresses = 'localhost'\t# what IP address(es) to listen on; '*' for all\n\
      port = 5432\n\
      max_connections = 100\n\
-     unix_socket_directories = '/tmp'\n\
+     unix_socket_directories = '/tmp'\t# comma-separated list\n\
+     #unix_socket_permissions = 0777\n\
+     #unix_socket_group = ''\n\
      password_encryption = scram-sha-256\n\
      ssl = on\n\
      # Login throttling (Rampart): lock a user+address after this many failures\n\

@@ -86,14 +86,25 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         .clone()
         .or_else(|| conf.get("listen_addresses").cloned())
         .unwrap_or_else(|| "localhost".into());
-    let socket_dir = args
+    let socket_dirs: Vec<String> = args
         .socket_dir
         .clone()
-        .or_else(|| {
-            conf.get("unix_socket_directories")
-                .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "/tmp".into());
+        .or_else(|| conf.get("unix_socket_directories").cloned())
+        .unwrap_or_else(|| "/tmp".into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let socket_permissions = match conf.get("unix_socket_permissions") {
+        Some(v) => u32::from_str_radix(v.trim_start_matches("0o").trim_start_matches('0'), 8)
+            .ok()
+            .or_else(|| (v.trim_start_matches('0').is_empty()).then_some(0))
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| {
+                format!("invalid value for parameter \"unix_socket_permissions\": \"{v}\"")
+            })?,
+        None => 0o777,
+    };
     let max_connections = conf
         .get("max_connections")
         .and_then(|m| m.parse().ok())
@@ -210,7 +221,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             .filter(|s| !s.is_empty())
             .collect(),
         port,
-        socket_dir: (!socket_dir.is_empty()).then(|| PathBuf::from(&socket_dir)),
+        socket_dirs: socket_dirs.iter().map(PathBuf::from).collect(),
+        socket_permissions,
+        socket_group: conf.get("unix_socket_group").cloned().unwrap_or_default(),
         auth,
         auth_files: Some(auth_files),
         max_connections,
@@ -245,7 +258,8 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
                 .listen_addresses
                 .first()
                 .cloned()
-                .unwrap_or_else(|| socket_dir.clone())
+                .or_else(|| socket_dirs.first().cloned())
+                .unwrap_or_default()
         );
     }
     runtime.block_on(async move {

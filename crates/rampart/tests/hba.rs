@@ -261,9 +261,15 @@ async fn reserved_slots_are_kept_for_superusers_and_connections_are_logged() {
         "superuser_reserved_connections = 3",
         "superuser_reserved_connections = 1",
     );
-    text.push_str("log_connections = on\nlog_disconnections = on\n");
+    text.push_str(
+        "log_connections = on\nlog_disconnections = on\nunix_socket_permissions = 0770\n",
+    );
     std::fs::write(&conf, text).unwrap();
     let srv = Server::start(root);
+    let socket = srv.socket_dir().join(format!(".s.PGSQL.{}", srv.port));
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o770, "unix_socket_permissions");
     let admin = srv.connect().await;
     admin.batch_execute("CREATE ROLE app LOGIN").await.unwrap();
     let app = tcp(&srv, "app", None, "postgres");

@@ -33,8 +33,12 @@ pub struct ServerConfig {
     pub listen_addresses: Vec<String>,
     /// TCP port (also names the unix socket file).
     pub port: u16,
-    /// Directory for the unix socket (`.s.PGSQL.<port>`), if any.
-    pub socket_dir: Option<std::path::PathBuf>,
+    /// Directories for the unix socket (`.s.PGSQL.<port>`); empty = none.
+    pub socket_dirs: Vec<std::path::PathBuf>,
+    /// `unix_socket_permissions` (default 0777: pg_hba.conf decides who gets in).
+    pub socket_permissions: u32,
+    /// `unix_socket_group`: group owning the socket ("" = the server's).
+    pub socket_group: String,
     /// pg_hba.conf and pg_ident.conf rules in force at start.
     pub auth: AuthRules,
     /// Where the rules are re-read from on SIGHUP / `pg_reload_conf()`

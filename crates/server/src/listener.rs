@@ -81,7 +81,7 @@ pub async fn serve(
             }
         }));
     }
-    if let Some(dir) = &cfg.socket_dir {
+    for dir in &cfg.socket_dirs {
         let path = dir.join(format!(".s.PGSQL.{}", cfg.port));
         if path.exists() {
             // A stale socket from a killed server; the data-directory lock already
@@ -94,6 +94,8 @@ pub async fn serve(
                 format!("could not create Unix socket \"{}\": {e}", path.display()),
             )
         })?;
+        crate::authn::set_socket_access(&path, cfg.socket_permissions, &cfg.socket_group)
+            .map_err(|e| std::io::Error::other(e))?;
         tracing::info!("listening on Unix socket \"{}\"", path.display());
         let shared = shared.clone();
         let mut stop = shutdown.clone();

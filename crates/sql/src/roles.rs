@@ -285,7 +285,10 @@ fn create_role(s: &mut Session, cr: &ast::CreateRole) -> PgResult<Option<QueryRe
             };
             cat.roles.insert(name.clone(), role);
             for r in cr.in_role.iter().chain(&cr.in_group) {
-                let target = cat.role(&ident(r)).cloned().ok_or_else(|| no_such_role(&ident(r)))?;
+                let target = cat
+                    .role(&ident(r))
+                    .cloned()
+                    .ok_or_else(|| no_such_role(&ident(r)))?;
                 check_membership_change(cat, &me, &target)?;
                 add_member(cat, s, &ident(r), &name, false, me.oid)?;
             }
