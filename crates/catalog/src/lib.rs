@@ -69,4 +69,5 @@ pub const SYSTEM_RELATIONS: &[(u32, &str, &str)] = &[
     (2964, "pg_db_role_setting", "table"),
     (12100, "pg_policies", "view"),
     (12114, "pg_hba_file_rules", "view"),
+    (12500, "rampart_auth_failures", "view"),
 ];

@@ -238,6 +238,12 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             s.reload();
         }
     }));
+    let weak = Arc::downgrade(&shared);
+    engine.set_auth_failure_source(Arc::new(move || {
+        weak.upgrade()
+            .map(|s| s.auth_failures())
+            .unwrap_or_default()
+    }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Parsing, binding and evaluation recurse over expression depth and statements

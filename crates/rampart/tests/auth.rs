@@ -391,9 +391,38 @@ async fn repeated_failures_lock_the_user_out_without_saying_so() {
     // The lockout is per user: the unix socket (another "address") still works.
     let mut uc = srv.unix_config();
     uc.password(PASSWORD);
-    connect_with(&uc)
+    let admin = connect_with(&uc)
         .await
         .unwrap_or_else(|e| panic!("unix-socket login should not be locked: {e:?}"));
+    // rampart_auth_failures shows the lockout (superusers only).
+    let rows = admin
+        .query(
+            "SELECT user_name, client_addr, locked_until > now() FROM rampart_auth_failures",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, String>(0), SUPERUSER);
+    assert_eq!(
+        rows[0].get::<_, Option<String>>(1).as_deref(),
+        Some("127.0.0.1")
+    );
+    assert!(rows[0].get::<_, bool>(2));
+    admin
+        .batch_execute(&format!("CREATE ROLE watcher LOGIN PASSWORD '{PASSWORD}'"))
+        .await
+        .unwrap();
+    let mut wc = srv.unix_config();
+    wc.user("watcher").password(PASSWORD);
+    let watcher = connect_with(&wc).await.unwrap();
+    common::assert_db_error(
+        watcher
+            .query("SELECT * FROM rampart_auth_failures", &[])
+            .await,
+        "42501",
+        "permission denied for view rampart_auth_failures",
+    );
     assert!(
         srv.log().contains("login locked"),
         "the lockout is logged:\n{}",

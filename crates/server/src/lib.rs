@@ -325,6 +325,31 @@ impl Shared {
         }
     }
 
+    /// The throttle's current failures and lockouts with wall-clock times
+    /// (`rampart_auth_failures`).
+    pub fn auth_failures(&self) -> Vec<rampart_sql::engine::AuthFailure> {
+        let now = std::time::Instant::now();
+        let wall = chrono::Utc::now();
+        let at = |t: std::time::Instant| {
+            let ago =
+                chrono::Duration::from_std(now.saturating_duration_since(t)).unwrap_or_default();
+            let ahead =
+                chrono::Duration::from_std(t.saturating_duration_since(now)).unwrap_or_default();
+            wall - ago + ahead
+        };
+        self.throttle
+            .snapshot()
+            .into_iter()
+            .map(|f| rampart_sql::engine::AuthFailure {
+                user: f.user,
+                client_addr: f.addr.map(|a| a.to_string()),
+                recent_failures: f.recent_failures as i32,
+                last_failure: f.last_failure.map(at),
+                locked_until: f.locked_until.map(at),
+            })
+            .collect()
+    }
+
     /// Why a password login failed, as PostgreSQL's log DETAIL says it
     /// (never sent to the client, who only learns that it failed).
     pub fn failure_detail(&self, user: &str, addr: Option<std::net::IpAddr>) -> String {

@@ -41,7 +41,23 @@ impl Default for ThrottleConfig {
 #[derive(Default)]
 struct Record {
     failures: Vec<Instant>,
+    last_failure: Option<Instant>,
     locked_until: Option<Instant>,
+}
+
+/// One (user, address) with recent failures or a lockout, for `rampart_auth_failures`.
+#[derive(Clone, Debug)]
+pub struct FailureSnapshot {
+    /// Role name tried.
+    pub user: String,
+    /// Client address (None: unix socket).
+    pub addr: Option<IpAddr>,
+    /// Failures inside the current window.
+    pub recent_failures: usize,
+    /// When the last failure happened.
+    pub last_failure: Option<Instant>,
+    /// End of the lockout, if one is in force.
+    pub locked_until: Option<Instant>,
 }
 
 /// Failure bookkeeping per (user, client address).
@@ -92,6 +108,7 @@ impl Throttle {
         r.failures
             .retain(|f| now.duration_since(*f) < self.config.window);
         r.failures.push(now);
+        r.last_failure = Some(now);
         if self.config.limit > 0
             && r.failures.len() as u32 >= self.config.limit
             && r.locked_until.is_none_or(|t| t <= now)
@@ -101,6 +118,33 @@ impl Throttle {
             return true;
         }
         false
+    }
+
+    /// Every (user, address) with failures inside the window or a lockout in force.
+    pub fn snapshot(&self) -> Vec<FailureSnapshot> {
+        let now = Instant::now();
+        let mut out: Vec<FailureSnapshot> = self
+            .records
+            .lock()
+            .iter()
+            .filter_map(|((user, addr), r)| {
+                let recent = r
+                    .failures
+                    .iter()
+                    .filter(|f| now.duration_since(**f) < self.config.window)
+                    .count();
+                let locked = r.locked_until.filter(|t| *t > now);
+                (recent > 0 || locked.is_some()).then(|| FailureSnapshot {
+                    user: user.clone(),
+                    addr: *addr,
+                    recent_failures: recent,
+                    last_failure: r.last_failure,
+                    locked_until: locked,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.user, a.addr).cmp(&(&b.user, b.addr)));
+        out
     }
 
     /// A successful login clears the failure count.
@@ -134,6 +178,13 @@ mod tests {
         assert!(!t.is_locked("bob", a), "other user unaffected");
         t.success("bob", a);
         assert!(t.is_locked("alice", a));
+        let snap = t.snapshot();
+        assert_eq!(snap.len(), 1);
+        assert_eq!(snap[0].user, "alice");
+        assert!(snap[0].locked_until.is_some() && snap[0].last_failure.is_some());
+        assert!(!t.failure("bob", None));
+        assert_eq!(t.snapshot().len(), 2);
+        assert_eq!(t.snapshot()[1].recent_failures, 1);
     }
 
     #[test]

@@ -34,7 +34,27 @@ pub struct Engine {
     pub server_files: parking_lot::RwLock<Option<ServerFiles>>,
     /// What `pg_reload_conf()` runs (the server's SIGHUP handling).
     reload_hook: Mutex<Option<ReloadHook>>,
+    /// Where `rampart_auth_failures` reads the server's login failures.
+    auth_failures: Mutex<Option<AuthFailureSource>>,
 }
+
+/// One (user, address) with recent failed logins or a lockout.
+#[derive(Clone, Debug)]
+pub struct AuthFailure {
+    /// Role name tried.
+    pub user: String,
+    /// Client address (None: unix socket).
+    pub client_addr: Option<String>,
+    /// Failures inside `login_failure_window`.
+    pub recent_failures: i32,
+    /// Last failure.
+    pub last_failure: Option<chrono::DateTime<chrono::Utc>>,
+    /// End of the lockout in force, if any.
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A callback listing the server's current login failures.
+pub type AuthFailureSource = Arc<dyn Fn() -> Vec<AuthFailure> + Send + Sync>;
 
 /// A callback re-reading the server's configuration files.
 pub type ReloadHook = Arc<dyn Fn() + Send + Sync>;
@@ -63,7 +83,19 @@ impl Engine {
             database: database.to_string(),
             server_files: Default::default(),
             reload_hook: Mutex::new(None),
+            auth_failures: Mutex::new(None),
         }
+    }
+
+    /// Installs where `rampart_auth_failures` reads login failures.
+    pub fn set_auth_failure_source(&self, source: AuthFailureSource) {
+        *self.auth_failures.lock() = Some(source);
+    }
+
+    /// The server's current login failures (empty without a server).
+    pub fn auth_failures(&self) -> Vec<AuthFailure> {
+        let source = self.auth_failures.lock().clone();
+        source.map(|f| f()).unwrap_or_default()
     }
 
     /// Installs what `pg_reload_conf()` runs.

@@ -93,3 +93,37 @@ pub fn rows(engine: &Engine) -> Vec<Row> {
         })
         .collect()
 }
+
+/// `rampart_auth_failures` (beyond PostgreSQL): every (role, client address)
+/// with failed logins inside `login_failure_window` or a lockout in force.
+/// Superusers only, like the log it summarizes.
+pub const AUTH_FAILURES_VIEW: SysView = SysView {
+    name: "rampart_auth_failures",
+    oid: 12500,
+    columns: &[
+        ("user_name", Col::T(DataType::Text)),
+        ("client_addr", Col::T(DataType::Text)),
+        ("recent_failures", Col::T(DataType::Int4)),
+        ("last_failure", Col::T(DataType::Timestamptz)),
+        ("locked_until", Col::T(DataType::Timestamptz)),
+    ],
+    superuser_only: true,
+};
+
+/// The rows of [`AUTH_FAILURES_VIEW`].
+pub fn auth_failure_rows(engine: &Engine) -> Vec<Row> {
+    let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or(Value::Null, Value::Timestamptz);
+    engine
+        .auth_failures()
+        .into_iter()
+        .map(|f| {
+            vec![
+                Value::Text(f.user),
+                f.client_addr.map_or(Value::Null, Value::Text),
+                Value::Int4(f.recent_failures),
+                ts(f.last_failure),
+                ts(f.locked_until),
+            ]
+        })
+        .collect()
+}

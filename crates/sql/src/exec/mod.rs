@@ -155,6 +155,9 @@ impl<'a> Exec<'a> {
                     &self.session.current_user(),
                 ))
             }
+            Plan::SystemView { oid, .. } if *oid == crate::hba_rules::AUTH_FAILURES_VIEW.oid => {
+                Ok(crate::hba_rules::auth_failure_rows(self.engine))
+            }
             Plan::SystemView { oid, .. } if *oid == crate::hba_rules::VIEW.oid => {
                 Ok(crate::hba_rules::rows(self.engine))
             }
