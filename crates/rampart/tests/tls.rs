@@ -304,3 +304,35 @@ fn psql_sql(server: &Server, conninfo: &str, password: &str, sql: &str) -> std::
         .output()
         .unwrap()
 }
+
+#[test]
+fn verify_full_against_the_generated_certificate() {
+    let server = with_password();
+    let crt = server.data_dir().join("server.crt");
+    let run = |host: &str| {
+        Command::new("psql")
+            .args([
+                "-X",
+                "-At",
+                "-c",
+                "SELECT 'ok'",
+                &format!(
+                    "host={host} port={} user=admin dbname=postgres sslmode=verify-full sslrootcert={}",
+                    server.port,
+                    crt.display()
+                ),
+            ])
+            .env("PGPASSWORD", "tls-secret")
+            .env("PGCONNECT_TIMEOUT", "10")
+            .output()
+    };
+    let Ok(out) = run("localhost") else {
+        eprintln!("psql not installed: skipping");
+        return;
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+    // 127.0.0.1 is in the certificate too.
+    let out = run("127.0.0.1").unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
