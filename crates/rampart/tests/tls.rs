@@ -197,7 +197,7 @@ fn client_certificates_authenticate_by_cn_and_bad_ones_fail() {
     let pki = Pki::new(root.path(), &["alice", "mallory", "bob"]);
     let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
     conf.push_str(&format!(
-        "ssl_ca_file = '{}'\nssl_crl_file = '{}'\n",
+        "ssl_ca_file = '{}'\nssl_crl_file = '{}'\nlog_connections = on\n",
         root.path().join("ca.crt").display(),
         root.path().join("ca.crl").display()
     ));
@@ -226,6 +226,13 @@ fn client_certificates_authenticate_by_cn_and_bad_ones_fail() {
     let ok = run("alice", Some("alice"), "");
     assert!(ok.status.success(), "{}\n{}", stderr(&ok), server.log());
     assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "ok");
+    assert!(
+        server
+            .log()
+            .contains("connection authenticated: identity=\"alice\" method=cert (pg_hba.conf:1)"),
+        "{}",
+        server.log()
+    );
     // Another valid certificate (CN mallory) does not make you alice.
     let out = run("alice", Some("mallory"), "");
     assert!(!out.status.success());

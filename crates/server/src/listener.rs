@@ -95,7 +95,7 @@ pub async fn serve(
             )
         })?;
         crate::authn::set_socket_access(&path, cfg.socket_permissions, &cfg.socket_group)
-            .map_err(|e| std::io::Error::other(e))?;
+            .map_err(std::io::Error::other)?;
         tracing::info!("listening on Unix socket \"{}\"", path.display());
         let shared = shared.clone();
         let mut stop = shutdown.clone();

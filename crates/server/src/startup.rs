@@ -196,6 +196,26 @@ impl Conn {
         self.shared
             .throttle
             .success(&attempt.user, self.client_addr(client));
+        if self.shared.config.log_connections && attempt.rule.method != Method::Trust {
+            // PostgreSQL's line naming the authenticated identity and the rule used.
+            let identity = match attempt.rule.method {
+                Method::Peer => self
+                    .peer_user
+                    .as_ref()
+                    .and_then(|p| p.as_ref().ok().cloned())
+                    .unwrap_or_default(),
+                Method::Cert => client
+                    .client_certificates()
+                    .and_then(|c| c.first().and_then(|c| crate::authn::certificate_cn(c)))
+                    .unwrap_or_default(),
+                _ => attempt.user.clone(),
+            };
+            tracing::info!(
+                "connection authenticated: identity=\"{identity}\" method={} (pg_hba.conf:{})",
+                attempt.rule.method.name(),
+                attempt.rule.line
+            );
+        }
         self.finish_startup(client, &attempt.user, &attempt.database)
             .await
     }

@@ -188,6 +188,25 @@ mod tests {
     }
 
     #[test]
+    fn lockout_ends_and_old_failures_leave_the_window() {
+        let t = Throttle::new(ThrottleConfig {
+            limit: 2,
+            window: Duration::from_millis(200),
+            lockout: Duration::from_millis(200),
+            delay: Duration::ZERO,
+        });
+        let a = Some("10.0.0.9".parse().unwrap());
+        assert!(!t.failure("carol", a));
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(!t.failure("carol", a), "the first failure left the window");
+        assert!(t.failure("carol", a));
+        assert!(t.is_locked("carol", a));
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(!t.is_locked("carol", a), "the lockout ended");
+        assert!(t.snapshot().is_empty(), "nothing recent remains");
+    }
+
+    #[test]
     fn zero_limit_never_locks() {
         let t = Throttle::new(ThrottleConfig {
             limit: 0,
