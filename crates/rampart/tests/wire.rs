@@ -550,3 +550,57 @@ async fn explain_and_show_describe_their_columns_in_the_extended_protocol() {
     let all = c.prepare("SHOW ALL").await.unwrap();
     assert_eq!(all.columns().len(), 3);
 }
+
+/// Raw binary field of any type (to check what the server sends).
+#[derive(Debug, PartialEq)]
+struct RawField(Vec<u8>);
+
+impl<'a> FromSql<'a> for RawField {
+    fn from_sql(_ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
+        Ok(RawField(raw.to_vec()))
+    }
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_types_are_oids_in_binary_and_names_in_text() {
+    let srv = Server::start_trust();
+    let c = srv.connect().await;
+    c.batch_execute("CREATE TABLE reg_t (id int)")
+        .await
+        .unwrap();
+    // tokio-postgres asks for binary results: regclass/regtype/regrole go as 4-byte OIDs.
+    let row = c
+        .query_one(
+            "SELECT 'pg_class'::regclass, 'int4'::regtype, 'reg_t'::regclass, 'reg_t'::regclass::oid",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.columns()[0].type_(), &Type::REGCLASS);
+    assert_eq!(
+        row.get::<_, RawField>(0),
+        RawField(1259u32.to_be_bytes().to_vec())
+    );
+    assert_eq!(
+        row.get::<_, RawField>(1),
+        RawField(23u32.to_be_bytes().to_vec())
+    );
+    let oid: u32 = row.get(3);
+    assert_eq!(
+        row.get::<_, RawField>(2),
+        RawField(oid.to_be_bytes().to_vec())
+    );
+    // The simple protocol (text) still shows names.
+    let msgs = c
+        .simple_query("SELECT 'pg_class'::regclass, 'reg_t'::regclass")
+        .await
+        .unwrap();
+    let tokio_postgres::SimpleQueryMessage::Row(r) = &msgs[1] else {
+        panic!("expected a row: {msgs:?}");
+    };
+    assert_eq!(r.get(0), Some("pg_class"));
+    assert_eq!(r.get(1), Some("reg_t"));
+}

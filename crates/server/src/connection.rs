@@ -570,7 +570,7 @@ impl ExtendedQueryHandler for Conn {
                 let stmt = portal.statement.statement.clone();
                 let run = |s: &mut Session| {
                     let mut p = stmt.lock();
-                    s.execute_prepared(&mut p, &params)
+                    s.execute_prepared_formats(&mut p, &params, &binary)
                 };
                 let inline = self
                     .session

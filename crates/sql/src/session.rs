@@ -290,6 +290,9 @@ pub struct Session {
     prepare_cache: HashMap<(String, Vec<DataType>), Prepared>,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
+    /// Result columns the client asked for in binary (extended protocol
+    /// Execute): reg* columns there keep their OID instead of the name.
+    binary_results: Vec<bool>,
 }
 
 impl Session {
@@ -316,6 +319,7 @@ impl Session {
             savepoints: Vec::new(),
             copy_in: None,
             current_sql: String::new(),
+            binary_results: Vec::new(),
             cancel: Arc::default(),
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
@@ -632,6 +636,21 @@ impl Session {
                 _ => false,
             },
         }
+    }
+
+    /// Extended protocol Execute of a bound portal whose result columns are
+    /// sent in binary where `binary_results` says so (a reg* column is then
+    /// its OID, as PostgreSQL's regclass send function writes it).
+    pub fn execute_prepared_formats(
+        &mut self,
+        p: &mut Prepared,
+        params: &[Value],
+        binary_results: &[bool],
+    ) -> PgResult<QueryResult> {
+        self.binary_results = binary_results.to_vec();
+        let r = self.execute_prepared(p, params);
+        self.binary_results.clear();
+        r
     }
 
     /// Extended protocol Execute of a bound portal.
@@ -1199,6 +1218,7 @@ impl Session {
             .iter()
             .any(|c| matches!(c.ty, DataType::Reg(_)))
             .then(|| self.state.search_path());
+        let binary_results = std::mem::take(&mut self.binary_results);
         let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
         ex.cancel = Some(&cancel);
         Ok(match plan {
@@ -1206,7 +1226,7 @@ impl Session {
                 let mut rows = ex.run(p)?;
                 let tag = format!("SELECT {}", rows.len());
                 if let Some(path) = &reg_path {
-                    render_reg_columns(catalog, path, &columns, &mut rows);
+                    render_reg_columns(catalog, path, &columns, &binary_results, &mut rows);
                 }
                 QueryResult::Rows { columns, rows, tag }
             }
@@ -1320,10 +1340,14 @@ fn render_reg_columns(
     catalog: &Catalog,
     search_path: &[String],
     columns: &[OutputColumn],
+    binary: &[bool],
     rows: &mut [Row],
 ) {
     for (i, c) in columns.iter().enumerate() {
         let DataType::Reg(kind) = c.ty else { continue };
+        if binary.get(i).copied().unwrap_or(false) {
+            continue; // sent as the OID
+        }
         for row in rows.iter_mut() {
             if let Some(Value::Oid(oid)) = row.get(i) {
                 row[i] = Value::Text(crate::regtypes::output(catalog, search_path, kind, *oid));
