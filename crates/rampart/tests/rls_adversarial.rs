@@ -818,3 +818,71 @@ async fn policies_on_indexed_columns_use_the_index_and_still_filter() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+async fn count(c: &Client, tenant: i32) -> i32 {
+    let sql = format!("SELECT count(*)::int FROM documents WHERE tenant_id = {tenant}");
+    col(c, &sql).await[0]
+}
+
+/// `count(*)` through the tenant index (answered from the index alone) sees
+/// exactly the rows a full read sees: other tenants' rows, rows deleted or
+/// moved by a committed transaction, and uncommitted rows of another
+/// session never count; the session's own uncommitted changes do.
+#[tokio::test]
+async fn index_only_counts_follow_policies_and_snapshots() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    admin
+        .batch_execute(
+            "CREATE INDEX documents_tenant_idx ON documents (tenant_id);
+             INSERT INTO documents SELECT g, 1 + g % 2, 'bulk' FROM generate_series(10, 59) g;",
+        )
+        .await
+        .unwrap();
+    let t = tenant(&srv).await;
+    // Tenant 1 holds 2 + 25 rows; the policy hides tenant 2 (27 rows) entirely.
+    assert_eq!(count(&t, 1).await, 27);
+    assert_eq!(count(&t, 2).await, 0);
+    // A full read agrees.
+    assert_eq!(
+        col(&t, "SELECT count(*)::int FROM documents").await,
+        vec![27]
+    );
+    // Another session's uncommitted insert and move are invisible.
+    admin
+        .batch_execute(
+            "BEGIN; INSERT INTO documents VALUES (100, 1, 'pending'); \
+             UPDATE documents SET tenant_id = 2 WHERE id = 1;",
+        )
+        .await
+        .unwrap();
+    assert_eq!(count(&t, 1).await, 27);
+    admin.batch_execute("COMMIT").await.unwrap();
+    // Committed: +1 insert, -1 moved away.
+    assert_eq!(count(&t, 1).await, 27);
+    assert_eq!(
+        col(
+            &t,
+            "SELECT count(*)::int FROM documents WHERE id IN (1, 100)"
+        )
+        .await,
+        vec![1]
+    );
+    // The session's own uncommitted changes count, and roll back.
+    t.batch_execute("BEGIN; DELETE FROM documents WHERE id = 2;")
+        .await
+        .unwrap();
+    assert_eq!(count(&t, 1).await, 26);
+    t.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(count(&t, 1).await, 27);
+    // Prepared with a parameter (the index-only path takes the typed value).
+    let stmt = t
+        .prepare("SELECT count(*) FROM documents WHERE tenant_id = $1")
+        .await
+        .unwrap();
+    let n: i64 = t.query_one(&stmt, &[&1i32]).await.unwrap().get(0);
+    assert_eq!(n, 27);
+    let n: i64 = t.query_one(&stmt, &[&2i32]).await.unwrap().get(0);
+    assert_eq!(n, 0, "another tenant's rows through the index");
+}

@@ -244,6 +244,102 @@ impl Expr {
         }
     }
 
+    /// Whether every column of the current row the expression reads passes
+    /// `allowed`. Conservative: any subquery (which may read the row through
+    /// an outer reference) answers false.
+    pub fn reads_only(&self, allowed: &dyn Fn(usize) -> bool) -> bool {
+        match self {
+            Expr::ScalarSubquery(_)
+            | Expr::Exists(..)
+            | Expr::InSubquery { .. }
+            | Expr::ArraySubquery(_)
+            | Expr::QuantifiedSubquery { .. } => false,
+            Expr::Column(i) => allowed(*i),
+            Expr::Outer { .. } | Expr::Literal(_) | Expr::Param(_) => true,
+            Expr::Neg(e)
+            | Expr::Not(e)
+            | Expr::IsNull(e, _)
+            | Expr::Cast(e, _)
+            | Expr::IsBool(e, _, _) => e.reads_only(allowed),
+            Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
+                a.reads_only(allowed) && b.reads_only(allowed)
+            }
+            Expr::Func(_, args) | Expr::Call { args, .. } | Expr::ArrayLit(args) => {
+                args.iter().all(|a| a.reads_only(allowed))
+            }
+            Expr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                operand.as_ref().is_none_or(|o| o.reads_only(allowed))
+                    && whens
+                        .iter()
+                        .all(|(w, t)| w.reads_only(allowed) && t.reads_only(allowed))
+                    && else_.as_ref().is_none_or(|e| e.reads_only(allowed))
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.reads_only(allowed) && list.iter().all(|a| a.reads_only(allowed))
+            }
+            Expr::Like { expr, pattern, .. } => {
+                expr.reads_only(allowed) && pattern.reads_only(allowed)
+            }
+            Expr::QuantifiedArray { expr, array, .. } => {
+                expr.reads_only(allowed) && array.reads_only(allowed)
+            }
+        }
+    }
+
+    /// Whether the expression gives the same value every time it is evaluated
+    /// within one statement: no volatile built-in (random(), nextval(),
+    /// set_config(), clock_timestamp(), …), no user-defined function (whose
+    /// volatility is not tracked), no subquery.
+    pub fn is_stable(&self) -> bool {
+        use crate::functions::Func as F;
+        match self {
+            Expr::ScalarSubquery(_)
+            | Expr::Exists(..)
+            | Expr::InSubquery { .. }
+            | Expr::ArraySubquery(_)
+            | Expr::QuantifiedSubquery { .. }
+            | Expr::Call { .. } => false,
+            Expr::Func(f, args) => {
+                !matches!(
+                    f,
+                    F::Random
+                        | F::ClockTimestamp
+                        | F::SetConfig
+                        | F::NextVal
+                        | F::CurrVal
+                        | F::SetVal
+                        | F::PgReloadConf
+                        | F::TxidCurrent
+                        | F::GenRandomUuid
+                ) && args.iter().all(Expr::is_stable)
+            }
+            Expr::Column(_) | Expr::Outer { .. } | Expr::Literal(_) | Expr::Param(_) => true,
+            Expr::Neg(e)
+            | Expr::Not(e)
+            | Expr::IsNull(e, _)
+            | Expr::Cast(e, _)
+            | Expr::IsBool(e, _, _) => e.is_stable(),
+            Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => a.is_stable() && b.is_stable(),
+            Expr::ArrayLit(args) => args.iter().all(Expr::is_stable),
+            Expr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                operand.as_ref().is_none_or(|o| o.is_stable())
+                    && whens.iter().all(|(w, t)| w.is_stable() && t.is_stable())
+                    && else_.as_ref().is_none_or(|e| e.is_stable())
+            }
+            Expr::InList { expr, list, .. } => expr.is_stable() && list.iter().all(Expr::is_stable),
+            Expr::Like { expr, pattern, .. } => expr.is_stable() && pattern.is_stable(),
+            Expr::QuantifiedArray { expr, array, .. } => expr.is_stable() && array.is_stable(),
+        }
+    }
+
     /// Splits a conjunction into its parts.
     pub fn into_conjuncts(self) -> Vec<Expr> {
         match self {

@@ -21,7 +21,7 @@ use rampart_storage::Transaction;
 use rampart_types::{PgError, PgResult, Value};
 
 use crate::engine::Engine;
-use crate::expr::Expr;
+use crate::expr::{BinOp, Expr};
 use crate::plan::{Access, JoinKind, Plan, SetOpKind, SortKey};
 use crate::session::SessionState;
 
@@ -234,7 +234,17 @@ impl<'a> Exec<'a> {
                 group_by,
                 aggs,
             } => {
-                let rows = self.run(input)?;
+                let reads = |allowed: &dyn Fn(usize) -> bool| {
+                    group_by.iter().all(|g| g.reads_only(allowed))
+                        && aggs.iter().all(|a| {
+                            a.args.iter().all(|e| e.reads_only(allowed))
+                                && a.filter.as_ref().is_none_or(|f| f.reads_only(allowed))
+                        })
+                };
+                let rows = match self.index_only_scan(input, &reads)? {
+                    Some(rows) => rows,
+                    None => self.run(input)?,
+                };
                 agg::aggregate(self, rows, group_by, aggs)
             }
             Plan::Sort { input, keys } => {
@@ -338,6 +348,127 @@ impl<'a> Exec<'a> {
         Ok(all)
     }
 
+    /// `e` with the column-free, stable operands of its top-level
+    /// comparisons evaluated once (`tenant_id = current_setting('app.t')::bigint`
+    /// becomes `tenant_id = 42`), so a policy predicate costs a comparison per
+    /// row rather than a setting lookup and a parse. Comparisons evaluate
+    /// both operands anyway, so this changes no result; it is called at the
+    /// first row, so a scan with no rows evaluates nothing.
+    fn fold_stable_operands(&mut self, e: &Expr) -> PgResult<Expr> {
+        Ok(match e {
+            Expr::Binary(BinOp::And, a, b) => Expr::Binary(
+                BinOp::And,
+                Box::new(self.fold_stable_operands(a)?),
+                Box::new(self.fold_stable_operands(b)?),
+            ),
+            Expr::Binary(
+                op @ (BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq),
+                a,
+                b,
+            ) => {
+                let mut fold = |x: &Expr| -> PgResult<Expr> {
+                    let foldable =
+                        !matches!(x, Expr::Literal(_)) && x.reads_only(&|_| false) && x.is_stable();
+                    Ok(if foldable {
+                        Expr::Literal(self.eval(x, &[])?)
+                    } else {
+                        x.clone()
+                    })
+                };
+                Expr::Binary(*op, Box::new(fold(a)?), Box::new(fold(b)?))
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// An index-only equality scan: when `input` is a scan through an
+    /// equality index lookup and its filter, its policy predicate and the
+    /// consumer (`consumer_reads`) read only the index's columns, the rows are
+    /// made from the index entries (the looked-up values in the index columns,
+    /// NULL elsewhere) without fetching the table rows — `count(*)` over a
+    /// tenant's rows reads the index alone. Index entries are written and
+    /// removed in the same transaction as their rows, so the snapshot sees an
+    /// entry exactly when it sees the row. None: not applicable.
+    fn index_only_scan(
+        &mut self,
+        input: &Plan,
+        consumer_reads: &dyn Fn(&dyn Fn(usize) -> bool) -> bool,
+    ) -> PgResult<Option<Vec<Row>>> {
+        let Plan::Scan {
+            table,
+            access: Access::IndexEq { index, key },
+            filter,
+            security,
+        } = input
+        else {
+            return Ok(None);
+        };
+        let Some(rel) = self.catalog.relation_by_oid(*table) else {
+            return Ok(None);
+        };
+        let Some(idx) = rel.indexes.iter().find(|i| i.oid == *index) else {
+            return Ok(None);
+        };
+        let indexed = |c: usize| idx.columns.contains(&c);
+        if !consumer_reads(&indexed)
+            || !filter.as_ref().is_none_or(|f| f.reads_only(&indexed))
+            || !security.as_ref().is_none_or(|f| f.reads_only(&indexed))
+        {
+            return Ok(None);
+        }
+        let width = rel.columns.len();
+        let mut vals = Vec::with_capacity(key.len());
+        for (k, col) in key.iter().zip(&idx.columns) {
+            let v = self.eval(k, &[])?;
+            if v.is_null() {
+                return Ok(Some(vec![]));
+            }
+            // The entries were found by this value's encoding; the template
+            // row must hold exactly the column's values, so only a lookup
+            // value of the column's own type qualifies.
+            if v.data_type() != rel.columns[*col].ty {
+                return Ok(None);
+            }
+            vals.push(v);
+        }
+        let mut template = vec![Value::Null; width];
+        for (v, col) in vals.iter().zip(&idx.columns) {
+            template[*col] = v.clone();
+        }
+        let entries = table::index_entry_count(self.txn, *index, &vals)?;
+        if entries == 0 {
+            return Ok(Some(vec![]));
+        }
+        // Every row is the same template: a stable predicate decides for all.
+        let stable = filter.as_ref().is_none_or(Expr::is_stable)
+            && security.as_ref().is_none_or(Expr::is_stable);
+        let mut out = Vec::with_capacity(entries);
+        for i in 0..entries {
+            if i % 1024 == 0 {
+                self.check_cancel()?;
+            }
+            if stable && i > 0 {
+                if out.is_empty() {
+                    break;
+                }
+                out.push(template.clone());
+                continue;
+            }
+            if let Some(sec) = security {
+                if !self.eval_bool(sec, &template)? {
+                    continue;
+                }
+            }
+            if let Some(f) = filter {
+                if !self.eval_bool(f, &template)? {
+                    continue;
+                }
+            }
+            out.push(template.clone());
+        }
+        Ok(Some(out))
+    }
+
     /// Rows of a table with their row ids, through an index when the plan chose one.
     pub fn scan(
         &mut self,
@@ -360,10 +491,23 @@ impl<'a> Exec<'a> {
             }
         };
         let mut out = Vec::with_capacity(candidates.len());
+        // Predicates with their stable operands folded, made at the first row
+        // and only for scans with enough rows to repay the copy.
+        let fold = candidates.len() > 8;
+        let mut folded: Option<(Option<Expr>, Option<Expr>)> = None;
         for (i, (rowid, row)) in candidates.into_iter().enumerate() {
             if i % 1024 == 0 {
                 self.check_cancel()?;
             }
+            if fold && folded.is_none() {
+                let sec = security.map(|e| self.fold_stable_operands(e)).transpose()?;
+                let fil = filter.map(|e| self.fold_stable_operands(e)).transpose()?;
+                folded = Some((sec, fil));
+            }
+            let (security, filter) = match &folded {
+                Some((s, f)) => (s.as_ref(), f.as_ref()),
+                None => (security, filter),
+            };
             // The security barrier: policy predicates run before any user predicate.
             if let Some(sec) = security {
                 if !self.eval_bool(sec, &row)? {
