@@ -22,6 +22,9 @@ use rampart_types::{PgError, PgResult, Value};
 
 use crate::engine::Engine;
 use crate::expr::{BinOp, Expr};
+
+/// Whether a plan's consumer reads only columns passing the given test.
+type ConsumerReads<'a> = dyn Fn(&dyn Fn(usize) -> bool) -> bool + 'a;
 use crate::plan::{Access, JoinKind, Plan, SetOpKind, SortKey};
 use crate::session::SessionState;
 
@@ -392,7 +395,7 @@ impl<'a> Exec<'a> {
     fn index_only_scan(
         &mut self,
         input: &Plan,
-        consumer_reads: &dyn Fn(&dyn Fn(usize) -> bool) -> bool,
+        consumer_reads: &ConsumerReads,
     ) -> PgResult<Option<Vec<Row>>> {
         let Plan::Scan {
             table,
