@@ -238,6 +238,13 @@ fn needs_front(sig: &[&Token]) -> bool {
         {
             true
         }
+        [a, b, ..]
+            if a == "CREATE"
+                && b == "ROLE"
+                && sig.iter().any(|t| word(t).as_deref() == Some("SYSID")) =>
+        {
+            true
+        }
         [a, ..] if a == "GRANT" || a == "REVOKE" => !sig
             .iter()
             .any(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::ON)),
@@ -245,6 +252,20 @@ fn needs_front(sig: &[&Token]) -> bool {
             .iter()
             .any(|t| matches!(word(t).as_deref(), Some("ENCRYPTED") | Some("UNENCRYPTED"))),
     }
+}
+
+thread_local! {
+    /// NOTICEs raised while parsing (PostgreSQL raises them from its grammar).
+    static PARSE_NOTICES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn add_parse_notice(message: &str) {
+    PARSE_NOTICES.with(|n| n.borrow_mut().push(message.to_string()));
+}
+
+/// The NOTICEs the last parse on this thread raised (and forgets them).
+pub fn take_parse_notices() -> Vec<String> {
+    PARSE_NOTICES.with(|n| std::mem::take(&mut *n.borrow_mut()))
 }
 
 /// Rewrites USER/GROUP forms and ENCRYPTED PASSWORD to what sqlparser parses.
@@ -279,14 +300,21 @@ fn rewrite(tokens: &[TokenWithSpan], sql: &str) -> PgResult<String> {
                     .any(|t| matches!(word(t).as_deref(), Some("LOGIN") | Some("NOLOGIN")));
         }
     }
+    let creates_role = matches!(first.as_slice(), [a, b] if a == "CREATE" && matches!(b.as_str(), "ROLE" | "USER" | "GROUP"));
     let mut seen = 0;
-    for t in sig.iter() {
+    let mut iter = sig.iter().peekable();
+    while let Some(t) = iter.next() {
         seen += 1;
         if skip_first_two && seen <= 2 {
             continue;
         }
         match word(t).as_deref() {
             Some("ENCRYPTED") => continue,
+            // A noise word kept for compatibility: PostgreSQL says so and ignores it.
+            Some("SYSID") if creates_role && matches!(iter.peek(), Some(Token::Number(..))) => {
+                iter.next();
+                add_parse_notice("SYSID can no longer be specified");
+            }
             _ => parts.push(t.to_string()),
         }
     }

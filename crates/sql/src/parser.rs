@@ -34,6 +34,8 @@ pub enum Stmt {
 
 /// Parses a query string into statements.
 pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
+    // Notices of an earlier parse that nobody collected must not leak into this one.
+    let _ = crate::front::take_parse_notices();
     match crate::front::split_if_needed(sql)? {
         None => parse_sql(sql).map(|v| v.into_iter().map(|s| Stmt::Sql(Box::new(s))).collect()),
         Some(pieces) => {

@@ -485,6 +485,9 @@ impl Session {
                 return vec![Err(e)];
             }
         };
+        for n in crate::front::take_parse_notices() {
+            self.state.notice(n);
+        }
         if stmts.is_empty() {
             return vec![Ok(QueryResult::Empty)];
         }
@@ -560,6 +563,9 @@ impl Session {
         }
         let (sql, param_types) = key;
         let mut stmts = crate::parser::parse(&sql)?;
+        for n in crate::front::take_parse_notices() {
+            self.state.notice(n);
+        }
         if stmts.len() > 1 {
             return Err(PgError::syntax(
                 "cannot insert multiple commands into a prepared statement",
