@@ -217,6 +217,17 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             .collect()
     };
     let numeric_arg = args.first().cloned().unwrap_or(T::Unknown);
+    // has_*_privilege: roles and objects given by OID (or attnum) keep their
+    // type, so the OID forms can be told from the name forms; the rest is text.
+    let privilege_args = || -> Vec<Option<T>> {
+        args.iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                T::Oid | T::Int2 | T::Int4 | T::Int8 | T::Reg(_) if i + 1 < n => Some(t.clone()),
+                _ => Some(T::Text),
+            })
+            .collect()
+    };
     let (func, arg_types, ret) = match (name, n) {
         ("lower", 1) => (Func::Lower, vec![text.clone()], T::Text),
         ("upper", 1) => (Func::Upper, vec![text.clone()], T::Text),
@@ -358,15 +369,21 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             (Func::DateTrunc, vec![text.clone(), Some(t.clone())], t)
         }
         ("age", 2) => (Func::Age, same(T::Timestamp), T::Interval),
-        ("has_table_privilege", 2 | 3) => (Func::HasTablePrivilege, same(T::Text), T::Bool),
-        ("has_column_privilege", 3 | 4) => (Func::HasColumnPrivilege, same(T::Text), T::Bool),
+        ("has_table_privilege", 2 | 3) => (Func::HasTablePrivilege, privilege_args(), T::Bool),
+        ("has_column_privilege", 3 | 4) => (Func::HasColumnPrivilege, privilege_args(), T::Bool),
         ("has_any_column_privilege", 2 | 3) => {
-            (Func::HasAnyColumnPrivilege, same(T::Text), T::Bool)
+            (Func::HasAnyColumnPrivilege, privilege_args(), T::Bool)
         }
-        ("has_schema_privilege", 2 | 3) => (Func::HasSchemaPrivilege, same(T::Text), T::Bool),
-        ("has_sequence_privilege", 2 | 3) => (Func::HasSequencePrivilege, same(T::Text), T::Bool),
-        ("has_database_privilege", 2 | 3) => (Func::HasDatabasePrivilege, same(T::Text), T::Bool),
-        ("has_function_privilege", 2 | 3) => (Func::HasFunctionPrivilege, same(T::Text), T::Bool),
+        ("has_schema_privilege", 2 | 3) => (Func::HasSchemaPrivilege, privilege_args(), T::Bool),
+        ("has_sequence_privilege", 2 | 3) => {
+            (Func::HasSequencePrivilege, privilege_args(), T::Bool)
+        }
+        ("has_database_privilege", 2 | 3) => {
+            (Func::HasDatabasePrivilege, privilege_args(), T::Bool)
+        }
+        ("has_function_privilege", 2 | 3) => {
+            (Func::HasFunctionPrivilege, privilege_args(), T::Bool)
+        }
         ("pg_get_function_result", 1) => (Func::PgGetFunctionResult, vec![Some(T::Oid)], T::Text),
         ("pg_get_function_arguments", 1) => {
             (Func::PgGetFunctionArguments, vec![Some(T::Oid)], T::Text)

@@ -390,15 +390,75 @@ impl Exec<'_> {
                     Func::HasFunctionPrivilege => ("function", 2),
                     _ => ("database", 2),
                 };
-                let text: Vec<String> = args
-                    .iter()
-                    .map(|v| v.as_str().unwrap_or_default().to_string())
-                    .collect();
-                let (user, rest) = if text.len() > base {
-                    (text[0].clone(), &text[1..])
-                } else {
-                    (s.current_user.clone(), &text[..])
+                let has_role = args.len() > base;
+                // PostgreSQL's OID forms: an unknown role OID holds no
+                // privileges; an unknown object OID (or column number) gives NULL.
+                let oid_of = |v: &Value| match v {
+                    Value::Text(_) => None,
+                    v => v.as_i64(),
                 };
+                let user = if has_role {
+                    match oid_of(&args[0]) {
+                        Some(oid) => match u32::try_from(oid)
+                            .ok()
+                            .and_then(|o| self.catalog.role_by_oid(o))
+                        {
+                            Some(r) => r.name.clone(),
+                            None => return Ok(Value::Bool(false)),
+                        },
+                        None => args[0].as_str().unwrap_or_default().to_string(),
+                    }
+                } else {
+                    s.current_user.clone()
+                };
+                let objects = &args[usize::from(has_role)..];
+                let mut rest: Vec<String> = Vec::with_capacity(objects.len());
+                let table_kind = matches!(kind, "table" | "column" | "any_column");
+                for (i, v) in objects.iter().enumerate() {
+                    let text = match oid_of(v) {
+                        Some(oid) if i == 0 && table_kind => {
+                            match u32::try_from(oid)
+                                .ok()
+                                .and_then(|o| self.catalog.relation_by_oid(o))
+                            {
+                                Some(_) => oid.to_string(),
+                                None => return Ok(Value::Null),
+                            }
+                        }
+                        Some(attnum) if i == 1 && kind == "column" => {
+                            let rel = match &rest[0].parse::<u32>() {
+                                Ok(o) => self.catalog.relation_by_oid(*o).cloned(),
+                                Err(_) => None,
+                            };
+                            let rel = match rel {
+                                Some(r) => Some(r),
+                                None => {
+                                    crate::parser::parse_relation_name(&rest[0]).and_then(|n| {
+                                        crate::bind::Binder::new(
+                                            self.catalog,
+                                            self.session.search_path(),
+                                            vec![],
+                                        )
+                                        .resolve_relation(&n)
+                                        .ok()
+                                        .cloned()
+                                    })
+                                }
+                            };
+                            match rel.and_then(|r| {
+                                usize::try_from(attnum - 1)
+                                    .ok()
+                                    .and_then(|i| r.columns.get(i).map(|c| c.name.clone()))
+                            }) {
+                                Some(name) => name,
+                                None => return Ok(Value::Null),
+                            }
+                        }
+                        _ => v.to_pg_text().unwrap_or_default(),
+                    };
+                    rest.push(text);
+                }
+                let rest = &rest[..];
                 let path = self.session.search_path();
                 Value::Bool(crate::privileges::has_privilege(
                     self.catalog,
