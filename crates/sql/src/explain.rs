@@ -172,6 +172,16 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             vec![left, right],
         ),
         Plan::With { body, .. } => return render(body, depth, catalog, out),
+        Plan::Modify(stmt) => (
+            match stmt.as_ref() {
+                crate::plan::DataStatement::Insert(_) => "Insert",
+                crate::plan::DataStatement::Update(_) => "Update",
+                crate::plan::DataStatement::Delete(_) => "Delete",
+                crate::plan::DataStatement::Query(_) => "Result",
+            }
+            .to_string(),
+            vec![],
+        ),
     };
     out.push(format!("{prefix}{line}"));
     for c in children {

@@ -215,6 +215,9 @@ pub enum Plan {
         /// Main query.
         body: Box<Plan>,
     },
+    /// A data-modifying statement in WITH (`WITH d AS (DELETE … RETURNING …)`):
+    /// runs once, its RETURNING rows are the CTE's rows.
+    Modify(Box<DataStatement>),
 }
 
 /// A CTE inside [`Plan::With`].

@@ -804,7 +804,13 @@ impl Session {
         } else if let Some(t) = self.txn.as_mut() {
             t.refresh_snapshot();
         }
-        let r = self.run_in_txn(stmt, params, cached, sql);
+        let r = match self.read_only_violation(stmt, sql) {
+            Some(verb) => Err(PgError::new(
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+                format!("cannot execute {verb} in a read-only transaction"),
+            )),
+            None => self.run_in_txn(stmt, params, cached, sql),
+        };
         if let Ok(QueryResult::CopyIn { .. }) = &r {
             // The transaction stays open until the copy data has arrived.
             if let Some(c) = self.copy_in.as_mut() {
@@ -824,6 +830,12 @@ impl Session {
     }
 
     fn begin_txn(&mut self, iso: Option<IsolationLevel>) {
+        self.begin_txn_with(iso, None);
+    }
+
+    /// Starts a transaction; `read_only` from BEGIN's access mode, else
+    /// `default_transaction_read_only`.
+    fn begin_txn_with(&mut self, iso: Option<IsolationLevel>, read_only: Option<bool>) {
         let iso = iso.unwrap_or_else(|| {
             match self
                 .state
@@ -847,6 +859,64 @@ impl Session {
         self.state
             .settings
             .set_internal("transaction_isolation", level);
+        let read_only = read_only.unwrap_or_else(|| {
+            self.state
+                .settings
+                .get("default_transaction_read_only")
+                .as_deref()
+                == Some("on")
+        });
+        self.state.settings.set_internal(
+            "transaction_read_only",
+            if read_only { "on" } else { "off" },
+        );
+    }
+
+    /// PostgreSQL's refusal of writes in a read-only transaction (25006):
+    /// the verb it names, or None when the statement may run.
+    fn read_only_violation(&self, stmt: &Stmt, sql: &str) -> Option<String> {
+        if self.state.settings.get("transaction_read_only").as_deref() != Some("on") {
+            return None;
+        }
+        let words = |text: &str, n: usize| {
+            text.split_whitespace()
+                .take(n)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase()
+        };
+        match stmt {
+            Stmt::Maintenance(_) => None,
+            Stmt::Sql(st) => match st.as_ref() {
+                Statement::Insert(_) => Some("INSERT".into()),
+                Statement::Update(_) => Some("UPDATE".into()),
+                Statement::Delete(_) => Some("DELETE".into()),
+                Statement::Truncate(_) => Some("TRUNCATE TABLE".into()),
+                Statement::Copy { to: false, .. } => Some("COPY FROM".into()),
+                other => match crate::statement_log::classify(stmt) {
+                    crate::statement_log::LogClass::Ddl => {
+                        let text = other.to_string();
+                        let first = words(&text, 1);
+                        Some(if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP") {
+                            words(&text, 2)
+                        } else {
+                            first
+                        })
+                    }
+                    _ => None,
+                },
+            },
+            _ => {
+                let first = words(sql, 1);
+                Some(
+                    if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "REASSIGN") {
+                        words(sql, 2)
+                    } else {
+                        first
+                    },
+                )
+            }
+        }
     }
 
     /// Takes the table locks a statement's needs imply: ACCESS SHARE on what
@@ -935,7 +1005,12 @@ impl Session {
                     return cmd("BEGIN");
                 }
                 let mut iso = None;
+                let mut read_only = None;
                 for m in modes {
+                    if let sqlparser::ast::TransactionMode::AccessMode(a) = m {
+                        read_only =
+                            Some(matches!(a, sqlparser::ast::TransactionAccessMode::ReadOnly));
+                    }
                     if let sqlparser::ast::TransactionMode::IsolationLevel(l) = m {
                         iso = Some(match l {
                             sqlparser::ast::TransactionIsolationLevel::RepeatableRead => {
@@ -948,7 +1023,7 @@ impl Session {
                         });
                     }
                 }
-                self.begin_txn(iso);
+                self.begin_txn_with(iso, read_only);
                 self.explicit = true;
                 cmd("BEGIN")
             }

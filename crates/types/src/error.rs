@@ -11,6 +11,7 @@ impl SqlState {
     pub const SUCCESSFUL_COMPLETION: SqlState = SqlState("00000");
     pub const WARNING: SqlState = SqlState("01000");
     pub const FEATURE_NOT_SUPPORTED: SqlState = SqlState("0A000");
+    pub const READ_ONLY_SQL_TRANSACTION: SqlState = SqlState("25006");
     pub const INVALID_AUTHORIZATION: SqlState = SqlState("28000");
     pub const INVALID_PASSWORD: SqlState = SqlState("28P01");
     pub const CARDINALITY_VIOLATION: SqlState = SqlState("21000");

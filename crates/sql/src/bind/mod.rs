@@ -104,6 +104,9 @@ pub struct Binder<'a> {
     ctes: Vec<CteBinding>,
     next_cte_id: usize,
     depth: usize,
+    /// How many queries are being bound around the current point (1 = the
+    /// statement's own query): data-modifying WITH only at the top.
+    query_nesting: usize,
     /// DateStyle/TimeZone for literal input.
     pub style: rampart_types::Style,
     /// The statement text, for error cursor positions.
@@ -131,6 +134,7 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             next_cte_id: 0,
             depth: 0,
+            query_nesting: 0,
             style: Default::default(),
             source: None,
             rls: None,

@@ -13,11 +13,24 @@ use crate::plan::{Access, CtePlan, OutputColumn, Plan, SetOpKind, SortKey};
 impl Binder<'_> {
     /// Binds a whole query (WITH, body, ORDER BY, LIMIT/OFFSET).
     pub fn bind_query(&mut self, q: &ast::Query) -> PgResult<(Plan, Vec<OutputColumn>)> {
+        self.query_nesting += 1;
+        let r = self.bind_query_nested(q);
+        self.query_nesting -= 1;
+        r
+    }
+
+    fn bind_query_nested(&mut self, q: &ast::Query) -> PgResult<(Plan, Vec<OutputColumn>)> {
         let saved_ctes = self.ctes.len();
         let mut cte_plans = Vec::new();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
-                cte_plans.push(self.bind_cte(cte, with.recursive)?);
+                match self.bind_cte(cte, with.recursive) {
+                    Ok(p) => cte_plans.push(p),
+                    Err(e) => {
+                        self.ctes.truncate(saved_ctes);
+                        return Err(e);
+                    }
+                }
             }
         }
         let r = self.bind_query_body(q);
@@ -133,7 +146,12 @@ impl Binder<'_> {
                 });
             }
         }
-        let (base, mut cols) = self.bind_query(&cte.query)?;
+        let (base, mut cols) = match cte.query.body.as_ref() {
+            SetExpr::Insert(st) | SetExpr::Update(st) | SetExpr::Delete(st) => {
+                self.bind_modifying_cte(&cte.query, st)?
+            }
+            _ => self.bind_query(&cte.query)?,
+        };
         rename(&mut cols);
         self.ctes.push(CteBinding {
             name,
@@ -145,6 +163,34 @@ impl Binder<'_> {
             base,
             recursive: None,
         })
+    }
+
+    /// `WITH d AS (INSERT/UPDATE/DELETE … [RETURNING …])`: allowed only in the
+    /// statement's own WITH (PostgreSQL's rule); its needs and row-level
+    /// security are those of the statement alone.
+    fn bind_modifying_cte(
+        &mut self,
+        q: &ast::Query,
+        st: &ast::Statement,
+    ) -> PgResult<(Plan, Vec<OutputColumn>)> {
+        if self.query_nesting > 1 {
+            return Err(PgError::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "WITH clause containing a data-modifying statement must be at the top level",
+            ));
+        }
+        if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
+            return Err(PgError::unsupported(
+                "WITH, ORDER BY or LIMIT around a data-modifying statement in WITH",
+            ));
+        }
+        let (stmt, cols) = match st {
+            ast::Statement::Insert(i) => self.bind_insert(i)?,
+            ast::Statement::Update(u) => self.bind_update(u)?,
+            ast::Statement::Delete(d) => self.bind_delete(d)?,
+            _ => return Err(PgError::unsupported("this statement in WITH")),
+        };
+        Ok((Plan::Modify(Box::new(stmt)), cols))
     }
 
     fn bind_set_expr(&mut self, e: &SetExpr) -> PgResult<(Plan, Vec<OutputColumn>)> {

@@ -766,6 +766,26 @@ impl Exec<'_> {
                 if args[0].is_null() {
                     return Ok(Value::Null);
                 }
+                if f != Func::CurrVal
+                    && self
+                        .session
+                        .settings
+                        .get("transaction_read_only")
+                        .as_deref()
+                        == Some("on")
+                {
+                    return Err(PgError::new(
+                        SqlState("25006"),
+                        format!(
+                            "cannot execute {}() in a read-only transaction",
+                            if f == Func::NextVal {
+                                "nextval"
+                            } else {
+                                "setval"
+                            }
+                        ),
+                    ));
+                }
                 let name = args[0].as_str().unwrap_or_default().to_string();
                 let seq =
                     crate::sequence::resolve(self.catalog, &name, &self.session.search_path())?;

@@ -25,7 +25,7 @@ use crate::expr::{BinOp, Expr};
 
 /// Whether a plan's consumer reads only columns passing the given test.
 type ConsumerReads<'a> = dyn Fn(&dyn Fn(usize) -> bool) -> bool + 'a;
-use crate::plan::{Access, JoinKind, Plan, SetOpKind, SortKey};
+use crate::plan::{Access, DataStatement, JoinKind, Plan, SetOpKind, SortKey};
 use crate::session::SessionState;
 
 /// A row.
@@ -311,6 +311,25 @@ impl<'a> Exec<'a> {
                 }
                 self.run(body)
             }
+            Plan::Modify(_)
+                if self
+                    .session
+                    .settings
+                    .get("transaction_read_only")
+                    .as_deref()
+                    == Some("on") =>
+            {
+                Err(PgError::new(
+                    rampart_types::SqlState::READ_ONLY_SQL_TRANSACTION,
+                    "cannot execute SELECT in a read-only transaction",
+                ))
+            }
+            Plan::Modify(stmt) => Ok(match stmt.as_ref() {
+                DataStatement::Insert(p) => self.insert(p)?.returning,
+                DataStatement::Update(p) => self.update(p)?.returning,
+                DataStatement::Delete(p) => self.delete(p)?.returning,
+                DataStatement::Query(p) => self.run(p)?,
+            }),
         }
     }
 
@@ -1079,6 +1098,12 @@ fn expr_has_outer(e: &Expr) -> bool {
 
 fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
+        // A data-modifying statement may wait on row locks and triggers
+        // routines: report it as a routine call, which callers treat as such.
+        Plan::Modify(_) => f(&Expr::Call {
+            oid: 0,
+            args: vec![],
+        }),
         Plan::SystemView { rel, .. } => {
             if let Some(e) = rel {
                 f(e);
