@@ -65,7 +65,11 @@ impl Binder<'_> {
             None => vec![],
         };
         let (mut plan, cols) = match q.body.as_ref() {
-            SetExpr::Select(s) => self.bind_select(s, &order)?,
+            SetExpr::Select(s) => {
+                let bound = self.bind_select(s, &order)?;
+                self.need_update_for_row_locks(s, &q.locks)?;
+                bound
+            }
             other => {
                 let (plan, cols) = self.bind_set_expr(other)?;
                 let plan = self.sort_by_output(plan, &cols, &order)?;
@@ -163,6 +167,55 @@ impl Binder<'_> {
             base,
             recursive: None,
         })
+    }
+
+    /// `SELECT … FOR UPDATE/SHARE` needs UPDATE (on the table or any column)
+    /// on every table it locks: the FROM tables, or those named in `OF`.
+    /// Rampart does not take the row locks yet (the clause is accepted and
+    /// ignored), but who may ask for them is checked as in PostgreSQL.
+    fn need_update_for_row_locks(
+        &mut self,
+        s: &ast::Select,
+        locks: &[ast::LockClause],
+    ) -> PgResult<()> {
+        if locks.is_empty() {
+            return Ok(());
+        }
+        let mut tables: Vec<&ast::ObjectName> = Vec::new();
+        for twj in &s.from {
+            for factor in
+                std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation))
+            {
+                if let ast::TableFactor::Table { name, alias, .. } = factor {
+                    let named_in_of = |of: &ast::ObjectName| {
+                        let last = of.0.last().map(|p| p.to_string());
+                        let alias_name = alias.as_ref().map(|a| ident(&a.name));
+                        let table_name = name.0.last().map(|p| p.to_string());
+                        last.is_some() && (last == alias_name || last == table_name)
+                    };
+                    if locks.iter().any(|l| l.of.as_ref().is_none_or(named_in_of)) {
+                        tables.push(name);
+                    }
+                }
+            }
+        }
+        for name in tables {
+            let is_cte = name.0.len() == 1
+                && self.ctes.iter().any(|c| {
+                    Some(c.name.as_str()) == name.0[0].as_ident().map(|i| i.value.as_str())
+                });
+            if is_cte {
+                continue;
+            }
+            if let Ok(rel) = self.resolve_relation(name) {
+                let oid = rel.oid;
+                self.need(
+                    rampart_security::ObjectRef::Relation(oid),
+                    rampart_security::Privilege::Update,
+                );
+            }
+        }
+        Ok(())
     }
 
     /// `WITH d AS (INSERT/UPDATE/DELETE … [RETURNING …])`: allowed only in the
