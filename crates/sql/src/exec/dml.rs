@@ -1,6 +1,7 @@
 //! INSERT, UPDATE and DELETE execution.
 
 use rampart_catalog::Relation;
+use rampart_security::Privilege;
 use rampart_storage::IsolationLevel;
 use rampart_types::{PgError, PgResult, SqlState, Value};
 
@@ -29,24 +30,106 @@ impl Exec<'_> {
         rel: &Relation,
         row: &mut Row,
         checks: &[(String, crate::expr::Expr)],
+        modified: &[usize],
     ) -> PgResult<()> {
         for (v, c) in row.iter_mut().zip(&rel.columns) {
             *v = std::mem::replace(v, Value::Null).fit_to(&c.ty)?;
         }
-        table::check_not_null(rel, row)?;
+        if let Err(mut e) = table::check_not_null(rel, row) {
+            e.detail = self.row_detail(rel, row, modified);
+            return Err(e);
+        }
         for (name, pred) in checks {
             if self.eval(pred, row)? == Value::Bool(false) {
-                return Err(PgError::new(
+                let mut e = PgError::new(
                     SqlState::CHECK_VIOLATION,
                     format!(
                         "new row for relation \"{}\" violates check constraint \"{name}\"",
                         rel.name
                     ),
-                )
-                .with_detail(table::failing_row(row)));
+                );
+                e.detail = self.row_detail(rel, row, modified);
+                return Err(e);
             }
         }
         Ok(())
+    }
+
+    /// What a constraint error may show of a row, as PostgreSQL's
+    /// ExecBuildSlotValueDescription: nothing when row-level security applies
+    /// to the table for this user; every value with table-level SELECT;
+    /// otherwise only the columns the user may SELECT or is writing, named
+    /// (`(c1, c3) = (1, 10)`), and nothing if there are none. Values of
+    /// columns the user cannot read never reach the error.
+    fn row_detail(&self, rel: &Relation, row: &[Value], modified: &[usize]) -> Option<String> {
+        let text = |v: &Value| v.to_pg_text().unwrap_or_else(|| "null".into());
+        let who = self.session.principal(self.catalog).ok()?;
+        if rampart_security::rls::applies(self.catalog, rel, who.role_oid) {
+            return None;
+        }
+        if rampart_security::allowed_on_table(rel.oid, Privilege::Select, &who, self.catalog) {
+            return Some(table::failing_row(row));
+        }
+        let visible: Vec<usize> = (0..rel.columns.len().min(row.len()))
+            .filter(|&i| modified.contains(&i) || self.may_select_column(rel, i, &who))
+            .collect();
+        if visible.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = visible
+            .iter()
+            .map(|&i| rel.columns[i].name.as_str())
+            .collect();
+        let values: Vec<String> = visible.iter().map(|&i| text(&row[i])).collect();
+        Some(format!(
+            "Failing row contains ({}) = ({}).",
+            names.join(", "),
+            values.join(", ")
+        ))
+    }
+
+    fn may_select_column(
+        &self,
+        rel: &Relation,
+        col: usize,
+        who: &rampart_security::Principal,
+    ) -> bool {
+        rampart_security::allowed(
+            &rampart_security::Need::relation(
+                rel.oid,
+                Privilege::Select,
+                vec![rel.columns[col].name.clone()],
+            ),
+            who,
+            self.catalog,
+        )
+    }
+
+    /// PostgreSQL's unique violation, whose `Key (…)=(…)` DETAIL is shown
+    /// only to a user who may read every key column (and not under
+    /// row-level security), as BuildIndexValueDescription.
+    fn unique_violation(&self, rel: &Relation, idx: usize, row: &[Value]) -> PgError {
+        let mut e = table::unique_violation(rel, idx, row);
+        let shown = self
+            .session
+            .principal(self.catalog)
+            .ok()
+            .is_some_and(|who| {
+                !rampart_security::rls::applies(self.catalog, rel, who.role_oid)
+                    && (rampart_security::allowed_on_table(
+                        rel.oid,
+                        Privilege::Select,
+                        &who,
+                        self.catalog,
+                    ) || rel.indexes[idx]
+                        .columns
+                        .iter()
+                        .all(|&c| self.may_select_column(rel, c, &who)))
+            });
+        if !shown {
+            e.detail = None;
+        }
+        e
     }
 
     /// Runs an INSERT.
@@ -72,13 +155,13 @@ impl Exec<'_> {
                     }
                 }
             }
-            self.check_row(&rel, &mut row, &p.checks)?;
+            self.check_row(&rel, &mut row, &p.checks, &p.targets)?;
             // INSERT policies check the proposed row, also before ON CONFLICT (as PostgreSQL).
             self.rls_check_row(p.check.as_ref(), &row)?;
 
             match table::find_conflict(self.txn, &rel, &row, None)? {
                 Some((existing_id, idx)) => match &p.on_conflict {
-                    None => return Err(table::unique_violation(&rel, idx, &row)),
+                    None => return Err(self.unique_violation(&rel, idx, &row)),
                     Some(OnConflictPlan::Nothing) => continue,
                     Some(OnConflictPlan::Update {
                         assignments,
@@ -103,13 +186,14 @@ impl Exec<'_> {
                         for (pos, e) in assignments {
                             new[*pos] = self.eval(e, &combined)?;
                         }
-                        self.check_row(&rel, &mut new, &p.checks)?;
+                        let assigned: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
+                        self.check_row(&rel, &mut new, &p.checks, &assigned)?;
                         self.rls_check_row(p.update_check.as_ref(), &new)?;
                         if let Some((other, idx)) =
                             table::find_conflict(self.txn, &rel, &new, Some(existing_id))?
                         {
                             let _ = other;
-                            return Err(table::unique_violation(&rel, idx, &new));
+                            return Err(self.unique_violation(&rel, idx, &new));
                         }
                         self.check_references(&rel, &new, Some(&old))?;
                         self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
@@ -300,10 +384,11 @@ impl Exec<'_> {
             for (pos, e) in &p.assignments {
                 new[*pos] = self.eval(e, &input)?;
             }
-            self.check_row(&rel, &mut new, &p.checks)?;
+            let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
+            self.check_row(&rel, &mut new, &p.checks, &assigned)?;
             self.rls_check_row(p.check.as_ref(), &new)?;
             if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
-                return Err(table::unique_violation(&rel, idx, &new));
+                return Err(self.unique_violation(&rel, idx, &new));
             }
             self.check_references(&rel, &new, Some(&old))?;
             self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
