@@ -209,6 +209,15 @@ impl Exec<'_> {
             }
             if !present {
                 let (cols, vals) = key_text(rel, &fk.columns, row);
+                // The key's values only to a user who may read them (ri_ReportViolation).
+                let detail = if self.key_shown(rel, &fk.columns) {
+                    format!(
+                        "Key ({cols})=({vals}) is not present in table \"{}\".",
+                        parent.name
+                    )
+                } else {
+                    format!("Key is not present in table \"{}\".", parent.name)
+                };
                 return Err(PgError::new(
                     SqlState::FOREIGN_KEY_VIOLATION,
                     format!(
@@ -216,10 +225,7 @@ impl Exec<'_> {
                         rel.name, fk.name
                     ),
                 )
-                .with_detail(format!(
-                    "Key ({cols})=({vals}) is not present in table \"{}\".",
-                    parent.name
-                )));
+                .with_detail(detail));
             }
         }
         Ok(())
@@ -284,11 +290,19 @@ impl Exec<'_> {
             match act {
                 FkAction::NoAction | FkAction::Restrict => {
                     let (cols, vals) = key_text(rel, &fk.ref_columns, old);
+                    let detail = if self.key_shown(rel, &fk.ref_columns) {
+                        format!(
+                            "Key ({cols})=({vals}) is still referenced from table \"{}\".",
+                            child.name
+                        )
+                    } else {
+                        format!("Key is still referenced from table \"{}\".", child.name)
+                    };
                     return Err(PgError::new(
                         SqlState::FOREIGN_KEY_VIOLATION,
                         format!("update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"", rel.name, fk.name, child.name),
                     )
-                    .with_detail(format!("Key ({cols})=({vals}) is still referenced from table \"{}\".", child.name)));
+                    .with_detail(detail));
                 }
                 FkAction::Cascade => {
                     for (rowid, crow) in referencing {

@@ -105,13 +105,12 @@ impl Exec<'_> {
         )
     }
 
-    /// PostgreSQL's unique violation, whose `Key (…)=(…)` DETAIL is shown
-    /// only to a user who may read every key column (and not under
-    /// row-level security), as BuildIndexValueDescription.
-    fn unique_violation(&self, rel: &Relation, idx: usize, row: &[Value]) -> PgError {
-        let mut e = table::unique_violation(rel, idx, row);
-        let shown = self
-            .session
+    /// Whether an error may show the values of these key columns of `rel`
+    /// (PostgreSQL's BuildIndexValueDescription and ri_ReportViolation):
+    /// not under row-level security; yes with table-level SELECT or SELECT
+    /// on every key column.
+    pub(crate) fn key_shown(&self, rel: &Relation, cols: &[usize]) -> bool {
+        self.session
             .principal(self.catalog)
             .ok()
             .is_some_and(|who| {
@@ -121,12 +120,15 @@ impl Exec<'_> {
                         Privilege::Select,
                         &who,
                         self.catalog,
-                    ) || rel.indexes[idx]
-                        .columns
-                        .iter()
-                        .all(|&c| self.may_select_column(rel, c, &who)))
-            });
-        if !shown {
+                    ) || cols.iter().all(|&c| self.may_select_column(rel, c, &who)))
+            })
+    }
+
+    /// PostgreSQL's unique violation, its `Key (…)=(…)` DETAIL only where
+    /// [`Exec::key_shown`] allows.
+    fn unique_violation(&self, rel: &Relation, idx: usize, row: &[Value]) -> PgError {
+        let mut e = table::unique_violation(rel, idx, row);
+        if !self.key_shown(rel, &rel.indexes[idx].columns) {
             e.detail = None;
         }
         e
