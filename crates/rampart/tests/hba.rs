@@ -41,6 +41,14 @@ async fn current_user(c: &tokio_postgres::Client) -> String {
         .get(0)
 }
 
+/// Logs in over TCP and asserts the session's current_user is `user`.
+async fn assert_login(srv: &Server, user: &str, password: &str, db: &str) {
+    let c = connect_with(&tcp(srv, user, Some(password), db))
+        .await
+        .unwrap_or_else(|e| panic!("{user} could not log in: {e:?}\n{}", srv.log()));
+    assert_eq!(current_user(&c).await, user);
+}
+
 fn tcp(srv: &Server, user: &str, password: Option<&str>, db: &str) -> tokio_postgres::Config {
     let mut c = srv.config();
     c.user(user).dbname(db);
@@ -107,10 +115,7 @@ async fn password_group_samerole_and_regex_rules() {
     )
     .await;
     // +staff: carol is a member through team, and uses a cleartext password.
-    let c = connect_with(&tcp(&srv, "carol", Some("carol-pw"), "postgres"))
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}\n{}", srv.log()));
-    assert_eq!(current_user(&c).await, "carol");
+    assert_login(&srv, "carol", "carol-pw", "postgres").await;
     assert_db_error(
         connect_with(&tcp(&srv, "carol", Some("wrong"), "postgres")).await,
         "28P01",
@@ -124,20 +129,14 @@ async fn password_group_samerole_and_regex_rules() {
         "a tried password reached the log"
     );
     // samerole: dave may enter database sales (he is in role sales), nothing else.
-    let c = connect_with(&tcp(&srv, "dave", Some("dave-pw"), "sales"))
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}\n{}", srv.log()));
-    assert_eq!(current_user(&c).await, "dave");
+    assert_login(&srv, "dave", "dave-pw", "sales").await;
     assert_db_error(
         connect_with(&tcp(&srv, "dave", Some("dave-pw"), "postgres")).await,
         "28000",
         "pg_hba.conf rejects connection for host \"127.0.0.1\", user \"dave\", database \"postgres\", no encryption",
     );
     // The regex line (md5, run as SCRAM) admits tenant_7 with its password.
-    let c = connect_with(&tcp(&srv, "tenant_7", Some("t7"), "postgres"))
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}\n{}", srv.log()));
-    assert_eq!(current_user(&c).await, "tenant_7");
+    assert_login(&srv, "tenant_7", "t7", "postgres").await;
     assert_db_error(
         connect_with(&tcp(&srv, "tenant_7", Some("t8"), "postgres")).await,
         "28P01",

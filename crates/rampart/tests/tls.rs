@@ -7,13 +7,22 @@ use std::process::Command;
 
 use common::Server;
 
-fn psql(server: &Server, conninfo: &str, password: &str) -> Option<std::process::Output> {
-    let out = Command::new("psql")
+/// Runs `sql` through psql as admin on 127.0.0.1 (later `conninfo` keywords
+/// override, e.g. `user=`, `host=`); None if psql is not installed.
+fn psql_run(
+    server: &Server,
+    conninfo: &str,
+    password: &str,
+    sql: &str,
+) -> Option<std::process::Output> {
+    Command::new("psql")
         .args([
             "-X",
             "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
             "-c",
-            "SELECT 'ok'",
+            sql,
             &format!(
                 "host=127.0.0.1 port={} user=admin dbname=postgres {conninfo}",
                 server.port
@@ -22,8 +31,11 @@ fn psql(server: &Server, conninfo: &str, password: &str) -> Option<std::process:
         .env("PGPASSWORD", password)
         .env("PGCONNECT_TIMEOUT", "10")
         .output()
-        .ok()?;
-    Some(out)
+        .ok()
+}
+
+fn psql(server: &Server, conninfo: &str, password: &str) -> Option<std::process::Output> {
+    psql_run(server, conninfo, password, "SELECT 'ok'")
 }
 
 fn with_password() -> Server {
@@ -212,12 +224,13 @@ fn client_certificates_authenticate_by_cn_and_bad_ones_fail() {
     .unwrap();
     std::fs::write(data.join("pg_ident.conf"), "certs alice carol\n").unwrap();
     let server = Server::start(root);
-    let admin = psql_sql(
+    let admin = psql_run(
         &server,
         "sslmode=require user=admin",
         "tls-secret",
         "CREATE ROLE alice LOGIN; CREATE ROLE carol LOGIN; CREATE ROLE bob LOGIN PASSWORD 'bob-pw'",
-    );
+    )
+    .expect("psql");
     assert!(admin.status.success(), "{}", stderr(&admin));
     let run = |user: &str, cert: Option<&str>, password: &str| {
         psql(&server, &pki.conninfo(user, cert), password).unwrap()
@@ -292,48 +305,21 @@ fn client_certificates_authenticate_by_cn_and_bad_ones_fail() {
     );
 }
 
-fn psql_sql(server: &Server, conninfo: &str, password: &str, sql: &str) -> std::process::Output {
-    Command::new("psql")
-        .args([
-            "-X",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-            &format!(
-                "host=127.0.0.1 port={} dbname=postgres {conninfo}",
-                server.port
-            ),
-        ])
-        .env("PGPASSWORD", password)
-        .env("PGCONNECT_TIMEOUT", "10")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn verify_full_against_the_generated_certificate() {
     let server = with_password();
     let crt = server.data_dir().join("server.crt");
     let run = |host: &str| {
-        Command::new("psql")
-            .args([
-                "-X",
-                "-At",
-                "-c",
-                "SELECT 'ok'",
-                &format!(
-                    "host={host} port={} user=admin dbname=postgres sslmode=verify-full sslrootcert={}",
-                    server.port,
-                    crt.display()
-                ),
-            ])
-            .env("PGPASSWORD", "tls-secret")
-            .env("PGCONNECT_TIMEOUT", "10")
-            .output()
+        psql(
+            &server,
+            &format!(
+                "host={host} sslmode=verify-full sslrootcert={}",
+                crt.display()
+            ),
+            "tls-secret",
+        )
     };
-    let Ok(out) = run("localhost") else {
+    let Some(out) = run("localhost") else {
         eprintln!("psql not installed: skipping");
         return;
     };
