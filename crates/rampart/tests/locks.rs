@@ -124,3 +124,66 @@ async fn locks_hold_other_sessions_off_until_commit() {
     first.unwrap();
     a.batch_execute("COMMIT").await.unwrap();
 }
+
+/// `SELECT … FOR UPDATE` locks the rows it returns: NOWAIT fails on them,
+/// SKIP LOCKED leaves them out, a writer waits for the holder to end, and a
+/// second locker sees the holder's committed change (READ COMMITTED
+/// re-read).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_for_update_locks_rows() {
+    let srv = Server::start_trust();
+    let a = srv.connect().await;
+    a.batch_execute(
+        "CREATE TABLE jobs (id int PRIMARY KEY, v text);
+         INSERT INTO jobs VALUES (1, 'new'), (2, 'new'), (3, 'new');",
+    )
+    .await
+    .unwrap();
+    a.batch_execute("BEGIN").await.unwrap();
+    let got: Vec<i32> = a
+        .query("SELECT id FROM jobs WHERE id = 1 FOR UPDATE", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(got, vec![1]);
+    let b = srv.connect().await;
+    assert_db_error(
+        b.query("SELECT id FROM jobs WHERE id = 1 FOR UPDATE NOWAIT", &[])
+            .await,
+        "55P03",
+        "could not obtain lock on row in relation \"jobs\"",
+    );
+    let free: Vec<i32> = b
+        .query(
+            "SELECT id FROM jobs ORDER BY id FOR UPDATE SKIP LOCKED",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(free, vec![2, 3], "the locked row is skipped");
+    // Another locker waits, then sees the holder's committed value.
+    let waiter = tokio::spawn(async move {
+        b.batch_execute("BEGIN").await.unwrap();
+        let v: String = b
+            .query_one("SELECT v FROM jobs WHERE id = 1 FOR UPDATE", &[])
+            .await
+            .unwrap()
+            .get(0);
+        b.batch_execute("COMMIT").await.unwrap();
+        v
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the second FOR UPDATE did not wait");
+    a.batch_execute("UPDATE jobs SET v = 'taken' WHERE id = 1; COMMIT")
+        .await
+        .unwrap();
+    let seen = common::within(10, "waiting FOR UPDATE", waiter)
+        .await
+        .unwrap();
+    assert_eq!(seen, "taken");
+}

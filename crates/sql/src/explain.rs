@@ -172,6 +172,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             vec![left, right],
         ),
         Plan::With { body, .. } => return render(body, depth, catalog, out),
+        Plan::LockRows { input, .. } => ("LockRows".to_string(), vec![input.as_ref()]),
         Plan::Modify(stmt) => (
             match stmt.as_ref() {
                 crate::plan::DataStatement::Insert(_) => "Insert",

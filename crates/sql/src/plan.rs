@@ -215,9 +215,28 @@ pub enum Plan {
         /// Main query.
         body: Box<Plan>,
     },
+    /// `SELECT … FOR UPDATE/SHARE` of one table: locks each row its scan
+    /// (`input`, always a [`Plan::Scan`]) yields.
+    LockRows {
+        /// The scan of the locked table.
+        input: Box<Plan>,
+        /// What to do with a row another transaction holds.
+        wait: RowLockWait,
+    },
     /// A data-modifying statement in WITH (`WITH d AS (DELETE … RETURNING …)`):
     /// runs once, its RETURNING rows are the CTE's rows.
     Modify(Box<DataStatement>),
+}
+
+/// `FOR UPDATE` (wait), `NOWAIT` (error) or `SKIP LOCKED` (leave the row out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLockWait {
+    /// Wait for the other transaction.
+    Wait,
+    /// Fail with 55P03.
+    NoWait,
+    /// Skip the row.
+    SkipLocked,
 }
 
 /// A CTE inside [`Plan::With`].

@@ -59,6 +59,20 @@ impl LockTable {
         }
     }
 
+    /// Acquires `key` for `txn` if nobody else holds it; false (without
+    /// waiting) when another transaction does (NOWAIT, SKIP LOCKED).
+    pub fn try_lock(&self, txn: u64, key: &[u8]) -> bool {
+        let mut s = self.state.lock();
+        match s.holders.get(key) {
+            None => {
+                s.holders.insert(key.to_vec(), txn);
+                s.held.entry(txn).or_default().push(key.to_vec());
+                true
+            }
+            Some(&h) => h == txn,
+        }
+    }
+
     /// True when `txn` holds any lock.
     pub fn holds_any(&self, txn: u64) -> bool {
         self.state.lock().held.contains_key(&txn)
@@ -105,5 +119,9 @@ mod tests {
         assert!(t.holds_any(2));
         t.release_all(2);
         assert!(!t.holds_any(2));
+        assert!(t.try_lock(3, b"c") && t.try_lock(3, b"c"));
+        assert!(!t.try_lock(4, b"c"), "held by 3");
+        t.release_all(3);
+        assert!(t.try_lock(4, b"c"));
     }
 }

@@ -66,9 +66,9 @@ impl Binder<'_> {
         };
         let (mut plan, cols) = match q.body.as_ref() {
             SetExpr::Select(s) => {
-                let bound = self.bind_select(s, &order)?;
+                let (plan, cols) = self.bind_select(s, &order)?;
                 self.need_update_for_row_locks(s, &q.locks)?;
-                bound
+                (self.lock_rows(plan, s, &q.locks)?, cols)
             }
             other => {
                 let (plan, cols) = self.bind_set_expr(other)?;
@@ -216,6 +216,74 @@ impl Binder<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `FOR UPDATE/SHARE` on a single-table SELECT: the table's scan is
+    /// wrapped in [`Plan::LockRows`]. Partial: the rows are locked as the scan
+    /// yields them, before ORDER BY/LIMIT (PostgreSQL locks after them, so a
+    /// `LIMIT 1` here may lock more rows than PostgreSQL would); joins,
+    /// views and subqueries in FROM are not locked.
+    fn lock_rows(
+        &mut self,
+        plan: Plan,
+        s: &ast::Select,
+        locks: &[ast::LockClause],
+    ) -> PgResult<Plan> {
+        let Some(lock) = locks.first() else {
+            return Ok(plan);
+        };
+        if s.from.len() != 1 || !s.from[0].joins.is_empty() {
+            return Ok(plan);
+        }
+        let wait = match lock.nonblock {
+            None => crate::plan::RowLockWait::Wait,
+            Some(ast::NonBlock::Nowait) => crate::plan::RowLockWait::NoWait,
+            Some(ast::NonBlock::SkipLocked) => crate::plan::RowLockWait::SkipLocked,
+        };
+        fn wrap(plan: Plan, wait: crate::plan::RowLockWait) -> PgResult<Plan> {
+            Ok(match plan {
+                Plan::Scan { .. } => Plan::LockRows {
+                    input: Box::new(plan),
+                    wait,
+                },
+                Plan::Project { input, exprs } => Plan::Project {
+                    input: Box::new(wrap(*input, wait)?),
+                    exprs,
+                },
+                Plan::Filter { input, predicate } => Plan::Filter {
+                    input: Box::new(wrap(*input, wait)?),
+                    predicate,
+                },
+                Plan::Sort { input, keys } => Plan::Sort {
+                    input: Box::new(wrap(*input, wait)?),
+                    keys,
+                },
+                Plan::Limit {
+                    input,
+                    limit,
+                    offset,
+                } => Plan::Limit {
+                    input: Box::new(wrap(*input, wait)?),
+                    limit,
+                    offset,
+                },
+                Plan::Aggregate { .. } => {
+                    return Err(PgError::new(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "FOR UPDATE is not allowed with aggregate functions",
+                    ))
+                }
+                Plan::Distinct { .. } => {
+                    return Err(PgError::new(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "FOR UPDATE is not allowed with DISTINCT clause",
+                    ))
+                }
+                // A view, CTE, function or system view: nothing of ours to lock.
+                other => other,
+            })
+        }
+        wrap(plan, wait)
     }
 
     /// `WITH d AS (INSERT/UPDATE/DELETE … [RETURNING …])`: allowed only in the

@@ -259,6 +259,62 @@ impl Exec<'_> {
         }
     }
 
+    /// `SELECT … FOR UPDATE/SHARE`: locks each scanned row (waiting, failing
+    /// with 55P03 for NOWAIT, or leaving it out for SKIP LOCKED); under READ
+    /// COMMITTED a row changed meanwhile is re-read and must still pass the
+    /// scan's predicates, a deleted one is left out (PostgreSQL's
+    /// EvalPlanQual).
+    pub(crate) fn lock_scanned(
+        &mut self,
+        table: u32,
+        rows: Vec<(u64, Row)>,
+        filter: Option<&crate::expr::Expr>,
+        security: Option<&crate::expr::Expr>,
+        wait: crate::plan::RowLockWait,
+    ) -> PgResult<Vec<Row>> {
+        use crate::plan::RowLockWait;
+        let rel = self.relation(table)?.clone();
+        let mut out = Vec::with_capacity(rows.len());
+        for (rowid, row) in rows {
+            let key = keys::row_key(rel.oid, rowid);
+            match wait {
+                RowLockWait::Wait => self.txn.lock_key(&key).map_err(storage_err)?,
+                RowLockWait::NoWait | RowLockWait::SkipLocked => {
+                    if !self.txn.try_lock_key(&key).map_err(storage_err)? {
+                        if wait == RowLockWait::SkipLocked {
+                            continue;
+                        }
+                        return Err(PgError::new(
+                            SqlState("55P03"),
+                            format!("could not obtain lock on row in relation \"{}\"", rel.name),
+                        ));
+                    }
+                }
+            }
+            if self.txn.isolation() != IsolationLevel::ReadCommitted {
+                out.push(row);
+                continue;
+            }
+            let Some(latest) = table::get_row_latest(self.txn, rel.oid, rowid)? else {
+                continue;
+            };
+            if latest != row {
+                if let Some(sec) = security {
+                    if !self.eval_bool(sec, &latest)? {
+                        continue;
+                    }
+                }
+                if let Some(f) = filter {
+                    if !self.eval_bool(f, &latest)? {
+                        continue;
+                    }
+                }
+            }
+            out.push(latest);
+        }
+        Ok(out)
+    }
+
     /// Row-level security WITH CHECK on a new row: PostgreSQL's messages.
     fn rls_check_row(&mut self, check: Option<&crate::plan::RlsCheck>, row: &Row) -> PgResult<()> {
         let Some(c) = check else { return Ok(()) };

@@ -311,6 +311,18 @@ impl<'a> Exec<'a> {
                 }
                 self.run(body)
             }
+            Plan::LockRows { input, wait } => match input.as_ref() {
+                Plan::Scan {
+                    table,
+                    access,
+                    filter,
+                    security,
+                } => {
+                    let rows = self.scan(*table, access, filter.as_ref(), security.as_ref())?;
+                    self.lock_scanned(*table, rows, filter.as_ref(), security.as_ref(), *wait)
+                }
+                other => self.run(other),
+            },
             Plan::Modify(_)
                 if self
                     .session
@@ -1104,6 +1116,14 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             oid: 0,
             args: vec![],
         }),
+        // Row locks may wait for other transactions, like a routine call.
+        Plan::LockRows { input, .. } => {
+            f(&Expr::Call {
+                oid: 0,
+                args: vec![],
+            });
+            walk_plan_exprs(input, f);
+        }
         Plan::SystemView { rel, .. } => {
             if let Some(e) = rel {
                 f(e);

@@ -211,6 +211,20 @@ impl Transaction {
         Ok(())
     }
 
+    /// [`Transaction::lock_key`] without waiting: Ok(false) when another
+    /// live transaction holds the lock (NOWAIT / SKIP LOCKED).
+    pub fn try_lock_key(&mut self, key: &[u8]) -> Result<bool> {
+        if !self.inner().locks.try_lock(self.id, key) {
+            return Ok(false);
+        }
+        if self.iso != IsolationLevel::ReadCommitted
+            && self.inner().latest_version(key)? > self.snap.version
+        {
+            return Err(StorageError::SerializationFailure);
+        }
+        Ok(true)
+    }
+
     /// READ COMMITTED: take a fresh snapshot (at each statement start).
     /// No-op under REPEATABLE READ and SERIALIZABLE.
     pub fn refresh_snapshot(&mut self) {
