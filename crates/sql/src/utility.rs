@@ -163,6 +163,63 @@ fn run_set(s: &mut Session, set: &ast::Set) -> PgResult<QueryResult> {
                 .set("client_encoding", &charset_name.value, false)?;
             cmd("SET")
         }
+        ast::Set::SetTransaction {
+            modes,
+            snapshot,
+            session,
+        } => {
+            if snapshot.is_some() {
+                return Err(PgError::unsupported("SET TRANSACTION SNAPSHOT"));
+            }
+            if !*session && !s.in_block() {
+                let mut w = PgError::new(
+                    SqlState("25P01"),
+                    "SET TRANSACTION can only be used in transaction blocks",
+                );
+                w.severity = "WARNING";
+                s.state.notices.push(w);
+                return cmd("SET");
+            }
+            for m in modes {
+                match m {
+                    ast::TransactionMode::AccessMode(a) => {
+                        let ro = if matches!(a, ast::TransactionAccessMode::ReadOnly) {
+                            "on"
+                        } else {
+                            "off"
+                        };
+                        if *session {
+                            s.state
+                                .settings
+                                .set("default_transaction_read_only", ro, false)?;
+                        } else {
+                            s.state.settings.set_internal("transaction_read_only", ro);
+                        }
+                    }
+                    ast::TransactionMode::IsolationLevel(l) => {
+                        let level = match l {
+                            ast::TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
+                            ast::TransactionIsolationLevel::ReadCommitted => "read committed",
+                            ast::TransactionIsolationLevel::RepeatableRead => "repeatable read",
+                            _ => "serializable",
+                        };
+                        if *session {
+                            s.state
+                                .settings
+                                .set("default_transaction_isolation", level, false)?;
+                        } else if s.state.settings.get("transaction_isolation").as_deref()
+                            != Some(level)
+                        {
+                            // The storage transaction's isolation is fixed when it begins.
+                            return Err(PgError::unsupported(
+                                "changing the isolation level after BEGIN (use BEGIN ISOLATION LEVEL …)",
+                            ));
+                        }
+                    }
+                }
+            }
+            cmd("SET")
+        }
         _ => Err(PgError::unsupported(format!("{set} is not supported yet"))),
     }
 }
