@@ -41,3 +41,20 @@ INSERT INTO ro_t VALUES (3);
 SELECT a FROM ro_t ORDER BY a;
 DROP TABLE ro_t;
 DROP SEQUENCE ro_s;
+-- Writes from inside routines are refused too.
+CREATE TABLE ro_f (a int);
+CREATE FUNCTION ro_write() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO ro_f VALUES (1);
+  RETURN 1;
+END $$;
+BEGIN READ ONLY;
+SELECT ro_write();
+ROLLBACK;
+BEGIN READ ONLY;
+DO $$ BEGIN INSERT INTO ro_f VALUES (2); END $$;
+ROLLBACK;
+SELECT ro_write();
+SELECT a FROM ro_f;
+DROP FUNCTION ro_write();
+DROP TABLE ro_f;

@@ -804,7 +804,7 @@ impl Session {
         } else if let Some(t) = self.txn.as_mut() {
             t.refresh_snapshot();
         }
-        let r = match self.read_only_violation(stmt, sql) {
+        let r = match read_only_violation(&self.state, stmt, sql) {
             Some(verb) => Err(PgError::new(
                 SqlState::READ_ONLY_SQL_TRANSACTION,
                 format!("cannot execute {verb} in a read-only transaction"),
@@ -870,53 +870,6 @@ impl Session {
             "transaction_read_only",
             if read_only { "on" } else { "off" },
         );
-    }
-
-    /// PostgreSQL's refusal of writes in a read-only transaction (25006):
-    /// the verb it names, or None when the statement may run.
-    fn read_only_violation(&self, stmt: &Stmt, sql: &str) -> Option<String> {
-        if self.state.settings.get("transaction_read_only").as_deref() != Some("on") {
-            return None;
-        }
-        let words = |text: &str, n: usize| {
-            text.split_whitespace()
-                .take(n)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_uppercase()
-        };
-        match stmt {
-            Stmt::Maintenance(_) => None,
-            Stmt::Sql(st) => match st.as_ref() {
-                Statement::Insert(_) => Some("INSERT".into()),
-                Statement::Update(_) => Some("UPDATE".into()),
-                Statement::Delete(_) => Some("DELETE".into()),
-                Statement::Truncate(_) => Some("TRUNCATE TABLE".into()),
-                Statement::Copy { to: false, .. } => Some("COPY FROM".into()),
-                other => match crate::statement_log::classify(stmt) {
-                    crate::statement_log::LogClass::Ddl => {
-                        let text = other.to_string();
-                        let first = words(&text, 1);
-                        Some(if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP") {
-                            words(&text, 2)
-                        } else {
-                            first
-                        })
-                    }
-                    _ => None,
-                },
-            },
-            _ => {
-                let first = words(sql, 1);
-                Some(
-                    if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "REASSIGN") {
-                        words(sql, 2)
-                    } else {
-                        first
-                    },
-                )
-            }
-        }
     }
 
     /// Takes the table locks a statement's needs imply: ACCESS SHARE on what
@@ -1433,6 +1386,54 @@ fn render_reg_columns(
             if let Some(Value::Oid(oid)) = row.get(i) {
                 row[i] = Value::Text(crate::regtypes::output(catalog, search_path, kind, *oid));
             }
+        }
+    }
+}
+
+/// PostgreSQL's refusal of writes in a read-only transaction (25006):
+/// the verb it names, or None when the statement may run.
+pub(crate) fn read_only_violation(state: &SessionState, stmt: &Stmt, sql: &str) -> Option<String> {
+    if state.settings.get("transaction_read_only").as_deref() != Some("on") {
+        return None;
+    }
+    let words = |text: &str, n: usize| {
+        text.split_whitespace()
+            .take(n)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase()
+    };
+    match stmt {
+        // DO and VACUUM/ANALYZE may run; a DO block's writes are refused inside.
+        Stmt::Maintenance(_) | Stmt::Function(crate::func::FuncStmt::Do { .. }) => None,
+        Stmt::Sql(st) => match st.as_ref() {
+            Statement::Insert(_) => Some("INSERT".into()),
+            Statement::Update(_) => Some("UPDATE".into()),
+            Statement::Delete(_) => Some("DELETE".into()),
+            Statement::Truncate(_) => Some("TRUNCATE TABLE".into()),
+            Statement::Copy { to: false, .. } => Some("COPY FROM".into()),
+            other => match crate::statement_log::classify(stmt) {
+                crate::statement_log::LogClass::Ddl => {
+                    let text = other.to_string();
+                    let first = words(&text, 1);
+                    Some(if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP") {
+                        words(&text, 2)
+                    } else {
+                        first
+                    })
+                }
+                _ => None,
+            },
+        },
+        _ => {
+            let first = words(sql, 1);
+            Some(
+                if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "REASSIGN") {
+                    words(sql, 2)
+                } else {
+                    first
+                },
+            )
         }
     }
 }

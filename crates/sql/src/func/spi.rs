@@ -192,9 +192,16 @@ pub fn run_bound(
     })
 }
 
-/// PostgreSQL's refusal of data-modifying and utility statements inside a
-/// STABLE or IMMUTABLE routine.
+/// PostgreSQL's refusal of writes in a read-only transaction, and of
+/// data-modifying and utility statements inside a STABLE or IMMUTABLE routine.
 pub fn check_read_only(state: &SessionState, stmt: &Stmt, text: &str) -> PgResult<()> {
+    // A read-only transaction refuses writes from inside routines too.
+    if let Some(verb) = crate::session::read_only_violation(state, stmt, text) {
+        return Err(PgError::new(
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+            format!("cannot execute {verb} in a read-only transaction"),
+        ));
+    }
     if !state.read_only.last().copied().unwrap_or(false) {
         return Ok(());
     }
