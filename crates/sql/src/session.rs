@@ -293,6 +293,10 @@ pub struct Session {
     /// Result columns the client asked for in binary (extended protocol
     /// Execute): reg* columns there keep their OID instead of the name.
     binary_results: Vec<bool>,
+    /// Whether the current transaction has run a query (anything but SET,
+    /// SHOW, RESET): SET TRANSACTION may change the isolation level or go
+    /// back to READ WRITE only before that, as in PostgreSQL.
+    txn_queried: bool,
 }
 
 impl Session {
@@ -320,6 +324,7 @@ impl Session {
             copy_in: None,
             current_sql: String::new(),
             binary_results: Vec::new(),
+            txn_queried: false,
             cancel: Arc::default(),
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
@@ -804,6 +809,12 @@ impl Session {
         } else if let Some(t) = self.txn.as_mut() {
             t.refresh_snapshot();
         }
+        if !matches!(
+            stmt,
+            Stmt::Sql(st) if matches!(st.as_ref(), Statement::Set(_) | Statement::ShowVariable { .. })
+        ) {
+            self.txn_queried = true;
+        }
         let r = match read_only_violation(&self.state, stmt, sql) {
             Some(verb) => Err(PgError::new(
                 SqlState::READ_ONLY_SQL_TRANSACTION,
@@ -835,7 +846,34 @@ impl Session {
 
     /// Starts a transaction; `read_only` from BEGIN's access mode, else
     /// `default_transaction_read_only`.
+    /// Whether the current transaction has run a query yet.
+    pub fn txn_queried(&self) -> bool {
+        self.txn_queried
+    }
+
+    /// SET TRANSACTION ISOLATION LEVEL before the first query: the storage
+    /// transaction (which has read and written nothing) starts again at `iso`.
+    pub fn restart_txn_isolation(&mut self, iso: IsolationLevel) -> PgResult<()> {
+        if self.txn_queried || self.txn.is_none() {
+            return Err(PgError::new(
+                SqlState("25001"),
+                "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+            ));
+        }
+        self.txn = Some(self.engine.store().begin(iso));
+        let level = match iso {
+            IsolationLevel::ReadCommitted => "read committed",
+            IsolationLevel::RepeatableRead => "repeatable read",
+            IsolationLevel::Serializable => "serializable",
+        };
+        self.state
+            .settings
+            .set_internal("transaction_isolation", level);
+        Ok(())
+    }
+
     fn begin_txn_with(&mut self, iso: Option<IsolationLevel>, read_only: Option<bool>) {
+        self.txn_queried = false;
         let iso = iso.unwrap_or_else(|| {
             match self
                 .state

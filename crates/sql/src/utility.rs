@@ -193,6 +193,14 @@ fn run_set(s: &mut Session, set: &ast::Set) -> PgResult<QueryResult> {
                                 .settings
                                 .set("default_transaction_read_only", ro, false)?;
                         } else {
+                            let was_ro = s.state.settings.get("transaction_read_only").as_deref()
+                                == Some("on");
+                            if was_ro && ro == "off" && s.txn_queried() {
+                                return Err(PgError::new(
+                                    SqlState("25001"),
+                                    "transaction read-write mode must be set before any query",
+                                ));
+                            }
                             s.state.settings.set_internal("transaction_read_only", ro);
                         }
                     }
@@ -210,10 +218,14 @@ fn run_set(s: &mut Session, set: &ast::Set) -> PgResult<QueryResult> {
                         } else if s.state.settings.get("transaction_isolation").as_deref()
                             != Some(level)
                         {
-                            // The storage transaction's isolation is fixed when it begins.
-                            return Err(PgError::unsupported(
-                                "changing the isolation level after BEGIN (use BEGIN ISOLATION LEVEL …)",
-                            ));
+                            let iso = match level {
+                                "repeatable read" => {
+                                    rampart_storage::IsolationLevel::RepeatableRead
+                                }
+                                "serializable" => rampart_storage::IsolationLevel::Serializable,
+                                _ => rampart_storage::IsolationLevel::ReadCommitted,
+                            };
+                            s.restart_txn_isolation(iso)?;
                         }
                     }
                 }
