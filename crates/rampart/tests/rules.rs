@@ -1,0 +1,157 @@
+//! The rules added alongside authentication, tried by the wrong role or
+//! with bad input over the wire, asserting SQLSTATE and message (the compat
+//! scripts compare the same statements' text with PostgreSQL 15, but psql's
+//! output carries no SQLSTATE).
+
+mod common;
+
+use common::{assert_db_error, Server};
+use tokio_postgres::Client;
+
+async fn as_role(srv: &Server, role: &str) -> Client {
+    let c = srv.connect().await;
+    c.batch_execute(&format!("SET ROLE {role}")).await.unwrap();
+    c
+}
+
+#[tokio::test]
+async fn membership_and_index_ownership_rules() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE r_super SUPERUSER; CREATE ROLE r_plain; CREATE ROLE r_creator CREATEROLE;
+             CREATE ROLE r_owner; CREATE TABLE r_t (id int); CREATE INDEX r_t_idx ON r_t (id);
+             ALTER TABLE r_t OWNER TO r_owner;",
+        )
+        .await
+        .unwrap();
+    let creator = as_role(&srv, "r_creator").await;
+    assert_db_error(
+        creator
+            .batch_execute("CREATE ROLE r_new IN ROLE r_super")
+            .await,
+        "42501",
+        "must be superuser to alter superusers",
+    );
+    assert_db_error(
+        creator.batch_execute("GRANT r_super TO r_plain").await,
+        "42501",
+        "must be superuser to alter superusers",
+    );
+    assert_db_error(
+        creator
+            .batch_execute("GRANT pg_database_owner TO r_plain")
+            .await,
+        "0LP01",
+        "role \"pg_database_owner\" cannot have explicit members",
+    );
+    assert_db_error(
+        creator.batch_execute("DROP INDEX r_t_idx").await,
+        "42501",
+        "must be owner of index r_t_idx",
+    );
+    let owner = as_role(&srv, "r_owner").await;
+    owner.batch_execute("DROP INDEX r_t_idx").await.unwrap();
+}
+
+#[tokio::test]
+async fn for_update_needs_update_and_read_only_refuses_writes() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE q (id int); INSERT INTO q VALUES (1); CREATE SEQUENCE q_seq;
+             CREATE ROLE q_reader; GRANT SELECT ON q TO q_reader;",
+        )
+        .await
+        .unwrap();
+    let reader = as_role(&srv, "q_reader").await;
+    assert_db_error(
+        reader.query("SELECT * FROM q FOR UPDATE", &[]).await,
+        "42501",
+        "permission denied for table q",
+    );
+    assert_db_error(
+        reader.query("SELECT * FROM q FOR SHARE", &[]).await,
+        "42501",
+        "permission denied for table q",
+    );
+    admin.batch_execute("BEGIN READ ONLY").await.unwrap();
+    for (sql, verb) in [
+        ("INSERT INTO q VALUES (2)", "INSERT"),
+        ("CREATE TABLE q2 (a int)", "CREATE TABLE"),
+        ("SELECT nextval('q_seq')", "nextval()"),
+        (
+            "WITH d AS (DELETE FROM q RETURNING id) SELECT * FROM d",
+            "SELECT",
+        ),
+    ] {
+        assert_db_error(
+            admin.batch_execute(sql).await,
+            "25006",
+            &format!("cannot execute {verb} in a read-only transaction"),
+        );
+        admin
+            .batch_execute("ROLLBACK; BEGIN READ ONLY")
+            .await
+            .unwrap();
+    }
+    admin.batch_execute("SELECT 1").await.unwrap();
+    assert_db_error(
+        admin.batch_execute("SET TRANSACTION READ WRITE").await,
+        "25001",
+        "transaction read-write mode must be set before any query",
+    );
+    admin.batch_execute("ROLLBACK").await.unwrap();
+    assert_db_error(
+        admin
+            .query(
+                "SELECT * FROM (WITH d AS (DELETE FROM q RETURNING id) SELECT * FROM d) s",
+                &[],
+            )
+            .await,
+        "0A000",
+        "WITH clause containing a data-modifying statement must be at the top level",
+    );
+    let n: i64 = admin
+        .query_one("SELECT count(*) FROM q", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "nothing was written");
+}
+
+/// Constraint errors keep values the role may not read out of the DETAIL.
+#[tokio::test]
+async fn constraint_errors_hide_unreadable_values() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE e (k int UNIQUE, c int CHECK (c < 10), secret text);
+             INSERT INTO e VALUES (1, 1, 'hidden');
+             CREATE ROLE e_writer; GRANT INSERT (k, c) ON e TO e_writer;",
+        )
+        .await
+        .unwrap();
+    let w = as_role(&srv, "e_writer").await;
+    let err = w
+        .batch_execute("INSERT INTO e (k, c) VALUES (1, 1)")
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "23505");
+    assert_eq!(
+        db.message(),
+        "duplicate key value violates unique constraint \"e_k_key\""
+    );
+    assert_eq!(db.detail(), None, "the key's value without SELECT on it");
+    let err = w
+        .batch_execute("INSERT INTO e (k, c) VALUES (5, 50)")
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "23514");
+    assert_eq!(db.detail(), Some("Failing row contains (k, c) = (5, 50)."));
+}
