@@ -170,12 +170,16 @@ impl Conn {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        // `cert` implies verify-full, so a `cert` login always has its CN here.
+        let cert_cn = (attempt.rule.clientcert == ClientCert::VerifyFull)
+            .then(|| {
+                client
+                    .client_certificates()
+                    .and_then(|c| c.first().and_then(|c| crate::authn::certificate_cn(c)))
+            })
+            .flatten();
         if attempt.rule.clientcert == ClientCert::VerifyFull {
-            let cn = client
-                .client_certificates()
-                .and_then(|c| c.first().map(|c| crate::authn::certificate_cn(c)))
-                .flatten();
-            let checked = match &cn {
+            let checked = match &cert_cn {
                 None => Err("client certificate contains no user name".to_string()),
                 Some(cn) => self.shared.auth_rules().ident.check(
                     attempt.rule.map.as_deref(),
@@ -204,10 +208,7 @@ impl Conn {
                     .as_ref()
                     .and_then(|p| p.as_ref().ok().cloned())
                     .unwrap_or_default(),
-                Method::Cert => client
-                    .client_certificates()
-                    .and_then(|c| c.first().and_then(|c| crate::authn::certificate_cn(c)))
-                    .unwrap_or_default(),
+                Method::Cert => cert_cn.clone().unwrap_or_default(),
                 _ => attempt.user.clone(),
             };
             tracing::info!(

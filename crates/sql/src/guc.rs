@@ -183,6 +183,16 @@ impl Settings {
         None
     }
 
+    /// [`Settings::get`] without copying, for built-in settings named in
+    /// lower case (checked on every statement: `transaction_read_only`,
+    /// `log_statement`).
+    pub fn get_builtin(&self, name: &str) -> Option<&str> {
+        match self.values.get(name) {
+            Some(v) => Some(v.as_str()),
+            None => builtin(name).map(|b| b.default),
+        }
+    }
+
     /// The value set for `name` (lower case) in this session, if any, without
     /// copying it (defaults are not looked up).
     pub fn value_set(&self, name: &str) -> Option<&str> {

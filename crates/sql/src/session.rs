@@ -127,6 +127,11 @@ impl SessionState {
         })
     }
 
+    /// Whether the current transaction is READ ONLY.
+    pub fn read_only_transaction(&self) -> bool {
+        self.settings.get_builtin("transaction_read_only") == Some("on")
+    }
+
     /// The acting principal (current_user).
     pub fn principal(&self, catalog: &Catalog) -> PgResult<Principal> {
         let name = self.current_user();
@@ -515,11 +520,15 @@ impl Session {
 
     /// `log_statement`: logs `sql` (passwords redacted) when any statement qualifies.
     fn log_statement(&self, what: &str, sql: &str, stmts: &[Stmt]) {
-        let level = self.state.settings.get("log_statement").unwrap_or_default();
+        let level = self
+            .state
+            .settings
+            .get_builtin("log_statement")
+            .unwrap_or("none");
         if level != "none"
             && stmts
                 .iter()
-                .any(|s| crate::statement_log::logs(&level, crate::statement_log::classify(s)))
+                .any(|s| crate::statement_log::logs(level, crate::statement_log::classify(s)))
         {
             tracing::info!("{what}: {}", crate::statement_log::redact(sql));
         }
@@ -851,52 +860,45 @@ impl Session {
         self.txn_queried
     }
 
-    /// SET TRANSACTION ISOLATION LEVEL before the first query: the storage
-    /// transaction (which has read and written nothing) starts again at `iso`.
-    pub fn restart_txn_isolation(&mut self, iso: IsolationLevel) -> PgResult<()> {
+    /// SET TRANSACTION ISOLATION LEVEL: a no-op at the current level; else,
+    /// before the first query only, the storage transaction (which has read
+    /// and written nothing) starts again at `iso`.
+    pub fn set_txn_isolation(&mut self, iso: IsolationLevel) -> PgResult<()> {
+        if self.txn.as_ref().map(Transaction::isolation) == Some(iso) {
+            return Ok(());
+        }
         if self.txn_queried || self.txn.is_none() {
             return Err(PgError::new(
                 SqlState("25001"),
                 "SET TRANSACTION ISOLATION LEVEL must be called before any query",
             ));
         }
+        self.start_storage_txn(iso);
+        Ok(())
+    }
+
+    /// Opens the storage transaction at `iso` and shows it in `transaction_isolation`.
+    fn start_storage_txn(&mut self, iso: IsolationLevel) {
         self.txn = Some(self.engine.store().begin(iso));
-        let level = match iso {
-            IsolationLevel::ReadCommitted => "read committed",
-            IsolationLevel::RepeatableRead => "repeatable read",
-            IsolationLevel::Serializable => "serializable",
-        };
         self.state
             .settings
-            .set_internal("transaction_isolation", level);
-        Ok(())
+            .set_internal("transaction_isolation", isolation_name(iso));
     }
 
     fn begin_txn_with(&mut self, iso: Option<IsolationLevel>, read_only: Option<bool>) {
         self.txn_queried = false;
         let iso = iso.unwrap_or_else(|| {
-            match self
-                .state
-                .settings
-                .get("default_transaction_isolation")
-                .as_deref()
-            {
-                Some("repeatable read") => IsolationLevel::RepeatableRead,
-                Some("serializable") => IsolationLevel::Serializable,
-                _ => IsolationLevel::ReadCommitted,
-            }
+            isolation_from_name(
+                &self
+                    .state
+                    .settings
+                    .get("default_transaction_isolation")
+                    .unwrap_or_default(),
+            )
         });
-        self.txn = Some(self.engine.store().begin(iso));
         self.state.txn_start = Utc::now();
         self.state.settings.begin();
-        let level = match iso {
-            IsolationLevel::ReadCommitted => "read committed",
-            IsolationLevel::RepeatableRead => "repeatable read",
-            IsolationLevel::Serializable => "serializable",
-        };
-        self.state
-            .settings
-            .set_internal("transaction_isolation", level);
+        self.start_storage_txn(iso);
         let read_only = read_only.unwrap_or_else(|| {
             self.state
                 .settings
@@ -1003,15 +1005,7 @@ impl Session {
                             Some(matches!(a, sqlparser::ast::TransactionAccessMode::ReadOnly));
                     }
                     if let sqlparser::ast::TransactionMode::IsolationLevel(l) = m {
-                        iso = Some(match l {
-                            sqlparser::ast::TransactionIsolationLevel::RepeatableRead => {
-                                IsolationLevel::RepeatableRead
-                            }
-                            sqlparser::ast::TransactionIsolationLevel::Serializable => {
-                                IsolationLevel::Serializable
-                            }
-                            _ => IsolationLevel::ReadCommitted,
-                        });
+                        iso = Some(storage_isolation(l));
                     }
                 }
                 self.begin_txn_with(iso, read_only);
@@ -1431,15 +1425,17 @@ fn render_reg_columns(
 /// PostgreSQL's refusal of writes in a read-only transaction (25006):
 /// the verb it names, or None when the statement may run.
 pub(crate) fn read_only_violation(state: &SessionState, stmt: &Stmt, sql: &str) -> Option<String> {
-    if state.settings.get("transaction_read_only").as_deref() != Some("on") {
+    if !state.read_only_transaction() {
         return None;
     }
-    let words = |text: &str, n: usize| {
-        text.split_whitespace()
-            .take(n)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase()
+    // The command tag PostgreSQL names: `CREATE TABLE`, `GRANT`, …
+    let tag = |text: &str| {
+        let first = leading_words(text, 1);
+        if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "REASSIGN") {
+            leading_words(text, 2)
+        } else {
+            first
+        }
     };
     match stmt {
         // DO and VACUUM/ANALYZE may run; a DO block's writes are refused inside.
@@ -1450,29 +1446,56 @@ pub(crate) fn read_only_violation(state: &SessionState, stmt: &Stmt, sql: &str) 
             Statement::Delete(_) => Some("DELETE".into()),
             Statement::Truncate(_) => Some("TRUNCATE TABLE".into()),
             Statement::Copy { to: false, .. } => Some("COPY FROM".into()),
-            other => match crate::statement_log::classify(stmt) {
-                crate::statement_log::LogClass::Ddl => {
-                    let text = other.to_string();
-                    let first = words(&text, 1);
-                    Some(if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP") {
-                        words(&text, 2)
-                    } else {
-                        first
-                    })
-                }
-                _ => None,
-            },
+            other => (crate::statement_log::classify(stmt) == crate::statement_log::LogClass::Ddl)
+                .then(|| tag(&other.to_string())),
         },
-        _ => {
-            let first = words(sql, 1);
-            Some(
-                if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "REASSIGN") {
-                    words(sql, 2)
-                } else {
-                    first
-                },
-            )
-        }
+        _ => Some(tag(sql)),
+    }
+}
+
+/// The first `n` words of a statement, upper-cased (for messages naming it).
+pub(crate) fn leading_words(text: &str, n: usize) -> String {
+    text.split_whitespace()
+        .take(n)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// PostgreSQL's name of an isolation level (`transaction_isolation`).
+fn isolation_name(iso: IsolationLevel) -> &'static str {
+    match iso {
+        IsolationLevel::ReadCommitted => "read committed",
+        IsolationLevel::RepeatableRead => "repeatable read",
+        IsolationLevel::Serializable => "serializable",
+    }
+}
+
+/// The isolation a setting value names (READ UNCOMMITTED runs as READ
+/// COMMITTED, as in PostgreSQL).
+fn isolation_from_name(name: &str) -> IsolationLevel {
+    match name {
+        "repeatable read" => IsolationLevel::RepeatableRead,
+        "serializable" => IsolationLevel::Serializable,
+        _ => IsolationLevel::ReadCommitted,
+    }
+}
+
+/// The isolation a BEGIN / SET TRANSACTION clause asks for.
+pub(crate) fn storage_isolation(l: &sqlparser::ast::TransactionIsolationLevel) -> IsolationLevel {
+    use sqlparser::ast::TransactionIsolationLevel as L;
+    match l {
+        L::RepeatableRead => IsolationLevel::RepeatableRead,
+        L::Serializable => IsolationLevel::Serializable,
+        _ => IsolationLevel::ReadCommitted,
+    }
+}
+
+/// The name `default_transaction_isolation` takes for a clause.
+pub(crate) fn isolation_setting(l: &sqlparser::ast::TransactionIsolationLevel) -> &'static str {
+    match l {
+        sqlparser::ast::TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
+        other => isolation_name(storage_isolation(other)),
     }
 }
 

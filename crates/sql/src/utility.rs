@@ -193,8 +193,7 @@ fn run_set(s: &mut Session, set: &ast::Set) -> PgResult<QueryResult> {
                                 .settings
                                 .set("default_transaction_read_only", ro, false)?;
                         } else {
-                            let was_ro = s.state.settings.get("transaction_read_only").as_deref()
-                                == Some("on");
+                            let was_ro = s.state.read_only_transaction();
                             if was_ro && ro == "off" && s.txn_queried() {
                                 return Err(PgError::new(
                                     SqlState("25001"),
@@ -205,27 +204,14 @@ fn run_set(s: &mut Session, set: &ast::Set) -> PgResult<QueryResult> {
                         }
                     }
                     ast::TransactionMode::IsolationLevel(l) => {
-                        let level = match l {
-                            ast::TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
-                            ast::TransactionIsolationLevel::ReadCommitted => "read committed",
-                            ast::TransactionIsolationLevel::RepeatableRead => "repeatable read",
-                            _ => "serializable",
-                        };
                         if *session {
-                            s.state
-                                .settings
-                                .set("default_transaction_isolation", level, false)?;
-                        } else if s.state.settings.get("transaction_isolation").as_deref()
-                            != Some(level)
-                        {
-                            let iso = match level {
-                                "repeatable read" => {
-                                    rampart_storage::IsolationLevel::RepeatableRead
-                                }
-                                "serializable" => rampart_storage::IsolationLevel::Serializable,
-                                _ => rampart_storage::IsolationLevel::ReadCommitted,
-                            };
-                            s.restart_txn_isolation(iso)?;
+                            s.state.settings.set(
+                                "default_transaction_isolation",
+                                crate::session::isolation_setting(l),
+                                false,
+                            )?;
+                        } else {
+                            s.set_txn_isolation(crate::session::storage_isolation(l))?;
                         }
                     }
                 }

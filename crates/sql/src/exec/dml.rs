@@ -298,19 +298,9 @@ impl Exec<'_> {
             let Some(latest) = table::get_row_latest(self.txn, rel.oid, rowid)? else {
                 continue;
             };
-            if latest != row {
-                if let Some(sec) = security {
-                    if !self.eval_bool(sec, &latest)? {
-                        continue;
-                    }
-                }
-                if let Some(f) = filter {
-                    if !self.eval_bool(f, &latest)? {
-                        continue;
-                    }
-                }
+            if latest == row || self.passes(security, filter, &latest)? {
+                out.push(latest);
             }
-            out.push(latest);
         }
         Ok(out)
     }

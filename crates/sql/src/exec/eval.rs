@@ -766,14 +766,7 @@ impl Exec<'_> {
                 if args[0].is_null() {
                     return Ok(Value::Null);
                 }
-                if f != Func::CurrVal
-                    && self
-                        .session
-                        .settings
-                        .get("transaction_read_only")
-                        .as_deref()
-                        == Some("on")
-                {
+                if f != Func::CurrVal && self.session.read_only_transaction() {
                     return Err(PgError::new(
                         SqlState("25006"),
                         format!(

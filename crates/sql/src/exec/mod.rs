@@ -323,19 +323,10 @@ impl<'a> Exec<'a> {
                 }
                 other => self.run(other),
             },
-            Plan::Modify(_)
-                if self
-                    .session
-                    .settings
-                    .get("transaction_read_only")
-                    .as_deref()
-                    == Some("on") =>
-            {
-                Err(PgError::new(
-                    rampart_types::SqlState::READ_ONLY_SQL_TRANSACTION,
-                    "cannot execute SELECT in a read-only transaction",
-                ))
-            }
+            Plan::Modify(_) if self.session.read_only_transaction() => Err(PgError::new(
+                rampart_types::SqlState::READ_ONLY_SQL_TRANSACTION,
+                "cannot execute SELECT in a read-only transaction",
+            )),
             Plan::Modify(stmt) => Ok(match stmt.as_ref() {
                 DataStatement::Insert(p) => self.insert(p)?.returning,
                 DataStatement::Update(p) => self.update(p)?.returning,
@@ -488,19 +479,30 @@ impl<'a> Exec<'a> {
                 out.push(template.clone());
                 continue;
             }
-            if let Some(sec) = security {
-                if !self.eval_bool(sec, &template)? {
-                    continue;
-                }
+            if self.passes(security.as_ref(), filter.as_ref(), &template)? {
+                out.push(template.clone());
             }
-            if let Some(f) = filter {
-                if !self.eval_bool(f, &template)? {
-                    continue;
-                }
-            }
-            out.push(template.clone());
         }
         Ok(Some(out))
+    }
+
+    /// A scan's predicates on one row: the policy (security barrier) first,
+    /// then the user's filter.
+    pub(crate) fn passes(
+        &mut self,
+        security: Option<&Expr>,
+        filter: Option<&Expr>,
+        row: &[Value],
+    ) -> PgResult<bool> {
+        if let Some(sec) = security {
+            if !self.eval_bool(sec, row)? {
+                return Ok(false);
+            }
+        }
+        match filter {
+            Some(f) => self.eval_bool(f, row),
+            None => Ok(true),
+        }
     }
 
     /// Rows of a table with their row ids, through an index when the plan chose one.
@@ -542,15 +544,8 @@ impl<'a> Exec<'a> {
                 Some((s, f)) => (s.as_ref(), f.as_ref()),
                 None => (security, filter),
             };
-            // The security barrier: policy predicates run before any user predicate.
-            if let Some(sec) = security {
-                if !self.eval_bool(sec, &row)? {
-                    continue;
-                }
-            }
-            match filter {
-                Some(f) if !self.eval_bool(f, &row)? => {}
-                _ => out.push((rowid, row)),
+            if self.passes(security, filter, &row)? {
+                out.push((rowid, row));
             }
         }
         Ok(out)
@@ -1022,12 +1017,22 @@ fn set_op(kind: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {
 /// blocking thread.
 pub fn plan_may_block(plan: &Plan) -> bool {
     let mut found = false;
-    walk_plan_exprs(plan, &mut |e| {
-        if expr_may_block(e) {
-            found = true;
-        }
-    });
-    found
+    let mut waits = false;
+    walk_plan(
+        plan,
+        &mut |e| {
+            if expr_may_block(e) {
+                found = true;
+            }
+        },
+        // Row locks and data-modifying statements may wait for other transactions.
+        &mut |p| {
+            if matches!(p, Plan::LockRows { .. } | Plan::Modify(_)) {
+                waits = true;
+            }
+        },
+    );
+    found || waits
 }
 
 fn expr_may_block(e: &Expr) -> bool {
@@ -1068,11 +1073,15 @@ fn expr_may_block(e: &Expr) -> bool {
 /// Whether a plan reads any outer-row column (directly, at depth 1 from its own level).
 pub(crate) fn plan_is_correlated(plan: &Plan) -> bool {
     let mut found = false;
-    walk_plan_exprs(plan, &mut |e| {
-        if expr_has_outer(e) {
-            found = true;
-        }
-    });
+    walk_plan(
+        plan,
+        &mut |e| {
+            if expr_has_outer(e) {
+                found = true;
+            }
+        },
+        &mut |_| {},
+    );
     found
 }
 
@@ -1108,22 +1117,13 @@ fn expr_has_outer(e: &Expr) -> bool {
     }
 }
 
-fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
+/// Visits every plan node (`node`) and every expression (`f`) of a plan,
+/// subquery plans inside expressions excepted (callers recurse into those).
+fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan)) {
+    node(plan);
     match plan {
-        // A data-modifying statement may wait on row locks and triggers
-        // routines: report it as a routine call, which callers treat as such.
-        Plan::Modify(_) => f(&Expr::Call {
-            oid: 0,
-            args: vec![],
-        }),
-        // Row locks may wait for other transactions, like a routine call.
-        Plan::LockRows { input, .. } => {
-            f(&Expr::Call {
-                oid: 0,
-                args: vec![],
-            });
-            walk_plan_exprs(input, f);
-        }
+        Plan::Modify(_) => {}
+        Plan::LockRows { input, .. } => walk_plan(input, f, node),
         Plan::SystemView { rel, .. } => {
             if let Some(e) = rel {
                 f(e);
@@ -1153,11 +1153,11 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
         Plan::Unnest { arg } => f(arg),
         Plan::Filter { input, predicate } => {
             f(predicate);
-            walk_plan_exprs(input, f);
+            walk_plan(input, f, node);
         }
         Plan::Project { input, exprs } => {
             exprs.iter().for_each(&mut *f);
-            walk_plan_exprs(input, f);
+            walk_plan(input, f, node);
         }
         Plan::Join {
             left, right, on, ..
@@ -1165,8 +1165,8 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             if let Some(o) = on {
                 f(o);
             }
-            walk_plan_exprs(left, f);
-            walk_plan_exprs(right, f);
+            walk_plan(left, f, node);
+            walk_plan(right, f, node);
         }
         Plan::Aggregate {
             input,
@@ -1180,11 +1180,11 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
                     f(x);
                 }
             }
-            walk_plan_exprs(input, f);
+            walk_plan(input, f, node);
         }
         Plan::Sort { input, keys } => {
             keys.iter().for_each(|k| f(&k.expr));
-            walk_plan_exprs(input, f);
+            walk_plan(input, f, node);
         }
         Plan::Limit {
             input,
@@ -1197,24 +1197,24 @@ fn walk_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             if let Some(x) = offset {
                 f(x);
             }
-            walk_plan_exprs(input, f);
+            walk_plan(input, f, node);
         }
         Plan::Distinct { input, on } => {
             on.iter().for_each(&mut *f);
-            walk_plan_exprs(input, f);
+            walk_plan(input, f, node);
         }
         Plan::SetOp { left, right, .. } => {
-            walk_plan_exprs(left, f);
-            walk_plan_exprs(right, f);
+            walk_plan(left, f, node);
+            walk_plan(right, f, node);
         }
         Plan::With { ctes, body } => {
             for c in ctes {
-                walk_plan_exprs(&c.base, f);
+                walk_plan(&c.base, f, node);
                 if let Some((r, _)) = &c.recursive {
-                    walk_plan_exprs(r, f);
+                    walk_plan(r, f, node);
                 }
             }
-            walk_plan_exprs(body, f);
+            walk_plan(body, f, node);
         }
     }
 }

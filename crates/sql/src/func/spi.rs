@@ -211,19 +211,9 @@ pub fn check_read_only(state: &SessionState, stmt: &Stmt, text: &str) -> PgResul
             Statement::Insert(_) => "INSERT".to_string(),
             Statement::Update(_) => "UPDATE".to_string(),
             Statement::Delete(_) => "DELETE".to_string(),
-            _ => text
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_uppercase(),
+            _ => crate::session::leading_words(text, 2),
         },
-        _ => text
-            .split_whitespace()
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase(),
+        _ => crate::session::leading_words(text, 2),
     };
     Err(PgError::new(
         SqlState::FEATURE_NOT_SUPPORTED,
