@@ -16,7 +16,7 @@ use regex::Regex;
 
 use crate::tokens::{tokenize, Token};
 
-pub use crate::netmatch::in_network;
+use crate::netmatch::in_network;
 
 /// Connection type of a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,32 +238,10 @@ impl HbaConfig {
         }
     }
 
-    /// [`HbaConfig::parse_with`] for a file without `@` inclusions and with
-    /// TLS on; errors are rendered as `pg_hba.conf line N: message`.
-    pub fn parse(text: &str) -> Result<HbaConfig, String> {
-        HbaConfig::parse_with(
-            text,
-            ParseOptions {
-                ssl: true,
-                dir: None,
-            },
-        )
-        .map_err(|errs| render_errors("pg_hba.conf", &errs))
-    }
-
     /// The first rule matching the connection, or None (reject).
     pub fn find(&self, c: &ConnectionInfo) -> Option<&Rule> {
         self.rules.iter().find(|r| rule_matches(r, c))
     }
-}
-
-/// Renders parse errors one per line: `<file> line N: message`.
-pub fn render_errors(file: &str, errors: &[(usize, String)]) -> String {
-    errors
-        .iter()
-        .map(|(n, m)| format!("{file} line {n}: {m}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn rule_matches(r: &Rule, c: &ConnectionInfo) -> bool {

@@ -1,5 +1,24 @@
 use super::*;
 
+impl HbaConfig {
+    /// A file without `@` inclusions, TLS on; errors as `pg_hba.conf line N: message`.
+    fn parse(text: &str) -> Result<HbaConfig, String> {
+        HbaConfig::parse_with(
+            text,
+            ParseOptions {
+                ssl: true,
+                dir: None,
+            },
+        )
+        .map_err(|errs| {
+            errs.iter()
+                .map(|(n, m)| format!("pg_hba.conf line {n}: {m}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+}
+
 const SAMPLE: &str = "
 # TYPE  DATABASE USER ADDRESS      METHOD
 local   all      postgres          trust
