@@ -28,7 +28,7 @@ impl Catalog {
                             grantee: owner,
                             grantor: owner,
                             privs: crate::acl::ALL_SCHEMA,
-                            grant_options: crate::acl::ALL_SCHEMA,
+                            grant_options: 0,
                         },
                         crate::AclItem {
                             grantee: 0,

@@ -36,14 +36,16 @@ impl AclKind {
 }
 
 /// PostgreSQL's default ACL for an owner (acldefault): the owner holds
-/// everything with grant option; PUBLIC gets CONNECT and TEMPORARY on
-/// databases and EXECUTE on functions.
+/// everything; PUBLIC gets CONNECT and TEMPORARY on databases and EXECUTE on
+/// functions. The owner's item carries no grant options: an owner's grant
+/// options come from ownership ([`grant_options_of`]), and only those it
+/// grants itself explicitly are stored (and printed, `o=ar*wdDxt/o`).
 pub fn default_acl(kind: AclKind, owner: u32) -> Vec<AclItem> {
     let owner_item = AclItem {
         grantee: owner,
         grantor: owner,
         privs: kind.all(),
-        grant_options: kind.all(),
+        grant_options: 0,
     };
     // PostgreSQL lists the PUBLIC entry first.
     let public = match kind {

@@ -40,7 +40,7 @@ fn hardwired(objtype: char, owner: u32) -> (u16, Vec<AclItem>) {
                     grantee: owner,
                     grantor: owner,
                     privs: bits::EXECUTE,
-                    grant_options: bits::EXECUTE,
+                    grant_options: 0,
                 },
             ];
             (bits::EXECUTE, d)
@@ -53,7 +53,7 @@ fn hardwired(objtype: char, owner: u32) -> (u16, Vec<AclItem>) {
                     grantee: owner,
                     grantor: owner,
                     privs: bits::USAGE,
-                    grant_options: bits::USAGE,
+                    grant_options: 0,
                 },
             ];
             (bits::USAGE, d)

@@ -5,7 +5,7 @@
 use sqlparser::ast::{self, Action, GrantObjects, Privileges, Statement};
 
 use rampart_catalog::acl::{self as bits, ALL_COLUMN};
-use rampart_catalog::{AclItem, Catalog};
+use rampart_catalog::{AclItem, Catalog, RelationKind};
 use rampart_security::acl::{self, AclKind};
 use rampart_security::{roles as graph, Need, ObjectRef, Principal, Privilege};
 use rampart_types::{PgError, PgResult, SqlState};
@@ -13,6 +13,10 @@ use rampart_types::{PgError, PgResult, SqlState};
 use crate::bind::{display_name, ident, split_name, Binder};
 use crate::ddl::with_catalog_mut;
 use crate::session::{QueryResult, Session};
+
+/// A table's system columns in attnum order (-6 to -1), as PostgreSQL's
+/// table-wide REVOKE visits them.
+const SYSTEM_COLUMNS: [&str; 6] = ["tableoid", "cmax", "xmax", "cmin", "xmin", "ctid"];
 
 /// One object a GRANT/REVOKE names.
 enum Target {
@@ -451,172 +455,228 @@ fn apply_one(
         }
     };
     let (table_bits, column_grants) = privilege_bits(privileges, kind)?;
-    let mut acl_now = acl::effective(&current, kind, owner);
-    let wanted = table_bits | column_grants.iter().fold(0, |m, (b, _)| m | b);
-    let (grantor, avail) = acl::best_grantor(cat, &acl_now, me.oid, owner, wanted);
-    let roles = graph::effective_roles(cat, me.oid);
-    let nothing = avail & wanted == 0;
-    if nothing {
-        let any = me.superuser
+    let all_privs = matches!(privileges, Privileges::All { .. });
+    let old_acl = acl::effective(&current, kind, owner);
+    let change = Change {
+        revoke,
+        grant_option,
+        cascade,
+        grantees,
+    };
+    // Object-level privileges. A relation GRANT naming only columns skips
+    // this step (and leaves relacl alone), as PostgreSQL's ExecGrant_Relation.
+    let mut new_acl = old_acl.clone();
+    let object_level = table_bits != 0 || !matches!(target, Target::Relation(_));
+    if object_level {
+        let (grantor, avail) = acl::best_grantor(cat, &old_acl, me.oid, owner, table_bits);
+        let holds_any = me.superuser
             || graph::has_privs_of(cat, me.oid, owner)
-            || acl::mask(&acl_now, &roles) != 0;
-        if !any {
-            return Err(PgError::new(
-                SqlState::INSUFFICIENT_PRIVILEGE,
-                format!("permission denied for {kind_word} {name}"),
-            ));
-        }
-        warn(
-            s,
-            revoke,
-            if revoke {
-                format!("no privileges could be revoked for \"{name}\"")
-            } else {
-                format!("no privileges were granted for \"{name}\"")
-            },
-        );
-    } else if avail & wanted != wanted {
-        warn(
-            s,
-            revoke,
-            if revoke {
-                format!("not all privileges could be revoked for \"{name}\"")
-            } else {
-                format!("not all privileges were granted for \"{name}\"")
-            },
-        );
-    }
-    // PostgreSQL checks this after the privileges (merge_acl_with_grant).
-    if !revoke && grant_option && grantees.contains(&0) {
-        return Err(PgError::new(
-            SqlState("0LP01"),
-            "grant options can only be granted to roles",
-        ));
-    }
-    if nothing {
-        return Ok(());
-    }
-    let apply_bits = table_bits & avail;
-    for g in grantees {
-        if apply_bits != 0 {
-            if revoke {
-                acl::revoke(
-                    cat,
-                    owner,
-                    &mut acl_now,
-                    *g,
-                    grantor,
-                    apply_bits,
-                    grant_option,
-                    cascade,
-                )
-                .map_err(|_| dependent())?;
-            } else {
-                if grant_option {
-                    acl::check_circularity(cat, &acl_now, *g, grantor, apply_bits, owner)
-                        .map_err(|_| circular())?;
-                }
-                acl::grant(&mut acl_now, *g, grantor, apply_bits, grant_option);
-            }
-        }
+            || acl::mask(&old_acl, &graph::effective_roles(cat, me.oid)) != 0;
+        let what = Object::Whole {
+            kind_word,
+            name: &name,
+        };
+        let bits = restrict_and_check(s, &change, avail, all_privs, table_bits, holds_any, &what)?;
+        merge(cat, owner, &mut new_acl, &change, bits, grantor)?;
     }
     match target {
         Target::Relation(oid) => {
-            let mut columns = cat
+            let rel = cat
                 .relations
                 .get(oid)
-                .ok_or_else(|| PgError::internal("relation vanished"))?
-                .columns
-                .clone();
-            // Column-level privileges.
+                .ok_or_else(|| PgError::internal("relation vanished"))?;
+            // Per-column privileges, indexed like the columns: those named,
+            // plus (for REVOKE) the column privileges revoked on the whole table.
+            let mut per_column = vec![0u16; rel.columns.len()];
+            if revoke {
+                per_column.fill(table_bits & ALL_COLUMN);
+            }
             for (bit, cols) in &column_grants {
-                let bit = bit & avail & ALL_COLUMN;
                 for c in cols {
-                    let col = columns.iter_mut().find(|x| x.name == *c).ok_or_else(|| {
+                    let i = rel.columns.iter().position(|x| x.name == *c).ok_or_else(|| {
                         PgError::new(
                             SqlState::UNDEFINED_COLUMN,
                             format!("column \"{c}\" of relation \"{name}\" does not exist"),
                         )
                     })?;
-                    let mut cacl = col.acl.clone().unwrap_or_default();
-                    for g in grantees {
-                        if revoke {
-                            acl::revoke(
-                                cat,
-                                owner,
-                                &mut cacl,
-                                *g,
-                                grantor,
-                                bit,
-                                grant_option,
-                                cascade,
-                            )
-                            .map_err(|_| dependent())?;
-                        } else {
-                            if grant_option {
-                                acl::check_circularity(cat, &cacl, *g, grantor, bit, owner)
-                                    .map_err(|_| circular())?;
-                            }
-                            acl::grant(&mut cacl, *g, grantor, bit, grant_option);
-                        }
-                    }
-                    col.acl = if cacl.is_empty() { None } else { Some(cacl) };
+                    per_column[i] |= bit;
                 }
             }
-            // REVOKE on the table takes the same privileges off every column too.
-            if revoke && apply_bits & ALL_COLUMN != 0 {
-                for col in columns.iter_mut() {
-                    if let Some(cacl) = col.acl.as_mut() {
-                        for g in grantees {
-                            acl::revoke(
-                                cat,
-                                owner,
-                                cacl,
-                                *g,
-                                grantor,
-                                apply_bits & ALL_COLUMN,
-                                grant_option,
-                                cascade,
-                            )
-                            .map_err(|_| dependent())?;
-                        }
-                        if cacl.is_empty() {
-                            col.acl = None;
-                        }
-                    }
+            let mut columns = rel.columns.clone();
+            let roles = graph::effective_roles(cat, me.oid);
+            // A table-wide REVOKE also goes through a table's system columns
+            // (which never hold privileges here): only their warnings remain.
+            if revoke && table_bits & ALL_COLUMN != 0 && rel.kind == RelationKind::Table {
+                let (_, avail) = acl::best_grantor(cat, &old_acl, me.oid, owner, table_bits);
+                for column in SYSTEM_COLUMNS {
+                    let what = Object::Column {
+                        column,
+                        relation: &name,
+                    };
+                    let wanted = table_bits & ALL_COLUMN;
+                    let holds_any = me.superuser
+                        || graph::has_privs_of(cat, me.oid, owner)
+                        || acl::mask(&old_acl, &roles) != 0;
+                    let all = wanted == ALL_COLUMN;
+                    restrict_and_check(s, &change, avail, all, wanted, holds_any, &what)?;
                 }
+            }
+            for (col, &wanted) in columns.iter_mut().zip(&per_column) {
+                if wanted == 0 {
+                    continue;
+                }
+                let old_col = col.acl.clone().unwrap_or_default();
+                // PostgreSQL picks the grantor from table and column ACL together.
+                let merged: Vec<AclItem> = old_acl.iter().chain(&old_col).cloned().collect();
+                let (grantor, avail) = acl::best_grantor(cat, &merged, me.oid, owner, wanted);
+                let holds_any = me.superuser
+                    || graph::has_privs_of(cat, me.oid, owner)
+                    || acl::mask(&merged, &roles) != 0;
+                let what = Object::Column {
+                    column: &col.name,
+                    relation: &name,
+                };
+                let all = wanted == ALL_COLUMN;
+                let bits = restrict_and_check(s, &change, avail, all, wanted, holds_any, &what)?;
+                let mut cacl = old_col;
+                merge(cat, owner, &mut cacl, &change, bits, grantor)?;
+                col.acl = if cacl.is_empty() { None } else { Some(cacl) };
             }
             let r = cat
                 .relations
                 .get_mut(oid)
                 .ok_or_else(|| PgError::internal("relation vanished"))?;
-            r.acl = Some(acl_now);
+            if object_level {
+                r.acl = Some(new_acl);
+            }
             r.columns = columns;
         }
         Target::Sequence(oid) => {
             if let Some(q) = cat.sequences.get_mut(oid) {
-                q.acl = Some(acl_now);
+                q.acl = Some(new_acl);
             }
         }
         Target::Schema(n) => {
             if let Some(sc) = cat.schemas.get_mut(n) {
-                sc.acl = Some(acl_now);
+                sc.acl = Some(new_acl);
             }
         }
         Target::Database(n) => {
             let current = cat.database;
             if let Some(d) = cat.databases.get_mut(n) {
                 if d.oid == current {
-                    cat.database_acl = Some(acl_now);
+                    cat.database_acl = Some(new_acl);
                 } else {
-                    d.acl = Some(acl_now);
+                    d.acl = Some(new_acl);
                 }
             }
         }
         Target::Function(oid) => {
             if let Some(f) = cat.functions.get_mut(oid) {
-                f.acl = Some(acl_now);
+                f.acl = Some(new_acl);
             }
+        }
+    }
+    Ok(())
+}
+
+/// The parts of a GRANT/REVOKE that are the same for every object it names.
+struct Change<'a> {
+    revoke: bool,
+    grant_option: bool,
+    cascade: bool,
+    grantees: &'a [u32],
+}
+
+/// What a GRANT/REVOKE step works on, for its errors and warnings.
+enum Object<'a> {
+    /// A whole object: `table orders`, `schema s`, ...
+    Whole { kind_word: &'a str, name: &'a str },
+    /// One column of a table or view.
+    Column { column: &'a str, relation: &'a str },
+}
+
+/// PostgreSQL's restrict_and_check_grant: refuses the statement when the
+/// user holds no privilege at all on the object (`holds_any`), otherwise
+/// narrows `wanted` to the grant options available and warns when that
+/// drops some (not for ALL) or all of them. Returns the privileges to change.
+fn restrict_and_check(
+    s: &mut Session,
+    change: &Change,
+    avail: u16,
+    all_privs: bool,
+    wanted: u16,
+    holds_any: bool,
+    what: &Object,
+) -> PgResult<u16> {
+    if avail == 0 && !holds_any {
+        let msg = match what {
+            Object::Whole { kind_word, name } => format!("permission denied for {kind_word} {name}"),
+            Object::Column { column, relation } => {
+                format!("permission denied for column \"{column}\" of relation \"{relation}\"")
+            }
+        };
+        return Err(PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, msg));
+    }
+    let bits = wanted & avail;
+    let subject = match what {
+        Object::Whole { name, .. } => format!("\"{name}\""),
+        Object::Column { column, relation } => {
+            format!("column \"{column}\" of relation \"{relation}\"")
+        }
+    };
+    let (verb_none, verb_some) = if change.revoke {
+        ("no privileges could be revoked", "not all privileges could be revoked")
+    } else {
+        ("no privileges were granted", "not all privileges were granted")
+    };
+    if bits == 0 {
+        warn(s, change.revoke, format!("{verb_none} for {subject}"));
+    } else if !all_privs && bits != wanted {
+        warn(s, change.revoke, format!("{verb_some} for {subject}"));
+    }
+    Ok(bits)
+}
+
+/// PostgreSQL's merge_acl_with_grant: applies the change of `bits` from
+/// `grantor` to every grantee of `change`, refusing grant options for PUBLIC
+/// (even when nothing is left to grant, as PostgreSQL).
+fn merge(
+    cat: &Catalog,
+    owner: u32,
+    acl_items: &mut Vec<AclItem>,
+    change: &Change,
+    bits: u16,
+    grantor: u32,
+) -> PgResult<()> {
+    for &g in change.grantees {
+        if !change.revoke && change.grant_option && g == 0 {
+            return Err(PgError::new(
+                SqlState("0LP01"),
+                "grant options can only be granted to roles",
+            ));
+        }
+        if bits == 0 {
+            continue;
+        }
+        if change.revoke {
+            acl::revoke(
+                cat,
+                owner,
+                acl_items,
+                g,
+                grantor,
+                bits,
+                change.grant_option,
+                change.cascade,
+            )
+            .map_err(|_| dependent())?;
+        } else {
+            if change.grant_option {
+                acl::check_circularity(cat, acl_items, g, grantor, bits, owner)
+                    .map_err(|_| circular())?;
+            }
+            acl::grant(acl_items, g, grantor, bits, change.grant_option);
         }
     }
     Ok(())

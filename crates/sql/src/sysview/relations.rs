@@ -166,10 +166,8 @@ pub const VIEWS: &[SysView] = &[
     },
 ];
 
-/// An ACL as `aclitem[]` text. The owner's own entry is shown without grant
-/// options, as PostgreSQL stores it (an owner's grant ability comes from
-/// ownership, not from the ACL).
-pub(super) fn acl_value(cat: &Catalog, acl: &Option<Vec<AclItem>>, owner: u32) -> Value {
+/// An ACL as `aclitem[]` text (NULL when the object has its default ACL).
+pub(super) fn acl_value(cat: &Catalog, acl: &Option<Vec<AclItem>>) -> Value {
     let Some(items) = acl else {
         return Value::Null;
     };
@@ -181,13 +179,7 @@ pub(super) fn acl_value(cat: &Catalog, acl: &Option<Vec<AclItem>>, owner: u32) -
     Value::Array(
         items
             .iter()
-            .map(|i| {
-                let mut shown = i.clone();
-                if i.grantee == owner && i.grantor == owner {
-                    shown.grant_options = 0;
-                }
-                Value::Text(format_item(&shown, &name))
-            })
+            .map(|i| Value::Text(format_item(i, &name)))
             .collect(),
     )
 }
@@ -219,7 +211,7 @@ pub fn database_row(cat: &Catalog, d: &rampart_catalog::DatabaseInfo) -> Row {
         text("C"),
         text("C"),
         Value::Null,
-        acl_value(cat, acl, d.owner),
+        acl_value(cat, acl),
     ]
 }
 
@@ -234,7 +226,7 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                     Value::Oid(s.oid),
                     text(&s.name),
                     Value::Oid(s.owner),
-                    acl_value(cat, &s.acl, s.owner),
+                    acl_value(cat, &s.acl),
                 ]
             })
             .collect(),
@@ -248,7 +240,7 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                     Value::Oid(d.role),
                     Value::Oid(d.schema),
                     Value::Text(d.objtype.to_string()),
-                    acl_value(cat, &Some(d.acl.clone()), d.role),
+                    acl_value(cat, &Some(d.acl.clone())),
                 ]
             })
             .collect(),
@@ -304,7 +296,7 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                             text(""),
                             Value::Bool(false),
                             Value::Oid(super::types::column_collation(c)),
-                            acl_value(cat, &c.acl, r.owner),
+                            acl_value(cat, &c.acl),
                             text(storage(&c.ty)),
                             text(""),
                             Value::Int4(-1),
@@ -471,7 +463,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             am,
             kind,
             r.columns.len(),
-            acl_value(cat, &r.acl, r.owner),
+            acl_value(cat, &r.acl),
         );
         rel[10] = Value::Bool(!r.indexes.is_empty());
         rel[14] = Value::Int2(r.checks.len() as i16);
@@ -516,7 +508,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             0,
             "S",
             3,
-            acl_value(cat, &s.acl, s.owner),
+            acl_value(cat, &s.acl),
         ));
     }
     out

@@ -177,7 +177,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                                 .collect(),
                         )
                     },
-                    super::relations::acl_value(cat, &f.acl, f.owner),
+                    super::relations::acl_value(cat, &f.acl),
                 ]
             })
             .collect(),
