@@ -11,11 +11,24 @@ async fn databases_are_separate_and_their_owner_controls_public() {
     let srv = Server::start_trust();
     let admin = srv.connect().await;
     admin
-        .batch_execute(
-            "CREATE ROLE dbo LOGIN; CREATE ROLE stranger LOGIN;
-             CREATE DATABASE app OWNER dbo;
-             CREATE TABLE only_in_postgres (a int);",
-        )
+        .batch_execute("CREATE ROLE dbo LOGIN; CREATE ROLE stranger LOGIN")
+        .await
+        .unwrap();
+    // CREATE DATABASE cannot share a Query message with other statements
+    // (they form a transaction block), as in PostgreSQL.
+    assert_db_error(
+        admin
+            .batch_execute("CREATE DATABASE app OWNER dbo; CREATE TABLE t0 (a int)")
+            .await,
+        "25001",
+        "CREATE DATABASE cannot run inside a transaction block",
+    );
+    admin
+        .batch_execute("CREATE DATABASE app OWNER dbo")
+        .await
+        .unwrap();
+    admin
+        .batch_execute("CREATE TABLE only_in_postgres (a int)")
         .await
         .unwrap();
     let mut cfg = srv.config();
@@ -72,10 +85,16 @@ async fn connect_privilege_and_connection_limit_are_enforced_at_login() {
     let srv = Server::start_trust();
     let admin = srv.connect().await;
     admin
+        .batch_execute("CREATE ROLE outsider LOGIN; CREATE ROLE member LOGIN")
+        .await
+        .unwrap();
+    admin
+        .batch_execute("CREATE DATABASE guarded")
+        .await
+        .unwrap();
+    admin
         .batch_execute(
-            "CREATE ROLE outsider LOGIN; CREATE ROLE member LOGIN;
-             CREATE DATABASE guarded;
-             REVOKE CONNECT ON DATABASE guarded FROM PUBLIC;
+            "REVOKE CONNECT ON DATABASE guarded FROM PUBLIC;
              GRANT CONNECT ON DATABASE guarded TO member;
              ALTER DATABASE guarded CONNECTION LIMIT 1;",
         )

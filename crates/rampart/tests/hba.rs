@@ -22,7 +22,11 @@ fn os_user() -> String {
 async fn cluster(setup: &str, hba: &str, ident: &str) -> Server {
     let srv = Server::start_trust();
     let admin = srv.connect().await;
-    admin.batch_execute(setup).await.unwrap();
+    // One statement per Query message: CREATE DATABASE cannot run in the
+    // implicit transaction block of a multi-statement one.
+    for stmt in setup.split(';').filter(|s| !s.trim().is_empty()) {
+        admin.batch_execute(stmt).await.unwrap();
+    }
     std::fs::write(srv.data_dir().join("pg_hba.conf"), hba).unwrap();
     std::fs::write(srv.data_dir().join("pg_ident.conf"), ident).unwrap();
     let reloaded: bool = admin

@@ -187,3 +187,128 @@ async fn select_for_update_locks_rows() {
         .unwrap();
     assert_eq!(seen, "taken");
 }
+
+/// DDL locks the table implicitly: DROP TABLE waits for a transaction that
+/// read it, ALTER TABLE holds readers off until it commits, a role that does
+/// not own the table gets its permission error at once instead of waiting
+/// (so it cannot queue behind readers and block everyone after it), and a
+/// cycle through a row lock and a table lock is a deadlock (40P01).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ddl_takes_table_locks() {
+    let srv = Server::start_trust();
+    let a = srv.connect().await;
+    let b = srv.connect().await;
+    a.batch_execute(
+        "CREATE TABLE d (v int PRIMARY KEY); INSERT INTO d VALUES (1);
+         CREATE ROLE stranger; GRANT SELECT ON d TO stranger;",
+    )
+    .await
+    .unwrap();
+    a.batch_execute("BEGIN; SELECT * FROM d").await.unwrap();
+    // The wrong role: refused at once, although a reader holds the table.
+    b.batch_execute("SET ROLE stranger").await.unwrap();
+    for (sql, msg) in [
+        ("DROP TABLE d", "must be owner of table d"),
+        ("ALTER TABLE d ADD COLUMN w int", "must be owner of table d"),
+        ("TRUNCATE d", "permission denied for table d"),
+        ("CREATE INDEX ON d (v)", "must be owner of table d"),
+    ] {
+        let r = tokio::time::timeout(Duration::from_secs(5), b.batch_execute(sql))
+            .await
+            .unwrap_or_else(|_| panic!("{sql} by a non-owner waited for the lock"));
+        assert_db_error(r, "42501", msg);
+    }
+    b.batch_execute("RESET ROLE").await.unwrap();
+    // The owner's DROP waits for the reader …
+    let drop = tokio::spawn(async move {
+        let r = b.batch_execute("DROP TABLE d").await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !drop.is_finished(),
+        "DROP TABLE did not wait for the reader"
+    );
+    let n: i64 = a
+        .query_one("SELECT count(*) FROM d", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "the reader still sees its table");
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), drop)
+        .await
+        .expect("DROP TABLE still waiting after COMMIT")
+        .unwrap();
+    r.unwrap();
+    // ALTER TABLE holds readers off until it ends.
+    a.batch_execute("CREATE TABLE e (v int); INSERT INTO e VALUES (1)")
+        .await
+        .unwrap();
+    a.batch_execute("BEGIN; ALTER TABLE e ADD COLUMN w int DEFAULT 7")
+        .await
+        .unwrap();
+    let read = tokio::spawn(async move {
+        let r = b.simple_query("SELECT * FROM e").await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!read.is_finished(), "SELECT did not wait for ALTER TABLE");
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("SELECT still waiting after COMMIT")
+        .unwrap();
+    // After the wait the reader sees the new definition, as in PostgreSQL.
+    let rows: Vec<_> = r
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((r.get(0).map(str::to_string), r.get(1).map(str::to_string)))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rows, vec![(Some("1".into()), Some("7".into()))]);
+    // A reader waiting for DROP TABLE finds the table gone.
+    a.batch_execute("CREATE TABLE g (v int)").await.unwrap();
+    a.batch_execute("BEGIN; DROP TABLE g").await.unwrap();
+    let read = tokio::spawn(async move {
+        let r = b.batch_execute("SELECT * FROM g").await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!read.is_finished(), "SELECT did not wait for DROP TABLE");
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("SELECT still waiting after COMMIT")
+        .unwrap();
+    assert_db_error(r, "42P01", "relation \"g\" does not exist");
+    // A row lock one way, a table lock the other: one of them gets 40P01.
+    a.batch_execute("CREATE TABLE f (v int PRIMARY KEY); INSERT INTO f VALUES (1)")
+        .await
+        .unwrap();
+    a.batch_execute("BEGIN; UPDATE f SET v = 1 WHERE v = 1")
+        .await
+        .unwrap();
+    b.batch_execute("BEGIN; LOCK TABLE e").await.unwrap();
+    let waiter = tokio::spawn(async move {
+        let r = a.batch_execute("SELECT * FROM e").await;
+        (a, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_db_error(
+        b.batch_execute("UPDATE f SET v = 1 WHERE v = 1").await,
+        "40P01",
+        "deadlock detected",
+    );
+    b.batch_execute("ROLLBACK").await.unwrap();
+    let (a, r) = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("the reader still waiting after the deadlock")
+        .unwrap();
+    r.unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+}

@@ -864,3 +864,98 @@ async fn max_connections_is_enforced_and_reported() {
         c.simple_query("SELECT 1").await.unwrap();
     }
 }
+
+/// Parse + Bind + Execute of one statement (unnamed statement and portal,
+/// no parameters), without Sync.
+fn execute_messages(sql: &str) -> Vec<u8> {
+    let mut parse = b"\0".to_vec();
+    parse.extend_from_slice(sql.as_bytes());
+    parse.extend_from_slice(&[0, 0, 0]);
+    let mut out = message(b'P', &parse);
+    out.extend(message(b'B', &[0, 0, 0, 0, 0, 0, 0, 0]));
+    let mut exec = b"\0".to_vec();
+    exec.extend_from_slice(&0i32.to_be_bytes());
+    out.extend(message(b'E', &exec));
+    out
+}
+
+/// Sends the statements as one pipeline (one Sync at the end) and returns
+/// the SQLSTATE of its error, if any.
+fn pipeline(s: &mut TcpStream, statements: &[&str]) -> Option<String> {
+    let mut msgs = Vec::new();
+    for sql in statements {
+        msgs.extend(execute_messages(sql));
+    }
+    msgs.extend(message(b'S', b""));
+    s.write_all(&msgs).unwrap();
+    read_until_ready(s)
+        .iter()
+        .find(|m| m.0 == b'E')
+        .map(|m| error_fields(&m.1)[&b'C'].clone())
+}
+
+async fn batch_ids(c: &tokio_postgres::Client) -> Vec<i32> {
+    c.query("SELECT id FROM batch ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, i32>(0))
+        .collect()
+}
+
+/// The Execute messages up to a Sync run in one implicit transaction, as in
+/// PostgreSQL: a failing statement takes the earlier ones of the pipeline
+/// with it (a JDBC-style batch applies as a whole or not at all); without a
+/// failure the whole pipeline commits at Sync; BEGIN inside it keeps the
+/// transaction open past the Sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extended_protocol_pipeline_is_one_transaction() {
+    let srv = Server::start_trust();
+    let client = srv.connect().await;
+    client
+        .batch_execute("CREATE TABLE batch (id int PRIMARY KEY)")
+        .await
+        .unwrap();
+    let mut s = raw_login(&srv);
+    let failed = pipeline(
+        &mut s,
+        &[
+            "INSERT INTO batch VALUES (1)",
+            "INSERT INTO batch VALUES (2)",
+            "INSERT INTO batch VALUES (1)",
+        ],
+    );
+    assert_eq!(failed.as_deref(), Some("23505"));
+    assert_eq!(
+        batch_ids(&client).await,
+        Vec::<i32>::new(),
+        "nothing of the failed pipeline stays"
+    );
+    assert_eq!(
+        pipeline(
+            &mut s,
+            &[
+                "INSERT INTO batch VALUES (1)",
+                "INSERT INTO batch VALUES (2)"
+            ]
+        ),
+        None
+    );
+    assert_eq!(batch_ids(&client).await, vec![1, 2]);
+    // BEGIN in a pipeline: the block stays open past Sync, earlier
+    // statements included, and ends with the client's ROLLBACK.
+    assert_eq!(
+        pipeline(
+            &mut s,
+            &[
+                "INSERT INTO batch VALUES (3)",
+                "BEGIN",
+                "INSERT INTO batch VALUES (4)"
+            ]
+        ),
+        None
+    );
+    assert_eq!(batch_ids(&client).await, vec![1, 2]);
+    assert_eq!(pipeline(&mut s, &["ROLLBACK"]), None);
+    assert_eq!(batch_ids(&client).await, vec![1, 2]);
+}

@@ -777,7 +777,32 @@ impl ExtendedQueryHandler for Conn {
     {
         client.portal_store().rm_portal(DEFAULT_NAME);
         self.pending.lock().remove(DEFAULT_NAME);
-        // An implicit transaction spanning the extended-protocol messages ends at Sync.
+        // The implicit transaction spanning the extended-protocol messages
+        // ends at Sync: rolled back when one of them failed (pgwire then
+        // waits for this Sync), else committed — off the async worker when
+        // the commit waits for the WAL.
+        let after_error = matches!(client.state(), PgWireConnectionState::AwaitingSync);
+        let writes = self
+            .session
+            .lock()
+            .as_ref()
+            .is_some_and(|s| s.has_pending_writes());
+        let synced = if writes && !after_error {
+            self.with_session(|s| s.sync(after_error))?
+        } else {
+            self.with_session_inline(|s| s.sync(after_error))?
+        };
+        if let Err(e) = synced {
+            // The commit failed (e.g. a serialization failure): report it
+            // before ReadyForQuery, as PostgreSQL does for a failed COMMIT.
+            self.send_notices(client).await?;
+            client
+                .feed(PgWireBackendMessage::ErrorResponse(
+                    crate::wire::error_info(&e).into(),
+                ))
+                .await?;
+        }
+        self.send_notices(client).await?;
         let st = self.txn_status();
         client.set_transaction_status(st);
         client

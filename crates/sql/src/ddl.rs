@@ -59,6 +59,34 @@ pub fn with_catalog_mut<T>(
     r
 }
 
+/// The schemas a possibly qualified name is looked up in: the named one
+/// (none when it does not exist), else those of search_path.
+pub(crate) fn searched_schemas(cat: &Catalog, s: &Session, schema: Option<&str>) -> Vec<u32> {
+    match schema {
+        Some(n) => cat.schema(n).map(|s| vec![s.oid]).unwrap_or_default(),
+        None => s
+            .state
+            .search_path()
+            .iter()
+            .filter_map(|n| cat.schema(n))
+            .map(|s| s.oid)
+            .collect(),
+    }
+}
+
+/// The table holding the index `name` among the `search` schemas, and its position there.
+pub(crate) fn find_index(cat: &Catalog, search: &[u32], name: &str) -> Option<(u32, usize)> {
+    cat.relations.values().find_map(|r| {
+        if !search.contains(&r.schema) {
+            return None;
+        }
+        r.indexes
+            .iter()
+            .position(|i| i.name == name)
+            .map(|p| (r.oid, p))
+    })
+}
+
 fn owner_oid(cat: &Catalog, s: &Session) -> u32 {
     cat.role(&s.state.current_user())
         .map(|r| r.oid)
@@ -412,17 +440,7 @@ pub fn create_index(s: &mut Session, ci: &ast::CreateIndex) -> PgResult<QueryRes
                 format!("\"{}\" is not a table", rel.name),
             ));
         }
-        s.authorize(
-            (),
-            &[Need {
-                object: ObjectRef::Relation(rel.oid),
-                privilege: Privilege::Ownership,
-                columns: vec![],
-                as_role: None,
-                position: None,
-            }],
-            cat,
-        )?;
+        check_owner(cat, s, rel.owner, "table", &rel.name)?;
         let cols: Vec<String> = ci
             .columns
             .iter()
@@ -857,16 +875,7 @@ pub fn drop(
         let mut cascaded: Vec<(u32, String)> = Vec::new();
         for name in names {
             let (schema_name, obj) = split_name(name)?;
-            let search: Vec<u32> = match &schema_name {
-                Some(n) => cat.schema(n).map(|s| vec![s.oid]).unwrap_or_default(),
-                None => s
-                    .state
-                    .search_path()
-                    .iter()
-                    .filter_map(|n| cat.schema(n))
-                    .map(|s| s.oid)
-                    .collect(),
-            };
+            let search = searched_schemas(cat, s, schema_name.as_deref());
             let display = crate::bind::display_name(name);
             let missing = |s: &mut Session| -> PgResult<()> {
                 if if_exists {
@@ -1053,16 +1062,7 @@ pub fn drop(
                     }
                 }
                 ObjectType::Index => {
-                    let found = cat.relations.values().find_map(|r| {
-                        if !search.contains(&r.schema) {
-                            return None;
-                        }
-                        r.indexes
-                            .iter()
-                            .position(|i| i.name == obj)
-                            .map(|p| (r.oid, p))
-                    });
-                    let Some((rel_oid, pos)) = found else {
+                    let Some((rel_oid, pos)) = find_index(cat, &search, &obj) else {
                         missing(s)?;
                         continue;
                     };

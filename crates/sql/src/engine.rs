@@ -71,6 +71,7 @@ pub struct ServerFiles {
 impl Engine {
     /// Opens an engine over a store; `bootstrap` creates the catalog on first start.
     pub fn new(store: Store, database: &str) -> Engine {
+        let table_locks = crate::locks::TableLocks::new(store.wait_graph());
         Engine {
             store,
             sequences: Sequences::default(),
@@ -78,7 +79,7 @@ impl Engine {
             catalog_cache: Mutex::new(Default::default()),
             shared_cache: Mutex::new(None),
             activity: Default::default(),
-            table_locks: Default::default(),
+            table_locks,
             next_pid: AtomicI32::new(std::process::id() as i32 * 100 % 1_000_000 + 1000),
             database: database.to_string(),
             server_files: Default::default(),

@@ -8,15 +8,24 @@
 //! close a cycle fails with "deadlock detected" at once. Waiting is in
 //! short slices so a cancel request ends it.
 //!
-//! Partial: DDL does not take ACCESS EXCLUSIVE implicitly (catalog changes
-//! are serialized by the catalog record instead), and ROLLBACK TO SAVEPOINT
-//! keeps the locks taken since the savepoint until the transaction ends.
+//! DDL takes its lock implicitly too ([`lock_for_ddl`]): DROP TABLE waits
+//! for a transaction still reading the table, and a reader for the DROP.
+//! Waits for table locks and for row locks share one wait-for graph (the
+//! store's), so a deadlock through both kinds is detected.
+//!
+//! Partial: ROLLBACK TO SAVEPOINT keeps the locks taken since the savepoint
+//! until the transaction ends; ALTER TABLE always takes ACCESS EXCLUSIVE
+//! (PostgreSQL takes less for a few subcommands); DDL statements also
+//! serialize on the database's catalog record, so two transactions changing
+//! different tables' definitions still run one after the other.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
+use rampart_storage::lock::WaitGraph;
 
 /// A table lock mode, weakest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,8 +120,6 @@ struct State {
     granted: HashMap<u32, Vec<(u64, LockMode)>>,
     /// Per transaction: the tables it holds locks on.
     held: HashMap<u64, Vec<u32>>,
-    /// Per waiting transaction: the transactions it waits for.
-    waits_for: HashMap<u64, Vec<u64>>,
 }
 
 impl State {
@@ -130,33 +137,52 @@ impl State {
         out.dedup();
         out
     }
+}
 
-    /// Whether `from` (transitively) waits for `target`.
-    fn reaches(&self, from: u64, target: u64) -> bool {
-        let mut stack = vec![from];
-        let mut seen = std::collections::HashSet::new();
-        while let Some(t) = stack.pop() {
-            if t == target {
-                return true;
-            }
-            if seen.insert(t) {
-                stack.extend(self.waits_for.get(&t).into_iter().flatten().copied());
-            }
-        }
-        false
+/// How a thread announces that it is about to block (see [`set_wait_hook`]).
+pub type WaitHook = fn(&mut dyn FnMut());
+
+static WAIT_HOOK: std::sync::OnceLock<WaitHook> = std::sync::OnceLock::new();
+
+/// Installs the function that every blocking lock wait runs through. The
+/// server runs some statements (plain reads) directly on its async worker
+/// threads; a read that does have to wait for a table lock must hand the
+/// worker off first (tokio's `block_in_place`), or the other connections on
+/// that worker stall — the lock holder's COMMIT among them. Without a hook
+/// the wait just blocks. Only the first call takes effect.
+pub fn set_wait_hook(hook: WaitHook) {
+    let _ = WAIT_HOOK.set(hook);
+}
+
+/// Runs `wait` (which blocks) through the installed [`WaitHook`].
+fn blocking_wait(wait: &mut dyn FnMut()) {
+    match WAIT_HOOK.get() {
+        Some(hook) => hook(wait),
+        None => wait(),
     }
 }
 
 /// The table lock manager shared by all sessions of an engine.
-#[derive(Default)]
 pub struct TableLocks {
     state: Mutex<State>,
     released: Condvar,
+    /// Shared with the storage's row locks, so that a cycle through table
+    /// and row locks is a deadlock too.
+    waits: Arc<WaitGraph>,
 }
 
 impl TableLocks {
+    /// A lock manager recording its waits in `waits` (the store's graph).
+    pub fn new(waits: Arc<WaitGraph>) -> TableLocks {
+        TableLocks {
+            state: Mutex::default(),
+            released: Condvar::new(),
+            waits,
+        }
+    }
+
     /// Grants `mode` on `table` to `txn`, waiting while other transactions
-    /// hold conflicting locks (unless `nowait`).
+    /// hold conflicting locks (unless `nowait`). Returns whether it waited.
     pub fn acquire(
         &self,
         txn: u64,
@@ -164,34 +190,54 @@ impl TableLocks {
         mode: LockMode,
         nowait: bool,
         cancel: &AtomicBool,
-    ) -> Result<(), LockError> {
+    ) -> Result<bool, LockError> {
         let mut s = self.state.lock();
         // Already held in this mode (or a stronger one that covers it)?
         if s.granted
             .get(&table)
             .is_some_and(|g| g.iter().any(|(t, m)| *t == txn && covers(*m, mode)))
         {
-            return Ok(());
+            return Ok(false);
         }
+        if s.blockers(txn, table, mode).is_empty() {
+            s.granted.entry(table).or_default().push((txn, mode));
+            s.held.entry(txn).or_default().push(table);
+            return Ok(false);
+        }
+        if nowait {
+            return Err(LockError::WouldBlock);
+        }
+        drop(s);
+        let mut result = Err(LockError::Canceled);
+        blocking_wait(&mut || result = self.wait_for_grant(txn, table, mode, cancel));
+        result
+    }
+
+    /// The waiting part of [`TableLocks::acquire`]: sleeps in slices until
+    /// no other transaction holds a conflicting lock, then grants it.
+    fn wait_for_grant(
+        &self,
+        txn: u64,
+        table: u32,
+        mode: LockMode,
+        cancel: &AtomicBool,
+    ) -> Result<bool, LockError> {
+        let mut s = self.state.lock();
         loop {
             let blockers = s.blockers(txn, table, mode);
             if blockers.is_empty() {
-                s.waits_for.remove(&txn);
+                self.waits.done(txn);
                 s.granted.entry(table).or_default().push((txn, mode));
                 s.held.entry(txn).or_default().push(table);
-                return Ok(());
+                return Ok(true);
             }
-            if nowait {
-                return Err(LockError::WouldBlock);
-            }
-            if blockers.iter().any(|b| s.reaches(*b, txn)) {
-                s.waits_for.remove(&txn);
+            if !self.waits.wait(txn, blockers) {
                 return Err(LockError::Deadlock);
             }
-            s.waits_for.insert(txn, blockers);
+            // Re-checked every slice: a cycle may close through a row lock.
             self.released.wait_for(&mut s, Duration::from_millis(100));
             if cancel.load(Ordering::Relaxed) {
-                s.waits_for.remove(&txn);
+                self.waits.done(txn);
                 return Err(LockError::Canceled);
             }
         }
@@ -200,7 +246,7 @@ impl TableLocks {
     /// Releases every table lock of `txn` (transaction end).
     pub fn release_all(&self, txn: u64) {
         let mut s = self.state.lock();
-        s.waits_for.remove(&txn);
+        self.waits.done(txn);
         let Some(tables) = s.held.remove(&txn) else {
             return;
         };
@@ -330,6 +376,105 @@ pub fn lock_table(
     })
 }
 
+/// Takes the table lock a DDL statement implies, as PostgreSQL: ACCESS
+/// EXCLUSIVE for DROP TABLE/VIEW/INDEX, TRUNCATE, ALTER TABLE and
+/// CREATE/ALTER/DROP POLICY; SHARE for CREATE INDEX. The catalog lock comes
+/// first (every DDL statement takes it anyway), so two DDL statements never
+/// wait for each other's table locks in opposite orders. As PostgreSQL's
+/// RangeVarGetRelidExtended callbacks, a role that may not run the
+/// statement on a table (not its owner; for TRUNCATE, without the
+/// privilege) takes no lock: it cannot make others wait, and the statement
+/// then fails with its own permission error. Names that do not resolve are
+/// left to the statement too.
+pub fn lock_for_ddl(
+    s: &mut crate::Session,
+    stmt: &sqlparser::ast::Statement,
+    cat: &rampart_catalog::Catalog,
+) -> rampart_types::PgResult<()> {
+    use rampart_security::{roles, Need, ObjectRef, Privilege};
+    use sqlparser::ast::{ObjectType, Statement};
+    let mut indexes = false;
+    let (names, mode, privilege): (
+        Vec<&sqlparser::ast::ObjectName>,
+        LockMode,
+        Option<Privilege>,
+    ) = match stmt {
+        Statement::Drop {
+            object_type: ObjectType::Table | ObjectType::View,
+            names,
+            ..
+        } => (names.iter().collect(), LockMode::AccessExclusive, None),
+        Statement::Drop {
+            object_type: ObjectType::Index,
+            names,
+            ..
+        } => {
+            indexes = true;
+            (names.iter().collect(), LockMode::AccessExclusive, None)
+        }
+        Statement::Truncate(t) => (
+            t.table_names.iter().map(|t| &t.name).collect(),
+            LockMode::AccessExclusive,
+            Some(Privilege::Truncate),
+        ),
+        Statement::AlterTable(a) => (vec![&a.name], LockMode::AccessExclusive, None),
+        Statement::CreateIndex(c) => (vec![&c.table_name], LockMode::Share, None),
+        Statement::CreatePolicy(p) => (vec![&p.table_name], LockMode::AccessExclusive, None),
+        Statement::AlterPolicy(p) => (vec![&p.table_name], LockMode::AccessExclusive, None),
+        Statement::DropPolicy(p) => (vec![&p.table_name], LockMode::AccessExclusive, None),
+        _ => return Ok(()),
+    };
+    let mut tables = Vec::new();
+    {
+        let mut binder = crate::bind::Binder::new(cat, s.state.search_path(), vec![]);
+        for n in names {
+            let rel = if indexes {
+                crate::bind::split_name(n).ok().and_then(|(schema, name)| {
+                    let search = crate::ddl::searched_schemas(cat, s, schema.as_deref());
+                    let (table, _) = crate::ddl::find_index(cat, &search, &name)?;
+                    cat.relation_by_oid(table)
+                })
+            } else {
+                binder.resolve_relation(n).ok()
+            };
+            if let Some(rel) = rel {
+                tables.push((rel.oid, rel.name.clone(), rel.owner));
+            }
+        }
+    }
+    let principal = s.principal(cat)?;
+    tables.retain(|(oid, _, owner)| {
+        principal.superuser
+            || roles::has_privs_of(cat, principal.role_oid, *owner)
+            || privilege.is_some_and(|p| {
+                let need = Need {
+                    object: ObjectRef::Relation(*oid),
+                    privilege: p,
+                    columns: vec![],
+                    as_role: None,
+                    position: None,
+                };
+                s.authorize((), &[need], cat).is_ok()
+            })
+    });
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let engine = s.engine().clone();
+    let db = s.state.database_oid;
+    let cancel = s.cancel.clone();
+    let txn = s.txn_mut()?;
+    engine.lock_catalog(txn, db)?;
+    let id = txn.id();
+    for (oid, name, _) in &tables {
+        engine
+            .table_locks
+            .acquire(id, *oid, mode, false, &cancel)
+            .map_err(|e| lock_error(e, name))?;
+    }
+    Ok(())
+}
+
 /// The error a refused lock reports.
 pub fn lock_error(e: LockError, table: &str) -> rampart_types::PgError {
     use rampart_types::{PgError, SqlState};
@@ -374,7 +519,7 @@ mod tests {
 
     #[test]
     fn nowait_and_deadlock_are_reported() {
-        let locks = TableLocks::default();
+        let locks = TableLocks::new(Default::default());
         let no = AtomicBool::new(false);
         locks
             .acquire(1, 10, LockMode::Exclusive, false, &no)
@@ -393,7 +538,7 @@ mod tests {
             .unwrap();
         std::thread::scope(|s| {
             let waiter = s.spawn(|| locks.acquire(1, 20, LockMode::AccessShare, false, &no));
-            while !locks.state.lock().waits_for.contains_key(&1) {
+            while !locks.waits.is_waiting(1) {
                 std::thread::sleep(Duration::from_millis(5));
             }
             assert_eq!(
@@ -401,8 +546,39 @@ mod tests {
                 Err(LockError::Deadlock)
             );
             locks.release_all(2);
-            assert_eq!(waiter.join().unwrap(), Ok(()));
+            assert_eq!(waiter.join().unwrap(), Ok(true));
         });
         assert_eq!(locks.held(1, 20), vec![LockMode::AccessShare]);
+    }
+
+    /// Transaction 1 holds a row lock and waits for a table lock of 2, which
+    /// then asks for the row: the cycle runs through both lock managers.
+    #[test]
+    fn deadlock_through_row_and_table_locks_is_found() {
+        let store = rampart_storage::Store::in_memory();
+        let locks = TableLocks::new(store.wait_graph());
+        let no = AtomicBool::new(false);
+        let mut t1 = store.begin(rampart_storage::IsolationLevel::ReadCommitted);
+        let mut t2 = store.begin(rampart_storage::IsolationLevel::ReadCommitted);
+        t1.lock_key(b"row").unwrap();
+        locks
+            .acquire(t2.id(), 10, LockMode::AccessExclusive, false, &no)
+            .unwrap();
+        let t1_id = t1.id();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| locks.acquire(t1_id, 10, LockMode::AccessShare, false, &no));
+            while !locks.waits.is_waiting(t1_id) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert!(matches!(
+                t2.lock_key(b"row"),
+                Err(rampart_storage::StorageError::Deadlock)
+            ));
+            locks.release_all(t2.id());
+            t2.rollback();
+            assert_eq!(waiter.join().unwrap(), Ok(true));
+        });
+        locks.release_all(t1_id);
+        t1.rollback();
     }
 }

@@ -493,12 +493,16 @@ fn apply_one(
             }
             for (bit, cols) in &column_grants {
                 for c in cols {
-                    let i = rel.columns.iter().position(|x| x.name == *c).ok_or_else(|| {
-                        PgError::new(
-                            SqlState::UNDEFINED_COLUMN,
-                            format!("column \"{c}\" of relation \"{name}\" does not exist"),
-                        )
-                    })?;
+                    let i = rel
+                        .columns
+                        .iter()
+                        .position(|x| x.name == *c)
+                        .ok_or_else(|| {
+                            PgError::new(
+                                SqlState::UNDEFINED_COLUMN,
+                                format!("column \"{c}\" of relation \"{name}\" does not exist"),
+                            )
+                        })?;
                     per_column[i] |= bit;
                 }
             }
@@ -611,7 +615,9 @@ fn restrict_and_check(
 ) -> PgResult<u16> {
     if avail == 0 && !holds_any {
         let msg = match what {
-            Object::Whole { kind_word, name } => format!("permission denied for {kind_word} {name}"),
+            Object::Whole { kind_word, name } => {
+                format!("permission denied for {kind_word} {name}")
+            }
             Object::Column { column, relation } => {
                 format!("permission denied for column \"{column}\" of relation \"{relation}\"")
             }
@@ -626,9 +632,15 @@ fn restrict_and_check(
         }
     };
     let (verb_none, verb_some) = if change.revoke {
-        ("no privileges could be revoked", "not all privileges could be revoked")
+        (
+            "no privileges could be revoked",
+            "not all privileges could be revoked",
+        )
     } else {
-        ("no privileges were granted", "not all privileges were granted")
+        (
+            "no privileges were granted",
+            "not all privileges were granted",
+        )
     };
     if bits == 0 {
         warn(s, change.revoke, format!("{verb_none} for {subject}"));

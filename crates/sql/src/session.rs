@@ -273,6 +273,19 @@ const BIND_SETTINGS: [&str; 6] = [
     "session_authorization",
 ];
 
+/// An implicit transaction spanning several statements, as PostgreSQL runs
+/// them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ImplicitBlock {
+    /// The statements of one multi-statement Query message
+    /// (TBLOCK_IMPLICIT_INPROGRESS: a transaction block for LOCK TABLE,
+    /// CREATE DATABASE and the like).
+    Query,
+    /// The Execute messages up to the next Sync (TBLOCK_STARTED: not a
+    /// transaction block).
+    Pipeline,
+}
+
 /// One client session.
 pub struct Session {
     engine: Arc<Engine>,
@@ -280,6 +293,8 @@ pub struct Session {
     pub state: SessionState,
     txn: Option<Transaction>,
     explicit: bool,
+    /// The implicit transaction open across several statements, if any.
+    implicit_block: Option<ImplicitBlock>,
     failed: bool,
     savepoints: Vec<(String, usize)>,
     copy_in: Option<CopyInState>,
@@ -324,6 +339,7 @@ impl Session {
             state,
             txn: None,
             explicit: false,
+            implicit_block: None,
             failed: false,
             savepoints: Vec::new(),
             copy_in: None,
@@ -502,9 +518,17 @@ impl Session {
             return vec![Ok(QueryResult::Empty)];
         }
         self.log_statement("statement", sql, &stmts);
-        // Several statements in one Query message run in one implicit transaction, as in PostgreSQL.
+        // Several statements in one Query message run in one implicit
+        // transaction block, as in PostgreSQL: an error rolls back the
+        // statements before it, BEGIN turns the block into an explicit one,
+        // COMMIT and ROLLBACK end it (with a warning). COPY FROM STDIN, which
+        // needs more messages to finish, runs outside such a block.
+        let use_block = stmts.len() > 1 && !stmts.iter().any(is_copy_from_stdin);
         let mut out = Vec::new();
         for stmt in &stmts {
+            if use_block && !is_transaction_control(stmt) {
+                self.open_implicit_block(ImplicitBlock::Query);
+            }
             let r = self.run_statement(stmt, &[], &mut None, sql);
             if let Err(e) = &r {
                 self.log_error(e, sql);
@@ -515,7 +539,48 @@ impl Session {
                 break;
             }
         }
+        if self.implicit_block == Some(ImplicitBlock::Query) {
+            let failed = out.last().is_some_and(|r| r.is_err());
+            if let Err(e) = self.end_implicit_block(failed) {
+                self.log_error(&e, sql);
+                out.push(Err(e));
+            }
+        }
         out
+    }
+
+    /// Starts an implicit block unless a transaction is already open.
+    fn open_implicit_block(&mut self, kind: ImplicitBlock) {
+        if !self.explicit && self.txn.is_none() && !self.failed {
+            self.begin_txn(None);
+            self.implicit_block = Some(kind);
+        }
+    }
+
+    /// Ends the open implicit block, if any: rolls it back when `failed`
+    /// (or a statement in it failed), else commits it.
+    fn end_implicit_block(&mut self, failed: bool) -> PgResult<()> {
+        if self.implicit_block.take().is_none() {
+            return Ok(());
+        }
+        if failed || self.failed {
+            self.failed = false;
+            self.rollback_txn();
+            Ok(())
+        } else {
+            self.commit_txn()
+        }
+    }
+
+    /// Extended protocol Sync: ends the implicit transaction of the
+    /// messages since the previous Sync, as PostgreSQL — committed, or
+    /// rolled back when any of them failed (`after_error`), so a pipelined
+    /// batch applies as a whole or not at all. An explicit block stays open.
+    pub fn sync(&mut self, after_error: bool) -> PgResult<()> {
+        if self.implicit_block == Some(ImplicitBlock::Pipeline) {
+            return self.end_implicit_block(after_error);
+        }
+        Ok(())
     }
 
     /// `log_statement`: logs `sql` (passwords redacted) when any statement qualifies.
@@ -686,6 +751,9 @@ impl Session {
             return Ok(QueryResult::Empty);
         };
         self.log_statement("execute", sql, std::slice::from_ref(stmt));
+        if !is_transaction_control(stmt) {
+            self.open_implicit_block(ImplicitBlock::Pipeline);
+        }
         let r = self.run_statement(stmt, params, cached, sql);
         if let Err(e) = &r {
             self.log_error(e, sql);
@@ -703,7 +771,7 @@ impl Session {
     /// VACUUM / ANALYZE: checks the targets (existence, ownership) and does
     /// nothing else; see [`crate::front::MaintenanceStmt`].
     fn maintenance(&mut self, m: &crate::front::MaintenanceStmt) -> PgResult<QueryResult> {
-        if m.command == "VACUUM" && self.explicit {
+        if m.command == "VACUUM" && self.in_block() {
             return Err(PgError::new(
                 SqlState::ACTIVE_SQL_TRANSACTION,
                 "VACUUM cannot run inside a transaction block",
@@ -914,11 +982,12 @@ impl Session {
 
     /// Takes the table locks a statement's needs imply: ACCESS SHARE on what
     /// it reads, ROW EXCLUSIVE on what it writes (see [`crate::locks`]).
-    fn lock_tables(&mut self, needs: &[Need], catalog: &Catalog) -> PgResult<()> {
+    /// Returns whether it had to wait for another transaction.
+    fn lock_tables(&mut self, needs: &[Need], catalog: &Catalog) -> PgResult<bool> {
         use crate::locks::LockMode;
         use rampart_security::{ObjectRef, Privilege};
         let Some(txn) = self.txn.as_ref().map(|t| t.id()) else {
-            return Ok(());
+            return Ok(false);
         };
         let mut wanted: Vec<(u32, LockMode)> = Vec::new();
         for n in needs {
@@ -934,8 +1003,10 @@ impl Session {
                 None => wanted.push((oid, mode)),
             }
         }
+        let mut waited = false;
         for (oid, mode) in wanted {
-            self.engine
+            waited |= self
+                .engine
                 .table_locks
                 .acquire(txn, oid, mode, false, &self.cancel)
                 .map_err(|e| {
@@ -946,7 +1017,7 @@ impl Session {
                     crate::locks::lock_error(e, &name)
                 })?;
         }
-        Ok(())
+        Ok(waited)
     }
 
     fn commit_txn(&mut self) -> PgResult<()> {
@@ -1008,6 +1079,23 @@ impl Session {
                         iso = Some(storage_isolation(l));
                     }
                 }
+                if self.implicit_block.take().is_some() {
+                    // The implicit block becomes an explicit one, keeping
+                    // what its earlier statements did; BEGIN's modes apply
+                    // as SET TRANSACTION would.
+                    self.explicit = true;
+                    if let Some(iso) = iso {
+                        if let Err(e) = self.set_txn_isolation(iso) {
+                            return Some(Err(e));
+                        }
+                    }
+                    if read_only == Some(true) {
+                        self.state
+                            .settings
+                            .set_internal("transaction_read_only", "on");
+                    }
+                    return cmd("BEGIN");
+                }
                 self.begin_txn_with(iso, read_only);
                 self.explicit = true;
                 cmd("BEGIN")
@@ -1020,6 +1108,12 @@ impl Session {
                     );
                     w.severity = "WARNING";
                     self.state.notices.push(w);
+                    if self.implicit_block.take().is_some() {
+                        // Ends the implicit block (the next statement starts another).
+                        return Some(self.commit_txn().map(|_| QueryResult::Command {
+                            tag: "COMMIT".into(),
+                        }));
+                    }
                     return cmd("COMMIT");
                 }
                 if self.failed {
@@ -1041,6 +1135,9 @@ impl Session {
                     );
                     w.severity = "WARNING";
                     self.state.notices.push(w);
+                    if self.implicit_block.take().is_some() {
+                        self.rollback_txn();
+                    }
                     return cmd("ROLLBACK");
                 }
                 self.rollback_txn();
@@ -1209,31 +1306,62 @@ impl Session {
         if let Some(r) = crate::roles::run_sql(self, stmt)? {
             return Ok(r);
         }
-        let catalog = self.catalog()?;
+        let mut catalog = self.catalog()?;
         if is_data_statement(stmt) {
-            let fingerprint = self.state.bind_fingerprint();
-            let bound = match cached {
-                Some((v, f, b)) if *v == catalog.version && *f == fingerprint => b.clone(),
-                _ => {
-                    let types: Vec<DataType> = params.iter().map(|p| p.data_type()).collect();
-                    let (stmt, columns, needs, _) = self.bind_data(&catalog, stmt, types, sql)?;
-                    let b = Arc::new(Bound {
-                        stmt,
-                        needs,
-                        columns,
-                    });
-                    *cached = Some((catalog.version, fingerprint, b.clone()));
-                    b
+            loop {
+                let bound = self.bind_cached(stmt, params, cached, sql, &catalog)?;
+                let authorized = self.authorize(&bound.stmt, &bound.needs, &catalog)?;
+                let waited = self.lock_tables(&bound.needs, &catalog)?;
+                // Having waited for a lock (DDL, LOCK TABLE) under READ
+                // COMMITTED, start over on a fresh snapshot: the statement
+                // sees what the lock holder committed, table definitions
+                // included, as in PostgreSQL, which locks before it reads
+                // the catalog. The locks stay, so this happens at most
+                // once per table.
+                let read_committed = self.txn.as_ref().is_some_and(|t| {
+                    t.isolation() == rampart_storage::IsolationLevel::ReadCommitted
+                });
+                if waited && read_committed {
+                    if let Some(t) = self.txn.as_mut() {
+                        t.refresh_snapshot();
+                    }
+                    catalog = self.catalog()?;
+                    continue;
                 }
-            };
-            let authorized = self.authorize(&bound.stmt, &bound.needs, &catalog)?;
-            self.lock_tables(&bound.needs, &catalog)?;
-            return self.execute_data(authorized, bound.columns.clone(), &catalog, params);
+                return self.execute_data(authorized, bound.columns.clone(), &catalog, params);
+            }
         }
         if let Statement::Copy { .. } = stmt {
             return self.start_copy(stmt, &catalog, sql);
         }
         crate::utility::run(self, stmt, &catalog, sql)
+    }
+
+    /// Binds a data statement against `catalog`, or reuses `cached` when
+    /// it was bound against the same catalog version and settings.
+    fn bind_cached(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        cached: &mut BoundCache,
+        sql: &str,
+        catalog: &Catalog,
+    ) -> PgResult<Arc<Bound>> {
+        let fingerprint = self.state.bind_fingerprint();
+        if let Some((v, f, b)) = cached {
+            if *v == catalog.version && *f == fingerprint {
+                return Ok(b.clone());
+            }
+        }
+        let types: Vec<DataType> = params.iter().map(|p| p.data_type()).collect();
+        let (stmt, columns, needs, _) = self.bind_data(catalog, stmt, types, sql)?;
+        let b = Arc::new(Bound {
+            stmt,
+            needs,
+            columns,
+        });
+        *cached = Some((catalog.version, fingerprint, b.clone()));
+        Ok(b)
     }
 
     fn execute_data(
@@ -1381,9 +1509,11 @@ impl Session {
         }
     }
 
-    /// Whether an explicit transaction block is open.
+    /// Whether a transaction block is open: an explicit one, or the
+    /// implicit block of a multi-statement Query (PostgreSQL's
+    /// IsTransactionBlock: LOCK TABLE works there, CREATE DATABASE does not).
     pub fn in_block(&self) -> bool {
-        self.explicit
+        self.explicit || self.implicit_block == Some(ImplicitBlock::Query)
     }
 
     /// Called when the client disconnects: roll back and release locks.
@@ -1517,6 +1647,23 @@ fn aborted() -> PgError {
         SqlState::IN_FAILED_SQL_TRANSACTION,
         "current transaction is aborted, commands ignored until end of transaction block",
     )
+}
+
+/// BEGIN, COMMIT, ROLLBACK and the savepoint statements.
+fn is_transaction_control(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Sql(s) if matches!(
+        s.as_ref(),
+        Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. }
+    ))
+}
+
+/// COPY (FROM STDIN needs CopyData messages to finish; TO is kept with it).
+fn is_copy_from_stdin(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Sql(s) if matches!(s.as_ref(), Statement::Copy { .. }))
 }
 
 fn is_data_statement(stmt: &Statement) -> bool {

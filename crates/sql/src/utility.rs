@@ -23,7 +23,7 @@ pub fn run(
     catalog: &Catalog,
     _sql: &str,
 ) -> PgResult<QueryResult> {
-    let _ = catalog;
+    crate::locks::lock_for_ddl(s, stmt, catalog)?;
     match stmt {
         Statement::Set(set) => run_set(s, set),
         Statement::ShowVariable { variable } => show(s, variable),

@@ -1,21 +1,61 @@
 //! Row locks: an in-memory lock table with deadlock detection.
 //!
 //! Each key is held by at most one transaction. A transaction waiting for a
-//! key records a wait-for edge to the holder; since a waiter waits for exactly
-//! one holder, the wait-for graph is a set of chains and a cycle is found by
-//! following edges from the holder. Whoever would close a cycle gets
-//! [`StorageError::Deadlock`]. Every waiter re-checks on each wake-up, so a
-//! cycle formed while edges were stale is still found by one of its members.
+//! key records a wait-for edge to the holder in the store's [`WaitGraph`],
+//! which other lock managers over the same transactions (the SQL layer's
+//! table locks) share, so a cycle through both kinds of lock is found too.
+//! Whoever would close a cycle gets [`StorageError::Deadlock`]. Every waiter
+//! re-checks on each wake-up, so a cycle formed while edges were stale is
+//! still found by one of its members.
 
 use crate::error::{Result, StorageError};
 use parking_lot::{Condvar, Mutex};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Who waits for whom, across every lock manager of a store: per waiting
+/// transaction, the transactions it waits for. Lock managers take this
+/// mutex innermost (inside their own), so it cannot deadlock them.
+#[derive(Debug, Default)]
+pub struct WaitGraph {
+    edges: Mutex<HashMap<u64, Vec<u64>>>,
+}
+
+impl WaitGraph {
+    /// Records that `waiter` waits for `blockers` — unless that closes a
+    /// cycle, in which case nothing is recorded and false is returned.
+    pub fn wait(&self, waiter: u64, blockers: Vec<u64>) -> bool {
+        let mut edges = self.edges.lock();
+        let mut stack = blockers.clone();
+        let mut seen = HashSet::new();
+        while let Some(t) = stack.pop() {
+            if t == waiter {
+                edges.remove(&waiter);
+                return false;
+            }
+            if seen.insert(t) {
+                stack.extend(edges.get(&t).into_iter().flatten().copied());
+            }
+        }
+        edges.insert(waiter, blockers);
+        true
+    }
+
+    /// `waiter` no longer waits (it got its lock, gave up, or ended).
+    pub fn done(&self, waiter: u64) {
+        self.edges.lock().remove(&waiter);
+    }
+
+    /// True when `txn` is recorded as waiting.
+    pub fn is_waiting(&self, txn: u64) -> bool {
+        self.edges.lock().contains_key(&txn)
+    }
+}
 
 #[derive(Default)]
 struct State {
     holders: HashMap<Vec<u8>, u64>,
     held: HashMap<u64, Vec<Vec<u8>>>,
-    waits_for: HashMap<u64, u64>,
 }
 
 /// The lock table shared by all transactions of a store.
@@ -23,9 +63,15 @@ struct State {
 pub struct LockTable {
     state: Mutex<State>,
     released: Condvar,
+    waits: Arc<WaitGraph>,
 }
 
 impl LockTable {
+    /// The wait-for graph this table records its waits in.
+    pub fn wait_graph(&self) -> Arc<WaitGraph> {
+        self.waits.clone()
+    }
+
     /// Acquires `key` for transaction `txn`, blocking while another transaction holds it.
     pub fn lock(&self, txn: u64, key: &[u8]) -> Result<()> {
         let mut s = self.state.lock();
@@ -34,28 +80,23 @@ impl LockTable {
                 None => {
                     s.holders.insert(key.to_vec(), txn);
                     s.held.entry(txn).or_default().push(key.to_vec());
-                    s.waits_for.remove(&txn);
+                    self.waits.done(txn);
                     return Ok(());
                 }
                 Some(&h) if h == txn => {
-                    s.waits_for.remove(&txn);
+                    self.waits.done(txn);
                     return Ok(());
                 }
                 Some(&h) => h,
             };
             // Would waiting for `holder` close a cycle back to us?
-            let mut cur = holder;
-            let mut steps = 0usize;
-            while let Some(&next) = s.waits_for.get(&cur) {
-                if next == txn || steps > s.waits_for.len() {
-                    s.waits_for.remove(&txn);
-                    return Err(StorageError::Deadlock);
-                }
-                cur = next;
-                steps += 1;
+            if !self.waits.wait(txn, vec![holder]) {
+                return Err(StorageError::Deadlock);
             }
-            s.waits_for.insert(txn, holder);
-            self.released.wait(&mut s);
+            // Woken by a release here; a timeout re-checks the graph for
+            // cycles closed through another lock manager meanwhile.
+            self.released
+                .wait_for(&mut s, std::time::Duration::from_millis(100));
         }
     }
 
@@ -80,13 +121,13 @@ impl LockTable {
 
     /// True when `txn` is blocked waiting for a lock (for tests).
     pub fn is_waiting(&self, txn: u64) -> bool {
-        self.state.lock().waits_for.contains_key(&txn)
+        self.waits.is_waiting(txn)
     }
 
     /// Releases every lock of `txn` and wakes the waiters.
     pub fn release_all(&self, txn: u64) {
         let mut s = self.state.lock();
-        s.waits_for.remove(&txn);
+        self.waits.done(txn);
         if let Some(keys) = s.held.remove(&txn) {
             for k in keys {
                 s.holders.remove(&k);

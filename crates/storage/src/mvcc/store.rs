@@ -218,6 +218,13 @@ impl Store {
         Transaction::new(id, iso, SnapshotGuard::take(&self.inner))
     }
 
+    /// The graph of transactions waiting for row locks, for other lock
+    /// managers over the same transactions to share (deadlock detection
+    /// across both).
+    pub fn wait_graph(&self) -> Arc<crate::lock::WaitGraph> {
+        self.inner.locks.wait_graph()
+    }
+
     /// Current WAL insert LSN (0 for an in-memory store).
     pub fn current_lsn(&self) -> u64 {
         self.inner.wal.as_ref().map_or(0, |w| w.insert_lsn())
