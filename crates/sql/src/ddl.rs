@@ -938,8 +938,28 @@ pub fn drop(
                     .map_err(|_| {
                         must_be_owner(if is_view { "view" } else { "table" }, &rel.name)
                     })?;
-                    let refs = crate::fk::referencing(cat, rel.oid);
                     let kind_word = if is_view { "view" } else { "table" };
+                    // Views reading the relation go with it only under CASCADE.
+                    if crate::view_deps::any_view_mentions(cat, &rel.name) {
+                        let mut after = cat.clone();
+                        after.relations.remove(&rel.oid);
+                        let object = format!("{kind_word} {}", rel.name);
+                        let views =
+                            crate::view_deps::break_views(&mut after, s, &object, &rel.name)?;
+                        if !views.is_empty() && !cascade {
+                            return Err(PgError::new(
+                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                                format!("cannot drop {object} because other objects depend on it"),
+                            )
+                            .with_detail(crate::view_deps::detail_lines(&views).join("\n"))
+                            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                        }
+                        for v in &views {
+                            cascaded.push((v.oid, format!("drop cascades to view {}", v.name)));
+                            cat.relations.remove(&v.oid);
+                        }
+                    }
+                    let refs = crate::fk::referencing(cat, rel.oid);
                     // Policies of other tables whose expressions read this relation.
                     let mut policy_deps: Vec<(u32, String, String, u32)> = cat
                         .relations
@@ -1195,7 +1215,7 @@ pub fn drop(
 }
 
 /// PostgreSQL's NOTICE for objects dropped by CASCADE: one line, or a count with the list in DETAIL.
-fn cascade_notice(s: &mut Session, dropped: Vec<String>) {
+pub(crate) fn cascade_notice(s: &mut Session, dropped: Vec<String>) {
     match dropped.len() {
         0 => {}
         1 => s.state.notice(dropped[0].clone()),
@@ -1395,6 +1415,36 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         }
                         row.push(fill.clone());
                     }));
+                }
+                ast::AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    drop_behavior,
+                    ..
+                } => {
+                    let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                    for c in column_names {
+                        let dropped = crate::drop_column::drop_column(
+                            cat,
+                            txn,
+                            s,
+                            &mut new,
+                            &ident(c),
+                            *if_exists,
+                            cascade,
+                        )?;
+                        if let Some(pos) = dropped {
+                            let prev = rewrite.take();
+                            rewrite = Some(Box::new(move |row: &mut Vec<rampart_types::Value>| {
+                                if let Some(p) = &prev {
+                                    p(row);
+                                }
+                                if pos < row.len() {
+                                    row.remove(pos);
+                                }
+                            }));
+                        }
+                    }
                 }
                 ast::AlterTableOperation::RenameColumn {
                     old_column_name,

@@ -25,6 +25,7 @@ pub mod ddl;
 pub mod default_privs;
 mod deparse;
 pub mod deparse_query;
+mod drop_column;
 pub mod engine;
 pub mod exec;
 mod explain;
@@ -53,6 +54,7 @@ pub mod session;
 pub mod statement_log;
 pub mod sysview;
 mod utility;
+mod view_deps;
 
 pub use engine::Engine;
 pub use session::{Prepared, QueryResult, Session, TxnStatus};
