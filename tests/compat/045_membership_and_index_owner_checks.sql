@@ -36,3 +36,27 @@ DROP ROLE m_owner;
 DROP ROLE m_creator;
 DROP ROLE m_plain;
 DROP ROLE m_super;
+-- pg_database_owner as a member; GRANTED BY on role grants (only a
+-- superuser names another grantor; REVOKE ignores it in PostgreSQL 15).
+CREATE ROLE gb_r1;
+CREATE ROLE gb_r2 LOGIN;
+CREATE ROLE gb_r3;
+GRANT pg_database_owner TO gb_r1;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+GRANT gb_r1 TO pg_database_owner;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+GRANT gb_r1 TO gb_r2 WITH ADMIN OPTION;
+SET ROLE gb_r2;
+GRANT gb_r1 TO gb_r3 GRANTED BY gb_r2;
+GRANT gb_r1 TO gb_r3 GRANTED BY postgres;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+GRANT gb_r3 TO gb_r1 GRANTED BY postgres;
+RESET ROLE;
+GRANT gb_r3 TO gb_r1 GRANTED BY gb_r2;
+SELECT r.rolname, m.rolname, g.rolname
+  FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid
+  JOIN pg_roles m ON m.oid = a.member JOIN pg_roles g ON g.oid = a.grantor
+ WHERE r.rolname LIKE 'gb\_r%' ORDER BY 1, 2;
+REVOKE gb_r3 FROM gb_r1 GRANTED BY nosuch;
+REVOKE ADMIN OPTION FOR gb_r1 FROM gb_r2 GRANTED BY nosuch;
+DROP ROLE gb_r1, gb_r2, gb_r3;

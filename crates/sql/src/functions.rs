@@ -331,7 +331,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             (Func::Now, vec![], T::Timestamptz)
         }
         ("clock_timestamp", 0) => (Func::ClockTimestamp, vec![], T::Timestamptz),
-        ("current_database", 0) => (Func::CurrentDatabase, vec![], T::Name),
+        ("current_database" | "current_catalog", 0) => (Func::CurrentDatabase, vec![], T::Name),
         ("current_schema", 0) => (Func::CurrentSchema, vec![], T::Name),
         ("current_user" | "user" | "current_role", 0) => (Func::CurrentUser, vec![], T::Name),
         ("session_user", 0) => (Func::SessionUser, vec![], T::Name),

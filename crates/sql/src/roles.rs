@@ -44,22 +44,39 @@ fn acting(cat: &Catalog, s: &Session) -> PgResult<Role> {
 /// role, CREATE ROLE … IN ROLE / ROLE / ADMIN): superuser roles only by
 /// superusers, others with CREATEROLE or ADMIN OPTION; pg_database_owner
 /// never has explicit members.
-fn check_membership_change(cat: &Catalog, me: &Role, r: &Role) -> PgResult<()> {
+/// PostgreSQL 15's checks on granting (`grant`) or revoking membership in
+/// `r`, in AddRoleMems/DelRoleMems order: superuser roles need a superuser;
+/// others the current role's CREATEROLE or the grantor's ADMIN OPTION;
+/// pg_database_owner takes no explicit members; only superusers name
+/// another grantor. (Two of these errors carry no SQLSTATE in PostgreSQL,
+/// hence XX000.)
+fn check_membership_change(
+    cat: &Catalog,
+    me: &Role,
+    grantor: u32,
+    r: &Role,
+    grant: bool,
+) -> PgResult<()> {
     if r.superuser {
         if !me.superuser {
             return Err(denied("must be superuser to alter superusers"));
         }
-    } else if !graph::can_admin(cat, me.oid, r.oid) {
+    } else if !(graph::can_admin(cat, me.oid, r.oid)
+        || (grant && grantor != me.oid && graph::can_admin(cat, grantor, r.oid)))
+    {
         return Err(denied(format!(
             "must have admin option on role \"{}\"",
             r.name
         )));
     }
-    if r.name == "pg_database_owner" {
+    if grant && r.name == "pg_database_owner" {
         return Err(PgError::new(
-            SqlState("0LP01"),
+            SqlState::INTERNAL_ERROR,
             format!("role \"{}\" cannot have explicit members", r.name),
         ));
+    }
+    if grant && grantor != me.oid && !me.superuser {
+        return Err(denied("must be superuser to set grantor"));
     }
     Ok(())
 }
@@ -289,7 +306,7 @@ fn create_role(s: &mut Session, cr: &ast::CreateRole) -> PgResult<Option<QueryRe
                     .role(&ident(r))
                     .cloned()
                     .ok_or_else(|| no_such_role(&ident(r)))?;
-                check_membership_change(cat, &me, &target)?;
+                check_membership_change(cat, &me, me.oid, &target, true)?;
                 add_member(cat, s, &ident(r), &name, false, me.oid)?;
             }
             for m in cr.role.iter().chain(&cr.user) {
@@ -819,30 +836,32 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u6
 /// GRANT/REVOKE role membership.
 pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
     let members: Vec<String> = stmt.members.iter().map(|m| role_spec(s, m)).collect();
-    let granted_by = stmt.granted_by.as_ref().map(|g| role_spec(s, g));
+    // PostgreSQL 15's grammar drops GRANTED BY from REVOKE of a role: it is
+    // not even looked up there.
+    let granted_by = match stmt.revoke {
+        true => None,
+        false => stmt.granted_by.as_ref().map(|g| role_spec(s, g)),
+    };
     with_catalog_mut(s, |cat, _txn, s| {
         let me = acting(cat, s)?;
         let grantor = match &granted_by {
-            Some(g) => {
-                let gr = cat.role(g).cloned().ok_or_else(|| no_such_role(g))?;
-                if !graph::is_member_of(cat, me.oid, gr.oid) {
-                    return Err(denied(format!(
-                        "must inherit privileges of role \"{}\"",
-                        gr.name
-                    )));
-                }
-                gr.oid
-            }
+            Some(g) => cat.role(g).map(|r| r.oid).ok_or_else(|| no_such_role(g))?,
             None => me.oid,
         };
         for role in &stmt.roles {
             let r = cat.role(role).cloned().ok_or_else(|| no_such_role(role))?;
-            check_membership_change(cat, &me, &r)?;
+            check_membership_change(cat, &me, grantor, &r, !stmt.revoke)?;
             for member in &members {
                 let m = cat
                     .role(member)
                     .cloned()
                     .ok_or_else(|| no_such_role(member))?;
+                if !stmt.revoke && m.name == "pg_database_owner" {
+                    return Err(PgError::new(
+                        SqlState::INTERNAL_ERROR,
+                        "role \"pg_database_owner\" cannot be a member of any role",
+                    ));
+                }
                 if !stmt.revoke {
                     add_member(cat, s, &r.name, &m.name, stmt.admin_option, grantor)?;
                     continue;

@@ -213,15 +213,30 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                 .collect();
         }
         "applicable_roles" => {
-            return cat
+            // The database owner's implicit membership in pg_database_owner
+            // counts, as in PostgreSQL's view definition.
+            let implicit = cat
+                .current_database()
+                .zip(cat.role("pg_database_owner"))
+                .map(|(d, r)| (d.owner, r.oid, false));
+            let mut pairs: Vec<(u32, u32, bool)> = cat
                 .memberships
                 .iter()
-                .filter(|m| viewer_uses(m.member))
-                .map(|m| {
+                .map(|m| (m.member, m.role, m.admin_option))
+                .collect();
+            if let Some(p) = implicit {
+                if !pairs.contains(&p) {
+                    pairs.push(p);
+                }
+            }
+            return pairs
+                .into_iter()
+                .filter(|(member, _, _)| viewer_uses(*member))
+                .map(|(member, role, admin)| {
                     vec![
-                        Value::Text(role_name(cat, m.member)),
-                        Value::Text(role_name(cat, m.role)),
-                        yes_no(m.admin_option),
+                        Value::Text(role_name(cat, member)),
+                        Value::Text(role_name(cat, role)),
+                        yes_no(admin),
                     ]
                 })
                 .collect();
