@@ -156,3 +156,61 @@ async fn constraint_errors_hide_unreadable_values() {
     assert_eq!(db.code().code(), "23514");
     assert_eq!(db.detail(), Some("Failing row contains (k, c) = (5, 50)."));
 }
+
+/// INSERT … ON CONFLICT reveals whether a conflicting row exists: without
+/// SELECT on the arbiter's columns (or on an EXCLUDED column it reads) a
+/// role with INSERT and UPDATE is refused, as in PostgreSQL; with it, the
+/// statement runs.
+#[tokio::test]
+async fn on_conflict_needs_select_on_what_it_reads() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE oc (k int UNIQUE, secret int, v int);
+             INSERT INTO oc VALUES (1, 42, 0);
+             CREATE ROLE oc_writer LOGIN;
+             GRANT INSERT ON oc TO oc_writer; GRANT UPDATE (v) ON oc TO oc_writer;",
+        )
+        .await
+        .unwrap();
+    let w = as_role(&srv, "oc_writer").await;
+    for sql in [
+        "INSERT INTO oc (k) VALUES (1) ON CONFLICT (k) DO NOTHING",
+        "INSERT INTO oc (k) VALUES (1) ON CONFLICT ON CONSTRAINT oc_k_key DO NOTHING",
+        "INSERT INTO oc (k) VALUES (1) ON CONFLICT (k) DO UPDATE SET v = 1",
+    ] {
+        assert_db_error(
+            w.batch_execute(sql).await,
+            "42501",
+            "permission denied for table oc",
+        );
+    }
+    admin
+        .batch_execute("GRANT SELECT (k) ON oc TO oc_writer")
+        .await
+        .unwrap();
+    assert_db_error(
+        w.batch_execute(
+            "INSERT INTO oc (k) VALUES (1) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.secret",
+        )
+        .await,
+        "42501",
+        "permission denied for table oc",
+    );
+    assert_db_error(
+        w.batch_execute("INSERT INTO oc (k) VALUES (1) ON CONFLICT (secret) DO NOTHING")
+            .await,
+        "42P10",
+        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+    );
+    w.batch_execute("INSERT INTO oc (k) VALUES (1) ON CONFLICT (k) DO UPDATE SET v = 7")
+        .await
+        .unwrap();
+    let v: i32 = admin
+        .query_one("SELECT v FROM oc WHERE k = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, 7);
+}

@@ -167,6 +167,9 @@ impl<'a> Binder<'a> {
         };
         let checks = self.bind_checks(rel)?;
         let table_scope = Scope::for_relation(rel, &range);
+        if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
+            self.bind_conflict_target(rel, oc.conflict_target.as_ref())?;
+        }
         let on_conflict = match &ins.on {
             None => None,
             Some(ast::OnInsert::OnConflict(oc)) => Some(match &oc.action {
@@ -177,12 +180,14 @@ impl<'a> Binder<'a> {
                             .with_hint("For example, ON CONFLICT (column_name)."));
                     }
                     let mut scope = table_scope.clone();
-                    for c in &rel.columns {
+                    // EXCLUDED's columns are the table's: reading one needs
+                    // SELECT on it, as in PostgreSQL.
+                    for (i, c) in rel.columns.iter().enumerate() {
                         scope.columns.push(ScopeColumn {
                             table: Some("excluded".into()),
                             name: c.name.clone(),
                             ty: c.ty.clone(),
-                            source: None,
+                            source: Some((rel.oid, i as i16 + 1)),
                             hidden: false,
                         });
                     }
@@ -398,6 +403,70 @@ impl<'a> Binder<'a> {
             out.push((pos, value));
         }
         Ok(out)
+    }
+
+    /// Checks an ON CONFLICT target as PostgreSQL's arbiter inference: the
+    /// columns must be those of a unique index (42P10 otherwise), a named
+    /// constraint must exist (42704), and the arbiter's columns need SELECT
+    /// (whether a conflicting row exists is what the statement reveals).
+    fn bind_conflict_target(
+        &mut self,
+        rel: &Relation,
+        target: Option<&ast::ConflictTarget>,
+    ) -> PgResult<()> {
+        let columns: Vec<usize> = match target {
+            None => return Ok(()),
+            Some(ast::ConflictTarget::Columns(cols)) => {
+                let mut positions = Vec::new();
+                for c in cols {
+                    let name = ident(c);
+                    let pos = rel.column_index(&name).ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_COLUMN,
+                            format!("column \"{name}\" does not exist"),
+                        )
+                    })?;
+                    positions.push(pos);
+                }
+                let wanted: std::collections::BTreeSet<usize> = positions.iter().copied().collect();
+                let matches = rel.indexes.iter().any(|i| {
+                    i.unique
+                        && i.columns
+                            .iter()
+                            .copied()
+                            .collect::<std::collections::BTreeSet<_>>()
+                            == wanted
+                });
+                if !matches {
+                    return Err(PgError::new(
+                        SqlState("42P10"),
+                        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                    ));
+                }
+                positions
+            }
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                let name = split_name(name)?.1;
+                let index = rel
+                    .indexes
+                    .iter()
+                    .find(|i| i.constraint_oid.is_some() && i.name == name)
+                    .ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!(
+                                "constraint \"{name}\" for table \"{}\" does not exist",
+                                rel.name
+                            ),
+                        )
+                    })?;
+                index.columns.clone()
+            }
+        };
+        for pos in columns {
+            self.need_column(rel.oid, Privilege::Select, &rel.columns[pos].name);
+        }
+        Ok(())
     }
 
     fn bind_returning(
