@@ -15,3 +15,14 @@ SELECT count(*) FROM ju_doc NATURAL JOIN ju_cat WHERE cid > 11;
 SELECT * FROM ju_doc JOIN ju_cat USING (nosuch);
 \echo :LAST_ERROR_SQLSTATE
 DROP TABLE ju_doc, ju_cat;
+-- A join with an alias exposes its output columns under the alias only.
+CREATE TABLE ju_a (one int, two int);
+CREATE TABLE ju_b (one int, three int);
+INSERT INTO ju_a VALUES (1, 2), (3, 4);
+INSERT INTO ju_b VALUES (1, 5);
+SELECT * FROM (ju_a a JOIN ju_b b USING (one)) j;
+SELECT j.one, j.two, j.three FROM (ju_a a JOIN ju_b b USING (one)) j;
+SELECT j.* FROM (ju_a a JOIN ju_b b USING (one)) j;
+SELECT one FROM (ju_a a JOIN ju_a b USING (one)) j ORDER BY 1;
+SELECT j.one FROM (ju_a a LEFT JOIN ju_b b USING (one)) j ORDER BY 1;
+DROP TABLE ju_a, ju_b;

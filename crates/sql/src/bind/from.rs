@@ -309,9 +309,13 @@ impl Binder<'_> {
             } => {
                 let (plan, mut scope) = self.bind_table_with_joins(table_with_joins)?;
                 if let Some(a) = alias {
+                    // The alias names the join's output columns; the joined
+                    // tables' own copies of USING columns (hidden) are no
+                    // longer reachable at all: an empty name, which no
+                    // identifier can spell, keeps them out of every lookup.
                     let n = ident(&a.name);
                     for c in &mut scope.columns {
-                        c.table = Some(n.clone());
+                        c.table = Some(if c.hidden { String::new() } else { n.clone() });
                     }
                 }
                 Ok((plan, scope))
