@@ -72,6 +72,18 @@ pub fn effective(acl: &Option<Vec<AclItem>>, kind: AclKind, owner: u32) -> Vec<A
     acl.clone().unwrap_or_else(|| default_acl(kind, owner))
 }
 
+/// [`effective`] without copying a stored ACL (the privilege check's path).
+pub fn effective_ref(
+    acl: &Option<Vec<AclItem>>,
+    kind: AclKind,
+    owner: u32,
+) -> std::borrow::Cow<'_, [AclItem]> {
+    match acl {
+        Some(items) => std::borrow::Cow::Borrowed(items),
+        None => std::borrow::Cow::Owned(default_acl(kind, owner)),
+    }
+}
+
 /// The bit for a privilege (0 for Ownership, which is not grantable).
 pub fn bit(p: Privilege) -> u16 {
     match p {

@@ -55,6 +55,9 @@ pub fn authorize<P>(
     principal: &Principal,
     catalog: &rampart_catalog::Catalog,
 ) -> PgResult<Authorized<P>> {
+    // The principal's roles, computed once for all its needs (the
+    // membership walk is most of a check's cost).
+    let mut own_roles = None;
     for need in needs {
         match need.as_role {
             Some(owner) if owner != principal.role_oid => {
@@ -64,9 +67,16 @@ pub fn authorize<P>(
                     role_name: role.map(|r| r.name.clone()).unwrap_or_default(),
                     superuser: role.is_some_and(|r| r.superuser),
                 };
-                check(need, &p, catalog)?;
+                check(need, &p, None, catalog)?;
             }
-            _ => check(need, principal, catalog)?,
+            _ => {
+                if principal.superuser {
+                    continue;
+                }
+                let roles = own_roles
+                    .get_or_insert_with(|| roles::effective_roles(catalog, principal.role_oid));
+                check(need, principal, Some(roles), catalog)?
+            }
         }
     }
     Ok(Authorized { plan })
@@ -117,17 +127,31 @@ fn predefined_grants(
 
 /// Whether `principal` holds a need (no error text).
 pub fn allowed(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog) -> bool {
-    check(need, principal, catalog).is_ok()
+    check(need, principal, None, catalog).is_ok()
 }
 
-fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog) -> PgResult<()> {
+/// Checks one need; `roles` are the principal's effective roles when the
+/// caller has them already.
+fn check(
+    need: &Need,
+    principal: &Principal,
+    roles: Option<&std::collections::BTreeSet<u32>>,
+    catalog: &rampart_catalog::Catalog,
+) -> PgResult<()> {
     use acl::AclKind;
     if principal.superuser {
         return Ok(());
     }
-    let roles = roles::effective_roles(catalog, principal.role_oid);
+    let computed;
+    let roles = match roles {
+        Some(r) => r,
+        None => {
+            computed = roles::effective_roles(catalog, principal.role_oid);
+            &computed
+        }
+    };
     let bit = acl::bit(need.privilege);
-    if predefined_grants(&roles, &need.object, bit) {
+    if predefined_grants(roles, &need.object, bit) {
         return Ok(());
     }
     let ok = match &need.object {
@@ -137,15 +161,15 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
                 if need.privilege == Privilege::Ownership {
                     roles::has_privs_of(catalog, principal.role_oid, rel.owner)
                 } else {
-                    let table = acl::effective(&rel.acl, AclKind::Relation, rel.owner);
-                    if acl::mask(&table, &roles) & bit != 0 {
+                    let table = acl::effective_ref(&rel.acl, AclKind::Relation, rel.owner);
+                    if acl::mask(&table, roles) & bit != 0 {
                         true
                     } else if bit & rampart_catalog::acl::ALL_COLUMN != 0 {
                         // Column privileges: every needed column, or any column when none is named.
                         let col_ok = |c: &rampart_catalog::Column| {
                             c.acl
                                 .as_ref()
-                                .is_some_and(|a| acl::mask(a, &roles) & bit != 0)
+                                .is_some_and(|a| acl::mask(a, roles) & bit != 0)
                         };
                         if need.columns.is_empty() {
                             rel.columns.iter().any(col_ok)
@@ -169,7 +193,7 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
                 roles::has_privs_of(catalog, principal.role_oid, sc.owner)
             }
             Some(sc) => {
-                acl::mask(&acl::effective(&sc.acl, AclKind::Schema, sc.owner), &roles) & bit != 0
+                acl::mask(&acl::effective_ref(&sc.acl, AclKind::Schema, sc.owner), roles) & bit != 0
             }
         },
         ObjectRef::Sequence(oid) => match catalog.sequences.get(oid) {
@@ -179,8 +203,8 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
             }
             Some(sq) => {
                 acl::mask(
-                    &acl::effective(&sq.acl, AclKind::Sequence, sq.owner),
-                    &roles,
+                    &acl::effective_ref(&sq.acl, AclKind::Sequence, sq.owner),
+                    roles,
                 ) & bit
                     != 0
             }
@@ -191,7 +215,7 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
                 roles::has_privs_of(catalog, principal.role_oid, f.owner)
             }
             Some(f) => {
-                acl::mask(&acl::effective(&f.acl, AclKind::Function, f.owner), &roles) & bit != 0
+                acl::mask(&acl::effective_ref(&f.acl, AclKind::Function, f.owner), roles) & bit != 0
             }
         },
         ObjectRef::Database => {
@@ -200,8 +224,8 @@ fn check(need: &Need, principal: &Principal, catalog: &rampart_catalog::Catalog)
                 .map(|d| d.owner)
                 .unwrap_or(rampart_catalog::BOOTSTRAP_SUPERUSER_OID);
             acl::mask(
-                &acl::effective(&catalog.database_acl, AclKind::Database, owner),
-                &roles,
+                &acl::effective_ref(&catalog.database_acl, AclKind::Database, owner),
+                roles,
             ) & bit
                 != 0
         }
