@@ -193,7 +193,11 @@ fn check(
                 roles::has_privs_of(catalog, principal.role_oid, sc.owner)
             }
             Some(sc) => {
-                acl::mask(&acl::effective_ref(&sc.acl, AclKind::Schema, sc.owner), roles) & bit != 0
+                acl::mask(
+                    &acl::effective_ref(&sc.acl, AclKind::Schema, sc.owner),
+                    roles,
+                ) & bit
+                    != 0
             }
         },
         ObjectRef::Sequence(oid) => match catalog.sequences.get(oid) {
@@ -215,7 +219,11 @@ fn check(
                 roles::has_privs_of(catalog, principal.role_oid, f.owner)
             }
             Some(f) => {
-                acl::mask(&acl::effective_ref(&f.acl, AclKind::Function, f.owner), roles) & bit != 0
+                acl::mask(
+                    &acl::effective_ref(&f.acl, AclKind::Function, f.owner),
+                    roles,
+                ) & bit
+                    != 0
             }
         },
         ObjectRef::Database => {

@@ -74,6 +74,19 @@ pub(crate) fn searched_schemas(cat: &Catalog, s: &Session, schema: Option<&str>)
     }
 }
 
+/// Removes a sequence: its catalog entry, its stored value and the engine's cached values.
+pub(crate) fn remove_sequence(
+    cat: &mut Catalog,
+    txn: &mut Transaction,
+    s: &Session,
+    oid: u32,
+) -> PgResult<()> {
+    cat.sequences.remove(&oid);
+    txn.delete(&keys::sequence_key(oid)).map_err(storage_err)?;
+    s.engine().sequences.forget(oid);
+    Ok(())
+}
+
 /// The table holding the index `name` among the `search` schemas, and its position there.
 pub(crate) fn find_index(cat: &Catalog, search: &[u32], name: &str) -> Option<(u32, usize)> {
     cat.relations.values().find_map(|r| {
@@ -1076,9 +1089,7 @@ pub fn drop(
                         .map(|q| q.oid)
                         .collect();
                     for o in owned {
-                        cat.sequences.remove(&o);
-                        txn.delete(&keys::sequence_key(o)).map_err(storage_err)?;
-                        s.engine().sequences.forget(o);
+                        remove_sequence(cat, txn, s, o)?;
                     }
                 }
                 ObjectType::Index => {
@@ -1098,14 +1109,7 @@ pub fn drop(
                         return Err(PgError::new(SqlState::DEPENDENT_OBJECTS_STILL_EXIST, format!("cannot drop index {} because constraint {} on table {} requires it", idx.name, idx.name, rel.name))
                             .with_hint(format!("You can drop constraint {} on table {} instead.", idx.name, rel.name)));
                     }
-                    let keys_to_delete: Vec<Vec<u8>> = txn
-                        .scan_prefix(&keys::index_prefix(idx.oid))
-                        .map_err(storage_err)?
-                        .map(|r| r.map(|(k, _)| k).map_err(storage_err))
-                        .collect::<PgResult<_>>()?;
-                    for k in keys_to_delete {
-                        txn.delete(&k).map_err(storage_err)?;
-                    }
+                    table::delete_prefix(txn, &keys::index_prefix(idx.oid))?;
                     if let Some(r) = cat.relations.get_mut(&rel_oid) {
                         r.indexes.remove(pos);
                     }
@@ -1120,10 +1124,7 @@ pub fn drop(
                         missing(s)?;
                         continue;
                     };
-                    cat.sequences.remove(&seq.oid);
-                    txn.delete(&keys::sequence_key(seq.oid))
-                        .map_err(storage_err)?;
-                    s.engine().sequences.forget(seq.oid);
+                    remove_sequence(cat, txn, s, seq.oid)?;
                 }
                 ObjectType::Schema => {
                     let Some(schema) = cat.schema(&obj).cloned() else {

@@ -15,7 +15,6 @@ use rampart_types::{PgError, PgResult, SqlState};
 
 use crate::bind::expr::ExprCtx;
 use crate::bind::{Binder, Scope};
-use crate::exec::table::storage_err;
 use crate::keys;
 use crate::session::Session;
 
@@ -28,6 +27,17 @@ struct Dependent {
     depends: Vec<String>,
     /// `drop cascades to view v` lines.
     cascades: Vec<String>,
+}
+
+impl Dependent {
+    /// `what` (`policy p on table t`) depending on `object`.
+    fn on(oid: u32, what: String, object: &str) -> Dependent {
+        Dependent {
+            oid,
+            depends: vec![format!("{what} depends on {object}")],
+            cascades: vec![format!("drop cascades to {what}")],
+        }
+    }
 }
 
 /// Drops column `name` from `rel` (the table as the ALTER TABLE has changed
@@ -112,17 +122,8 @@ pub(crate) fn drop_column(
         if valid {
             shrunk.policies.push(p);
         } else {
-            dependents.push(Dependent {
-                oid: p.oid,
-                depends: vec![format!(
-                    "policy {} on table {} depends on {object}",
-                    p.name, rel.name
-                )],
-                cascades: vec![format!(
-                    "drop cascades to policy {} on table {}",
-                    p.name, rel.name
-                )],
-            });
+            let what = format!("policy {} on table {}", p.name, rel.name);
+            dependents.push(Dependent::on(p.oid, what, &object));
         }
     }
     // Other tables' foreign keys referencing the column.
@@ -131,17 +132,8 @@ pub(crate) fn drop_column(
         for f in &other.foreign_keys {
             if f.ref_table == rel.oid && other.oid != rel.oid && f.ref_columns.contains(&pos) {
                 broken_fks.push((other.oid, f.name.clone()));
-                dependents.push(Dependent {
-                    oid: f.oid,
-                    depends: vec![format!(
-                        "constraint {} on table {} depends on {object}",
-                        f.name, other.name
-                    )],
-                    cascades: vec![format!(
-                        "drop cascades to constraint {} on table {}",
-                        f.name, other.name
-                    )],
-                });
+                let what = format!("constraint {} on table {}", f.name, other.name);
+                dependents.push(Dependent::on(f.oid, what, &object));
             }
         }
     }
@@ -173,7 +165,7 @@ pub(crate) fn drop_column(
         },
     );
     for i in &gone {
-        delete_prefix(txn, &keys::index_prefix(i.oid))?;
+        crate::exec::table::delete_prefix(txn, &keys::index_prefix(i.oid))?;
     }
     // A serial column's sequence.
     if let Some(default) = &dropped_column.default {
@@ -191,9 +183,7 @@ pub(crate) fn drop_column(
             .map(|q| q.oid)
             .collect();
         for o in owned {
-            cat.sequences.remove(&o);
-            txn.delete(&keys::sequence_key(o)).map_err(storage_err)?;
-            s.engine().sequences.forget(o);
+            crate::ddl::remove_sequence(cat, txn, s, o)?;
         }
     }
     // Column comments follow their columns.
@@ -219,17 +209,4 @@ fn binds(cat: &Catalog, s: &Session, rel: &Relation, text: &str) -> bool {
     let scope = Scope::for_relation(rel, &rel.name);
     let mut cx = ExprCtx::new(&scope, "check constraints");
     b.bind_bool(&e, &mut cx, "CHECK").is_ok()
-}
-
-/// Deletes every key under `prefix`.
-fn delete_prefix(txn: &mut Transaction, prefix: &[u8]) -> PgResult<()> {
-    let ks: Vec<Vec<u8>> = txn
-        .scan_prefix(prefix)
-        .map_err(storage_err)?
-        .map(|r| r.map(|(k, _)| k).map_err(storage_err))
-        .collect::<PgResult<_>>()?;
-    for k in ks {
-        txn.delete(&k).map_err(storage_err)?;
-    }
-    Ok(())
 }

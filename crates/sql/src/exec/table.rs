@@ -261,17 +261,22 @@ pub fn build_index(txn: &mut Transaction, rel: &Relation, idx: &Index) -> PgResu
 
 /// Deletes every row and index entry of a relation (DROP TABLE, TRUNCATE).
 pub fn clear(txn: &mut Transaction, rel: &Relation) -> PgResult<()> {
-    let mut prefixes = vec![keys::table_prefix(rel.oid)];
-    prefixes.extend(rel.indexes.iter().map(|i| keys::index_prefix(i.oid)));
-    for p in prefixes {
-        let ks: Vec<Vec<u8>> = txn
-            .scan_prefix(&p)
-            .map_err(storage_err)?
-            .map(|r| r.map(|(k, _)| k).map_err(storage_err))
-            .collect::<PgResult<_>>()?;
-        for k in ks {
-            txn.delete(&k).map_err(storage_err)?;
-        }
+    delete_prefix(txn, &keys::table_prefix(rel.oid))?;
+    for i in &rel.indexes {
+        delete_prefix(txn, &keys::index_prefix(i.oid))?;
+    }
+    Ok(())
+}
+
+/// Deletes every key under `prefix` (a table's rows, an index's entries).
+pub fn delete_prefix(txn: &mut Transaction, prefix: &[u8]) -> PgResult<()> {
+    let ks: Vec<Vec<u8>> = txn
+        .scan_prefix(prefix)
+        .map_err(storage_err)?
+        .map(|r| r.map(|(k, _)| k).map_err(storage_err))
+        .collect::<PgResult<_>>()?;
+    for k in ks {
+        txn.delete(&k).map_err(storage_err)?;
     }
     Ok(())
 }
