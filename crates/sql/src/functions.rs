@@ -100,6 +100,8 @@ pub enum Func {
     PgFunctionIsVisible,
     ArrayToString,
     PgGetUserById,
+    /// acldefault(objtype, owner): the built-in ACL of an object kind.
+    AclDefault,
     PgTableIsVisible,
     PgGetExpr,
     /// `array[i]` (1-based; NULL outside the bounds).
@@ -401,6 +403,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             T::Bool,
         ),
         ("pg_get_userbyid", 1) => (Func::PgGetUserById, vec![Some(T::Oid)], T::Name),
+        ("acldefault", 2) => (
+            Func::AclDefault,
+            vec![text.clone(), Some(T::Oid)],
+            T::Array(Box::new(T::Text)),
+        ),
         ("pg_table_is_visible", 1) => (Func::PgTableIsVisible, vec![Some(T::Oid)], T::Bool),
         ("pg_get_expr", 2 | 3) => {
             let mut v = vec![text.clone(), Some(T::Oid)];

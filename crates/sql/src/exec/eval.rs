@@ -540,6 +540,10 @@ impl Exec<'_> {
                 }
                 _ => Value::Null,
             },
+            Func::AclDefault => match (&args[0], &args[1]) {
+                (Value::Text(kind), Value::Oid(owner)) => acl_default(self.catalog, kind, *owner)?,
+                _ => Value::Null,
+            },
             Func::PgGetUserById => match args[0] {
                 Value::Oid(oid) => Value::Text(
                     self.catalog
@@ -912,4 +916,58 @@ fn rand_u64() -> u64 {
 
 fn rand_f64() -> f64 {
     (rand_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// acldefault(objtype, owner) as PostgreSQL 15 prints it: the built-in ACL
+/// of an object kind for an owner, as `aclitem[]` text (an empty array for
+/// columns, which have none).
+fn acl_default(cat: &rampart_catalog::Catalog, kind: &str, owner: u32) -> PgResult<Value> {
+    use rampart_catalog::acl::*;
+    let name = |oid: u32| {
+        cat.role_by_oid(oid)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| oid.to_string())
+    };
+    if kind == "p" {
+        // Parameters: SET and ALTER SYSTEM, privileges Rampart has no bits for.
+        let o = name(owner);
+        return Ok(Value::Array(vec![Value::Text(format!("{o}=sA/{o}"))]));
+    }
+    let (public, own): (u16, u16) = match kind {
+        "c" => (0, 0),
+        "r" => (0, ALL_TABLE),
+        "s" => (0, ALL_SEQUENCE),
+        "d" => (TEMPORARY | CONNECT, ALL_DATABASE),
+        "f" => (EXECUTE, EXECUTE),
+        "l" | "T" => (USAGE, USAGE),
+        "L" => (0, SELECT | UPDATE),
+        "n" => (0, ALL_SCHEMA),
+        "t" => (0, CREATE),
+        "F" | "S" => (0, USAGE),
+        other => {
+            return Err(PgError::new(
+                SqlState::INTERNAL_ERROR,
+                format!("unrecognized objtype abbreviation: {other}"),
+            ))
+        }
+    };
+    let item = |grantee: u32, privs: u16| rampart_catalog::AclItem {
+        grantee,
+        grantor: owner,
+        privs,
+        grant_options: 0,
+    };
+    let mut items = Vec::new();
+    if public != 0 {
+        items.push(item(0, public));
+    }
+    if own != 0 {
+        items.push(item(owner, own));
+    }
+    Ok(Value::Array(
+        items
+            .iter()
+            .map(|i| Value::Text(format_item(i, &name)))
+            .collect(),
+    ))
 }
