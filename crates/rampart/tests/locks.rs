@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_db_error, Server};
+use common::{assert_db_error, still_waiting, within, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_modes_need_their_privileges() {
@@ -85,8 +85,7 @@ async fn locks_hold_other_sessions_off_until_commit() {
         b.batch_execute("INSERT INTO t VALUES (2)").await.unwrap();
         b
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!insert.is_finished(), "INSERT did not wait for EXCLUSIVE");
+    still_waiting(&insert, "INSERT behind EXCLUSIVE").await;
     let n: i64 = a
         .query_one("SELECT count(*) FROM t", &[])
         .await
@@ -95,10 +94,7 @@ async fn locks_hold_other_sessions_off_until_commit() {
     assert_eq!(n, 1);
     // … and proceeds once the holder commits.
     a.batch_execute("COMMIT").await.unwrap();
-    let b = tokio::time::timeout(Duration::from_secs(10), insert)
-        .await
-        .expect("INSERT still waiting after COMMIT")
-        .unwrap();
+    let b = within(10, "INSERT after COMMIT", insert).await.unwrap();
     let n: i64 = a
         .query_one("SELECT count(*) FROM t", &[])
         .await
@@ -117,10 +113,7 @@ async fn locks_hold_other_sessions_off_until_commit() {
     let second = b.batch_execute("LOCK TABLE t").await;
     assert_db_error(second, "40P01", "deadlock detected");
     b.batch_execute("ROLLBACK").await.unwrap();
-    let (a, first) = tokio::time::timeout(Duration::from_secs(10), waiter)
-        .await
-        .expect("first locker still waiting")
-        .unwrap();
+    let (a, first) = within(10, "the first locker", waiter).await.unwrap();
     first.unwrap();
     a.batch_execute("COMMIT").await.unwrap();
 }
@@ -177,14 +170,11 @@ async fn select_for_update_locks_rows() {
         b.batch_execute("COMMIT").await.unwrap();
         v
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!waiter.is_finished(), "the second FOR UPDATE did not wait");
+    still_waiting(&waiter, "the second FOR UPDATE").await;
     a.batch_execute("UPDATE jobs SET v = 'taken' WHERE id = 1; COMMIT")
         .await
         .unwrap();
-    let seen = common::within(10, "waiting FOR UPDATE", waiter)
-        .await
-        .unwrap();
+    let seen = within(10, "waiting FOR UPDATE", waiter).await.unwrap();
     assert_eq!(seen, "taken");
 }
 
@@ -213,9 +203,7 @@ async fn ddl_takes_table_locks() {
         ("TRUNCATE d", "permission denied for table d"),
         ("CREATE INDEX ON d (v)", "must be owner of table d"),
     ] {
-        let r = tokio::time::timeout(Duration::from_secs(5), b.batch_execute(sql))
-            .await
-            .unwrap_or_else(|_| panic!("{sql} by a non-owner waited for the lock"));
+        let r = within(5, &format!("{sql} by a non-owner"), b.batch_execute(sql)).await;
         assert_db_error(r, "42501", msg);
     }
     b.batch_execute("RESET ROLE").await.unwrap();
@@ -224,11 +212,7 @@ async fn ddl_takes_table_locks() {
         let r = b.batch_execute("DROP TABLE d").await;
         (b, r)
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !drop.is_finished(),
-        "DROP TABLE did not wait for the reader"
-    );
+    still_waiting(&drop, "DROP TABLE behind a reader").await;
     let n: i64 = a
         .query_one("SELECT count(*) FROM d", &[])
         .await
@@ -236,10 +220,7 @@ async fn ddl_takes_table_locks() {
         .get(0);
     assert_eq!(n, 1, "the reader still sees its table");
     a.batch_execute("COMMIT").await.unwrap();
-    let (b, r) = tokio::time::timeout(Duration::from_secs(10), drop)
-        .await
-        .expect("DROP TABLE still waiting after COMMIT")
-        .unwrap();
+    let (b, r) = within(10, "DROP TABLE after COMMIT", drop).await.unwrap();
     r.unwrap();
     // ALTER TABLE holds readers off until it ends.
     a.batch_execute("CREATE TABLE e (v int); INSERT INTO e VALUES (1)")
@@ -252,13 +233,9 @@ async fn ddl_takes_table_locks() {
         let r = b.simple_query("SELECT * FROM e").await;
         (b, r)
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!read.is_finished(), "SELECT did not wait for ALTER TABLE");
+    still_waiting(&read, "SELECT behind ALTER TABLE").await;
     a.batch_execute("COMMIT").await.unwrap();
-    let (b, r) = tokio::time::timeout(Duration::from_secs(10), read)
-        .await
-        .expect("SELECT still waiting after COMMIT")
-        .unwrap();
+    let (b, r) = within(10, "SELECT after COMMIT", read).await.unwrap();
     // After the wait the reader sees the new definition, as in PostgreSQL.
     let rows: Vec<_> = r
         .unwrap()
@@ -278,13 +255,9 @@ async fn ddl_takes_table_locks() {
         let r = b.batch_execute("SELECT * FROM g").await;
         (b, r)
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!read.is_finished(), "SELECT did not wait for DROP TABLE");
+    still_waiting(&read, "SELECT behind DROP TABLE").await;
     a.batch_execute("COMMIT").await.unwrap();
-    let (b, r) = tokio::time::timeout(Duration::from_secs(10), read)
-        .await
-        .expect("SELECT still waiting after COMMIT")
-        .unwrap();
+    let (b, r) = within(10, "SELECT after COMMIT", read).await.unwrap();
     assert_db_error(r, "42P01", "relation \"g\" does not exist");
     // A row lock one way, a table lock the other: one of them gets 40P01.
     a.batch_execute("CREATE TABLE f (v int PRIMARY KEY); INSERT INTO f VALUES (1)")
@@ -305,9 +278,8 @@ async fn ddl_takes_table_locks() {
         "deadlock detected",
     );
     b.batch_execute("ROLLBACK").await.unwrap();
-    let (a, r) = tokio::time::timeout(Duration::from_secs(10), waiter)
+    let (a, r) = within(10, "the reader after the deadlock", waiter)
         .await
-        .expect("the reader still waiting after the deadlock")
         .unwrap();
     r.unwrap();
     a.batch_execute("COMMIT").await.unwrap();

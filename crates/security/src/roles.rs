@@ -16,15 +16,22 @@ fn superuser(cat: &Catalog, oid: u32) -> bool {
 /// OID of `pg_database_owner`.
 const DATABASE_OWNER: u32 = 6171;
 
-/// Roles directly granted to `member`; the current database's owner is
-/// implicitly a member of `pg_database_owner` (PostgreSQL 15).
+/// The current database's owner, implicitly a member of
+/// `pg_database_owner` (PostgreSQL 15): (member, role).
+pub fn implicit_database_owner_membership(cat: &Catalog) -> Option<(u32, u32)> {
+    cat.current_database().map(|d| (d.owner, DATABASE_OWNER))
+}
+
+/// Roles directly granted to `member`, the implicit membership included.
 fn granted_to(cat: &Catalog, member: u32) -> impl Iterator<Item = u32> + '_ {
-    let owns_database = cat.current_database().is_some_and(|d| d.owner == member);
+    let implicit = implicit_database_owner_membership(cat)
+        .filter(|(m, _)| *m == member)
+        .map(|(_, role)| role);
     cat.memberships
         .iter()
         .filter(move |m| m.member == member)
         .map(|m| m.role)
-        .chain(owns_database.then_some(DATABASE_OWNER))
+        .chain(implicit)
 }
 
 /// All roles reachable from `member`; `inherit_only` stops at NOINHERIT members.

@@ -958,7 +958,7 @@ pub fn drop(
                         after.relations.remove(&rel.oid);
                         let object = format!("{kind_word} {}", rel.name);
                         let views =
-                            crate::view_deps::break_views(&mut after, s, &object, &rel.name)?;
+                            crate::view_deps::break_views(&mut after, s, &object, &rel.name);
                         if !views.is_empty() && !cascade {
                             return Err(PgError::new(
                                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,

@@ -93,7 +93,7 @@ pub(crate) fn drop_column(
     if crate::view_deps::any_view_mentions(cat, &rel.name) {
         let mut after = cat.clone();
         after.relations.insert(shrunk.oid, shrunk.clone());
-        let broken = crate::view_deps::break_views(&mut after, s, &object, &rel.name)?;
+        let broken = crate::view_deps::break_views(&mut after, s, &object, &rel.name);
         for b in broken {
             let line = format!("view {} depends on {}", b.name, b.on);
             let cascades = format!("drop cascades to view {}", b.name);

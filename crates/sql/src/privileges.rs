@@ -466,12 +466,15 @@ fn apply_one(
     // Object-level privileges. A relation GRANT naming only columns skips
     // this step (and leaves relacl alone), as PostgreSQL's ExecGrant_Relation.
     let mut new_acl = old_acl.clone();
+    // Whether the user holds any privilege at all in `items` (or owns the
+    // object): without one, PostgreSQL refuses instead of warning.
+    let roles = graph::effective_roles(cat, me.oid);
+    let owns = me.superuser || graph::has_privs_of(cat, me.oid, owner);
+    let holds_any = |items: &[AclItem]| owns || acl::mask(items, &roles) != 0;
     let object_level = table_bits != 0 || !matches!(target, Target::Relation(_));
     if object_level {
         let (grantor, avail) = acl::best_grantor(cat, &old_acl, me.oid, owner, table_bits);
-        let holds_any = me.superuser
-            || graph::has_privs_of(cat, me.oid, owner)
-            || acl::mask(&old_acl, &graph::effective_roles(cat, me.oid)) != 0;
+        let holds_any = holds_any(&old_acl);
         let what = Object::Whole {
             kind_word,
             name: &name,
@@ -507,22 +510,18 @@ fn apply_one(
                 }
             }
             let mut columns = rel.columns.clone();
-            let roles = graph::effective_roles(cat, me.oid);
             // A table-wide REVOKE also goes through a table's system columns
             // (which never hold privileges here): only their warnings remain.
             if revoke && table_bits & ALL_COLUMN != 0 && rel.kind == RelationKind::Table {
                 let (_, avail) = acl::best_grantor(cat, &old_acl, me.oid, owner, table_bits);
+                let wanted = table_bits & ALL_COLUMN;
+                let all = wanted == ALL_COLUMN;
                 for column in SYSTEM_COLUMNS {
                     let what = Object::Column {
                         column,
                         relation: &name,
                     };
-                    let wanted = table_bits & ALL_COLUMN;
-                    let holds_any = me.superuser
-                        || graph::has_privs_of(cat, me.oid, owner)
-                        || acl::mask(&old_acl, &roles) != 0;
-                    let all = wanted == ALL_COLUMN;
-                    restrict_and_check(s, &change, avail, all, wanted, holds_any, &what)?;
+                    restrict_and_check(s, &change, avail, all, wanted, holds_any(&old_acl), &what)?;
                 }
             }
             for (col, &wanted) in columns.iter_mut().zip(&per_column) {
@@ -533,9 +532,7 @@ fn apply_one(
                 // PostgreSQL picks the grantor from table and column ACL together.
                 let merged: Vec<AclItem> = old_acl.iter().chain(&old_col).cloned().collect();
                 let (grantor, avail) = acl::best_grantor(cat, &merged, me.oid, owner, wanted);
-                let holds_any = me.superuser
-                    || graph::has_privs_of(cat, me.oid, owner)
-                    || acl::mask(&merged, &roles) != 0;
+                let holds_any = holds_any(&merged);
                 let what = Object::Column {
                     column: &col.name,
                     relation: &name,

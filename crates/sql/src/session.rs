@@ -521,9 +521,9 @@ impl Session {
         // Several statements in one Query message run in one implicit
         // transaction block, as in PostgreSQL: an error rolls back the
         // statements before it, BEGIN turns the block into an explicit one,
-        // COMMIT and ROLLBACK end it (with a warning). COPY FROM STDIN, which
-        // needs more messages to finish, runs outside such a block.
-        let use_block = stmts.len() > 1 && !stmts.iter().any(is_copy_from_stdin);
+        // COMMIT and ROLLBACK end it (with a warning). A Query with a COPY
+        // (FROM STDIN needs more messages to finish) runs without one.
+        let use_block = stmts.len() > 1 && !stmts.iter().any(is_copy);
         let mut out = Vec::new();
         for stmt in &stmts {
             if use_block && !is_transaction_control(stmt) {
@@ -921,8 +921,6 @@ impl Session {
         self.begin_txn_with(iso, None);
     }
 
-    /// Starts a transaction; `read_only` from BEGIN's access mode, else
-    /// `default_transaction_read_only`.
     /// Whether the current transaction has run a query yet.
     pub fn txn_queried(&self) -> bool {
         self.txn_queried
@@ -953,6 +951,8 @@ impl Session {
             .set_internal("transaction_isolation", isolation_name(iso));
     }
 
+    /// Starts a transaction; `read_only` from BEGIN's access mode, else
+    /// `default_transaction_read_only`.
     fn begin_txn_with(&mut self, iso: Option<IsolationLevel>, read_only: Option<bool>) {
         self.txn_queried = false;
         let iso = iso.unwrap_or_else(|| {
@@ -1661,8 +1661,8 @@ fn is_transaction_control(stmt: &Stmt) -> bool {
     ))
 }
 
-/// COPY (FROM STDIN needs CopyData messages to finish; TO is kept with it).
-fn is_copy_from_stdin(stmt: &Stmt) -> bool {
+/// COPY, either way (FROM STDIN needs later CopyData messages to finish).
+fn is_copy(stmt: &Stmt) -> bool {
     matches!(stmt, Stmt::Sql(s) if matches!(s.as_ref(), Statement::Copy { .. }))
 }
 

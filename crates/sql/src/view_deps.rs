@@ -10,7 +10,6 @@
 //! else (none such is known for DROP) would not be.
 
 use rampart_catalog::{Catalog, RelationKind};
-use rampart_types::PgResult;
 
 use crate::bind::Binder;
 use crate::session::Session;
@@ -37,11 +36,11 @@ pub(crate) fn break_views(
     s: &Session,
     object: &str,
     relation: &str,
-) -> PgResult<Vec<BrokenView>> {
+) -> Vec<BrokenView> {
     let search_path = s.state.search_path();
     let mut broken: Vec<BrokenView> = Vec::new();
     visit(after, &search_path, relation, object, &mut broken);
-    Ok(broken)
+    broken
 }
 
 /// Depth first, as PostgreSQL lists dependents: each broken view is

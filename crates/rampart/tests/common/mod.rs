@@ -342,3 +342,10 @@ pub async fn within<T>(secs: u64, what: &str, fut: impl std::future::Future<Outp
         .await
         .unwrap_or_else(|_| panic!("timed out after {secs} s: {what}"))
 }
+
+/// Asserts that a spawned statement is still blocked after a moment (it
+/// waits for a lock another session holds).
+pub async fn still_waiting<T>(task: &tokio::task::JoinHandle<T>, what: &str) {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!task.is_finished(), "{what} did not wait");
+}

@@ -215,10 +215,8 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
         "applicable_roles" => {
             // The database owner's implicit membership in pg_database_owner
             // counts, as in PostgreSQL's view definition.
-            let implicit = cat
-                .current_database()
-                .zip(cat.role("pg_database_owner"))
-                .map(|(d, r)| (d.owner, r.oid, false));
+            let implicit = graph::implicit_database_owner_membership(cat)
+                .map(|(member, role)| (member, role, false));
             let mut pairs: Vec<(u32, u32, bool)> = cat
                 .memberships
                 .iter()
