@@ -214,3 +214,89 @@ async fn on_conflict_needs_select_on_what_it_reads() {
         .get(0);
     assert_eq!(v, 7);
 }
+
+/// The rules of the seventh session, each tried by the wrong role or with
+/// bad input: column grants without any privilege, grantors only a
+/// superuser may name, pg_database_owner as a member, DROP COLUMN by a
+/// non-owner / of a missing column / under a view, DROP TABLE under a view,
+/// ON CONFLICT ON CONSTRAINT naming nothing, acldefault of an unknown kind.
+#[tokio::test]
+async fn seventh_session_rules_refuse_the_wrong_role_and_bad_input() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE w7 (a int UNIQUE, b int, c int);
+             CREATE VIEW w7v AS SELECT a, b FROM w7;
+             CREATE ROLE w7_r1; CREATE ROLE w7_r2; CREATE ROLE w7_r3;
+             GRANT w7_r3 TO w7_r1 WITH ADMIN OPTION;
+             GRANT SELECT (b) ON w7 TO w7_r1;",
+        )
+        .await
+        .unwrap();
+    let r1 = as_role(&srv, "w7_r1").await;
+    for (sql, code, msg) in [
+        // Holds SELECT on b only: no privilege on column a at all.
+        (
+            "GRANT SELECT (a) ON w7 TO w7_r2",
+            "42501",
+            "permission denied for column \"a\" of relation \"w7\"",
+        ),
+        (
+            "GRANT w7_r3 TO w7_r2 GRANTED BY w7_r2",
+            "42501",
+            "must be superuser to set grantor",
+        ),
+        (
+            "ALTER TABLE w7 DROP COLUMN c",
+            "42501",
+            "must be owner of table w7",
+        ),
+        (
+            "INSERT INTO w7 VALUES (1) ON CONFLICT ON CONSTRAINT nosuch DO NOTHING",
+            "42704",
+            "constraint \"nosuch\" for table \"w7\" does not exist",
+        ),
+    ] {
+        assert_db_error(r1.batch_execute(sql).await, code, msg);
+    }
+    for (sql, code, msg) in [
+        (
+            "GRANT w7_r3 TO pg_database_owner",
+            "XX000",
+            "role \"pg_database_owner\" cannot be a member of any role",
+        ),
+        (
+            "ALTER TABLE w7 DROP COLUMN nosuch",
+            "42703",
+            "column \"nosuch\" of relation \"w7\" does not exist",
+        ),
+        (
+            "ALTER TABLE w7 DROP COLUMN b",
+            "2BP01",
+            "cannot drop column b of table w7 because other objects depend on it",
+        ),
+        (
+            "DROP TABLE w7",
+            "2BP01",
+            "cannot drop table w7 because other objects depend on it",
+        ),
+        (
+            "SELECT acldefault('x', 10)",
+            "XX000",
+            "unrecognized objtype abbreviation: x",
+        ),
+    ] {
+        assert_db_error(admin.batch_execute(sql).await, code, msg);
+    }
+    // Nothing of the refused drops happened.
+    let n: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'w7'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 3);
+}
