@@ -1146,23 +1146,21 @@ pub fn drop(
                         .filter(|q| q.schema == schema.oid)
                         .map(|q| q.oid)
                         .collect();
-                    if (!contents.is_empty() || !seqs.is_empty()) && !cascade {
-                        let first = contents
-                            .first()
-                            .map(|r| format!("table {}.{}", schema.name, r.name))
-                            .unwrap_or_else(|| "sequence".into());
-                        return Err(PgError::new(
-                            SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                            format!(
-                                "cannot drop schema {} because other objects depend on it",
-                                schema.name
-                            ),
-                        )
-                        .with_detail(format!("{first} depends on schema {}", schema.name))
-                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
-                    }
+                    let funcs: Vec<(u32, String)> = cat
+                        .functions
+                        .values()
+                        .filter(|f| f.schema == schema.oid)
+                        .map(|f| {
+                            // PostgreSQL's getObjectDescription: "function"
+                            // for procedures too, types without spaces.
+                            let types: Vec<String> =
+                                f.input_types().iter().map(|t| t.display_name()).collect();
+                            let sig = format!("{}({})", f.name, types.join(","));
+                            (f.oid, format!("function {}.{sig}", schema.name))
+                        })
+                        .collect();
                     // Listed in creation (OID) order, as PostgreSQL does.
-                    let mut dropped: Vec<(u32, String)> = contents
+                    let mut dependents: Vec<(u32, String)> = contents
                         .iter()
                         .map(|r| {
                             let kind = if matches!(r.kind, RelationKind::View { .. }) {
@@ -1170,29 +1168,40 @@ pub fn drop(
                             } else {
                                 "table"
                             };
-                            (
-                                r.oid,
-                                format!("drop cascades to {kind} {}.{}", schema.name, r.name),
-                            )
+                            (r.oid, format!("{kind} {}.{}", schema.name, r.name))
                         })
                         .collect();
                     // Sequences owned by serial columns go silently with their table, as in PostgreSQL.
-                    dropped.extend(
+                    dependents.extend(
                         cat.sequences
                             .values()
                             .filter(|q| {
                                 q.schema == schema.oid
                                     && !contents.iter().any(|r| q.owned_by == Some(r.oid))
                             })
-                            .map(|q| {
-                                (
-                                    q.oid,
-                                    format!("drop cascades to sequence {}.{}", schema.name, q.name),
-                                )
-                            }),
+                            .map(|q| (q.oid, format!("sequence {}.{}", schema.name, q.name))),
                     );
-                    dropped.sort();
-                    let dropped: Vec<String> = dropped.into_iter().map(|(_, t)| t).collect();
+                    dependents.extend(funcs.iter().cloned());
+                    dependents.sort();
+                    if !dependents.is_empty() && !cascade {
+                        let detail: Vec<String> = dependents
+                            .iter()
+                            .map(|(_, d)| format!("{d} depends on schema {}", schema.name))
+                            .collect();
+                        return Err(PgError::new(
+                            SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                            format!(
+                                "cannot drop schema {} because other objects depend on it",
+                                schema.name
+                            ),
+                        )
+                        .with_detail(detail.join("\n"))
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                    let dropped: Vec<String> = dependents
+                        .into_iter()
+                        .map(|(_, d)| format!("drop cascades to {d}"))
+                        .collect();
                     cascade_notice(s, dropped);
                     for r in contents {
                         table::clear(txn, &r)?;
@@ -1201,6 +1210,9 @@ pub fn drop(
                     for q in seqs {
                         cat.sequences.remove(&q);
                         txn.delete(&keys::sequence_key(q)).map_err(storage_err)?;
+                    }
+                    for (oid, _) in funcs {
+                        cat.functions.remove(&oid);
                     }
                     cat.schemas.remove(&schema.name);
                     // Per-schema default privileges go with the schema.

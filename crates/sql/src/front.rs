@@ -157,6 +157,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| bare_view_options(&sig))
             .or_else(|| ctas_column_names(&sig))
             .or_else(|| grant_all_columns(&sig))
+            .or_else(|| grant_all_routines(&sig))
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| sequence_options_in_order(&sig))
         {
@@ -213,6 +214,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || bare_view_options(sig).is_some()
         || ctas_column_names(sig).is_some()
         || grant_all_columns(sig).is_some()
+        || grant_all_routines(sig).is_some()
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
         || matches!(
@@ -573,6 +575,46 @@ fn grant_all_columns(sig: &[&Token]) -> Option<String> {
     let head: Vec<String> = sig[..all].iter().map(|t| t.to_string()).collect();
     let tail: Vec<String> = sig[close + 1..].iter().map(|t| t.to_string()).collect();
     Some(format!("{} {privs} {}", head.join(" "), tail.join(" ")))
+}
+
+/// Schema name that marks `ALL FUNCTIONS IN SCHEMA` as written `ALL
+/// PROCEDURES` (first in the schema list); see [`grant_all_routines`].
+pub const ALL_PROCEDURES_PLACEHOLDER: &str = "__rampart_all_procedures__";
+/// As [`ALL_PROCEDURES_PLACEHOLDER`], for `ALL ROUTINES`.
+pub const ALL_ROUTINES_PLACEHOLDER: &str = "__rampart_all_routines__";
+
+/// `GRANT … ON ALL {PROCEDURES|ROUTINES} IN SCHEMA s, …`: sqlparser knows
+/// only `ALL FUNCTIONS IN SCHEMA`, so the statement is rewritten to that
+/// with a placeholder schema first in the list naming which routines
+/// (`privileges::resolve_targets` takes it off again).
+fn grant_all_routines(sig: &[&Token]) -> Option<String> {
+    let first = word(sig.first()?)?;
+    if first != "GRANT" && first != "REVOKE" {
+        return None;
+    }
+    let on = sig
+        .iter()
+        .position(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::ON))?;
+    let words: Vec<String> = sig[on + 1..]
+        .iter()
+        .take(4)
+        .filter_map(|t| word(t))
+        .collect();
+    let placeholder = match words.as_slice() {
+        [all, kind, i, s] if all == "ALL" && i == "IN" && s == "SCHEMA" => match kind.as_str() {
+            "PROCEDURES" => ALL_PROCEDURES_PLACEHOLDER,
+            "ROUTINES" => ALL_ROUTINES_PLACEHOLDER,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
+    let tail: Vec<String> = sig[on + 5..].iter().map(|t| t.to_string()).collect();
+    Some(format!(
+        "{} ALL FUNCTIONS IN SCHEMA \"{placeholder}\", {}",
+        head.join(" "),
+        tail.join(" ")
+    ))
 }
 
 /// `COPY … WITH (FREEZE ON, HEADER OFF)`: PostgreSQL takes on/off for

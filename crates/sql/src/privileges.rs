@@ -70,19 +70,62 @@ type ColumnGrants = Vec<(u16, Vec<String>)>;
 
 /// (privilege bits, per-privilege column lists) of a privilege list.
 fn privilege_bits(p: &Privileges, kind: AclKind) -> PgResult<(u16, ColumnGrants)> {
+    privilege_bits_named(p, kind, acl_kind_name(kind))
+}
+
+/// The word PostgreSQL's "invalid privilege type" error uses for a kind.
+fn acl_kind_name(kind: AclKind) -> &'static str {
+    match kind {
+        AclKind::Relation => "relation",
+        AclKind::Sequence => "sequence",
+        AclKind::Schema => "schema",
+        AclKind::Database => "database",
+        AclKind::Function => "function",
+    }
+}
+
+/// The ACL kind and error word of the objects as the statement names them
+/// (`ON PROCEDURE p` says "procedure" even before `p` is found).
+fn named_kind(objects: &GrantObjects) -> Option<(AclKind, &'static str)> {
+    Some(match objects {
+        GrantObjects::Tables(_)
+        | GrantObjects::Views(_)
+        | GrantObjects::AllTablesInSchema { .. } => (AclKind::Relation, "relation"),
+        GrantObjects::Sequences(_) | GrantObjects::AllSequencesInSchema { .. } => {
+            (AclKind::Sequence, "sequence")
+        }
+        GrantObjects::Schemas(_) => (AclKind::Schema, "schema"),
+        GrantObjects::Databases(_) => (AclKind::Database, "database"),
+        GrantObjects::Function { .. } => (AclKind::Function, "function"),
+        GrantObjects::Procedure { .. } => (AclKind::Function, "procedure"),
+        GrantObjects::AllFunctionsInSchema { schemas } => {
+            let marker = schemas
+                .first()
+                .and_then(|n| split_name(n).ok())
+                .map(|n| n.1);
+            let word = match marker.as_deref() {
+                Some(crate::front::ALL_PROCEDURES_PLACEHOLDER) => "procedure",
+                Some(crate::front::ALL_ROUTINES_PLACEHOLDER) => "routine",
+                _ => "function",
+            };
+            (AclKind::Function, word)
+        }
+        _ => return None,
+    })
+}
+
+/// [`privilege_bits`] with the object word of the error given.
+fn privilege_bits_named(
+    p: &Privileges,
+    kind: AclKind,
+    kind_name: &str,
+) -> PgResult<(u16, ColumnGrants)> {
     let actions = match p {
         Privileges::All { .. } => return Ok((kind.all(), vec![])),
         Privileges::Actions(a) => a,
     };
     let mut table_bits = 0;
     let mut cols = Vec::new();
-    let kind_name = match kind {
-        AclKind::Relation => "relation",
-        AclKind::Sequence => "sequence",
-        AclKind::Schema => "schema",
-        AclKind::Database => "database",
-        AclKind::Function => "function",
-    };
     for a in actions {
         let (bit, columns, name) = action_bit(a)?;
         check_privilege_kind(bit, kind.all(), name, kind_name)?;
@@ -206,6 +249,11 @@ fn apply(
             })
             .collect::<PgResult<_>>()?;
         let targets = resolve_targets(cat, objects, &search_path)?;
+        // PostgreSQL checks the privilege list against the object kind
+        // once, after finding the objects (so also when there are none).
+        if let Some((kind, word)) = named_kind(objects) {
+            privilege_bits_named(privileges, kind, word)?;
+        }
         for t in targets {
             apply_one(
                 cat,
@@ -354,13 +402,25 @@ fn resolve_targets(
             vec![Target::Function(f.oid)]
         }
         GrantObjects::AllFunctionsInSchema { schemas } => {
+            // ALL FUNCTIONS leaves procedures alone, ALL PROCEDURES takes
+            // only them, ALL ROUTINES both (the front parser marks the
+            // latter two with a placeholder schema).
+            let marker = schemas
+                .first()
+                .and_then(|n| split_name(n).ok())
+                .map(|n| n.1);
+            let (kinds, schemas): (&[char], &[ast::ObjectName]) = match marker.as_deref() {
+                Some(crate::front::ALL_PROCEDURES_PLACEHOLDER) => (&['p'], &schemas[1..]),
+                Some(crate::front::ALL_ROUTINES_PLACEHOLDER) => (&['f', 'p'], &schemas[1..]),
+                _ => (&['f'], &schemas[..]),
+            };
             let mut out = Vec::new();
             for sc in schemas {
                 let oid = schema_oid(sc)?;
                 out.extend(
                     cat.functions
                         .values()
-                        .filter(|f| f.schema == oid)
+                        .filter(|f| f.schema == oid && kinds.contains(&f.kind))
                         .map(|f| Target::Function(f.oid)),
                 );
             }

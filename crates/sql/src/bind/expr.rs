@@ -1133,6 +1133,7 @@ impl Binder<'_> {
                 bound.push(e);
                 types.push(t);
             }
+            self.qualified_routine_schema(&f.name)?;
             return match self.bind_user_call(Some(&q), &name, bound, &types)? {
                 Some(r) => Ok(r),
                 None => {

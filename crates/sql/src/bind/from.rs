@@ -342,6 +342,9 @@ impl Binder<'_> {
             }
         }
         if fname != "generate_series" || schema.as_deref().is_some_and(|s| s != "pg_catalog") {
+            if schema.is_some() {
+                self.qualified_routine_schema(name)?;
+            }
             return self
                 .bind_function_scan(schema.as_deref(), &fname, args, alias)
                 .map_err(|e| match name.0.first().and_then(|p| p.as_ident()) {

@@ -10,6 +10,22 @@ use super::{Binder, Scope};
 use crate::expr::Expr;
 
 impl Binder<'_> {
+    /// For a schema-qualified routine name: the schema must exist (3F000 at
+    /// the name) and looking the routine up in it needs USAGE, as
+    /// PostgreSQL's LookupExplicitNamespace (pg_catalog is open to all).
+    pub fn qualified_routine_schema(&mut self, name: &sqlparser::ast::ObjectName) -> PgResult<()> {
+        let [first, _] = name.0.as_slice() else {
+            return Ok(());
+        };
+        let Some(id) = first.as_ident() else {
+            return Ok(());
+        };
+        let position = self.position(id.span);
+        let schema = crate::func::routine_schema_usage(self.catalog, &super::ident(id), position)?;
+        self.needs.extend(schema);
+        Ok(())
+    }
+
     /// Binds `name(args)` to a user-defined function; Ok(None) when none matches.
     pub fn bind_user_call(
         &mut self,

@@ -519,6 +519,22 @@ pub fn run_call(s: &mut Session, call: &sqlparser::ast::Function) -> PgResult<Qu
         [n] => (None, n.as_str()),
         _ => return Err(PgError::syntax("improper qualified name")),
     };
+    let schema_need = match schema {
+        Some(sc) => {
+            let position = call
+                .name
+                .0
+                .first()
+                .and_then(|p| p.as_ident())
+                .and_then(|id| {
+                    crate::bind::Binder::new(&catalog, vec![], vec![])
+                        .with_source(&s.current_sql)
+                        .position(id.span)
+                });
+            super::routine_schema_usage(&catalog, sc, position)?
+        }
+        None => None,
+    };
     let search_path = s.state.search_path();
     let procs: Vec<&Function> = super::candidates(&catalog, schema, pname, &search_path)
         .into_iter()
@@ -556,7 +572,9 @@ pub fn run_call(s: &mut Session, call: &sqlparser::ast::Function) -> PgResult<Qu
         as_role: None,
         position: None,
     };
-    s.authorize((), &[need], &catalog)?;
+    let mut needs: Vec<Need> = schema_need.into_iter().collect();
+    needs.push(need);
+    s.authorize((), &needs, &catalog)?;
     let mut values = Vec::new();
     for (b, want) in bound.iter().zip(f.input_types()) {
         let v = <Session as spi::Spi>::eval(s, b, &[])?;

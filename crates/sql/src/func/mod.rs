@@ -55,6 +55,34 @@ fn schemas_for(cat: &Catalog, schema: Option<&str>, search_path: &[String]) -> V
     }
 }
 
+/// The USAGE need on the schema an explicitly qualified routine name
+/// names (None for pg_catalog), or PostgreSQL's error when it does not exist.
+pub fn routine_schema_usage(
+    catalog: &rampart_catalog::Catalog,
+    schema: &str,
+    position: Option<u32>,
+) -> PgResult<Option<rampart_security::Need>> {
+    let Some(sc) = catalog.schema(schema) else {
+        let e = PgError::new(
+            rampart_types::SqlState::INVALID_SCHEMA_NAME,
+            format!("schema \"{schema}\" does not exist"),
+        );
+        return Err(match position {
+            Some(p) => e.with_position(p),
+            None => e,
+        });
+    };
+    Ok(
+        (sc.oid != rampart_catalog::PG_CATALOG_OID).then(|| rampart_security::Need {
+            object: rampart_security::ObjectRef::Schema(sc.oid),
+            privilege: rampart_security::Privilege::Usage,
+            columns: vec![],
+            as_role: None,
+            position,
+        }),
+    )
+}
+
 /// Functions named `name` visible through `schema` or the search path.
 pub fn candidates<'c>(
     cat: &'c Catalog,
