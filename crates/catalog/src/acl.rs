@@ -27,6 +27,11 @@ pub const TEMPORARY: u16 = 1 << 10;
 /// CONNECT (`c`).
 pub const CONNECT: u16 = 1 << 11;
 
+/// SET on a parameter (`s`); only in ACLs written by hand or acldefault.
+pub const SET: u16 = 1 << 12;
+/// ALTER SYSTEM on a parameter (`A`); as SET.
+pub const ALTER_SYSTEM: u16 = 1 << 13;
+
 /// Letters in PostgreSQL's print order.
 pub const LETTERS: &[(u16, char)] = &[
     (INSERT, 'a'),
@@ -41,6 +46,8 @@ pub const LETTERS: &[(u16, char)] = &[
     (CREATE, 'C'),
     (TEMPORARY, 'T'),
     (CONNECT, 'c'),
+    (SET, 's'),
+    (ALTER_SYSTEM, 'A'),
 ];
 
 /// All privileges of a table.

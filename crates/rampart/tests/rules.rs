@@ -300,3 +300,181 @@ async fn seventh_session_rules_refuse_the_wrong_role_and_bad_input() {
         .get(0);
     assert_eq!(n, 3);
 }
+
+#[tokio::test]
+async fn eighth_session_rules_refuse_the_wrong_role_and_bad_input() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE w8_r;
+             CREATE SCHEMA w8;
+             CREATE FUNCTION w8.f() RETURNS int LANGUAGE sql AS 'SELECT 8';
+             CREATE PROCEDURE w8.p() LANGUAGE sql AS 'SELECT 1';
+             GRANT EXECUTE ON ALL ROUTINES IN SCHEMA w8 TO w8_r;
+             CREATE TABLE w8.t (a int);",
+        )
+        .await
+        .unwrap();
+    let r = as_role(&srv, "w8_r").await;
+    // EXECUTE alone does not reach into a schema the role may not use.
+    for (sql, code, msg) in [
+        ("SELECT w8.f()", "42501", "permission denied for schema w8"),
+        ("CALL w8.p()", "42501", "permission denied for schema w8"),
+        (
+            "SELECT * FROM w8.f()",
+            "42501",
+            "permission denied for schema w8",
+        ),
+        (
+            "SELECT nosuch.f()",
+            "3F000",
+            "schema \"nosuch\" does not exist",
+        ),
+        (
+            "GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA w8 TO PUBLIC",
+            "42501",
+            "permission denied for schema w8",
+        ),
+    ] {
+        assert_db_error(r.batch_execute(sql).await, code, msg);
+    }
+    admin
+        .batch_execute("GRANT USAGE ON SCHEMA w8 TO w8_r")
+        .await
+        .unwrap();
+    let v: i32 = r.query_one("SELECT w8.f()", &[]).await.unwrap().get(0);
+    assert_eq!(v, 8);
+    r.batch_execute("CALL w8.p()").await.unwrap();
+    // ALL FUNCTIONS leaves the procedure alone; ALL PROCEDURES takes it.
+    admin
+        .batch_execute("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA w8 FROM w8_r, PUBLIC")
+        .await
+        .unwrap();
+    r.batch_execute("CALL w8.p()").await.unwrap();
+    assert_db_error(
+        r.batch_execute("SELECT w8.f()").await,
+        "42501",
+        "permission denied for function f",
+    );
+    admin
+        .batch_execute("REVOKE EXECUTE ON ALL PROCEDURES IN SCHEMA w8 FROM w8_r, PUBLIC")
+        .await
+        .unwrap();
+    assert_db_error(
+        r.batch_execute("CALL w8.p()").await,
+        "42501",
+        "permission denied for procedure p",
+    );
+    for (sql, code, msg) in [
+        (
+            "GRANT SELECT ON ALL PROCEDURES IN SCHEMA w8 TO w8_r",
+            "0LP01",
+            "invalid privilege type SELECT for procedure",
+        ),
+        (
+            "GRANT EXECUTE ON ALL ROUTINES IN SCHEMA nosuch TO w8_r",
+            "3F000",
+            "schema \"nosuch\" does not exist",
+        ),
+        (
+            "DROP SCHEMA w8",
+            "2BP01",
+            "cannot drop schema w8 because other objects depend on it",
+        ),
+        (
+            "SELECT 'user w8_r r/postgres'::aclitem",
+            "22P02",
+            "missing \"=\" sign",
+        ),
+        (
+            "SELECT 'w8_r=q/postgres'::aclitem",
+            "22P02",
+            "invalid mode character: must be one of \"arwdDxtXUCTcsA\"",
+        ),
+        (
+            "SELECT 'nosuch=r/postgres'::aclitem",
+            "42704",
+            "role \"nosuch\" does not exist",
+        ),
+        (
+            "SELECT makeaclitem(0, 10, 'FLY', false)",
+            "22023",
+            "unrecognized privilege type: \"FLY\"",
+        ),
+        (
+            "SELECT * FROM aclexplode(ARRAY[NULL]::aclitem[])",
+            "22004",
+            "ACL arrays must not contain null values",
+        ),
+        (
+            "SELECT * FROM pg_class c, (SELECT c.oid) s",
+            "42P01",
+            "invalid reference to FROM-clause entry for table \"c\"",
+        ),
+        (
+            "SELECT * FROM pg_class c RIGHT JOIN LATERAL (SELECT c.oid) s ON true",
+            "42P10",
+            "invalid reference to FROM-clause entry for table \"c\"",
+        ),
+    ] {
+        assert_db_error(admin.batch_execute(sql).await, code, msg);
+    }
+    // The schema and its routines are still there after the refused DROP;
+    // CASCADE takes the routines along instead of orphaning them.
+    let n: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_proc WHERE pronamespace = 'w8'::regnamespace",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+    admin.batch_execute("DROP SCHEMA w8 CASCADE").await.unwrap();
+    let n: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_proc WHERE proname IN ('f', 'p')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn aclexplode_shows_only_what_was_granted() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE w8_reader; CREATE ROLE w8_other;
+             CREATE TABLE w8x (a int);
+             GRANT SELECT ON w8x TO w8_reader;
+             GRANT INSERT ON w8x TO w8_other WITH GRANT OPTION;",
+        )
+        .await
+        .unwrap();
+    let rows = admin
+        .query(
+            "SELECT a.grantee::regrole::text, a.privilege_type, a.is_grantable
+             FROM pg_class c, aclexplode(c.relacl) a
+             WHERE c.relname = 'w8x' AND a.grantee <> c.relowner
+             ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("w8_other".to_string(), "INSERT".to_string(), true),
+            ("w8_reader".to_string(), "SELECT".to_string(), false),
+        ]
+    );
+}

@@ -124,6 +124,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
         ),
         Plan::Series { .. } => ("Function Scan on generate_series".into(), vec![]),
         Plan::Unnest { .. } => ("Function Scan on unnest".into(), vec![]),
+        Plan::AclExplode { .. } => ("Function Scan on aclexplode".into(), vec![]),
         Plan::FunctionScan { oid, .. } => (
             format!(
                 "Function Scan on {}",
@@ -145,6 +146,16 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 JoinKind::Left => "Nested Loop Left Join",
                 JoinKind::Right => "Nested Loop Right Join",
                 JoinKind::Full => "Nested Loop Full Join",
+            };
+            (k.into(), vec![left, right])
+        }
+        Plan::Lateral {
+            left, right, kind, ..
+        } => {
+            let k = if *kind == JoinKind::Left {
+                "Nested Loop Left Join"
+            } else {
+                "Nested Loop"
             };
             (k.into(), vec![left, right])
         }

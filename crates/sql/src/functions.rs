@@ -12,6 +12,16 @@ pub enum Func {
     RegIn(RegKind),
     /// OID of a reg* type → its name (`regclass_out`).
     RegOut(RegKind),
+    /// Text (or text[]) → aclitem (aclitem[]), resolved at run time (`aclitemin`).
+    AclItemIn,
+    /// `makeaclitem(grantee, grantor, privilege, is_grantable)`.
+    MakeAclItem,
+    /// `aclcontains(aclitem[], aclitem)`.
+    AclContains,
+    /// `array @> array`: every element of the right is in the left.
+    ArrayContains,
+    /// `array && array`: some element is in both.
+    ArrayOverlap,
     Lower,
     Upper,
     Length,
@@ -406,7 +416,17 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("acldefault", 2) => (
             Func::AclDefault,
             vec![text.clone(), Some(T::Oid)],
-            T::Array(Box::new(T::Text)),
+            T::Array(Box::new(T::AclItem)),
+        ),
+        ("makeaclitem", 4) => (
+            Func::MakeAclItem,
+            vec![Some(T::Oid), Some(T::Oid), text.clone(), Some(T::Bool)],
+            T::AclItem,
+        ),
+        ("aclcontains", 2) => (
+            Func::AclContains,
+            vec![Some(T::Array(Box::new(T::AclItem))), Some(T::AclItem)],
+            T::Bool,
         ),
         ("pg_table_is_visible", 1) => (Func::PgTableIsVisible, vec![Some(T::Oid)], T::Bool),
         ("pg_get_expr", 2 | 3) => {

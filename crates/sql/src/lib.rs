@@ -15,6 +15,7 @@
 //! [`session`] also owns the transaction state machine (implicit and explicit
 //! transactions, savepoints, the aborted state) and [`guc`] the settings.
 
+pub mod aclitem;
 pub mod activity;
 pub mod bind;
 mod comment;

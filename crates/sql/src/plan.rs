@@ -131,6 +131,12 @@ pub enum Plan {
         /// Element type.
         ty: DataType,
     },
+    /// `aclexplode(aclitem[])`: (grantor, grantee, privilege_type,
+    /// is_grantable) per privilege of each item.
+    AclExplode {
+        /// The ACL.
+        arg: Expr,
+    },
     /// `unnest(array)`: one row per element.
     Unnest {
         /// The array.
@@ -164,6 +170,20 @@ pub enum Plan {
         right_width: usize,
         /// Width of the left row.
         left_width: usize,
+    },
+    /// LATERAL nested loop: `right` runs once per left row, with that row
+    /// as its outer row (depth 1); output is left columns then right columns.
+    Lateral {
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input (reads the left row through `Expr::Outer`).
+        right: Box<Plan>,
+        /// Inner or Left.
+        kind: JoinKind,
+        /// ON condition over the concatenated row.
+        on: Option<Expr>,
+        /// Width of the right row (for NULL padding).
+        right_width: usize,
     },
     /// GROUP BY; output is group keys then aggregate results.
     Aggregate {

@@ -70,7 +70,22 @@ type ColumnGrants = Vec<(u16, Vec<String>)>;
 
 /// (privilege bits, per-privilege column lists) of a privilege list.
 fn privilege_bits(p: &Privileges, kind: AclKind) -> PgResult<(u16, ColumnGrants)> {
-    privilege_bits_named(p, kind, acl_kind_name(kind))
+    let kind_name = acl_kind_name(kind);
+    let actions = match p {
+        Privileges::All { .. } => return Ok((kind.all(), vec![])),
+        Privileges::Actions(a) => a,
+    };
+    let mut table_bits = 0;
+    let mut cols = Vec::new();
+    for a in actions {
+        let (bit, columns, name) = action_bit(a)?;
+        check_privilege_kind(bit, kind.all(), name, kind_name)?;
+        match columns {
+            Some(c) if !c.is_empty() => cols.push((bit, c.iter().map(ident).collect())),
+            _ => table_bits |= bit,
+        }
+    }
+    Ok((table_bits, cols))
 }
 
 /// The word PostgreSQL's "invalid privilege type" error uses for a kind.
@@ -112,29 +127,6 @@ fn named_kind(objects: &GrantObjects) -> Option<(AclKind, &'static str)> {
         }
         _ => return None,
     })
-}
-
-/// [`privilege_bits`] with the object word of the error given.
-fn privilege_bits_named(
-    p: &Privileges,
-    kind: AclKind,
-    kind_name: &str,
-) -> PgResult<(u16, ColumnGrants)> {
-    let actions = match p {
-        Privileges::All { .. } => return Ok((kind.all(), vec![])),
-        Privileges::Actions(a) => a,
-    };
-    let mut table_bits = 0;
-    let mut cols = Vec::new();
-    for a in actions {
-        let (bit, columns, name) = action_bit(a)?;
-        check_privilege_kind(bit, kind.all(), name, kind_name)?;
-        match columns {
-            Some(c) if !c.is_empty() => cols.push((bit, c.iter().map(ident).collect())),
-            _ => table_bits |= bit,
-        }
-    }
-    Ok((table_bits, cols))
 }
 
 /// One privilege keyword of a GRANT/REVOKE list: (bit, column list, name).
@@ -249,10 +241,22 @@ fn apply(
             })
             .collect::<PgResult<_>>()?;
         let targets = resolve_targets(cat, objects, &search_path)?;
+        authorize_schema_lookups(cat, s, objects, &targets)?;
         // PostgreSQL checks the privilege list against the object kind
         // once, after finding the objects (so also when there are none).
         if let Some((kind, word)) = named_kind(objects) {
-            privilege_bits_named(privileges, kind, word)?;
+            if let Privileges::Actions(actions) = privileges {
+                // `ON [TABLE] name` may name a sequence: PostgreSQL allows
+                // sequence privileges there and checks each object later.
+                let allowed = match objects {
+                    GrantObjects::Tables(_) => kind.all() | AclKind::Sequence.all(),
+                    _ => kind.all(),
+                };
+                for a in actions {
+                    let (bit, _, name) = action_bit(a)?;
+                    check_privilege_kind(bit, allowed, name, word)?;
+                }
+            }
         }
         for t in targets {
             apply_one(
@@ -269,6 +273,53 @@ fn apply(
         }
         Ok(())
     })
+}
+
+/// Naming an object in a schema needs USAGE on it, as in PostgreSQL (whose
+/// name lookup fails with "permission denied for schema"): the schemas of
+/// the objects found and those an `ALL … IN SCHEMA` lists, even when empty.
+/// Partial: an unqualified name PostgreSQL would not find through a schema
+/// without USAGE gets this error here instead of "does not exist".
+fn authorize_schema_lookups(
+    cat: &Catalog,
+    s: &mut Session,
+    objects: &GrantObjects,
+    targets: &[Target],
+) -> PgResult<()> {
+    let mut schemas: Vec<u32> = Vec::new();
+    if let GrantObjects::AllTablesInSchema { schemas: names }
+    | GrantObjects::AllSequencesInSchema { schemas: names }
+    | GrantObjects::AllFunctionsInSchema { schemas: names } = objects
+    {
+        for n in names {
+            let name = split_name(n)?.1;
+            schemas.extend(cat.schema(&name).map(|sc| sc.oid));
+        }
+    }
+    for t in targets {
+        schemas.extend(match t {
+            Target::Relation(oid) => cat.relation_by_oid(*oid).map(|r| r.schema),
+            Target::Sequence(oid) => cat.sequences.get(oid).map(|q| q.schema),
+            Target::Function(oid) => cat.functions.get(oid).map(|f| f.schema),
+            Target::Schema(_) | Target::Database(_) => None,
+        });
+    }
+    let mut needs: Vec<Need> = Vec::new();
+    for oid in schemas {
+        if oid == rampart_catalog::PG_CATALOG_OID
+            || needs.iter().any(|n| n.object == ObjectRef::Schema(oid))
+        {
+            continue;
+        }
+        needs.push(Need {
+            object: ObjectRef::Schema(oid),
+            privilege: Privilege::Usage,
+            columns: vec![],
+            as_role: None,
+            position: None,
+        });
+    }
+    s.authorize((), &needs, cat).map(|_| ())
 }
 
 fn resolve_targets(

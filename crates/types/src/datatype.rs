@@ -56,6 +56,10 @@ pub enum DataType {
     /// An object-identifier alias type (`regclass`, `regtype`, …): an OID
     /// that prints as the object's name.
     Reg(RegKind),
+    /// `aclitem`: one ACL entry, held in its canonical text form
+    /// (`grantee=privs/grantor`; input resolves role names, so text →
+    /// aclitem is a cast the SQL layer performs with the catalog).
+    AclItem,
 }
 
 /// The object-identifier alias types: the catalog an OID of this type names.
@@ -125,7 +129,9 @@ impl DataType {
             DataType::Uuid => 2950,
             DataType::Jsonb => 3802,
             DataType::Reg(k) => k.oid(),
+            DataType::AclItem => 1033,
             DataType::Array(e) => match e.as_ref() {
+                DataType::AclItem => 1034,
                 DataType::Bool => 1000,
                 DataType::Name => 1003,
                 DataType::Int2 => 1005,
@@ -178,6 +184,8 @@ impl DataType {
             2206 => DataType::Reg(RegKind::Type),
             4096 => DataType::Reg(RegKind::Role),
             4089 => DataType::Reg(RegKind::Namespace),
+            1033 => DataType::AclItem,
+            1034 => DataType::Array(Box::new(DataType::AclItem)),
             24 => DataType::Reg(RegKind::Proc),
             _ => return None,
         })
@@ -199,6 +207,7 @@ impl DataType {
             | DataType::Timestamp
             | DataType::Timestamptz => 8,
             DataType::Interval | DataType::Uuid => 16,
+            DataType::AclItem => 12,
             DataType::Name => 64,
             DataType::Unknown => -2,
             DataType::Void => 4,
@@ -246,6 +255,7 @@ impl DataType {
             DataType::Unknown => "unknown".into(),
             DataType::Void => "void".into(),
             DataType::Reg(k) => k.name().into(),
+            DataType::AclItem => "aclitem".into(),
         }
     }
 
@@ -277,6 +287,7 @@ impl DataType {
             DataType::Unknown => "unknown",
             DataType::Void => "void",
             DataType::Reg(k) => k.name(),
+            DataType::AclItem => "aclitem",
         }
     }
 
@@ -311,6 +322,7 @@ impl DataType {
             "void" => DataType::Void,
             "json" => DataType::Json,
             "jsonb" => DataType::Jsonb,
+            "aclitem" => DataType::AclItem,
             _ => return None,
         })
     }

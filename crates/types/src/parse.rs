@@ -40,6 +40,9 @@ impl Value {
             | DataType::Unknown
             | DataType::Void => Value::Text(s.to_string()),
             DataType::Json | DataType::Jsonb => Value::Text(s.to_string()),
+            // Like reg*, aclitem input names roles: the SQL layer's cast
+            // resolves and normalizes it; this context-free path keeps text.
+            DataType::AclItem => Value::Text(s.to_string()),
             DataType::Bytea => Value::Bytea(parse_bytea(s)?),
             DataType::Date => Value::Date(parse_date(s)?),
             DataType::Time => Value::Time(parse_time(s.trim()).ok_or_else(|| {

@@ -167,7 +167,8 @@ impl Binder<'_> {
                 };
                 use sqlparser::ast::Spanned;
                 let span = expr.span();
-                let is_reg = matches!(target, DataType::Reg(_));
+                let is_reg = matches!(target, DataType::Reg(_) | DataType::AclItem)
+                    || matches!(&target, DataType::Array(t) if **t == DataType::AclItem);
                 let e = self.coerce(inner, &ty, &target).map_err(|e| {
                     if e.code.0.starts_with("22") || (is_reg && e.position.is_none()) {
                         self.at(e, span)
@@ -528,6 +529,9 @@ impl Binder<'_> {
             let ty = self.params.get(i).cloned().unwrap_or(DataType::Unknown);
             return Ok((Expr::Param(i), ty));
         }
+        if let Some(e) = self.hidden_lateral_reference(table, name) {
+            return Err(e);
+        }
         match table {
             Some(t)
                 if !cx
@@ -554,6 +558,42 @@ impl Binder<'_> {
                 format!("column \"{name}\" does not exist"),
             )),
         }
+    }
+
+    /// PostgreSQL's error for a reference to a FROM item the current one
+    /// may not see (not LATERAL, or across a RIGHT/FULL join).
+    fn hidden_lateral_reference(&self, table: Option<&str>, name: &str) -> Option<PgError> {
+        for (scope, outer_join) in self.lateral_hidden.iter().rev() {
+            let Some(hit) = scope.columns.iter().find(|c| {
+                !c.hidden
+                    && match table {
+                        Some(t) => c.table.as_deref() == Some(t),
+                        None => c.name == name,
+                    }
+            }) else {
+                continue;
+            };
+            let range = hit.table.clone().unwrap_or_default();
+            let e = match (table, outer_join) {
+                (_, true) => PgError::new(
+                    SqlState::INVALID_COLUMN_REFERENCE,
+                    format!("invalid reference to FROM-clause entry for table \"{range}\""),
+                )
+                .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference."),
+                (Some(_), false) => PgError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("invalid reference to FROM-clause entry for table \"{range}\""),
+                )
+                .with_hint(format!("There is an entry for table \"{range}\", but it cannot be referenced from this part of the query.")),
+                (None, false) => PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" does not exist"),
+                )
+                .with_hint(format!("There is a column named \"{name}\" in table \"{range}\", but it cannot be referenced from this part of the query.")),
+            };
+            return Some(e);
+        }
+        None
     }
 
     fn note_column_read(&mut self, col: &ScopeColumn) {
@@ -934,6 +974,25 @@ impl Binder<'_> {
                     DataType::Bool,
                 ))
             }
+            B::AtArrow | B::ArrowAt | B::PGOverlap => {
+                let (l, lt) = self.bind_expr(left, cx)?;
+                let (r, rt) = self.bind_expr(right, cx)?;
+                let common = match (&lt, &rt) {
+                    (DataType::Array(_), _) | (_, DataType::Array(_)) => compare_type(&lt, &rt),
+                    _ => None,
+                }
+                .filter(|t| matches!(t, DataType::Array(_)))
+                .ok_or_else(|| operator_missing(&op.to_string(), &lt, &rt))?;
+                let l = self.coerce(l, &lt, &common)?;
+                let r = self.coerce(r, &rt, &common)?;
+                // `a <@ b` is `b @> a`.
+                let (func, args) = match op {
+                    B::AtArrow => (Func::ArrayContains, vec![l, r]),
+                    B::ArrowAt => (Func::ArrayContains, vec![r, l]),
+                    _ => (Func::ArrayOverlap, vec![l, r]),
+                };
+                Ok((Expr::Func(func, args), DataType::Bool))
+            }
             B::StringConcat => {
                 let (l, lt) = self.bind_expr(left, cx)?;
                 let (r, rt) = self.bind_expr(right, cx)?;
@@ -1287,6 +1346,15 @@ impl Binder<'_> {
                     .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
             }
         };
+        if resolved.func == Func::PgTypeof {
+            // The argument's type is known here (a NULL or an aclitem held
+            // as text would say nothing at run time).
+            let name = types
+                .first()
+                .map(DataType::display_name)
+                .unwrap_or_default();
+            return Ok((Expr::Literal(Value::Text(name)), resolved.ret));
+        }
         let mut args_out = Vec::new();
         for ((e, t), target) in bound.into_iter().zip(types).zip(resolved.arg_types) {
             args_out.push(match target {
@@ -1397,6 +1465,47 @@ impl Binder<'_> {
                 }
                 _ => Ok(Some(Expr::Func(Func::RegIn(*kind), vec![e.clone()]))),
             },
+            // aclitem values are their canonical text: out is free, in
+            // resolves role names (at bind time for constants).
+            (DataType::AclItem, t) if t.is_string() => Ok(Some(e.clone())),
+            (DataType::Array(a), DataType::Array(t))
+                if **a == DataType::AclItem && (t.is_string() || **t == DataType::Unknown) =>
+            {
+                Ok(Some(e.clone()))
+            }
+            (f, DataType::AclItem) if f.is_string() || *f == DataType::Unknown => match e {
+                Expr::Literal(Value::Null) => Ok(Some(Expr::Literal(Value::Null))),
+                Expr::Literal(Value::Text(text)) => Ok(Some(Expr::Literal(Value::Text(
+                    crate::aclitem::input(self.catalog, text)?.0,
+                )))),
+                _ => Ok(Some(Expr::Func(Func::AclItemIn, vec![e.clone()]))),
+            },
+            (f, DataType::Array(t))
+                if **t == DataType::AclItem
+                    && (*f == DataType::Unknown
+                        || matches!(f, DataType::Array(x) if x.is_string())) =>
+            {
+                match e {
+                    Expr::Literal(Value::Null) => Ok(Some(Expr::Literal(Value::Null))),
+                    Expr::Literal(Value::Text(text)) => {
+                        let parsed = Value::from_pg_text_styled(to, text, &self.style)?;
+                        let Value::Array(items) = parsed else {
+                            return Ok(Some(Expr::Literal(parsed)));
+                        };
+                        let items = items
+                            .into_iter()
+                            .map(|v| match v {
+                                Value::Text(t) => {
+                                    Ok(Value::Text(crate::aclitem::input(self.catalog, &t)?.0))
+                                }
+                                other => Ok(other),
+                            })
+                            .collect::<PgResult<_>>()?;
+                        Ok(Some(Expr::Literal(Value::Array(items))))
+                    }
+                    _ => Ok(Some(Expr::Func(Func::AclItemIn, vec![e.clone()]))),
+                }
+            }
             (DataType::Reg(_), DataType::Reg(_)) => Ok(Some(e.clone())),
             (DataType::Reg(_), DataType::Oid) | (DataType::Oid, DataType::Reg(_)) => {
                 Ok(Some(e.clone()))

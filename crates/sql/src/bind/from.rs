@@ -15,19 +15,45 @@ impl Binder<'_> {
     pub fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> PgResult<(Plan, Scope)> {
         let mut acc: Option<(Plan, Scope)> = None;
         for twj in from {
-            let item = self.bind_table_with_joins(twj)?;
+            let (item, lateral) = self.bind_table_with_joins(twj, acc.as_ref().map(|a| &a.1))?;
             acc = Some(match acc {
                 None => item,
+                Some(left) if lateral => lateral_join(left, item, JoinKind::Inner, None),
                 Some(left) => join(left, item, JoinKind::Inner, None),
             });
         }
         Ok(acc.unwrap_or((Plan::Single, Scope::default())))
     }
 
-    fn bind_table_with_joins(&mut self, twj: &ast::TableWithJoins) -> PgResult<(Plan, Scope)> {
-        let mut left = self.bind_factor(&twj.relation)?;
+    /// Binds one FROM item, which may refer to the columns of `before` (the
+    /// items to its left) when it is LATERAL. Returns whether it does.
+    fn bind_table_with_joins(
+        &mut self,
+        twj: &ast::TableWithJoins,
+        before: Option<&Scope>,
+    ) -> PgResult<((Plan, Scope), bool)> {
+        let (mut left, lateral_first) = self.bind_factor_maybe_lateral(&twj.relation, before)?;
+        if lateral_first && !twj.joins.is_empty() {
+            return Err(PgError::unsupported(
+                "a LATERAL item that is the left side of a JOIN is not supported yet",
+            ));
+        }
         for j in &twj.joins {
-            let right = self.bind_factor(&j.relation)?;
+            let outer_join = matches!(
+                j.join_operator,
+                JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_)
+            );
+            let (right, lateral) = if outer_join {
+                // The right side of a RIGHT/FULL join cannot see the left
+                // one; PostgreSQL explains why when it asked to (LATERAL).
+                let asked = may_be_lateral(&j.relation);
+                self.lateral_hidden.push((left.1.clone(), asked));
+                let r = self.bind_factor(&j.relation);
+                self.lateral_hidden.pop();
+                (r?, false)
+            } else {
+                self.bind_factor_maybe_lateral(&j.relation, Some(&left.1))?
+            };
             let (kind, constraint) = match &j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
@@ -87,8 +113,12 @@ impl Binder<'_> {
                 }
                 _ => None,
             };
-            let (plan, _) = join(left, right, kind, on);
-            let plan = super::pushdown::optimize_join(plan, self.catalog);
+            let plan = if lateral {
+                lateral_join(left, right, kind, on).0
+            } else {
+                let (plan, _) = join(left, right, kind, on);
+                super::pushdown::optimize_join(plan, self.catalog)
+            };
             left = match using {
                 Some(names) if !names.is_empty() => {
                     let pairs = self.using_pairs(&scope, left_width, &names)?;
@@ -97,7 +127,34 @@ impl Binder<'_> {
                 _ => (plan, scope),
             };
         }
-        Ok(left)
+        Ok((left, lateral_first))
+    }
+
+    /// Binds a FROM item; one that may be LATERAL (a LATERAL subquery or a
+    /// function call, implicitly lateral as in PostgreSQL) sees `left`'s
+    /// columns as its outer row. True when the bound item reads them (or
+    /// any outer row), so it must run once per left row.
+    fn bind_factor_maybe_lateral(
+        &mut self,
+        factor: &TableFactor,
+        left: Option<&Scope>,
+    ) -> PgResult<((Plan, Scope), bool)> {
+        let Some(left) = left else {
+            return Ok((self.bind_factor(factor)?, false));
+        };
+        if !may_be_lateral(factor) {
+            self.lateral_hidden.push((left.clone(), false));
+            let r = self.bind_factor(factor);
+            self.lateral_hidden.pop();
+            return Ok((r?, false));
+        }
+        self.push_outer(left.clone());
+        let bound = self.bind_factor(factor);
+        self.pop_outer();
+        let bound = bound?;
+        // An item that reads no outer row at all is an ordinary join input.
+        let lateral = crate::exec::plan_is_correlated(&bound.0);
+        Ok((bound, lateral))
     }
 
     /// The (left, right) column positions a USING / NATURAL join equates,
@@ -284,14 +341,8 @@ impl Binder<'_> {
                 }
             }
             TableFactor::Derived {
-                subquery,
-                alias,
-                lateral,
-                ..
+                subquery, alias, ..
             } => {
-                if *lateral {
-                    return Err(PgError::unsupported("LATERAL is not supported yet"));
-                }
                 let Some(alias) = alias else {
                     return Err(PgError::syntax("subquery in FROM must have an alias")
                         .with_hint("For example, FROM (SELECT ...) [AS] foo."));
@@ -307,7 +358,7 @@ impl Binder<'_> {
                 table_with_joins,
                 alias,
             } => {
-                let (plan, mut scope) = self.bind_table_with_joins(table_with_joins)?;
+                let ((plan, mut scope), _) = self.bind_table_with_joins(table_with_joins, None)?;
                 if let Some(a) = alias {
                     // The alias names the join's output columns; the joined
                     // tables' own copies of USING columns (hidden) are no
@@ -323,6 +374,13 @@ impl Binder<'_> {
             TableFactor::Function {
                 name, args, alias, ..
             } => self.bind_table_function(name, args, alias.as_ref()),
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } if array_exprs.len() == 1 => self.bind_unnest(&array_exprs[0], alias.as_ref()),
             other => Err(PgError::unsupported(format!(
                 "FROM item not supported yet: {other}"
             ))),
@@ -336,6 +394,11 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
     ) -> PgResult<(Plan, Scope)> {
         let (schema, fname) = split_name(name)?;
+        if fname == "aclexplode" && schema.as_deref().is_none_or(|s| s == "pg_catalog") {
+            if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] = args {
+                return self.bind_aclexplode(e, alias);
+            }
+        }
         if fname == "unnest" && schema.as_deref().is_none_or(|s| s == "pg_catalog") {
             if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] = args {
                 return self.bind_unnest(e, alias);
@@ -418,6 +481,50 @@ impl Binder<'_> {
             Plan::Unnest { arg: bound },
             single_column_scope("unnest", alias, *elem),
         ))
+    }
+
+    /// `aclexplode(acl)` in FROM: its OUT columns, named under the alias
+    /// (or `aclexplode`), renamed by a column alias list.
+    fn bind_aclexplode(
+        &mut self,
+        arg: &ast::Expr,
+        alias: Option<&ast::TableAlias>,
+    ) -> PgResult<(Plan, Scope)> {
+        let empty = Scope::default();
+        let mut cx = ExprCtx::new(&empty, "functions in FROM");
+        let (bound, ty) = self.bind_expr(arg, &mut cx)?;
+        let acl_type = DataType::Array(Box::new(DataType::AclItem));
+        if !matches!(&ty, DataType::Unknown) && ty != acl_type {
+            return Err(PgError::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function aclexplode({}) does not exist", ty.display_name()),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+        }
+        let arg = self.coerce(bound, &ty, &acl_type)?;
+        let range = alias
+            .map(|a| ident(&a.name))
+            .unwrap_or_else(|| "aclexplode".to_string());
+        let columns = [
+            ("grantor", DataType::Oid),
+            ("grantee", DataType::Oid),
+            ("privilege_type", DataType::Text),
+            ("is_grantable", DataType::Bool),
+        ];
+        let mut scope = Scope {
+            columns: columns
+                .into_iter()
+                .map(|(name, ty)| ScopeColumn {
+                    table: Some(range.clone()),
+                    name: name.to_string(),
+                    ty,
+                    source: None,
+                    hidden: false,
+                })
+                .collect(),
+        };
+        apply_column_aliases(&mut scope, &alias.cloned())?;
+        Ok((Plan::AclExplode { arg }, scope))
     }
 
     fn bind_function_scan(
@@ -628,6 +735,39 @@ fn merge_using_columns(
             exprs,
         },
         Scope { columns },
+    )
+}
+
+/// Whether a FROM item may read the items to its left: a LATERAL subquery
+/// or a function call (implicitly LATERAL, as in PostgreSQL).
+fn may_be_lateral(factor: &TableFactor) -> bool {
+    match factor {
+        TableFactor::Derived { lateral, .. } => *lateral,
+        TableFactor::Table { args, .. } => args.is_some(),
+        TableFactor::Function { .. } | TableFactor::UNNEST { .. } => true,
+        _ => false,
+    }
+}
+
+/// A LATERAL join of `left` and `right` (which reads left's row).
+fn lateral_join(
+    left: (Plan, Scope),
+    right: (Plan, Scope),
+    kind: JoinKind,
+    on: Option<Expr>,
+) -> (Plan, Scope) {
+    let right_width = right.1.columns.len();
+    let mut scope = left.1;
+    scope.columns.extend(right.1.columns);
+    (
+        Plan::Lateral {
+            left: Box::new(left.0),
+            right: Box::new(right.0),
+            kind,
+            on,
+            right_width,
+        },
+        scope,
     )
 }
 

@@ -101,6 +101,10 @@ pub struct Binder<'a> {
     /// Collected privilege needs.
     pub needs: Vec<Need>,
     outer: Vec<Scope>,
+    /// FROM items to the left of the item being bound that it may not
+    /// reference (it is not LATERAL, or joins them RIGHT/FULL: true), for
+    /// PostgreSQL's "invalid reference to FROM-clause entry" errors.
+    lateral_hidden: Vec<(Scope, bool)>,
     ctes: Vec<CteBinding>,
     next_cte_id: usize,
     depth: usize,
@@ -131,6 +135,7 @@ impl<'a> Binder<'a> {
             params,
             needs: Vec::new(),
             outer: Vec::new(),
+            lateral_hidden: Vec::new(),
             ctes: Vec::new(),
             next_cte_id: 0,
             depth: 0,

@@ -540,6 +540,69 @@ impl Exec<'_> {
                 }
                 _ => Value::Null,
             },
+            Func::AclItemIn => match &args[0] {
+                Value::Null => Value::Null,
+                Value::Array(items) => Value::Array(
+                    items
+                        .iter()
+                        .map(|v| match v {
+                            Value::Text(t) => {
+                                Ok(Value::Text(crate::aclitem::input(self.catalog, t)?.0))
+                            }
+                            other => Ok(other.clone()),
+                        })
+                        .collect::<PgResult<_>>()?,
+                ),
+                v => {
+                    let text = v.to_pg_text().unwrap_or_default();
+                    Value::Text(crate::aclitem::input(self.catalog, &text)?.0)
+                }
+            },
+            Func::MakeAclItem => match (&args[0], &args[1], &args[2], &args[3]) {
+                (Value::Oid(grantee), Value::Oid(grantor), Value::Text(p), Value::Bool(g)) => {
+                    Value::Text(crate::aclitem::make(
+                        self.catalog,
+                        *grantee,
+                        *grantor,
+                        p,
+                        *g,
+                    )?)
+                }
+                _ => Value::Null,
+            },
+            Func::ArrayContains | Func::ArrayOverlap => match (&args[0], &args[1]) {
+                (Value::Array(a), Value::Array(b)) => {
+                    // NULL elements equal nothing (PostgreSQL's array_contain_compare).
+                    let member = |x: &Value, set: &[Value]| -> PgResult<bool> {
+                        for y in set {
+                            if binary(BinOp::Eq, x, y)? == Value::Bool(true) {
+                                return Ok(true);
+                            }
+                        }
+                        Ok(false)
+                    };
+                    let mut result = f == Func::ArrayContains;
+                    for x in b {
+                        let hit = member(x, a)?;
+                        if f == Func::ArrayContains && !hit {
+                            result = false;
+                            break;
+                        }
+                        if f == Func::ArrayOverlap && hit {
+                            result = true;
+                            break;
+                        }
+                    }
+                    Value::Bool(result)
+                }
+                _ => Value::Null,
+            },
+            Func::AclContains => match (&args[0], &args[1]) {
+                (acl @ Value::Array(_), Value::Text(item)) => {
+                    Value::Bool(crate::aclitem::contains(self.catalog, acl, item)?)
+                }
+                _ => Value::Null,
+            },
             Func::AclDefault => match (&args[0], &args[1]) {
                 (Value::Text(kind), Value::Oid(owner)) => acl_default(self.catalog, kind, *owner)?,
                 _ => Value::Null,

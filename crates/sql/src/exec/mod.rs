@@ -186,6 +186,10 @@ impl<'a> Exec<'a> {
                 .map(|r| r.as_ref().clone())
                 .unwrap_or_default()),
             Plan::Series { args, .. } => self.series(args),
+            Plan::AclExplode { arg } => {
+                let acl = self.eval(arg, &[])?;
+                crate::aclitem::explode(self.catalog, &acl)
+            }
             Plan::Unnest { arg } => Ok(match self.eval(arg, &[])? {
                 Value::Array(items) => items.into_iter().map(|v| vec![v]).collect(),
                 _ => vec![],
@@ -232,6 +236,13 @@ impl<'a> Exec<'a> {
                 right_width,
                 left_width,
             } => self.join(left, right, *kind, on.as_ref(), *left_width, *right_width),
+            Plan::Lateral {
+                left,
+                right,
+                kind,
+                on,
+                right_width,
+            } => self.lateral_join(left, right, *kind, on.as_ref(), *right_width),
             Plan::Aggregate {
                 input,
                 group_by,
@@ -749,6 +760,48 @@ impl<'a> Exec<'a> {
         Ok(Some(out))
     }
 
+    /// A LATERAL join: the right side is run again for every left row.
+    fn lateral_join(
+        &mut self,
+        left: &Plan,
+        right: &Plan,
+        kind: JoinKind,
+        on: Option<&Expr>,
+        right_width: usize,
+    ) -> PgResult<Vec<Row>> {
+        let mut out = Vec::new();
+        for (li, lrow) in self.run(left)?.into_iter().enumerate() {
+            if li % 256 == 0 {
+                self.check_cancel()?;
+            }
+            self.outer.push(lrow.clone());
+            let rows = self.run(right);
+            self.outer.pop();
+            let mut matched = false;
+            for rrow in rows? {
+                let mut row = lrow.clone();
+                row.extend(rrow);
+                let ok = match on {
+                    Some(p) => self.eval_bool(p, &row)?,
+                    None => true,
+                };
+                if ok {
+                    matched = true;
+                    out.push(row);
+                    if out.len() > MAX_JOIN_ROWS {
+                        return Err(join_too_large());
+                    }
+                }
+            }
+            if !matched && kind == JoinKind::Left {
+                let mut row = lrow;
+                row.extend(std::iter::repeat_n(Value::Null, right_width));
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
     fn join(
         &mut self,
         left: &Plan,
@@ -1150,7 +1203,7 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
         Plan::Series { args, .. } | Plan::FunctionScan { args, .. } => {
             args.iter().for_each(&mut *f)
         }
-        Plan::Unnest { arg } => f(arg),
+        Plan::Unnest { arg } | Plan::AclExplode { arg } => f(arg),
         Plan::Filter { input, predicate } => {
             f(predicate);
             walk_plan(input, f, node);
@@ -1160,6 +1213,9 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
             walk_plan(input, f, node);
         }
         Plan::Join {
+            left, right, on, ..
+        }
+        | Plan::Lateral {
             left, right, on, ..
         } => {
             if let Some(o) = on {

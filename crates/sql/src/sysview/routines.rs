@@ -45,7 +45,7 @@ pub const VIEWS: &[SysView] = &[
             ("proargmodes", Col::ArrayOf(Text)),
             ("prosrc", t(Text)),
             ("proconfig", Col::ArrayOf(Text)),
-            ("proacl", Col::ArrayOf(Text)),
+            ("proacl", Col::ArrayOf(DataType::AclItem)),
         ],
         superuser_only: false,
     },

@@ -42,7 +42,7 @@ pub const VIEWS: &[SysView] = &[
             ("typtypmod", t(Int4)),
             ("typndims", t(Int4)),
             ("typcollation", t(Oid)),
-            ("typacl", Col::ArrayOf(Text)),
+            ("typacl", Col::ArrayOf(DataType::AclItem)),
         ],
         superuser_only: false,
     },
