@@ -51,3 +51,13 @@ SELECT 1 @> 2;
 DROP TABLE t060;
 DROP ROLE r060;
 DROP ROLE "R060 mixed";
+-- Role names print bare when PostgreSQL's putid would: letters of either case, digits, _.
+CREATE ROLE "Alice060";
+CREATE ROLE "bob-x060";
+CREATE TABLE tq060 (a int);
+GRANT SELECT ON tq060 TO "Alice060", "bob-x060";
+SELECT relacl FROM pg_class WHERE relname = 'tq060';
+SELECT 'Alice060=r/postgres'::aclitem, '"Alice060"=r/postgres'::aclitem;
+DROP TABLE tq060;
+DROP ROLE "Alice060";
+DROP ROLE "bob-x060";

@@ -84,10 +84,8 @@ pub fn format_item(item: &AclItem, name: &dyn Fn(u32) -> String) -> String {
 }
 
 fn quote_role(n: &str) -> String {
-    if n.chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !n.is_empty()
-    {
+    // PostgreSQL's putid: letters of either case, digits and `_` print bare.
+    if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.is_empty() {
         n.to_string()
     } else {
         format!("\"{}\"", n.replace('"', "\"\""))
@@ -100,7 +98,10 @@ pub fn format_acl(acl: &[AclItem], name: &dyn Fn(u32) -> String) -> String {
         .iter()
         .map(|i| {
             let t = format_item(i, name);
-            if t.contains(',') || t.contains('"') || t.contains(' ') {
+            // Array output quotes what would not read back bare.
+            if t.chars()
+                .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace())
+            {
                 format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))
             } else {
                 t
@@ -119,6 +120,7 @@ mod tests {
         let names = |o: u32| match o {
             10 => "postgres".to_string(),
             20 => "Alice".to_string(),
+            30 => "bob-x".to_string(),
             _ => "bob".to_string(),
         };
         let item = AclItem {
@@ -127,7 +129,13 @@ mod tests {
             privs: SELECT | INSERT | UPDATE,
             grant_options: SELECT,
         };
-        assert_eq!(format_item(&item, &names), "\"Alice\"=ar*w/postgres");
+        // Upper case prints bare (PostgreSQL's putid); other characters quote.
+        assert_eq!(format_item(&item, &names), "Alice=ar*w/postgres");
+        let odd = AclItem {
+            grantee: 30,
+            ..item.clone()
+        };
+        assert_eq!(format_item(&odd, &names), "\"bob-x\"=ar*w/postgres");
         let public = AclItem {
             grantee: 0,
             grantor: 10,
