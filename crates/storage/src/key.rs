@@ -160,26 +160,24 @@ pub fn decode_f64(input: &mut &[u8]) -> Result<f64> {
 
 /// Decodes a byte string written by [`encode_bytes`], advancing `input`.
 pub fn decode_bytes(input: &mut &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut i = 0;
+    // Copies the runs between zero bytes whole (keys are decoded per row).
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest: &[u8] = input;
     loop {
-        match input.get(i) {
-            None => return Err(StorageError::InvalidKey("unterminated bytes".into())),
-            Some(0) => match input.get(i + 1) {
-                Some(0xFF) => {
-                    out.push(0);
-                    i += 2;
-                }
-                Some(0x01) => {
-                    *input = &input[i + 2..];
-                    return Ok(out);
-                }
-                _ => return Err(StorageError::InvalidKey("bad escape in bytes".into())),
-            },
-            Some(&b) => {
-                out.push(b);
-                i += 1;
+        let Some(zero) = rest.iter().position(|&b| b == 0) else {
+            return Err(StorageError::InvalidKey("unterminated bytes".into()));
+        };
+        out.extend_from_slice(&rest[..zero]);
+        match rest.get(zero + 1) {
+            Some(0xFF) => {
+                out.push(0);
+                rest = &rest[zero + 2..];
             }
+            Some(0x01) => {
+                *input = &rest[zero + 2..];
+                return Ok(out);
+            }
+            _ => return Err(StorageError::InvalidKey("bad escape in bytes".into())),
         }
     }
 }

@@ -26,6 +26,7 @@ fn no_dirty_read() {
         assert_eq!(r.get(b"y").unwrap(), None);
         assert_eq!(r.get_latest(b"x").unwrap(), Some(b"1".to_vec()));
         assert_eq!(r.scan_prefix(b"").unwrap().count(), 1);
+        assert_eq!(r.count_prefix(b"").unwrap(), 1);
     }
     w.rollback();
     assert_eq!(store.begin(RC).get(b"x").unwrap(), Some(b"1".to_vec()));
@@ -211,4 +212,25 @@ fn transaction_is_send() {
     assert_send::<rampart_storage::ScanIter>();
     fn assert_sync<T: Send + Sync>() {}
     assert_sync::<Store>();
+}
+
+#[test]
+fn count_prefix_keeps_the_snapshot() {
+    let store = Store::in_memory();
+    put(&store, b"k1", b"1");
+    put(&store, b"k2", b"2");
+    let r = store.begin(RR);
+    assert_eq!(r.count_prefix(b"k").unwrap(), 2);
+    put(&store, b"k3", b"3");
+    let mut d = store.begin(RC);
+    d.delete(b"k1").unwrap();
+    d.commit().unwrap();
+    // Neither the later insert nor the later delete shows.
+    assert_eq!(r.count_prefix(b"k").unwrap(), 2);
+    assert_eq!(store.begin(RC).count_prefix(b"k").unwrap(), 2);
+    let mut own = store.begin(RC);
+    own.set(b"k4", b"4".to_vec()).unwrap();
+    own.delete(b"k2").unwrap();
+    assert_eq!(own.count_prefix(b"k").unwrap(), 2);
+    assert_eq!(own.count_prefix(b"j").unwrap(), 0);
 }

@@ -113,6 +113,7 @@ fn run_single_txn(store: &Store, base: Vec<(Vec<u8>, Option<Vec<u8>>)>, ops: Vec
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 assert_eq!(got, want);
+                assert_eq!(t.count_prefix(&p).unwrap(), want.len());
             }
             Op::Savepoint => {
                 stack.push(model.clone());
@@ -135,6 +136,13 @@ fn run_single_txn(store: &Store, base: Vec<(Vec<u8>, Option<Vec<u8>>)>, ops: Vec
     }
     t.commit().unwrap();
     let check = store.begin(IsolationLevel::RepeatableRead);
+    // Counting in place (no own writes) sees what a scan sees, over keys
+    // with several versions and tombstones.
+    assert_eq!(check.count_prefix(b"").unwrap(), model.len());
+    for p in [&b"a"[..], &[0u8][..], &[0xFF][..]] {
+        let want = model.keys().filter(|k| k.starts_with(p)).count();
+        assert_eq!(check.count_prefix(p).unwrap(), want);
+    }
     assert_eq!(
         collect(&check, Bound::Unbounded, Bound::Unbounded),
         model_range(&model, &Bound::Unbounded, &Bound::Unbounded)

@@ -62,19 +62,24 @@ pub fn aggregate(
         index.insert(vec![], 0);
     }
     for row in rows {
-        let mut keys = Vec::with_capacity(group_by.len());
-        let mut hash_key = Vec::new();
-        for g in group_by {
-            let v = ex.eval(g, &row)?;
-            hash_key.extend(v.group_key());
-            keys.push(v);
-        }
-        let gi = match index.get(&hash_key) {
-            Some(i) => *i,
-            None => {
-                groups.push(new_group(keys));
-                index.insert(hash_key, groups.len() - 1);
-                groups.len() - 1
+        // Without GROUP BY every row is in the one group: nothing to hash.
+        let gi = if group_by.is_empty() {
+            0
+        } else {
+            let mut keys = Vec::with_capacity(group_by.len());
+            let mut hash_key = Vec::new();
+            for g in group_by {
+                let v = ex.eval(g, &row)?;
+                hash_key.extend(v.group_key());
+                keys.push(v);
+            }
+            match index.get(&hash_key) {
+                Some(i) => *i,
+                None => {
+                    groups.push(new_group(keys));
+                    index.insert(hash_key, groups.len() - 1);
+                    groups.len() - 1
+                }
             }
         };
         for (ai, call) in aggs.iter().enumerate() {

@@ -255,8 +255,19 @@ impl<'a> Exec<'a> {
                                 && a.filter.as_ref().is_none_or(|f| f.reads_only(allowed))
                         })
                 };
-                let rows = match self.index_only_scan(input, &reads)? {
-                    Some(rows) => rows,
+                let counts_only = group_by.is_empty()
+                    && aggs.iter().all(|a| {
+                        a.func == crate::functions::AggFunc::CountStar
+                            && a.filter.is_none()
+                            && !a.distinct
+                    });
+                let rows = match self.index_only_entries(input, &reads)? {
+                    // `count(*)` over an index-only scan: the number of rows
+                    // is the answer, no need to make them.
+                    Some((_, n)) if counts_only => {
+                        return Ok(vec![vec![Value::Int8(n as i64); aggs.len()]]);
+                    }
+                    Some((template, n)) => vec![template; n],
                     None => self.run(input)?,
                 };
                 agg::aggregate(self, rows, group_by, aggs)
@@ -424,12 +435,14 @@ impl<'a> Exec<'a> {
     /// NULL elsewhere) without fetching the table rows — `count(*)` over a
     /// tenant's rows reads the index alone. Index entries are written and
     /// removed in the same transaction as their rows, so the snapshot sees an
-    /// entry exactly when it sees the row. None: not applicable.
-    fn index_only_scan(
+    /// entry exactly when it sees the row. The rows are all alike, so this
+    /// returns one (the template) and how many pass the predicates.
+    /// None: not applicable.
+    fn index_only_entries(
         &mut self,
         input: &Plan,
         consumer_reads: &ConsumerReads,
-    ) -> PgResult<Option<Vec<Row>>> {
+    ) -> PgResult<Option<(Row, usize)>> {
         let Plan::Scan {
             table,
             access: Access::IndexEq { index, key },
@@ -457,7 +470,7 @@ impl<'a> Exec<'a> {
         for (k, col) in key.iter().zip(&idx.columns) {
             let v = self.eval(k, &[])?;
             if v.is_null() {
-                return Ok(Some(vec![]));
+                return Ok(Some((vec![], 0)));
             }
             // The entries were found by this value's encoding; the template
             // row must hold exactly the column's values, so only a lookup
@@ -473,28 +486,28 @@ impl<'a> Exec<'a> {
         }
         let entries = table::index_entry_count(self.txn, *index, &vals)?;
         if entries == 0 {
-            return Ok(Some(vec![]));
+            return Ok(Some((template, 0)));
         }
         // Every row is the same template: a stable predicate decides for all.
         let stable = filter.as_ref().is_none_or(Expr::is_stable)
             && security.as_ref().is_none_or(Expr::is_stable);
-        let mut out = Vec::with_capacity(entries);
+        let mut passing = 0;
         for i in 0..entries {
             if i % 1024 == 0 {
                 self.check_cancel()?;
             }
             if stable && i > 0 {
-                if out.is_empty() {
+                if passing == 0 {
                     break;
                 }
-                out.push(template.clone());
-                continue;
+                passing = entries;
+                break;
             }
             if self.passes(security.as_ref(), filter.as_ref(), &template)? {
-                out.push(template.clone());
+                passing += 1;
             }
         }
-        Ok(Some(out))
+        Ok(Some((template, passing)))
     }
 
     /// A scan's predicates on one row: the policy (security barrier) first,

@@ -59,16 +59,11 @@ pub fn index_lookup(
 }
 
 /// How many entries an index has for these key values in the transaction's
-/// snapshot (one per visible row; see `Exec::index_only_scan`).
+/// snapshot (one per visible row; see `Exec::index_only_entries`).
 pub fn index_entry_count(txn: &Transaction, index: u32, vals: &[Value]) -> PgResult<usize> {
     let refs: Vec<&Value> = vals.iter().collect();
     let prefix = keys::index_key(index, &refs);
-    let mut n = 0;
-    for item in txn.scan_prefix(&prefix).map_err(storage_err)? {
-        item.map_err(storage_err)?;
-        n += 1;
-    }
-    Ok(n)
+    txn.count_prefix(&prefix).map_err(storage_err)
 }
 
 /// One row by id (as of the transaction's snapshot).

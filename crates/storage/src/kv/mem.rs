@@ -37,6 +37,24 @@ impl KvEngine for MemEngine {
             .collect())
     }
 
+    fn visit(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<()> {
+        if super::range_is_empty(start, end) {
+            return Ok(());
+        }
+        let data = self.data.read();
+        for (k, v) in data.range::<[u8], _>((start, end)) {
+            if !f(k, v) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn apply(&self, batch: &WriteBatch, _durable: bool) -> Result<()> {
         let mut data = self.data.write();
         let mut meta = self.meta.write();

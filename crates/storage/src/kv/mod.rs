@@ -43,6 +43,15 @@ pub trait KvEngine: Send + Sync {
     /// Up to `limit` pairs with keys within the bounds, in ascending key order.
     /// A result shorter than `limit` means the range is exhausted.
     fn scan(&self, start: Bound<&[u8]>, end: Bound<&[u8]>, limit: usize) -> Result<Vec<KvPair>>;
+    /// Calls `f` with each pair within the bounds, in ascending key order and
+    /// without copying them, until it returns false (counting and other
+    /// reads that keep nothing).
+    fn visit(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<()>;
     /// Applies `batch` atomically. With `durable` the batch and everything
     /// applied before it survive a crash when this returns; without it they
     /// may be lost on a crash (never partially applied).

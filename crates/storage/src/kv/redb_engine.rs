@@ -107,6 +107,28 @@ impl KvEngine for RedbEngine {
         Ok(out)
     }
 
+    fn visit(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<()> {
+        if super::range_is_empty(start, end) {
+            return Ok(());
+        }
+        let table = self.data()?;
+        let range = table
+            .range::<&[u8]>((start, end))
+            .map_err(|e| self.err(e))?;
+        for item in range {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            if !f(k.value(), v.value()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn apply(&self, batch: &WriteBatch, durable: bool) -> Result<()> {
         let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
         let durability = if durable {

@@ -34,6 +34,23 @@ pub fn split(kv_key: &[u8]) -> Option<(Vec<u8>, u64)> {
     Some((user, !u64::from_be_bytes(v)))
 }
 
+/// Splits a KV key into the encoded user key (shared by all its versions)
+/// and the version, without decoding; `None` if too short.
+pub fn split_encoded(kv_key: &[u8]) -> Option<(&[u8], u64)> {
+    let at = kv_key.len().checked_sub(8)?;
+    let (encoded, v) = kv_key.split_at(at);
+    let v: [u8; 8] = v.try_into().ok()?;
+    Some((encoded, !u64::from_be_bytes(v)))
+}
+
+/// Decodes an encoded user key (as [`split_encoded`] returns it); `None`
+/// if it is not exactly one escaped, terminated byte string.
+pub fn decode_user(encoded: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = encoded;
+    let user = decode_bytes(&mut rest).ok()?;
+    rest.is_empty().then_some(user)
+}
+
 /// KV value for a put (`Some`) or a tombstone (`None`).
 pub fn encode_value(v: Option<&[u8]>) -> Vec<u8> {
     match v {

@@ -23,6 +23,7 @@ pub struct ScanIter {
     exhausted: bool,
     failed: bool,
     buffer: VecDeque<(Vec<u8>, Vec<u8>)>,
+    /// Encoded user key of the last version looked at.
     last_user_key: Option<Vec<u8>>,
     overlay: Peekable<std::vec::IntoIter<Write>>,
 }
@@ -66,13 +67,20 @@ impl ScanIter {
             self.exhausted = true;
         }
         for (k, v) in chunk {
-            let (user, version) =
-                keys::split(&k).ok_or_else(|| inner.corrupt("malformed version key"))?;
-            self.cursor = Bound::Excluded(k);
-            if version > self.snap.version || self.last_user_key.as_ref() == Some(&user) {
+            // Versions of one key share its encoded prefix: compare that
+            // and decode only the version kept.
+            let (encoded, version) =
+                keys::split_encoded(&k).ok_or_else(|| inner.corrupt("malformed version key"))?;
+            if version > self.snap.version || self.last_user_key.as_deref() == Some(encoded) {
+                self.cursor = Bound::Excluded(k);
                 continue;
             }
-            self.last_user_key = Some(user.clone());
+            let last = self.last_user_key.get_or_insert_with(Vec::new);
+            last.clear();
+            last.extend_from_slice(encoded);
+            let user =
+                keys::decode_user(encoded).ok_or_else(|| inner.corrupt("malformed version key"))?;
+            self.cursor = Bound::Excluded(k);
             match keys::decode_value(&v) {
                 Some(Some(value)) => self.buffer.push_back((user, value)),
                 Some(None) => {}
@@ -126,5 +134,51 @@ impl Iterator for ScanIter {
                 }
             }
         }
+    }
+}
+
+/// How many user keys in `[start, end)` have a visible, non-deleted
+/// version in the snapshot, read in place (no transaction writes merged).
+pub(crate) fn count_visible(
+    snap: &SnapshotGuard,
+    start: &Bound<Vec<u8>>,
+    end: &Bound<Vec<u8>>,
+) -> Result<usize> {
+    if !keys::bounds_ok(start, end) {
+        return Ok(0);
+    }
+    let (kv_start, kv_end) = (keys::lower(start), keys::upper(end));
+    let mut count = 0;
+    let mut last: Vec<u8> = Vec::new();
+    let mut seen_any = false;
+    let mut malformed = None;
+    snap.inner.kv.visit(
+        keys::as_ref(&kv_start),
+        keys::as_ref(&kv_end),
+        &mut |k, v| {
+            let Some((encoded, version)) = keys::split_encoded(k) else {
+                malformed = Some("malformed version key");
+                return false;
+            };
+            if version > snap.version || (seen_any && last.as_slice() == encoded) {
+                return true;
+            }
+            seen_any = true;
+            last.clear();
+            last.extend_from_slice(encoded);
+            match v {
+                [1, ..] => count += 1,
+                [0] => {}
+                _ => {
+                    malformed = Some("malformed version value");
+                    return false;
+                }
+            }
+            true
+        },
+    )?;
+    match malformed {
+        Some(what) => Err(snap.inner.corrupt(what)),
+        None => Ok(count),
     }
 }

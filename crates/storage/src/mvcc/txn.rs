@@ -155,6 +155,31 @@ impl Transaction {
         self.scan(Bound::Included(prefix.to_vec()), end)
     }
 
+    /// How many keys start with `prefix` (as [`Transaction::scan_prefix`]
+    /// would yield), without copying them out of the KV engine when the
+    /// transaction has not written under the prefix itself.
+    pub fn count_prefix(&self, prefix: &[u8]) -> Result<usize> {
+        let end = match crate::key::prefix_successor(prefix) {
+            Some(s) => Bound::Excluded(s),
+            None => Bound::Unbounded,
+        };
+        let start = Bound::Included(prefix.to_vec());
+        let own_writes = self
+            .writes
+            .range::<Vec<u8>, _>((start.clone(), end.clone()))
+            .next()
+            .is_some();
+        if own_writes {
+            let mut n = 0;
+            for item in self.scan(start, end)? {
+                item?;
+                n += 1;
+            }
+            return Ok(n);
+        }
+        super::scan::count_visible(&self.snap, &start, &end)
+    }
+
     /// Scan of every key starting with `prefix` over the newest committed
     /// data instead of this snapshot, plus own writes: the READ COMMITTED
     /// view a REPEATABLE READ transaction's DDL needs of the catalog.
