@@ -478,3 +478,76 @@ async fn aclexplode_shows_only_what_was_granted() {
         ]
     );
 }
+
+#[tokio::test]
+async fn sql_prepared_statements_follow_the_executing_role() {
+    let srv = Server::start_trust();
+    let c = srv.connect().await;
+    c.batch_execute(
+        "CREATE TABLE w8p (id int PRIMARY KEY, who text);
+         INSERT INTO w8p VALUES (1, 'w8p_a'), (2, 'w8p_b');
+         CREATE ROLE w8p_a; CREATE ROLE w8p_b; CREATE ROLE w8p_none;
+         GRANT SELECT ON w8p TO w8p_a, w8p_b;
+         ALTER TABLE w8p ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY mine ON w8p USING (who = current_user);
+         PREPARE mine AS SELECT id FROM w8p ORDER BY id;",
+    )
+    .await
+    .unwrap();
+    let ids = |rows: Vec<tokio_postgres::SimpleQueryMessage>| -> Vec<String> {
+        rows.into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect()
+    };
+    // The owner prepared it; each role executing it gets its own rows.
+    c.batch_execute("SET ROLE w8p_a").await.unwrap();
+    assert_eq!(ids(c.simple_query("EXECUTE mine").await.unwrap()), ["1"]);
+    c.batch_execute("SET ROLE w8p_b").await.unwrap();
+    assert_eq!(ids(c.simple_query("EXECUTE mine").await.unwrap()), ["2"]);
+    c.batch_execute("SET ROLE w8p_none").await.unwrap();
+    assert_db_error(
+        c.batch_execute("EXECUTE mine").await,
+        "42501",
+        "permission denied for table w8p",
+    );
+    c.batch_execute("RESET ROLE").await.unwrap();
+    for (sql, code, msg) in [
+        (
+            "EXECUTE nosuch",
+            "26000",
+            "prepared statement \"nosuch\" does not exist",
+        ),
+        (
+            "DEALLOCATE nosuch",
+            "26000",
+            "prepared statement \"nosuch\" does not exist",
+        ),
+        (
+            "PREPARE mine AS SELECT 1",
+            "42P05",
+            "prepared statement \"mine\" already exists",
+        ),
+        (
+            "EXECUTE mine(1)",
+            "42601",
+            "wrong number of parameters for prepared statement \"mine\"",
+        ),
+        (
+            "PREPARE bad AS DROP TABLE w8p",
+            "42601",
+            "syntax error at or near \"DROP\"",
+        ),
+    ] {
+        assert_db_error(c.batch_execute(sql).await, code, msg);
+    }
+    // The refused PREPARE ran nothing.
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM w8p", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+}

@@ -11,9 +11,33 @@ use crate::session::{QueryResult, Session};
 
 /// Runs EXPLAIN for a data statement.
 pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
+    // EXPLAIN EXECUTE name: the prepared statement's plan, bound now (as
+    // the next EXECUTE would bind it) with its parameter types.
+    let mut params = vec![];
+    let prepared;
+    let stmt = match stmt {
+        Statement::Execute {
+            name: Some(name), ..
+        } => {
+            let name = name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map(crate::bind::ident)
+                .unwrap_or_default();
+            let (inner, types) = s.sql_prepared_statement(&name)?;
+            params = types;
+            prepared = inner;
+            match prepared.as_deref() {
+                Some(crate::parser::Stmt::Sql(st)) => st.as_ref(),
+                _ => return Err(PgError::unsupported("EXPLAIN of this statement")),
+            }
+        }
+        other => other,
+    };
     let catalog = s.catalog()?;
     let mut binder =
-        Binder::new(&catalog, s.state.search_path(), vec![]).with_rls(s.rls_context(&catalog)?);
+        Binder::new(&catalog, s.state.search_path(), params).with_rls(s.rls_context(&catalog)?);
     let ds = match stmt {
         Statement::Query(q) => DataStatement::Query(binder.bind_query(q)?.0),
         Statement::Insert(i) => binder.bind_insert(i)?.0,

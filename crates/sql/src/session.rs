@@ -308,6 +308,8 @@ pub struct Session {
     /// drivers that send Parse for every execution (the unnamed statement)
     /// skip parsing and binding while the catalog and bind context hold.
     prepare_cache: HashMap<(String, Vec<DataType>), Prepared>,
+    /// Statements prepared with SQL PREPARE, by name.
+    sql_prepared: HashMap<String, Prepared>,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
     /// Result columns the client asked for in binary (extended protocol
@@ -349,6 +351,7 @@ impl Session {
             cancel: Arc::default(),
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
+            sql_prepared: HashMap::new(),
             spi_context: None,
         };
         let shared = {
@@ -877,6 +880,9 @@ impl Session {
                 SqlState::IN_FAILED_SQL_TRANSACTION,
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
+        }
+        if let Some(r) = self.sql_prepared(stmt) {
+            return r;
         }
         self.cancel
             .store(false, std::sync::atomic::Ordering::Relaxed);
@@ -1674,6 +1680,7 @@ fn is_data_statement(stmt: &Statement) -> bool {
 }
 
 mod spi_impl;
+mod sql_prepare;
 
 impl Session {
     fn start_copy(

@@ -49,6 +49,7 @@ pub fn run(
             }
             if matches!(object_type, ast::DiscardObject::ALL) {
                 s.state.settings.reset_all();
+                s.deallocate_all();
             }
             cmd(&format!("DISCARD {object_type}"))
         }
