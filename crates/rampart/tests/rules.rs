@@ -551,3 +551,45 @@ async fn sql_prepared_statements_follow_the_executing_role() {
         .get(0);
     assert_eq!(n, 2);
 }
+
+#[tokio::test]
+async fn writes_that_read_the_table_cannot_hide_rows_from_their_author() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE w8s;
+             CREATE TABLE w8s_t (a int PRIMARY KEY);
+             GRANT SELECT, INSERT, UPDATE ON w8s_t TO w8s;
+             CREATE POLICY sel ON w8s_t FOR SELECT USING (a < 20);
+             CREATE POLICY upd ON w8s_t FOR UPDATE USING (a < 20) WITH CHECK (true);
+             CREATE POLICY ins ON w8s_t FOR INSERT WITH CHECK (true);
+             INSERT INTO w8s_t VALUES (10);
+             ALTER TABLE w8s_t ENABLE ROW LEVEL SECURITY;",
+        )
+        .await
+        .unwrap();
+    let r = as_role(&srv, "w8s").await;
+    let violation = "new row violates row-level security policy for table \"w8s_t\"";
+    for sql in [
+        "UPDATE w8s_t SET a = 30 RETURNING *",
+        "UPDATE w8s_t SET a = a + 20",
+        "UPDATE w8s_t SET a = 30 WHERE a = 10",
+        "INSERT INTO w8s_t VALUES (10) ON CONFLICT (a) DO UPDATE SET a = 30",
+        "INSERT INTO w8s_t VALUES (50) RETURNING a",
+        "INSERT INTO w8s_t VALUES (51) ON CONFLICT (a) DO NOTHING",
+    ] {
+        assert_db_error(r.batch_execute(sql).await, "42501", violation);
+    }
+    // Nothing was written by the refused statements.
+    let rows: Vec<i32> = admin
+        .query("SELECT a FROM w8s_t ORDER BY a", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(rows, vec![10]);
+    // A blind UPDATE (reading no column) only needs the UPDATE policies.
+    r.batch_execute("UPDATE w8s_t SET a = 30").await.unwrap();
+}

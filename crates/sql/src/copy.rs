@@ -471,7 +471,7 @@ pub fn rows_to_insert(
         check: None,
         update_check: None,
         conflict_check: None,
-        returning_check: None,
+        select_check: None,
     })
 }
 

@@ -319,8 +319,9 @@ pub struct InsertPlan {
     /// ON CONFLICT DO UPDATE: the existing row must pass the UPDATE and
     /// SELECT policies' USING (an error, not a filter, as PostgreSQL).
     pub conflict_check: Option<RlsCheck>,
-    /// With RETURNING, new rows must also be visible (SELECT policies).
-    pub returning_check: Option<RlsCheck>,
+    /// When the INSERT needs SELECT (RETURNING, an ON CONFLICT arbiter):
+    /// the SELECT policies every new row must pass, inserted or updated.
+    pub select_check: Option<RlsCheck>,
     /// RETURNING expressions over the new row.
     pub returning: Option<Vec<Expr>>,
 }
@@ -358,6 +359,9 @@ pub struct UpdatePlan {
     pub security: Option<Expr>,
     /// RLS WITH CHECK on new rows.
     pub check: Option<RlsCheck>,
+    /// When the UPDATE reads the table (WHERE, SET, RETURNING): the SELECT
+    /// policies the new row must pass.
+    pub select_check: Option<RlsCheck>,
     /// UPDATE … FROM: rows joined to each target row; WHERE, SET and
     /// RETURNING then see the target row followed by the FROM row.
     pub from: Option<Box<Plan>>,

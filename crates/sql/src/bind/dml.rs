@@ -217,9 +217,12 @@ impl<'a> Binder<'a> {
             ),
             _ => (None, None),
         };
-        // With RETURNING, the new row must also be visible through SELECT policies.
-        let returning_check = if returning.is_some() {
-            self.rls_visibility_check(rel)?
+        // When the INSERT needs SELECT on the table (RETURNING, or an ON
+        // CONFLICT arbiter), new rows must also pass the SELECT policies.
+        let arbiter =
+            matches!(&ins.on, Some(ast::OnInsert::OnConflict(oc)) if oc.conflict_target.is_some());
+        let select_check = if returning.is_some() || arbiter {
+            self.rls_select_check(rel)?
         } else {
             None
         };
@@ -235,7 +238,7 @@ impl<'a> Binder<'a> {
                 check,
                 update_check,
                 conflict_check,
-                returning_check,
+                select_check,
             })),
             cols,
         ))
@@ -280,9 +283,18 @@ impl<'a> Binder<'a> {
         let (returning, cols) = self.bind_returning(up.returning.as_deref(), &scope)?;
         use rampart_security::rls::RlsCmd;
         let mut security = self.rls_using(rel, RlsCmd::Update)?;
-        if filter.is_some() || returning.is_some() {
-            // Reading rows (WHERE, RETURNING) brings in the SELECT policies too.
+        // Reading the target's columns (WHERE, SET expressions, RETURNING)
+        // needs SELECT on it, which brings in the SELECT policies: rows they
+        // hide are not updated, and a new row must still pass them.
+        let width = rel.columns.len();
+        let reads_target = |e: &Expr| !e.reads_only(&|c| c >= width);
+        let select_required = returning.is_some()
+            || filter.as_ref().is_some_and(reads_target)
+            || assignments.iter().any(|(_, e)| reads_target(e));
+        let mut select_check = None;
+        if select_required {
             security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
+            select_check = self.rls_select_check(rel)?;
         }
         let check = self.rls_check(rel, RlsCmd::Update)?;
         let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
@@ -296,6 +308,7 @@ impl<'a> Binder<'a> {
                 returning,
                 security,
                 check,
+                select_check,
                 from,
             })),
             cols,

@@ -129,12 +129,35 @@ impl Binder<'_> {
         }))
     }
 
-    /// SELECT-policy visibility of a new row as a check (INSERT … RETURNING).
-    pub fn rls_visibility_check(&mut self, rel: &Relation) -> PgResult<Option<RlsCheck>> {
-        Ok(self.rls_using(rel, RlsCmd::Select)?.map(|p| RlsCheck {
+    /// The SELECT policies' USING as a check on a new row: PostgreSQL adds
+    /// them as WITH CHECK options when the statement needs SELECT on its
+    /// target (RETURNING, a WHERE or SET reading columns, an ON CONFLICT
+    /// arbiter), so a write cannot produce a row its author could not see.
+    pub fn rls_select_check(&mut self, rel: &Relation) -> PgResult<Option<RlsCheck>> {
+        let (Some(user), Some(ctx)) = (self.rls_user(), self.rls) else {
+            return Ok(None);
+        };
+        let Some(app) =
+            rls::policies_for(self.catalog, rel, user, ctx.row_security, RlsCmd::Select)?
+        else {
+            return Ok(None);
+        };
+        let mut permissive = Vec::new();
+        for p in &app.permissive {
+            if let Some(u) = &p.using {
+                permissive.push(self.bind_policy_expr(rel, u)?);
+            }
+        }
+        let mut restrictive = Vec::new();
+        for p in &app.restrictive {
+            if let Some(u) = &p.using {
+                restrictive.push((p.name.clone(), self.bind_policy_expr(rel, u)?));
+            }
+        }
+        Ok(Some(RlsCheck {
             table: rel.name.clone(),
-            permissive: p,
-            restrictive: vec![],
+            permissive: or_all(permissive).unwrap_or(Expr::Literal(Value::Bool(false))),
+            restrictive,
             using_expr: false,
         }))
     }

@@ -191,6 +191,7 @@ impl Exec<'_> {
                         let assigned: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
                         self.check_row(&rel, &mut new, &p.checks, &assigned)?;
                         self.rls_check_row(p.update_check.as_ref(), &new)?;
+                        self.rls_check_row(p.select_check.as_ref(), &new)?;
                         if let Some((other, idx)) =
                             table::find_conflict(self.txn, &rel, &new, Some(existing_id))?
                         {
@@ -207,7 +208,7 @@ impl Exec<'_> {
                     self.check_references(&rel, &row, None)?;
                     let rowid = self.engine.next_rowid()?;
                     table::write_new(self.txn, &rel, rowid, &row)?;
-                    self.rls_check_row(p.returning_check.as_ref(), &row)?;
+                    self.rls_check_row(p.select_check.as_ref(), &row)?;
                     self.push_returning(&p.returning, &row, &mut result)?;
                 }
             }
@@ -435,6 +436,7 @@ impl Exec<'_> {
             let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
             self.check_row(&rel, &mut new, &p.checks, &assigned)?;
             self.rls_check_row(p.check.as_ref(), &new)?;
+            self.rls_check_row(p.select_check.as_ref(), &new)?;
             if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
                 return Err(self.unique_violation(&rel, idx, &new));
             }
