@@ -257,6 +257,44 @@ pub enum CopyPlan {
     },
 }
 
+/// The privileges COPY of a table needs (SELECT for TO, INSERT for FROM,
+/// on the columns copied), which PostgreSQL checks before anything about
+/// row-level security; empty for COPY (query) TO.
+pub fn table_privilege_needs(
+    binder: &mut Binder,
+    stmt: &ast::Statement,
+) -> PgResult<Vec<rampart_security::Need>> {
+    let ast::Statement::Copy {
+        source: CopySource::Table {
+            table_name,
+            columns,
+        },
+        to,
+        ..
+    } = stmt
+    else {
+        return Ok(vec![]);
+    };
+    let rel = binder.resolve_relation(table_name)?;
+    let privilege = if *to {
+        Privilege::Select
+    } else {
+        Privilege::Insert
+    };
+    let names: Vec<String> = if columns.is_empty() {
+        rel.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        columns.iter().map(ident).collect()
+    };
+    for n in names {
+        // Unknown columns are reported by the COPY itself.
+        if rel.column_index(&n).is_some() {
+            binder.need_column(rel.oid, privilege, &n);
+        }
+    }
+    Ok(binder.merged_needs())
+}
+
 /// Binds a COPY statement and lists its needs.
 pub fn bind(binder: &mut Binder, stmt: &ast::Statement) -> PgResult<CopyPlan> {
     let ast::Statement::Copy {
@@ -293,6 +331,9 @@ pub fn bind(binder: &mut Binder, stmt: &ast::Statement) -> PgResult<CopyPlan> {
                 ));
             }
             if binder.rls_applies(rel) {
+                // With row_security off this is PostgreSQL's "query would be
+                // affected by row-level security policy" error.
+                binder.rls_using(rel, rampart_security::rls::RlsCmd::Insert)?;
                 return Err(PgError::new(
                     SqlState::FEATURE_NOT_SUPPORTED,
                     "COPY FROM not supported with row-level security",

@@ -1693,6 +1693,10 @@ impl Session {
             .with_style(self.state.settings.style())
             .with_source(sql)
             .with_rls(self.rls_context(catalog)?);
+        // Table privileges first, as PostgreSQL's DoCopy, then RLS.
+        let mut first = Binder::new(catalog, self.state.search_path(), vec![]).with_source(sql);
+        let table_needs = crate::copy::table_privilege_needs(&mut first, stmt)?;
+        self.authorize((), &table_needs, catalog)?;
         let plan = crate::copy::bind(&mut binder, stmt)?;
         let needs = binder.merged_needs();
         let authorized = self.authorize(plan, &needs, catalog)?.into_plan();
