@@ -886,6 +886,19 @@ pub fn drop(
         // Objects dropped by CASCADE across the whole statement, reported
         // in one NOTICE (ordered by OID: the order they were created).
         let mut cascaded: Vec<(u32, String)> = Vec::new();
+        // Relations this statement drops: what depends on them among
+        // themselves does not block the drop (`DROP TABLE a, b` where b's
+        // policy or foreign key reads a).
+        let dropping: Vec<u32> = names
+            .iter()
+            .filter_map(|n| {
+                let (schema_name, obj) = split_name(n).ok()?;
+                searched_schemas(cat, s, schema_name.as_deref())
+                    .iter()
+                    .find_map(|sc| cat.relation(*sc, &obj))
+                    .map(|r| r.oid)
+            })
+            .collect();
         for name in names {
             let (schema_name, obj) = split_name(name)?;
             let search = searched_schemas(cat, s, schema_name.as_deref());
@@ -972,12 +985,19 @@ pub fn drop(
                             cat.relations.remove(&v.oid);
                         }
                     }
-                    let refs = crate::fk::referencing(cat, rel.oid);
+                    let refs: Vec<(String, String)> = crate::fk::referencing(cat, rel.oid)
+                        .into_iter()
+                        .filter(|(_, t)| {
+                            !dropping
+                                .iter()
+                                .any(|d| cat.relation_by_oid(*d).is_some_and(|r| &r.name == t))
+                        })
+                        .collect();
                     // Policies of other tables whose expressions read this relation.
                     let mut policy_deps: Vec<(u32, String, String, u32)> = cat
                         .relations
                         .values()
-                        .filter(|r| r.oid != rel.oid)
+                        .filter(|r| r.oid != rel.oid && !dropping.contains(&r.oid))
                         .flat_map(|r| {
                             r.policies
                                 .iter()

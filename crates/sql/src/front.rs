@@ -582,11 +582,13 @@ fn grant_all_columns(sig: &[&Token]) -> Option<String> {
 pub const ALL_PROCEDURES_PLACEHOLDER: &str = "__rampart_all_procedures__";
 /// As [`ALL_PROCEDURES_PLACEHOLDER`], for `ALL ROUTINES`.
 pub const ALL_ROUTINES_PLACEHOLDER: &str = "__rampart_all_routines__";
+/// First name part marking `ON FUNCTION` as written `ON ROUTINE`.
+pub const ROUTINE_PLACEHOLDER: &str = "__rampart_routine__";
 
-/// `GRANT … ON ALL {PROCEDURES|ROUTINES} IN SCHEMA s, …`: sqlparser knows
-/// only `ALL FUNCTIONS IN SCHEMA`, so the statement is rewritten to that
-/// with a placeholder schema first in the list naming which routines
-/// (`privileges::resolve_targets` takes it off again).
+/// `GRANT … ON ALL {PROCEDURES|ROUTINES} IN SCHEMA s, …` and `… ON
+/// ROUTINE r`: sqlparser knows only `ALL FUNCTIONS IN SCHEMA` and `ON
+/// FUNCTION`, so the statement is rewritten to those with a placeholder
+/// first in the schema list or the name (`privileges` takes it off again).
 fn grant_all_routines(sig: &[&Token]) -> Option<String> {
     let first = word(sig.first()?)?;
     if first != "GRANT" && first != "REVOKE" {
@@ -601,11 +603,23 @@ fn grant_all_routines(sig: &[&Token]) -> Option<String> {
         .filter_map(|t| word(t))
         .collect();
     let placeholder = match words.as_slice() {
-        [all, kind, i, s] if all == "ALL" && i == "IN" && s == "SCHEMA" => match kind.as_str() {
-            "PROCEDURES" => ALL_PROCEDURES_PLACEHOLDER,
-            "ROUTINES" => ALL_ROUTINES_PLACEHOLDER,
-            _ => return None,
-        },
+        [all, kind, i, s, ..] if all == "ALL" && i == "IN" && s == "SCHEMA" => {
+            match kind.as_str() {
+                "PROCEDURES" => ALL_PROCEDURES_PLACEHOLDER,
+                "ROUTINES" => ALL_ROUTINES_PLACEHOLDER,
+                _ => return None,
+            }
+        }
+        [routine, ..] if routine == "ROUTINE" => {
+            // `ON ROUTINE name(args)` → `ON FUNCTION "placeholder".name(args)`.
+            let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
+            let tail: Vec<String> = sig[on + 2..].iter().map(|t| t.to_string()).collect();
+            return Some(format!(
+                "{} FUNCTION \"{ROUTINE_PLACEHOLDER}\".{}",
+                head.join(" "),
+                tail.join(" ")
+            ));
+        }
         _ => return None,
     };
     let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();

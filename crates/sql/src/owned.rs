@@ -145,8 +145,21 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
                 })
             };
             cat.relations.update_where(
-                |r| mentions(&r.acl) || r.columns.iter().any(|c| mentions(&c.acl)),
                 |r| {
+                    mentions(&r.acl)
+                        || r.columns.iter().any(|c| mentions(&c.acl))
+                        || r.policies.iter().any(|p| p.roles.contains(&role))
+                },
+                |r| {
+                    // A policy loses the role; one that named only it goes
+                    // (empty roles would mean PUBLIC), as in PostgreSQL.
+                    r.policies.retain_mut(|p| {
+                        if !p.roles.contains(&role) {
+                            return true;
+                        }
+                        p.roles.retain(|&x| x != role);
+                        !p.roles.is_empty()
+                    });
                     revoke_all(&mut r.acl, role);
                     for c in r.columns.iter_mut() {
                         revoke_all(&mut c.acl, role);

@@ -111,7 +111,14 @@ fn named_kind(objects: &GrantObjects) -> Option<(AclKind, &'static str)> {
         }
         GrantObjects::Schemas(_) => (AclKind::Schema, "schema"),
         GrantObjects::Databases(_) => (AclKind::Database, "database"),
-        GrantObjects::Function { .. } => (AclKind::Function, "function"),
+        GrantObjects::Function { name, .. } => {
+            let routine = name.0.first().and_then(|p| p.as_ident()).map(ident);
+            if routine.as_deref() == Some(crate::front::ROUTINE_PLACEHOLDER) {
+                (AclKind::Function, "routine")
+            } else {
+                (AclKind::Function, "function")
+            }
+        }
         GrantObjects::Procedure { .. } => (AclKind::Function, "procedure"),
         GrantObjects::AllFunctionsInSchema { schemas } => {
             let marker = schemas
@@ -240,7 +247,7 @@ fn apply(
                 }),
             })
             .collect::<PgResult<_>>()?;
-        let targets = resolve_targets(cat, objects, &search_path)?;
+        let targets = resolve_targets(cat, objects, &search_path, &s.current_sql)?;
         authorize_schema_lookups(cat, s, objects, &targets)?;
         // PostgreSQL checks the privilege list against the object kind
         // once, after finding the objects (so also when there are none).
@@ -326,6 +333,7 @@ fn resolve_targets(
     cat: &Catalog,
     objects: &GrantObjects,
     search_path: &[String],
+    sql: &str,
 ) -> PgResult<Vec<Target>> {
     let schema_oid = |n: &ast::ObjectName| -> PgResult<u32> {
         let name = split_name(n)?.1;
@@ -424,32 +432,52 @@ fn resolve_targets(
         }
         GrantObjects::Function { name, arg_types }
         | GrantObjects::Procedure { name, arg_types } => {
-            let kind = if matches!(objects, GrantObjects::Procedure { .. }) {
-                'p'
-            } else {
-                'f'
-            };
-            let parts: Vec<String> = name
+            let mut parts: Vec<String> = name
                 .0
                 .iter()
                 .filter_map(|p| p.as_ident())
                 .map(ident)
                 .collect();
+            let kind = if matches!(objects, GrantObjects::Procedure { .. }) {
+                'p'
+            } else if parts.first().map(String::as_str) == Some(crate::front::ROUTINE_PLACEHOLDER) {
+                parts.remove(0);
+                'r'
+            } else {
+                'f'
+            };
             let types = arg_types
                 .iter()
                 .map(crate::bind::types::convert_type)
                 .collect::<PgResult<Vec<_>>>()?;
             let r = crate::func::parse::RoutineRef {
                 name: parts,
-                // sqlparser yields no list for `f` and an empty one for `f()`.
-                args: if arg_types.is_empty() && !name.to_string().ends_with(')') {
+                // sqlparser yields an empty list for both `f` and `f()`:
+                // the statement text tells them apart.
+                args: if arg_types.is_empty() && !written_with_empty_parens(sql, name) {
                     None
                 } else {
                     Some(types)
                 },
             };
-            let f = crate::func::find_routine(cat, &r, search_path, kind)?
-                .ok_or_else(|| crate::func::not_found(&r, kind))?;
+            let Some(f) = crate::func::find_routine(cat, &r, search_path, kind)? else {
+                // A routine of the other kind named with its arguments is
+                // "not a function"; anything else is not found (ROUTINE
+                // says "function", as PostgreSQL's LookupFuncWithArgs).
+                if r.args.is_some() {
+                    if let Some(other) = crate::func::find_routine(cat, &r, search_path, 'r')? {
+                        let what = if kind == 'p' { "procedure" } else { "function" };
+                        return Err(PgError::new(
+                            SqlState::WRONG_OBJECT_TYPE,
+                            format!("{} is not a {what}", other.signature()),
+                        ));
+                    }
+                }
+                return Err(crate::func::not_found(
+                    &r,
+                    if kind == 'r' { 'f' } else { kind },
+                ));
+            };
             vec![Target::Function(f.oid)]
         }
         GrantObjects::AllFunctionsInSchema { schemas } => {
@@ -482,6 +510,23 @@ fn resolve_targets(
                 "GRANT on {other} is not supported yet"
             )))
         }
+    })
+}
+
+/// Whether `sql` writes the routine `name` as `name()` (sqlparser keeps no
+/// trace of the empty argument list).
+fn written_with_empty_parens(sql: &str, name: &ast::ObjectName) -> bool {
+    let Some(last) = name.0.last().and_then(|p| p.as_ident()) else {
+        return false;
+    };
+    let lower = sql.to_ascii_lowercase();
+    let word = last.value.to_ascii_lowercase();
+    lower.match_indices(&word).any(|(i, _)| {
+        let rest = lower[i + word.len()..].trim_start();
+        let before = lower[..i].chars().next_back();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && rest.starts_with('(')
+            && rest[1..].trim_start().starts_with(')')
     })
 }
 

@@ -210,31 +210,36 @@ impl<'a> Binder<'a> {
     }
 
     /// The needs with duplicates merged: one entry per (object, privilege), columns unioned.
+    /// In the order the needs were first recorded (the statement's own
+    /// tables before those of its policies and subqueries), so the first
+    /// failing check is the one PostgreSQL's range-table order reports.
     pub fn merged_needs(&self) -> Vec<Need> {
         type Key = (Option<u32>, ObjectRef, Privilege);
-        let mut map: BTreeMap<Key, (Vec<String>, Option<u32>)> = BTreeMap::new();
+        let mut index: BTreeMap<Key, usize> = BTreeMap::new();
+        let mut out: Vec<Need> = Vec::new();
         for n in &self.needs {
-            let entry = map
-                .entry((n.as_role, n.object.clone(), n.privilege))
-                .or_default();
+            let key = (n.as_role, n.object.clone(), n.privilege);
+            let i = *index.entry(key).or_insert_with(|| {
+                out.push(Need {
+                    object: n.object.clone(),
+                    privilege: n.privilege,
+                    columns: vec![],
+                    as_role: n.as_role,
+                    position: None,
+                });
+                out.len() - 1
+            });
+            let entry = &mut out[i];
             for c in &n.columns {
-                if !entry.0.contains(c) {
-                    entry.0.push(c.clone());
+                if !entry.columns.contains(c) {
+                    entry.columns.push(c.clone());
                 }
             }
-            if entry.1.is_none() {
-                entry.1 = n.position;
+            if entry.position.is_none() {
+                entry.position = n.position;
             }
         }
-        map.into_iter()
-            .map(|((as_role, object, privilege), (columns, position))| Need {
-                object,
-                privilege,
-                columns,
-                as_role,
-                position,
-            })
-            .collect()
+        out
     }
 
     /// Resolves a table name to a relation.

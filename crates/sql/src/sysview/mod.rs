@@ -420,16 +420,16 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                     let roles = if p.roles.is_empty() {
                         vec![Value::Text("public".into())]
                     } else {
-                        p.roles
+                        // The view selects the roles from pg_authid ordered
+                        // by name: each once, dropped ones not at all.
+                        let mut names: Vec<String> = p
+                            .roles
                             .iter()
-                            .map(|o| {
-                                Value::Text(
-                                    cat.role_by_oid(*o)
-                                        .map(|r| r.name.clone())
-                                        .unwrap_or_else(|| o.to_string()),
-                                )
-                            })
-                            .collect()
+                            .filter_map(|o| cat.role_by_oid(*o).map(|r| r.name.clone()))
+                            .collect();
+                        names.sort();
+                        names.dedup();
+                        names.into_iter().map(Value::Text).collect()
                     };
                     let text =
                         |t: &Option<String>| t.clone().map(Value::Text).unwrap_or(Value::Null);

@@ -1,0 +1,34 @@
+-- DROP OWNED BY takes a role out of policies, dropping those that named only it;
+-- permission errors come in the statement's table order.
+CREATE ROLE r065a;
+CREATE ROLE r065b;
+CREATE TABLE t065 (c1 int);
+CREATE POLICY p1 ON t065 TO r065a USING (true);
+CREATE POLICY p2 ON t065 TO r065a, r065b USING (true);
+CREATE POLICY p3 ON t065 TO r065a, r065a USING (true);
+CREATE POLICY p4 ON t065 USING (true);
+CREATE POLICY p5 ON t065 TO r065b, r065a, r065a USING (true);
+SELECT policyname, roles FROM pg_policies WHERE tablename = 't065' ORDER BY 1;
+DROP OWNED BY r065a;
+SELECT policyname, roles FROM pg_policies WHERE tablename = 't065' ORDER BY 1;
+DROP POLICY p1 ON t065;
+DROP POLICY p2 ON t065;
+DROP ROLE r065a;
+CREATE TABLE ref065 (a int);
+CREATE TABLE rls065 (a int);
+ALTER TABLE rls065 ENABLE ROW LEVEL SECURITY;
+CREATE POLICY q1 ON rls065 USING (EXISTS (SELECT 1 FROM ref065));
+SET ROLE r065b;
+SELECT * FROM ref065;
+SELECT * FROM rls065;
+SELECT * FROM rls065, ref065;
+SELECT * FROM ref065, rls065;
+RESET ROLE;
+DROP TABLE t065, ref065, rls065;
+DROP ROLE r065b;
+-- Dependents dropped by the same statement do not block it.
+CREATE TABLE a065 (id int PRIMARY KEY);
+CREATE TABLE b065 (x int REFERENCES a065);
+DROP TABLE a065;
+DROP TABLE a065, b065;
+SELECT count(*) FROM pg_class WHERE relname IN ('a065', 'b065');
