@@ -593,3 +593,62 @@ async fn writes_that_read_the_table_cannot_hide_rows_from_their_author() {
     // A blind UPDATE (reading no column) only needs the UPDATE policies.
     r.batch_execute("UPDATE w8s_t SET a = 30").await.unwrap();
 }
+
+#[tokio::test]
+async fn drop_owned_prunes_policies_and_routine_grants_name_the_kind() {
+    let srv = Server::start_trust();
+    let c = srv.connect().await;
+    c.batch_execute(
+        "CREATE ROLE w8o_a; CREATE ROLE w8o_b; CREATE ROLE w8o_stranger;
+         CREATE TABLE w8o (c1 int);
+         CREATE POLICY only_a ON w8o TO w8o_a USING (true);
+         CREATE POLICY a_and_b ON w8o TO w8o_a, w8o_b USING (true);
+         CREATE PROCEDURE w8o_p() LANGUAGE sql AS 'SELECT 1';",
+    )
+    .await
+    .unwrap();
+    // A stranger may not drop what another role owns or is named in.
+    let stranger = as_role(&srv, "w8o_stranger").await;
+    assert_db_error(
+        stranger.batch_execute("DROP OWNED BY w8o_a").await,
+        "42501",
+        "permission denied to drop objects",
+    );
+    c.batch_execute("DROP OWNED BY w8o_a").await.unwrap();
+    let rows = c
+        .query(
+            "SELECT policyname, roles::text FROM pg_policies WHERE tablename = 'w8o'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(got, vec![("a_and_b".to_string(), "{w8o_b}".to_string())]);
+    assert_db_error(
+        c.batch_execute("DROP POLICY only_a ON w8o").await,
+        "42704",
+        "policy \"only_a\" for table \"w8o\" does not exist",
+    );
+    for (sql, code, msg) in [
+        (
+            "GRANT EXECUTE ON FUNCTION w8o_p() TO w8o_b",
+            "42809",
+            "w8o_p() is not a function",
+        ),
+        (
+            "GRANT EXECUTE ON ROUTINE nosuch TO w8o_b",
+            "42883",
+            "could not find a function named \"nosuch\"",
+        ),
+        (
+            "GRANT SELECT ON ROUTINE w8o_p TO w8o_b",
+            "0LP01",
+            "invalid privilege type SELECT for routine",
+        ),
+    ] {
+        assert_db_error(c.batch_execute(sql).await, code, msg);
+    }
+    c.batch_execute("GRANT EXECUTE ON ROUTINE w8o_p TO w8o_b")
+        .await
+        .unwrap();
+}
