@@ -50,6 +50,25 @@ pub const LETTERS: &[(u16, char)] = &[
     (ALTER_SYSTEM, 'A'),
 ];
 
+/// Privilege names in bit order, as aclexplode and information_schema
+/// print them (the table privileges are the first seven).
+pub const NAMES: &[(u16, &str)] = &[
+    (INSERT, "INSERT"),
+    (SELECT, "SELECT"),
+    (UPDATE, "UPDATE"),
+    (DELETE, "DELETE"),
+    (TRUNCATE, "TRUNCATE"),
+    (REFERENCES, "REFERENCES"),
+    (TRIGGER, "TRIGGER"),
+    (EXECUTE, "EXECUTE"),
+    (USAGE, "USAGE"),
+    (CREATE, "CREATE"),
+    (TEMPORARY, "TEMPORARY"),
+    (CONNECT, "CONNECT"),
+    (SET, "SET"),
+    (ALTER_SYSTEM, "ALTER SYSTEM"),
+];
+
 /// All privileges of a table.
 pub const ALL_TABLE: u16 = INSERT | SELECT | UPDATE | DELETE | TRUNCATE | REFERENCES | TRIGGER;
 /// All privileges of a column.

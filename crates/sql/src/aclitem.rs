@@ -4,31 +4,13 @@
 //! (`grantee=privs/grantor`), the form `rampart_catalog::acl::format_item`
 //! prints, so equal items have equal text.
 
-use rampart_catalog::acl::{self, LETTERS};
+use rampart_catalog::acl::{self, LETTERS, NAMES};
 use rampart_catalog::{AclItem, Catalog};
 use rampart_types::{PgError, PgResult, SqlState, Value};
 
 /// PostgreSQL's BOOTSTRAP_SUPERUSERID: the grantor of an item written
 /// without `/grantor`.
 const BOOTSTRAP_SUPERUSER: u32 = 10;
-
-/// Privilege names in bit order, as `aclexplode` prints them.
-const NAMES: &[(u16, &str)] = &[
-    (acl::INSERT, "INSERT"),
-    (acl::SELECT, "SELECT"),
-    (acl::UPDATE, "UPDATE"),
-    (acl::DELETE, "DELETE"),
-    (acl::TRUNCATE, "TRUNCATE"),
-    (acl::REFERENCES, "REFERENCES"),
-    (acl::TRIGGER, "TRIGGER"),
-    (acl::EXECUTE, "EXECUTE"),
-    (acl::USAGE, "USAGE"),
-    (acl::CREATE, "CREATE"),
-    (acl::TEMPORARY, "TEMPORARY"),
-    (acl::CONNECT, "CONNECT"),
-    (acl::SET, "SET"),
-    (acl::ALTER_SYSTEM, "ALTER SYSTEM"),
-];
 
 fn bad_input(msg: &str) -> PgError {
     PgError::new(SqlState::INVALID_TEXT_REPRESENTATION, msg.to_string())

@@ -18,8 +18,7 @@ impl Binder<'_> {
             let (item, lateral) = self.bind_table_with_joins(twj, acc.as_ref().map(|a| &a.1))?;
             acc = Some(match acc {
                 None => item,
-                Some(left) if lateral => lateral_join(left, item, JoinKind::Inner, None),
-                Some(left) => join(left, item, JoinKind::Inner, None),
+                Some(left) => join(left, item, JoinKind::Inner, None, lateral),
             });
         }
         Ok(acc.unwrap_or((Plan::Single, Scope::default())))
@@ -113,10 +112,10 @@ impl Binder<'_> {
                 }
                 _ => None,
             };
+            let (plan, _) = join(left, right, kind, on, lateral);
             let plan = if lateral {
-                lateral_join(left, right, kind, on).0
+                plan
             } else {
-                let (plan, _) = join(left, right, kind, on);
                 super::pushdown::optimize_join(plan, self.catalog)
             };
             left = match using {
@@ -749,47 +748,37 @@ fn may_be_lateral(factor: &TableFactor) -> bool {
     }
 }
 
-/// A LATERAL join of `left` and `right` (which reads left's row).
-fn lateral_join(
-    left: (Plan, Scope),
-    right: (Plan, Scope),
-    kind: JoinKind,
-    on: Option<Expr>,
-) -> (Plan, Scope) {
-    let right_width = right.1.columns.len();
-    let mut scope = left.1;
-    scope.columns.extend(right.1.columns);
-    (
-        Plan::Lateral {
-            left: Box::new(left.0),
-            right: Box::new(right.0),
-            kind,
-            on,
-            right_width,
-        },
-        scope,
-    )
-}
-
+/// Joins two FROM items; a `lateral` right side (reading the left row)
+/// runs once per left row.
 fn join(
     left: (Plan, Scope),
     right: (Plan, Scope),
     kind: JoinKind,
     on: Option<Expr>,
+    lateral: bool,
 ) -> (Plan, Scope) {
     let left_width = left.1.columns.len();
     let right_width = right.1.columns.len();
     let mut scope = left.1;
     scope.columns.extend(right.1.columns);
-    (
+    let (left, right) = (Box::new(left.0), Box::new(right.0));
+    let plan = if lateral {
+        Plan::Lateral {
+            left,
+            right,
+            kind,
+            on,
+            right_width,
+        }
+    } else {
         Plan::Join {
-            left: Box::new(left.0),
-            right: Box::new(right.0),
+            left,
+            right,
             kind,
             on,
             right_width,
             left_width,
-        },
-        scope,
-    )
+        }
+    };
+    (plan, scope)
 }

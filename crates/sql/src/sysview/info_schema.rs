@@ -139,15 +139,7 @@ const USAGE_PRIVILEGE_COLS: &[(&str, super::Col)] = &[
 ];
 
 /// Table privileges in PostgreSQL's information_schema order of bits.
-const TABLE_PRIVS: &[(u16, &str)] = &[
-    (acl::INSERT, "INSERT"),
-    (acl::SELECT, "SELECT"),
-    (acl::UPDATE, "UPDATE"),
-    (acl::DELETE, "DELETE"),
-    (acl::TRUNCATE, "TRUNCATE"),
-    (acl::REFERENCES, "REFERENCES"),
-    (acl::TRIGGER, "TRIGGER"),
-];
+const TABLE_PRIVS: &[(u16, &str)] = acl::NAMES.split_at(7).0;
 
 /// One exploded ACL entry: (grantor, grantee, privilege, grantable).
 type Grant = (u32, u32, &'static str, bool);
