@@ -886,3 +886,74 @@ async fn index_only_counts_follow_policies_and_snapshots() {
     let n: i64 = t.query_one(&stmt, &[&2i32]).await.unwrap().get(0);
     assert_eq!(n, 0, "another tenant's rows through the index");
 }
+
+/// The eighth session's new ways in: LATERAL subqueries and functions in
+/// FROM, SQL-level prepared statements re-executed under another tenant or
+/// role, writes that would hide their result, and COPY.
+#[tokio::test]
+async fn lateral_prepare_and_hiding_writes_reach_no_other_tenant() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    let t = tenant(&srv).await;
+    // LATERAL reads of the protected table still get the policy.
+    assert_eq!(
+        col(
+            &t,
+            "SELECT d.id FROM (VALUES (1), (2)) v(tid),
+                    LATERAL (SELECT id FROM documents WHERE tenant_id = v.tid) d ORDER BY 1",
+        )
+        .await,
+        vec![1, 2]
+    );
+    assert_eq!(
+        col(
+            &t,
+            "SELECT x FROM (VALUES (3)) v(i),
+                    LATERAL (SELECT count(*)::int AS x FROM documents WHERE id = v.i) c",
+        )
+        .await,
+        vec![0]
+    );
+    // A prepared statement follows the tenant setting and the role.
+    t.batch_execute("PREPARE mine AS SELECT id FROM documents ORDER BY id")
+        .await
+        .unwrap();
+    let ids = |rows: Vec<tokio_postgres::SimpleQueryMessage>| -> Vec<String> {
+        rows.into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        ids(t.simple_query("EXECUTE mine").await.unwrap()),
+        ["1", "2"]
+    );
+    t.batch_execute("SET app.tenant_id = '2'").await.unwrap();
+    assert_eq!(ids(t.simple_query("EXECUTE mine").await.unwrap()), ["3"]);
+    t.batch_execute("SET row_security = off").await.unwrap();
+    assert_db_error(
+        t.batch_execute("EXECUTE mine").await,
+        "42501",
+        WOULD_BE_AFFECTED,
+    );
+    t.batch_execute("SET row_security = on; SET app.tenant_id = '1'")
+        .await
+        .unwrap();
+    // Moving a row out of sight fails when the write reads the table.
+    assert_db_error(
+        t.batch_execute("UPDATE documents SET tenant_id = 2 WHERE id = 1 RETURNING id")
+            .await,
+        "42501",
+        NEW_ROW_VIOLATES,
+    );
+    // COPY FROM is refused outright; COPY TO shows only the tenant's rows.
+    assert_db_error(
+        t.batch_execute("COPY documents FROM STDIN").await,
+        "0A000",
+        "COPY FROM not supported with row-level security",
+    );
+    assert_eq!(all_rows(&admin).await, seed_rows());
+}
