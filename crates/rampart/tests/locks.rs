@@ -178,6 +178,63 @@ async fn select_for_update_locks_rows() {
     assert_eq!(seen, "taken");
 }
 
+/// `ORDER BY … LIMIT n FOR UPDATE` locks only the n rows it returns, so the
+/// job-queue pattern (`… LIMIT 1 FOR UPDATE SKIP LOCKED`) hands each worker
+/// a different row and leaves the rest free; a row changed while a locker
+/// waited is checked again and skipped when it no longer qualifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_for_update_locks_only_what_it_returns() {
+    let srv = Server::start_trust();
+    let a = srv.connect().await;
+    let b = srv.connect().await;
+    a.batch_execute(
+        "CREATE TABLE queue (id int PRIMARY KEY, state text);
+         INSERT INTO queue VALUES (1, 'new'), (2, 'new'), (3, 'new');",
+    )
+    .await
+    .unwrap();
+    let take =
+        "SELECT id FROM queue WHERE state = 'new' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
+    a.batch_execute("BEGIN").await.unwrap();
+    let first: i32 = a.query_one(take, &[]).await.unwrap().get(0);
+    assert_eq!(first, 1);
+    b.batch_execute("BEGIN").await.unwrap();
+    let second: i32 = b.query_one(take, &[]).await.unwrap().get(0);
+    assert_eq!(second, 2, "the second worker gets the next free row");
+    b.batch_execute("COMMIT").await.unwrap();
+    // Row 3 was never locked: NOWAIT succeeds on it.
+    let c = srv.connect().await;
+    let three: i32 = c
+        .query_one("SELECT id FROM queue WHERE id = 3 FOR UPDATE NOWAIT", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(three, 3);
+    // A waiting locker re-checks the row it waited for: row 1 is taken
+    // when the holder commits, so the waiter's LIMIT 1 moves on to row 2.
+    let waiter = tokio::spawn(async move {
+        c.batch_execute("BEGIN").await.unwrap();
+        let id: i32 = c
+            .query_one(
+                "SELECT id FROM queue WHERE state = 'new' ORDER BY id LIMIT 1 FOR UPDATE",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        c.batch_execute("COMMIT").await.unwrap();
+        id
+    });
+    still_waiting(&waiter, "the LIMIT 1 FOR UPDATE behind row 1").await;
+    a.batch_execute("UPDATE queue SET state = 'taken' WHERE id = 1; COMMIT")
+        .await
+        .unwrap();
+    let got = within(10, "waiting LIMIT 1 FOR UPDATE", waiter)
+        .await
+        .unwrap();
+    assert_eq!(got, 2);
+}
+
 /// DDL locks the table implicitly: DROP TABLE waits for a transaction that
 /// read it, ALTER TABLE holds readers off until it commits, a role that does
 /// not own the table gets its permission error at once instead of waiting

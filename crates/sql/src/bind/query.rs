@@ -219,10 +219,9 @@ impl Binder<'_> {
     }
 
     /// `FOR UPDATE/SHARE` on a single-table SELECT: the table's scan is
-    /// wrapped in [`Plan::LockRows`]. Partial: the rows are locked as the scan
-    /// yields them, before ORDER BY/LIMIT (PostgreSQL locks after them, so a
-    /// `LIMIT 1` here may lock more rows than PostgreSQL would); joins,
-    /// views and subqueries in FROM are not locked.
+    /// wrapped in [`Plan::LockRows`]; under a LIMIT the executor locks only
+    /// the rows the limit takes (`Exec::limit_locked`), as PostgreSQL.
+    /// Partial: joins, views and subqueries in FROM are not locked.
     fn lock_rows(
         &mut self,
         plan: Plan,

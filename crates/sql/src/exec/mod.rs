@@ -289,11 +289,15 @@ impl<'a> Exec<'a> {
                     Some(e) => count_value(self.eval(e, &[])?, "OFFSET")?.unwrap_or(0),
                     None => 0,
                 };
+                let (limit, offset) = (limit.map(|l| l as usize), offset as usize);
+                if let Some(rows) = self.limit_locked(input, limit, offset)? {
+                    return Ok(rows);
+                }
                 let rows = self.run(input)?;
                 Ok(rows
                     .into_iter()
-                    .skip(offset as usize)
-                    .take(limit.map(|l| l as usize).unwrap_or(usize::MAX))
+                    .skip(offset)
+                    .take(limit.unwrap_or(usize::MAX))
                     .collect())
             }
             Plan::Distinct { input, on } => {
@@ -771,6 +775,131 @@ impl<'a> Exec<'a> {
             out.push(row);
         }
         Ok(Some(out))
+    }
+
+    /// LIMIT over `FOR UPDATE`/`SHARE` (filters, sorts and projections
+    /// between them): rows are locked in the order the limit takes them and
+    /// only until it has enough, as PostgreSQL's LockRows under Limit — a
+    /// row that changed while we waited is checked again and, if it no
+    /// longer qualifies, does not count. None when `input` is not that shape.
+    fn limit_locked(
+        &mut self,
+        input: &Plan,
+        limit: Option<usize>,
+        offset: usize,
+    ) -> PgResult<Option<Vec<Row>>> {
+        let mut chain: Vec<&Plan> = Vec::new();
+        let mut p = input;
+        let (table, access, filter, security, wait) = loop {
+            match p {
+                Plan::Project { input, .. }
+                | Plan::Filter { input, .. }
+                | Plan::Sort { input, .. } => {
+                    chain.push(p);
+                    p = input;
+                }
+                Plan::LockRows { input, wait } => match input.as_ref() {
+                    Plan::Scan {
+                        table,
+                        access,
+                        filter,
+                        security,
+                    } => break (*table, access, filter.as_ref(), security.as_ref(), *wait),
+                    _ => return Ok(None),
+                },
+                _ => return Ok(None),
+            }
+        };
+        chain.reverse();
+        let scanned = self.scan(table, access, filter, security)?;
+        // (row id, table row, row as the chain made it)
+        let rows: Vec<(u64, Row, Row)> = scanned
+            .into_iter()
+            .map(|(id, r)| (id, r.clone(), r))
+            .collect();
+        let rows = self.through_chain(&chain, rows)?;
+        let wanted = limit.map(|l| l.saturating_add(offset));
+        let mut out = Vec::new();
+        for (id, row, shaped) in rows {
+            if wanted.is_some_and(|w| out.len() >= w) {
+                break;
+            }
+            let locked =
+                self.lock_scanned(table, vec![(id, row.clone())], filter, security, wait)?;
+            let Some(latest) = locked.into_iter().next() else {
+                continue;
+            };
+            if latest == row {
+                out.push(shaped);
+                continue;
+            }
+            // Changed while we waited: shape the new version again.
+            let again = self.through_chain(&chain, vec![(id, latest.clone(), latest)])?;
+            if let Some((_, _, shaped)) = again.into_iter().next() {
+                out.push(shaped);
+            }
+        }
+        Ok(Some(out.into_iter().skip(offset).collect()))
+    }
+
+    /// Runs rows through Filter / Project / Sort nodes (bottom first),
+    /// keeping each row's id and table row alongside.
+    fn through_chain(
+        &mut self,
+        chain: &[&Plan],
+        mut rows: Vec<(u64, Row, Row)>,
+    ) -> PgResult<Vec<(u64, Row, Row)>> {
+        for node in chain {
+            rows = match node {
+                Plan::Filter { predicate, .. } => {
+                    let mut kept = Vec::with_capacity(rows.len());
+                    for r in rows {
+                        if self.eval_bool(predicate, &r.2)? {
+                            kept.push(r);
+                        }
+                    }
+                    kept
+                }
+                Plan::Project { exprs, .. } => {
+                    let mut out = Vec::with_capacity(rows.len());
+                    for (id, row, shaped) in rows {
+                        let mut o = Vec::with_capacity(exprs.len());
+                        for e in exprs.iter() {
+                            o.push(self.eval(e, &shaped)?);
+                        }
+                        out.push((id, row, o));
+                    }
+                    out
+                }
+                Plan::Sort { keys, .. } => {
+                    // Sort the shaped rows with their position appended
+                    // (sort keys read only the columns before it).
+                    let tagged: Vec<Row> = rows
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let mut t = r.2.clone();
+                            t.push(Value::Int8(i as i64));
+                            t
+                        })
+                        .collect();
+                    let sorted = self.sort(tagged, keys)?;
+                    let mut slots: Vec<Option<(u64, Row, Row)>> =
+                        rows.into_iter().map(Some).collect();
+                    sorted
+                        .iter()
+                        .filter_map(|t| match t.last() {
+                            Some(Value::Int8(i)) => {
+                                slots.get_mut(*i as usize).and_then(Option::take)
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                }
+                _ => rows,
+            };
+        }
+        Ok(rows)
     }
 
     /// A LATERAL join: the right side is run again for every left row.
