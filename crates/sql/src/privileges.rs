@@ -894,6 +894,49 @@ fn parse_modes(text: &str, allowed: &[(&str, Privilege)]) -> PgResult<Vec<(Privi
     Ok(out)
 }
 
+/// has_table/column_privilege on a system catalog or view: superusers hold
+/// everything; others SELECT only, through PUBLIC, except on the
+/// superuser-only catalogs (pg_authid, pg_shadow), as PostgreSQL's grants.
+fn system_view_privilege(
+    view: &crate::sysview::SysView,
+    who: &Principal,
+    kind: &str,
+    args: &[String],
+    table_privs: &[(&str, Privilege)],
+) -> PgResult<bool> {
+    let modes_arg = if kind == "column" {
+        let col = &args[1];
+        if !view.columns.iter().any(|(n, _)| n == col) {
+            return Err(PgError::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!(
+                    "column \"{col}\" of relation \"{}\" does not exist",
+                    view.name
+                ),
+            ));
+        }
+        &args[2]
+    } else {
+        &args[1]
+    };
+    let allowed: &[(&str, Privilege)] = if kind == "table" {
+        table_privs
+    } else {
+        &[
+            ("select", Privilege::Select),
+            ("insert", Privilege::Insert),
+            ("update", Privilege::Update),
+            ("references", Privilege::References),
+        ]
+    };
+    let modes = parse_modes(modes_arg, allowed)?;
+    Ok(who.superuser
+        || (!view.superuser_only
+            && modes
+                .iter()
+                .any(|(p, grant)| *p == Privilege::Select && !grant)))
+}
+
 pub(crate) fn principal_for(cat: &Catalog, user: &str) -> PgResult<Principal> {
     let r = crate::roles::role_by_name(cat, user)?;
     Ok(Principal {
@@ -926,6 +969,11 @@ pub fn has_privilege(
         "table" | "column" | "any_column" if args[0].parse::<u32>().is_ok() => {
             // A regclass OID instead of a name.
             let oid: u32 = args[0].parse().unwrap_or(0);
+            if let Some(view) =
+                crate::sysview::by_oid(oid).filter(|_| cat.relation_by_oid(oid).is_none())
+            {
+                return system_view_privilege(view, &who, kind, args, table_privs);
+            }
             let rel = cat.relation_by_oid(oid).ok_or_else(|| {
                 PgError::new(
                     SqlState::UNDEFINED_TABLE,
@@ -948,7 +996,23 @@ pub fn has_privilege(
             let name = crate::parser::parse_relation_name(&args[0])
                 .ok_or_else(|| PgError::invalid_input("regclass", &args[0]))?;
             let mut b = Binder::new(cat, search_path.to_vec(), vec![]);
-            let rel = b.resolve_relation(&name)?;
+            let rel = match b.resolve_relation(&name) {
+                Ok(rel) => rel,
+                Err(e) => {
+                    let (schema, rel_name) = split_name(&name)?;
+                    let view = match schema.as_deref() {
+                        None | Some("pg_catalog") => crate::sysview::lookup(&rel_name),
+                        Some("information_schema") => {
+                            crate::sysview::lookup_information_schema(&rel_name)
+                        }
+                        _ => None,
+                    };
+                    return match view {
+                        Some(v) => system_view_privilege(v, &who, kind, args, table_privs),
+                        None => Err(e),
+                    };
+                }
+            };
             if kind == "column" {
                 let col = args[1].clone();
                 if rel.column_index(&col).is_none() {

@@ -417,13 +417,16 @@ impl Exec<'_> {
                 for (i, v) in objects.iter().enumerate() {
                     let text = match oid_of(v) {
                         Some(oid) if i == 0 && table_kind => {
-                            match u32::try_from(oid)
-                                .ok()
-                                .and_then(|o| self.catalog.relation_by_oid(o))
-                            {
-                                Some(_) => oid.to_string(),
-                                None => return Ok(Value::Null),
+                            // NULL for an OID naming no relation (system
+                            // catalogs and views included), as PostgreSQL.
+                            let known = u32::try_from(oid).ok().is_some_and(|o| {
+                                self.catalog.relation_by_oid(o).is_some()
+                                    || crate::sysview::by_oid(o).is_some()
+                            });
+                            if !known {
+                                return Ok(Value::Null);
                             }
+                            oid.to_string()
                         }
                         Some(attnum) if i == 1 && kind == "column" => {
                             let rel = match &rest[0].parse::<u32>() {
