@@ -1,9 +1,13 @@
-//! pg_sequence (sequence parameters) and pg_depend.
+//! pg_sequence (sequence parameters), pg_depend and pg_shdepend.
 //!
-//! Partial: pg_depend lists only what psql reads from it, the automatic
-//! dependency of a serial column's sequence on its column (`\d seq`'s
-//! "Owned by"); Rampart tracks its other dependencies in the catalog
-//! structures themselves.
+//! Partial: pg_depend lists the automatic dependency of a serial column's
+//! sequence on its column (`\d seq`'s "Owned by") and those of policies (on
+//! their table, and on the other relations their expressions read — as one
+//! row per relation, where PostgreSQL lists each column read); pg_shdepend
+//! lists owners (other than the bootstrap superuser), roles in ACLs and
+//! policy roles of relations, sequences, schemas and functions. Rampart
+//! tracks its dependencies in the catalog structures themselves; these
+//! views show them, they do not drive them.
 
 use rampart_catalog::{Catalog, Sequence};
 use rampart_types::Value;
@@ -14,6 +18,18 @@ use rampart_types::DataType::{Bool, Int4, Int8, Oid, Text};
 
 /// OID of pg_class (the class of relations in pg_depend).
 const PG_CLASS: u32 = 1259;
+/// OID of pg_policy.
+const PG_POLICY: u32 = 3256;
+/// OID of pg_authid (the class of roles in pg_shdepend).
+const PG_AUTHID: u32 = 1260;
+/// OID of pg_namespace.
+const PG_NAMESPACE: u32 = 2615;
+/// OID of pg_proc.
+const PG_PROC: u32 = 1255;
+/// The first OID of objects made after initdb.
+const FIRST_NORMAL_OID: u32 = 16384;
+/// The bootstrap superuser, whose ownership PostgreSQL does not record.
+const BOOTSTRAP_SUPERUSER: u32 = 10;
 
 /// The sequence and dependency catalogs.
 pub const VIEWS: &[SysView] = &[
@@ -42,6 +58,20 @@ pub const VIEWS: &[SysView] = &[
             ("refclassid", t(Oid)),
             ("refobjid", t(Oid)),
             ("refobjsubid", t(Int4)),
+            ("deptype", t(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
+        name: "pg_shdepend",
+        oid: 1214,
+        columns: &[
+            ("dbid", t(Oid)),
+            ("classid", t(Oid)),
+            ("objid", t(Oid)),
+            ("objsubid", t(Int4)),
+            ("refclassid", t(Oid)),
+            ("refobjid", t(Oid)),
             ("deptype", t(Text)),
         ],
         superuser_only: false,
@@ -104,22 +134,123 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 ]
             })
             .collect(),
-        "pg_depend" => cat
-            .sequences
-            .values()
-            .filter_map(|s| {
-                let table = s.owned_by?;
-                Some(vec![
-                    Value::Oid(PG_CLASS),
-                    Value::Oid(s.oid),
+        "pg_depend" => {
+            let dep = |class: u32, obj: u32, refobj: u32, refsub: i32, kind: &str| {
+                vec![
+                    Value::Oid(class),
+                    Value::Oid(obj),
                     Value::Int4(0),
                     Value::Oid(PG_CLASS),
-                    Value::Oid(table),
-                    Value::Int4(owning_column(cat, s, table)),
-                    Value::Text("a".into()),
-                ])
-            })
-            .collect(),
+                    Value::Oid(refobj),
+                    Value::Int4(refsub),
+                    Value::Text(kind.into()),
+                ]
+            };
+            let mut out: Vec<Row> = cat
+                .sequences
+                .values()
+                .filter_map(|s| {
+                    let table = s.owned_by?;
+                    Some(dep(
+                        PG_CLASS,
+                        s.oid,
+                        table,
+                        owning_column(cat, s, table),
+                        "a",
+                    ))
+                })
+                .collect();
+            for r in cat.relations.values() {
+                for p in &r.policies {
+                    out.push(dep(PG_POLICY, p.oid, r.oid, 0, "a"));
+                    for d in p.depends_on.iter().filter(|d| **d != r.oid) {
+                        out.push(dep(PG_POLICY, p.oid, *d, 0, "n"));
+                    }
+                }
+            }
+            out
+        }
+        "pg_shdepend" => shared_dependencies(cat),
         _ => vec![],
     }
+}
+
+/// pg_shdepend rows: owners ('o'), roles in ACLs ('a') and policy roles
+/// ('r') of this database's relations, sequences, schemas and functions.
+fn shared_dependencies(cat: &Catalog) -> Vec<Row> {
+    let mut out = Vec::new();
+    let mut add = |class: u32, obj: u32, sub: i32, role: u32, kind: &str| {
+        // Objects made at initdb (the public schema) are pinned: no rows.
+        if obj < FIRST_NORMAL_OID {
+            return;
+        }
+        out.push(vec![
+            Value::Oid(cat.database),
+            Value::Oid(class),
+            Value::Oid(obj),
+            Value::Int4(sub),
+            Value::Oid(PG_AUTHID),
+            Value::Oid(role),
+            Value::Text(kind.into()),
+        ]);
+    };
+    // One 'a' row per role an ACL names besides the owner (PostgreSQL's
+    // updateAclDependencies), in OID order.
+    let acl_roles = |acl: &Option<Vec<rampart_catalog::AclItem>>, owner: u32| {
+        let mut roles: Vec<u32> = acl
+            .iter()
+            .flatten()
+            .flat_map(|i| [i.grantee, i.grantor])
+            .filter(|r| *r != 0 && *r != owner)
+            .collect();
+        roles.sort_unstable();
+        roles.dedup();
+        roles
+    };
+    for r in cat.relations.values() {
+        if r.owner != BOOTSTRAP_SUPERUSER {
+            add(PG_CLASS, r.oid, 0, r.owner, "o");
+        }
+        for role in acl_roles(&r.acl, r.owner) {
+            add(PG_CLASS, r.oid, 0, role, "a");
+        }
+        for (i, c) in r.columns.iter().enumerate() {
+            for role in acl_roles(&c.acl, r.owner) {
+                add(PG_CLASS, r.oid, i as i32 + 1, role, "a");
+            }
+        }
+        for p in &r.policies {
+            let mut roles = p.roles.clone();
+            roles.sort_unstable();
+            roles.dedup();
+            for role in roles {
+                add(PG_POLICY, p.oid, 0, role, "r");
+            }
+        }
+    }
+    for q in cat.sequences.values() {
+        if q.owner != BOOTSTRAP_SUPERUSER {
+            add(PG_CLASS, q.oid, 0, q.owner, "o");
+        }
+        for role in acl_roles(&q.acl, q.owner) {
+            add(PG_CLASS, q.oid, 0, role, "a");
+        }
+    }
+    for sc in cat.schemas.values() {
+        if sc.owner != BOOTSTRAP_SUPERUSER {
+            add(PG_NAMESPACE, sc.oid, 0, sc.owner, "o");
+        }
+        for role in acl_roles(&sc.acl, sc.owner) {
+            add(PG_NAMESPACE, sc.oid, 0, role, "a");
+        }
+    }
+    for f in cat.functions.values() {
+        if f.owner != BOOTSTRAP_SUPERUSER {
+            add(PG_PROC, f.oid, 0, f.owner, "o");
+        }
+        for role in acl_roles(&f.acl, f.owner) {
+            add(PG_PROC, f.oid, 0, role, "a");
+        }
+    }
+    out
 }
