@@ -47,6 +47,7 @@ mod pg_settings;
 pub mod plan;
 pub mod plpgsql;
 pub mod policy;
+mod prepared_view;
 pub mod privileges;
 pub mod regtypes;
 pub mod roles;

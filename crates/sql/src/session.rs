@@ -51,6 +51,8 @@ pub struct SessionState {
     /// One entry per running routine (innermost last; its length is the
     /// call depth): whether it is STABLE/IMMUTABLE, so its statements may only read.
     pub read_only: Vec<bool>,
+    /// What pg_prepared_statements shows of the SQL prepared statements.
+    pub prepared_shown: std::collections::BTreeMap<String, crate::prepared_view::Shown>,
 }
 
 /// Names returned by [`SessionState::clone_identity`].
@@ -335,6 +337,7 @@ impl Session {
             notices: Vec::new(),
             definer: Vec::new(),
             read_only: Vec::new(),
+            prepared_shown: Default::default(),
         };
         let mut s = Session {
             engine,
@@ -1416,7 +1419,11 @@ impl Session {
             .ok_or_else(|| PgError::internal("no transaction"))?;
         let reg_path = columns
             .iter()
-            .any(|c| matches!(c.ty, DataType::Reg(_)))
+            .any(|c| match &c.ty {
+                DataType::Reg(_) => true,
+                DataType::Array(e) => matches!(e.as_ref(), DataType::Reg(_)),
+                _ => false,
+            })
             .then(|| self.state.search_path());
         let binary_results = std::mem::take(&mut self.binary_results);
         let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
@@ -1546,13 +1553,33 @@ fn render_reg_columns(
     rows: &mut [Row],
 ) {
     for (i, c) in columns.iter().enumerate() {
-        let DataType::Reg(kind) = c.ty else { continue };
+        let (kind, array) = match &c.ty {
+            DataType::Reg(kind) => (*kind, false),
+            DataType::Array(e) => match e.as_ref() {
+                DataType::Reg(kind) => (*kind, true),
+                _ => continue,
+            },
+            _ => continue,
+        };
         if binary.get(i).copied().unwrap_or(false) {
             continue; // sent as the OID
         }
+        let name = |oid: u32| Value::Text(crate::regtypes::output(catalog, search_path, kind, oid));
         for row in rows.iter_mut() {
-            if let Some(Value::Oid(oid)) = row.get(i) {
-                row[i] = Value::Text(crate::regtypes::output(catalog, search_path, kind, *oid));
+            match row.get_mut(i) {
+                Some(Value::Oid(oid)) if !array => {
+                    let oid = *oid;
+                    row[i] = name(oid);
+                }
+                // regtype[] and friends: each element by name.
+                Some(Value::Array(items)) if array => {
+                    for v in items.iter_mut() {
+                        if let Value::Oid(oid) = v {
+                            *v = name(*oid);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -132,6 +132,11 @@ impl DataType {
             DataType::AclItem => 1033,
             DataType::Array(e) => match e.as_ref() {
                 DataType::AclItem => 1034,
+                DataType::Reg(RegKind::Class) => 2210,
+                DataType::Reg(RegKind::Type) => 2211,
+                DataType::Reg(RegKind::Role) => 4097,
+                DataType::Reg(RegKind::Namespace) => 4090,
+                DataType::Reg(RegKind::Proc) => 1008,
                 DataType::Bool => 1000,
                 DataType::Name => 1003,
                 DataType::Int2 => 1005,

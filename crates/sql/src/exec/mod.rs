@@ -167,6 +167,9 @@ impl<'a> Exec<'a> {
             Plan::SystemView { oid, .. } if *oid == crate::pg_settings::VIEW.oid => {
                 Ok(crate::pg_settings::rows(&self.session.settings))
             }
+            Plan::SystemView { oid, .. } if *oid == crate::prepared_view::VIEW.oid => {
+                Ok(crate::prepared_view::rows(&self.session.prepared_shown))
+            }
             Plan::SystemView { oid, rel } => {
                 let only = match rel {
                     Some(e) => match self.eval(e, &[])? {

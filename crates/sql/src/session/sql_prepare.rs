@@ -5,8 +5,7 @@
 //!
 //! Partial: EXECUTE's arguments are evaluated by a `SELECT` of their casts
 //! to the parameter types just before the statement runs (PostgreSQL
-//! coerces them as part of the statement); pg_prepared_statements does not
-//! list them yet.
+//! coerces them as part of the statement).
 
 use std::sync::Arc;
 
@@ -101,10 +100,11 @@ impl Session {
             }
             Statement::Deallocate { name, .. } => {
                 if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
-                    self.sql_prepared.clear();
+                    self.deallocate_all();
                     return Some(command("DEALLOCATE ALL"));
                 }
                 let name = crate::bind::ident(name);
+                self.state.prepared_shown.remove(&name);
                 Some(match self.sql_prepared.remove(&name) {
                     Some(_) => command("DEALLOCATE"),
                     None => Err(not_found(&name)),
@@ -163,6 +163,14 @@ impl Session {
             e.position = e.position.map(|p| p + shift);
             e
         })?;
+        self.state.prepared_shown.insert(
+            name.to_string(),
+            crate::prepared_view::Shown {
+                statement: self.current_sql.clone(),
+                prepare_time: chrono::Utc::now(),
+                parameter_types: prepared.param_types.clone(),
+            },
+        );
         self.sql_prepared.insert(name.to_string(), prepared);
         command("PREPARE")
     }
@@ -252,5 +260,6 @@ impl Session {
     /// DISCARD ALL: forgets every SQL prepared statement.
     pub(crate) fn deallocate_all(&mut self) {
         self.sql_prepared.clear();
+        self.state.prepared_shown.clear();
     }
 }

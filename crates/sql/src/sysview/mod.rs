@@ -235,6 +235,7 @@ fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(routines::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
         .chain(std::iter::once(&crate::pg_settings::VIEW))
+        .chain(std::iter::once(&crate::prepared_view::VIEW))
         .chain(std::iter::once(&crate::hba_rules::VIEW))
         .chain(std::iter::once(&crate::hba_rules::AUTH_FAILURES_VIEW))
 }
