@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_db_error, Server};
+use common::{assert_db_error, first_column, Server};
 use futures::{pin_mut, SinkExt, TryStreamExt};
 use tokio_postgres::Client;
 
@@ -919,20 +919,15 @@ async fn lateral_prepare_and_hiding_writes_reach_no_other_tenant() {
     t.batch_execute("PREPARE mine AS SELECT id FROM documents ORDER BY id")
         .await
         .unwrap();
-    let ids = |rows: Vec<tokio_postgres::SimpleQueryMessage>| -> Vec<String> {
-        rows.into_iter()
-            .filter_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
-                _ => None,
-            })
-            .collect()
-    };
     assert_eq!(
-        ids(t.simple_query("EXECUTE mine").await.unwrap()),
+        first_column(t.simple_query("EXECUTE mine").await.unwrap()),
         ["1", "2"]
     );
     t.batch_execute("SET app.tenant_id = '2'").await.unwrap();
-    assert_eq!(ids(t.simple_query("EXECUTE mine").await.unwrap()), ["3"]);
+    assert_eq!(
+        first_column(t.simple_query("EXECUTE mine").await.unwrap()),
+        ["3"]
+    );
     t.batch_execute("SET row_security = off").await.unwrap();
     assert_db_error(
         t.batch_execute("EXECUTE mine").await,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_db_error, Server};
+use common::{assert_db_error, first_column, Server};
 use tokio_postgres::Client;
 
 async fn as_role(srv: &Server, role: &str) -> Client {
@@ -494,19 +494,17 @@ async fn sql_prepared_statements_follow_the_executing_role() {
     )
     .await
     .unwrap();
-    let ids = |rows: Vec<tokio_postgres::SimpleQueryMessage>| -> Vec<String> {
-        rows.into_iter()
-            .filter_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
-                _ => None,
-            })
-            .collect()
-    };
     // The owner prepared it; each role executing it gets its own rows.
     c.batch_execute("SET ROLE w8p_a").await.unwrap();
-    assert_eq!(ids(c.simple_query("EXECUTE mine").await.unwrap()), ["1"]);
+    assert_eq!(
+        first_column(c.simple_query("EXECUTE mine").await.unwrap()),
+        ["1"]
+    );
     c.batch_execute("SET ROLE w8p_b").await.unwrap();
-    assert_eq!(ids(c.simple_query("EXECUTE mine").await.unwrap()), ["2"]);
+    assert_eq!(
+        first_column(c.simple_query("EXECUTE mine").await.unwrap()),
+        ["2"]
+    );
     c.batch_execute("SET ROLE w8p_none").await.unwrap();
     assert_db_error(
         c.batch_execute("EXECUTE mine").await,

@@ -889,8 +889,10 @@ pub fn drop(
         // Relations this statement drops: what depends on them among
         // themselves does not block the drop (`DROP TABLE a, b` where b's
         // policy or foreign key reads a).
+        let drops_relations = matches!(object_type, ObjectType::Table | ObjectType::View);
         let dropping: Vec<u32> = names
             .iter()
+            .filter(|_| drops_relations)
             .filter_map(|n| {
                 let (schema_name, obj) = split_name(n).ok()?;
                 searched_schemas(cat, s, schema_name.as_deref())
@@ -985,14 +987,7 @@ pub fn drop(
                             cat.relations.remove(&v.oid);
                         }
                     }
-                    let refs: Vec<(String, String)> = crate::fk::referencing(cat, rel.oid)
-                        .into_iter()
-                        .filter(|(_, t)| {
-                            !dropping
-                                .iter()
-                                .any(|d| cat.relation_by_oid(*d).is_some_and(|r| &r.name == t))
-                        })
-                        .collect();
+                    let refs = crate::fk::referencing(cat, rel.oid, &dropping);
                     // Policies of other tables whose expressions read this relation.
                     let mut policy_deps: Vec<(u32, String, String, u32)> = cat
                         .relations
@@ -1318,11 +1313,9 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
         })
         .collect();
     s.authorize((), &needs, &cat)?;
+    let targets: Vec<u32> = rels.iter().map(|r| r.oid).collect();
     for rel in &rels {
-        let blocking: Vec<(String, String)> = crate::fk::referencing(&cat, rel.oid)
-            .into_iter()
-            .filter(|(_, t)| !rels.iter().any(|r| r.name == *t))
-            .collect();
+        let blocking = crate::fk::referencing(&cat, rel.oid, &targets);
         if let Some((_, t)) = blocking.first() {
             return Err(PgError::new(
                 SqlState::FEATURE_NOT_SUPPORTED,

@@ -359,11 +359,13 @@ impl Exec<'_> {
     }
 }
 
-/// Foreign keys of other tables that reference `rel` (for DROP and TRUNCATE).
-pub fn referencing(cat: &Catalog, rel: u32) -> Vec<(String, String)> {
+/// Foreign keys of other tables that reference `rel` (for DROP and
+/// TRUNCATE): (constraint, table), leaving out the tables in `besides` (the
+/// statement's other targets, which go with it).
+pub fn referencing(cat: &Catalog, rel: u32, besides: &[u32]) -> Vec<(String, String)> {
     cat.relations
         .values()
-        .filter(|r| r.oid != rel)
+        .filter(|r| r.oid != rel && !besides.contains(&r.oid))
         .flat_map(|r| {
             r.foreign_keys
                 .iter()

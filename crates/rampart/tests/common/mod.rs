@@ -349,3 +349,14 @@ pub async fn still_waiting<T>(task: &tokio::task::JoinHandle<T>, what: &str) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!task.is_finished(), "{what} did not wait");
 }
+
+/// The first column of every row a simple-protocol query returns, as text
+/// (for statements the extended protocol cannot send, like EXECUTE).
+pub fn first_column(rows: Vec<tokio_postgres::SimpleQueryMessage>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}

@@ -504,24 +504,15 @@ impl Binder<'_> {
         let range = alias
             .map(|a| ident(&a.name))
             .unwrap_or_else(|| "aclexplode".to_string());
-        let columns = [
-            ("grantor", DataType::Oid),
-            ("grantee", DataType::Oid),
-            ("privilege_type", DataType::Text),
-            ("is_grantable", DataType::Bool),
-        ];
-        let mut scope = Scope {
-            columns: columns
-                .into_iter()
-                .map(|(name, ty)| ScopeColumn {
-                    table: Some(range.clone()),
-                    name: name.to_string(),
-                    ty,
-                    source: None,
-                    hidden: false,
-                })
-                .collect(),
-        };
+        let mut scope = function_scope(
+            &range,
+            vec![
+                ("grantor", DataType::Oid),
+                ("grantee", DataType::Oid),
+                ("privilege_type", DataType::Text),
+                ("is_grantable", DataType::Bool),
+            ],
+        );
         apply_column_aliases(&mut scope, &alias.cloned())?;
         Ok((Plan::AclExplode { arg }, scope))
     }
@@ -611,6 +602,23 @@ fn single_column_scope(function: &str, alias: Option<&ast::TableAlias>, ty: Data
     }
 }
 
+/// The scope of a function in FROM with named result columns, all under
+/// the range name `range`.
+fn function_scope(range: &str, columns: Vec<(&str, DataType)>) -> Scope {
+    Scope {
+        columns: columns
+            .into_iter()
+            .map(|(name, ty)| ScopeColumn {
+                table: Some(range.to_string()),
+                name: name.to_string(),
+                ty,
+                source: None,
+                hidden: false,
+            })
+            .collect(),
+    }
+}
+
 /// Whether a function name is `[pg_catalog.]pg_partition_ancestors`.
 pub fn is_partition_ancestors(name: &ast::ObjectName) -> bool {
     matches!(split_name(name), Ok((schema, f))
@@ -642,18 +650,7 @@ fn partition_ancestors_scan(
     if with_ordinality {
         columns.push(("ordinality", DataType::Int8));
     }
-    let mut scope = Scope {
-        columns: columns
-            .into_iter()
-            .map(|(name, ty)| ScopeColumn {
-                table: Some(range.clone()),
-                name: name.to_string(),
-                ty,
-                source: None,
-                hidden: false,
-            })
-            .collect(),
-    };
+    let mut scope = function_scope(&range, columns);
     let alias = alias.cloned();
     apply_column_aliases(&mut scope, &alias)?;
     let width = scope.columns.len();

@@ -1,6 +1,6 @@
 //! Expression evaluation with SQL's three-valued logic.
 
-use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
+use rampart_types::{PgError, PgResult, SqlState, Value};
 
 use super::{ops, Exec};
 use crate::expr::{BinOp, Expr};
@@ -119,7 +119,7 @@ impl Exec<'_> {
                 for a in args {
                     vals.push(self.eval(a, row)?);
                 }
-                self.call(*f, vals, args)?
+                self.call(*f, vals)?
             }
             Expr::Call { oid, args } => {
                 let mut vals = Vec::with_capacity(args.len());
@@ -350,7 +350,7 @@ impl Exec<'_> {
         Ok(self.eval(e, row)? == Value::Bool(true))
     }
 
-    fn call(&mut self, f: Func, args: Vec<Value>, arg_exprs: &[Expr]) -> PgResult<Value> {
+    fn call(&mut self, f: Func, args: Vec<Value>) -> PgResult<Value> {
         let s = self.session.clone_identity();
         Ok(match f {
             Func::CurrentUser => Value::Text(s.current_user),
@@ -802,13 +802,8 @@ impl Exec<'_> {
                 b[8] = (b[8] & 0x3f) | 0x80;
                 Value::Uuid(b)
             }
-            Func::PgTypeof => {
-                let ty = arg_exprs
-                    .first()
-                    .map(|_| args[0].data_type())
-                    .unwrap_or(DataType::Unknown);
-                Value::Text(ty.display_name())
-            }
+            // Folded to the argument's bound type name by the binder.
+            Func::PgTypeof => return Err(PgError::internal("pg_typeof reached the executor")),
             Func::CurrentSetting => {
                 let Some(name) = args[0].as_str() else {
                     return Ok(Value::Null);

@@ -9,7 +9,7 @@
 //! tracks its dependencies in the catalog structures themselves; these
 //! views show them, they do not drive them.
 
-use rampart_catalog::{Catalog, Sequence};
+use rampart_catalog::{AclItem, Catalog, Sequence};
 use rampart_types::Value;
 
 use super::{t, SysView};
@@ -194,63 +194,54 @@ fn shared_dependencies(cat: &Catalog) -> Vec<Row> {
             Value::Text(kind.into()),
         ]);
     };
-    // One 'a' row per role an ACL names besides the owner (PostgreSQL's
-    // updateAclDependencies), in OID order.
-    let acl_roles = |acl: &Option<Vec<rampart_catalog::AclItem>>, owner: u32| {
-        let mut roles: Vec<u32> = acl
-            .iter()
-            .flatten()
-            .flat_map(|i| [i.grantee, i.grantor])
-            .filter(|r| *r != 0 && *r != owner)
-            .collect();
-        roles.sort_unstable();
-        roles.dedup();
-        roles
-    };
-    for r in cat.relations.values() {
-        if r.owner != BOOTSTRAP_SUPERUSER {
-            add(PG_CLASS, r.oid, 0, r.owner, "o");
+    // The owner (unless the bootstrap superuser), then one 'a' row per role
+    // an ACL names besides the owner (PostgreSQL's updateAclDependencies).
+    let mut owned = |class: u32, obj: u32, owner: u32, acls: &[(i32, &Option<Vec<AclItem>>)]| {
+        if owner != BOOTSTRAP_SUPERUSER {
+            add(class, obj, 0, owner, "o");
         }
-        for role in acl_roles(&r.acl, r.owner) {
-            add(PG_CLASS, r.oid, 0, role, "a");
-        }
-        for (i, c) in r.columns.iter().enumerate() {
-            for role in acl_roles(&c.acl, r.owner) {
-                add(PG_CLASS, r.oid, i as i32 + 1, role, "a");
+        for (sub, acl) in acls {
+            let mut roles: Vec<u32> = acl
+                .iter()
+                .flatten()
+                .flat_map(|i| [i.grantee, i.grantor])
+                .filter(|r| *r != 0 && *r != owner)
+                .collect();
+            roles.sort_unstable();
+            roles.dedup();
+            for role in roles {
+                add(class, obj, *sub, role, "a");
             }
         }
+    };
+    let mut policy_roles = Vec::new();
+    for r in cat.relations.values() {
+        let mut acls = vec![(0, &r.acl)];
+        acls.extend(
+            r.columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i as i32 + 1, &c.acl)),
+        );
+        owned(PG_CLASS, r.oid, r.owner, &acls);
         for p in &r.policies {
             let mut roles = p.roles.clone();
             roles.sort_unstable();
             roles.dedup();
-            for role in roles {
-                add(PG_POLICY, p.oid, 0, role, "r");
-            }
+            policy_roles.extend(roles.into_iter().map(|role| (p.oid, role)));
         }
     }
     for q in cat.sequences.values() {
-        if q.owner != BOOTSTRAP_SUPERUSER {
-            add(PG_CLASS, q.oid, 0, q.owner, "o");
-        }
-        for role in acl_roles(&q.acl, q.owner) {
-            add(PG_CLASS, q.oid, 0, role, "a");
-        }
+        owned(PG_CLASS, q.oid, q.owner, &[(0, &q.acl)]);
     }
     for sc in cat.schemas.values() {
-        if sc.owner != BOOTSTRAP_SUPERUSER {
-            add(PG_NAMESPACE, sc.oid, 0, sc.owner, "o");
-        }
-        for role in acl_roles(&sc.acl, sc.owner) {
-            add(PG_NAMESPACE, sc.oid, 0, role, "a");
-        }
+        owned(PG_NAMESPACE, sc.oid, sc.owner, &[(0, &sc.acl)]);
     }
     for f in cat.functions.values() {
-        if f.owner != BOOTSTRAP_SUPERUSER {
-            add(PG_PROC, f.oid, 0, f.owner, "o");
-        }
-        for role in acl_roles(&f.acl, f.owner) {
-            add(PG_PROC, f.oid, 0, role, "a");
-        }
+        owned(PG_PROC, f.oid, f.owner, &[(0, &f.acl)]);
+    }
+    for (policy, role) in policy_roles {
+        add(PG_POLICY, policy, 0, role, "r");
     }
     out
 }
