@@ -650,3 +650,91 @@ async fn drop_owned_prunes_policies_and_routine_grants_name_the_kind() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn copy_checks_privileges_before_rls_and_catalog_privileges_refuse_bad_input() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE w8c_none; CREATE ROLE w8c_reader;
+             CREATE TABLE w8c (a int, b text);
+             ALTER TABLE w8c ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY even ON w8c USING (a % 2 = 0);
+             GRANT SELECT, INSERT ON w8c TO w8c_reader;
+             CREATE TABLE w8c_a (id int PRIMARY KEY);
+             CREATE TABLE w8c_b (x int REFERENCES w8c_a);",
+        )
+        .await
+        .unwrap();
+    // Without the privilege, the permission error comes first, whatever
+    // row_security says.
+    let none = as_role(&srv, "w8c_none").await;
+    for rs in ["off", "on"] {
+        none.batch_execute(&format!("SET row_security = {rs}"))
+            .await
+            .unwrap();
+        for sql in ["COPY w8c TO STDOUT", "COPY w8c FROM STDIN"] {
+            assert_db_error(
+                none.batch_execute(sql).await,
+                "42501",
+                "permission denied for table w8c",
+            );
+        }
+    }
+    // With it, RLS decides.
+    let reader = as_role(&srv, "w8c_reader").await;
+    reader
+        .batch_execute("SET row_security = off")
+        .await
+        .unwrap();
+    assert_db_error(
+        reader.batch_execute("COPY w8c FROM STDIN").await,
+        "42501",
+        "query would be affected by row-level security policy for table \"w8c\"",
+    );
+    for (sql, code, msg) in [
+        (
+            "SELECT has_table_privilege('w8c_none', 'pg_class', 'sel')",
+            "22023",
+            "unrecognized privilege type: \"sel\"",
+        ),
+        (
+            "SELECT has_column_privilege('w8c_none', 'pg_class', 'nosuch', 'select')",
+            "42703",
+            "column \"nosuch\" of relation \"pg_class\" does not exist",
+        ),
+        (
+            "SELECT has_table_privilege('w8c_none', 'pg_nosuch', 'select')",
+            "42P01",
+            "relation \"pg_nosuch\" does not exist",
+        ),
+    ] {
+        assert_db_error(admin.batch_execute(sql).await, code, msg);
+    }
+    let (authid, class): (bool, bool) = admin
+        .query_one(
+            "SELECT has_table_privilege('w8c_none', 'pg_authid', 'select'),
+                    has_table_privilege('w8c_none', 'pg_class', 'select')",
+            &[],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!((authid, class), (false, true));
+    // A stranger may not drop the pair; the owner drops both at once.
+    assert_db_error(
+        none.batch_execute("DROP TABLE w8c_a, w8c_b").await,
+        "42501",
+        "must be owner of table w8c_a",
+    );
+    assert_db_error(
+        admin.batch_execute("DROP TABLE w8c_a").await,
+        "2BP01",
+        "cannot drop table w8c_a because other objects depend on it",
+    );
+    admin
+        .batch_execute("DROP TABLE w8c_a, w8c_b")
+        .await
+        .unwrap();
+}
