@@ -283,6 +283,7 @@ impl Conn {
         if let Some(app) = client.metadata().get("application_name").cloned() {
             let _ = session.state.settings.set("application_name", &app, false);
         }
+        session.state.settings.keep_as_reset_values();
         let pid = session.state.backend_pid;
         let secret: i32 = rand::random();
         client.set_pid_and_secret_key(pid, SecretKey::I32(secret));

@@ -196,7 +196,7 @@ impl Exec<'_> {
                     row[fk.columns[pos]].clone()
                 })
                 .collect();
-            let found = table::index_lookup(self.txn, parent.oid, idx.oid, &vals)?;
+            let found = table::index_lookup(self.txn, parent.oid, idx.oid, &vals, true)?;
             let mut present = false;
             for (rowid, _) in found {
                 self.txn

@@ -143,16 +143,30 @@ pub fn display_name(name: &str) -> &str {
     }
 }
 
+/// The settings [`Settings::style`] is computed from.
+const STYLE_SETTINGS: [&str; 3] = ["datestyle", "intervalstyle", "timezone"];
+
+/// A set of values, shared copy-on-write: every transaction start and
+/// savepoint keeps the values of that moment, and most transactions change
+/// nothing, so they share one map instead of copying it.
+type Values = std::sync::Arc<BTreeMap<String, String>>;
+
 /// Settings saved at a savepoint: (values, session-level SETs).
-type SavedSettings = (BTreeMap<String, String>, BTreeMap<String, Option<String>>);
+type SavedSettings = (Values, BTreeMap<String, Option<String>>);
 
 /// One session's settings.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// Effective values that differ from defaults.
-    values: BTreeMap<String, String>,
+    values: Values,
+    /// [`Settings::style`] computed from `values` (emptied when they change):
+    /// every statement and every result row's date/time text needs it.
+    style: std::sync::OnceLock<rampart_types::Style>,
+    /// Values at the end of connection start (database and role defaults,
+    /// the client's startup parameters): what RESET goes back to.
+    reset_values: Values,
     /// Session-level values as of transaction start (restored on ROLLBACK).
-    txn_start: Option<BTreeMap<String, String>>,
+    txn_start: Option<Values>,
     /// Values set with plain SET during the transaction (kept at COMMIT).
     txn_session_sets: BTreeMap<String, Option<String>>,
     /// Custom placeholders ever defined in this session.
@@ -223,7 +237,31 @@ impl Settings {
             self.txn_session_sets
                 .insert(name.clone(), Some(value.clone()));
         }
-        self.values.insert(name, value);
+        self.values_mut(&name).insert(name, value);
+    }
+
+    /// The values, to change `name`: copied first when a transaction start
+    /// or savepoint shares them; the cached style goes when `name` shapes it.
+    fn values_mut(&mut self, name: &str) -> &mut BTreeMap<String, String> {
+        if STYLE_SETTINGS.contains(&name) {
+            self.style = std::sync::OnceLock::new();
+        }
+        std::sync::Arc::make_mut(&mut self.values)
+    }
+
+    /// Replaces the values (COMMIT, ROLLBACK, ROLLBACK TO), keeping the cached
+    /// style when the settings that shape it are unchanged.
+    fn replace_values(&mut self, values: Values) {
+        if std::sync::Arc::ptr_eq(&self.values, &values) {
+            return;
+        }
+        if STYLE_SETTINGS
+            .iter()
+            .any(|n| self.values.get(*n) != values.get(*n))
+        {
+            self.style = std::sync::OnceLock::new();
+        }
+        self.values = values;
     }
 
     /// The stored value of a parameter (None: at its default), for
@@ -236,8 +274,8 @@ impl Settings {
     pub fn restore_raw(&mut self, name: &str, value: Option<String>) {
         let name = name.to_ascii_lowercase();
         match value {
-            Some(v) => self.values.insert(name, v),
-            None => self.values.remove(&name),
+            Some(v) => self.values_mut(&name).insert(name, v),
+            None => self.values_mut(&name).remove(&name),
         };
     }
 
@@ -246,16 +284,31 @@ impl Settings {
         let name = name.to_ascii_lowercase();
         self.validate(&name, value)?;
         let value = normalize(&name, value)?;
-        self.values.insert(name, value);
+        self.values_mut(&name).insert(name, value);
         Ok(())
     }
 
     /// Internal (server-set) session value, e.g. is_superuser.
     pub fn set_internal(&mut self, name: &str, value: &str) {
-        self.values.insert(name.to_string(), value.to_string());
+        // Set on every transaction, mostly to the value it has (or to its
+        // default, which needs no entry): the values stay shared then.
+        let current = match self.values.get(name) {
+            Some(v) => Some(v.as_str()),
+            None => builtin(name).map(|b| b.default),
+        };
+        if current != Some(value) {
+            self.values_mut(name)
+                .insert(name.to_string(), value.to_string());
+        }
     }
 
-    /// `RESET name` (to the default).
+    /// Records the values now in force as those RESET returns to (called
+    /// once the connection's startup parameters are applied).
+    pub fn keep_as_reset_values(&mut self) {
+        self.reset_values = self.values.clone();
+    }
+
+    /// `RESET name` (to the value at connection start, else the default).
     pub fn reset(&mut self, name: &str, local: bool) -> PgResult<()> {
         let name = name.to_ascii_lowercase();
         if builtin(&name).is_none() && !name.contains('.') {
@@ -266,18 +319,25 @@ impl Settings {
                 return Err(cant_change(&name));
             }
         }
+        let reset = self.reset_values.get(&name).cloned();
         if !local && self.txn_start.is_some() {
-            self.txn_session_sets.insert(name.clone(), None);
+            self.txn_session_sets.insert(name.clone(), reset.clone());
         }
-        self.values.remove(&name);
+        if self.values.get(&name) != reset.as_ref() {
+            match reset {
+                Some(v) => self.values_mut(&name).insert(name, v),
+                None => self.values_mut(&name).remove(&name),
+            };
+        }
         Ok(())
     }
 
     /// `RESET ALL`.
     pub fn reset_all(&mut self) {
-        let names: Vec<String> = self
+        let names: BTreeSet<String> = self
             .values
             .keys()
+            .chain(self.reset_values.keys())
             .filter(|n| builtin(n).is_none_or(|b| b.settable))
             .cloned()
             .collect();
@@ -324,13 +384,17 @@ impl Settings {
     /// Called at COMMIT: SET values persist, SET LOCAL values revert.
     pub fn commit(&mut self) {
         if let Some(mut base) = self.txn_start.take() {
-            for (k, v) in std::mem::take(&mut self.txn_session_sets) {
-                match v {
-                    Some(v) => base.insert(k, v),
-                    None => base.remove(&k),
-                };
+            let sets = std::mem::take(&mut self.txn_session_sets);
+            if !sets.is_empty() {
+                let map = std::sync::Arc::make_mut(&mut base);
+                for (k, v) in sets {
+                    match v {
+                        Some(v) => map.insert(k, v),
+                        None => map.remove(&k),
+                    };
+                }
             }
-            self.values = base;
+            self.replace_values(base);
         }
         self.savepoints.clear();
     }
@@ -338,7 +402,7 @@ impl Settings {
     /// Called at ROLLBACK: everything reverts.
     pub fn rollback(&mut self) {
         if let Some(base) = self.txn_start.take() {
-            self.values = base;
+            self.replace_values(base);
         }
         self.txn_session_sets.clear();
         self.savepoints.clear();
@@ -353,7 +417,7 @@ impl Settings {
     /// ROLLBACK TO SAVEPOINT `depth` (0-based index of the savepoint, which stays).
     pub fn rollback_to(&mut self, depth: usize) {
         if let Some((v, s)) = self.savepoints.get(depth).cloned() {
-            self.values = v;
+            self.replace_values(v);
             self.txn_session_sets = s;
             self.savepoints.truncate(depth + 1);
         }
@@ -366,6 +430,10 @@ impl Settings {
 
     /// The DateStyle/IntervalStyle/TimeZone in effect.
     pub fn style(&self) -> rampart_types::Style {
+        *self.style.get_or_init(|| self.compute_style())
+    }
+
+    fn compute_style(&self) -> rampart_types::Style {
         use rampart_types::style;
         let (date, order) = self
             .get("datestyle")

@@ -77,6 +77,9 @@ pub enum Access {
         index: u32,
         /// One expression per leading index column.
         key: Vec<Expr>,
+        /// The index is unique and `key` covers all its columns: at most one
+        /// entry matches, stored under exactly the key (a point read).
+        unique: bool,
     },
 }
 

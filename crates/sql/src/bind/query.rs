@@ -985,6 +985,7 @@ pub fn choose_index(table: u32, pred: &Expr, catalog: &rampart_catalog::Catalog)
     match best {
         Some((n, idx)) => Access::IndexEq {
             index: idx.oid,
+            unique: idx.unique && n == idx.columns.len(),
             key: idx.columns[..n]
                 .iter()
                 .filter_map(|c| pinned.iter().find(|(p, _)| p == c).map(|(_, e)| e.clone()))

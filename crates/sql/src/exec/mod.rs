@@ -452,7 +452,7 @@ impl<'a> Exec<'a> {
     ) -> PgResult<Option<(Row, usize)>> {
         let Plan::Scan {
             table,
-            access: Access::IndexEq { index, key },
+            access: Access::IndexEq { index, key, .. },
             filter,
             security,
         } = input
@@ -546,7 +546,7 @@ impl<'a> Exec<'a> {
     ) -> PgResult<Vec<(u64, Row)>> {
         let candidates = match access {
             Access::Full => table::scan_all(self.txn, table)?,
-            Access::IndexEq { index, key } => {
+            Access::IndexEq { index, key, unique } => {
                 let mut vals = Vec::with_capacity(key.len());
                 for k in key {
                     vals.push(self.eval(k, &[])?);
@@ -554,7 +554,7 @@ impl<'a> Exec<'a> {
                 if vals.iter().any(Value::is_null) {
                     return Ok(vec![]);
                 }
-                table::index_lookup(self.txn, table, *index, &vals)?
+                table::index_lookup(self.txn, table, *index, &vals, *unique)?
             }
         };
         let mut out = Vec::with_capacity(candidates.len());

@@ -40,17 +40,30 @@ pub fn index_lookup(
     table: u32,
     index: u32,
     vals: &[Value],
+    unique: bool,
 ) -> PgResult<Vec<(u64, Row)>> {
     let refs: Vec<&Value> = vals.iter().collect();
     let prefix = keys::index_key(index, &refs);
+    let rowid_of = |v: &[u8]| {
+        v.try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| PgError::new(SqlState::DATA_CORRUPTED, "invalid index entry"))
+    };
     let mut out = Vec::new();
+    if unique && !vals.iter().any(Value::is_null) {
+        // A unique key without NULLs is stored under the key alone (see
+        // `entry_key`): one point read instead of a range scan.
+        if let Some(v) = txn.get(&prefix).map_err(storage_err)? {
+            let rowid = rowid_of(&v)?;
+            if let Some(r) = get_row(txn, table, rowid)? {
+                out.push((rowid, r));
+            }
+        }
+        return Ok(out);
+    }
     for item in txn.scan_prefix(&prefix).map_err(storage_err)? {
         let (_, v) = item.map_err(storage_err)?;
-        let rowid = u64::from_be_bytes(
-            v.as_slice()
-                .try_into()
-                .map_err(|_| PgError::new(SqlState::DATA_CORRUPTED, "invalid index entry"))?,
-        );
+        let rowid = rowid_of(&v)?;
         if let Some(r) = get_row(txn, table, rowid)? {
             out.push((rowid, r));
         }
@@ -85,7 +98,8 @@ pub fn get_row_latest(txn: &Transaction, table: u32, rowid: u64) -> PgResult<Opt
     }
 }
 
-/// The index entry key of `row` (unique keys without NULLs omit the row id).
+/// The index entry key of `row` (unique keys without NULLs omit the row id;
+/// [`index_lookup`] relies on it).
 fn entry_key(idx: &Index, row: &[Value], rowid: u64) -> (Vec<u8>, bool) {
     let vals: Vec<&Value> = idx.columns.iter().map(|c| &row[*c]).collect();
     let mut k = keys::index_key(idx.oid, &vals);

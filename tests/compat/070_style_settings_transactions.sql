@@ -1,0 +1,41 @@
+-- DateStyle / TimeZone / IntervalStyle shape every date/time value a query
+-- prints; they follow SET, SET LOCAL, RESET, ROLLBACK, savepoints and
+-- set_config exactly as any other setting.
+CREATE TABLE style_t (d date, ts timestamptz, iv interval);
+INSERT INTO style_t VALUES ('2024-03-05', '2024-03-05 12:34:56+00', '1 day 02:03:04');
+SELECT * FROM style_t;
+SET DateStyle = 'German';
+SELECT * FROM style_t;
+BEGIN;
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SELECT * FROM style_t;
+SHOW transaction_isolation;
+COMMIT;
+SELECT * FROM style_t;
+SHOW transaction_isolation;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SHOW transaction_isolation;
+SET TimeZone = 'America/New_York';
+SAVEPOINT a;
+SET IntervalStyle = 'postgres_verbose';
+SELECT * FROM style_t;
+ROLLBACK TO SAVEPOINT a;
+SELECT * FROM style_t;
+ROLLBACK;
+SHOW transaction_isolation;
+SELECT * FROM style_t;
+BEGIN;
+SET TimeZone = 'Europe/Berlin';
+SELECT set_config('DateStyle', 'Postgres, MDY', true);
+SELECT * FROM style_t;
+COMMIT;
+SELECT * FROM style_t;
+SHOW TimeZone;
+RESET ALL;
+SELECT * FROM style_t;
+BEGIN READ ONLY;
+SHOW transaction_read_only;
+COMMIT;
+SHOW transaction_read_only;
+DROP TABLE style_t;
