@@ -341,3 +341,58 @@ async fn ddl_takes_table_locks() {
     r.unwrap();
     a.batch_execute("COMMIT").await.unwrap();
 }
+
+/// UPDATEs over the extended protocol run on the server's async workers;
+/// one that waits for a row lock hands its worker off. Eight of them queued
+/// behind an open transaction (more than the server has workers) must leave
+/// the holder's COMMIT a thread to run on, and then each apply its change
+/// exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_lock_waits_leave_the_workers_free() {
+    let srv = Server::start_trust();
+    let holder = srv.connect().await;
+    holder
+        .batch_execute(
+            "CREATE TABLE counter (id int PRIMARY KEY, n int); INSERT INTO counter VALUES (1, 0)",
+        )
+        .await
+        .unwrap();
+    holder.batch_execute("BEGIN").await.unwrap();
+    holder
+        .execute("UPDATE counter SET n = n + $1 WHERE id = 1", &[&100i32])
+        .await
+        .unwrap();
+    let mut waiters = Vec::new();
+    for _ in 0..8 {
+        let c = within(10, "a new connection", srv.connect()).await;
+        waiters.push(tokio::spawn(async move {
+            c.execute("UPDATE counter SET n = n + $1 WHERE id = 1", &[&1i32])
+                .await
+        }));
+    }
+    still_waiting(&waiters[0], "UPDATE behind the row lock").await;
+    assert!(waiters.iter().all(|w| !w.is_finished()));
+    // The holder's statements still run (on a worker the waiters left free).
+    let n: i32 = within(
+        10,
+        "the holder's SELECT",
+        holder.query_one("SELECT n FROM counter WHERE id = $1", &[&1i32]),
+    )
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(n, 100);
+    within(10, "the holder's COMMIT", holder.batch_execute("COMMIT"))
+        .await
+        .unwrap();
+    for w in waiters {
+        let updated = within(10, "a waiting UPDATE", w).await.unwrap().unwrap();
+        assert_eq!(updated, 1);
+    }
+    let n: i32 = holder
+        .query_one("SELECT n FROM counter WHERE id = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 108);
+}

@@ -34,10 +34,10 @@ fn resolve(addrs: &[String], port: u16) -> std::io::Result<Vec<SocketAddr>> {
     Ok(out)
 }
 
-/// A lock wait on an async worker thread hands the worker's other tasks to
-/// another thread first (statements that usually cannot wait run inline on
-/// the worker; see `Conn::with_session_inline`). Elsewhere — a blocking
-/// thread, a current-thread runtime — the wait just blocks.
+/// A lock or fsync wait on an async worker thread hands the worker's other
+/// tasks to another thread first (most statements run inline on the worker;
+/// see `Conn::with_session_inline`). Elsewhere — a blocking thread, a
+/// current-thread runtime — the wait just blocks.
 fn hand_off_worker(wait: &mut dyn FnMut()) {
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
@@ -53,7 +53,7 @@ pub async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    rampart_sql::locks::set_wait_hook(hand_off_worker);
+    rampart_sql::set_wait_hook(hand_off_worker);
     let cfg = shared.config.clone();
     let tls = match &cfg.tls {
         Some(files) => Some(

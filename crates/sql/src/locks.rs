@@ -139,27 +139,11 @@ impl State {
     }
 }
 
-/// How a thread announces that it is about to block (see [`set_wait_hook`]).
-pub type WaitHook = fn(&mut dyn FnMut());
-
-static WAIT_HOOK: std::sync::OnceLock<WaitHook> = std::sync::OnceLock::new();
-
-/// Installs the function that every blocking lock wait runs through. The
-/// server runs some statements (plain reads) directly on its async worker
-/// threads; a read that does have to wait for a table lock must hand the
-/// worker off first (tokio's `block_in_place`), or the other connections on
-/// that worker stall — the lock holder's COMMIT among them. Without a hook
-/// the wait just blocks. Only the first call takes effect.
-pub fn set_wait_hook(hook: WaitHook) {
-    let _ = WAIT_HOOK.set(hook);
-}
-
-/// Runs `wait` (which blocks) through the installed [`WaitHook`].
+/// Runs a blocking wait through the storage layer's hook (see
+/// [`rampart_storage::wait`]): a table-lock wait hands the async worker off
+/// as a row-lock wait does.
 fn blocking_wait(wait: &mut dyn FnMut()) {
-    match WAIT_HOOK.get() {
-        Some(hook) => hook(wait),
-        None => wait(),
-    }
+    rampart_storage::wait::blocking_wait(wait)
 }
 
 /// The table lock manager shared by all sessions of an engine.

@@ -715,9 +715,9 @@ impl Session {
     /// and COMMIT of a transaction that wrote nothing (no WAL fsync).
     pub fn runs_without_waiting(&self, p: &Prepared) -> bool {
         match &p.cached {
-            Some((_, _, b)) => {
-                matches!(&b.stmt, DataStatement::Query(plan) if !crate::exec::plan_may_block(plan))
-            }
+            // INSERT, UPDATE and DELETE too: their lock waits hand the worker
+            // off themselves, and the commit comes at Sync.
+            Some((_, _, b)) => !crate::exec::statement_may_block(&b.stmt),
             None => match p.stmt.as_deref() {
                 Some(Stmt::Sql(s)) => match &**s {
                     Statement::StartTransaction { .. } | Statement::Rollback { .. } => true,

@@ -20,6 +20,7 @@ pub mod key;
 pub mod kv;
 pub mod lock;
 pub mod mvcc;
+pub mod wait;
 pub mod wal;
 
 pub use error::StorageError;

@@ -94,9 +94,18 @@ impl LockTable {
                 return Err(StorageError::Deadlock);
             }
             // Woken by a release here; a timeout re-checks the graph for
-            // cycles closed through another lock manager meanwhile.
-            self.released
-                .wait_for(&mut s, std::time::Duration::from_millis(100));
+            // cycles closed through another lock manager meanwhile. The wait
+            // hands the async worker off (see `crate::wait`) without holding
+            // the table, and waits only if the holder still holds the key.
+            drop(s);
+            crate::wait::blocking_wait(&mut || {
+                let mut s = self.state.lock();
+                if s.holders.get(key) == Some(&holder) {
+                    self.released
+                        .wait_for(&mut s, std::time::Duration::from_millis(100));
+                }
+            });
+            s = self.state.lock();
         }
     }
 

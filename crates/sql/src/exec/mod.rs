@@ -1233,6 +1233,84 @@ pub fn plan_may_block(plan: &Plan) -> bool {
     found || waits
 }
 
+/// Whether a bound statement may block on something other than the waits
+/// that hand the async worker off themselves (row and table locks, WAL
+/// fsyncs; see [`rampart_storage::wait`]): queries as [`plan_may_block`];
+/// INSERT, UPDATE and DELETE when an expression calls a user function or a
+/// sequence function, or a data-modifying CTE is nested in them.
+pub fn statement_may_block(stmt: &DataStatement) -> bool {
+    let plans: Vec<&Plan>;
+    let mut exprs: Vec<&Expr> = Vec::new();
+    let keys = |a: &'_ Access| match a {
+        Access::IndexEq { key, .. } => key.clone(),
+        Access::Full => Vec::new(),
+    };
+    let access_keys: Vec<Expr>;
+    let rls = |c: &Option<crate::plan::RlsCheck>| -> Vec<Expr> {
+        c.iter()
+            .flat_map(|c| {
+                std::iter::once(c.permissive.clone())
+                    .chain(c.restrictive.iter().map(|(_, e)| e.clone()))
+            })
+            .collect()
+    };
+    let checks: Vec<Expr>;
+    match stmt {
+        DataStatement::Query(p) => return plan_may_block(p),
+        DataStatement::Insert(p) => {
+            plans = vec![&p.source];
+            exprs.extend(p.defaults.iter().flatten());
+            exprs.extend(p.checks.iter().map(|(_, e)| e));
+            if let Some(crate::plan::OnConflictPlan::Update {
+                assignments,
+                filter,
+            }) = &p.on_conflict
+            {
+                exprs.extend(assignments.iter().map(|(_, e)| e));
+                exprs.extend(filter);
+            }
+            exprs.extend(p.returning.iter().flatten());
+            access_keys = Vec::new();
+            checks = [
+                &p.check,
+                &p.update_check,
+                &p.conflict_check,
+                &p.select_check,
+            ]
+            .into_iter()
+            .flat_map(rls)
+            .collect();
+        }
+        DataStatement::Update(p) => {
+            plans = p.from.iter().map(|b| &**b).collect();
+            exprs.extend(&p.filter);
+            exprs.extend(p.assignments.iter().map(|(_, e)| e));
+            exprs.extend(p.checks.iter().map(|(_, e)| e));
+            exprs.extend(p.returning.iter().flatten());
+            exprs.extend(&p.security);
+            access_keys = keys(&p.access);
+            checks = [&p.check, &p.select_check]
+                .into_iter()
+                .flat_map(rls)
+                .collect();
+        }
+        DataStatement::Delete(p) => {
+            plans = p.using.iter().map(|b| &**b).collect();
+            exprs.extend(&p.filter);
+            exprs.extend(p.returning.iter().flatten());
+            exprs.extend(&p.security);
+            access_keys = keys(&p.access);
+            checks = Vec::new();
+        }
+    }
+    plans.into_iter().any(plan_may_block)
+        || exprs
+            .into_iter()
+            .chain(&access_keys)
+            .chain(&checks)
+            .any(expr_may_block)
+}
+
 fn expr_may_block(e: &Expr) -> bool {
     use crate::functions::Func;
     match e {

@@ -175,8 +175,15 @@ impl Wal {
         }
     }
 
-    /// Blocks until everything up to `lsn` is fsynced (group commit).
+    /// Blocks until everything up to `lsn` is fsynced (group commit), handing
+    /// the async worker off first (see `crate::wait`).
     pub fn wait_durable(&self, lsn: u64) -> Result<()> {
+        let mut result = Ok(());
+        crate::wait::blocking_wait(&mut || result = self.wait_durable_here(lsn));
+        result
+    }
+
+    fn wait_durable_here(&self, lsn: u64) -> Result<()> {
         let mut s = self.sync.lock();
         loop {
             if self.is_poisoned() {
