@@ -110,6 +110,9 @@ pub enum Func {
     PgFunctionIsVisible,
     ArrayToString,
     PgGetUserById,
+    /// pg_tablespace_location(oid): where a tablespace lives ('' for the
+    /// built-in ones, the only tablespaces).
+    PgTablespaceLocation,
     /// acldefault(objtype, owner): the built-in ACL of an object kind.
     AclDefault,
     PgTableIsVisible,
@@ -413,6 +416,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             T::Bool,
         ),
         ("pg_get_userbyid", 1) => (Func::PgGetUserById, vec![Some(T::Oid)], T::Name),
+        ("pg_tablespace_location", 1) => (Func::PgTablespaceLocation, vec![Some(T::Oid)], T::Text),
         ("acldefault", 2) => (
             Func::AclDefault,
             vec![text.clone(), Some(T::Oid)],

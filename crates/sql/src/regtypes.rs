@@ -4,6 +4,7 @@
 //! with PostgreSQL's errors. Values of these types are stored as plain OIDs
 //! (`Value::Oid`), so they compare with `oid` columns directly.
 
+use crate::sysview::system_relations::{INFORMATION_SCHEMA_OID, PG_TOAST_OID};
 use rampart_catalog::{Catalog, PG_CATALOG_OID};
 use rampart_types::{DataType, PgError, PgResult, RegKind, SqlState};
 
@@ -68,9 +69,30 @@ pub fn class_by_oid(cat: &Catalog, oid: u32) -> Option<(u32, String)> {
     let schema = if crate::sysview::lookup(view.name).is_some_and(|v| v.oid == oid) {
         PG_CATALOG_OID
     } else {
-        cat.schema("information_schema").map(|s| s.oid)?
+        INFORMATION_SCHEMA_OID
     };
     Some((schema, view.name.to_string()))
+}
+
+/// A schema's OID by name: the catalog's schemas and the built-in ones that
+/// hold only system relations (information_schema, pg_toast).
+pub fn schema_oid(cat: &Catalog, name: &str) -> Option<u32> {
+    match (cat.schema(name), name) {
+        (Some(s), _) => Some(s.oid),
+        (None, "information_schema") => Some(INFORMATION_SCHEMA_OID),
+        (None, "pg_toast") => Some(PG_TOAST_OID),
+        _ => None,
+    }
+}
+
+/// A schema's name by OID (see [`schema_oid`]).
+pub fn schema_name(cat: &Catalog, oid: u32) -> Option<String> {
+    match (cat.schema_by_oid(oid), oid) {
+        (Some(s), _) => Some(s.name.clone()),
+        (None, INFORMATION_SCHEMA_OID) => Some("information_schema".into()),
+        (None, PG_TOAST_OID) => Some("pg_toast".into()),
+        _ => None,
+    }
 }
 
 /// A pg_class entry by schema OID and name.
@@ -95,10 +117,7 @@ fn class_in_schema(cat: &Catalog, schema: u32, name: &str) -> Option<u32> {
     if schema == PG_CATALOG_OID {
         return crate::sysview::lookup(name).map(|v| v.oid);
     }
-    if cat
-        .schema("information_schema")
-        .is_some_and(|s| s.oid == schema)
-    {
+    if schema == INFORMATION_SCHEMA_OID {
         return crate::sysview::lookup_information_schema(name).map(|v| v.oid);
     }
     None
@@ -108,9 +127,9 @@ fn class_in_schema(cat: &Catalog, schema: u32, name: &str) -> Option<u32> {
 fn effective_path(cat: &Catalog, search_path: &[String]) -> Vec<u32> {
     let mut out = vec![PG_CATALOG_OID];
     for s in search_path {
-        if let Some(sch) = cat.schema(s) {
-            if !out.contains(&sch.oid) {
-                out.push(sch.oid);
+        if let Some(oid) = schema_oid(cat, s) {
+            if !out.contains(&oid) {
+                out.push(oid);
             }
         }
     }
@@ -124,8 +143,8 @@ pub fn class_by_name(cat: &Catalog, search_path: &[String], text: &str) -> PgRes
         [name] => effective_path(cat, search_path)
             .into_iter()
             .find_map(|s| class_in_schema(cat, s, name)),
-        [schema, name] | [_, schema, name] => match cat.schema(schema) {
-            Some(s) => class_in_schema(cat, s.oid, name),
+        [schema, name] | [_, schema, name] => match schema_oid(cat, schema) {
+            Some(s) => class_in_schema(cat, s, name),
             None => {
                 return Err(PgError::new(
                     SqlState::INVALID_SCHEMA_NAME,
@@ -199,7 +218,7 @@ pub fn input(cat: &Catalog, search_path: &[String], kind: RegKind, text: &str) -
                     "invalid name syntax".to_string(),
                 ));
             };
-            cat.schema(name).map(|s| s.oid).ok_or_else(|| {
+            schema_oid(cat, name).ok_or_else(|| {
                 PgError::new(
                     SqlState::INVALID_SCHEMA_NAME,
                     format!("schema \"{name}\" does not exist"),
@@ -255,7 +274,7 @@ pub fn output(cat: &Catalog, search_path: &[String], kind: RegKind, oid: u32) ->
         }),
         RegKind::Type => DataType::from_oid(oid).map(|t| t.display_name()),
         RegKind::Role => cat.role_by_oid(oid).map(|r| quote_ident(&r.name)),
-        RegKind::Namespace => cat.schema_by_oid(oid).map(|s| quote_ident(&s.name)),
+        RegKind::Namespace => schema_name(cat, oid).map(|s| quote_ident(&s)),
         RegKind::Proc => cat.functions.get(&oid).map(|f| {
             let visible = path.contains(&f.schema);
             qualify(cat, f.schema, &f.name, visible)
@@ -268,10 +287,7 @@ fn qualify(cat: &Catalog, schema: u32, name: &str, visible: bool) -> String {
     if visible {
         quote_ident(name)
     } else {
-        let s = cat
-            .schema_by_oid(schema)
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
+        let s = schema_name(cat, schema).unwrap_or_default();
         format!("{}.{}", quote_ident(&s), quote_ident(name))
     }
 }

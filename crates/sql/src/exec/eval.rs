@@ -313,7 +313,26 @@ impl Exec<'_> {
     /// pg_table_is_visible: the relation (table, view, index or sequence) is the
     /// one its bare name finds on the search path. NULL for an unknown OID.
     fn relation_is_visible(&self, oid: u32) -> Value {
+        use crate::sysview::system_relations;
         let cat = self.catalog;
+        let path = self.session.search_path();
+        if let Some(sys) = system_relations::by_oid(oid) {
+            // pg_catalog is searched first; information_schema only when
+            // the path names it (and nothing earlier has the name).
+            if sys.schema == system_relations::PG_CATALOG_OID {
+                return Value::Bool(true);
+            }
+            let mut shadowed = crate::sysview::lookup(sys.view.name).is_some();
+            for s in &path {
+                if s == "information_schema" {
+                    return Value::Bool(!shadowed);
+                }
+                shadowed |= cat
+                    .schema(s)
+                    .is_some_and(|sch| cat.relation(sch.oid, sys.view.name).is_some());
+            }
+            return Value::Bool(false);
+        }
         let found = cat
             .relation_by_oid(oid)
             .map(|r| (r.schema, r.name.clone()))
@@ -329,7 +348,11 @@ impl Exec<'_> {
         let Some((schema, name)) = found else {
             return Value::Null;
         };
-        let path = self.session.search_path();
+        // A system relation of that name in pg_catalog (searched first)
+        // hides it.
+        if crate::sysview::lookup(&name).is_some() {
+            return Value::Bool(false);
+        }
         for s in std::iter::once("pg_catalog".to_string()).chain(path) {
             let Some(sch) = cat.schema(&s) else { continue };
             let hit = cat.relation(sch.oid, &name).is_some()
@@ -608,6 +631,13 @@ impl Exec<'_> {
             },
             Func::AclDefault => match (&args[0], &args[1]) {
                 (Value::Text(kind), Value::Oid(owner)) => acl_default(self.catalog, kind, *owner)?,
+                _ => Value::Null,
+            },
+            Func::PgTablespaceLocation => match args[0] {
+                Value::Oid(
+                    crate::sysview::system_relations::PG_DEFAULT_TABLESPACE
+                    | crate::sysview::system_relations::PG_GLOBAL_TABLESPACE,
+                ) => Value::Text(String::new()),
                 _ => Value::Null,
             },
             Func::PgGetUserById => match args[0] {

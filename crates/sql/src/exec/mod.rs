@@ -685,6 +685,13 @@ impl<'a> Exec<'a> {
                 .filter(|q| q.name == name)
                 .map(|q| q.oid),
         );
+        // System catalogs and views of that name (pg_catalog's and
+        // information_schema's).
+        oids.extend(
+            crate::sysview::system_relations::all()
+                .filter(|r| r.view.name == name)
+                .map(|r| r.view.oid),
+        );
         self.rows_for_oids(oid, oids.into_iter())
     }
 

@@ -10,6 +10,7 @@ mod info_schema_tables;
 mod relations;
 mod routines;
 mod sequences;
+pub mod system_relations;
 mod types;
 mod views;
 
@@ -224,7 +225,7 @@ pub fn lookup(name: &str) -> Option<&'static SysView> {
 }
 
 /// Every pg_catalog view.
-fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
+pub(crate) fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
     VIEWS
         .iter()
         .chain(relations::VIEWS)

@@ -68,6 +68,18 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_tablespace",
+        oid: 1213,
+        columns: &[
+            ("oid", t(Oid)),
+            ("spcname", t(Name)),
+            ("spcowner", t(Oid)),
+            ("spcacl", Col::ArrayOf(DataType::AclItem)),
+            ("spcoptions", Col::ArrayOf(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_am",
         oid: 2601,
         columns: &[("oid", t(Oid)), ("amname", t(Name)), ("amtype", t(Text))],
@@ -218,18 +230,48 @@ pub fn database_row(cat: &Catalog, d: &rampart_catalog::DatabaseInfo) -> Row {
 /// The rows of one relation catalog (empty for a name this module does not own).
 pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
     match view.name {
-        "pg_namespace" => cat
-            .schemas
-            .values()
-            .map(|s| {
-                vec![
-                    Value::Oid(s.oid),
-                    text(&s.name),
-                    Value::Oid(s.owner),
-                    acl_value(cat, &s.acl),
-                ]
-            })
-            .collect(),
+        "pg_namespace" => {
+            use super::system_relations::{INFORMATION_SCHEMA_OID, PG_TOAST_OID};
+            let owner = rampart_catalog::BOOTSTRAP_SUPERUSER_OID;
+            // The schemas of the system relations that are not in the
+            // catalog's schema list (information_schema's ACL as initdb's).
+            let usage = Some(vec![
+                AclItem {
+                    grantee: owner,
+                    grantor: owner,
+                    privs: rampart_catalog::acl::ALL_SCHEMA,
+                    grant_options: 0,
+                },
+                AclItem {
+                    grantee: 0,
+                    grantor: owner,
+                    privs: rampart_catalog::acl::USAGE,
+                    grant_options: 0,
+                },
+            ]);
+            let builtin = [
+                (PG_TOAST_OID, "pg_toast", Value::Null),
+                (
+                    INFORMATION_SCHEMA_OID,
+                    "information_schema",
+                    acl_value(cat, &usage),
+                ),
+            ];
+            cat.schemas
+                .values()
+                .map(|s| {
+                    vec![
+                        Value::Oid(s.oid),
+                        text(&s.name),
+                        Value::Oid(s.owner),
+                        acl_value(cat, &s.acl),
+                    ]
+                })
+                .chain(builtin.into_iter().map(|(oid, name, acl)| {
+                    vec![Value::Oid(oid), text(name), Value::Oid(owner), acl]
+                }))
+                .collect()
+        }
         "pg_class" => pg_class(cat, only),
         "pg_default_acl" => cat
             .default_acls
@@ -248,62 +290,29 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             vec![Value::Oid(HEAP_AM), text("heap"), text("t")],
             vec![Value::Oid(BTREE_AM), text("btree"), text("i")],
         ],
-        "pg_attribute" => super::relations_for(cat, only)
+        "pg_attribute" => super::system_relations::attribute_rows(only, system_columns)
             .into_iter()
-            .flat_map(|r| {
-                let system = match r.kind {
-                    RelationKind::Table => system_columns(r.oid),
-                    RelationKind::View { .. } => vec![],
-                };
-                // An index's attributes are its key columns.
-                let index_columns = r.indexes.iter().flat_map(move |ix| {
-                    ix.columns.iter().enumerate().filter_map(move |(i, col)| {
-                        let c = r.columns.get(*col)?;
-                        Some(vec![
-                            Value::Oid(ix.oid),
-                            text(&c.name),
-                            Value::Oid(c.ty.oid()),
-                            Value::Int2(c.ty.typlen()),
-                            Value::Int2(i as i16 + 1),
-                            Value::Int4(c.ty.typmod()),
-                            Value::Bool(false),
-                            Value::Bool(false),
-                            text(""),
-                            text(""),
-                            Value::Bool(false),
-                            Value::Oid(super::types::type_collation(&c.ty)),
-                            Value::Null,
-                            text(storage(&c.ty)),
-                            text(""),
-                            Value::Int4(-1),
-                        ])
-                    })
-                });
-                system
+            .chain(
+                super::relations_for(cat, only)
                     .into_iter()
-                    .chain(index_columns)
-                    .chain(r.columns.iter().enumerate().map(move |(i, c)| {
-                        vec![
-                            Value::Oid(r.oid),
-                            text(&c.name),
-                            Value::Oid(c.ty.oid()),
-                            Value::Int2(c.ty.typlen()),
-                            Value::Int2(i as i16 + 1),
-                            Value::Int4(c.ty.typmod()),
-                            Value::Bool(c.not_null),
-                            Value::Bool(c.default.is_some()),
-                            text(""),
-                            text(""),
-                            Value::Bool(false),
-                            Value::Oid(super::types::column_collation(c)),
-                            acl_value(cat, &c.acl),
-                            text(storage(&c.ty)),
-                            text(""),
-                            Value::Int4(-1),
-                        ]
-                    }))
-            })
+                    .flat_map(|r| user_attribute_rows(cat, r)),
+            )
             .collect(),
+        "pg_tablespace" => [
+            (super::system_relations::PG_DEFAULT_TABLESPACE, "pg_default"),
+            (super::system_relations::PG_GLOBAL_TABLESPACE, "pg_global"),
+        ]
+        .into_iter()
+        .map(|(oid, name)| {
+            vec![
+                Value::Oid(oid),
+                text(name),
+                Value::Oid(rampart_catalog::BOOTSTRAP_SUPERUSER_OID),
+                Value::Null,
+                Value::Null,
+            ]
+        })
+        .collect(),
         "pg_index" => super::relations_for(cat, only)
             .into_iter()
             .flat_map(|r| {
@@ -363,8 +372,65 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
     }
 }
 
+/// pg_attribute rows of a user relation: system columns (tables), its
+/// indexes' key columns, then its own columns.
+fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row> {
+    let system = match r.kind {
+        RelationKind::Table => system_columns(r.oid),
+        RelationKind::View { .. } => vec![],
+    };
+    // An index's attributes are its key columns.
+    let index_columns = r.indexes.iter().flat_map(move |ix| {
+        ix.columns.iter().enumerate().filter_map(move |(i, col)| {
+            let c = r.columns.get(*col)?;
+            Some(vec![
+                Value::Oid(ix.oid),
+                text(&c.name),
+                Value::Oid(c.ty.oid()),
+                Value::Int2(c.ty.typlen()),
+                Value::Int2(i as i16 + 1),
+                Value::Int4(c.ty.typmod()),
+                Value::Bool(false),
+                Value::Bool(false),
+                text(""),
+                text(""),
+                Value::Bool(false),
+                Value::Oid(super::types::type_collation(&c.ty)),
+                Value::Null,
+                text(storage(&c.ty)),
+                text(""),
+                Value::Int4(-1),
+            ])
+        })
+    });
+    system
+        .into_iter()
+        .chain(index_columns)
+        .chain(r.columns.iter().enumerate().map(move |(i, c)| {
+            vec![
+                Value::Oid(r.oid),
+                text(&c.name),
+                Value::Oid(c.ty.oid()),
+                Value::Int2(c.ty.typlen()),
+                Value::Int2(i as i16 + 1),
+                Value::Int4(c.ty.typmod()),
+                Value::Bool(c.not_null),
+                Value::Bool(c.default.is_some()),
+                text(""),
+                text(""),
+                Value::Bool(false),
+                Value::Oid(super::types::column_collation(c)),
+                acl_value(cat, &c.acl),
+                text(storage(&c.ty)),
+                text(""),
+                Value::Int4(-1),
+            ]
+        }))
+        .collect()
+}
+
 /// The system columns every table has (negative attnum), as PostgreSQL lists them.
-fn system_columns(rel: u32) -> Vec<Row> {
+pub(super) fn system_columns(rel: u32) -> Vec<Row> {
     [
         ("tableoid", -6, 26u32, 4i16),
         ("cmax", -5, 29, 4),
@@ -399,7 +465,7 @@ fn system_columns(rel: u32) -> Vec<Row> {
 
 /// A type's default storage strategy (`attstorage`): plain for fixed-size
 /// types, main for numeric, extended for the other variable-length ones.
-fn storage(t: &DataType) -> &'static str {
+pub(super) fn storage(t: &DataType) -> &'static str {
     match t {
         DataType::Numeric(_) => "m",
         t if t.typlen() > 0 => "p",
@@ -407,44 +473,50 @@ fn storage(t: &DataType) -> &'static str {
     }
 }
 
+/// One pg_class row with PostgreSQL's defaults for what Rampart does not track.
+#[allow(clippy::too_many_arguments)]
+fn class_row(
+    oid: u32,
+    name: &str,
+    schema: u32,
+    owner: u32,
+    am: u32,
+    kind: &str,
+    natts: usize,
+    acl: Value,
+) -> Row {
+    vec![
+        Value::Oid(oid),
+        text(name),
+        Value::Oid(schema),
+        Value::Oid(0),
+        Value::Oid(0),
+        Value::Oid(owner),
+        Value::Oid(am),
+        Value::Oid(0),
+        Value::Int4(0),
+        Value::Float4(-1.0),
+        Value::Bool(false),
+        text("p"),
+        text(kind),
+        Value::Int2(natts as i16),
+        Value::Int2(0),
+        Value::Bool(false),
+        Value::Bool(false),
+        Value::Bool(false),
+        Value::Bool(false),
+        text(if kind == "r" { "d" } else { "n" }),
+        Value::Bool(false),
+        acl,
+        Value::Null,
+        Value::Oid(0),
+        Value::Null,
+    ]
+}
+
 fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
-    let mut out = Vec::new();
-    let row = |oid: u32,
-               name: &str,
-               schema: u32,
-               owner: u32,
-               am: u32,
-               kind: &str,
-               natts: usize,
-               acl: Value| {
-        vec![
-            Value::Oid(oid),
-            text(name),
-            Value::Oid(schema),
-            Value::Oid(0),
-            Value::Oid(0),
-            Value::Oid(owner),
-            Value::Oid(am),
-            Value::Oid(0),
-            Value::Int4(0),
-            Value::Float4(-1.0),
-            Value::Bool(false),
-            text("p"),
-            text(kind),
-            Value::Int2(natts as i16),
-            Value::Int2(0),
-            Value::Bool(false),
-            Value::Bool(false),
-            Value::Bool(false),
-            Value::Bool(false),
-            text(if kind == "r" { "d" } else { "n" }),
-            Value::Bool(false),
-            acl,
-            Value::Null,
-            Value::Oid(0),
-            Value::Null,
-        ]
-    };
+    let mut out = super::system_relations::class_rows(cat, only, HEAP_AM, class_row);
+    let row = class_row;
     let referenced: std::collections::HashSet<u32> = cat
         .relations
         .values()
