@@ -3,7 +3,8 @@
 -- regclass / pg_table_is_visible know them (information_schema too).
 \dtS pg_auth*
 \dvS pg_ro*
-\dnS
+\dnS pg_*
+\dnS information_schema
 \db
 \dp pg_authid
 \dp pg_roles
@@ -39,3 +40,6 @@ SET ROLE sysrel_reader;
 SELECT count(*) > 0 FROM pg_authid;
 RESET ROLE;
 DROP ROLE sysrel_reader;
+-- initdb's explicit ACLs on the template databases; \dD with no domains.
+\l template1
+\dD

@@ -198,13 +198,31 @@ impl Engine {
                 false,
             ),
         ] {
+            // initdb leaves the templates' ACLs explicit: CONNECT for PUBLIC,
+            // everything for the owner (`\l` shows them).
+            let acl = template.then(|| {
+                vec![
+                    rampart_catalog::AclItem {
+                        grantee: 0,
+                        grantor: owner,
+                        privs: rampart_catalog::acl::CONNECT,
+                        grant_options: 0,
+                    },
+                    rampart_catalog::AclItem {
+                        grantee: owner,
+                        grantor: owner,
+                        privs: rampart_catalog::acl::ALL_DATABASE,
+                        grant_options: 0,
+                    },
+                ]
+            });
             shared.databases.insert(
                 name.to_string(),
                 DatabaseInfo {
                     oid,
                     name: name.to_string(),
                     owner,
-                    acl: None,
+                    acl: acl.clone(),
                     config: vec![],
                     is_template: template,
                     allow_connections: oid != rampart_catalog::TEMPLATE0_OID,
@@ -214,6 +232,7 @@ impl Engine {
             let mut local = Catalog::new_database(owner);
             local.version = 1;
             local.database = oid;
+            local.database_acl = acl;
             self.put_local(&mut txn, oid, &local)?;
         }
         self.put_shared(&mut txn, &shared)?;

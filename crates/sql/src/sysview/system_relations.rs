@@ -175,13 +175,10 @@ fn catalog_collation(rel: &SystemRelation, ty: &rampart_types::DataType) -> u32 
     };
     match super::types::type_collation(element) {
         0 => 0,
-        _ if rel.relkind() == "r" => C_COLLATION,
+        _ if rel.relkind() == "r" => super::types::C_COLLATION,
         own => own,
     }
 }
-
-/// OID of the "C" collation.
-const C_COLLATION: u32 = 950;
 
 /// pg_attribute rows of the system relations (only the one with OID `only`
 /// when given), in the column order of [`super::relations`]' pg_attribute.

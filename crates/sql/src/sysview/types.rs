@@ -13,7 +13,7 @@ use DataType::{Bool, Int2, Int4, Name, Oid, Text};
 /// OID of the database's default collation.
 pub const DEFAULT_COLLATION: u32 = 100;
 /// OID of the "C" collation.
-const C_COLLATION: u32 = 950;
+pub(super) const C_COLLATION: u32 = 950;
 /// OID of the "POSIX" collation.
 const POSIX_COLLATION: u32 = 951;
 
@@ -42,6 +42,7 @@ pub const VIEWS: &[SysView] = &[
             ("typtypmod", t(Int4)),
             ("typndims", t(Int4)),
             ("typcollation", t(Oid)),
+            ("typdefault", t(Text)),
             ("typacl", Col::ArrayOf(DataType::AclItem)),
         ],
         superuser_only: false,
@@ -291,6 +292,7 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
         Value::Int4(-1),
         Value::Int4(0),
         Value::Oid(type_collation(t)),
+        Value::Null,
         Value::Null,
     ]
 }
