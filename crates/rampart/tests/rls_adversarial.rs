@@ -952,3 +952,38 @@ async fn lateral_prepare_and_hiding_writes_reach_no_other_tenant() {
     );
     assert_eq!(all_rows(&admin).await, seed_rows());
 }
+
+/// A data-modifying WITH query runs under the policies too, and the rest of
+/// the statement reads the snapshot from before it: a tenant deleting
+/// through a CTE removes only its own rows, and neither the CTE's RETURNING
+/// nor the main query shows another tenant's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modifying_cte_stays_within_the_tenant() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    let t = tenant(&srv).await;
+    let row = t
+        .query_one(
+            "WITH d AS (DELETE FROM documents RETURNING id)
+             SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM documents),
+                    (SELECT array_agg(id ORDER BY id) FROM d)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (deleted, seen, ids): (i64, i64, Vec<i32>) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!((deleted, seen, ids), (2, 2, vec![1, 2]));
+    // Moving a row to the other tenant through a CTE fails WITH CHECK.
+    t.batch_execute("SET app.tenant_id = '2'").await.unwrap();
+    assert_db_error(
+        t.query(
+            "WITH u AS (UPDATE documents SET tenant_id = 1 RETURNING id) SELECT * FROM u",
+            &[],
+        )
+        .await,
+        "42501",
+        NEW_ROW_VIOLATES,
+    );
+    assert_eq!(all_rows(&admin).await, vec![(3, 2, Some("two-a".into()))]);
+}

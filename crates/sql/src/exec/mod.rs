@@ -334,11 +334,36 @@ impl<'a> Exec<'a> {
                 Ok(set_op(*kind, *all, l, r))
             }
             Plan::With { ctes, body } => {
-                for cte in ctes {
-                    let rows = self.run_cte(cte)?;
-                    self.ctes.insert(cte.id, Rc::new(rows));
+                if !ctes.iter().any(|c| matches!(c.base, Plan::Modify(_))) {
+                    for cte in ctes {
+                        let rows = self.run_cte(cte)?;
+                        self.ctes.insert(cte.id, Rc::new(rows));
+                    }
+                    return self.run(body);
                 }
-                self.run(body)
+                // As PostgreSQL, every part of the statement reads one
+                // snapshot: the main query and the other WITH queries do not
+                // see what a data-modifying one changed (its RETURNING rows
+                // are how they learn of it). Partial: a data-modifying WITH
+                // query sees the changes of those before it.
+                let before = self.txn.own_writes_now();
+                let outer = self.txn.set_read_view(None);
+                let result = (|| {
+                    for cte in ctes {
+                        let view = match cte.base {
+                            Plan::Modify(_) => outer.clone(),
+                            _ => Some(outer.clone().unwrap_or_else(|| before.clone())),
+                        };
+                        self.txn.set_read_view(view);
+                        let rows = self.run_cte(cte)?;
+                        self.ctes.insert(cte.id, Rc::new(rows));
+                    }
+                    self.txn
+                        .set_read_view(Some(outer.clone().unwrap_or_else(|| before.clone())));
+                    self.run(body)
+                })();
+                self.txn.set_read_view(outer);
+                result
             }
             Plan::LockRows { input, wait } => match input.as_ref() {
                 Plan::Scan {

@@ -13,7 +13,7 @@ mod txn;
 
 pub use scan::ScanIter;
 pub use store::{ArchiveCallback, Store, StoreOptions};
-pub use txn::Transaction;
+pub use txn::{OwnWrites, Transaction};
 
 use crate::error::{Result, StorageError};
 use crate::kv::KvEngine;

@@ -10,6 +10,9 @@ use std::ops::Bound;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// A transaction's own writes (key → new value, `None` for a deletion).
+pub type OwnWrites = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
 /// `(key, previous entry in the write set)`: `None` when the key was not written.
 type UndoEntry = (Vec<u8>, Option<Option<Vec<u8>>>);
 
@@ -20,7 +23,12 @@ pub struct Transaction {
     id: u64,
     iso: IsolationLevel,
     snap: SnapshotGuard,
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    writes: OwnWrites,
+    /// When set, snapshot reads overlay these own writes (an earlier state of
+    /// `writes`) instead of the current ones: the parts of a statement with
+    /// data-modifying CTEs read as of the statement's start (see
+    /// [`Transaction::set_read_view`]).
+    read_view: Option<Arc<OwnWrites>>,
     /// `(key, previous entry in writes)`, recorded while a savepoint exists.
     undo: Vec<UndoEntry>,
     /// Undo-log length at each open savepoint.
@@ -52,6 +60,7 @@ impl Transaction {
             iso,
             snap,
             writes: BTreeMap::new(),
+            read_view: None,
             undo: Vec::new(),
             savepoints: Vec::new(),
             finished: false,
@@ -84,9 +93,28 @@ impl Transaction {
         self.snap.version
     }
 
+    /// The own writes snapshot reads see: the read view when one is set.
+    fn own_reads(&self) -> &OwnWrites {
+        self.read_view.as_deref().unwrap_or(&self.writes)
+    }
+
+    /// A copy of the own writes as they are now, for [`Transaction::set_read_view`].
+    pub fn own_writes_now(&self) -> Arc<OwnWrites> {
+        Arc::new(self.writes.clone())
+    }
+
+    /// Makes snapshot reads ([`Transaction::get`], [`Transaction::scan`],
+    /// [`Transaction::count_prefix`]) overlay `view` instead of the current
+    /// own writes, or the current ones again (`None`); returns the view it
+    /// replaces. Writes, row locks and the `_latest` reads (constraint and
+    /// lock re-checks) always see every own write.
+    pub fn set_read_view(&mut self, view: Option<Arc<OwnWrites>>) -> Option<Arc<OwnWrites>> {
+        std::mem::replace(&mut self.read_view, view)
+    }
+
     /// Value of `key` in the snapshot, overlaid with own writes.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        if let Some(v) = self.writes.get(key) {
+        if let Some(v) = self.own_reads().get(key) {
             return Ok(v.clone());
         }
         Ok(self
@@ -136,7 +164,7 @@ impl Transaction {
     /// `Ok((key, value))` in ascending key order.
     pub fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>) -> Result<ScanIter> {
         let overlay: Vec<(Vec<u8>, Option<Vec<u8>>)> = if keys::bounds_ok(&start, &end) {
-            self.writes
+            self.own_reads()
                 .range::<Vec<u8>, _>((start.clone(), end.clone()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
@@ -165,7 +193,7 @@ impl Transaction {
         };
         let start = Bound::Included(prefix.to_vec());
         let own_writes = self
-            .writes
+            .own_reads()
             .range::<Vec<u8>, _>((start.clone(), end.clone()))
             .next()
             .is_some();
