@@ -74,6 +74,18 @@ impl LockTable {
 
     /// Acquires `key` for transaction `txn`, blocking while another transaction holds it.
     pub fn lock(&self, txn: u64, key: &[u8]) -> Result<()> {
+        if self.try_lock(txn, key) {
+            self.waits.done(txn);
+            return Ok(());
+        }
+        // The whole wait runs through the wait hook at once (one hand-off of
+        // the async worker, however often a release wakes it meanwhile).
+        let mut result = Ok(());
+        crate::wait::blocking_wait(&mut || result = self.lock_waiting(txn, key));
+        result
+    }
+
+    fn lock_waiting(&self, txn: u64, key: &[u8]) -> Result<()> {
         let mut s = self.state.lock();
         loop {
             let holder = match s.holders.get(key) {
@@ -94,18 +106,9 @@ impl LockTable {
                 return Err(StorageError::Deadlock);
             }
             // Woken by a release here; a timeout re-checks the graph for
-            // cycles closed through another lock manager meanwhile. The wait
-            // hands the async worker off (see `crate::wait`) without holding
-            // the table, and waits only if the holder still holds the key.
-            drop(s);
-            crate::wait::blocking_wait(&mut || {
-                let mut s = self.state.lock();
-                if s.holders.get(key) == Some(&holder) {
-                    self.released
-                        .wait_for(&mut s, std::time::Duration::from_millis(100));
-                }
-            });
-            s = self.state.lock();
+            // cycles closed through another lock manager meanwhile.
+            self.released
+                .wait_for(&mut s, std::time::Duration::from_millis(100));
         }
     }
 
