@@ -367,7 +367,12 @@ impl Transaction {
                         limit: record::MAX_PAYLOAD,
                     });
                 }
-                wal.append(&payload)?
+                let lsn = wal.append(&payload)?;
+                if inner.sync_commit {
+                    // The fsync runs while this commit applies to the KV.
+                    wal.start_flush();
+                }
+                lsn
             }
             None => 0,
         };

@@ -4,9 +4,11 @@
 //! a segment is closed (fsynced, then handed to the archiver) once it reaches
 //! the configured size, and the next one is named by its start LSN.
 //!
-//! Group commit: committers append under the store's commit mutex, then call
-//! [`Wal::wait_durable`]. One of the waiters becomes the flusher and fsyncs
-//! everything appended so far; the others wait on a condition variable. A
+//! Group commit: committers append under the store's commit mutex, ask the
+//! flusher thread to fsync ([`Wal::start_flush`]), apply their writes to the
+//! KV meanwhile, then call [`WalCore::wait_durable`]. Whoever flushes first
+//! (the thread or a waiter) fsyncs everything appended so far; the others
+//! wait on a condition variable. A
 //! failed write or fsync poisons the log: every later commit gets
 //! [`StorageError::WalFailed`].
 
@@ -39,8 +41,8 @@ struct SyncState {
     flushing: bool,
 }
 
-/// The open log.
-pub struct Wal {
+/// The log proper, shared between the [`Wal`] handle and its flusher thread.
+pub struct WalCore {
     dir: PathBuf,
     seg_size: u64,
     writer: Mutex<Writer>,
@@ -53,6 +55,81 @@ pub struct Wal {
 }
 
 impl Wal {
+    /// Opens the log for appending at `recovered.end` (see [`WalCore::open`])
+    /// and starts its flusher thread.
+    pub fn open(
+        dir: &Path,
+        recovered: recover::Recovered,
+        seg_size: u64,
+        archive: Option<ArchiveFn>,
+    ) -> Result<Wal> {
+        let core = Arc::new(WalCore::open(dir, recovered, seg_size, archive)?);
+        let kick = Arc::new(FlushKick::default());
+        let (c, k) = (core.clone(), kick.clone());
+        std::thread::Builder::new()
+            .name("wal-flusher".into())
+            .spawn(move || flusher(&c, &k))
+            .map_err(|e| StorageError::io(dir, e))?;
+        Ok(Wal { core, kick })
+    }
+
+    /// Starts an fsync of everything appended so far on the flusher thread,
+    /// without waiting for it: a committer calls this right after appending,
+    /// so that the fsync overlaps its KV apply; [`WalCore::wait_durable`]
+    /// then waits for that fsync (or leads the next one).
+    pub fn start_flush(&self) {
+        let mut k = self.kick.state.lock();
+        k.requested = true;
+        self.kick.wake.notify_one();
+    }
+}
+
+/// The open log: [`WalCore`] (reached through `Deref`) and the flusher
+/// thread that fsyncs it when a committer asks ([`Wal::start_flush`]).
+pub struct Wal {
+    core: Arc<WalCore>,
+    kick: Arc<FlushKick>,
+}
+
+impl std::ops::Deref for Wal {
+    type Target = WalCore;
+    fn deref(&self) -> &WalCore {
+        &self.core
+    }
+}
+
+/// Requests to the flusher thread.
+#[derive(Default)]
+struct FlushKick {
+    state: Mutex<KickState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct KickState {
+    requested: bool,
+    stop: bool,
+}
+
+/// The flusher thread: one group fsync per request (errors poison the log,
+/// which every waiting and later committer then reports).
+fn flusher(core: &WalCore, kick: &FlushKick) {
+    loop {
+        {
+            let mut k = kick.state.lock();
+            while !k.requested && !k.stop {
+                kick.wake.wait(&mut k);
+            }
+            if k.stop {
+                return;
+            }
+            k.requested = false;
+        }
+        let _ = core.flush();
+    }
+}
+
+impl WalCore {
     /// Opens the log for appending at `recovered.end` (continuing the tail
     /// segment when there is one). Completed segments that were never
     /// archived are queued for `archive`.
@@ -61,7 +138,7 @@ impl Wal {
         recovered: recover::Recovered,
         seg_size: u64,
         archive: Option<ArchiveFn>,
-    ) -> Result<Wal> {
+    ) -> Result<WalCore> {
         let end = recovered.end;
         let (file, path, seg_start) = match recovered.tail {
             Some(seg) => {
@@ -78,7 +155,7 @@ impl Wal {
         };
         let archiving = archive.is_some();
         let archiver = archive.map(|cb| Mutex::new(spawn_archiver(cb)));
-        let wal = Wal {
+        let wal = WalCore {
             dir: dir.to_path_buf(),
             seg_size: seg_size.max(1),
             writer: Mutex::new(Writer {
@@ -247,6 +324,9 @@ impl Drop for Wal {
         if !self.is_poisoned() {
             let _ = self.flush();
         }
+        let mut k = self.kick.state.lock();
+        k.stop = true;
+        self.kick.wake.notify_one();
     }
 }
 
