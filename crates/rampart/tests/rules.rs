@@ -738,3 +738,40 @@ async fn copy_checks_privileges_before_rls_and_catalog_privileges_refuse_bad_inp
         .await
         .unwrap();
 }
+
+/// CHECKPOINT is for superusers and members of pg_checkpoint: a plain role
+/// gets 42501, a member (also through another role) may, and committed data
+/// survives it.
+#[tokio::test]
+async fn checkpoint_needs_superuser_or_pg_checkpoint() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE ck (v int); INSERT INTO ck VALUES (1), (2);
+             CREATE ROLE ck_plain; CREATE ROLE ck_ops; CREATE ROLE ck_member;
+             GRANT pg_checkpoint TO ck_ops; GRANT ck_ops TO ck_member;",
+        )
+        .await
+        .unwrap();
+    let plain = as_role(&srv, "ck_plain").await;
+    assert_db_error(
+        plain.batch_execute("CHECKPOINT").await,
+        "42501",
+        "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT",
+    );
+    let member = as_role(&srv, "ck_member").await;
+    member.batch_execute("CHECKPOINT").await.unwrap();
+    admin.batch_execute("CHECKPOINT").await.unwrap();
+    assert_db_error(
+        admin.batch_execute("CHECKPOINT now").await,
+        "42601",
+        "syntax error at or near \"now\"",
+    );
+    let n: i64 = admin
+        .query_one("SELECT count(*) FROM ck", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+}

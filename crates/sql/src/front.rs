@@ -83,7 +83,7 @@ pub enum Piece {
     Function(crate::func::FuncStmt),
     /// CREATE/DROP/ALTER DATABASE.
     Database(crate::database::DatabaseStmt),
-    /// VACUUM / ANALYZE.
+    /// VACUUM / ANALYZE / CHECKPOINT.
     Maintenance(MaintenanceStmt),
 }
 
@@ -92,7 +92,7 @@ pub enum Piece {
 /// layer's own vacuum), so these check their targets and do nothing else.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MaintenanceStmt {
-    /// `VACUUM` or `ANALYZE`.
+    /// `VACUUM`, `ANALYZE` or `CHECKPOINT`.
     pub command: String,
     /// Target tables (possibly qualified); empty = every table.
     pub tables: Vec<Vec<String>>,
@@ -219,7 +219,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || sequence_options_in_order(sig).is_some()
         || matches!(
             sig.first().and_then(|t| word(t)).as_deref(),
-            Some("VACUUM" | "ANALYZE" | "ANALYSE")
+            Some("VACUUM" | "ANALYZE" | "ANALYSE" | "CHECKPOINT")
         )
     {
         return true;
@@ -660,11 +660,20 @@ fn copy_boolean_options(sig: &[&Token]) -> Option<String> {
     changed.then(|| parts.join(" "))
 }
 
-/// Parses VACUUM / ANALYZE (options are accepted and ignored).
+/// Parses VACUUM / ANALYZE (options are accepted and ignored) and CHECKPOINT.
 fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
     let command = match sig.first().and_then(|t| word(t)).as_deref() {
         Some("VACUUM") => "VACUUM",
         Some("ANALYZE" | "ANALYSE") => "ANALYZE",
+        Some("CHECKPOINT") => {
+            return match sig.get(1) {
+                None => Ok(Some(MaintenanceStmt {
+                    command: "CHECKPOINT".into(),
+                    tables: vec![],
+                })),
+                Some(t) => Err(near(Some(t))),
+            }
+        }
         _ => return Ok(None),
     };
     let mut i = 1;

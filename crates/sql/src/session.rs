@@ -777,6 +777,9 @@ impl Session {
     /// VACUUM / ANALYZE: checks the targets (existence, ownership) and does
     /// nothing else; see [`crate::front::MaintenanceStmt`].
     fn maintenance(&mut self, m: &crate::front::MaintenanceStmt) -> PgResult<QueryResult> {
+        if m.command == "CHECKPOINT" {
+            return self.checkpoint();
+        }
         if m.command == "VACUUM" && self.in_block() {
             return Err(PgError::new(
                 SqlState::ACTIVE_SQL_TRANSACTION,
@@ -810,6 +813,28 @@ impl Session {
         }
         Ok(QueryResult::Command {
             tag: m.command.clone(),
+        })
+    }
+
+    /// `CHECKPOINT`: makes the storage's KV durable and trims the WAL (and
+    /// removes MVCC versions no snapshot can see), as the automatic
+    /// checkpoint does. Superusers and members of pg_checkpoint only.
+    fn checkpoint(&mut self) -> PgResult<QueryResult> {
+        let catalog = self.catalog()?;
+        let me = self.principal(&catalog)?;
+        let pg_checkpoint = catalog.role("pg_checkpoint").map(|r| r.oid);
+        let allowed = me.superuser
+            || pg_checkpoint
+                .is_some_and(|r| rampart_security::roles::has_privs_of(&catalog, me.role_oid, r));
+        if !allowed {
+            return Err(PgError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT",
+            ));
+        }
+        self.engine.store().checkpoint().map_err(storage_err)?;
+        Ok(QueryResult::Command {
+            tag: "CHECKPOINT".into(),
         })
     }
 
