@@ -65,13 +65,8 @@ pub fn class_by_oid(cat: &Catalog, oid: u32) -> Option<(u32, String)> {
             return Some((r.schema, ix.name.clone()));
         }
     }
-    let view = crate::sysview::by_oid(oid)?;
-    let schema = if crate::sysview::lookup(view.name).is_some_and(|v| v.oid == oid) {
-        PG_CATALOG_OID
-    } else {
-        INFORMATION_SCHEMA_OID
-    };
-    Some((schema, view.name.to_string()))
+    let sys = crate::sysview::system_relations::by_oid(oid)?;
+    Some((sys.schema, sys.view.name.to_string()))
 }
 
 /// A schema's OID by name: the catalog's schemas and the built-in ones that

@@ -345,21 +345,21 @@ impl<'a> Exec<'a> {
                 // snapshot: the main query and the other WITH queries do not
                 // see what a data-modifying one changed (its RETURNING rows
                 // are how they learn of it). Partial: a data-modifying WITH
-                // query sees the changes of those before it.
-                let before = self.txn.own_writes_now();
+                // query sees the changes of those before it. Inside an
+                // enclosing read view, that view is the statement's.
                 let outer = self.txn.set_read_view(None);
+                let statement = outer.clone().unwrap_or_else(|| self.txn.own_writes_now());
                 let result = (|| {
                     for cte in ctes {
                         let view = match cte.base {
                             Plan::Modify(_) => outer.clone(),
-                            _ => Some(outer.clone().unwrap_or_else(|| before.clone())),
+                            _ => Some(statement.clone()),
                         };
                         self.txn.set_read_view(view);
                         let rows = self.run_cte(cte)?;
                         self.ctes.insert(cte.id, Rc::new(rows));
                     }
-                    self.txn
-                        .set_read_view(Some(outer.clone().unwrap_or_else(|| before.clone())));
+                    self.txn.set_read_view(Some(statement.clone()));
                     self.run(body)
                 })();
                 self.txn.set_read_view(outer);
@@ -1271,26 +1271,24 @@ pub fn plan_may_block(plan: &Plan) -> bool {
 /// INSERT, UPDATE and DELETE when an expression calls a user function or a
 /// sequence function, or a data-modifying CTE is nested in them.
 pub fn statement_may_block(stmt: &DataStatement) -> bool {
-    let plans: Vec<&Plan>;
+    // Asked at every Execute: references only, nothing cloned.
+    let mut plans: Vec<&Plan> = Vec::new();
     let mut exprs: Vec<&Expr> = Vec::new();
-    let keys = |a: &'_ Access| match a {
-        Access::IndexEq { key, .. } => key.clone(),
-        Access::Full => Vec::new(),
-    };
-    let access_keys: Vec<Expr>;
-    let rls = |c: &Option<crate::plan::RlsCheck>| -> Vec<Expr> {
-        c.iter()
-            .flat_map(|c| {
-                std::iter::once(c.permissive.clone())
-                    .chain(c.restrictive.iter().map(|(_, e)| e.clone()))
-            })
-            .collect()
-    };
-    let checks: Vec<Expr>;
+    fn access<'a>(a: &'a Access, exprs: &mut Vec<&'a Expr>) {
+        if let Access::IndexEq { key, .. } = a {
+            exprs.extend(key);
+        }
+    }
+    fn rls<'a>(c: &'a Option<crate::plan::RlsCheck>, exprs: &mut Vec<&'a Expr>) {
+        if let Some(c) = c {
+            exprs.push(&c.permissive);
+            exprs.extend(c.restrictive.iter().map(|(_, e)| e));
+        }
+    }
     match stmt {
         DataStatement::Query(p) => return plan_may_block(p),
         DataStatement::Insert(p) => {
-            plans = vec![&p.source];
+            plans.push(&p.source);
             exprs.extend(p.defaults.iter().flatten());
             exprs.extend(p.checks.iter().map(|(_, e)| e));
             if let Some(crate::plan::OnConflictPlan::Update {
@@ -1302,45 +1300,35 @@ pub fn statement_may_block(stmt: &DataStatement) -> bool {
                 exprs.extend(filter);
             }
             exprs.extend(p.returning.iter().flatten());
-            access_keys = Vec::new();
-            checks = [
+            for c in [
                 &p.check,
                 &p.update_check,
                 &p.conflict_check,
                 &p.select_check,
-            ]
-            .into_iter()
-            .flat_map(rls)
-            .collect();
+            ] {
+                rls(c, &mut exprs);
+            }
         }
         DataStatement::Update(p) => {
-            plans = p.from.iter().map(|b| &**b).collect();
+            plans.extend(p.from.as_deref());
+            access(&p.access, &mut exprs);
             exprs.extend(&p.filter);
             exprs.extend(p.assignments.iter().map(|(_, e)| e));
             exprs.extend(p.checks.iter().map(|(_, e)| e));
             exprs.extend(p.returning.iter().flatten());
             exprs.extend(&p.security);
-            access_keys = keys(&p.access);
-            checks = [&p.check, &p.select_check]
-                .into_iter()
-                .flat_map(rls)
-                .collect();
+            rls(&p.check, &mut exprs);
+            rls(&p.select_check, &mut exprs);
         }
         DataStatement::Delete(p) => {
-            plans = p.using.iter().map(|b| &**b).collect();
+            plans.extend(p.using.as_deref());
+            access(&p.access, &mut exprs);
             exprs.extend(&p.filter);
             exprs.extend(p.returning.iter().flatten());
             exprs.extend(&p.security);
-            access_keys = keys(&p.access);
-            checks = Vec::new();
         }
     }
-    plans.into_iter().any(plan_may_block)
-        || exprs
-            .into_iter()
-            .chain(&access_keys)
-            .chain(&checks)
-            .any(expr_may_block)
+    plans.into_iter().any(plan_may_block) || exprs.into_iter().any(expr_may_block)
 }
 
 fn expr_may_block(e: &Expr) -> bool {

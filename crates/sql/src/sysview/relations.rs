@@ -18,7 +18,7 @@ use crate::exec::Row;
 use DataType::{Bool, Float4, Int2, Int4, Name, Oid, Text};
 
 /// OID of the heap access method (`pg_am`).
-const HEAP_AM: u32 = 2;
+pub(super) const HEAP_AM: u32 = 2;
 /// OID of the btree access method (`pg_am`).
 const BTREE_AM: u32 = 403;
 
@@ -290,7 +290,7 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             vec![Value::Oid(HEAP_AM), text("heap"), text("t")],
             vec![Value::Oid(BTREE_AM), text("btree"), text("i")],
         ],
-        "pg_attribute" => super::system_relations::attribute_rows(only, system_columns)
+        "pg_attribute" => super::system_relations::attribute_rows(only)
             .into_iter()
             .chain(
                 super::relations_for(cat, only)
@@ -475,7 +475,7 @@ pub(super) fn storage(t: &DataType) -> &'static str {
 
 /// One pg_class row with PostgreSQL's defaults for what Rampart does not track.
 #[allow(clippy::too_many_arguments)]
-fn class_row(
+pub(super) fn class_row(
     oid: u32,
     name: &str,
     schema: u32,
@@ -515,8 +515,7 @@ fn class_row(
 }
 
 fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
-    let mut out = super::system_relations::class_rows(cat, only, HEAP_AM, class_row);
-    let row = class_row;
+    let mut out = super::system_relations::class_rows(cat, only);
     let referenced: std::collections::HashSet<u32> = cat
         .relations
         .values()
@@ -527,7 +526,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             RelationKind::Table => ("r", HEAP_AM),
             RelationKind::View { .. } => ("v", 0),
         };
-        let mut rel = row(
+        let mut rel = class_row(
             r.oid,
             &r.name,
             r.schema,
@@ -555,7 +554,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         }
         out.push(rel);
         for ix in &r.indexes {
-            out.push(row(
+            out.push(class_row(
                 ix.oid,
                 &ix.name,
                 r.schema,
@@ -572,7 +571,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         .values()
         .filter(|s| only.is_none_or(|o| o == s.oid))
     {
-        out.push(row(
+        out.push(class_row(
             s.oid,
             &s.name,
             s.schema,

@@ -123,20 +123,18 @@ fn acl(rel: &SystemRelation) -> Vec<AclItem> {
 }
 
 /// pg_class rows of the system relations (only the one with OID `only`
-/// when given). `row` makes a pg_class row from (oid, name, schema, owner,
-/// access method, relkind, column count, relacl).
-pub fn class_rows(
-    cat: &Catalog,
-    only: Option<u32>,
-    heap_am: u32,
-    row: impl Fn(u32, &str, u32, u32, u32, &str, usize, Value) -> Row,
-) -> Vec<Row> {
+/// when given).
+pub fn class_rows(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
     all()
         .filter(|r| only.is_none_or(|o| o == r.view.oid))
         .map(|r| {
             let kind = r.relkind();
-            let am = if kind == "r" { heap_am } else { 0 };
-            let mut out = row(
+            let am = if kind == "r" {
+                super::relations::HEAP_AM
+            } else {
+                0
+            };
+            let mut out = super::relations::class_row(
                 r.view.oid,
                 r.view.name,
                 r.schema,
@@ -182,13 +180,12 @@ fn catalog_collation(rel: &SystemRelation, ty: &rampart_types::DataType) -> u32 
 
 /// pg_attribute rows of the system relations (only the one with OID `only`
 /// when given), in the column order of [`super::relations`]' pg_attribute.
-/// `system_columns` gives a table's negative-attnum columns.
-pub fn attribute_rows(only: Option<u32>, system_columns: impl Fn(u32) -> Vec<Row>) -> Vec<Row> {
+pub fn attribute_rows(only: Option<u32>) -> Vec<Row> {
     let mut out = Vec::new();
     for r in all().filter(|r| only.is_none_or(|o| o == r.view.oid)) {
         let table = r.relkind() == "r";
         if table {
-            out.extend(system_columns(r.view.oid));
+            out.extend(super::relations::system_columns(r.view.oid));
         }
         for (i, (name, col)) in r.view.columns.iter().enumerate() {
             let ty = col.data_type();
