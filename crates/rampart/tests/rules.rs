@@ -775,3 +775,34 @@ async fn checkpoint_needs_superuser_or_pg_checkpoint() {
         .get(0);
     assert_eq!(n, 2);
 }
+
+/// The superuser-only catalogs keep a plain role out however it asks, and
+/// their pg_class rows say so: pg_authid is a table, pg_shadow a view.
+#[tokio::test]
+async fn superuser_only_catalogs_refuse_a_plain_role() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin.batch_execute("CREATE ROLE sys_plain").await.unwrap();
+    let plain = as_role(&srv, "sys_plain").await;
+    assert_db_error(
+        plain.query("SELECT rolname FROM pg_authid", &[]).await,
+        "42501",
+        "permission denied for table pg_authid",
+    );
+    assert_db_error(
+        plain.query("SELECT usename FROM pg_shadow", &[]).await,
+        "42501",
+        "permission denied for view pg_shadow",
+    );
+    let row = plain
+        .query_one(
+            "SELECT relkind, relacl::text[] FROM pg_class WHERE oid = 'pg_authid'::regclass",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (kind, acl): (String, Vec<String>) = (row.get(0), row.get(1));
+    assert_eq!(kind, "r");
+    // Only the bootstrap superuser (`admin` in these tests) is granted.
+    assert_eq!(acl, vec!["admin=arwdDxt/admin".to_string()]);
+}
