@@ -987,3 +987,67 @@ async fn modifying_cte_stays_within_the_tenant() {
     );
     assert_eq!(all_rows(&admin).await, vec![(3, 2, Some("two-a".into()))]);
 }
+
+/// `WITH … UPDATE/DELETE/INSERT` as the main statement: the tenant's UPDATE
+/// and DELETE reach only its rows (the WITH query naming the other tenant's
+/// ids sees none of them either), moving a row or inserting one for the
+/// other tenant fails WITH CHECK, and nothing of the other tenant changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dml_statement_stays_within_the_tenant() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    let t = tenant(&srv).await;
+    // The WITH names every id; only tenant 1's rows are updated.
+    assert_eq!(
+        col(
+            &t,
+            "WITH ids AS (SELECT unnest(ARRAY[1, 2, 3]) AS id)
+             UPDATE documents SET title = 'mine' FROM ids
+             WHERE documents.id = ids.id RETURNING documents.id"
+        )
+        .await
+        .len(),
+        2
+    );
+    // The WITH query reads documents under the policy too.
+    assert_eq!(
+        col(
+            &t,
+            "WITH seen AS (SELECT id FROM documents)
+             INSERT INTO documents SELECT id + 100, 1, 'copy' FROM seen RETURNING id"
+        )
+        .await,
+        vec![101, 102]
+    );
+    assert_db_error(
+        t.query(
+            "WITH x AS (SELECT 3 AS id) UPDATE documents SET tenant_id = 2
+             WHERE id IN (SELECT id FROM x UNION SELECT 1) RETURNING id",
+            &[],
+        )
+        .await,
+        "42501",
+        NEW_ROW_VIOLATES,
+    );
+    assert_db_error(
+        t.execute(
+            "WITH x AS (SELECT 2 AS tenant) INSERT INTO documents SELECT 50, tenant, 'theirs' FROM x",
+            &[],
+        )
+        .await,
+        "42501",
+        NEW_ROW_VIOLATES,
+    );
+    // A data-modifying WITH and a DELETE: neither reaches tenant 2's row.
+    let deleted = t
+        .execute(
+            "WITH d AS (DELETE FROM documents WHERE id > 100 RETURNING id)
+             DELETE FROM documents WHERE id = 3 OR id IN (SELECT id - 100 FROM d)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2);
+    assert_eq!(all_rows(&admin).await, vec![(3, 2, Some("two-a".into()))]);
+}

@@ -513,6 +513,7 @@ pub fn rows_to_insert(
         update_check: None,
         conflict_check: None,
         select_check: None,
+        with: Vec::new(),
     })
 }
 

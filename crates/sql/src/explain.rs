@@ -39,10 +39,10 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
     let mut binder =
         Binder::new(&catalog, s.state.search_path(), params).with_rls(s.rls_context(&catalog)?);
     let ds = match stmt {
-        Statement::Query(q) => DataStatement::Query(binder.bind_query(q)?.0),
-        Statement::Insert(i) => binder.bind_insert(i)?.0,
-        Statement::Update(u) => binder.bind_update(u)?.0,
-        Statement::Delete(d) => binder.bind_delete(d)?.0,
+        Statement::Query(_)
+        | Statement::Insert(_)
+        | Statement::Update(_)
+        | Statement::Delete(_) => binder.bind_data_statement(stmt)?.0,
         _ => return Err(PgError::unsupported("EXPLAIN of this statement")),
     };
     s.authorize((), &binder.merged_needs(), &catalog)?;

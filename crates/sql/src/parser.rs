@@ -82,6 +82,29 @@ pub fn parse_one_query(sql: &str) -> PgResult<Query> {
     }
 }
 
+/// The INSERT, UPDATE or DELETE of `WITH … INSERT/UPDATE/DELETE` (which
+/// sqlparser reads as a query whose body is the statement), if `q` is one.
+pub fn modifying_body(q: &Query) -> Option<&Statement> {
+    match q.body.as_ref() {
+        sqlparser::ast::SetExpr::Insert(s)
+        | sqlparser::ast::SetExpr::Update(s)
+        | sqlparser::ast::SetExpr::Delete(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `INSERT`, `UPDATE` or `DELETE` for those statements, with or without a
+/// leading WITH (the command PostgreSQL names in its errors and tags).
+pub fn dml_verb(stmt: &Statement) -> Option<&'static str> {
+    match stmt {
+        Statement::Insert(_) => Some("INSERT"),
+        Statement::Update(_) => Some("UPDATE"),
+        Statement::Delete(_) => Some("DELETE"),
+        Statement::Query(q) => modifying_body(q).and_then(dml_verb),
+        _ => None,
+    }
+}
+
 /// Parses a relation name written as text (`'s.t'::regclass`,
 /// has_table_privilege's argument) into an object name; None if it is not one.
 pub fn parse_relation_name(text: &str) -> Option<sqlparser::ast::ObjectName> {

@@ -271,6 +271,8 @@ pub struct CtePlan {
     pub base: Plan,
     /// Recursive part, evaluated until no new rows (WITH RECURSIVE).
     pub recursive: Option<(Plan, bool)>,
+    /// Whether any part of the statement reads it.
+    pub read: bool,
 }
 
 /// Row-level security checks on a new row (INSERT, UPDATE).
@@ -327,6 +329,9 @@ pub struct InsertPlan {
     pub select_check: Option<RlsCheck>,
     /// RETURNING expressions over the new row.
     pub returning: Option<Vec<Expr>>,
+    /// `WITH … INSERT/UPDATE/DELETE`: the WITH queries, materialized
+    /// before the statement runs (empty without WITH).
+    pub with: Vec<CtePlan>,
 }
 
 /// ON CONFLICT DO NOTHING / DO UPDATE.
@@ -368,6 +373,9 @@ pub struct UpdatePlan {
     /// UPDATE … FROM: rows joined to each target row; WHERE, SET and
     /// RETURNING then see the target row followed by the FROM row.
     pub from: Option<Box<Plan>>,
+    /// `WITH … INSERT/UPDATE/DELETE`: the WITH queries, materialized
+    /// before the statement runs (empty without WITH).
+    pub with: Vec<CtePlan>,
 }
 
 /// DELETE … [RETURNING].
@@ -385,4 +393,7 @@ pub struct DeletePlan {
     pub security: Option<Expr>,
     /// DELETE … USING: rows joined to each target row (as UPDATE … FROM).
     pub using: Option<Box<Plan>>,
+    /// `WITH … INSERT/UPDATE/DELETE`: the WITH queries, materialized
+    /// before the statement runs (empty without WITH).
+    pub with: Vec<CtePlan>,
 }

@@ -1304,16 +1304,7 @@ impl Session {
             .with_style(self.state.settings.style())
             .with_source(sql)
             .with_rls(self.rls_context(catalog)?);
-        let (ds, cols) = match stmt {
-            Statement::Query(q) => {
-                let (plan, cols) = binder.bind_query(q)?;
-                (DataStatement::Query(plan), cols)
-            }
-            Statement::Insert(i) => binder.bind_insert(i)?,
-            Statement::Update(u) => binder.bind_update(u)?,
-            Statement::Delete(d) => binder.bind_delete(d)?,
-            _ => return Err(PgError::internal("not a data statement")),
-        };
+        let (ds, cols) = binder.bind_data_statement(stmt)?;
         Ok((ds, cols, binder.merged_needs(), binder.params))
     }
 
@@ -1628,13 +1619,12 @@ pub(crate) fn read_only_violation(state: &SessionState, stmt: &Stmt, sql: &str) 
     match stmt {
         // DO and VACUUM/ANALYZE may run; a DO block's writes are refused inside.
         Stmt::Maintenance(_) | Stmt::Function(crate::func::FuncStmt::Do { .. }) => None,
-        Stmt::Sql(st) => match st.as_ref() {
-            Statement::Insert(_) => Some("INSERT".into()),
-            Statement::Update(_) => Some("UPDATE".into()),
-            Statement::Delete(_) => Some("DELETE".into()),
-            Statement::Truncate(_) => Some("TRUNCATE TABLE".into()),
-            Statement::Copy { to: false, .. } => Some("COPY FROM".into()),
-            other => (crate::statement_log::classify(stmt) == crate::statement_log::LogClass::Ddl)
+        Stmt::Sql(st) => match (crate::parser::dml_verb(st), st.as_ref()) {
+            (Some(verb), _) => Some(verb.into()),
+            (None, Statement::Truncate(_)) => Some("TRUNCATE TABLE".into()),
+            (None, Statement::Copy { to: false, .. }) => Some("COPY FROM".into()),
+            (None, other) => (crate::statement_log::classify(stmt)
+                == crate::statement_log::LogClass::Ddl)
                 .then(|| tag(&other.to_string())),
         },
         _ => Some(tag(sql)),

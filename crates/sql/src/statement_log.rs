@@ -29,6 +29,7 @@ pub fn classify(stmt: &Stmt) -> LogClass {
     match stmt {
         Stmt::Maintenance(_) => LogClass::All,
         Stmt::Sql(s) => match s.as_ref() {
+            Statement::Query(q) if crate::parser::modifying_body(q).is_some() => LogClass::Mod,
             Statement::Query(q) => {
                 // SELECT … INTO creates a table.
                 if matches!(q.body.as_ref(), sqlparser::ast::SetExpr::Select(sel) if sel.into.is_some())

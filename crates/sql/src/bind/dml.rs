@@ -53,13 +53,14 @@ impl<'a> Binder<'a> {
             for c in &ins.columns {
                 let cname = split_name(c)?.1;
                 let pos = rel.column_index(&cname).ok_or_else(|| {
-                    PgError::new(
+                    let e = PgError::new(
                         SqlState::UNDEFINED_COLUMN,
                         format!(
                             "column \"{cname}\" of relation \"{}\" does not exist",
                             rel.name
                         ),
-                    )
+                    );
+                    self.at(e, ast::Spanned::span(c))
                 })?;
                 if t.contains(&pos) {
                     return Err(PgError::new(
@@ -239,6 +240,7 @@ impl<'a> Binder<'a> {
                 update_check,
                 conflict_check,
                 select_check,
+                with: Vec::new(),
             })),
             cols,
         ))
@@ -310,6 +312,7 @@ impl<'a> Binder<'a> {
                 check,
                 select_check,
                 from,
+                with: Vec::new(),
             })),
             cols,
         ))
@@ -367,6 +370,7 @@ impl<'a> Binder<'a> {
                 returning,
                 security,
                 using,
+                with: Vec::new(),
             }),
             cols,
         ))
@@ -389,13 +393,14 @@ impl<'a> Binder<'a> {
                     .map(ident)
                     .unwrap_or_default();
             let pos = rel.column_index(&cname).ok_or_else(|| {
-                PgError::new(
+                let e = PgError::new(
                     SqlState::UNDEFINED_COLUMN,
                     format!(
                         "column \"{cname}\" of relation \"{}\" does not exist",
                         rel.name
                     ),
-                )
+                );
+                self.at(e, ast::Spanned::span(cn))
             })?;
             if out.iter().any(|(p, _)| *p == pos) {
                 return Err(PgError::syntax(format!(

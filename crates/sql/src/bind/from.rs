@@ -270,6 +270,7 @@ impl Binder<'_> {
                             .unwrap_or(rel_name.clone());
                         let mut scope = Scope::for_output(&cte.columns, Some(&range));
                         apply_column_aliases(&mut scope, alias)?;
+                        self.read_ctes.insert(cte.id);
                         return Ok((Plan::CteScan { id: cte.id }, scope));
                     }
                 }

@@ -107,6 +107,8 @@ pub struct Binder<'a> {
     lateral_hidden: Vec<(Scope, bool)>,
     ctes: Vec<CteBinding>,
     next_cte_id: usize,
+    /// Ids of the CTEs some part of the statement reads.
+    read_ctes: std::collections::HashSet<usize>,
     depth: usize,
     /// How many queries are being bound around the current point (1 = the
     /// statement's own query): data-modifying WITH only at the top.
@@ -138,6 +140,7 @@ impl<'a> Binder<'a> {
             lateral_hidden: Vec::new(),
             ctes: Vec::new(),
             next_cte_id: 0,
+            read_ctes: Default::default(),
             depth: 0,
             query_nesting: 0,
             style: Default::default(),

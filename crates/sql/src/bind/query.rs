@@ -8,9 +8,84 @@ use super::expr::{contains_aggregate, AggState, ExprCtx};
 use super::{ident, Binder, CteBinding, Scope, ScopeColumn};
 use crate::expr::{BinOp, Expr};
 use crate::functions;
-use crate::plan::{Access, CtePlan, OutputColumn, Plan, SetOpKind, SortKey};
+use crate::plan::{Access, CtePlan, DataStatement, OutputColumn, Plan, SetOpKind, SortKey};
 
 impl Binder<'_> {
+    /// Binds a data statement: a query, an INSERT, UPDATE or DELETE, or
+    /// `WITH … INSERT/UPDATE/DELETE`, whose WITH queries run first.
+    pub fn bind_data_statement(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        match stmt {
+            ast::Statement::Query(q) => match crate::parser::modifying_body(q) {
+                Some(inner) => self.bind_modifying_with(q, inner),
+                None => {
+                    let (plan, cols) = self.bind_query(q)?;
+                    Ok((DataStatement::Query(plan), cols))
+                }
+            },
+            ast::Statement::Insert(i) => self.bind_insert(i),
+            ast::Statement::Update(u) => self.bind_update(u),
+            ast::Statement::Delete(d) => self.bind_delete(d),
+            _ => Err(PgError::internal("not a data statement")),
+        }
+    }
+
+    /// `WITH … INSERT/UPDATE/DELETE`: the WITH queries (data-modifying ones
+    /// too, as at the top of a query) are in scope of the statement.
+    fn bind_modifying_with(
+        &mut self,
+        q: &ast::Query,
+        inner: &ast::Statement,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        let saved_ctes = self.ctes.len();
+        let r = self.bind_modifying_with_in_scope(q, inner);
+        self.ctes.truncate(saved_ctes);
+        r
+    }
+
+    fn bind_modifying_with_in_scope(
+        &mut self,
+        q: &ast::Query,
+        inner: &ast::Statement,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        let mut ctes = Vec::new();
+        if let Some(with) = &q.with {
+            // Bound as the WITH of a top-level query.
+            self.query_nesting += 1;
+            let bound: PgResult<Vec<CtePlan>> = with
+                .cte_tables
+                .iter()
+                .map(|cte| self.bind_cte(cte, with.recursive))
+                .collect();
+            self.query_nesting -= 1;
+            ctes = bound?;
+        }
+        let (mut stmt, cols) = match inner {
+            ast::Statement::Insert(i) => self.bind_insert(i)?,
+            ast::Statement::Update(u) => self.bind_update(u)?,
+            ast::Statement::Delete(d) => self.bind_delete(d)?,
+            _ => return Err(PgError::unsupported("this statement after WITH")),
+        };
+        self.mark_read_ctes(&mut ctes);
+        match &mut stmt {
+            DataStatement::Insert(p) => p.with = ctes,
+            DataStatement::Update(p) => p.with = ctes,
+            DataStatement::Delete(p) => p.with = ctes,
+            DataStatement::Query(_) => {}
+        }
+        Ok((stmt, cols))
+    }
+
+    /// Notes which of a statement's CTEs something reads (a data-modifying
+    /// one nothing reads runs after the main statement, as PostgreSQL).
+    fn mark_read_ctes(&mut self, ctes: &mut [CtePlan]) {
+        for cte in ctes {
+            cte.read = self.read_ctes.contains(&cte.id);
+        }
+    }
+
     /// Binds a whole query (WITH, body, ORDER BY, LIMIT/OFFSET).
     pub fn bind_query(&mut self, q: &ast::Query) -> PgResult<(Plan, Vec<OutputColumn>)> {
         self.query_nesting += 1;
@@ -36,6 +111,7 @@ impl Binder<'_> {
         let r = self.bind_query_body(q);
         self.ctes.truncate(saved_ctes);
         let (plan, cols) = r?;
+        self.mark_read_ctes(&mut cte_plans);
         let plan = if cte_plans.is_empty() {
             plan
         } else {
@@ -147,6 +223,7 @@ impl Binder<'_> {
                     id,
                     base,
                     recursive: Some((rec, all)),
+                    read: false,
                 });
             }
         }
@@ -166,6 +243,7 @@ impl Binder<'_> {
             id,
             base,
             recursive: None,
+            read: false,
         })
     }
 

@@ -136,6 +136,10 @@ impl Exec<'_> {
 
     /// Runs an INSERT.
     pub fn insert(&mut self, p: &InsertPlan) -> PgResult<DmlResult> {
+        self.with_ctes(&p.with, |ex| ex.insert_rows(p))
+    }
+
+    fn insert_rows(&mut self, p: &InsertPlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
         let source = self.run(&p.source)?;
         let mut result = DmlResult {
@@ -242,9 +246,14 @@ impl Exec<'_> {
         row: Row,
         filter: Option<&crate::expr::Expr>,
     ) -> PgResult<Option<Row>> {
-        self.txn
-            .lock_key(&keys::row_key(rel.oid, rowid))
-            .map_err(storage_err)?;
+        let key = keys::row_key(rel.oid, rowid);
+        self.txn.lock_key(&key).map_err(storage_err)?;
+        // A row this statement already changed (a data-modifying WITH query
+        // reached it first) is left alone, as PostgreSQL skips rows the
+        // current command modified.
+        if self.txn.changed_since_read_view(&key) {
+            return Ok(None);
+        }
         if self.txn.isolation() != IsolationLevel::ReadCommitted {
             return Ok(Some(row));
         }
@@ -410,6 +419,10 @@ impl Exec<'_> {
 
     /// Runs an UPDATE.
     pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
+        self.with_ctes(&p.with, |ex| ex.update_rows(p))
+    }
+
+    fn update_rows(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
         let rows = self.dml_targets(
             p.table,
@@ -452,6 +465,10 @@ impl Exec<'_> {
 
     /// Runs a DELETE.
     pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
+        self.with_ctes(&p.with, |ex| ex.delete_rows(p))
+    }
+
+    fn delete_rows(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
         let rel = self.relation(p.table)?.clone();
         let rows = self.dml_targets(
             p.table,

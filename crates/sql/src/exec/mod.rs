@@ -333,38 +333,7 @@ impl<'a> Exec<'a> {
                 let r = self.run(right)?;
                 Ok(set_op(*kind, *all, l, r))
             }
-            Plan::With { ctes, body } => {
-                if !ctes.iter().any(|c| matches!(c.base, Plan::Modify(_))) {
-                    for cte in ctes {
-                        let rows = self.run_cte(cte)?;
-                        self.ctes.insert(cte.id, Rc::new(rows));
-                    }
-                    return self.run(body);
-                }
-                // As PostgreSQL, every part of the statement reads one
-                // snapshot: the main query and the other WITH queries do not
-                // see what a data-modifying one changed (its RETURNING rows
-                // are how they learn of it). Partial: a data-modifying WITH
-                // query sees the changes of those before it. Inside an
-                // enclosing read view, that view is the statement's.
-                let outer = self.txn.set_read_view(None);
-                let statement = outer.clone().unwrap_or_else(|| self.txn.own_writes_now());
-                let result = (|| {
-                    for cte in ctes {
-                        let view = match cte.base {
-                            Plan::Modify(_) => outer.clone(),
-                            _ => Some(statement.clone()),
-                        };
-                        self.txn.set_read_view(view);
-                        let rows = self.run_cte(cte)?;
-                        self.ctes.insert(cte.id, Rc::new(rows));
-                    }
-                    self.txn.set_read_view(Some(statement.clone()));
-                    self.run(body)
-                })();
-                self.txn.set_read_view(outer);
-                result
-            }
+            Plan::With { ctes, body } => self.with_ctes(ctes, |ex| ex.run(body)),
             Plan::LockRows { input, wait } => match input.as_ref() {
                 Plan::Scan {
                     table,
@@ -388,6 +357,47 @@ impl<'a> Exec<'a> {
                 DataStatement::Query(p) => self.run(p)?,
             }),
         }
+    }
+
+    /// Materializes WITH queries, then runs `body` with them in scope. When
+    /// one of them modifies data, every part of the statement reads one
+    /// snapshot, as PostgreSQL: none sees what a data-modifying part changed
+    /// (its RETURNING rows are how the others learn of it), a row one part
+    /// changed is left alone by the others (`lock_and_recheck`), and a
+    /// data-modifying WITH query nothing reads runs after the main
+    /// statement. Constraint checks still see every change. Inside an
+    /// enclosing read view, that view is the statement's.
+    pub(crate) fn with_ctes<T>(
+        &mut self,
+        ctes: &[crate::plan::CtePlan],
+        body: impl FnOnce(&mut Self) -> PgResult<T>,
+    ) -> PgResult<T> {
+        if !ctes.iter().any(|c| matches!(c.base, Plan::Modify(_))) {
+            for cte in ctes {
+                let rows = self.run_cte(cte)?;
+                self.ctes.insert(cte.id, Rc::new(rows));
+            }
+            return body(self);
+        }
+        let outer = self.txn.set_read_view(None);
+        let statement = outer.clone().unwrap_or_else(|| self.txn.own_writes_now());
+        self.txn.set_read_view(Some(statement));
+        let (unread, now): (Vec<_>, Vec<_>) = ctes
+            .iter()
+            .partition(|c| matches!(c.base, Plan::Modify(_)) && !c.read);
+        let result = (|| {
+            for cte in now {
+                let rows = self.run_cte(cte)?;
+                self.ctes.insert(cte.id, Rc::new(rows));
+            }
+            let result = body(self)?;
+            for cte in unread {
+                self.run_cte(cte)?;
+            }
+            Ok(result)
+        })();
+        self.txn.set_read_view(outer);
+        result
     }
 
     fn run_cte(&mut self, cte: &crate::plan::CtePlan) -> PgResult<Vec<Row>> {
@@ -1288,6 +1298,7 @@ pub fn statement_may_block(stmt: &DataStatement) -> bool {
     match stmt {
         DataStatement::Query(p) => return plan_may_block(p),
         DataStatement::Insert(p) => {
+            plans.extend(p.with.iter().flat_map(cte_parts));
             plans.push(&p.source);
             exprs.extend(p.defaults.iter().flatten());
             exprs.extend(p.checks.iter().map(|(_, e)| e));
@@ -1310,6 +1321,7 @@ pub fn statement_may_block(stmt: &DataStatement) -> bool {
             }
         }
         DataStatement::Update(p) => {
+            plans.extend(p.with.iter().flat_map(cte_parts));
             plans.extend(p.from.as_deref());
             access(&p.access, &mut exprs);
             exprs.extend(&p.filter);
@@ -1321,6 +1333,7 @@ pub fn statement_may_block(stmt: &DataStatement) -> bool {
             rls(&p.select_check, &mut exprs);
         }
         DataStatement::Delete(p) => {
+            plans.extend(p.with.iter().flat_map(cte_parts));
             plans.extend(p.using.as_deref());
             access(&p.access, &mut exprs);
             exprs.extend(&p.filter);
@@ -1329,6 +1342,11 @@ pub fn statement_may_block(stmt: &DataStatement) -> bool {
         }
     }
     plans.into_iter().any(plan_may_block) || exprs.into_iter().any(expr_may_block)
+}
+
+/// A CTE's plans: its base part and its recursive part.
+fn cte_parts(cte: &crate::plan::CtePlan) -> impl Iterator<Item = &Plan> {
+    std::iter::once(&cte.base).chain(cte.recursive.as_ref().map(|(p, _)| p))
 }
 
 fn expr_may_block(e: &Expr) -> bool {

@@ -141,16 +141,7 @@ pub fn bind_statement(
     vars: &Vars,
 ) -> PgResult<(DataStatement, Vec<OutputColumn>, Vec<Need>)> {
     let mut b = binder(catalog, state, vars)?.with_source(text);
-    let (ds, cols) = match stmt {
-        Statement::Query(q) => {
-            let (plan, cols) = b.bind_query(q)?;
-            (DataStatement::Query(plan), cols)
-        }
-        Statement::Insert(i) => b.bind_insert(i)?,
-        Statement::Update(u) => b.bind_update(u)?,
-        Statement::Delete(d) => b.bind_delete(d)?,
-        _ => return Err(PgError::internal("not a data statement")),
-    };
+    let (ds, cols) = b.bind_data_statement(stmt)?;
     Ok((ds, cols, b.merged_needs()))
 }
 
@@ -206,11 +197,9 @@ pub fn check_read_only(state: &SessionState, stmt: &Stmt, text: &str) -> PgResul
         return Ok(());
     }
     let verb = match stmt {
-        Stmt::Sql(s) => match &**s {
-            Statement::Query(_) => return Ok(()),
-            Statement::Insert(_) => "INSERT".to_string(),
-            Statement::Update(_) => "UPDATE".to_string(),
-            Statement::Delete(_) => "DELETE".to_string(),
+        Stmt::Sql(s) => match (crate::parser::dml_verb(s), &**s) {
+            (Some(verb), _) => verb.to_string(),
+            (None, Statement::Query(_)) => return Ok(()),
             _ => crate::session::leading_words(text, 2),
         },
         _ => crate::session::leading_words(text, 2),

@@ -112,6 +112,15 @@ impl Transaction {
         std::mem::replace(&mut self.read_view, view)
     }
 
+    /// Whether an own write to `key` came after the read view was taken (the
+    /// key reads differently through the view than through the own writes);
+    /// false without a read view.
+    pub fn changed_since_read_view(&self, key: &[u8]) -> bool {
+        self.read_view
+            .as_ref()
+            .is_some_and(|view| view.get(key) != self.writes.get(key))
+    }
+
     /// Value of `key` in the snapshot, overlaid with own writes.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(v) = self.own_reads().get(key) {
