@@ -1002,7 +1002,7 @@ async fn with_dml_statement_stays_within_the_tenant() {
     assert_eq!(
         col(
             &t,
-            "WITH ids AS (SELECT unnest(ARRAY[1, 2, 3]) AS id)
+            "WITH ids AS (SELECT id FROM unnest(ARRAY[1, 2, 3]) AS u(id))
              UPDATE documents SET title = 'mine' FROM ids
              WHERE documents.id = ids.id RETURNING documents.id"
         )
