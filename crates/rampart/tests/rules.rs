@@ -806,3 +806,79 @@ async fn superuser_only_catalogs_refuse_a_plain_role() {
     // Only the bootstrap superuser (`admin` in these tests) is granted.
     assert_eq!(acl, vec!["admin=arwdDxt/admin".to_string()]);
 }
+
+/// A plain role writing a system catalog gets PostgreSQL's 42501; the
+/// superuser is told Rampart does not support it; neither changes anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_catalog_writes_are_refused() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin.batch_execute("CREATE ROLE sys_writer").await.unwrap();
+    let plain = as_role(&srv, "sys_writer").await;
+    for sql in [
+        "UPDATE pg_catalog.pg_class SET relname = 'x'",
+        "DELETE FROM pg_class",
+        "INSERT INTO pg_authid (rolname) VALUES ('x')",
+    ] {
+        let table = if sql.contains("pg_authid") {
+            "pg_authid"
+        } else {
+            "pg_class"
+        };
+        assert_db_error(
+            plain.execute(sql, &[]).await,
+            "42501",
+            &format!("permission denied for table {table}"),
+        );
+    }
+    assert_db_error(
+        admin.execute("DELETE FROM pg_class", &[]).await,
+        "0A000",
+        "cannot change system relation \"pg_class\"",
+    );
+    let tables = first_column(
+        admin
+            .simple_query("SELECT count(*) FROM pg_class WHERE relname = 'pg_class'")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(tables, vec!["1".to_string()]);
+}
+
+/// A role that a policy names in TO cannot be dropped (2BP01, the policy in
+/// DETAIL); once the policy no longer names it, it can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_role_named_by_a_policy_fails() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE pol_target; CREATE ROLE pol_other;
+             CREATE TABLE pol_t (id int);
+             CREATE POLICY pol_p ON pol_t TO pol_target, pol_other USING (true);",
+        )
+        .await
+        .unwrap();
+    let err = admin
+        .execute("DROP ROLE pol_target", &[])
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().expect("a database error");
+    assert_eq!(db.code().code(), "2BP01");
+    assert_eq!(
+        db.message(),
+        "role \"pol_target\" cannot be dropped because some objects depend on it"
+    );
+    assert_eq!(db.detail(), Some("target of policy pol_p on table pol_t"));
+    admin
+        .batch_execute("ALTER POLICY pol_p ON pol_t TO pol_other; DROP ROLE pol_target")
+        .await
+        .unwrap();
+    let roles = first_column(
+        admin
+            .simple_query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'pol_%' ORDER BY 1")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(roles, vec!["pol_other".to_string()]);
+}

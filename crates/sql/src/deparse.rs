@@ -388,6 +388,7 @@ impl Deparser<'_> {
             Func::Upper => "upper",
             Func::Length => "length",
             Func::PgHasRole => "pg_has_role",
+            Func::RowSecurityActive => "row_security_active",
             Func::HasTablePrivilege => "has_table_privilege",
             Func::HasSchemaPrivilege => "has_schema_privilege",
             Func::HasColumnPrivilege => "has_column_privilege",

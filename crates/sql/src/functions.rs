@@ -96,6 +96,7 @@ pub enum Func {
     RegexpReplace,
     Translate,
     PgHasRole,
+    RowSecurityActive,
     LocalTimestamp,
     HasTablePrivilege,
     HasColumnPrivilege,
@@ -409,6 +410,14 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             T::Text,
         ),
         ("pg_function_is_visible", 1) => (Func::PgFunctionIsVisible, vec![Some(T::Oid)], T::Bool),
+        ("row_security_active", 1) => (
+            Func::RowSecurityActive,
+            match &args[0] {
+                T::Oid | T::Int2 | T::Int4 | T::Int8 | T::Reg(_) => vec![Some(T::Oid)],
+                _ => vec![text.clone()],
+            },
+            T::Bool,
+        ),
         ("pg_has_role", 2) => (Func::PgHasRole, vec![text.clone(), text.clone()], T::Bool),
         ("pg_has_role", 3) => (
             Func::PgHasRole,

@@ -662,6 +662,7 @@ fn drop_roles(
             );
             keyed.extend(acl_dependencies(cat, target.oid, &search_path));
             keyed.extend(default_acl_dependencies(cat, target.oid));
+            keyed.extend(policy_dependencies(cat, target.oid, &search_path));
             keyed.sort_by_key(|(k, _)| *k);
             let owned: Vec<String> = keyed.into_iter().map(|(_, l)| l).collect();
             if !owned.is_empty() {
@@ -711,6 +712,21 @@ fn default_acl_dependencies(cat: &Catalog, role: u32) -> Vec<(u64, String)> {
             out.push((key, format!("owner of {text}")));
         } else if d.acl.iter().any(|i| i.grantee == role) {
             out.push((key, format!("privileges for {text}")));
+        }
+    }
+    out
+}
+
+/// "target of policy p on table t" for every policy that names `role` in TO.
+fn policy_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    for r in cat.relations.values() {
+        for p in r.policies.iter().filter(|p| p.roles.contains(&role)) {
+            let table = cat.describe_name(r.schema, &r.name, search_path);
+            out.push((
+                object_key(cat, p.oid),
+                format!("target of policy {} on table {table}", p.name),
+            ));
         }
     }
     out

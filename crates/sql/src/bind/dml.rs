@@ -20,7 +20,10 @@ impl<'a> Binder<'a> {
         name: &ast::ObjectName,
         privilege: Privilege,
     ) -> PgResult<&'a Relation> {
-        let rel = self.resolve_relation(name)?;
+        let rel = match self.resolve_relation(name) {
+            Ok(rel) => rel,
+            Err(e) => return Err(self.system_relation_write(name).unwrap_or(e)),
+        };
         if let RelationKind::View { .. } = rel.kind {
             return Err(PgError::new(
                 SqlState::FEATURE_NOT_SUPPORTED,
@@ -30,6 +33,40 @@ impl<'a> Binder<'a> {
         }
         self.need(ObjectRef::Relation(rel.oid), privilege);
         Ok(rel)
+    }
+
+    /// The error for writing a system catalog Rampart computes:
+    /// PostgreSQL's "permission denied" for roles other than superusers (no
+    /// one else holds more than SELECT on them); superusers, whom PostgreSQL
+    /// lets write catalogs, get "not supported". None when `name` is not one.
+    fn system_relation_write(&self, name: &ast::ObjectName) -> Option<PgError> {
+        let (schema, rel_name) = split_name(name).ok()?;
+        if !matches!(schema.as_deref(), None | Some("pg_catalog")) {
+            return None;
+        }
+        // Catalog tables only: which system views PostgreSQL could update
+        // automatically differs view by view (partial: they keep the
+        // generic "does not exist").
+        let relation =
+            crate::sysview::system_relations::by_name(rampart_catalog::PG_CATALOG_OID, &rel_name)
+                .filter(|r| r.relkind() == "r")?;
+        let view = relation.view;
+        let superuser = self
+            .rls
+            .and_then(|c| self.catalog.role_by_oid(c.user))
+            .is_some_and(|r| r.superuser);
+        Some(if superuser {
+            PgError::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("cannot change system relation \"{}\"", view.name),
+            )
+            .with_detail("Rampart computes its system catalogs from its own catalog.")
+        } else {
+            PgError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                format!("permission denied for table {}", view.name),
+            )
+        })
     }
 
     /// Binds INSERT.

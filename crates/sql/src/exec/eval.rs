@@ -494,6 +494,27 @@ impl Exec<'_> {
                     rest,
                 )?)
             }
+            Func::RowSecurityActive => {
+                let rel = match &args[0] {
+                    Value::Null => return Ok(Value::Null),
+                    Value::Text(name) => {
+                        let path = self.session.search_path();
+                        crate::privileges::relation_named(self.catalog, &path, name)?
+                    }
+                    v => {
+                        let oid = v.as_i64().and_then(|o| u32::try_from(o).ok());
+                        match oid.and_then(|o| self.catalog.relation_by_oid(o)) {
+                            Some(rel) => rel,
+                            // PostgreSQL: an unknown OID is not under RLS.
+                            None => return Ok(Value::Bool(false)),
+                        }
+                    }
+                };
+                // As PostgreSQL, `row_security = off` does not change the
+                // answer (the query would fail instead of being filtered).
+                let ctx = self.session.rls_context(self.catalog)?;
+                Value::Bool(rampart_security::rls::applies(self.catalog, rel, ctx.user))
+            }
             Func::PgHasRole => {
                 if args.iter().any(Value::is_null) {
                     return Ok(Value::Null);
