@@ -139,7 +139,10 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             }
         }
     }
-    if !statements.iter().any(|s| needs_front(&significant(s))) {
+    if !statements
+        .iter()
+        .any(|s| needs_front(&significant(s)) || only_noise(s).is_some())
+    {
         return Ok(None);
     }
     let mut out = Vec::new();
@@ -160,6 +163,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| grant_all_routines(&sig))
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| sequence_options_in_order(&sig))
+            .or_else(|| only_noise(&s))
         {
             out.push(Piece::Sql(text));
         } else if let Some(m) = maintenance(&sig)? {
@@ -200,7 +204,37 @@ fn is_single_plain_dml(sql: &str) -> bool {
     matches!(
         first.as_str(),
         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES"
-    ) && !body.to_ascii_uppercase().contains("ENCRYPTED")
+    ) && {
+        let upper = body.to_ascii_uppercase();
+        !upper.contains("ENCRYPTED") && !upper.contains("ONLY")
+    }
+}
+
+/// `FROM ONLY t`, `UPDATE ONLY t`, `JOIN ONLY t`: ONLY keeps a table's
+/// inheritance children out. Rampart has no table inheritance, so every
+/// table is already "only" itself and the word is blanked out (sqlparser
+/// does not read it there); the rest of the text keeps its positions for
+/// error cursors. Revisit when inheritance or partitions arrive.
+fn only_noise(tokens: &[TokenWithSpan]) -> Option<String> {
+    let is_only = |t: &Token| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::ONLY);
+    let mut previous: Option<String> = None;
+    let mut found = false;
+    let mut text = String::new();
+    for t in tokens {
+        let shown = t.token.to_string();
+        if matches!(t.token, Token::Whitespace(_)) {
+            text.push_str(&shown);
+            continue;
+        }
+        if is_only(&t.token) && matches!(previous.as_deref(), Some("FROM" | "UPDATE" | "JOIN")) {
+            found = true;
+            text.push_str(&" ".repeat(shown.chars().count()));
+        } else {
+            text.push_str(&shown);
+        }
+        previous = word(&t.token);
+    }
+    found.then_some(text)
 }
 
 fn needs_front(sig: &[&Token]) -> bool {

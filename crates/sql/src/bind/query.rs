@@ -124,13 +124,23 @@ impl Binder<'_> {
     }
 
     fn bind_query_body(&mut self, q: &ast::Query) -> PgResult<(Plan, Vec<OutputColumn>)> {
-        if q.fetch.is_some()
-            || !q.locks.is_empty() && !matches!(q.body.as_ref(), SetExpr::Select(_))
-        {
-            return Err(PgError::unsupported(
-                "FETCH/FOR UPDATE here is not supported yet",
-            ));
+        if !q.locks.is_empty() && !matches!(q.body.as_ref(), SetExpr::Select(_)) {
+            return Err(PgError::unsupported("FOR UPDATE here is not supported yet"));
         }
+        // `FETCH FIRST n ROWS ONLY` is the standard's LIMIT n (n defaults to 1).
+        let fetch_limit = match &q.fetch {
+            None => None,
+            Some(f) if f.with_ties || f.percent => {
+                return Err(PgError::unsupported(
+                    "FETCH FIRST … WITH TIES or PERCENT is not supported yet",
+                ))
+            }
+            Some(f) => Some(
+                f.quantity
+                    .clone()
+                    .unwrap_or_else(|| ast::Expr::value(ast::Value::Number("1".into(), false))),
+            ),
+        };
         let order: Vec<ast::OrderByExpr> = match &q.order_by {
             Some(ob) => match &ob.kind {
                 ast::OrderByKind::Expressions(v) => v.clone(),
@@ -152,15 +162,17 @@ impl Binder<'_> {
                 (plan, cols)
             }
         };
-        if let Some(limit) = &q.limit_clause {
-            let (limit, offset) = match limit {
-                ast::LimitClause::LimitOffset { limit, offset, .. } => {
+        if q.limit_clause.is_some() || fetch_limit.is_some() {
+            let (limit, offset) = match &q.limit_clause {
+                Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => {
                     (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
                 }
-                ast::LimitClause::OffsetCommaLimit { offset, limit } => {
+                Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => {
                     (Some(limit.clone()), Some(offset.clone()))
                 }
+                None => (None, None),
             };
+            let limit = fetch_limit.or(limit);
             let empty = Scope::default();
             let bind_count = |b: &mut Self,
                               e: Option<ast::Expr>,

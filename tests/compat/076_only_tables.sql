@@ -1,0 +1,20 @@
+-- ONLY before a table name (no inheritance children to leave out).
+CREATE TABLE on_t (id int PRIMARY KEY, v text);
+CREATE TABLE "only" (id int);
+INSERT INTO on_t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+INSERT INTO "only" VALUES (2);
+SELECT * FROM ONLY on_t ORDER BY id;
+SELECT t.id FROM ONLY on_t t JOIN ONLY "only" o ON o.id = t.id;
+SELECT * FROM "only";
+UPDATE ONLY on_t SET v = 'z' WHERE id = 1 RETURNING *;
+DELETE FROM ONLY on_t WHERE id = 3;
+SELECT * FROM on_t ORDER BY id FETCH FIRST 1 ROWS ONLY;
+SELECT id FROM on_t ORDER BY id OFFSET 1 ROWS FETCH NEXT ROW ONLY;
+SELECT id FROM on_t ORDER BY id FETCH FIRST 5 ROWS ONLY;
+BEGIN READ ONLY;
+SELECT count(*) FROM ONLY on_t;
+COMMIT;
+SELECT * FROM ONLY no_such_table;
+TRUNCATE ONLY on_t;
+SELECT count(*) FROM on_t;
+DROP TABLE on_t, "only";
