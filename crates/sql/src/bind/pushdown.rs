@@ -263,8 +263,36 @@ fn push_conjuncts(
             filter,
             security,
         } => {
+            // As PostgreSQL, a conjunct that reads none of the table's
+            // columns cannot leak its rows: under row-level security it
+            // runs before the policy predicate, on every row.
+            let (before_policy, conjuncts): (Vec<Expr>, Vec<Expr>) =
+                conjuncts.into_iter().partition(|c| {
+                    let mut columns = Vec::new();
+                    security.is_some() && movable_columns(c, &mut columns) && columns.is_empty()
+                });
+            let security = if before_policy.is_empty() {
+                security
+            } else {
+                Expr::conjunction(before_policy.into_iter().chain(security).collect())
+            };
             let all = filter.into_iter().chain(conjuncts).collect::<Vec<_>>();
-            let pred = Expr::conjunction(all).expect("non-empty");
+            let Some(pred) = Expr::conjunction(all) else {
+                return (
+                    Plan::Scan {
+                        table,
+                        access: super::query::choose_access(
+                            table,
+                            None,
+                            security.as_ref(),
+                            catalog,
+                        ),
+                        filter: None,
+                        security,
+                    },
+                    vec![],
+                );
+            };
             let access =
                 super::query::choose_access(table, Some(&pred), security.as_ref(), catalog);
             (
