@@ -162,8 +162,8 @@ impl Conn {
         Ok(f(s))
     }
 
-    /// BEGIN and ROLLBACK, and COMMIT/END of a transaction without writes:
-    /// transaction control that never waits, so it runs on the async worker.
+    /// BEGIN, ROLLBACK, COMMIT/END: transaction control, which runs on the
+    /// async worker (a commit's waits hand the worker off themselves).
     fn is_nonwaiting_control(&self, sql: &str) -> bool {
         let word = sql.trim().trim_end_matches(';').trim_end();
         if ["BEGIN", "START TRANSACTION", "ROLLBACK", "ABORT"]
@@ -172,14 +172,11 @@ impl Conn {
         {
             return true;
         }
+        // A commit's WAL fsync runs on this thread (the group commit's
+        // leader); only waiting for another's fsync hands the worker off.
         ["COMMIT", "END"]
             .iter()
             .any(|w| word.eq_ignore_ascii_case(w))
-            && self
-                .session
-                .lock()
-                .as_ref()
-                .is_some_and(|s| !s.has_pending_writes())
     }
 
     fn style(&self) -> rampart_types::Style {
@@ -782,16 +779,8 @@ impl ExtendedQueryHandler for Conn {
         // waits for this Sync), else committed — off the async worker when
         // the commit waits for the WAL.
         let after_error = matches!(client.state(), PgWireConnectionState::AwaitingSync);
-        let writes = self
-            .session
-            .lock()
-            .as_ref()
-            .is_some_and(|s| s.has_pending_writes());
-        let synced = if writes && !after_error {
-            self.with_session(|s| s.sync(after_error))?
-        } else {
-            self.with_session_inline(|s| s.sync(after_error))?
-        };
+        // A commit here waits as COMMIT does (see `is_nonwaiting_control`).
+        let synced = self.with_session_inline(|s| s.sync(after_error))?;
         if let Err(e) = synced {
             // The commit failed (e.g. a serialization failure): report it
             // before ReadyForQuery, as PostgreSQL does for a failed COMMIT.

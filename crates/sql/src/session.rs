@@ -703,16 +703,10 @@ impl Session {
         Ok(p)
     }
 
-    /// Whether executing this prepared statement can only use the CPU (a
-    /// plain SELECT without sequence calls): the server then runs it inline.
-    /// Whether the open transaction (if any) has written something, so that
-    /// its COMMIT waits for the WAL fsync.
-    pub fn has_pending_writes(&self) -> bool {
-        self.txn.as_ref().is_some_and(|t| t.has_writes())
-    }
-
-    /// Transaction control that cannot wait also qualifies: BEGIN, ROLLBACK,
-    /// and COMMIT of a transaction that wrote nothing (no WAL fsync).
+    /// Whether this prepared statement can run on the async worker: it does
+    /// not call anything that may block there (user functions, sequences);
+    /// its row-lock, table-lock and WAL waits hand the worker off themselves.
+    /// Transaction control qualifies too.
     pub fn runs_without_waiting(&self, p: &Prepared) -> bool {
         match &p.cached {
             // INSERT, UPDATE and DELETE too: their lock waits hand the worker
@@ -721,7 +715,9 @@ impl Session {
             None => match p.stmt.as_deref() {
                 Some(Stmt::Sql(s)) => match &**s {
                     Statement::StartTransaction { .. } | Statement::Rollback { .. } => true,
-                    Statement::Commit { .. } => !self.has_pending_writes(),
+                    // The WAL fsync of a commit hands the worker off itself
+                    // when it has to wait for another thread's.
+                    Statement::Commit { .. } => true,
                     _ => false,
                 },
                 _ => false,

@@ -53,6 +53,8 @@ pub(crate) struct Inner {
     pub next_txid: AtomicU64,
     pub locks: LockTable,
     pub snapshots: Mutex<BTreeMap<u64, usize>>,
+    /// Transactions begun and not yet committed or rolled back.
+    pub open_transactions: std::sync::atomic::AtomicUsize,
     pub sync_commit: bool,
     pub checkpoint_bytes: u64,
     pub ckpt: Mutex<()>,

@@ -169,6 +169,7 @@ impl Store {
             next_txid: AtomicU64::new(txid_floor.max(last_version + 1)),
             locks: Default::default(),
             snapshots: Mutex::new(BTreeMap::new()),
+            open_transactions: Default::default(),
             sync_commit: opts.synchronous_commit,
             checkpoint_bytes: opts.checkpoint_wal_bytes.max(1),
             ckpt: Mutex::new(()),
@@ -199,6 +200,7 @@ impl Store {
             next_txid: AtomicU64::new(1),
             locks: Default::default(),
             snapshots: Mutex::new(BTreeMap::new()),
+            open_transactions: Default::default(),
             sync_commit: false,
             checkpoint_bytes: u64::MAX,
             ckpt: Mutex::new(()),
@@ -223,6 +225,14 @@ impl Store {
     /// across both).
     pub fn wait_graph(&self) -> Arc<crate::lock::WaitGraph> {
         self.inner.locks.wait_graph()
+    }
+
+    /// Transactions begun and not yet committed or rolled back (a commit
+    /// alone in the store leads its own WAL fsync; see `crate::wal`).
+    pub fn open_transactions(&self) -> usize {
+        self.inner
+            .open_transactions
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Current WAL insert LSN (0 for an in-memory store).

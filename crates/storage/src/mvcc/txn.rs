@@ -55,6 +55,7 @@ fn now_micros() -> i64 {
 
 impl Transaction {
     pub(crate) fn new(id: u64, iso: IsolationLevel, snap: SnapshotGuard) -> Self {
+        snap.inner.open_transactions.fetch_add(1, Ordering::AcqRel);
         Transaction {
             id,
             iso,
@@ -365,6 +366,9 @@ impl Transaction {
                 }
             }
         }
+        // No other transaction open: nothing to overlap the fsync with,
+        // nobody to hand the async worker to (see `crate::wal`).
+        let alone = inner.open_transactions.load(Ordering::Acquire) <= 1;
         let version = c.last_version + 1;
         let ts = now_micros().max(c.last_ts + 1);
         let lsn = match &inner.wal {
@@ -377,7 +381,7 @@ impl Transaction {
                     });
                 }
                 let lsn = wal.append(&payload)?;
-                if inner.sync_commit {
+                if inner.sync_commit && !alone {
                     // The fsync runs while this commit applies to the KV.
                     wal.start_flush();
                 }
@@ -409,7 +413,14 @@ impl Transaction {
         drop(c);
         if let Some(wal) = &inner.wal {
             if inner.sync_commit {
-                wal.wait_durable(lsn)?;
+                // Alone, lead the fsync on this thread (no hand-off); with
+                // other transactions open, give the async worker to them
+                // for the wait, as for a lock.
+                if alone {
+                    wal.wait_durable(lsn)?;
+                } else {
+                    wal.wait_durable_handing_off(lsn)?;
+                }
             }
         }
         inner.visible.fetch_max(version, Ordering::AcqRel);
@@ -422,6 +433,9 @@ impl Transaction {
     fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
+            self.inner()
+                .open_transactions
+                .fetch_sub(1, Ordering::AcqRel);
             self.inner().locks.release_all(self.id);
         }
     }

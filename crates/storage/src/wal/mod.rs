@@ -4,13 +4,17 @@
 //! a segment is closed (fsynced, then handed to the archiver) once it reaches
 //! the configured size, and the next one is named by its start LSN.
 //!
-//! Group commit: committers append under the store's commit mutex, ask the
-//! flusher thread to fsync ([`Wal::start_flush`]), apply their writes to the
-//! KV meanwhile, then call [`WalCore::wait_durable`]. Whoever flushes first
-//! (the thread or a waiter) fsyncs everything appended so far; the others
-//! wait on a condition variable. A
-//! failed write or fsync poisons the log: every later commit gets
-//! [`StorageError::WalFailed`].
+//! Group commit: committers append under the store's commit mutex, apply
+//! their writes to the KV, then wait for the fsync. A committer alone in the
+//! store leads the fsync on its own thread ([`WalCore::wait_durable`], as a
+//! PostgreSQL backend's XLogFlush): no thread hand-off. With other
+//! transactions open, a committer asks the flusher thread to fsync right
+//! after appending ([`Wal::start_flush`]), so the fsync overlaps its KV
+//! apply, and waits handing its async worker to the others
+//! ([`WalCore::wait_durable_handing_off`], see `crate::wait`). Whoever
+//! flushes first fsyncs everything appended so far; the others wait on a
+//! condition variable. A failed write or fsync poisons the log: every later
+//! commit gets [`StorageError::WalFailed`].
 
 pub mod record;
 pub mod recover;
@@ -252,9 +256,42 @@ impl WalCore {
         }
     }
 
-    /// Blocks until everything up to `lsn` is fsynced (group commit), handing
-    /// the async worker off first (see `crate::wait`).
+    /// Blocks until everything up to `lsn` is fsynced (group commit): leads
+    /// the fsync on this thread when no other is under way; waiting for
+    /// another thread's fsync hands the async worker off first (see
+    /// `crate::wait`).
     pub fn wait_durable(&self, lsn: u64) -> Result<()> {
+        {
+            let s = self.sync.lock();
+            if self.is_poisoned() {
+                return Err(StorageError::WalFailed);
+            }
+            if s.flushed >= lsn {
+                return Ok(());
+            }
+            if !s.flushing {
+                self.lead_flush(s);
+                let s = self.sync.lock();
+                if self.is_poisoned() {
+                    return Err(StorageError::WalFailed);
+                }
+                if s.flushed >= lsn {
+                    return Ok(());
+                }
+            }
+        }
+        let mut result = Ok(());
+        crate::wait::blocking_wait(&mut || result = self.wait_durable_here(lsn));
+        result
+    }
+
+    /// [`WalCore::wait_durable`], but any wait — leading the fsync too — hands
+    /// the async worker off first: for a commit while other transactions
+    /// are open, whose statements would otherwise stall behind the fsync.
+    pub fn wait_durable_handing_off(&self, lsn: u64) -> Result<()> {
+        if self.sync.lock().flushed >= lsn && !self.is_poisoned() {
+            return Ok(());
+        }
         let mut result = Ok(());
         crate::wait::blocking_wait(&mut || result = self.wait_durable_here(lsn));
         result
@@ -273,21 +310,28 @@ impl WalCore {
                 self.synced.wait(&mut s);
                 continue;
             }
-            s.flushing = true;
-            drop(s);
-            let (file, target) = {
-                let w = self.writer.lock();
-                (w.file.clone(), w.lsn)
-            };
-            let res = file.sync_data();
+            self.lead_flush(s);
             s = self.sync.lock();
-            s.flushing = false;
-            match res {
-                Ok(()) => s.flushed = s.flushed.max(target),
-                Err(e) => self.poison("fsync", &e),
-            }
-            self.synced.notify_all();
         }
+    }
+
+    /// Fsyncs everything appended so far as the group's leader (`s` shows
+    /// no fsync under way) and wakes the waiters.
+    fn lead_flush(&self, mut s: parking_lot::MutexGuard<'_, SyncState>) {
+        s.flushing = true;
+        drop(s);
+        let (file, target) = {
+            let w = self.writer.lock();
+            (w.file.clone(), w.lsn)
+        };
+        let res = file.sync_data();
+        let mut s = self.sync.lock();
+        s.flushing = false;
+        match res {
+            Ok(()) => s.flushed = s.flushed.max(target),
+            Err(e) => self.poison("fsync", &e),
+        }
+        self.synced.notify_all();
     }
 
     /// Fsyncs everything appended so far.
