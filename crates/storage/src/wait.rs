@@ -2,7 +2,8 @@
 //!
 //! The server runs most statements directly on its async worker threads. A
 //! statement that does have to wait — for a row or table lock held by another
-//! transaction, for the WAL fsync of a commit — must hand the worker off
+//! transaction, for another thread's WAL fsync, for an automatic checkpoint
+//! its commit set off — must hand the worker off
 //! first (tokio's `block_in_place`), or the other connections on that worker
 //! stall, the lock holder's COMMIT among them. Every blocking wait in the
 //! storage layer (and the table locks above it) runs through the hook the

@@ -56,9 +56,13 @@ impl Inner {
             return;
         }
         if let Some(_g) = self.ckpt.try_lock() {
-            if let Err(e) = self.checkpoint_locked(true) {
-                tracing::warn!(error = %e, "automatic checkpoint failed");
-            }
+            // A full vacuum pass: on an async worker (commits run there),
+            // hand the worker's other connections off first.
+            crate::wait::blocking_wait(&mut || {
+                if let Err(e) = self.checkpoint_locked(true) {
+                    tracing::warn!(error = %e, "automatic checkpoint failed");
+                }
+            });
         }
     }
 
