@@ -160,8 +160,35 @@ fn key_text(rel: &Relation, cols: &[usize], row: &[Value]) -> (String, String) {
 }
 
 impl Exec<'_> {
+    /// Runs a referential-integrity step on every change the transaction
+    /// made so far, this statement's included (PostgreSQL's RI triggers read
+    /// the latest snapshot): a statement with data-modifying WITH queries
+    /// reads as of its start everywhere else (see `Exec::with_ctes`), and a
+    /// cascade reading that view could bring back a row another part of the
+    /// statement deleted. The step's own changes then join that view, so the
+    /// other parts do not take a cascaded row for one they must leave alone
+    /// (PostgreSQL runs the cascades after the statement).
+    fn with_latest_own_writes<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> PgResult<T>,
+    ) -> PgResult<T> {
+        let step = self.txn.begin_write_through();
+        let r = f(self);
+        self.txn.end_write_through(step);
+        r
+    }
+
     /// Checks that every foreign key of `rel` finds its referenced row (INSERT, UPDATE).
     pub fn check_references(
+        &mut self,
+        rel: &Relation,
+        row: &Row,
+        old: Option<&Row>,
+    ) -> PgResult<()> {
+        self.with_latest_own_writes(|ex| ex.check_references_now(rel, row, old))
+    }
+
+    fn check_references_now(
         &mut self,
         rel: &Relation,
         row: &Row,
@@ -234,6 +261,16 @@ impl Exec<'_> {
     /// Applies ON DELETE / ON UPDATE of every foreign key referencing `rel`
     /// for a parent row going from `old` to `new` (None = deleted).
     pub fn apply_referencing_actions(
+        &mut self,
+        rel: &Relation,
+        old: &Row,
+        new: Option<&Row>,
+        depth: usize,
+    ) -> PgResult<()> {
+        self.with_latest_own_writes(|ex| ex.apply_referencing_actions_now(rel, old, new, depth))
+    }
+
+    fn apply_referencing_actions_now(
         &mut self,
         rel: &Relation,
         old: &Row,

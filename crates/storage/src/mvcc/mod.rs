@@ -13,7 +13,7 @@ mod txn;
 
 pub use scan::ScanIter;
 pub use store::{ArchiveCallback, Store, StoreOptions};
-pub use txn::{OwnWrites, Transaction};
+pub use txn::{OwnWrites, Transaction, WriteThrough};
 
 use crate::error::{Result, StorageError};
 use crate::kv::KvEngine;

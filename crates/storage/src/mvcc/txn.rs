@@ -16,6 +16,13 @@ pub type OwnWrites = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// `(key, previous entry in the write set)`: `None` when the key was not written.
 type UndoEntry = (Vec<u8>, Option<Option<Vec<u8>>>);
 
+/// A step begun by [`Transaction::begin_write_through`].
+#[must_use]
+pub struct WriteThrough {
+    view: Option<Arc<OwnWrites>>,
+    depth: usize,
+}
+
 /// A transaction. Owned and `Send` (it may be held across `.await`).
 /// Writes are buffered privately until [`Transaction::commit`]; reads see the
 /// snapshot plus the transaction's own writes. Dropping it rolls it back.
@@ -294,6 +301,35 @@ impl Transaction {
         if self.iso == IsolationLevel::ReadCommitted {
             self.snap = SnapshotGuard::take(&self.snap.inner);
         }
+    }
+
+    /// Starts a step that reads every own write although a read view is set
+    /// (a referential action inside a statement with data-modifying WITH
+    /// queries); [`Transaction::end_write_through`] ends it. Without a read
+    /// view there is nothing to do.
+    pub fn begin_write_through(&mut self) -> WriteThrough {
+        let view = self.read_view.take();
+        let depth = if view.is_some() { self.savepoint() } else { 0 };
+        WriteThrough { view, depth }
+    }
+
+    /// Ends a [`Transaction::begin_write_through`] step: the read view comes
+    /// back with the step's writes added, so the statement's other parts
+    /// read them as their own (a row a cascade changed is not "changed by
+    /// another part" to them).
+    pub fn end_write_through(&mut self, step: WriteThrough) {
+        let Some(mut view) = step.view else { return };
+        if let Some(&mark) = self.savepoints.get(step.depth.wrapping_sub(1)) {
+            let v = Arc::make_mut(&mut view);
+            for (key, _) in &self.undo[mark.min(self.undo.len())..] {
+                match self.writes.get(key) {
+                    Some(value) => v.insert(key.clone(), value.clone()),
+                    None => v.remove(key),
+                };
+            }
+            self.release_savepoint(step.depth);
+        }
+        self.read_view = Some(view);
     }
 
     /// Opens a savepoint; returns its depth (1 for the outermost).
