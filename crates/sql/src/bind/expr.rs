@@ -1515,7 +1515,14 @@ impl Binder<'_> {
     }
 }
 
+/// The range name of a column `*` expanded by position (its "name" is the
+/// position): no identifier a user writes can be it.
+pub(super) const STAR_POSITION: &str = "\u{0}*";
+
 fn find_in_scope(scope: &Scope, table: Option<&str>, name: &str) -> PgResult<Option<usize>> {
+    if table == Some(STAR_POSITION) {
+        return Ok(name.parse().ok().filter(|i| *i < scope.columns.len()));
+    }
     let mut found = None;
     for (i, c) in scope.columns.iter().enumerate() {
         if c.name != name {

@@ -884,8 +884,8 @@ impl Binder<'_> {
                             "SELECT * with no tables specified is not valid",
                         ));
                     }
-                    for c in scope.columns.iter().filter(|c| !c.hidden) {
-                        out.push((column_ast(c), c.name.clone()));
+                    for (i, c) in scope.columns.iter().enumerate().filter(|(_, c)| !c.hidden) {
+                        out.push((star_column_ast(scope, i), c.name.clone()));
                     }
                 }
                 SelectItem::QualifiedWildcard(kind, _) => {
@@ -895,10 +895,11 @@ impl Binder<'_> {
                         }
                         ast::SelectItemQualifiedWildcardKind::Expr(e) => e.to_string(),
                     };
-                    let cols: Vec<&ScopeColumn> = scope
+                    let cols: Vec<(usize, &ScopeColumn)> = scope
                         .columns
                         .iter()
-                        .filter(|c| c.table.as_deref() == Some(name.as_str()))
+                        .enumerate()
+                        .filter(|(_, c)| c.table.as_deref() == Some(name.as_str()))
                         .collect();
                     if cols.is_empty() {
                         return Err(PgError::new(
@@ -906,8 +907,8 @@ impl Binder<'_> {
                             format!("missing FROM-clause entry for table \"{name}\""),
                         ));
                     }
-                    for c in cols {
-                        out.push((column_ast(c), c.name.clone()));
+                    for (i, c) in cols {
+                        out.push((star_column_ast(scope, i), c.name.clone()));
                     }
                 }
                 SelectItem::ExprWithAliases { .. } => {
@@ -916,6 +917,27 @@ impl Binder<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// The column `*` expands to at scope position `i`: its qualified name, or,
+/// when that name is ambiguous (an aliased join whose tables share column
+/// names: `(a JOIN b USING (id)) j`), a reference by position that only the
+/// binder can spell (see `super::expr::STAR_POSITION`).
+fn star_column_ast(scope: &Scope, i: usize) -> ast::Expr {
+    let c = &scope.columns[i];
+    let same_name = scope
+        .columns
+        .iter()
+        .filter(|o| !o.hidden && o.name == c.name && o.table == c.table)
+        .count();
+    if same_name > 1 {
+        ast::Expr::CompoundIdentifier(vec![
+            ast::Ident::new(super::expr::STAR_POSITION),
+            ast::Ident::new(i.to_string()),
+        ])
+    } else {
+        column_ast(c)
     }
 }
 
