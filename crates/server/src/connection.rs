@@ -776,8 +776,7 @@ impl ExtendedQueryHandler for Conn {
         self.pending.lock().remove(DEFAULT_NAME);
         // The implicit transaction spanning the extended-protocol messages
         // ends at Sync: rolled back when one of them failed (pgwire then
-        // waits for this Sync), else committed — off the async worker when
-        // the commit waits for the WAL.
+        // waits for this Sync), else committed.
         let after_error = matches!(client.state(), PgWireConnectionState::AwaitingSync);
         // A commit here waits as COMMIT does (see `is_nonwaiting_control`).
         let synced = self.with_session_inline(|s| s.sync(after_error))?;

@@ -50,18 +50,11 @@ impl Binder<'_> {
         q: &ast::Query,
         inner: &ast::Statement,
     ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
-        let mut ctes = Vec::new();
-        if let Some(with) = &q.with {
-            // Bound as the WITH of a top-level query.
-            self.query_nesting += 1;
-            let bound: PgResult<Vec<CtePlan>> = with
-                .cte_tables
-                .iter()
-                .map(|cte| self.bind_cte(cte, with.recursive))
-                .collect();
-            self.query_nesting -= 1;
-            ctes = bound?;
-        }
+        // Bound as the WITH of a top-level query.
+        self.query_nesting += 1;
+        let ctes = self.bind_ctes(q);
+        self.query_nesting -= 1;
+        let mut ctes = ctes?;
         let (mut stmt, cols) = match inner {
             ast::Statement::Insert(i) => self.bind_insert(i)?,
             ast::Statement::Update(u) => self.bind_update(u)?,
@@ -76,6 +69,18 @@ impl Binder<'_> {
             DataStatement::Query(_) => {}
         }
         Ok((stmt, cols))
+    }
+
+    /// Binds the WITH queries of `q` in order, each in scope of the later
+    /// ones and of the body (the caller drops them from scope afterwards).
+    fn bind_ctes(&mut self, q: &ast::Query) -> PgResult<Vec<CtePlan>> {
+        let Some(with) = &q.with else {
+            return Ok(Vec::new());
+        };
+        with.cte_tables
+            .iter()
+            .map(|cte| self.bind_cte(cte, with.recursive))
+            .collect()
     }
 
     /// Notes which of a statement's CTEs something reads (a data-modifying
@@ -96,21 +101,11 @@ impl Binder<'_> {
 
     fn bind_query_nested(&mut self, q: &ast::Query) -> PgResult<(Plan, Vec<OutputColumn>)> {
         let saved_ctes = self.ctes.len();
-        let mut cte_plans = Vec::new();
-        if let Some(with) = &q.with {
-            for cte in &with.cte_tables {
-                match self.bind_cte(cte, with.recursive) {
-                    Ok(p) => cte_plans.push(p),
-                    Err(e) => {
-                        self.ctes.truncate(saved_ctes);
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        let r = self.bind_query_body(q);
+        let r = self
+            .bind_ctes(q)
+            .and_then(|ctes| Ok((ctes, self.bind_query_body(q)?)));
         self.ctes.truncate(saved_ctes);
-        let (plan, cols) = r?;
+        let (mut cte_plans, (plan, cols)) = r?;
         self.mark_read_ctes(&mut cte_plans);
         let plan = if cte_plans.is_empty() {
             plan

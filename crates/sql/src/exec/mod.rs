@@ -374,8 +374,7 @@ impl<'a> Exec<'a> {
     ) -> PgResult<T> {
         if !ctes.iter().any(|c| matches!(c.base, Plan::Modify(_))) {
             for cte in ctes {
-                let rows = self.run_cte(cte)?;
-                self.ctes.insert(cte.id, Rc::new(rows));
+                self.materialize_cte(cte)?;
             }
             return body(self);
         }
@@ -387,8 +386,7 @@ impl<'a> Exec<'a> {
             .partition(|c| matches!(c.base, Plan::Modify(_)) && !c.read);
         let result = (|| {
             for cte in now {
-                let rows = self.run_cte(cte)?;
-                self.ctes.insert(cte.id, Rc::new(rows));
+                self.materialize_cte(cte)?;
             }
             let result = body(self)?;
             for cte in unread {
@@ -398,6 +396,13 @@ impl<'a> Exec<'a> {
         })();
         self.txn.set_read_view(outer);
         result
+    }
+
+    /// Runs a WITH query and keeps its rows for the scans that read it.
+    fn materialize_cte(&mut self, cte: &crate::plan::CtePlan) -> PgResult<()> {
+        let rows = self.run_cte(cte)?;
+        self.ctes.insert(cte.id, Rc::new(rows));
+        Ok(())
     }
 
     fn run_cte(&mut self, cte: &crate::plan::CtePlan) -> PgResult<Vec<Row>> {

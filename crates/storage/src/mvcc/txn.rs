@@ -319,7 +319,11 @@ impl Transaction {
     /// another part" to them).
     pub fn end_write_through(&mut self, step: WriteThrough) {
         let Some(mut view) = step.view else { return };
-        if let Some(&mark) = self.savepoints.get(step.depth.wrapping_sub(1)) {
+        let mark = step
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.savepoints.get(d).copied());
+        if let Some(mark) = mark {
             let v = Arc::make_mut(&mut view);
             for (key, _) in &self.undo[mark.min(self.undo.len())..] {
                 match self.writes.get(key) {

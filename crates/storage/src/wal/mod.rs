@@ -261,28 +261,10 @@ impl WalCore {
     /// another thread's fsync hands the async worker off first (see
     /// `crate::wait`).
     pub fn wait_durable(&self, lsn: u64) -> Result<()> {
-        {
-            let s = self.sync.lock();
-            if self.is_poisoned() {
-                return Err(StorageError::WalFailed);
-            }
-            if s.flushed >= lsn {
-                return Ok(());
-            }
-            if !s.flushing {
-                self.lead_flush(s);
-                let s = self.sync.lock();
-                if self.is_poisoned() {
-                    return Err(StorageError::WalFailed);
-                }
-                if s.flushed >= lsn {
-                    return Ok(());
-                }
-            }
+        match self.lead_until_durable(lsn) {
+            Some(result) => result,
+            None => self.wait_durable_handing_off(lsn),
         }
-        let mut result = Ok(());
-        crate::wait::blocking_wait(&mut || result = self.wait_durable_here(lsn));
-        result
     }
 
     /// [`WalCore::wait_durable`], but any wait — leading the fsync too — hands
@@ -298,17 +280,30 @@ impl WalCore {
     }
 
     fn wait_durable_here(&self, lsn: u64) -> Result<()> {
+        loop {
+            if let Some(result) = self.lead_until_durable(lsn) {
+                return result;
+            }
+            let mut s = self.sync.lock();
+            while s.flushing && !self.is_poisoned() {
+                self.synced.wait(&mut s);
+            }
+        }
+    }
+
+    /// Leads fsyncs on this thread until `lsn` is durable (or the log is
+    /// poisoned); None when another thread's fsync is under way.
+    fn lead_until_durable(&self, lsn: u64) -> Option<Result<()>> {
         let mut s = self.sync.lock();
         loop {
             if self.is_poisoned() {
-                return Err(StorageError::WalFailed);
+                return Some(Err(StorageError::WalFailed));
             }
             if s.flushed >= lsn {
-                return Ok(());
+                return Some(Ok(()));
             }
             if s.flushing {
-                self.synced.wait(&mut s);
-                continue;
+                return None;
             }
             self.lead_flush(s);
             s = self.sync.lock();
