@@ -882,3 +882,59 @@ async fn drop_role_named_by_a_policy_fails() {
     );
     assert_eq!(roles, vec!["pol_other".to_string()]);
 }
+
+/// Bad input to this session's additions gets PostgreSQL-style errors for
+/// that statement and nothing else: an unknown table in
+/// row_security_active, a privilege that is not RULE-like for columns,
+/// FETCH … WITH TIES, and a data-modifying WITH query below the top level.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_to_new_forms_is_refused() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute("CREATE TABLE bi_t (id int); INSERT INTO bi_t VALUES (1), (2)")
+        .await
+        .unwrap();
+    assert_db_error(
+        admin
+            .query("SELECT row_security_active('no_such_table')", &[])
+            .await,
+        "42P01",
+        "relation \"no_such_table\" does not exist",
+    );
+    assert_db_error(
+        admin
+            .query("SELECT has_column_privilege('bi_t', 'id', 'rule')", &[])
+            .await,
+        "22023",
+        "unrecognized privilege type: \"rule\"",
+    );
+    assert_db_error(
+        admin
+            .query(
+                "SELECT id FROM bi_t ORDER BY id FETCH FIRST 1 ROWS WITH TIES",
+                &[],
+            )
+            .await,
+        "0A000",
+        "FETCH FIRST … WITH TIES or PERCENT is not supported yet",
+    );
+    assert_db_error(
+        admin
+            .query(
+                "SELECT * FROM (WITH d AS (DELETE FROM bi_t RETURNING id) SELECT id FROM d) s",
+                &[],
+            )
+            .await,
+        "0A000",
+        "WITH clause containing a data-modifying statement must be at the top level",
+    );
+    // Nothing was deleted, and the session goes on.
+    let rows = first_column(
+        admin
+            .simple_query("SELECT count(*) FROM bi_t")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(rows, vec!["2".to_string()]);
+}
