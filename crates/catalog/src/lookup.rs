@@ -174,6 +174,27 @@ impl Catalog {
         self.relations.get(&oid)
     }
 
+    /// Every table inheriting from `oid`, directly or not, breadth first and
+    /// each level in OID order, without repeats (PostgreSQL's
+    /// find_all_inheritors, without `oid` itself).
+    pub fn inheritors(&self, oid: u32) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        let mut next = 0;
+        let mut level = self.relations.children_of(oid);
+        loop {
+            for c in level {
+                if c != oid && !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+            let Some(&parent) = out.get(next) else {
+                return out;
+            };
+            next += 1;
+            level = self.relations.children_of(parent);
+        }
+    }
+
     /// Resolves an unqualified or qualified relation name through `search_path`.
     pub fn resolve_relation(
         &self,

@@ -194,6 +194,10 @@ pub struct Relation {
     /// Storage/view options (`reloptions`), e.g. `security_invoker=true`.
     #[serde(default)]
     pub options: Vec<(String, String)>,
+    /// Parent tables (`CREATE TABLE … INHERITS`, `ALTER TABLE … INHERIT`),
+    /// in `pg_inherits.inhseqno` order; empty for most tables.
+    #[serde(default)]
+    pub inherits: Vec<u32>,
 }
 
 impl Relation {
@@ -330,6 +334,16 @@ pub struct Column {
     /// Text compares bytewise either way: Rampart's only collation is C.
     #[serde(default)]
     pub collation: Option<String>,
+    /// How many parent tables this column comes from (`attinhcount`).
+    #[serde(default)]
+    pub inherited: u16,
+    /// Defined by this table itself, not only inherited (`attislocal`).
+    #[serde(default = "defined_locally")]
+    pub local: bool,
+}
+
+fn defined_locally() -> bool {
+    true
 }
 
 /// An index (unique or not) over columns of its table.

@@ -39,6 +39,8 @@ pub struct RelationMap {
 struct NameIndex {
     relations: HashMap<u32, HashMap<String, u32>>,
     indexes: HashMap<u32, HashMap<String, u32>>,
+    /// Parent OID → OIDs of the tables inheriting from it.
+    children: HashMap<u32, Vec<u32>>,
 }
 
 impl RelationMap {
@@ -50,6 +52,9 @@ impl RelationMap {
                     .entry(r.schema)
                     .or_default()
                     .insert(r.name.clone(), r.oid);
+                for p in &r.inherits {
+                    idx.children.entry(*p).or_default().push(r.oid);
+                }
                 for i in &r.indexes {
                     idx.indexes
                         .entry(r.schema)
@@ -110,6 +115,28 @@ impl RelationMap {
         self.find_named(candidate, |r| {
             r.schema == schema && r.indexes.iter().any(|i| i.name == name)
         })
+    }
+
+    /// The tables that inherit directly from `parent`, in OID order (as
+    /// PostgreSQL's find_inheritance_children).
+    pub fn children_of(&self, parent: u32) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .names()
+            .children
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .filter(|c| !self.touched.contains(c))
+            .copied()
+            .collect();
+        for oid in &self.touched {
+            if self.get(oid).is_some_and(|r| r.inherits.contains(&parent)) {
+                out.push(*oid);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The relation with this OID.
@@ -261,6 +288,7 @@ mod tests {
             foreign_keys: vec![],
             rls_enabled: false,
             rls_forced: false,
+            inherits: vec![],
             policies: vec![],
             owner: 10,
             acl: None,

@@ -325,6 +325,7 @@ mod tests {
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
+                inherits: vec![],
                 options: vec![],
             },
         );
@@ -399,6 +400,8 @@ mod acl_tests {
             default: None,
             acl: None,
             collation: None,
+            inherited: 0,
+            local: true,
         };
         let mut acl = acl::default_acl(acl::AclKind::Relation, 10);
         acl::grant(&mut acl, 100, 10, SELECT, false);
@@ -428,6 +431,7 @@ mod acl_tests {
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
+                inherits: vec![],
                 options: vec![],
             },
         );

@@ -16,7 +16,7 @@ use crate::session::{QueryResult, Session};
 /// A change applied to every stored row of a table (ALTER TABLE ADD COLUMN).
 type RowRewrite = Box<dyn Fn(&mut Vec<rampart_types::Value>)>;
 
-fn cmd(tag: &str) -> PgResult<QueryResult> {
+pub(crate) fn cmd(tag: &str) -> PgResult<QueryResult> {
     Ok(QueryResult::Command {
         tag: tag.to_string(),
     })
@@ -200,14 +200,29 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             policies: vec![],
             rls_enabled: false,
             rls_forced: false,
+            inherits: vec![],
             options: vec![],
         };
         let mut pk: Option<Vec<String>> = None;
         let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
         let mut pending_fks: Vec<ast::ForeignKeyConstraint> = Vec::new();
-        for col in &ct.columns {
+        if let Some(parents) = ct.inherits.as_deref().filter(|p| !p.is_empty()) {
+            let inherited = crate::inherit::from_parents(cat, s, parents)?;
+            rel.inherits = inherited.parents;
+            rel.columns = inherited.columns;
+            for check in inherited.checks {
+                rel.checks.push(Check {
+                    oid: cat.alloc_oid(),
+                    ..check
+                });
+            }
+        }
+        for (own_position, col) in ct.columns.iter().enumerate() {
             let cname = ident(&col.name);
-            if rel.column_index(&cname).is_some() {
+            // A column of the same name from a parent takes this definition
+            // (merged once; a second declaration is a duplicate).
+            let merge_into = rel.column_index(&cname).filter(|p| !rel.columns[*p].local);
+            if rel.column_index(&cname).is_some() && merge_into.is_none() {
                 return Err(PgError::new(
                     SqlState::DUPLICATE_COLUMN,
                     format!("column \"{cname}\" specified more than once"),
@@ -225,6 +240,8 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 default: None,
                 acl: None,
                 collation: None,
+                inherited: 0,
+                local: true,
             };
             let mut identity = false;
             for opt in &col.options {
@@ -309,7 +326,16 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 ));
                 column.not_null = true;
             }
-            rel.columns.push(column);
+            match merge_into {
+                Some(pos) => crate::inherit::merge_local_column(
+                    s,
+                    &mut rel.columns[pos],
+                    column,
+                    pos,
+                    own_position,
+                )?,
+                None => rel.columns.push(column),
+            }
         }
         for c in &ct.constraints {
             match c {
@@ -536,6 +562,8 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 default: None,
                 acl: None,
                 collation: None,
+                inherited: 0,
+                local: true,
             })
             .collect();
         let owner = owner_oid(cat, s);
@@ -570,6 +598,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 policies: vec![],
                 rls_enabled: false,
                 rls_forced: false,
+                inherits: vec![],
                 options,
             },
         );
@@ -967,6 +996,15 @@ pub fn drop(
                         must_be_owner(if is_view { "view" } else { "table" }, &rel.name)
                     })?;
                     let kind_word = if is_view { "view" } else { "table" };
+                    crate::inherit::drop_inheritors(
+                        cat,
+                        txn,
+                        s,
+                        &rel,
+                        &dropping,
+                        cascade,
+                        &mut cascaded,
+                    )?;
                     // Views reading the relation go with it only under CASCADE.
                     if crate::view_deps::any_view_mentions(cat, &rel.name) {
                         let mut after = cat.clone();
@@ -1396,6 +1434,8 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         default: None,
                         acl: None,
                         collation: None,
+                        inherited: 0,
+                        local: true,
                     };
                     for o in &column_def.options {
                         match &o.option {
@@ -1572,6 +1612,10 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     }
                     new.owner = to;
                 }
+                ast::AlterTableOperation::AddConstraint {
+                    constraint: TableConstraint::Check(c),
+                    ..
+                } => crate::check_constraint::add(cat, txn, s, &mut new, c, !at.only)?,
                 ast::AlterTableOperation::AddConstraint { constraint, .. } => {
                     let (cname, columns, primary) = match constraint {
                         TableConstraint::PrimaryKey(p) => (p.name.as_ref(), &p.columns, true),

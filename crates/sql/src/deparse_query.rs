@@ -472,6 +472,8 @@ impl<'a> QueryDeparser<'a> {
                 default: None,
                 acl: None,
                 collation: None,
+                inherited: 0,
+                local: true,
             })
             .collect();
         let outer_names: Vec<Vec<String>> = outer.iter().map(|l| l.from_inside.clone()).collect();

@@ -626,6 +626,7 @@ mod tests {
             policies: vec![],
             rls_enabled: false,
             rls_forced: false,
+            inherits: vec![],
             options: vec![],
         };
         cat.relations.insert(50001, table(50001, "old_a"));

@@ -118,8 +118,8 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             access,
             filter,
             security,
+            inherited,
         } => {
-            out.push(format!("{prefix}{}", scan_line(*table, access, catalog)));
             // Security quals first, then the query's own (PostgreSQL's order).
             let parts: Vec<crate::expr::Expr> = security
                 .iter()
@@ -127,14 +127,41 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 .cloned()
                 .flat_map(|e| e.into_conjuncts())
                 .collect();
-            if let (Some(cond), Some(rel)) = (
-                crate::expr::Expr::conjunction(parts),
-                catalog.relation_by_oid(*table),
-            ) {
-                if let Some(text) = crate::deparse::deparse_in(&cond, &rel.columns, catalog) {
+            let cond = catalog.relation_by_oid(*table).and_then(|rel| {
+                crate::expr::Expr::conjunction(parts)
+                    .and_then(|c| crate::deparse::deparse_in(&c, &rel.columns, catalog))
+            });
+            let emit = |line: String, depth: usize, out: &mut Vec<String>| {
+                let prefix = if depth == 0 {
+                    String::new()
+                } else {
+                    format!("{}->  ", " ".repeat(depth * 6 - 4))
+                };
+                out.push(format!("{prefix}{line}"));
+                if let Some(text) = &cond {
                     let indent = if depth == 0 { 2 } else { depth * 6 + 2 };
                     out.push(format!("{}Filter: {text}", " ".repeat(indent)));
                 }
+            };
+            if inherited.is_empty() {
+                emit(scan_line(*table, access, catalog), depth, out);
+                return;
+            }
+            // A parent and the tables inheriting from it: PostgreSQL's
+            // Append, each member named `parent_N`.
+            out.push(format!("{prefix}Append"));
+            let alias = catalog
+                .relation_by_oid(*table)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let members = std::iter::once((*table, access)).chain(
+                inherited
+                    .iter()
+                    .map(|t| (t.table, &crate::plan::Access::Full)),
+            );
+            for (n, (oid, access)) in members.enumerate() {
+                let line = format!("{} {alias}_{}", scan_line(oid, access, catalog), n + 1);
+                emit(line, depth + 1, out);
             }
             return;
         }

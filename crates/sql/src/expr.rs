@@ -315,6 +315,7 @@ impl Expr {
                         | F::PgReloadConf
                         | F::TxidCurrent
                         | F::GenRandomUuid
+                        | F::TargetTableOid
                 ) && args.iter().all(Expr::is_stable)
             }
             Expr::Column(_) | Expr::Outer { .. } | Expr::Literal(_) | Expr::Param(_) => true,

@@ -71,6 +71,10 @@ pub struct AlterOwnerStmt {
 pub enum Piece {
     /// Text for sqlparser.
     Sql(String),
+    /// Text for sqlparser with `ONLY` blanked out before table names, and
+    /// where those names start (line, column; sqlparser's numbering), for
+    /// [`crate::parser::mark_only`].
+    SqlOnly(String, Vec<(u64, u64)>),
     /// A membership statement.
     Role(RoleStmt),
     /// ALTER DEFAULT PRIVILEGES.
@@ -85,6 +89,22 @@ pub enum Piece {
     Database(crate::database::DatabaseStmt),
     /// VACUUM / ANALYZE / CHECKPOINT.
     Maintenance(MaintenanceStmt),
+    /// ALTER TABLE … [NO] INHERIT.
+    Inherit(InheritStmt),
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] child [NO] INHERIT parent` (sqlparser
+/// does not read it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InheritStmt {
+    /// The child table's (possibly qualified) name.
+    pub child: Vec<String>,
+    /// The parent table's name.
+    pub parent: Vec<String>,
+    /// NO INHERIT.
+    pub remove: bool,
+    /// IF EXISTS.
+    pub if_exists: bool,
 }
 
 /// `VACUUM [(options)] [ANALYZE] [table, …]` or `ANALYZE [table, …]`: Rampart
@@ -163,11 +183,14 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| grant_all_routines(&sig))
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| sequence_options_in_order(&sig))
-            .or_else(|| only_noise(&s))
         {
             out.push(Piece::Sql(text));
+        } else if let Some((text, only)) = only_noise(&s) {
+            out.push(Piece::SqlOnly(text, only));
         } else if let Some(m) = maintenance(&sig)? {
             out.push(Piece::Maintenance(m));
+        } else if let Some(i) = inherit_stmt(&sig) {
+            out.push(Piece::Inherit(i));
         } else if crate::database::is_database_statement(&sig) {
             out.push(Piece::Database(crate::database::parse(&s)?));
         } else if let Some(d) = default_privileges(&sig)? {
@@ -210,31 +233,49 @@ fn is_single_plain_dml(sql: &str) -> bool {
     }
 }
 
-/// `FROM ONLY t`, `UPDATE ONLY t`, `JOIN ONLY t`: ONLY keeps a table's
-/// inheritance children out. Rampart has no table inheritance, so every
-/// table is already "only" itself and the word is blanked out (sqlparser
-/// does not read it there); the rest of the text keeps its positions for
-/// error cursors. Revisit when inheritance or partitions arrive.
-fn only_noise(tokens: &[TokenWithSpan]) -> Option<String> {
+/// `FROM ONLY t`, `UPDATE ONLY t`, `DELETE FROM ONLY t`, `JOIN ONLY t`:
+/// ONLY keeps a table's inheritance children out, and sqlparser does not
+/// read it there. The word is blanked out (the rest of the text keeps its
+/// positions, for error cursors) and where the table name after it starts
+/// is returned, so the parsed table can be marked ([`crate::parser::mark_only`]).
+fn only_noise(tokens: &[TokenWithSpan]) -> Option<(String, Vec<(u64, u64)>)> {
     let is_only = |t: &Token| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::ONLY);
     let mut previous: Option<String> = None;
-    let mut found = false;
     let mut text = String::new();
+    let mut starts = Vec::new();
+    let mut after_only = false;
+    let (mut line, mut column) = (1u64, 1u64);
     for t in tokens {
         let shown = t.token.to_string();
-        if matches!(t.token, Token::Whitespace(_)) {
-            text.push_str(&shown);
+        let significant = !matches!(t.token, Token::Whitespace(_));
+        if significant
+            && is_only(&t.token)
+            && matches!(previous.as_deref(), Some("FROM" | "UPDATE" | "JOIN"))
+        {
+            after_only = true;
+            let blank = " ".repeat(shown.chars().count());
+            column += blank.len() as u64;
+            text.push_str(&blank);
+            previous = word(&t.token);
             continue;
         }
-        if is_only(&t.token) && matches!(previous.as_deref(), Some("FROM" | "UPDATE" | "JOIN")) {
-            found = true;
-            text.push_str(&" ".repeat(shown.chars().count()));
-        } else {
-            text.push_str(&shown);
+        if significant && std::mem::take(&mut after_only) {
+            starts.push((line, column));
         }
-        previous = word(&t.token);
+        for ch in shown.chars() {
+            if ch == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        text.push_str(&shown);
+        if significant {
+            previous = word(&t.token);
+        }
     }
-    found.then_some(text)
+    (!starts.is_empty()).then_some((text, starts))
 }
 
 fn needs_front(sig: &[&Token]) -> bool {
@@ -251,6 +292,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || grant_all_routines(sig).is_some()
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
+        || inherit_stmt(sig).is_some()
         || matches!(
             sig.first().and_then(|t| word(t)).as_deref(),
             Some("VACUUM" | "ANALYZE" | "ANALYSE" | "CHECKPOINT")
@@ -862,6 +904,49 @@ fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
         kind,
         name,
         owner: name_of(sig[n - 1])?,
+    })
+}
+
+/// A possibly qualified name starting at `sig[*i]`; advances past it.
+fn qualified_name(sig: &[&Token], i: &mut usize) -> Option<Vec<String>> {
+    let mut name = vec![name_of(sig.get(*i)?)?];
+    *i += 1;
+    while sig.get(*i) == Some(&&Token::Period) {
+        name.push(name_of(sig.get(*i + 1)?)?);
+        *i += 2;
+    }
+    Some(name)
+}
+
+/// Recognizes `ALTER TABLE [IF EXISTS] [ONLY] child [NO] INHERIT parent`.
+fn inherit_stmt(sig: &[&Token]) -> Option<InheritStmt> {
+    let w = |i: usize| sig.get(i).and_then(|t| word(t));
+    if w(0).as_deref() != Some("ALTER") || w(1).as_deref() != Some("TABLE") {
+        return None;
+    }
+    let mut i = 2;
+    let if_exists = w(2).as_deref() == Some("IF") && w(3).as_deref() == Some("EXISTS");
+    if if_exists {
+        i += 2;
+    }
+    if w(i).as_deref() == Some("ONLY") {
+        i += 1;
+    }
+    let child = qualified_name(sig, &mut i)?;
+    let remove = w(i).as_deref() == Some("NO");
+    if remove {
+        i += 1;
+    }
+    if w(i).as_deref() != Some("INHERIT") {
+        return None;
+    }
+    i += 1;
+    let parent = qualified_name(sig, &mut i)?;
+    (i == sig.len()).then_some(InheritStmt {
+        child,
+        parent,
+        remove,
+        if_exists,
     })
 }
 

@@ -8,6 +8,13 @@ use rust_decimal::prelude::*;
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
+    /// A whole-row reference (`SELECT t FROM t`): the row's fields in
+    /// PostgreSQL's record text form, `(1,"a b",)`. Partial: the value is
+    /// text, not a composite that compares field by field.
+    RecordOut,
+    /// `tableoid` of the row an UPDATE or DELETE is changing (varies over
+    /// the tables inheriting from the target); set by the executor.
+    TargetTableOid,
     /// Text → OID of a reg* type, resolved at run time (`regclass_in`).
     RegIn(RegKind),
     /// OID of a reg* type → its name (`regclass_out`).
@@ -703,6 +710,7 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             | Func::ArrayAppend
             | Func::ArrayPrepend
             | Func::FormatType
+            | Func::RecordOut
     );
     if func == Func::FormatType && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -1050,6 +1058,7 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
         Func::DatePart => crate::datetime::date_part(s(0), &args[1])?,
         Func::DateTrunc => crate::datetime::date_trunc(s(0), &args[1])?,
         Func::Age => crate::datetime::age(&args[0], &args[1])?,
+        Func::RecordOut => Value::Text(record_out(args)),
         Func::FormatType => {
             let typmod = args.get(1).and_then(Value::as_i64).filter(|m| *m >= 4);
             Value::Text(
@@ -1252,4 +1261,35 @@ impl SubstringState for SqlState {
     fn new_substring_error() -> SqlState {
         SqlState("22011")
     }
+}
+
+/// PostgreSQL's record_out: `(f1,f2,…)`, NULL as nothing, a field quoted
+/// when empty or holding a quote, backslash, parenthesis, comma or space
+/// (quotes and backslashes doubled inside).
+fn record_out(fields: &[Value]) -> String {
+    let mut out = String::from("(");
+    for (i, v) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let Some(text) = v.to_pg_text() else { continue };
+        let quote = text.is_empty()
+            || text
+                .chars()
+                .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
+        if !quote {
+            out.push_str(&text);
+            continue;
+        }
+        out.push('"');
+        for c in text.chars() {
+            if c == '"' || c == '\\' {
+                out.push(c);
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push(')');
+    out
 }

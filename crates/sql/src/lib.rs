@@ -18,6 +18,7 @@
 pub mod aclitem;
 pub mod activity;
 pub mod bind;
+mod check_constraint;
 mod comment;
 pub mod copy;
 pub mod database;
@@ -38,6 +39,7 @@ pub mod functions;
 pub mod guc;
 pub mod guc_meta;
 mod hba_rules;
+mod inherit;
 pub mod keys;
 mod keywords;
 pub mod locks;

@@ -30,6 +30,8 @@ pub enum Stmt {
     Database(crate::database::DatabaseStmt),
     /// VACUUM / ANALYZE.
     Maintenance(crate::front::MaintenanceStmt),
+    /// ALTER TABLE … [NO] INHERIT.
+    Inherit(crate::front::InheritStmt),
 }
 
 /// Parses a query string into statements.
@@ -47,6 +49,12 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                             .into_iter()
                             .map(|s| Stmt::Sql(Box::new(s))),
                     ),
+                    crate::front::Piece::SqlOnly(text, only) => {
+                        out.extend(parse_sql(&text)?.into_iter().map(|mut s| {
+                            mark_only(&mut s, &only);
+                            Stmt::Sql(Box::new(s))
+                        }))
+                    }
                     crate::front::Piece::Role(r) => out.push(Stmt::Role(r)),
                     crate::front::Piece::DefaultPrivileges(d) => {
                         out.push(Stmt::DefaultPrivileges(d))
@@ -56,11 +64,51 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::Function(f) => out.push(Stmt::Function(f)),
                     crate::front::Piece::Database(d) => out.push(Stmt::Database(d)),
                     crate::front::Piece::Maintenance(m) => out.push(Stmt::Maintenance(m)),
+                    crate::front::Piece::Inherit(i) => out.push(Stmt::Inherit(i)),
                 }
             }
             Ok(out)
         }
     }
+}
+
+/// Stands in a table reference's (MySQL-only) partition list for
+/// PostgreSQL's `ONLY`: no PostgreSQL statement fills that list otherwise.
+const ONLY_MARK: &str = "\u{0}only";
+
+/// Marks the table references whose names start at `starts` as `ONLY t`
+/// (see [`is_only`]); the front parser blanked the word out.
+pub fn mark_only(stmt: &mut Statement, starts: &[(u64, u64)]) {
+    use sqlparser::ast::{TableFactor, VisitMut, VisitorMut};
+    struct Marker<'a>(&'a [(u64, u64)]);
+    impl VisitorMut for Marker<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(
+            &mut self,
+            factor: &mut TableFactor,
+        ) -> std::ops::ControlFlow<()> {
+            if let TableFactor::Table {
+                name, partitions, ..
+            } = factor
+            {
+                let start = name
+                    .0
+                    .first()
+                    .and_then(|p| p.as_ident())
+                    .map(|id| (id.span.start.line, id.span.start.column));
+                if start.is_some_and(|s| self.0.contains(&s)) {
+                    *partitions = vec![sqlparser::ast::Ident::new(ONLY_MARK)];
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut Marker(starts));
+}
+
+/// Whether a table reference was written `ONLY t` (marked by [`mark_only`]).
+pub fn is_only(partitions: &[sqlparser::ast::Ident]) -> bool {
+    partitions.first().is_some_and(|p| p.value == ONLY_MARK)
 }
 
 /// Parses with sqlparser only.

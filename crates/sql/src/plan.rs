@@ -83,6 +83,25 @@ pub enum Access {
     },
 }
 
+/// A table reached through a parent it inherits from (a scan of the parent
+/// without ONLY): its rows are read and changed in the parent's shape.
+#[derive(Clone, Debug)]
+pub struct InheritedTable {
+    /// The inheriting table's OID.
+    pub table: u32,
+    /// For each parent column, its position in this table.
+    pub columns: Vec<usize>,
+    /// This table's CHECK constraints over its own row (for UPDATE).
+    pub checks: Vec<(String, Expr)>,
+}
+
+impl InheritedTable {
+    /// A row of this table in the parent's column order.
+    pub fn parent_row(&self, row: &[rampart_types::Value]) -> Vec<rampart_types::Value> {
+        self.columns.iter().map(|&c| row[c].clone()).collect()
+    }
+}
+
 /// A plan node. Rows are `Vec<Value>`; each node documents its output.
 #[derive(Clone, Debug)]
 pub enum Plan {
@@ -105,6 +124,9 @@ pub enum Plan {
         filter: Option<Expr>,
         /// Row-level security predicate, evaluated before `filter` (a security barrier).
         security: Option<Expr>,
+        /// Tables inheriting from this one, scanned after it (every row in
+        /// this table's column order; `access` is for this table only).
+        inherited: Vec<InheritedTable>,
     },
     /// Rows of a system catalog view (pg_roles, …), computed from the catalog.
     SystemView {
@@ -373,6 +395,8 @@ pub struct UpdatePlan {
     /// UPDATE … FROM: rows joined to each target row; WHERE, SET and
     /// RETURNING then see the target row followed by the FROM row.
     pub from: Option<Box<Plan>>,
+    /// Tables inheriting from the target, updated after it (none with ONLY).
+    pub inherited: Vec<InheritedTable>,
     /// `WITH … INSERT/UPDATE/DELETE`: the WITH queries, materialized
     /// before the statement runs (empty without WITH).
     pub with: Vec<CtePlan>,
@@ -393,6 +417,8 @@ pub struct DeletePlan {
     pub security: Option<Expr>,
     /// DELETE … USING: rows joined to each target row (as UPDATE … FROM).
     pub using: Option<Box<Plan>>,
+    /// Tables inheriting from the target, deleted from after it (none with ONLY).
+    pub inherited: Vec<InheritedTable>,
     /// `WITH … INSERT/UPDATE/DELETE`: the WITH queries, materialized
     /// before the statement runs (empty without WITH).
     pub with: Vec<CtePlan>,

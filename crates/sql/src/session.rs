@@ -1320,6 +1320,7 @@ impl Session {
             Stmt::Function(f) => return crate::func::ddl::run(self, f),
             Stmt::Database(d) => return crate::database::run(self, d),
             Stmt::Maintenance(m) => return self.maintenance(m),
+            Stmt::Inherit(i) => return crate::inherit::run(self, i),
         };
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);
@@ -1438,43 +1439,40 @@ impl Session {
             })
             .then(|| self.state.search_path());
         let binary_results = std::mem::take(&mut self.binary_results);
+        let render = |columns: &[OutputColumn], rows: &mut [Row]| {
+            if let Some(path) = &reg_path {
+                render_reg_columns(catalog, path, columns, &binary_results, rows);
+            }
+        };
+        // RETURNING rows name their reg* values too.
+        let finish =
+            |columns: Vec<OutputColumn>, tag: String, returning: bool, mut rows: Vec<Row>| {
+                render(&columns, &mut rows);
+                dml_result(tag, returning, columns, rows)
+            };
         let mut ex = Exec::new(txn, catalog, &mut self.state, &engine, params);
         ex.cancel = Some(&cancel);
         Ok(match plan {
             DataStatement::Query(p) => {
                 let mut rows = ex.run(p)?;
                 let tag = format!("SELECT {}", rows.len());
-                if let Some(path) = &reg_path {
-                    render_reg_columns(catalog, path, &columns, &binary_results, &mut rows);
-                }
+                render(&columns, &mut rows);
                 QueryResult::Rows { columns, rows, tag }
             }
             DataStatement::Insert(p) => {
                 let r = ex.insert(p)?;
-                dml_result(
-                    format!("INSERT 0 {}", r.count),
-                    p.returning.is_some(),
-                    columns,
-                    r.returning,
-                )
+                let tag = format!("INSERT 0 {}", r.count);
+                finish(columns, tag, p.returning.is_some(), r.returning)
             }
             DataStatement::Update(p) => {
                 let r = ex.update(p)?;
-                dml_result(
-                    format!("UPDATE {}", r.count),
-                    p.returning.is_some(),
-                    columns,
-                    r.returning,
-                )
+                let tag = format!("UPDATE {}", r.count);
+                finish(columns, tag, p.returning.is_some(), r.returning)
             }
             DataStatement::Delete(p) => {
                 let r = ex.delete(p)?;
-                dml_result(
-                    format!("DELETE {}", r.count),
-                    p.returning.is_some(),
-                    columns,
-                    r.returning,
-                )
+                let tag = format!("DELETE {}", r.count);
+                finish(columns, tag, p.returning.is_some(), r.returning)
             }
         })
     }

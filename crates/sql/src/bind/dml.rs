@@ -288,10 +288,26 @@ impl<'a> Binder<'a> {
         &mut self,
         up: &ast::Update,
     ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        let saved = self.dml_target_range.take();
+        let r = self.bind_update_target(up);
+        self.dml_target_range = saved;
+        r
+    }
+
+    fn bind_update_target(
+        &mut self,
+        up: &ast::Update,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
         if !up.table.joins.is_empty() {
             return Err(PgError::syntax("syntax error at or near \"JOIN\""));
         }
-        let ast::TableFactor::Table { name, alias, .. } = &up.table.relation else {
+        let ast::TableFactor::Table {
+            name,
+            alias,
+            partitions,
+            ..
+        } = &up.table.relation
+        else {
             return Err(PgError::syntax("UPDATE target must be a table"));
         };
         let rel = self.dml_target(name, Privilege::Update)?;
@@ -299,6 +315,7 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|a| ident(&a.name))
             .unwrap_or(rel.name.clone());
+        self.dml_target_range = Some(range.clone());
         let mut scope = Scope::for_relation(rel, &range);
         let from = match &up.from {
             Some(
@@ -337,8 +354,14 @@ impl<'a> Binder<'a> {
         }
         let check = self.rls_check(rel, RlsCmd::Update)?;
         let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
+        let inherited = if crate::parser::is_only(partitions) {
+            vec![]
+        } else {
+            self.inherited_tables(rel, true)?
+        };
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
+                inherited,
                 table: rel.oid,
                 access,
                 filter,
@@ -360,6 +383,16 @@ impl<'a> Binder<'a> {
         &mut self,
         del: &ast::Delete,
     ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        let saved = self.dml_target_range.take();
+        let r = self.bind_delete_target(del);
+        self.dml_target_range = saved;
+        r
+    }
+
+    fn bind_delete_target(
+        &mut self,
+        del: &ast::Delete,
+    ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
         let tables = match &del.from {
             ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
         };
@@ -368,7 +401,13 @@ impl<'a> Binder<'a> {
                 "DELETE from several tables is not supported",
             ));
         }
-        let ast::TableFactor::Table { name, alias, .. } = &tables[0].relation else {
+        let ast::TableFactor::Table {
+            name,
+            alias,
+            partitions,
+            ..
+        } = &tables[0].relation
+        else {
             return Err(PgError::syntax("DELETE target must be a table"));
         };
         let rel = self.dml_target(name, Privilege::Delete)?;
@@ -376,6 +415,7 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|a| ident(&a.name))
             .unwrap_or(rel.name.clone());
+        self.dml_target_range = Some(range.clone());
         let mut scope = Scope::for_relation(rel, &range);
         let using = match &del.using {
             Some(t) => {
@@ -399,8 +439,14 @@ impl<'a> Binder<'a> {
             security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
         }
         let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
+        let inherited = if crate::parser::is_only(partitions) {
+            vec![]
+        } else {
+            self.inherited_tables(rel, false)?
+        };
         Ok((
             DataStatement::Delete(DeletePlan {
+                inherited,
                 table: rel.oid,
                 access,
                 filter,
@@ -602,7 +648,34 @@ impl<'a> Binder<'a> {
         Ok(out)
     }
 
-    fn bind_checks(&mut self, rel: &Relation) -> PgResult<Vec<(String, Expr)>> {
+    /// The tables inheriting from `rel` (all levels), each with its column
+    /// map and, when `with_checks` (UPDATE), its CHECK constraints bound
+    /// over its own row.
+    pub(crate) fn inherited_tables(
+        &mut self,
+        rel: &Relation,
+        with_checks: bool,
+    ) -> PgResult<Vec<crate::plan::InheritedTable>> {
+        let catalog = self.catalog;
+        let mut out = Vec::new();
+        for oid in catalog.inheritors(rel.oid) {
+            let Some(child) = catalog.relation_by_oid(oid) else {
+                continue;
+            };
+            out.push(crate::plan::InheritedTable {
+                table: oid,
+                columns: crate::inherit::column_map(rel, child)?,
+                checks: if with_checks {
+                    self.bind_checks(child)?
+                } else {
+                    vec![]
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn bind_checks(&mut self, rel: &Relation) -> PgResult<Vec<(String, Expr)>> {
         let scope = Scope::for_relation(rel, &rel.name);
         let saved = self.needs.len();
         let mut out = Vec::new();

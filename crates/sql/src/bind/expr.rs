@@ -521,6 +521,9 @@ impl Binder<'_> {
                 ));
             }
         }
+        if let Some(found) = self.system_column(cx.scope, table, name)? {
+            return Ok(found);
+        }
         let wanted = match table {
             Some(t) => format!("{t}.{name}"),
             None => name.to_string(),
@@ -558,6 +561,74 @@ impl Binder<'_> {
                 format!("column \"{name}\" does not exist"),
             )),
         }
+    }
+
+    /// What no column of the scope answers but a table range does:
+    /// `tableoid` (the row's table: constant for a plain scan, a hidden
+    /// column of a scan through inheritance, the executor's current table
+    /// for an UPDATE/DELETE target) and a whole-row reference (`t` for the
+    /// range `t`: its visible columns as a record's text).
+    fn system_column(
+        &mut self,
+        scope: &Scope,
+        table: Option<&str>,
+        name: &str,
+    ) -> PgResult<Option<(Expr, DataType)>> {
+        if name == "tableoid" {
+            // Each table range in reach: a scan through inheritance carries
+            // the value as a hidden column, any other range has one table.
+            let mut ranges: Vec<(&str, Expr)> = Vec::new();
+            for (i, c) in scope.columns.iter().enumerate() {
+                let Some(range) = c.table.as_deref() else {
+                    continue;
+                };
+                if table.is_some_and(|t| t != range) {
+                    continue;
+                }
+                let e = match c.source {
+                    None if c.hidden && c.name == "tableoid" => Expr::Column(i),
+                    Some(_) if self.dml_target_range.as_deref() == Some(range) => {
+                        Expr::Func(crate::functions::Func::TargetTableOid, vec![])
+                    }
+                    Some((oid, _)) => Expr::Literal(rampart_types::Value::Oid(oid)),
+                    None => continue,
+                };
+                match ranges.iter_mut().find(|(r, _)| *r == range) {
+                    Some(slot) if matches!(e, Expr::Column(_)) => slot.1 = e,
+                    Some(_) => {}
+                    None => ranges.push((range, e)),
+                }
+            }
+            return match ranges.len() {
+                0 => Ok(None),
+                1 => Ok(ranges.pop().map(|(_, e)| (e, DataType::Oid))),
+                _ => Err(PgError::new(
+                    SqlState::AMBIGUOUS_COLUMN,
+                    "column reference \"tableoid\" is ambiguous",
+                )),
+            };
+        }
+        if table.is_some() {
+            return Ok(None);
+        }
+        let fields: Vec<usize> = (0..scope.columns.len())
+            .filter(|&i| {
+                let c = &scope.columns[i];
+                !c.hidden && c.table.as_deref() == Some(name)
+            })
+            .collect();
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        for &i in &fields {
+            let col = scope.columns[i].clone();
+            self.note_column_read(&col);
+        }
+        let args = fields.into_iter().map(Expr::Column).collect();
+        Ok(Some((
+            Expr::Func(crate::functions::Func::RecordOut, args),
+            DataType::Text,
+        )))
     }
 
     /// PostgreSQL's error for a reference to a FROM item the current one

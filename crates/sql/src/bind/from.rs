@@ -206,6 +206,7 @@ impl Binder<'_> {
                 alias,
                 args,
                 with_ordinality,
+                partitions,
                 ..
             } => {
                 if let Some(args) = args {
@@ -295,12 +296,28 @@ impl Binder<'_> {
                             security.as_ref(),
                             self.catalog,
                         );
+                        let inherited = if crate::parser::is_only(partitions) {
+                            vec![]
+                        } else {
+                            self.inherited_tables(rel, false)?
+                        };
+                        if !inherited.is_empty() {
+                            // The scan appends each row's table (`tableoid`).
+                            scope.columns.push(ScopeColumn {
+                                table: Some(range.clone()),
+                                name: "tableoid".into(),
+                                ty: rampart_types::DataType::Oid,
+                                source: None,
+                                hidden: true,
+                            });
+                        }
                         Ok((
                             Plan::Scan {
                                 table: rel.oid,
                                 access,
                                 filter: None,
                                 security,
+                                inherited,
                             },
                             scope,
                         ))

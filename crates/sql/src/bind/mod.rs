@@ -126,6 +126,9 @@ pub struct Binder<'a> {
     /// Names of the parameters (routine arguments and PL/pgSQL variables),
     /// by position; an unqualified name no column matches resolves to one.
     pub param_names: Vec<String>,
+    /// The range name of the UPDATE/DELETE target being bound: its
+    /// `tableoid` is the row's table, known only while executing.
+    dml_target_range: Option<String>,
 }
 
 impl<'a> Binder<'a> {
@@ -148,6 +151,7 @@ impl<'a> Binder<'a> {
             rls: None,
             rls_guard: Vec::new(),
             rls_user_stack: Vec::new(),
+            dml_target_range: None,
             param_names: Vec::new(),
         }
     }

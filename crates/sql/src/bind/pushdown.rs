@@ -262,6 +262,7 @@ fn push_conjuncts(
             access: _,
             filter,
             security,
+            inherited,
         } => {
             // As PostgreSQL, a conjunct that reads none of the table's
             // columns cannot leak its rows: under row-level security it
@@ -289,6 +290,7 @@ fn push_conjuncts(
                         ),
                         filter: None,
                         security,
+                        inherited,
                     },
                     vec![],
                 );
@@ -301,6 +303,7 @@ fn push_conjuncts(
                     access,
                     filter: Some(pred),
                     security,
+                    inherited,
                 },
                 vec![],
             )

@@ -8,7 +8,7 @@ use rampart_types::{PgError, PgResult, SqlState, Value};
 use super::table::{self, storage_err};
 use super::{Exec, Row};
 use crate::keys;
-use crate::plan::{DeletePlan, InsertPlan, OnConflictPlan, UpdatePlan};
+use crate::plan::{DeletePlan, InheritedTable, InsertPlan, OnConflictPlan, UpdatePlan};
 
 /// Rows affected and RETURNING rows.
 pub struct DmlResult {
@@ -239,12 +239,16 @@ impl Exec<'_> {
 
     /// Locks a row for UPDATE/DELETE; under READ COMMITTED re-reads the latest
     /// version and re-checks the WHERE clause, as PostgreSQL's EvalPlanQual.
+    /// `row` is in the shape the statement sees (the parent's, for a table
+    /// reached through inheritance: `member`); the result is the whole row
+    /// of `rel` to change.
     fn lock_and_recheck(
         &mut self,
         rel: &Relation,
         rowid: u64,
         row: Row,
         filter: Option<&crate::expr::Expr>,
+        member: Option<&InheritedTable>,
     ) -> PgResult<Option<Row>> {
         let key = keys::row_key(rel.oid, rowid);
         self.txn.lock_key(&key).map_err(storage_err)?;
@@ -255,16 +259,23 @@ impl Exec<'_> {
             return Ok(None);
         }
         if self.txn.isolation() != IsolationLevel::ReadCommitted {
-            return Ok(Some(row));
+            return match member {
+                None => Ok(Some(row)),
+                Some(_) => table::get_row(self.txn, rel.oid, rowid),
+            };
         }
         let Some(latest) = table::get_row_latest(self.txn, rel.oid, rowid)? else {
             return Ok(None);
         };
-        if latest == row {
-            return Ok(Some(row));
+        let seen = match member {
+            Some(t) => t.parent_row(&latest),
+            None => latest.clone(),
+        };
+        if seen == row {
+            return Ok(Some(latest));
         }
         match filter {
-            Some(f) if !self.eval_bool(f, &latest)? => Ok(None),
+            Some(f) if !self.eval_bool(f, &seen)? => Ok(None),
             _ => Ok(Some(latest)),
         }
     }
@@ -281,6 +292,7 @@ impl Exec<'_> {
         filter: Option<&crate::expr::Expr>,
         security: Option<&crate::expr::Expr>,
         wait: crate::plan::RowLockWait,
+        inherited: Option<&crate::plan::InheritedTable>,
     ) -> PgResult<Vec<Row>> {
         use crate::plan::RowLockWait;
         let rel = self.relation(table)?.clone();
@@ -308,6 +320,15 @@ impl Exec<'_> {
             let Some(latest) = table::get_row_latest(self.txn, rel.oid, rowid)? else {
                 continue;
             };
+            // Rows of an inheriting table come (and go out) in the parent's
+            // shape; a scan through inheritance adds the row's table.
+            let mut latest = match inherited {
+                Some(t) => t.parent_row(&latest),
+                None => latest,
+            };
+            if latest.len() + 1 == row.len() {
+                latest.push(Value::Oid(table));
+            }
             if latest == row || self.passes(security, filter, &latest)? {
                 out.push(latest);
             }
@@ -346,7 +367,8 @@ impl Exec<'_> {
         Ok(())
     }
 
-    /// Target rows (with their FROM/USING row appended) that the WHERE clause selects.
+    /// Target rows (with their FROM/USING row appended) that the WHERE
+    /// clause selects, in the statement's shape (see [`InheritedTable`]).
     fn dml_targets(
         &mut self,
         table: u32,
@@ -354,15 +376,19 @@ impl Exec<'_> {
         filter: Option<&crate::expr::Expr>,
         security: Option<&crate::expr::Expr>,
         joined: Option<&crate::plan::Plan>,
+        member: Option<&InheritedTable>,
     ) -> PgResult<Vec<(u64, Row, Row)>> {
+        let scan = |ex: &mut Self, filter| match member {
+            None => ex.scan(table, access, filter, security),
+            Some(t) => ex.scan_inherited(t, filter, security),
+        };
         let Some(joined) = joined else {
-            return Ok(self
-                .scan(table, access, filter, security)?
+            return Ok(scan(self, filter)?
                 .into_iter()
                 .map(|(id, r)| (id, r, vec![]))
                 .collect());
         };
-        let targets = self.scan(table, access, None, security)?;
+        let targets = scan(self, None)?;
         let others = self.run(joined)?;
         let mut out = Vec::new();
         for (rowid, row) in targets {
@@ -384,7 +410,8 @@ impl Exec<'_> {
         Ok(out)
     }
 
-    /// Locks a target row and re-checks WHERE on its latest version (with its joined row).
+    /// Locks a target row and re-checks WHERE on its latest version (with
+    /// its joined row); returns the whole row of `rel` to change.
     fn lock_joined(
         &mut self,
         rel: &Relation,
@@ -392,24 +419,18 @@ impl Exec<'_> {
         row: Row,
         extra: &Row,
         filter: Option<&crate::expr::Expr>,
+        member: Option<&InheritedTable>,
     ) -> PgResult<Option<Row>> {
         if extra.is_empty() {
-            return self.lock_and_recheck(rel, rowid, row, filter);
+            return self.lock_and_recheck(rel, rowid, row, filter, member);
         }
-        let width = row.len();
-        let mut combined = row;
-        combined.extend(extra.iter().cloned());
-        let locked = self.lock_and_recheck(rel, rowid, combined.clone(), None)?;
-        let Some(_) = locked else { return Ok(None) };
-        let latest = if self.txn.isolation() == IsolationLevel::ReadCommitted {
-            match table::get_row_latest(self.txn, rel.oid, rowid)? {
-                Some(l) => l,
-                None => return Ok(None),
-            }
-        } else {
-            combined[..width].to_vec()
+        let Some(latest) = self.lock_and_recheck(rel, rowid, row, None, member)? else {
+            return Ok(None);
         };
-        let mut recheck = latest.clone();
+        let mut recheck = match member {
+            Some(t) => t.parent_row(&latest),
+            None => latest.clone(),
+        };
         recheck.extend(extra.iter().cloned());
         match filter {
             Some(f) if !self.eval_bool(f, &recheck)? => Ok(None),
@@ -419,79 +440,139 @@ impl Exec<'_> {
 
     /// Runs an UPDATE.
     pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
-        self.with_ctes(&p.with, |ex| ex.update_rows(p))
+        self.with_ctes(&p.with, |ex| {
+            let mut result = DmlResult {
+                count: 0,
+                returning: Vec::new(),
+            };
+            let saved = ex.target_table.replace(p.table);
+            let mut r = ex.update_rows(p, None, &mut result);
+            for t in &p.inherited {
+                ex.target_table = Some(t.table);
+                r = r.and_then(|_| ex.update_rows(p, Some(t), &mut result));
+            }
+            ex.target_table = saved;
+            r.map(|_| result)
+        })
     }
 
-    fn update_rows(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
-        let rel = self.relation(p.table)?.clone();
+    /// Updates the target table's rows, or (`member`) those of a table
+    /// inheriting from it: WHERE, SET, policies and RETURNING see them in
+    /// the target's shape; CHECK constraints and keys are the member's own.
+    fn update_rows(
+        &mut self,
+        p: &UpdatePlan,
+        member: Option<&InheritedTable>,
+        result: &mut DmlResult,
+    ) -> PgResult<()> {
+        let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
         let rows = self.dml_targets(
             p.table,
             &p.access,
             p.filter.as_ref(),
             p.security.as_ref(),
             p.from.as_deref(),
+            member,
         )?;
-        let mut result = DmlResult {
-            count: 0,
-            returning: Vec::new(),
-        };
+        let position = |c: usize| member.map_or(c, |t| t.columns[c]);
+        let checks = member.map_or(&p.checks, |t| &t.checks);
+        let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| position(*c)).collect();
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref())? else {
+            let Some(old) =
+                self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref(), member)?
+            else {
                 continue;
             };
-            let mut input = old.clone();
+            let mut input = match member {
+                Some(t) => t.parent_row(&old),
+                None => old.clone(),
+            };
             input.extend(extra.iter().cloned());
             let mut new = old.clone();
             for (pos, e) in &p.assignments {
-                new[*pos] = self.eval(e, &input)?;
+                new[position(*pos)] = self.eval(e, &input)?;
             }
-            let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
-            self.check_row(&rel, &mut new, &p.checks, &assigned)?;
-            self.rls_check_row(p.check.as_ref(), &new)?;
-            self.rls_check_row(p.select_check.as_ref(), &new)?;
+            if let Err(mut e) = self.check_row(&rel, &mut new, checks, &assigned) {
+                // As PostgreSQL, the failing row is shown as the statement's
+                // target table sees it.
+                if let Some(t) = member.filter(|_| e.detail.is_some()) {
+                    let target = self.relation(p.table)?.clone();
+                    let written: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
+                    e.detail = self.row_detail(&target, &t.parent_row(&new), &written);
+                }
+                return Err(e);
+            }
+            let seen = match member {
+                Some(t) => t.parent_row(&new),
+                None => new.clone(),
+            };
+            self.rls_check_row(p.check.as_ref(), &seen)?;
+            self.rls_check_row(p.select_check.as_ref(), &seen)?;
             if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
                 return Err(self.unique_violation(&rel, idx, &new));
             }
             self.check_references(&rel, &new, Some(&old))?;
             self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
             table::replace(self.txn, &rel, rowid, &old, &new)?;
-            let mut out = new;
+            let mut out = seen;
             out.extend(extra);
-            self.push_returning(&p.returning, &out, &mut result)?;
+            self.push_returning(&p.returning, &out, result)?;
         }
-        Ok(result)
+        Ok(())
     }
 
     /// Runs a DELETE.
     pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
-        self.with_ctes(&p.with, |ex| ex.delete_rows(p))
+        self.with_ctes(&p.with, |ex| {
+            let mut result = DmlResult {
+                count: 0,
+                returning: Vec::new(),
+            };
+            let saved = ex.target_table.replace(p.table);
+            let mut r = ex.delete_rows(p, None, &mut result);
+            for t in &p.inherited {
+                ex.target_table = Some(t.table);
+                r = r.and_then(|_| ex.delete_rows(p, Some(t), &mut result));
+            }
+            ex.target_table = saved;
+            r.map(|_| result)
+        })
     }
 
-    fn delete_rows(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
-        let rel = self.relation(p.table)?.clone();
+    /// Deletes the target table's rows, or (`member`) those of a table
+    /// inheriting from it.
+    fn delete_rows(
+        &mut self,
+        p: &DeletePlan,
+        member: Option<&InheritedTable>,
+        result: &mut DmlResult,
+    ) -> PgResult<()> {
+        let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
         let rows = self.dml_targets(
             p.table,
             &p.access,
             p.filter.as_ref(),
             p.security.as_ref(),
             p.using.as_deref(),
+            member,
         )?;
-        let mut result = DmlResult {
-            count: 0,
-            returning: Vec::new(),
-        };
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref())? else {
+            let Some(old) =
+                self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref(), member)?
+            else {
                 continue;
             };
             self.apply_referencing_actions(&rel, &old, None, 0)?;
             table::remove(self.txn, &rel, rowid, &old)?;
-            let mut out = old;
+            let mut out = match member {
+                Some(t) => t.parent_row(&old),
+                None => old,
+            };
             out.extend(extra);
-            self.push_returning(&p.returning, &out, &mut result)?;
+            self.push_returning(&p.returning, &out, result)?;
         }
-        Ok(result)
+        Ok(())
     }
 }

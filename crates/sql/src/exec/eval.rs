@@ -377,6 +377,7 @@ impl Exec<'_> {
         let s = self.session.clone_identity();
         Ok(match f {
             Func::CurrentUser => Value::Text(s.current_user),
+            Func::TargetTableOid => self.target_table.map(Value::Oid).unwrap_or(Value::Null),
             Func::SessionUser => Value::Text(s.session_user),
             Func::CurrentDatabase => Value::Text(s.database),
             Func::CurrentSchema => Value::Text(self.current_schema()),

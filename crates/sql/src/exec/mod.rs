@@ -56,6 +56,9 @@ pub struct Exec<'a> {
     pub routine_cache: crate::func::spi::RoutineCache,
     /// Results of STABLE/IMMUTABLE function calls by (function, arguments).
     pub stable_results: HashMap<(u32, String), Value>,
+    /// The table whose rows an UPDATE/DELETE is changing now (its
+    /// `tableoid`, which differs between the tables of a hierarchy).
+    pub target_table: Option<u32>,
 }
 
 impl<'a> Exec<'a> {
@@ -93,6 +96,7 @@ impl<'a> Exec<'a> {
             style,
             fn_cache: HashMap::new(),
             routine_cache: Default::default(),
+            target_table: None,
             stable_results: HashMap::new(),
         }
     }
@@ -148,9 +152,22 @@ impl<'a> Exec<'a> {
                 access,
                 filter,
                 security,
-            } => self
-                .scan(*table, access, filter.as_ref(), security.as_ref())
-                .map(|rows| rows.into_iter().map(|(_, r)| r).collect()),
+                inherited,
+            } => {
+                let (filter, security) = (filter.as_ref(), security.as_ref());
+                if inherited.is_empty() {
+                    return Ok(self
+                        .scan(*table, access, filter, security)?
+                        .into_iter()
+                        .map(|(_, r)| r)
+                        .collect());
+                }
+                Ok(self
+                    .scan_hierarchy(*table, access, filter, security, inherited)?
+                    .into_iter()
+                    .map(|(_, _, r)| r)
+                    .collect())
+            }
             Plan::SystemView { oid, .. } if *oid == crate::activity::VIEW.oid => {
                 Ok(crate::activity::rows(
                     &self.engine.activity,
@@ -340,9 +357,25 @@ impl<'a> Exec<'a> {
                     access,
                     filter,
                     security,
+                    inherited,
                 } => {
-                    let rows = self.scan(*table, access, filter.as_ref(), security.as_ref())?;
-                    self.lock_scanned(*table, rows, filter.as_ref(), security.as_ref(), *wait)
+                    let (filter, security) = (filter.as_ref(), security.as_ref());
+                    if inherited.is_empty() {
+                        let rows = self.scan(*table, access, filter, security)?;
+                        return self.lock_scanned(*table, rows, filter, security, *wait, None);
+                    }
+                    let rows = self.scan_hierarchy(*table, access, filter, security, inherited)?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for (member, rowid, row) in rows {
+                        let (oid, t) = match member {
+                            Some(i) => (inherited[i].table, Some(&inherited[i])),
+                            None => (*table, None),
+                        };
+                        let locked =
+                            self.lock_scanned(oid, vec![(rowid, row)], filter, security, *wait, t)?;
+                        out.extend(locked);
+                    }
+                    Ok(out)
                 }
                 other => self.run(other),
             },
@@ -495,10 +528,14 @@ impl<'a> Exec<'a> {
             access: Access::IndexEq { index, key, .. },
             filter,
             security,
+            inherited,
         } = input
         else {
             return Ok(None);
         };
+        if !inherited.is_empty() {
+            return Ok(None);
+        }
         let Some(rel) = self.catalog.relation_by_oid(*table) else {
             return Ok(None);
         };
@@ -597,6 +634,68 @@ impl<'a> Exec<'a> {
                 table::index_lookup(self.txn, table, *index, &vals, *unique)?
             }
         };
+        self.keep_passing(candidates, filter, security)
+    }
+
+    /// Rows of a table scanned through a parent it inherits from, in the
+    /// parent's column order, with their row ids, that pass the predicates
+    /// (which are over the parent's columns).
+    pub fn scan_inherited(
+        &mut self,
+        t: &crate::plan::InheritedTable,
+        filter: Option<&Expr>,
+        security: Option<&Expr>,
+    ) -> PgResult<Vec<(u64, Row)>> {
+        let candidates = table::scan_all(self.txn, t.table)?
+            .into_iter()
+            .map(|(id, r)| (id, t.parent_row(&r)))
+            .collect();
+        self.keep_passing(candidates, filter, security)
+    }
+
+    /// A scan of a parent and the tables inheriting from it (a SELECT's):
+    /// every row in the parent's column order followed by its `tableoid`,
+    /// with the member it came from (None: the parent) and its row id.
+    fn scan_hierarchy(
+        &mut self,
+        table: u32,
+        access: &Access,
+        filter: Option<&Expr>,
+        security: Option<&Expr>,
+        inherited: &[crate::plan::InheritedTable],
+    ) -> PgResult<Vec<(Option<usize>, u64, Row)>> {
+        let with_oid = |oid: u32, rows: Vec<(u64, Row)>| -> Vec<(u64, Row)> {
+            rows.into_iter()
+                .map(|(id, mut r)| {
+                    r.push(Value::Oid(oid));
+                    (id, r)
+                })
+                .collect()
+        };
+        let parent = with_oid(table, self.scan(table, access, None, None)?);
+        let mut out: Vec<(Option<usize>, u64, Row)> = self
+            .keep_passing(parent, filter, security)?
+            .into_iter()
+            .map(|(id, r)| (None, id, r))
+            .collect();
+        for (i, t) in inherited.iter().enumerate() {
+            let rows = table::scan_all(self.txn, t.table)?
+                .into_iter()
+                .map(|(id, r)| (id, t.parent_row(&r)))
+                .collect();
+            let rows = self.keep_passing(with_oid(t.table, rows), filter, security)?;
+            out.extend(rows.into_iter().map(|(id, r)| (Some(i), id, r)));
+        }
+        Ok(out)
+    }
+
+    /// The candidates that pass `security`, then `filter`.
+    fn keep_passing(
+        &mut self,
+        candidates: Vec<(u64, Row)>,
+        filter: Option<&Expr>,
+        security: Option<&Expr>,
+    ) -> PgResult<Vec<(u64, Row)>> {
         let mut out = Vec::with_capacity(candidates.len());
         // Predicates with their stable operands folded, made at the first row
         // and only for scans with enough rows to repay the copy.
@@ -854,7 +953,10 @@ impl<'a> Exec<'a> {
                         access,
                         filter,
                         security,
-                    } => break (*table, access, filter.as_ref(), security.as_ref(), *wait),
+                        inherited,
+                    } if inherited.is_empty() => {
+                        break (*table, access, filter.as_ref(), security.as_ref(), *wait)
+                    }
                     _ => return Ok(None),
                 },
                 _ => return Ok(None),
@@ -875,7 +977,7 @@ impl<'a> Exec<'a> {
                 break;
             }
             let locked =
-                self.lock_scanned(table, vec![(id, row.clone())], filter, security, wait)?;
+                self.lock_scanned(table, vec![(id, row.clone())], filter, security, wait, None)?;
             let Some(latest) = locked.into_iter().next() else {
                 continue;
             };

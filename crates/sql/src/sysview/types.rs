@@ -336,6 +336,20 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 ]
             })
             .collect(),
+        "pg_inherits" => cat
+            .relations
+            .values()
+            .flat_map(|r| {
+                r.inherits.iter().enumerate().map(|(i, parent)| {
+                    vec![
+                        Value::Oid(r.oid),
+                        Value::Oid(*parent),
+                        Value::Int4(i as i32 + 1),
+                        Value::Bool(false),
+                    ]
+                })
+            })
+            .collect(),
         "pg_shdescription" => cat
             .shared_descriptions
             .iter()
