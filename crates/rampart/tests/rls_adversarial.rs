@@ -1051,3 +1051,86 @@ async fn with_dml_statement_stays_within_the_tenant() {
     assert_eq!(deleted, 2);
     assert_eq!(all_rows(&admin).await, vec![(3, 2, Some("two-a".into()))]);
 }
+
+/// Inheritance: through the parent, its policy covers the children's rows
+/// (the children's own policies do not apply there, as PostgreSQL); read
+/// directly, a child's own policy and privileges decide. A tenant cannot
+/// reach another tenant's child rows through the parent, ONLY, UPDATE,
+/// DELETE or RETURNING, and a role without privileges on the child cannot
+/// read it directly even though the parent shows its rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inheritance_children_follow_the_parents_policy() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    admin
+        .batch_execute(
+            "CREATE TABLE archived (archived_on date) INHERITS (documents);
+             INSERT INTO archived VALUES (10, 1, 'old-one', '2020-01-01'), (20, 2, 'old-two', '2020-01-02');
+             ALTER TABLE archived ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY nothing ON archived USING (false);",
+        )
+        .await
+        .unwrap();
+    let t = tenant(&srv).await;
+    assert_eq!(
+        col(&t, "SELECT id FROM documents ORDER BY id").await,
+        vec![1, 2, 10]
+    );
+    assert_eq!(
+        col(&t, "SELECT id FROM ONLY documents ORDER BY id").await,
+        vec![1, 2]
+    );
+    assert_eq!(
+        col(
+            &t,
+            "SELECT id FROM documents WHERE tableoid = 'archived'::regclass"
+        )
+        .await,
+        vec![10]
+    );
+    // No privileges on the child itself.
+    assert_db_error(
+        t.query("SELECT * FROM archived", &[]).await,
+        "42501",
+        "permission denied for table archived",
+    );
+    admin
+        .batch_execute("GRANT SELECT, UPDATE ON archived TO tenant_app")
+        .await
+        .unwrap();
+    // Read directly, the child's own (deny-all) policy applies.
+    assert_eq!(col(&t, "SELECT id FROM archived").await, Vec::<i32>::new());
+    // Tenant 2's child row stays out of reach through the parent.
+    assert_eq!(
+        col(
+            &t,
+            "UPDATE documents SET title = 'x' WHERE id IN (10, 20) RETURNING id"
+        )
+        .await,
+        vec![10]
+    );
+    assert_db_error(
+        t.query("UPDATE documents SET tenant_id = 2 WHERE id = 10", &[])
+            .await,
+        "42501",
+        NEW_ROW_VIOLATES,
+    );
+    assert_eq!(
+        t.execute("DELETE FROM documents WHERE id = 20", &[])
+            .await
+            .unwrap(),
+        0
+    );
+    let archived: Vec<(i32, i32, String)> = admin
+        .query("SELECT id, tenant_id, title FROM archived ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        archived,
+        vec![(10, 1, "x".to_string()), (20, 2, "old-two".to_string())]
+    );
+}

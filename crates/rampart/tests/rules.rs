@@ -938,3 +938,78 @@ async fn bad_input_to_new_forms_is_refused() {
     );
     assert_eq!(rows, vec!["2".to_string()]);
 }
+
+/// Only the owner of a table may make another table inherit from it (its
+/// rows would appear in every read of the parent), or cut a child loose:
+/// CREATE TABLE … INHERITS, ALTER TABLE … INHERIT and NO INHERIT by a role
+/// that does not own the parent (or the child) fail with 42501 and change
+/// nothing; bad definitions get PostgreSQL's errors.
+#[tokio::test]
+async fn inheritance_needs_ownership_and_matching_columns() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE inh_intruder; GRANT CREATE ON SCHEMA public TO inh_intruder;
+             CREATE TABLE inh_parent (id int NOT NULL, secret text);
+             CREATE TABLE inh_child () INHERITS (inh_parent);
+             GRANT SELECT ON inh_parent TO inh_intruder;",
+        )
+        .await
+        .unwrap();
+    let intruder = as_role(&srv, "inh_intruder").await;
+    assert_db_error(
+        intruder
+            .execute("CREATE TABLE inh_mine () INHERITS (inh_parent)", &[])
+            .await,
+        "42501",
+        "must be owner of table inh_parent",
+    );
+    intruder
+        .batch_execute("CREATE TABLE inh_own (id int NOT NULL, secret text)")
+        .await
+        .unwrap();
+    assert_db_error(
+        intruder
+            .execute("ALTER TABLE inh_own INHERIT inh_parent", &[])
+            .await,
+        "42501",
+        "must be owner of table inh_parent",
+    );
+    assert_db_error(
+        intruder
+            .execute("ALTER TABLE inh_child NO INHERIT inh_parent", &[])
+            .await,
+        "42501",
+        "must be owner of table inh_child",
+    );
+    assert_db_error(
+        admin
+            .execute("CREATE TABLE inh_bad (id text) INHERITS (inh_parent)", &[])
+            .await,
+        "42804",
+        "column \"id\" has a type conflict",
+    );
+    assert_db_error(
+        admin
+            .execute("ALTER TABLE inh_parent INHERIT inh_child", &[])
+            .await,
+        "42P07",
+        "circular inheritance not allowed",
+    );
+    assert_db_error(
+        admin.execute("DROP TABLE inh_parent", &[]).await,
+        "2BP01",
+        "cannot drop table inh_parent because other objects depend on it",
+    );
+    let parents = first_column(
+        admin
+            .simple_query(
+                "SELECT inhrelid::regclass::text || '<' || inhparent::regclass::text
+                 FROM pg_inherits ORDER BY 1",
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(parents, vec!["inh_child<inh_parent".to_string()]);
+}

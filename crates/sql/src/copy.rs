@@ -390,7 +390,9 @@ pub fn bind(binder: &mut Binder, stmt: &ast::Statement) -> PgResult<CopyPlan> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let q = crate::parser::parse_one_query(&format!("SELECT {cols} FROM {table_name}"))?;
+            let mut q =
+                crate::parser::parse_one_query(&format!("SELECT {cols} FROM {table_name}"))?;
+            crate::parser::mark_all_only(&mut q);
             let (plan, _) = binder.bind_query(&q)?;
             Ok(CopyPlan::Out { plan, format })
         }

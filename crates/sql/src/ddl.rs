@@ -606,6 +606,30 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
     })
 }
 
+/// `SELECT … INTO t FROM …` as the `CREATE TABLE t AS SELECT …` it means
+/// (None when the query has no INTO).
+pub fn select_into(q: &ast::Query) -> Option<ast::CreateTable> {
+    let ast::SetExpr::Select(sel) = q.body.as_ref() else {
+        return None;
+    };
+    let into = sel.into.as_ref()?;
+    let name = match into.targets.as_slice() {
+        [ast::Expr::Identifier(id)] => ast::ObjectName::from(vec![id.clone()]),
+        [ast::Expr::CompoundIdentifier(ids)] => ast::ObjectName::from(ids.clone()),
+        _ => return None,
+    };
+    let mut query = q.clone();
+    if let ast::SetExpr::Select(sel) = query.body.as_mut() {
+        sel.into = None;
+    }
+    Some(
+        ast::helpers::stmt_create_table::CreateTableBuilder::new(name)
+            .temporary(into.temporary)
+            .query(Some(Box::new(query)))
+            .build(),
+    )
+}
+
 /// CREATE TABLE … AS query: a table shaped like the query's result, filled
 /// with its rows (tag `SELECT n`, as PostgreSQL).
 fn create_table_as(
@@ -1338,6 +1362,17 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
                 ));
             }
             rels.push(rel.clone());
+            // Without ONLY the tables inheriting from it are emptied too
+            // (each needs TRUNCATE, as PostgreSQL checks).
+            if !target.only {
+                for oid in cat.inheritors(rel.oid) {
+                    if let Some(child) = cat.relation_by_oid(oid) {
+                        if !rels.iter().any(|r| r.oid == oid) {
+                            rels.push(child.clone());
+                        }
+                    }
+                }
+            }
         }
     }
     let needs: Vec<Need> = rels
@@ -1474,6 +1509,10 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                             ),
                         ));
                     }
+                    if !at.only {
+                        let column = new.columns[pos].clone();
+                        crate::inherit::add_to_inheritors(cat, txn, s, rel.oid, &column, &fill)?;
+                    }
                     let prev = rewrite.take();
                     rewrite = Some(Box::new(move |row: &mut Vec<rampart_types::Value>| {
                         if let Some(p) = &prev {
@@ -1490,6 +1529,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                 } => {
                     let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
                     for c in column_names {
+                        crate::inherit::refuse_inherited_column(&new, &ident(c), "drop")?;
                         let dropped = crate::drop_column::drop_column(
                             cat,
                             txn,
@@ -1499,6 +1539,16 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                             *if_exists,
                             cascade,
                         )?;
+                        if dropped.is_some() && !at.only {
+                            crate::inherit::drop_from_children(
+                                cat,
+                                txn,
+                                s,
+                                rel.oid,
+                                &ident(c),
+                                cascade,
+                            )?;
+                        }
                         if let Some(pos) = dropped {
                             let prev = rewrite.take();
                             rewrite = Some(Box::new(move |row: &mut Vec<rampart_types::Value>| {
@@ -1529,7 +1579,9 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                             format!("column \"{n}\" of relation \"{}\" already exists", rel.name),
                         ));
                     }
-                    new.columns[pos].name = n;
+                    crate::inherit::refuse_inherited_column(&new, &o, "rename")?;
+                    new.columns[pos].name = n.clone();
+                    crate::inherit::rename_in_inheritors(cat, rel.oid, &o, &n);
                 }
                 ast::AlterTableOperation::RenameTable { table_name } => {
                     let n = match table_name {

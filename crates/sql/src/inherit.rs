@@ -403,3 +403,133 @@ pub(crate) fn drop_inheritors(
     }
     Ok(())
 }
+
+/// PostgreSQL's 42P16 for changing a column a parent gives this table.
+pub(crate) fn refuse_inherited_column(rel: &Relation, name: &str, verb: &str) -> PgResult<()> {
+    match rel.columns.iter().find(|c| c.name == name) {
+        Some(c) if c.inherited > 0 => Err(PgError::new(
+            SqlState::INVALID_TABLE_DEFINITION,
+            format!("cannot {verb} inherited column \"{name}\""),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// After a parent's column `old` is renamed to `new`: the same in every
+/// table inheriting from it (columns are matched by name).
+pub(crate) fn rename_in_inheritors(cat: &mut Catalog, parent: u32, old: &str, new: &str) {
+    for oid in cat.inheritors(parent) {
+        if let Some(child) = cat.relations.get_mut(&oid) {
+            if let Some(c) = child.columns.iter_mut().find(|c| c.name == old) {
+                c.name = new.to_string();
+            }
+        }
+    }
+}
+
+/// After `column` is added to a parent: each child gets it too (existing
+/// rows take `fill`) and passes it on to its own children; a child that
+/// already has a column of that name and type counts the parent for it
+/// (NOTICE, as PostgreSQL) and its children are left as they are.
+pub(crate) fn add_to_inheritors(
+    cat: &mut Catalog,
+    txn: &mut rampart_storage::Transaction,
+    s: &mut Session,
+    parent: u32,
+    column: &Column,
+    fill: &rampart_types::Value,
+) -> PgResult<()> {
+    for oid in cat.relations.children_of(parent) {
+        let Some(mut child) = cat.relation_by_oid(oid).cloned() else {
+            continue;
+        };
+        let merged = match child.columns.iter_mut().find(|c| c.name == column.name) {
+            Some(existing) => {
+                if existing.ty != column.ty {
+                    return Err(PgError::new(
+                        SqlState::DATATYPE_MISMATCH,
+                        format!(
+                            "child table \"{}\" has different type for column \"{}\"",
+                            child.name, column.name
+                        ),
+                    ));
+                }
+                s.state.notice(format!(
+                    "merging definition of column \"{}\" for child \"{}\"",
+                    column.name, child.name
+                ));
+                existing.inherited += 1;
+                true
+            }
+            None => {
+                let mut c = inherited_column(column);
+                c.default = column.default.clone();
+                child.columns.push(c);
+                rewrite_rows(txn, oid, |row| row.push(fill.clone()))?;
+                false
+            }
+        };
+        cat.relations.insert(oid, child);
+        if !merged {
+            add_to_inheritors(cat, txn, s, oid, column, fill)?;
+        }
+    }
+    Ok(())
+}
+
+/// After a parent's column `name` is dropped: a child that has it only
+/// from this parent drops it too (and so on down), one that also defines
+/// it itself or has it from another parent keeps it.
+pub(crate) fn drop_from_children(
+    cat: &mut Catalog,
+    txn: &mut rampart_storage::Transaction,
+    s: &mut Session,
+    parent: u32,
+    name: &str,
+    cascade: bool,
+) -> PgResult<()> {
+    for oid in cat.relations.children_of(parent) {
+        let Some(mut child) = cat.relation_by_oid(oid).cloned() else {
+            continue;
+        };
+        let Some(col) = child.columns.iter_mut().find(|c| c.name == name) else {
+            continue;
+        };
+        if col.inherited > 1 || col.local {
+            col.inherited = col.inherited.saturating_sub(1);
+            col.local = true;
+            cat.relations.insert(oid, child);
+            continue;
+        }
+        col.inherited = 0;
+        let dropped =
+            crate::drop_column::drop_column(cat, txn, s, &mut child, name, false, cascade)?;
+        cat.relations.insert(oid, child);
+        if let Some(pos) = dropped {
+            rewrite_rows(txn, oid, |row| {
+                if pos < row.len() {
+                    row.remove(pos);
+                }
+            })?;
+        }
+        drop_from_children(cat, txn, s, oid, name, cascade)?;
+    }
+    Ok(())
+}
+
+/// Rewrites every stored row of `table` with `change`.
+fn rewrite_rows(
+    txn: &mut rampart_storage::Transaction,
+    table: u32,
+    change: impl Fn(&mut Vec<rampart_types::Value>),
+) -> PgResult<()> {
+    for (rowid, mut row) in crate::exec::table::scan_all(txn, table)? {
+        change(&mut row);
+        txn.set(
+            &crate::keys::row_key(table, rowid),
+            rampart_types::row::encode_row(&row),
+        )
+        .map_err(crate::exec::table::storage_err)?;
+    }
+    Ok(())
+}

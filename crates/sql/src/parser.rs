@@ -106,6 +106,26 @@ pub fn mark_only(stmt: &mut Statement, starts: &[(u64, u64)]) {
     let _ = stmt.visit(&mut Marker(starts));
 }
 
+/// Marks every table reference of `q` as `ONLY t` (COPY t TO copies the
+/// table's own rows, not those of tables inheriting from it).
+pub fn mark_all_only(q: &mut Query) {
+    use sqlparser::ast::{TableFactor, VisitMut, VisitorMut};
+    struct Marker;
+    impl VisitorMut for Marker {
+        type Break = ();
+        fn pre_visit_table_factor(
+            &mut self,
+            factor: &mut TableFactor,
+        ) -> std::ops::ControlFlow<()> {
+            if let TableFactor::Table { partitions, .. } = factor {
+                *partitions = vec![sqlparser::ast::Ident::new(ONLY_MARK)];
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let _ = q.visit(&mut Marker);
+}
+
 /// Whether a table reference was written `ONLY t` (marked by [`mark_only`]).
 pub fn is_only(partitions: &[sqlparser::ast::Ident]) -> bool {
     partitions.first().is_some_and(|p| p.value == ONLY_MARK)

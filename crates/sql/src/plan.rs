@@ -392,6 +392,9 @@ pub struct UpdatePlan {
     /// When the UPDATE reads the table (WHERE, SET, RETURNING): the SELECT
     /// policies the new row must pass.
     pub select_check: Option<RlsCheck>,
+    /// With FROM/USING: the WHERE conjuncts that read only the target,
+    /// applied by its scan (`filter` holds the ones needing both rows).
+    pub target_filter: Option<Expr>,
     /// UPDATE … FROM: rows joined to each target row; WHERE, SET and
     /// RETURNING then see the target row followed by the FROM row.
     pub from: Option<Box<Plan>>,
@@ -415,6 +418,9 @@ pub struct DeletePlan {
     pub returning: Option<Vec<Expr>>,
     /// RLS USING predicate on target rows (before WHERE).
     pub security: Option<Expr>,
+    /// With FROM/USING: the WHERE conjuncts that read only the target,
+    /// applied by its scan (`filter` holds the ones needing both rows).
+    pub target_filter: Option<Expr>,
     /// DELETE … USING: rows joined to each target row (as UPDATE … FROM).
     pub using: Option<Box<Plan>>,
     /// Tables inheriting from the target, deleted from after it (none with ONLY).

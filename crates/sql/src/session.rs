@@ -1322,6 +1322,11 @@ impl Session {
             Stmt::Maintenance(m) => return self.maintenance(m),
             Stmt::Inherit(i) => return crate::inherit::run(self, i),
         };
+        if let Statement::Query(q) = stmt {
+            if let Some(ct) = crate::ddl::select_into(q) {
+                return crate::ddl::create_table(self, &ct);
+            }
+        }
         if let Some(r) = crate::privileges::run(self, stmt)? {
             return Ok(r);
         }

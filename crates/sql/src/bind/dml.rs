@@ -353,7 +353,13 @@ impl<'a> Binder<'a> {
             select_check = self.rls_select_check(rel)?;
         }
         let check = self.rls_check(rel, RlsCmd::Update)?;
-        let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
+        let (target_filter, from, filter) = split_joined_where(filter, from, width, self.catalog);
+        let access = choose_access(
+            rel.oid,
+            target_filter.as_ref().or(filter.as_ref()),
+            security.as_ref(),
+            self.catalog,
+        );
         let inherited = if crate::parser::is_only(partitions) {
             vec![]
         } else {
@@ -362,6 +368,7 @@ impl<'a> Binder<'a> {
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
                 inherited,
+                target_filter,
                 table: rel.oid,
                 access,
                 filter,
@@ -438,7 +445,14 @@ impl<'a> Binder<'a> {
         if filter.is_some() || returning.is_some() {
             security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
         }
-        let access = choose_access(rel.oid, filter.as_ref(), security.as_ref(), self.catalog);
+        let (target_filter, using, filter) =
+            split_joined_where(filter, using, rel.columns.len(), self.catalog);
+        let access = choose_access(
+            rel.oid,
+            target_filter.as_ref().or(filter.as_ref()),
+            security.as_ref(),
+            self.catalog,
+        );
         let inherited = if crate::parser::is_only(partitions) {
             vec![]
         } else {
@@ -447,6 +461,7 @@ impl<'a> Binder<'a> {
         Ok((
             DataStatement::Delete(DeletePlan {
                 inherited,
+                target_filter,
                 table: rel.oid,
                 access,
                 filter,
@@ -734,4 +749,22 @@ impl<'a> Binder<'a> {
 
 fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+/// With FROM/USING, the WHERE clause split for the target's scan, the
+/// joined plan and the pairs ([`super::pushdown::split_dml_join`]); without,
+/// it stays whole.
+fn split_joined_where(
+    filter: Option<Expr>,
+    joined: Option<Box<crate::plan::Plan>>,
+    target_width: usize,
+    catalog: &rampart_catalog::Catalog,
+) -> (Option<Expr>, Option<Box<crate::plan::Plan>>, Option<Expr>) {
+    match (filter, joined) {
+        (Some(f), Some(j)) => {
+            let (target, j, rest) = super::pushdown::split_dml_join(f, target_width, *j, catalog);
+            (target, Some(Box::new(j)), rest)
+        }
+        (filter, joined) => (None, joined, filter),
+    }
 }

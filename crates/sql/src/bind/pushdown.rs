@@ -150,6 +150,44 @@ pub fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -
     }
 }
 
+/// The WHERE clause of UPDATE … FROM / DELETE … USING, over the target row
+/// followed by the FROM row, split as PostgreSQL's planner would: the
+/// conjuncts reading only the target's columns (returned first, for the
+/// target's scan), those reading only the FROM row (pushed into `from`),
+/// and the rest (for each joined pair). So a function in WHERE runs once per
+/// row of its own table, not once per pair.
+pub fn split_dml_join(
+    filter: Expr,
+    target_width: usize,
+    from: Plan,
+    catalog: &rampart_catalog::Catalog,
+) -> (Option<Expr>, Plan, Option<Expr>) {
+    let (mut target, mut others, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    // Implied constants (`x.a = y.a AND y.a = 1` gives `x.a = 1`) and, as
+    // PostgreSQL orders quals by cost, calls of user functions last.
+    let mut conjuncts = with_implied_constants(filter.into_conjuncts());
+    conjuncts.sort_by_key(|c| !c.is_stable());
+    for c in conjuncts {
+        let mut cols = Vec::new();
+        if !movable_columns(&c, &mut cols) {
+            rest.push(c);
+        } else if cols.iter().all(|&i| i < target_width) {
+            target.push(c);
+        } else if cols.iter().all(|&i| i >= target_width) {
+            let mut moved = c;
+            shift_columns(&mut moved, target_width);
+            others.push(moved);
+        } else {
+            rest.push(c);
+        }
+    }
+    let from = match Expr::conjunction(others) {
+        Some(p) => push_filter(from, p, catalog),
+        None => from,
+    };
+    (Expr::conjunction(target), from, Expr::conjunction(rest))
+}
+
 /// Adds `b = v` for every pair `a = v`, `a = b` (or `b = a`) of conjuncts
 /// where `v` does not depend on the row: implied by the conjuncts, and it
 /// lets `b`'s side of a join use an index or build one relation's catalog

@@ -376,6 +376,7 @@ impl Exec<'_> {
         filter: Option<&crate::expr::Expr>,
         security: Option<&crate::expr::Expr>,
         joined: Option<&crate::plan::Plan>,
+        target_filter: Option<&crate::expr::Expr>,
         member: Option<&InheritedTable>,
     ) -> PgResult<Vec<(u64, Row, Row)>> {
         let scan = |ex: &mut Self, filter| match member {
@@ -388,7 +389,7 @@ impl Exec<'_> {
                 .map(|(id, r)| (id, r, vec![]))
                 .collect());
         };
-        let targets = scan(self, None)?;
+        let targets = scan(self, target_filter)?;
         let others = self.run(joined)?;
         let mut out = Vec::new();
         for (rowid, row) in targets {
@@ -419,12 +420,13 @@ impl Exec<'_> {
         row: Row,
         extra: &Row,
         filter: Option<&crate::expr::Expr>,
+        target_filter: Option<&crate::expr::Expr>,
         member: Option<&InheritedTable>,
     ) -> PgResult<Option<Row>> {
         if extra.is_empty() {
             return self.lock_and_recheck(rel, rowid, row, filter, member);
         }
-        let Some(latest) = self.lock_and_recheck(rel, rowid, row, None, member)? else {
+        let Some(latest) = self.lock_and_recheck(rel, rowid, row, target_filter, member)? else {
             return Ok(None);
         };
         let mut recheck = match member {
@@ -472,6 +474,7 @@ impl Exec<'_> {
             p.filter.as_ref(),
             p.security.as_ref(),
             p.from.as_deref(),
+            p.target_filter.as_ref(),
             member,
         )?;
         let position = |c: usize| member.map_or(c, |t| t.columns[c]);
@@ -479,8 +482,15 @@ impl Exec<'_> {
         let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| position(*c)).collect();
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) =
-                self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref(), member)?
+            let Some(old) = self.lock_joined(
+                &rel,
+                rowid,
+                row,
+                &extra,
+                p.filter.as_ref(),
+                p.target_filter.as_ref(),
+                member,
+            )?
             else {
                 continue;
             };
@@ -555,12 +565,20 @@ impl Exec<'_> {
             p.filter.as_ref(),
             p.security.as_ref(),
             p.using.as_deref(),
+            p.target_filter.as_ref(),
             member,
         )?;
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) =
-                self.lock_joined(&rel, rowid, row, &extra, p.filter.as_ref(), member)?
+            let Some(old) = self.lock_joined(
+                &rel,
+                rowid,
+                row,
+                &extra,
+                p.filter.as_ref(),
+                p.target_filter.as_ref(),
+                member,
+            )?
             else {
                 continue;
             };
