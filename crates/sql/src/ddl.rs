@@ -1351,6 +1351,7 @@ fn must_be_owner(kind: &str, name: &str) -> PgError {
 pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
     let cat = s.catalog()?;
     let mut rels = Vec::new();
+    let mut recurse_from = Vec::new();
     {
         let mut binder = Binder::new(&cat, s.state.search_path(), vec![]);
         for target in &t.table_names {
@@ -1362,16 +1363,8 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
                 ));
             }
             rels.push(rel.clone());
-            // Without ONLY the tables inheriting from it are emptied too
-            // (each needs TRUNCATE, as PostgreSQL checks).
             if !target.only {
-                for oid in cat.inheritors(rel.oid) {
-                    if let Some(child) = cat.relation_by_oid(oid) {
-                        if !rels.iter().any(|r| r.oid == oid) {
-                            rels.push(child.clone());
-                        }
-                    }
-                }
+                recurse_from.push(rel.oid);
             }
         }
     }
@@ -1386,6 +1379,17 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
         })
         .collect();
     s.authorize((), &needs, &cat)?;
+    // Without ONLY the tables inheriting from a target are emptied too;
+    // as PostgreSQL, only the named tables' privileges are checked.
+    for parent in recurse_from {
+        for oid in cat.inheritors(parent) {
+            if let Some(child) = cat.relation_by_oid(oid) {
+                if !rels.iter().any(|r| r.oid == oid) {
+                    rels.push(child.clone());
+                }
+            }
+        }
+    }
     let targets: Vec<u32> = rels.iter().map(|r| r.oid).collect();
     for rel in &rels {
         let blocking = crate::fk::referencing(&cat, rel.oid, &targets);

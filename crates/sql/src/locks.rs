@@ -346,6 +346,20 @@ pub fn lock_table(
             return Err(first_error.unwrap_or_else(|| PgError::internal("no privilege checked")));
         }
     }
+    // Without ONLY the tables inheriting from a target are locked too
+    // (their own privileges are not checked, as PostgreSQL).
+    for (target, (oid, _)) in stmt.tables.iter().zip(tables.clone()) {
+        if target.only {
+            continue;
+        }
+        for child in cat.inheritors(oid) {
+            if let Some(r) = cat.relation_by_oid(child) {
+                if !tables.iter().any(|(o, _)| *o == child) {
+                    tables.push((child, r.name.clone()));
+                }
+            }
+        }
+    }
     let txn = s.txn_mut()?.id();
     let engine = s.engine();
     let cancel = s.cancel.clone();

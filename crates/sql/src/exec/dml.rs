@@ -375,7 +375,7 @@ impl Exec<'_> {
         access: &crate::plan::Access,
         filter: Option<&crate::expr::Expr>,
         security: Option<&crate::expr::Expr>,
-        joined: Option<&crate::plan::Plan>,
+        joined: Option<&[Row]>,
         target_filter: Option<&crate::expr::Expr>,
         member: Option<&InheritedTable>,
     ) -> PgResult<Vec<(u64, Row, Row)>> {
@@ -383,18 +383,17 @@ impl Exec<'_> {
             None => ex.scan(table, access, filter, security),
             Some(t) => ex.scan_inherited(t, filter, security),
         };
-        let Some(joined) = joined else {
+        let Some(others) = joined else {
             return Ok(scan(self, filter)?
                 .into_iter()
                 .map(|(id, r)| (id, r, vec![]))
                 .collect());
         };
         let targets = scan(self, target_filter)?;
-        let others = self.run(joined)?;
         let mut out = Vec::new();
         for (rowid, row) in targets {
             self.check_cancel()?;
-            for other in &others {
+            for other in others {
                 let mut combined = row.clone();
                 combined.extend(other.iter().cloned());
                 let hit = match filter {
@@ -447,11 +446,17 @@ impl Exec<'_> {
                 count: 0,
                 returning: Vec::new(),
             };
+            // The FROM/USING rows, once for the target and every member.
+            let joined = match p.from.as_deref() {
+                Some(j) => Some(ex.run(j)?),
+                None => None,
+            };
+            let joined = joined.as_deref();
             let saved = ex.target_table.replace(p.table);
-            let mut r = ex.update_rows(p, None, &mut result);
+            let mut r = ex.update_rows(p, None, joined, &mut result);
             for t in &p.inherited {
                 ex.target_table = Some(t.table);
-                r = r.and_then(|_| ex.update_rows(p, Some(t), &mut result));
+                r = r.and_then(|_| ex.update_rows(p, Some(t), joined, &mut result));
             }
             ex.target_table = saved;
             r.map(|_| result)
@@ -465,6 +470,7 @@ impl Exec<'_> {
         &mut self,
         p: &UpdatePlan,
         member: Option<&InheritedTable>,
+        joined: Option<&[Row]>,
         result: &mut DmlResult,
     ) -> PgResult<()> {
         let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
@@ -473,7 +479,7 @@ impl Exec<'_> {
             &p.access,
             p.filter.as_ref(),
             p.security.as_ref(),
-            p.from.as_deref(),
+            joined,
             p.target_filter.as_ref(),
             member,
         )?;
@@ -539,11 +545,17 @@ impl Exec<'_> {
                 count: 0,
                 returning: Vec::new(),
             };
+            // The FROM/USING rows, once for the target and every member.
+            let joined = match p.using.as_deref() {
+                Some(j) => Some(ex.run(j)?),
+                None => None,
+            };
+            let joined = joined.as_deref();
             let saved = ex.target_table.replace(p.table);
-            let mut r = ex.delete_rows(p, None, &mut result);
+            let mut r = ex.delete_rows(p, None, joined, &mut result);
             for t in &p.inherited {
                 ex.target_table = Some(t.table);
-                r = r.and_then(|_| ex.delete_rows(p, Some(t), &mut result));
+                r = r.and_then(|_| ex.delete_rows(p, Some(t), joined, &mut result));
             }
             ex.target_table = saved;
             r.map(|_| result)
@@ -556,6 +568,7 @@ impl Exec<'_> {
         &mut self,
         p: &DeletePlan,
         member: Option<&InheritedTable>,
+        joined: Option<&[Row]>,
         result: &mut DmlResult,
     ) -> PgResult<()> {
         let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
@@ -564,7 +577,7 @@ impl Exec<'_> {
             &p.access,
             p.filter.as_ref(),
             p.security.as_ref(),
-            p.using.as_deref(),
+            joined,
             p.target_filter.as_ref(),
             member,
         )?;
