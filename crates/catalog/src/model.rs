@@ -198,6 +198,52 @@ pub struct Relation {
     /// in `pg_inherits.inhseqno` order; empty for most tables.
     #[serde(default)]
     pub inherits: Vec<u32>,
+    /// `PARTITION BY`: a partitioned table (relkind `p`) keeps no rows of
+    /// its own; they go to its partitions.
+    #[serde(default)]
+    pub partition_key: Option<PartitionKey>,
+    /// `PARTITION OF … FOR VALUES`: this table is a partition of its
+    /// (only) parent.
+    #[serde(default)]
+    pub partition_bound: Option<PartitionBound>,
+}
+
+/// How a partitioned table sends rows to its partitions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartitionKey {
+    /// `l` LIST or `r` RANGE (`pg_partitioned_table.partstrat`).
+    pub strategy: char,
+    /// Key column positions.
+    pub columns: Vec<usize>,
+}
+
+/// A partition's `FOR VALUES …`; values in their text form, read with the
+/// key column's type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PartitionBound {
+    /// `IN (…)`; None is NULL.
+    List(Vec<Option<String>>),
+    /// `FROM (…) TO (…)`: one datum per key column, lower bound included,
+    /// upper excluded.
+    Range {
+        /// Lower bound.
+        from: Vec<RangeDatum>,
+        /// Upper bound.
+        to: Vec<RangeDatum>,
+    },
+    /// `DEFAULT`: rows no other partition takes.
+    Default,
+}
+
+/// One column of a range bound.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RangeDatum {
+    /// `MINVALUE`: below every value.
+    MinValue,
+    /// `MAXVALUE`: above every value.
+    MaxValue,
+    /// A value (text form).
+    Value(String),
 }
 
 impl Relation {

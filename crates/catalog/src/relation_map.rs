@@ -289,6 +289,8 @@ mod tests {
             rls_enabled: false,
             rls_forced: false,
             inherits: vec![],
+            partition_key: None,
+            partition_bound: None,
             policies: vec![],
             owner: 10,
             acl: None,

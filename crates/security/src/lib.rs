@@ -326,6 +326,8 @@ mod tests {
                 rls_enabled: false,
                 rls_forced: false,
                 inherits: vec![],
+                partition_key: None,
+                partition_bound: None,
                 options: vec![],
             },
         );
@@ -432,6 +434,8 @@ mod acl_tests {
                 rls_enabled: false,
                 rls_forced: false,
                 inherits: vec![],
+                partition_key: None,
+                partition_bound: None,
                 options: vec![],
             },
         );

@@ -161,6 +161,9 @@ mod tests {
                 foreign_keys: vec![],
                 rls_enabled: true,
                 rls_forced: forced,
+                inherits: vec![],
+                partition_key: None,
+                partition_bound: None,
                 options: vec![],
                 policies: vec![
                     pol("everyone_reads", true, PolicyCmd::Select, vec![]),

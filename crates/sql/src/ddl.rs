@@ -201,13 +201,30 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             rls_enabled: false,
             rls_forced: false,
             inherits: vec![],
+            partition_key: None,
+            partition_bound: None,
             options: vec![],
         };
         let mut pk: Option<Vec<String>> = None;
         let mut uniques: Vec<(Option<String>, Vec<String>)> = Vec::new();
         let mut pending_fks: Vec<ast::ForeignKeyConstraint> = Vec::new();
-        if let Some(parents) = ct.inherits.as_deref().filter(|p| !p.is_empty()) {
-            let inherited = crate::inherit::from_parents(cat, s, parents)?;
+        let partition_of = ct.partition_of.as_ref().map(std::slice::from_ref);
+        if let Some(parents) = partition_of.or(ct.inherits.as_deref().filter(|p| !p.is_empty())) {
+            let inherited = crate::inherit::from_parents(cat, s, parents, partition_of.is_some())?;
+            if partition_of.is_some() {
+                let parent = cat
+                    .relation_by_oid(inherited.parents[0])
+                    .cloned()
+                    .ok_or_else(|| PgError::internal("relation vanished"))?;
+                rel.partition_bound = Some(crate::partition::bound_from(
+                    cat,
+                    &parent,
+                    &name,
+                    ct.for_values.as_ref(),
+                    &s.current_sql,
+                )?);
+                crate::partition::copy_indexes(cat, &parent, &mut rel);
+            }
             rel.inherits = inherited.parents;
             rel.columns = inherited.columns;
             for check in inherited.checks {
@@ -408,6 +425,10 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 constraint_oid: Some(cat.alloc_oid()),
             });
         }
+        if let Some(by) = &ct.partition_by {
+            rel.partition_key = Some(crate::partition::key_from(&rel, by, &s.current_sql)?);
+            crate::partition::check_unique_keys(&rel)?;
+        }
         // Validate DEFAULT and CHECK expressions by binding them now.
         let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         binder.bind_defaults(&rel)?;
@@ -599,6 +620,8 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 rls_enabled: false,
                 rls_forced: false,
                 inherits: vec![],
+                partition_key: None,
+                partition_bound: None,
                 options,
             },
         );

@@ -627,6 +627,8 @@ mod tests {
             rls_enabled: false,
             rls_forced: false,
             inherits: vec![],
+            partition_key: None,
+            partition_bound: None,
             options: vec![],
         };
         cat.relations.insert(50001, table(50001, "old_a"));

@@ -12,6 +12,8 @@ pub enum Func {
     /// PostgreSQL's record text form, `(1,"a b",)`. Partial: the value is
     /// text, not a composite that compares field by field.
     RecordOut,
+    /// `pg_get_partkeydef(oid)`: `RANGE (a)` for a partitioned table.
+    PgGetPartkeydef,
     /// `tableoid` of the row an UPDATE or DELETE is changing (varies over
     /// the tables inheriting from the target); set by the executor.
     TargetTableOid,
@@ -449,6 +451,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             T::Bool,
         ),
         ("pg_table_is_visible", 1) => (Func::PgTableIsVisible, vec![Some(T::Oid)], T::Bool),
+        ("pg_get_partkeydef", 1) => (Func::PgGetPartkeydef, vec![Some(T::Oid)], T::Text),
         ("pg_get_expr", 2 | 3) => {
             let mut v = vec![text.clone(), Some(T::Oid)];
             if n == 3 {

@@ -28,6 +28,7 @@ pub(crate) fn from_parents(
     cat: &Catalog,
     s: &mut Session,
     names: &[ObjectName],
+    partition_of: bool,
 ) -> PgResult<Inherited> {
     let mut out = Inherited {
         parents: vec![],
@@ -45,6 +46,18 @@ pub(crate) fn from_parents(
                     "inherited relation \"{}\" is not a table or foreign table",
                     parent.name
                 ),
+            ));
+        }
+        if !partition_of && parent.partition_key.is_some() {
+            return Err(PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("cannot inherit from partitioned table \"{}\"", parent.name),
+            ));
+        }
+        if !partition_of && parent.partition_bound.is_some() {
+            return Err(PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("cannot inherit from partition \"{}\"", parent.name),
             ));
         }
         if out.parents.contains(&parent.oid) {
@@ -359,7 +372,10 @@ pub(crate) fn drop_inheritors(
     if doomed.is_empty() {
         return Ok(());
     }
-    if !cascade {
+    // A partitioned table's partitions go with it, CASCADE or not (their
+    // dependency is automatic in PostgreSQL).
+    let partitions_only = rel.partition_key.is_some();
+    if !cascade && !partitions_only {
         let name_of = |oid: u32| {
             cat.relation_by_oid(oid)
                 .map(|r| r.name.clone())
@@ -399,7 +415,9 @@ pub(crate) fn drop_inheritors(
         for o in owned {
             crate::ddl::remove_sequence(cat, txn, s, o)?;
         }
-        cascaded.push((child.oid, format!("drop cascades to table {}", child.name)));
+        if !partitions_only {
+            cascaded.push((child.oid, format!("drop cascades to table {}", child.name)));
+        }
     }
     Ok(())
 }

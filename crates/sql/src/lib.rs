@@ -45,6 +45,7 @@ mod keywords;
 pub mod locks;
 pub mod owned;
 pub mod parser;
+mod partition;
 mod pg_settings;
 pub mod plan;
 pub mod plpgsql;

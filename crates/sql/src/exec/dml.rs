@@ -10,6 +10,19 @@ use super::{Exec, Row};
 use crate::keys;
 use crate::plan::{DeletePlan, InheritedTable, InsertPlan, OnConflictPlan, UpdatePlan};
 
+/// What an UPDATE/DELETE reads for one table it changes: the target or
+/// (`member`) a table inheriting from it.
+struct DmlTarget<'a> {
+    table: u32,
+    access: &'a crate::plan::Access,
+    /// WHERE (with FROM/USING: the conjuncts needing both rows).
+    filter: Option<&'a crate::expr::Expr>,
+    /// With FROM/USING: the WHERE conjuncts over the target alone.
+    target_filter: Option<&'a crate::expr::Expr>,
+    security: Option<&'a crate::expr::Expr>,
+    member: Option<&'a InheritedTable>,
+}
+
 /// Rows affected and RETURNING rows.
 pub struct DmlResult {
     /// Rows inserted/updated/deleted.
@@ -36,6 +49,17 @@ impl Exec<'_> {
             *v = std::mem::replace(v, Value::Null).fit_to(&c.ty)?;
         }
         if let Err(mut e) = table::check_not_null(rel, row) {
+            e.detail = self.row_detail(rel, row, modified);
+            return Err(e);
+        }
+        if rel.partition_bound.is_some() && !crate::partition::fits(self.catalog, rel, row)? {
+            let mut e = PgError::new(
+                SqlState::CHECK_VIOLATION,
+                format!(
+                    "new row for relation \"{}\" violates partition constraint",
+                    rel.name
+                ),
+            );
             e.detail = self.row_detail(rel, row, modified);
             return Err(e);
         }
@@ -164,10 +188,19 @@ impl Exec<'_> {
             self.check_row(&rel, &mut row, &p.checks, &p.targets)?;
             // INSERT policies check the proposed row, also before ON CONFLICT (as PostgreSQL).
             self.rls_check_row(p.check.as_ref(), &row)?;
+            // A partitioned table's rows go to the partition their key
+            // selects (same columns, same order).
+            let routed;
+            let rel = if rel.partition_key.is_some() {
+                routed = crate::partition::route(self.catalog, &rel, &row)?.clone();
+                &routed
+            } else {
+                &rel
+            };
 
-            match table::find_conflict(self.txn, &rel, &row, None)? {
+            match table::find_conflict(self.txn, rel, &row, None)? {
                 Some((existing_id, idx)) => match &p.on_conflict {
-                    None => return Err(self.unique_violation(&rel, idx, &row)),
+                    None => return Err(self.unique_violation(rel, idx, &row)),
                     Some(OnConflictPlan::Nothing) => continue,
                     Some(OnConflictPlan::Update {
                         assignments,
@@ -193,25 +226,25 @@ impl Exec<'_> {
                             new[*pos] = self.eval(e, &combined)?;
                         }
                         let assigned: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
-                        self.check_row(&rel, &mut new, &p.checks, &assigned)?;
+                        self.check_row(rel, &mut new, &p.checks, &assigned)?;
                         self.rls_check_row(p.update_check.as_ref(), &new)?;
                         self.rls_check_row(p.select_check.as_ref(), &new)?;
                         if let Some((other, idx)) =
-                            table::find_conflict(self.txn, &rel, &new, Some(existing_id))?
+                            table::find_conflict(self.txn, rel, &new, Some(existing_id))?
                         {
                             let _ = other;
-                            return Err(self.unique_violation(&rel, idx, &new));
+                            return Err(self.unique_violation(rel, idx, &new));
                         }
-                        self.check_references(&rel, &new, Some(&old))?;
-                        self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
-                        table::replace(self.txn, &rel, existing_id, &old, &new)?;
+                        self.check_references(rel, &new, Some(&old))?;
+                        self.apply_referencing_actions(rel, &old, Some(&new), 0)?;
+                        table::replace(self.txn, rel, existing_id, &old, &new)?;
                         self.push_returning(&p.returning, &new, &mut result)?;
                     }
                 },
                 None => {
-                    self.check_references(&rel, &row, None)?;
+                    self.check_references(rel, &row, None)?;
                     let rowid = self.engine.next_rowid()?;
-                    table::write_new(self.txn, &rel, rowid, &row)?;
+                    table::write_new(self.txn, rel, rowid, &row)?;
                     self.rls_check_row(p.select_check.as_ref(), &row)?;
                     self.push_returning(&p.returning, &row, &mut result)?;
                 }
@@ -371,32 +404,27 @@ impl Exec<'_> {
     /// clause selects, in the statement's shape (see [`InheritedTable`]).
     fn dml_targets(
         &mut self,
-        table: u32,
-        access: &crate::plan::Access,
-        filter: Option<&crate::expr::Expr>,
-        security: Option<&crate::expr::Expr>,
+        t: &DmlTarget<'_>,
         joined: Option<&[Row]>,
-        target_filter: Option<&crate::expr::Expr>,
-        member: Option<&InheritedTable>,
     ) -> PgResult<Vec<(u64, Row, Row)>> {
-        let scan = |ex: &mut Self, filter| match member {
-            None => ex.scan(table, access, filter, security),
-            Some(t) => ex.scan_inherited(t, filter, security),
+        let scan = |ex: &mut Self, filter| match t.member {
+            None => ex.scan(t.table, t.access, filter, t.security),
+            Some(m) => ex.scan_inherited(m, filter, t.security),
         };
         let Some(others) = joined else {
-            return Ok(scan(self, filter)?
+            return Ok(scan(self, t.filter)?
                 .into_iter()
                 .map(|(id, r)| (id, r, vec![]))
                 .collect());
         };
-        let targets = scan(self, target_filter)?;
+        let targets = scan(self, t.target_filter)?;
         let mut out = Vec::new();
         for (rowid, row) in targets {
             self.check_cancel()?;
             for other in others {
                 let mut combined = row.clone();
                 combined.extend(other.iter().cloned());
-                let hit = match filter {
+                let hit = match t.filter {
                     Some(f) => self.eval_bool(f, &combined)?,
                     None => true,
                 };
@@ -418,22 +446,21 @@ impl Exec<'_> {
         rowid: u64,
         row: Row,
         extra: &Row,
-        filter: Option<&crate::expr::Expr>,
-        target_filter: Option<&crate::expr::Expr>,
-        member: Option<&InheritedTable>,
+        t: &DmlTarget<'_>,
     ) -> PgResult<Option<Row>> {
         if extra.is_empty() {
-            return self.lock_and_recheck(rel, rowid, row, filter, member);
+            return self.lock_and_recheck(rel, rowid, row, t.filter, t.member);
         }
-        let Some(latest) = self.lock_and_recheck(rel, rowid, row, target_filter, member)? else {
+        let Some(latest) = self.lock_and_recheck(rel, rowid, row, t.target_filter, t.member)?
+        else {
             return Ok(None);
         };
-        let mut recheck = match member {
-            Some(t) => t.parent_row(&latest),
+        let mut recheck = match t.member {
+            Some(m) => m.parent_row(&latest),
             None => latest.clone(),
         };
         recheck.extend(extra.iter().cloned());
-        match filter {
+        match t.filter {
             Some(f) if !self.eval_bool(f, &recheck)? => Ok(None),
             _ => Ok(Some(latest)),
         }
@@ -474,30 +501,21 @@ impl Exec<'_> {
         result: &mut DmlResult,
     ) -> PgResult<()> {
         let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
-        let rows = self.dml_targets(
-            p.table,
-            &p.access,
-            p.filter.as_ref(),
-            p.security.as_ref(),
-            joined,
-            p.target_filter.as_ref(),
+        let target = DmlTarget {
+            table: p.table,
+            access: &p.access,
+            filter: p.filter.as_ref(),
+            target_filter: p.target_filter.as_ref(),
+            security: p.security.as_ref(),
             member,
-        )?;
+        };
+        let rows = self.dml_targets(&target, joined)?;
         let position = |c: usize| member.map_or(c, |t| t.columns[c]);
         let checks = member.map_or(&p.checks, |t| &t.checks);
         let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| position(*c)).collect();
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_joined(
-                &rel,
-                rowid,
-                row,
-                &extra,
-                p.filter.as_ref(),
-                p.target_filter.as_ref(),
-                member,
-            )?
-            else {
+            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, &target)? else {
                 continue;
             };
             let mut input = match member {
@@ -508,6 +526,23 @@ impl Exec<'_> {
             let mut new = old.clone();
             for (pos, e) in &p.assignments {
                 new[position(*pos)] = self.eval(e, &input)?;
+            }
+            if member.is_some()
+                && rel.partition_bound.is_some()
+                && !crate::partition::fits(self.catalog, &rel, &new)?
+            {
+                let root = self.relation(p.table)?.clone();
+                if root.partition_key.is_some() {
+                    let (mut out, dest) =
+                        self.move_to_partition(p, &root, &rel, rowid, &old, new)?;
+                    out.extend(extra);
+                    // RETURNING's tableoid names the partition the row went to.
+                    let source = self.target_table.replace(dest);
+                    let r = self.push_returning(&p.returning, &out, result);
+                    self.target_table = source;
+                    r?;
+                    continue;
+                }
             }
             if let Err(mut e) = self.check_row(&rel, &mut new, checks, &assigned) {
                 // As PostgreSQL, the failing row is shown as the statement's
@@ -536,6 +571,35 @@ impl Exec<'_> {
             self.push_returning(&p.returning, &out, result)?;
         }
         Ok(())
+    }
+
+    /// UPDATE through a partitioned table of a row its partition no longer
+    /// takes: as PostgreSQL, the row leaves the partition and is inserted
+    /// into the one its new key selects (partitions share the parent's
+    /// column order). Returns the new row and the partition it went to.
+    fn move_to_partition(
+        &mut self,
+        p: &UpdatePlan,
+        root: &Relation,
+        from: &Relation,
+        rowid: u64,
+        old: &Row,
+        mut new: Row,
+    ) -> PgResult<(Row, u32)> {
+        let dest = crate::partition::route(self.catalog, root, &new)?.clone();
+        let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
+        self.check_row(&dest, &mut new, &p.checks, &assigned)?;
+        self.rls_check_row(p.check.as_ref(), &new)?;
+        self.rls_check_row(p.select_check.as_ref(), &new)?;
+        if let Some((_, idx)) = table::find_conflict(self.txn, &dest, &new, None)? {
+            return Err(self.unique_violation(&dest, idx, &new));
+        }
+        self.check_references(&dest, &new, None)?;
+        self.apply_referencing_actions(from, old, None, 0)?;
+        table::remove(self.txn, from, rowid, old)?;
+        let new_id = self.engine.next_rowid()?;
+        table::write_new(self.txn, &dest, new_id, &new)?;
+        Ok((new, dest.oid))
     }
 
     /// Runs a DELETE.
@@ -572,27 +636,18 @@ impl Exec<'_> {
         result: &mut DmlResult,
     ) -> PgResult<()> {
         let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
-        let rows = self.dml_targets(
-            p.table,
-            &p.access,
-            p.filter.as_ref(),
-            p.security.as_ref(),
-            joined,
-            p.target_filter.as_ref(),
+        let target = DmlTarget {
+            table: p.table,
+            access: &p.access,
+            filter: p.filter.as_ref(),
+            target_filter: p.target_filter.as_ref(),
+            security: p.security.as_ref(),
             member,
-        )?;
+        };
+        let rows = self.dml_targets(&target, joined)?;
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_joined(
-                &rel,
-                rowid,
-                row,
-                &extra,
-                p.filter.as_ref(),
-                p.target_filter.as_ref(),
-                member,
-            )?
-            else {
+            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, &target)? else {
                 continue;
             };
             self.apply_referencing_actions(&rel, &old, None, 0)?;

@@ -662,6 +662,15 @@ impl Exec<'_> {
                 ) => Value::Text(String::new()),
                 _ => Value::Null,
             },
+            Func::PgGetPartkeydef => match args[0] {
+                Value::Oid(oid) => self
+                    .catalog
+                    .relation_by_oid(oid)
+                    .and_then(crate::partition::key_text)
+                    .map(Value::Text)
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            },
             Func::PgGetUserById => match args[0] {
                 Value::Oid(oid) => Value::Text(
                     self.catalog

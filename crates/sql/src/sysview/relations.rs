@@ -523,6 +523,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         .collect();
     for r in super::relations_for(cat, only) {
         let (kind, am) = match r.kind {
+            RelationKind::Table if r.partition_key.is_some() => ("p", 0),
             RelationKind::Table => ("r", HEAP_AM),
             RelationKind::View { .. } => ("v", 0),
         };
@@ -544,6 +545,10 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         rel[16] = Value::Bool(!r.foreign_keys.is_empty() || referenced);
         rel[17] = Value::Bool(r.rls_enabled);
         rel[18] = Value::Bool(r.rls_forced);
+        if let Some(bound) = &r.partition_bound {
+            rel[20] = Value::Bool(true);
+            rel[24] = text(&crate::partition::bound_text(bound));
+        }
         if !r.options.is_empty() {
             rel[22] = Value::Array(
                 r.options

@@ -1,0 +1,535 @@
+//! Declarative partitioning: `PARTITION BY LIST|RANGE (columns)` and
+//! `CREATE TABLE … PARTITION OF parent FOR VALUES …`. A partitioned table
+//! holds no rows; a partition is an inheriting table (see
+//! [`crate::inherit`]) with the parent's columns in the parent's order and a
+//! bound. Reads and UPDATE/DELETE through the parent reach the partitions
+//! as inheritance does; INSERT through the parent goes to the partition
+//! whose bound takes the row ([`route`]); a row written to a partition must
+//! fit its bound ([`fits`]). Partial: HASH partitioning, ATTACH/DETACH
+//! PARTITION and key expressions are not supported.
+
+use std::cmp::Ordering;
+
+use rampart_catalog::{Catalog, PartitionBound, PartitionKey, RangeDatum, Relation};
+use rampart_types::{PgError, PgResult, SqlState, Value};
+use sqlparser::ast;
+
+use crate::bind::ident;
+
+/// The key of `PARTITION BY LIST (a)` / `RANGE (a, b)` (parsed by sqlparser
+/// as a call of a function named LIST or RANGE).
+pub(crate) fn key_from(rel: &Relation, by: &ast::Expr, sql: &str) -> PgResult<PartitionKey> {
+    let ast::Expr::Function(f) = by else {
+        return Err(PgError::syntax(format!("syntax error at or near \"{by}\"")));
+    };
+    let strategy = match f.name.to_string().to_ascii_lowercase().as_str() {
+        "list" => 'l',
+        "range" => 'r',
+        "hash" => {
+            return Err(PgError::unsupported(
+                "HASH partitioning is not supported yet",
+            ))
+        }
+        other => {
+            return Err(PgError::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("unrecognized partitioning strategy \"{other}\""),
+            ))
+        }
+    };
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return Err(PgError::syntax("syntax error at or near \")\""));
+    };
+    let mut columns = Vec::new();
+    for arg in &list.args {
+        let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Identifier(id))) = arg
+        else {
+            return Err(PgError::unsupported(
+                "partition key expressions are not supported yet",
+            ));
+        };
+        let name = ident(id);
+        let pos = rel.column_index(&name).ok_or_else(|| {
+            at(
+                PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" named in partition key does not exist"),
+                ),
+                crate::front::span_position(id.span, sql),
+            )
+        })?;
+        columns.push(pos);
+    }
+    if strategy == 'l' && columns.len() != 1 {
+        return Err(PgError::new(
+            SqlState("42P17"),
+            "cannot use \"list\" partition strategy with more than one column",
+        ));
+    }
+    Ok(PartitionKey { strategy, columns })
+}
+
+/// The bound of a new partition of `parent` named `name`, checked against
+/// the key and against the bounds of the parent's other partitions.
+pub(crate) fn bound_from(
+    cat: &Catalog,
+    parent: &Relation,
+    name: &str,
+    spec: Option<&ast::ForValues>,
+    sql: &str,
+) -> PgResult<PartitionBound> {
+    // Error cursors: at the bound's keyword (FROM, IN, DEFAULT) or at its
+    // first lower bound value, as PostgreSQL.
+    let keyword_at = keyword_position(sql);
+    let value_at = match spec {
+        Some(ast::ForValues::From { from, .. }) => match from.first() {
+            Some(ast::PartitionBoundValue::Expr(e)) => {
+                crate::front::span_position(ast::Spanned::span(e), sql)
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let key = parent.partition_key.as_ref().ok_or_else(|| {
+        PgError::new(
+            SqlState("42P17"),
+            format!("\"{}\" is not partitioned", parent.name),
+        )
+    })?;
+    let types: Vec<_> = key
+        .columns
+        .iter()
+        .map(|&c| parent.columns[c].ty.clone())
+        .collect();
+    let bound = match (spec, key.strategy) {
+        (None, _) => {
+            return Err(PgError::syntax("syntax error at end of input"));
+        }
+        (Some(ast::ForValues::Default), _) => PartitionBound::Default,
+        (Some(ast::ForValues::In(values)), 'l') => {
+            let mut out = Vec::new();
+            for v in values {
+                out.push(literal(v, &types[0])?);
+            }
+            PartitionBound::List(out)
+        }
+        (Some(ast::ForValues::From { from, to }), 'r') => {
+            if from.len() != types.len() || to.len() != types.len() {
+                return Err(PgError::new(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    "FROM must specify exactly one value per partitioning column",
+                ));
+            }
+            let datums = |list: &[ast::PartitionBoundValue]| -> PgResult<Vec<RangeDatum>> {
+                list.iter()
+                    .zip(&types)
+                    .map(|(v, ty)| match v {
+                        ast::PartitionBoundValue::MinValue => Ok(RangeDatum::MinValue),
+                        ast::PartitionBoundValue::MaxValue => Ok(RangeDatum::MaxValue),
+                        ast::PartitionBoundValue::Expr(e) => match literal(e, ty)? {
+                            Some(text) => Ok(RangeDatum::Value(text)),
+                            None => Err(PgError::new(
+                                SqlState::DATA_EXCEPTION,
+                                "cannot specify NULL in range bound",
+                            )),
+                        },
+                    })
+                    .collect()
+            };
+            let (from, to) = (datums(from)?, datums(to)?);
+            if compare_bounds(&from, &to, &types)? != Ordering::Less {
+                let shown = |list: &[RangeDatum]| {
+                    list.iter().map(datum_text).collect::<Vec<_>>().join(", ")
+                };
+                return Err(at(
+                    PgError::new(
+                        SqlState("42P17"),
+                        format!("empty range bound specified for partition \"{name}\""),
+                    )
+                    .with_detail(format!(
+                        "Specified lower bound ({}) is greater than or equal to upper bound ({}).",
+                        shown(&from),
+                        shown(&to)
+                    )),
+                    value_at,
+                ));
+            }
+            PartitionBound::Range { from, to }
+        }
+        (Some(_), strategy) => {
+            return Err(at(
+                PgError::new(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    format!(
+                        "invalid bound specification for a {} partition",
+                        if strategy == 'l' { "list" } else { "range" }
+                    ),
+                ),
+                keyword_at,
+            ))
+        }
+    };
+    for oid in cat.relations.children_of(parent.oid) {
+        let Some(other) = cat.relation_by_oid(oid) else {
+            continue;
+        };
+        let Some(existing) = &other.partition_bound else {
+            continue;
+        };
+        if overlaps(&bound, existing, &types)? {
+            let (message, position) = if matches!(bound, PartitionBound::Default) {
+                (
+                    format!(
+                        "partition \"{name}\" conflicts with existing default partition \"{}\"",
+                        other.name
+                    ),
+                    keyword_at,
+                )
+            } else {
+                (
+                    format!(
+                        "partition \"{name}\" would overlap partition \"{}\"",
+                        other.name
+                    ),
+                    value_at.or(keyword_at),
+                )
+            };
+            return Err(at(PgError::new(SqlState("42P17"), message), position));
+        }
+    }
+    Ok(bound)
+}
+
+fn at(e: PgError, position: Option<u32>) -> PgError {
+    match position {
+        Some(p) => e.with_position(p),
+        None => e,
+    }
+}
+
+/// Where the bound's first word (FROM, IN, WITH or DEFAULT) starts in
+/// `sql` (1-based characters): sqlparser keeps no position for it.
+fn keyword_position(sql: &str) -> Option<u32> {
+    let upper = sql.to_ascii_uppercase();
+    let of = upper.find("PARTITION OF")?;
+    let rest = &upper[of..];
+    let start = match (rest.find(" DEFAULT"), rest.find("VALUES")) {
+        (_, Some(v)) => {
+            let after = v + "VALUES".len();
+            after + rest[after..].len() - rest[after..].trim_start().len()
+        }
+        (Some(d), None) => d + 1,
+        (None, None) => return None,
+    };
+    Some(sql[..of + start].chars().count() as u32 + 1)
+}
+
+/// A bound literal in its text form for `ty` (None: NULL).
+fn literal(e: &ast::Expr, ty: &rampart_types::DataType) -> PgResult<Option<String>> {
+    let text = match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Null => return Ok(None),
+            ast::Value::Number(n, _) => n.clone(),
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            ast::Value::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        },
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => format!("-{expr}"),
+        other => {
+            return Err(PgError::unsupported(format!(
+                "partition bound expressions are not supported yet: {other}"
+            )))
+        }
+    };
+    let value = Value::from_pg_text(ty, &text)?;
+    Ok(value.to_pg_text())
+}
+
+fn value_of(text: &str, ty: &rampart_types::DataType) -> PgResult<Value> {
+    Value::from_pg_text(ty, text)
+}
+
+/// Compares two range bounds column by column (MINVALUE/MAXVALUE at the ends).
+fn compare_bounds(
+    a: &[RangeDatum],
+    b: &[RangeDatum],
+    types: &[rampart_types::DataType],
+) -> PgResult<Ordering> {
+    for ((x, y), ty) in a.iter().zip(b).zip(types) {
+        let o = match (x, y) {
+            (RangeDatum::MinValue, RangeDatum::MinValue)
+            | (RangeDatum::MaxValue, RangeDatum::MaxValue) => return Ok(Ordering::Equal),
+            (RangeDatum::MinValue, _) | (_, RangeDatum::MaxValue) => Ordering::Less,
+            (RangeDatum::MaxValue, _) | (_, RangeDatum::MinValue) => Ordering::Greater,
+            (RangeDatum::Value(x), RangeDatum::Value(y)) => {
+                value_of(x, ty)?.total_cmp(&value_of(y, ty)?)
+            }
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
+/// Compares a key tuple with a range bound.
+fn compare_key(
+    key: &[Value],
+    bound: &[RangeDatum],
+    types: &[rampart_types::DataType],
+) -> PgResult<Ordering> {
+    for ((v, d), ty) in key.iter().zip(bound).zip(types) {
+        let o = match d {
+            RangeDatum::MinValue => return Ok(Ordering::Greater),
+            RangeDatum::MaxValue => return Ok(Ordering::Less),
+            RangeDatum::Value(text) => v.total_cmp(&value_of(text, ty)?),
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
+/// Whether two partitions' bounds would take a common row.
+fn overlaps(
+    a: &PartitionBound,
+    b: &PartitionBound,
+    types: &[rampart_types::DataType],
+) -> PgResult<bool> {
+    Ok(match (a, b) {
+        (PartitionBound::Default, PartitionBound::Default) => true,
+        (PartitionBound::Default, _) | (_, PartitionBound::Default) => false,
+        (PartitionBound::List(x), PartitionBound::List(y)) => x.iter().any(|v| y.contains(v)),
+        (
+            PartitionBound::Range { from: f1, to: t1 },
+            PartitionBound::Range { from: f2, to: t2 },
+        ) => {
+            compare_bounds(f1, t2, types)? == Ordering::Less
+                && compare_bounds(f2, t1, types)? == Ordering::Less
+        }
+        _ => false,
+    })
+}
+
+/// Whether a row (in `parent`'s shape) falls in `bound`, not counting
+/// DEFAULT (which takes what the others do not).
+fn in_bound(
+    parent: &Relation,
+    key: &PartitionKey,
+    bound: &PartitionBound,
+    row: &[Value],
+) -> PgResult<bool> {
+    let values: Vec<Value> = key.columns.iter().map(|&c| row[c].clone()).collect();
+    let types: Vec<_> = key
+        .columns
+        .iter()
+        .map(|&c| parent.columns[c].ty.clone())
+        .collect();
+    Ok(match bound {
+        PartitionBound::Default => false,
+        PartitionBound::List(items) => {
+            let v = &values[0];
+            let mut hit = false;
+            for item in items {
+                hit |= match item {
+                    None => v.is_null(),
+                    Some(text) => {
+                        !v.is_null() && v.total_cmp(&value_of(text, &types[0])?) == Ordering::Equal
+                    }
+                };
+            }
+            hit
+        }
+        PartitionBound::Range { from, to } => {
+            !values.iter().any(Value::is_null)
+                && compare_key(&values, from, &types)? != Ordering::Less
+                && compare_key(&values, to, &types)? == Ordering::Less
+        }
+    })
+}
+
+/// The partition of `parent` (recursively, a leaf) that takes `row`, or
+/// PostgreSQL's 23514 naming the key.
+pub(crate) fn route<'c>(
+    cat: &'c Catalog,
+    parent: &Relation,
+    row: &[Value],
+) -> PgResult<&'c Relation> {
+    let Some(key) = &parent.partition_key else {
+        return cat
+            .relation_by_oid(parent.oid)
+            .ok_or_else(|| PgError::internal("relation vanished"));
+    };
+    let mut default = None;
+    for oid in cat.relations.children_of(parent.oid) {
+        let Some(child) = cat.relation_by_oid(oid) else {
+            continue;
+        };
+        match &child.partition_bound {
+            Some(PartitionBound::Default) => default = Some(child),
+            Some(b) if in_bound(parent, key, b, row)? => return route(cat, child, row),
+            _ => {}
+        }
+    }
+    if let Some(child) = default {
+        return route(cat, child, row);
+    }
+    let names: Vec<String> = key
+        .columns
+        .iter()
+        .map(|&c| parent.columns[c].name.clone())
+        .collect();
+    let values: Vec<String> = key
+        .columns
+        .iter()
+        .map(|&c| row[c].to_pg_text().unwrap_or_else(|| "null".into()))
+        .collect();
+    Err(PgError::new(
+        SqlState::CHECK_VIOLATION,
+        format!("no partition of relation \"{}\" found for row", parent.name),
+    )
+    .with_detail(format!(
+        "Partition key of the failing row contains ({}) = ({}).",
+        names.join(", "),
+        values.join(", ")
+    )))
+}
+
+/// Whether a row written to partition `rel` fits its bound (a DEFAULT
+/// partition: fits no other partition's). True for other tables.
+pub(crate) fn fits(cat: &Catalog, rel: &Relation, row: &[Value]) -> PgResult<bool> {
+    let Some(bound) = &rel.partition_bound else {
+        return Ok(true);
+    };
+    let Some(parent) = rel.inherits.first().and_then(|p| cat.relation_by_oid(*p)) else {
+        return Ok(true);
+    };
+    let Some(key) = &parent.partition_key else {
+        return Ok(true);
+    };
+    if !matches!(bound, PartitionBound::Default) {
+        return in_bound(parent, key, bound, row);
+    }
+    for oid in cat.relations.children_of(parent.oid) {
+        if oid == rel.oid {
+            continue;
+        }
+        if let Some(b) = cat
+            .relation_by_oid(oid)
+            .and_then(|o| o.partition_bound.as_ref())
+        {
+            if in_bound(parent, key, b, row)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// `FOR VALUES …` as pg_get_expr prints a partition bound.
+pub fn bound_text(bound: &PartitionBound) -> String {
+    let datum = datum_text;
+    match bound {
+        PartitionBound::Default => "DEFAULT".into(),
+        PartitionBound::List(items) => format!(
+            "FOR VALUES IN ({})",
+            items
+                .iter()
+                .map(|v| v
+                    .as_deref()
+                    .map(quote_literal)
+                    .unwrap_or_else(|| "NULL".into()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        PartitionBound::Range { from, to } => format!(
+            "FOR VALUES FROM ({}) TO ({})",
+            from.iter().map(datum).collect::<Vec<_>>().join(", "),
+            to.iter().map(datum).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn datum_text(d: &RangeDatum) -> String {
+    match d {
+        RangeDatum::MinValue => "MINVALUE".to_string(),
+        RangeDatum::MaxValue => "MAXVALUE".to_string(),
+        RangeDatum::Value(v) => quote_literal(v),
+    }
+}
+
+/// Numbers print bare, everything else quoted (as PostgreSQL's ruleutils).
+fn quote_literal(v: &str) -> String {
+    if !v.is_empty() && v.parse::<f64>().is_ok() && !v.contains(['e', 'E', 'n', 'N', 'i', 'I']) {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "''"))
+    }
+}
+
+/// `LIST (a)` / `RANGE (a, b)` as pg_get_partkeydef prints a key.
+pub fn key_text(rel: &Relation) -> Option<String> {
+    let key = rel.partition_key.as_ref()?;
+    let cols: Vec<String> = key
+        .columns
+        .iter()
+        .map(|&c| crate::functions::quote_ident(&rel.columns[c].name))
+        .collect();
+    Some(format!(
+        "{} ({})",
+        if key.strategy == 'l' { "LIST" } else { "RANGE" },
+        cols.join(", ")
+    ))
+}
+
+/// A new partition gets the parent's unique indexes (primary key, UNIQUE),
+/// named after itself as PostgreSQL names them, so keys stay unique across
+/// the partitions (every such key includes the partition key).
+pub(crate) fn copy_indexes(cat: &mut Catalog, parent: &Relation, rel: &mut Relation) {
+    for idx in parent.indexes.iter().filter(|i| i.unique) {
+        let cols: Vec<&str> = idx
+            .columns
+            .iter()
+            .map(|&c| rel.columns[c].name.as_str())
+            .collect();
+        let name = if idx.primary {
+            format!("{}_pkey", rel.name)
+        } else {
+            format!("{}_{}_key", rel.name, cols.join("_"))
+        };
+        rel.indexes.push(rampart_catalog::Index {
+            oid: cat.alloc_oid(),
+            name,
+            columns: idx.columns.clone(),
+            unique: true,
+            primary: idx.primary,
+            constraint_oid: Some(cat.alloc_oid()),
+        });
+    }
+}
+
+/// PostgreSQL's rule: a primary key or unique constraint of a partitioned
+/// table must include every partition key column.
+pub(crate) fn check_unique_keys(rel: &Relation) -> PgResult<()> {
+    let Some(key) = &rel.partition_key else {
+        return Ok(());
+    };
+    for idx in rel.indexes.iter().filter(|i| i.unique) {
+        if let Some(&missing) = key.columns.iter().find(|c| !idx.columns.contains(c)) {
+            let kind = if idx.primary { "PRIMARY KEY" } else { "UNIQUE" };
+            return Err(PgError::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "unique constraint on partitioned table must include all partitioning columns",
+            )
+            .with_detail(format!(
+                "{kind} constraint on table \"{}\" lacks column \"{}\" which is part of the partition key.",
+                rel.name, rel.columns[missing].name
+            )));
+        }
+    }
+    Ok(())
+}
