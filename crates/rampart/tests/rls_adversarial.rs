@@ -1162,7 +1162,10 @@ async fn partitions_follow_the_parents_policy() {
     t.batch_execute("SET ROLE tenant_app; SET app.tenant_id = '1'")
         .await
         .unwrap();
-    assert_eq!(col(&t, "SELECT id FROM ledger ORDER BY id").await, vec![1, 3]);
+    assert_eq!(
+        col(&t, "SELECT id FROM ledger ORDER BY id").await,
+        vec![1, 3]
+    );
     assert_db_error(
         t.query("SELECT * FROM ledger_2", &[]).await,
         "42501",
@@ -1170,7 +1173,8 @@ async fn partitions_follow_the_parents_policy() {
     );
     // Moving a row to the other tenant's partition fails the policy.
     assert_db_error(
-        t.query("UPDATE ledger SET tenant_id = 2 WHERE id = 1", &[]).await,
+        t.query("UPDATE ledger SET tenant_id = 2 WHERE id = 1", &[])
+            .await,
         "42501",
         "new row violates row-level security policy for table \"ledger\"",
     );
@@ -1180,7 +1184,9 @@ async fn partitions_follow_the_parents_policy() {
         "new row violates row-level security policy for table \"ledger\"",
     );
     assert_eq!(
-        t.execute("DELETE FROM ledger WHERE id = 2", &[]).await.unwrap(),
+        t.execute("DELETE FROM ledger WHERE id = 2", &[])
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(
@@ -1188,17 +1194,24 @@ async fn partitions_follow_the_parents_policy() {
         vec![4]
     );
     assert_db_error(
-        admin.query("INSERT INTO ledger VALUES (5, 3, 50)", &[]).await,
+        admin
+            .query("INSERT INTO ledger VALUES (5, 3, 50)", &[])
+            .await,
         "23514",
         "no partition of relation \"ledger\" found for row",
     );
     assert_db_error(
-        admin.query("INSERT INTO ledger_1 VALUES (5, 2, 50)", &[]).await,
+        admin
+            .query("INSERT INTO ledger_1 VALUES (5, 2, 50)", &[])
+            .await,
         "23514",
         "new row for relation \"ledger_1\" violates partition constraint",
     );
     let placed: Vec<(String, i32)> = admin
-        .query("SELECT tableoid::regclass::text, id FROM ledger ORDER BY id", &[])
+        .query(
+            "SELECT tableoid::regclass::text, id FROM ledger ORDER BY id",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
@@ -1212,5 +1225,41 @@ async fn partitions_follow_the_parents_policy() {
             ("ledger_1".to_string(), 3),
             ("ledger_1".to_string(), 4)
         ]
+    );
+}
+
+/// A cursor's query runs under the declaring role's policies: a tenant's
+/// cursor walks only its rows in both directions, and a cursor on a table
+/// the role may not read is refused at DECLARE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursors_see_only_the_tenants_rows() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    admin
+        .batch_execute("CREATE TABLE private_notes (id int); INSERT INTO private_notes VALUES (1)")
+        .await
+        .unwrap();
+    let t = tenant(&srv).await;
+    t.batch_execute("BEGIN; DECLARE docs SCROLL CURSOR FOR SELECT id FROM documents ORDER BY id")
+        .await
+        .unwrap();
+    assert_eq!(col(&t, "FETCH ALL FROM docs").await, vec![1, 2]);
+    assert_eq!(col(&t, "FETCH BACKWARD ALL FROM docs").await, vec![2, 1]);
+    assert_eq!(
+        col(&t, "FETCH ABSOLUTE 3 FROM docs").await,
+        Vec::<i32>::new()
+    );
+    assert_db_error(
+        t.batch_execute("DECLARE notes CURSOR FOR SELECT id FROM private_notes")
+            .await,
+        "42501",
+        "permission denied for table private_notes",
+    );
+    t.batch_execute("ROLLBACK").await.unwrap();
+    assert_db_error(
+        t.query("FETCH docs", &[]).await,
+        "34000",
+        "cursor \"docs\" does not exist",
     );
 }

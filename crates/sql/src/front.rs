@@ -91,6 +91,33 @@ pub enum Piece {
     Maintenance(MaintenanceStmt),
     /// ALTER TABLE … [NO] INHERIT.
     Inherit(InheritStmt),
+    /// FETCH / MOVE on a cursor.
+    Fetch(FetchStmt),
+}
+
+/// `FETCH|MOVE [direction] [FROM|IN] cursor` (sqlparser reads no MOVE, and
+/// FETCH only with FROM/IN).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchStmt {
+    /// MOVE: position only, no rows.
+    pub moving: bool,
+    /// Where to go.
+    pub direction: FetchDirection,
+    /// Cursor name.
+    pub cursor: String,
+}
+
+/// A FETCH/MOVE direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchDirection {
+    /// NEXT, FORWARD [n], n, ALL (None: every remaining row).
+    Forward(Option<i64>),
+    /// PRIOR, BACKWARD [n | ALL].
+    Backward(Option<i64>),
+    /// FIRST, LAST, ABSOLUTE n.
+    Absolute(i64),
+    /// RELATIVE n.
+    Relative(i64),
 }
 
 /// `ALTER TABLE [IF EXISTS] [ONLY] child [NO] INHERIT parent` (sqlparser
@@ -191,6 +218,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             out.push(Piece::Maintenance(m));
         } else if let Some(i) = inherit_stmt(&sig) {
             out.push(Piece::Inherit(i));
+        } else if let Some(f) = fetch_stmt(&sig)? {
+            out.push(Piece::Fetch(f));
         } else if crate::database::is_database_statement(&sig) {
             out.push(Piece::Database(crate::database::parse(&s)?));
         } else if let Some(d) = default_privileges(&sig)? {
@@ -293,6 +322,10 @@ fn needs_front(sig: &[&Token]) -> bool {
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
         || inherit_stmt(sig).is_some()
+        || matches!(
+            sig.first().and_then(|t| word(t)).as_deref(),
+            Some("FETCH" | "MOVE")
+        )
         || matches!(
             sig.first().and_then(|t| word(t)).as_deref(),
             Some("VACUUM" | "ANALYZE" | "ANALYSE" | "CHECKPOINT")
@@ -905,6 +938,102 @@ fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
         name,
         owner: name_of(sig[n - 1])?,
     })
+}
+
+/// Parses `FETCH|MOVE [direction] [FROM|IN] cursor`.
+fn fetch_stmt(sig: &[&Token]) -> PgResult<Option<FetchStmt>> {
+    let moving = match sig.first().and_then(|t| word(t)).as_deref() {
+        Some("FETCH") => false,
+        Some("MOVE") => true,
+        _ => return Ok(None),
+    };
+    let w = |i: usize| sig.get(i).and_then(|t| word(t));
+    // A signed integer at sig[i]: (value, tokens used).
+    let number = |i: usize| -> Option<(i64, usize)> {
+        match (sig.get(i), sig.get(i + 1)) {
+            (Some(Token::Number(n, _)), _) => n.parse().ok().map(|v| (v, 1)),
+            (Some(Token::Minus), Some(Token::Number(n, _))) => {
+                n.parse::<i64>().ok().map(|v| (-v, 2))
+            }
+            (Some(Token::Plus), Some(Token::Number(n, _))) => n.parse().ok().map(|v| (v, 2)),
+            _ => None,
+        }
+    };
+    let signed = |n: i64, forward: bool| match (n < 0, forward) {
+        (false, true) | (true, false) => FetchDirection::Forward(Some(n.abs())),
+        _ => FetchDirection::Backward(Some(n.abs())),
+    };
+    let mut i = 1;
+    let direction = match w(i).as_deref() {
+        Some("NEXT") => {
+            i += 1;
+            FetchDirection::Forward(Some(1))
+        }
+        Some("PRIOR") => {
+            i += 1;
+            FetchDirection::Backward(Some(1))
+        }
+        Some("FIRST") => {
+            i += 1;
+            FetchDirection::Absolute(1)
+        }
+        Some("LAST") => {
+            i += 1;
+            FetchDirection::Absolute(-1)
+        }
+        Some("ALL") => {
+            i += 1;
+            FetchDirection::Forward(None)
+        }
+        Some(d @ ("ABSOLUTE" | "RELATIVE")) => {
+            let (n, used) = number(i + 1).ok_or_else(|| near(sig.get(i + 1)))?;
+            i += 1 + used;
+            if d == "ABSOLUTE" {
+                FetchDirection::Absolute(n)
+            } else {
+                FetchDirection::Relative(n)
+            }
+        }
+        Some(d @ ("FORWARD" | "BACKWARD")) => {
+            let forward = d == "FORWARD";
+            i += 1;
+            if w(i).as_deref() == Some("ALL") {
+                i += 1;
+                if forward {
+                    FetchDirection::Forward(None)
+                } else {
+                    FetchDirection::Backward(None)
+                }
+            } else if let Some((n, used)) = number(i) {
+                i += used;
+                signed(n, forward)
+            } else {
+                signed(1, forward)
+            }
+        }
+        _ => match number(i) {
+            Some((n, used)) => {
+                i += used;
+                signed(n, true)
+            }
+            None => FetchDirection::Forward(Some(1)),
+        },
+    };
+    if matches!(w(i).as_deref(), Some("FROM" | "IN")) {
+        i += 1;
+    }
+    let cursor = sig
+        .get(i)
+        .and_then(|t| name_of(t))
+        .ok_or_else(|| near(sig.get(i)))?;
+    if i + 1 != sig.len() {
+        return Err(near(sig.get(i + 1)));
+    }
+    Ok(Some(FetchStmt {
+        moving,
+        direction,
+        cursor,
+    }))
 }
 
 /// A possibly qualified name starting at `sig[*i]`; advances past it.

@@ -32,6 +32,8 @@ pub enum Stmt {
     Maintenance(crate::front::MaintenanceStmt),
     /// ALTER TABLE … [NO] INHERIT.
     Inherit(crate::front::InheritStmt),
+    /// FETCH / MOVE.
+    Fetch(crate::front::FetchStmt),
 }
 
 /// Parses a query string into statements.
@@ -65,6 +67,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::Database(d) => out.push(Stmt::Database(d)),
                     crate::front::Piece::Maintenance(m) => out.push(Stmt::Maintenance(m)),
                     crate::front::Piece::Inherit(i) => out.push(Stmt::Inherit(i)),
+                    crate::front::Piece::Fetch(f) => out.push(Stmt::Fetch(f)),
                 }
             }
             Ok(out)

@@ -312,6 +312,8 @@ pub struct Session {
     prepare_cache: HashMap<(String, Vec<DataType>), Prepared>,
     /// Statements prepared with SQL PREPARE, by name.
     sql_prepared: HashMap<String, Prepared>,
+    /// Open cursors (DECLARE … CURSOR), by name.
+    cursors: std::collections::BTreeMap<String, cursors::Cursor>,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
     /// Result columns the client asked for in binary (extended protocol
@@ -355,6 +357,7 @@ impl Session {
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
             sql_prepared: HashMap::new(),
+            cursors: Default::default(),
             spi_context: None,
         };
         let shared = {
@@ -1066,6 +1069,7 @@ impl Session {
             }
         }
         self.state.settings.commit();
+        self.cursors_at_commit();
         Ok(())
     }
 
@@ -1079,6 +1083,7 @@ impl Session {
         self.failed = false;
         self.savepoints.clear();
         self.state.settings.rollback();
+        self.cursors_at_rollback();
     }
 
     /// BEGIN/COMMIT/ROLLBACK/SAVEPOINT; None for other statements.
@@ -1321,7 +1326,15 @@ impl Session {
             Stmt::Database(d) => return crate::database::run(self, d),
             Stmt::Maintenance(m) => return self.maintenance(m),
             Stmt::Inherit(i) => return crate::inherit::run(self, i),
+            Stmt::Fetch(f) => return self.fetch_cursor(f),
         };
+        match stmt {
+            Statement::Declare { stmts } if stmts.len() == 1 => {
+                return self.declare_cursor(&stmts[0], sql)
+            }
+            Statement::Close { cursor } => return self.close_cursor(cursor),
+            _ => {}
+        }
         if let Statement::Query(q) = stmt {
             if let Some(ct) = crate::ddl::select_into(q) {
                 return crate::ddl::create_table(self, &ct);
@@ -1617,7 +1630,9 @@ pub(crate) fn read_only_violation(state: &SessionState, stmt: &Stmt, sql: &str) 
     };
     match stmt {
         // DO and VACUUM/ANALYZE may run; a DO block's writes are refused inside.
-        Stmt::Maintenance(_) | Stmt::Function(crate::func::FuncStmt::Do { .. }) => None,
+        Stmt::Maintenance(_)
+        | Stmt::Fetch(_)
+        | Stmt::Function(crate::func::FuncStmt::Do { .. }) => None,
         Stmt::Sql(st) => match (crate::parser::dml_verb(st), st.as_ref()) {
             (Some(verb), _) => Some(verb.into()),
             (None, Statement::Truncate(_)) => Some("TRUNCATE TABLE".into()),
@@ -1720,6 +1735,7 @@ fn is_data_statement(stmt: &Statement) -> bool {
     )
 }
 
+mod cursors;
 mod spi_impl;
 mod sql_prepare;
 

@@ -27,7 +27,7 @@ pub enum LogClass {
 /// PostgreSQL's `GetCommandLogLevel`, for the statements Rampart runs.
 pub fn classify(stmt: &Stmt) -> LogClass {
     match stmt {
-        Stmt::Maintenance(_) => LogClass::All,
+        Stmt::Maintenance(_) | Stmt::Fetch(_) => LogClass::All,
         Stmt::Sql(s) => match s.as_ref() {
             Statement::Query(q) if crate::parser::modifying_body(q).is_some() => LogClass::Mod,
             Statement::Query(q) => {
