@@ -206,6 +206,10 @@ pub struct Relation {
     /// (only) parent.
     #[serde(default)]
     pub partition_bound: Option<PartitionBound>,
+    /// Column privileges on system columns (`GRANT SELECT (tableoid)`),
+    /// by column name; empty for most tables.
+    #[serde(default)]
+    pub system_column_acl: Vec<(String, Vec<AclItem>)>,
 }
 
 /// How a partitioned table sends rows to its partitions.

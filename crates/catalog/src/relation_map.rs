@@ -291,6 +291,7 @@ mod tests {
             inherits: vec![],
             partition_key: None,
             partition_bound: None,
+            system_column_acl: vec![],
             policies: vec![],
             owner: 10,
             acl: None,

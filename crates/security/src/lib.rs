@@ -179,6 +179,10 @@ fn check(
                                     .iter()
                                     .find(|c| c.name == *n)
                                     .is_some_and(col_ok)
+                                    || rel
+                                        .system_column_acl
+                                        .iter()
+                                        .any(|(c, a)| c == n && acl::mask(a, roles) & bit != 0)
                             })
                         }
                     } else {
@@ -328,6 +332,7 @@ mod tests {
                 inherits: vec![],
                 partition_key: None,
                 partition_bound: None,
+                system_column_acl: vec![],
                 options: vec![],
             },
         );
@@ -436,6 +441,7 @@ mod acl_tests {
                 inherits: vec![],
                 partition_key: None,
                 partition_bound: None,
+                system_column_acl: vec![],
                 options: vec![],
             },
         );

@@ -164,6 +164,7 @@ mod tests {
                 inherits: vec![],
                 partition_key: None,
                 partition_bound: None,
+                system_column_acl: vec![],
                 options: vec![],
                 policies: vec![
                     pol("everyone_reads", true, PolicyCmd::Select, vec![]),

@@ -203,6 +203,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             inherits: vec![],
             partition_key: None,
             partition_bound: None,
+            system_column_acl: vec![],
             options: vec![],
         };
         let mut pk: Option<Vec<String>> = None;
@@ -622,6 +623,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 inherits: vec![],
                 partition_key: None,
                 partition_bound: None,
+                system_column_acl: vec![],
                 options,
             },
         );

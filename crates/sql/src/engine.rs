@@ -629,6 +629,7 @@ mod tests {
             inherits: vec![],
             partition_key: None,
             partition_bound: None,
+            system_column_acl: vec![],
             options: vec![],
         };
         cat.relations.insert(50001, table(50001, "old_a"));

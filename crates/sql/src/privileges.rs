@@ -650,8 +650,19 @@ fn apply_one(
             if revoke {
                 per_column.fill(table_bits & ALL_COLUMN);
             }
+            // System columns (tableoid, ctid, …) named in a column list.
+            let mut system_wanted: Vec<(&str, u16)> = Vec::new();
             for (bit, cols) in &column_grants {
                 for c in cols {
+                    if let Some(sys) = SYSTEM_COLUMNS.iter().find(|s| **s == c.as_str()) {
+                        if rel.kind == RelationKind::Table {
+                            match system_wanted.iter_mut().find(|(n, _)| n == sys) {
+                                Some((_, b)) => *b |= bit,
+                                None => system_wanted.push((sys, *bit)),
+                            }
+                            continue;
+                        }
+                    }
                     let i = rel
                         .columns
                         .iter()
@@ -699,6 +710,39 @@ fn apply_one(
                 merge(cat, owner, &mut cacl, &change, bits, grantor)?;
                 col.acl = if cacl.is_empty() { None } else { Some(cacl) };
             }
+            let mut system_acl = rel.system_column_acl.clone();
+            // A table-wide REVOKE of column privileges takes them off the
+            // system columns too (its warnings were given above).
+            if revoke && table_bits & ALL_COLUMN != 0 {
+                let (grantor, avail) =
+                    acl::best_grantor(cat, &old_acl, me.oid, owner, table_bits & ALL_COLUMN);
+                for (_, cacl) in system_acl.iter_mut() {
+                    merge(cat, owner, cacl, &change, avail & table_bits, grantor)?;
+                }
+            }
+            for (column, wanted) in system_wanted {
+                let slot = match system_acl.iter().position(|(c, _)| c == column) {
+                    Some(i) => i,
+                    None => {
+                        system_acl.push((column.to_string(), vec![]));
+                        system_acl.len() - 1
+                    }
+                };
+                let old_col = system_acl[slot].1.clone();
+                let merged: Vec<AclItem> = old_acl.iter().chain(&old_col).cloned().collect();
+                let (grantor, avail) = acl::best_grantor(cat, &merged, me.oid, owner, wanted);
+                let holds_any = holds_any(&merged);
+                let what = Object::Column {
+                    column,
+                    relation: &name,
+                };
+                let all = wanted == ALL_COLUMN;
+                let bits = restrict_and_check(s, &change, avail, all, wanted, holds_any, &what)?;
+                let mut cacl = old_col;
+                merge(cat, owner, &mut cacl, &change, bits, grantor)?;
+                system_acl[slot].1 = cacl;
+            }
+            system_acl.retain(|(_, a)| !a.is_empty());
             let r = cat
                 .relations
                 .get_mut(oid)
@@ -707,6 +751,7 @@ fn apply_one(
                 r.acl = Some(new_acl);
             }
             r.columns = columns;
+            r.system_column_acl = system_acl;
         }
         Target::Sequence(oid) => {
             if let Some(q) = cat.sequences.get_mut(oid) {

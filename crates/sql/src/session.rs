@@ -668,6 +668,11 @@ impl Session {
             cached: None,
         };
         let parsed = p.stmt.clone();
+        if let Some(Stmt::Fetch(f)) = parsed.as_deref() {
+            // FETCH returns the cursor's columns.
+            p.columns = self.cursor_columns(f)?;
+            return Ok(p);
+        }
         let Some(Stmt::Sql(stmt)) = parsed.as_deref() else {
             return Ok(p);
         };

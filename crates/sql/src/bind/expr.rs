@@ -578,7 +578,13 @@ impl Binder<'_> {
             // Each table range in reach: a scan through inheritance carries
             // the value as a hidden column, any other range has one table.
             let mut ranges: Vec<(&str, Expr)> = Vec::new();
+            let mut tables: Vec<(&str, u32)> = Vec::new();
             for (i, c) in scope.columns.iter().enumerate() {
+                if let (Some(range), Some((oid, _))) = (c.table.as_deref(), c.source) {
+                    if !tables.iter().any(|(r, _)| *r == range) {
+                        tables.push((range, oid));
+                    }
+                }
                 let Some(range) = c.table.as_deref() else {
                     continue;
                 };
@@ -601,7 +607,15 @@ impl Binder<'_> {
             }
             return match ranges.len() {
                 0 => Ok(None),
-                1 => Ok(ranges.pop().map(|(_, e)| (e, DataType::Oid))),
+                1 => {
+                    let (range, e) = ranges.remove(0);
+                    // Reading it needs SELECT on the table or on the column.
+                    if let Some((_, oid)) = tables.iter().find(|(r, _)| *r == range) {
+                        let oid = *oid;
+                        self.need_column(oid, Privilege::Select, "tableoid");
+                    }
+                    Ok(Some((e, DataType::Oid)))
+                }
                 _ => Err(PgError::new(
                     SqlState::AMBIGUOUS_COLUMN,
                     "column reference \"tableoid\" is ambiguous",

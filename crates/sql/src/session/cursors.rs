@@ -162,6 +162,15 @@ impl Session {
         })
     }
 
+    /// The columns a FETCH returns (none for MOVE), for Describe.
+    pub(super) fn cursor_columns(&self, f: &FetchStmt) -> PgResult<Vec<OutputColumn>> {
+        let c = self
+            .cursors
+            .get(&f.cursor)
+            .ok_or_else(|| missing(&f.cursor))?;
+        Ok(if f.moving { vec![] } else { c.columns.clone() })
+    }
+
     /// CLOSE name | ALL.
     pub(super) fn close_cursor(&mut self, which: &ast::CloseCursor) -> PgResult<QueryResult> {
         match which {
