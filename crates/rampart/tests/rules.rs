@@ -1013,3 +1013,60 @@ async fn inheritance_needs_ownership_and_matching_columns() {
     );
     assert_eq!(parents, vec!["inh_child<inh_parent".to_string()]);
 }
+
+/// `tableoid` is a column like the others for privileges: a role with
+/// SELECT on some columns cannot read it until granted SELECT (tableoid),
+/// and a table-wide REVOKE takes that grant away again.
+#[tokio::test]
+async fn tableoid_needs_its_own_column_privilege() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE sys_reader;
+             CREATE TABLE sys_t (fx int, secret text);
+             INSERT INTO sys_t VALUES (1, 'hidden');
+             GRANT SELECT (fx) ON sys_t TO sys_reader;",
+        )
+        .await
+        .unwrap();
+    let reader = as_role(&srv, "sys_reader").await;
+    assert_eq!(
+        first_column(reader.simple_query("SELECT fx FROM sys_t").await.unwrap()),
+        vec!["1".to_string()]
+    );
+    assert_db_error(
+        reader.query("SELECT tableoid FROM sys_t", &[]).await,
+        "42501",
+        "permission denied for table sys_t",
+    );
+    admin
+        .batch_execute("GRANT SELECT (tableoid) ON sys_t TO sys_reader")
+        .await
+        .unwrap();
+    assert_eq!(
+        first_column(
+            reader
+                .simple_query("SELECT tableoid::regclass FROM sys_t")
+                .await
+                .unwrap()
+        ),
+        vec!["sys_t".to_string()]
+    );
+    assert_db_error(
+        reader
+            .query("SELECT tableoid, secret FROM sys_t", &[])
+            .await,
+        "42501",
+        "permission denied for table sys_t",
+    );
+    admin
+        .batch_execute("REVOKE SELECT ON sys_t FROM sys_reader")
+        .await
+        .unwrap();
+    assert_db_error(
+        reader.query("SELECT tableoid FROM sys_t", &[]).await,
+        "42501",
+        "permission denied for table sys_t",
+    );
+}
