@@ -444,6 +444,17 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
     })
 }
 
+/// PostgreSQL's 2BP01 for a DROP that other objects block: `object` (`table
+/// t`) and one DETAIL line per dependent (`table c depends on table t`).
+pub(crate) fn dependents_block_drop(object: &str, detail: &[String]) -> PgError {
+    PgError::new(
+        SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+        format!("cannot drop {object} because other objects depend on it"),
+    )
+    .with_detail(detail.join("\n"))
+    .with_hint("Use DROP ... CASCADE to drop the dependent objects too.")
+}
+
 fn multiple_pk(table: &str) -> PgError {
     PgError::new(
         SqlState::INVALID_TABLE_DEFINITION,
@@ -1103,15 +1114,10 @@ pub fn drop(
                                 .collect()
                         };
                         if !cascade {
-                            return Err(PgError::new(
-                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                                format!(
-                                    "cannot drop {kind_word} {} because other objects depend on it",
-                                    rel.name
-                                ),
-                            )
-                            .with_detail(lines("depends").join("\n"))
-                            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                            return Err(dependents_block_drop(
+                                &format!("{kind_word} {}", rel.name),
+                                &lines("depends"),
+                            ));
                         }
                         cascaded.extend(policy_deps.iter().map(|d| d.3).zip(lines("cascades")));
                         for (t, p, _, _) in &policy_deps {
@@ -1137,15 +1143,10 @@ pub fn drop(
                                     )
                                 }))
                                 .collect();
-                            return Err(PgError::new(
-                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                                format!(
-                                    "cannot drop table {} because other objects depend on it",
-                                    rel.name
-                                ),
-                            )
-                            .with_detail(detail.join("\n"))
-                            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                            return Err(dependents_block_drop(
+                                &format!("table {}", rel.name),
+                                &detail,
+                            ));
                         }
                         let fk_oid = |c: &str, t: &str| {
                             cat.relations

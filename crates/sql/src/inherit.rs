@@ -393,15 +393,10 @@ pub(crate) fn drop_inheritors(
                 format!("table {} depends on table {}", c.name, name_of(parent))
             })
             .collect();
-        return Err(PgError::new(
-            SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-            format!(
-                "cannot drop table {} because other objects depend on it",
-                rel.name
-            ),
-        )
-        .with_detail(detail.join("\n"))
-        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        return Err(crate::ddl::dependents_block_drop(
+            &format!("table {}", rel.name),
+            &detail,
+        ));
     }
     for child in doomed {
         crate::exec::table::clear(txn, &child)?;

@@ -360,11 +360,7 @@ impl<'a> Binder<'a> {
             security.as_ref(),
             self.catalog,
         );
-        let inherited = if crate::parser::is_only(partitions) {
-            vec![]
-        } else {
-            self.inherited_tables(rel, true)?
-        };
+        let inherited = self.members_unless_only(rel, partitions, true)?;
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
                 inherited,
@@ -453,11 +449,7 @@ impl<'a> Binder<'a> {
             security.as_ref(),
             self.catalog,
         );
-        let inherited = if crate::parser::is_only(partitions) {
-            vec![]
-        } else {
-            self.inherited_tables(rel, false)?
-        };
+        let inherited = self.members_unless_only(rel, partitions, false)?;
         Ok((
             DataStatement::Delete(DeletePlan {
                 inherited,
@@ -661,6 +653,20 @@ impl<'a> Binder<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// [`Binder::inherited_tables`] of a table reference, none when it
+    /// was written `ONLY t` (`partitions` holds the mark).
+    pub(crate) fn members_unless_only(
+        &mut self,
+        rel: &Relation,
+        partitions: &[ast::Ident],
+        with_checks: bool,
+    ) -> PgResult<Vec<crate::plan::InheritedTable>> {
+        if crate::parser::is_only(partitions) {
+            return Ok(vec![]);
+        }
+        self.inherited_tables(rel, with_checks)
     }
 
     /// The tables inheriting from `rel` (all levels), each with its column

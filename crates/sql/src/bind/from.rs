@@ -296,11 +296,7 @@ impl Binder<'_> {
                             security.as_ref(),
                             self.catalog,
                         );
-                        let inherited = if crate::parser::is_only(partitions) {
-                            vec![]
-                        } else {
-                            self.inherited_tables(rel, false)?
-                        };
+                        let inherited = self.members_unless_only(rel, partitions, false)?;
                         if !inherited.is_empty() {
                             // The scan appends each row's table (`tableoid`).
                             scope.columns.push(ScopeColumn {

@@ -466,27 +466,49 @@ impl Exec<'_> {
         }
     }
 
+    /// Runs `change` for the target table and then for each table
+    /// inheriting from it (`tableoid` follows), with the FROM/USING rows
+    /// computed once for all of them.
+    fn over_members(
+        &mut self,
+        table: u32,
+        inherited: &[InheritedTable],
+        joined: Option<&crate::plan::Plan>,
+        mut change: impl FnMut(
+            &mut Self,
+            Option<&InheritedTable>,
+            Option<&[Row]>,
+            &mut DmlResult,
+        ) -> PgResult<()>,
+    ) -> PgResult<DmlResult> {
+        let mut result = DmlResult {
+            count: 0,
+            returning: Vec::new(),
+        };
+        let joined = match joined {
+            Some(j) => Some(self.run(j)?),
+            None => None,
+        };
+        let joined = joined.as_deref();
+        let saved = self.target_table.replace(table);
+        let mut r = change(self, None, joined, &mut result);
+        for t in inherited {
+            self.target_table = Some(t.table);
+            r = r.and_then(|_| change(self, Some(t), joined, &mut result));
+        }
+        self.target_table = saved;
+        r.map(|_| result)
+    }
+
     /// Runs an UPDATE.
     pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
         self.with_ctes(&p.with, |ex| {
-            let mut result = DmlResult {
-                count: 0,
-                returning: Vec::new(),
-            };
-            // The FROM/USING rows, once for the target and every member.
-            let joined = match p.from.as_deref() {
-                Some(j) => Some(ex.run(j)?),
-                None => None,
-            };
-            let joined = joined.as_deref();
-            let saved = ex.target_table.replace(p.table);
-            let mut r = ex.update_rows(p, None, joined, &mut result);
-            for t in &p.inherited {
-                ex.target_table = Some(t.table);
-                r = r.and_then(|_| ex.update_rows(p, Some(t), joined, &mut result));
-            }
-            ex.target_table = saved;
-            r.map(|_| result)
+            ex.over_members(
+                p.table,
+                &p.inherited,
+                p.from.as_deref(),
+                |ex, member, joined, out| ex.update_rows(p, member, joined, out),
+            )
         })
     }
 
@@ -605,24 +627,12 @@ impl Exec<'_> {
     /// Runs a DELETE.
     pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
         self.with_ctes(&p.with, |ex| {
-            let mut result = DmlResult {
-                count: 0,
-                returning: Vec::new(),
-            };
-            // The FROM/USING rows, once for the target and every member.
-            let joined = match p.using.as_deref() {
-                Some(j) => Some(ex.run(j)?),
-                None => None,
-            };
-            let joined = joined.as_deref();
-            let saved = ex.target_table.replace(p.table);
-            let mut r = ex.delete_rows(p, None, joined, &mut result);
-            for t in &p.inherited {
-                ex.target_table = Some(t.table);
-                r = r.and_then(|_| ex.delete_rows(p, Some(t), joined, &mut result));
-            }
-            ex.target_table = saved;
-            r.map(|_| result)
+            ex.over_members(
+                p.table,
+                &p.inherited,
+                p.using.as_deref(),
+                |ex, member, joined, out| ex.delete_rows(p, member, joined, out),
+            )
         })
     }
 
