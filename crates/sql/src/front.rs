@@ -93,6 +93,20 @@ pub enum Piece {
     Inherit(InheritStmt),
     /// FETCH / MOVE on a cursor.
     Fetch(FetchStmt),
+    /// ALTER TABLE … ATTACH / DETACH PARTITION.
+    Attach(AttachStmt),
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] parent ATTACH PARTITION child FOR VALUES
+/// … | DEFAULT` or `… DETACH PARTITION child` (sqlparser reads neither).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachStmt {
+    /// The partitioned table.
+    pub parent: Vec<String>,
+    /// The partition.
+    pub child: Vec<String>,
+    /// The bound as SQL text (`FOR VALUES IN (1)`, `DEFAULT`); None for DETACH.
+    pub bound: Option<String>,
 }
 
 /// `FETCH|MOVE [direction] [FROM|IN] cursor` (sqlparser reads no MOVE, and
@@ -220,6 +234,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             out.push(Piece::Inherit(i));
         } else if let Some(f) = fetch_stmt(&sig)? {
             out.push(Piece::Fetch(f));
+        } else if let Some(a) = attach_stmt(&sig) {
+            out.push(Piece::Attach(a));
         } else if crate::database::is_database_statement(&sig) {
             out.push(Piece::Database(crate::database::parse(&s)?));
         } else if let Some(d) = default_privileges(&sig)? {
@@ -322,6 +338,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
         || inherit_stmt(sig).is_some()
+        || attach_stmt(sig).is_some()
         || matches!(
             sig.first().and_then(|t| word(t)).as_deref(),
             Some("FETCH" | "MOVE")
@@ -937,6 +954,46 @@ fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
         kind,
         name,
         owner: name_of(sig[n - 1])?,
+    })
+}
+
+/// Recognizes `ALTER TABLE [IF EXISTS] [ONLY] parent ATTACH PARTITION child
+/// bound` and `… DETACH PARTITION child`.
+fn attach_stmt(sig: &[&Token]) -> Option<AttachStmt> {
+    let w = |i: usize| sig.get(i).and_then(|t| word(t));
+    if w(0).as_deref() != Some("ALTER") || w(1).as_deref() != Some("TABLE") {
+        return None;
+    }
+    let mut i = 2;
+    if w(2).as_deref() == Some("IF") && w(3).as_deref() == Some("EXISTS") {
+        i += 2;
+    }
+    if w(i).as_deref() == Some("ONLY") {
+        i += 1;
+    }
+    let parent = qualified_name(sig, &mut i)?;
+    let attach = match w(i).as_deref() {
+        Some("ATTACH") => true,
+        Some("DETACH") => false,
+        _ => return None,
+    };
+    if w(i + 1).as_deref() != Some("PARTITION") {
+        return None;
+    }
+    i += 2;
+    let child = qualified_name(sig, &mut i)?;
+    let rest: Vec<String> = sig[i..].iter().map(|t| t.to_string()).collect();
+    let bound = if attach {
+        Some(rest.join(" "))
+    } else if rest.is_empty() {
+        None
+    } else {
+        return None;
+    };
+    Some(AttachStmt {
+        parent,
+        child,
+        bound,
     })
 }
 

@@ -34,6 +34,8 @@ pub enum Stmt {
     Inherit(crate::front::InheritStmt),
     /// FETCH / MOVE.
     Fetch(crate::front::FetchStmt),
+    /// ALTER TABLE … ATTACH / DETACH PARTITION.
+    Attach(crate::front::AttachStmt),
 }
 
 /// Parses a query string into statements.
@@ -68,6 +70,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::Maintenance(m) => out.push(Stmt::Maintenance(m)),
                     crate::front::Piece::Inherit(i) => out.push(Stmt::Inherit(i)),
                     crate::front::Piece::Fetch(f) => out.push(Stmt::Fetch(f)),
+                    crate::front::Piece::Attach(a) => out.push(Stmt::Attach(a)),
                 }
             }
             Ok(out)

@@ -411,6 +411,15 @@ pub(crate) fn fits(cat: &Catalog, rel: &Relation, row: &[Value]) -> PgResult<boo
     let Some(key) = &parent.partition_key else {
         return Ok(true);
     };
+    // The row in the parent's column order (an attached partition may
+    // keep its own).
+    let mapped;
+    let row = if same_shape(parent, rel) {
+        row
+    } else {
+        mapped = leaf_row(rel, parent, row);
+        &mapped
+    };
     if !matches!(bound, PartitionBound::Default) {
         return in_bound(parent, key, bound, row);
     }
@@ -532,4 +541,142 @@ pub(crate) fn check_unique_keys(rel: &Relation) -> PgResult<()> {
         }
     }
     Ok(())
+}
+
+/// A row of `root` in the column order of `leaf` (one of its partitions,
+/// any level down), matching columns by name.
+pub(crate) fn leaf_row(root: &Relation, leaf: &Relation, row: &[Value]) -> Vec<Value> {
+    leaf.columns
+        .iter()
+        .map(|c| {
+            root.column_index(&c.name)
+                .map(|i| row[i].clone())
+                .unwrap_or(Value::Null)
+        })
+        .collect()
+}
+
+/// Whether a partition stores its rows in its root's column order.
+pub(crate) fn same_shape(root: &Relation, leaf: &Relation) -> bool {
+    root.columns.len() == leaf.columns.len()
+        && root
+            .columns
+            .iter()
+            .zip(&leaf.columns)
+            .all(|(a, b)| a.name == b.name)
+}
+
+/// `ALTER TABLE parent ATTACH PARTITION child FOR VALUES …`: the child must
+/// have exactly the parent's columns (any order, same types, NOT NULL where
+/// the parent has it) and every row it holds must fit the bound; `DETACH
+/// PARTITION` makes it a plain table again.
+pub(crate) fn run_attach(
+    s: &mut crate::session::Session,
+    stmt: &crate::front::AttachStmt,
+) -> PgResult<crate::session::QueryResult> {
+    crate::ddl::with_catalog_mut(s, |cat, txn, s| {
+        let find = |cat: &Catalog, name: &[String]| -> PgResult<Relation> {
+            let (schema, rel) = match name {
+                [r] => (None, r.as_str()),
+                [sch, r] => (Some(sch.as_str()), r.as_str()),
+                _ => (None, ""),
+            };
+            cat.resolve_relation(schema, rel, &s.state.search_path())
+                .cloned()
+                .ok_or_else(|| {
+                    PgError::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{rel}\" does not exist"),
+                    )
+                })
+        };
+        let parent = find(cat, &stmt.parent)?;
+        let mut child = find(cat, &stmt.child)?;
+        crate::ddl::check_owner(cat, s, parent.owner, "table", &parent.name)?;
+        crate::ddl::check_owner(cat, s, child.owner, "table", &child.name)?;
+        let Some(bound_sql) = &stmt.bound else {
+            if child.partition_bound.is_none() || child.inherits.first() != Some(&parent.oid) {
+                return Err(PgError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!(
+                        "relation \"{}\" is not a partition of relation \"{}\"",
+                        child.name, parent.name
+                    ),
+                ));
+            }
+            child.partition_bound = None;
+            child.inherits.clear();
+            for c in child.columns.iter_mut() {
+                c.inherited = 0;
+                c.local = true;
+            }
+            cat.relations.insert(child.oid, child);
+            return crate::ddl::cmd("ALTER TABLE");
+        };
+        if parent.partition_key.is_none() {
+            return Err(PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("table \"{}\" is not partitioned", parent.name),
+            ));
+        }
+        if child.partition_bound.is_some() {
+            return Err(PgError::new(
+                SqlState("42P17"),
+                format!("\"{}\" is already a partition", child.name),
+            ));
+        }
+        if !child.inherits.is_empty() {
+            return Err(PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                "cannot attach inheritance child as partition",
+            ));
+        }
+        if let Some(extra) = child
+            .columns
+            .iter()
+            .find(|c| parent.column_index(&c.name).is_none())
+        {
+            return Err(PgError::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "table \"{}\" contains column \"{}\" not found in parent \"{}\"",
+                    child.name, extra.name, parent.name
+                ),
+            )
+            .with_detail("The new partition may contain only the columns present in parent."));
+        }
+        let text = format!("CREATE TABLE x PARTITION OF y {bound_sql}");
+        let spec = match crate::parser::parse_sql(&text)?.pop() {
+            Some(ast::Statement::CreateTable(ct)) => ct.for_values,
+            _ => None,
+        };
+        let bound = bound_from(cat, &parent, &child.name, spec.as_ref(), "")?;
+        crate::inherit::attach(cat, &mut child, &parent)?;
+        child.partition_bound = Some(bound);
+        let key = parent.partition_key.clone().unwrap_or(PartitionKey {
+            strategy: 'l',
+            columns: vec![],
+        });
+        let to_parent = crate::inherit::column_map(&parent, &child)?;
+        for (_, row) in crate::exec::table::scan_all(txn, child.oid)? {
+            let seen: Vec<Value> = to_parent.iter().map(|&i| row[i].clone()).collect();
+            // Partial: rows of a new DEFAULT partition are not checked
+            // against the other partitions' bounds.
+            let fits = match child.partition_bound.as_ref() {
+                Some(PartitionBound::Default) | None => true,
+                Some(b) => in_bound(&parent, &key, b, &seen)?,
+            };
+            if !fits {
+                return Err(PgError::new(
+                    SqlState::CHECK_VIOLATION,
+                    format!(
+                        "partition constraint of relation \"{}\" is violated by some row",
+                        child.name
+                    ),
+                ));
+            }
+        }
+        cat.relations.insert(child.oid, child);
+        crate::ddl::cmd("ALTER TABLE")
+    })
 }

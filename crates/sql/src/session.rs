@@ -1332,6 +1332,7 @@ impl Session {
             Stmt::Maintenance(m) => return self.maintenance(m),
             Stmt::Inherit(i) => return crate::inherit::run(self, i),
             Stmt::Fetch(f) => return self.fetch_cursor(f),
+            Stmt::Attach(a) => return crate::partition::run_attach(self, a),
         };
         match stmt {
             Statement::Declare { stmts } if stmts.len() == 1 => {

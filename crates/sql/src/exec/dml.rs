@@ -48,9 +48,13 @@ impl Exec<'_> {
         for (v, c) in row.iter_mut().zip(&rel.columns) {
             *v = std::mem::replace(v, Value::Null).fit_to(&c.ty)?;
         }
-        if let Err(mut e) = table::check_not_null(rel, row) {
-            e.detail = self.row_detail(rel, row, modified);
-            return Err(e);
+        // A partitioned table stores nothing: NOT NULL is checked in the
+        // partition that takes the row (and named after it), as PostgreSQL.
+        if rel.partition_key.is_none() {
+            if let Err(mut e) = table::check_not_null(rel, row) {
+                e.detail = self.row_detail(rel, row, modified);
+                return Err(e);
+            }
         }
         if rel.partition_bound.is_some() && !crate::partition::fits(self.catalog, rel, row)? {
             let mut e = PgError::new(
@@ -191,8 +195,25 @@ impl Exec<'_> {
             // A partitioned table's rows go to the partition their key
             // selects (same columns, same order).
             let routed;
+            // The row in the target's column order when the partition keeps another.
+            let mut shown: Option<Row> = None;
             let rel = if rel.partition_key.is_some() {
                 routed = crate::partition::route(self.catalog, &rel, &row)?.clone();
+                if !crate::partition::same_shape(&rel, &routed) {
+                    shown = Some(row.clone());
+                    if p.on_conflict.is_some() {
+                        return Err(PgError::unsupported(
+                            "ON CONFLICT into a partition with its own column order",
+                        ));
+                    }
+                    row = crate::partition::leaf_row(&rel, &routed, &row);
+                }
+                if let Err(mut e) = table::check_not_null(&routed, &row) {
+                    // Shown as the target table has the row (PostgreSQL).
+                    let original = shown.as_ref().unwrap_or(&row);
+                    e.detail = self.row_detail(&rel, original, &p.targets);
+                    return Err(e);
+                }
                 &routed
             } else {
                 &rel
@@ -245,8 +266,10 @@ impl Exec<'_> {
                     self.check_references(rel, &row, None)?;
                     let rowid = self.engine.next_rowid()?;
                     table::write_new(self.txn, rel, rowid, &row)?;
-                    self.rls_check_row(p.select_check.as_ref(), &row)?;
-                    self.push_returning(&p.returning, &row, &mut result)?;
+                    // Policies and RETURNING see the row as the target table has it.
+                    let shown = shown.as_ref().unwrap_or(&row);
+                    self.rls_check_row(p.select_check.as_ref(), shown)?;
+                    self.push_returning(&p.returning, shown, &mut result)?;
                 }
             }
         }
@@ -554,9 +577,9 @@ impl Exec<'_> {
                 && !crate::partition::fits(self.catalog, &rel, &new)?
             {
                 let root = self.relation(p.table)?.clone();
-                if root.partition_key.is_some() {
+                if let (Some(m), Some(_)) = (member, &root.partition_key) {
                     let (mut out, dest) =
-                        self.move_to_partition(p, &root, &rel, rowid, &old, new)?;
+                        self.move_to_partition(p, &root, &rel, rowid, &old, m.parent_row(&new))?;
                     out.extend(extra);
                     // RETURNING's tableoid names the partition the row went to.
                     let source = self.target_table.replace(dest);
@@ -608,19 +631,31 @@ impl Exec<'_> {
         old: &Row,
         mut new: Row,
     ) -> PgResult<(Row, u32)> {
+        // `new` is in the root's column order; the partition may keep its own.
         let dest = crate::partition::route(self.catalog, root, &new)?.clone();
         let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
-        self.check_row(&dest, &mut new, &p.checks, &assigned)?;
+        self.check_row(root, &mut new, &p.checks, &assigned)?;
         self.rls_check_row(p.check.as_ref(), &new)?;
         self.rls_check_row(p.select_check.as_ref(), &new)?;
-        if let Some((_, idx)) = table::find_conflict(self.txn, &dest, &new, None)? {
-            return Err(self.unique_violation(&dest, idx, &new));
+        let mut stored = crate::partition::leaf_row(root, &dest, &new);
+        let dest_assigned: Vec<usize> = assigned
+            .iter()
+            .filter_map(|&c| dest.column_index(&root.columns[c].name))
+            .collect();
+        if let Err(mut e) = self.check_row(&dest, &mut stored, &[], &dest_assigned) {
+            if e.detail.is_some() {
+                e.detail = self.row_detail(root, &new, &assigned);
+            }
+            return Err(e);
         }
-        self.check_references(&dest, &new, None)?;
+        if let Some((_, idx)) = table::find_conflict(self.txn, &dest, &stored, None)? {
+            return Err(self.unique_violation(&dest, idx, &stored));
+        }
+        self.check_references(&dest, &stored, None)?;
         self.apply_referencing_actions(from, old, None, 0)?;
         table::remove(self.txn, from, rowid, old)?;
         let new_id = self.engine.next_rowid()?;
-        table::write_new(self.txn, &dest, new_id, &new)?;
+        table::write_new(self.txn, &dest, new_id, &stored)?;
         Ok((new, dest.oid))
     }
 
