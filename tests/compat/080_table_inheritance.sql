@@ -13,6 +13,8 @@ CREATE TABLE ih_none () INHERITS (ih_missing);
 \d ih_c
 \d ih_c2
 \d ih_p
+SELECT attname, attinhcount, attislocal FROM pg_attribute
+  WHERE attrelid = 'ih_c2'::regclass AND attnum > 0 ORDER BY attnum;
 SELECT inhrelid::regclass, inhparent::regclass, inhseqno, inhdetachpending
   FROM pg_inherits WHERE inhparent::regclass::text LIKE 'ih%' ORDER BY 1, 2;
 INSERT INTO ih_c VALUES (1, 2, 'q', 1.5);

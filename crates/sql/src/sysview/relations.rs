@@ -105,6 +105,8 @@ pub const VIEWS: &[SysView] = &[
             ("attstorage", t(Text)),
             ("attcompression", t(Text)),
             ("attstattarget", t(Int4)),
+            ("attinhcount", t(Int4)),
+            ("attislocal", t(Bool)),
         ],
         superuser_only: false,
     },
@@ -297,6 +299,14 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                     .into_iter()
                     .flat_map(|r| user_attribute_rows(cat, r)),
             )
+            .map(|mut row| {
+                // attinhcount, attislocal: what a table column has from its
+                // parents; system, index and view columns are all local.
+                if row.len() == 16 {
+                    row.extend([Value::Int4(0), Value::Bool(true)]);
+                }
+                row
+            })
             .collect(),
         "pg_tablespace" => [
             (super::system_relations::PG_DEFAULT_TABLESPACE, "pg_default"),
@@ -424,6 +434,8 @@ fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row>
                 text(storage(&c.ty)),
                 text(""),
                 Value::Int4(-1),
+                Value::Int4(c.inherited.into()),
+                Value::Bool(c.local),
             ]
         }))
         .collect()
