@@ -23,7 +23,7 @@ INSERT INTO pt_r VALUES (1, 11, 1, 'x');
 INSERT INTO pt_r VALUES (2, 13, 1, 'y');
 INSERT INTO pt_r_a VALUES (3, 55, 1, 'z');
 INSERT INTO pt_r_b VALUES (4, 55, 2, 'w');
-INSERT INTO pt_l VALUES (1, 'one'), (NULL, 'null'), (7, 'seven');
+INSERT INTO pt_l VALUES (1, 'one'), (NULL, 'null'), (7, 'seven') RETURNING tableoid::regclass, *;
 SELECT tableoid::regclass, * FROM pt_l ORDER BY a;
 SELECT tableoid::regclass, * FROM pt_r ORDER BY did;
 SELECT * FROM ONLY pt_r;

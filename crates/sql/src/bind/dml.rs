@@ -245,7 +245,16 @@ impl<'a> Binder<'a> {
             }),
             Some(_) => return Err(PgError::syntax("syntax error at or near \"DUPLICATE\"")),
         };
-        let (returning, cols) = self.bind_returning(ins.returning.as_deref(), &table_scope)?;
+        // Into a partitioned table, RETURNING's tableoid is the partition
+        // that took the row (known as it is inserted).
+        let saved = if rel.partition_key.is_some() {
+            self.dml_target_range.replace(range.clone())
+        } else {
+            self.dml_target_range.take()
+        };
+        let returned = self.bind_returning(ins.returning.as_deref(), &table_scope);
+        self.dml_target_range = saved;
+        let (returning, cols) = returned?;
         use rampart_security::rls::RlsCmd;
         let check = self.rls_check(rel, RlsCmd::Insert)?;
         let (update_check, conflict_check) = match on_conflict {

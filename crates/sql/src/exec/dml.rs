@@ -259,17 +259,24 @@ impl Exec<'_> {
                         self.check_references(rel, &new, Some(&old))?;
                         self.apply_referencing_actions(rel, &old, Some(&new), 0)?;
                         table::replace(self.txn, rel, existing_id, &old, &new)?;
-                        self.push_returning(&p.returning, &new, &mut result)?;
+                        let saved = self.target_table.replace(rel.oid);
+                        let returned = self.push_returning(&p.returning, &new, &mut result);
+                        self.target_table = saved;
+                        returned?;
                     }
                 },
                 None => {
                     self.check_references(rel, &row, None)?;
                     let rowid = self.engine.next_rowid()?;
                     table::write_new(self.txn, rel, rowid, &row)?;
-                    // Policies and RETURNING see the row as the target table has it.
+                    // Policies and RETURNING see the row as the target table
+                    // has it; its tableoid is the table that took it.
                     let shown = shown.as_ref().unwrap_or(&row);
                     self.rls_check_row(p.select_check.as_ref(), shown)?;
-                    self.push_returning(&p.returning, shown, &mut result)?;
+                    let saved = self.target_table.replace(rel.oid);
+                    let returned = self.push_returning(&p.returning, shown, &mut result);
+                    self.target_table = saved;
+                    returned?;
                 }
             }
         }

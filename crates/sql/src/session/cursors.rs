@@ -62,7 +62,24 @@ impl Session {
                 format!("cursor \"{name}\" already exists"),
             ));
         }
-        if crate::parser::modifying_body(query).is_some() {
+        // The grammar takes a SELECT (or VALUES, TABLE) only.
+        if let Some(verb) = match query.body.as_ref() {
+            ast::SetExpr::Insert(_) => Some("INSERT"),
+            ast::SetExpr::Update(_) => Some("UPDATE"),
+            ast::SetExpr::Delete(_) => Some("DELETE"),
+            ast::SetExpr::Merge(_) => Some("MERGE"),
+            _ => None,
+        } {
+            return Err(PgError::syntax(format!(
+                "syntax error at or near \"{verb}\""
+            )));
+        }
+        let modifying_cte = query.with.as_ref().is_some_and(|w| {
+            w.cte_tables
+                .iter()
+                .any(|c| crate::parser::modifying_body(&c.query).is_some())
+        });
+        if modifying_cte {
             return Err(PgError::new(
                 SqlState::FEATURE_NOT_SUPPORTED,
                 "DECLARE CURSOR must not contain data-modifying statements in WITH",
