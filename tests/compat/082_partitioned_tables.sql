@@ -40,6 +40,19 @@ SELECT tableoid::regclass, * FROM pt_l ORDER BY b;
 SELECT relname, relkind, relispartition, pg_get_expr(relpartbound, oid)
   FROM pg_class WHERE relname LIKE 'pt\_%' ORDER BY 1;
 SELECT pg_get_partkeydef('pt_r'::regclass), pg_get_partkeydef('pt_l_1'::regclass);
+\d+ pt_r_a
+\d+ pt_l_n
+CREATE TABLE pt_b8 (a bigint, t text) PARTITION BY RANGE (a);
+CREATE TABLE pt_b81 PARTITION OF pt_b8 FOR VALUES FROM (1) TO (10);
+CREATE TABLE pt_b82 PARTITION OF pt_b8 FOR VALUES FROM (MINVALUE) TO (1);
+CREATE TABLE pt_t (t text) PARTITION BY LIST (t);
+CREATE TABLE pt_t1 PARTITION OF pt_t FOR VALUES IN ('x', 'y');
+CREATE TABLE pt_t2 PARTITION OF pt_t FOR VALUES IN ('z');
+CREATE TABLE pt_n (a numeric) PARTITION BY LIST (a);
+CREATE TABLE pt_n1 PARTITION OF pt_n FOR VALUES IN (1.5, 2);
+SELECT relname, pg_get_expr(relpartbound, oid), pg_get_partition_constraintdef(oid)
+  FROM pg_class WHERE relname LIKE 'pt\_%' AND relispartition ORDER BY 1;
+DROP TABLE pt_b8, pt_t, pt_n;
 COPY pt_l FROM STDIN;
 1	copied
 9	other

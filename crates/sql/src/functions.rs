@@ -14,6 +14,8 @@ pub enum Func {
     RecordOut,
     /// `pg_get_partkeydef(oid)`: `RANGE (a)` for a partitioned table.
     PgGetPartkeydef,
+    /// `pg_get_partition_constraintdef(oid)`: what a partition's rows meet.
+    PgGetPartitionConstraintdef,
     /// `tableoid` of the row an UPDATE or DELETE is changing (varies over
     /// the tables inheriting from the target); set by the executor.
     TargetTableOid,
@@ -452,6 +454,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ),
         ("pg_table_is_visible", 1) => (Func::PgTableIsVisible, vec![Some(T::Oid)], T::Bool),
         ("pg_get_partkeydef", 1) => (Func::PgGetPartkeydef, vec![Some(T::Oid)], T::Text),
+        ("pg_get_partition_constraintdef", 1) => (
+            Func::PgGetPartitionConstraintdef,
+            vec![Some(T::Oid)],
+            T::Text,
+        ),
         ("pg_get_expr", 2 | 3) => {
             let mut v = vec![text.clone(), Some(T::Oid)];
             if n == 3 {

@@ -439,27 +439,80 @@ pub(crate) fn fits(cat: &Catalog, rel: &Relation, row: &[Value]) -> PgResult<boo
     Ok(true)
 }
 
-/// `FOR VALUES …` as pg_get_expr prints a partition bound.
-pub fn bound_text(bound: &PartitionBound) -> String {
-    let datum = datum_text;
-    match bound {
+/// `FOR VALUES …` as pg_get_expr prints partition `rel`'s bound.
+pub fn bound_text(cat: &Catalog, rel: &Relation) -> Option<String> {
+    let bound = rel.partition_bound.as_ref()?;
+    let types = key_types(cat, rel).unwrap_or_default();
+    let ty = |i: usize| {
+        types
+            .get(i)
+            .cloned()
+            .unwrap_or(rampart_types::DataType::Int4)
+    };
+    let datum = |i: usize, d: &RangeDatum| match d {
+        RangeDatum::MinValue => "MINVALUE".to_string(),
+        RangeDatum::MaxValue => "MAXVALUE".to_string(),
+        RangeDatum::Value(v) => const_text(v, &ty(i), false),
+    };
+    Some(match bound {
         PartitionBound::Default => "DEFAULT".into(),
         PartitionBound::List(items) => format!(
             "FOR VALUES IN ({})",
             items
                 .iter()
-                .map(|v| v
-                    .as_deref()
-                    .map(quote_literal)
-                    .unwrap_or_else(|| "NULL".into()))
+                .map(|v| match v {
+                    Some(v) => const_text(v, &ty(0), false),
+                    None => "NULL".into(),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
         PartitionBound::Range { from, to } => format!(
             "FOR VALUES FROM ({}) TO ({})",
-            from.iter().map(datum).collect::<Vec<_>>().join(", "),
-            to.iter().map(datum).collect::<Vec<_>>().join(", ")
+            from.iter()
+                .enumerate()
+                .map(|(i, d)| datum(i, d))
+                .collect::<Vec<_>>()
+                .join(", "),
+            to.iter()
+                .enumerate()
+                .map(|(i, d)| datum(i, d))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
+    })
+}
+
+/// The types of the partition key of `rel`'s parent.
+fn key_types(cat: &Catalog, rel: &Relation) -> Option<Vec<rampart_types::DataType>> {
+    let parent = cat.relation_by_oid(*rel.inherits.first()?)?;
+    let key = parent.partition_key.as_ref()?;
+    Some(
+        key.columns
+            .iter()
+            .map(|&c| parent.columns[c].ty.clone())
+            .collect(),
+    )
+}
+
+/// A constant as PostgreSQL's ruleutils prints it: integers and numerics
+/// with a decimal point bare, anything else quoted, with `::type` when
+/// `label` (constraint expressions) and the bare form does not say it.
+fn const_text(v: &str, ty: &rampart_types::DataType, label: bool) -> String {
+    use rampart_types::DataType as T;
+    let bare = match ty {
+        T::Int4 => v.parse::<i64>().is_ok(),
+        T::Numeric(_) => v.contains('.') && v.parse::<f64>().is_ok(),
+        _ => false,
+    };
+    if bare {
+        return v.to_string();
+    }
+    let quoted = format!("'{}'", v.replace('\'', "''"));
+    if label {
+        format!("{quoted}::{}", ty.display_name())
+    } else {
+        quoted
     }
 }
 
@@ -467,16 +520,7 @@ fn datum_text(d: &RangeDatum) -> String {
     match d {
         RangeDatum::MinValue => "MINVALUE".to_string(),
         RangeDatum::MaxValue => "MAXVALUE".to_string(),
-        RangeDatum::Value(v) => quote_literal(v),
-    }
-}
-
-/// Numbers print bare, everything else quoted (as PostgreSQL's ruleutils).
-fn quote_literal(v: &str) -> String {
-    if !v.is_empty() && v.parse::<f64>().is_ok() && !v.contains(['e', 'E', 'n', 'N', 'i', 'I']) {
-        v.to_string()
-    } else {
-        format!("'{}'", v.replace('\'', "''"))
+        RangeDatum::Value(v) => v.clone(),
     }
 }
 
@@ -679,4 +723,74 @@ pub(crate) fn run_attach(
         cat.relations.insert(child.oid, child);
         crate::ddl::cmd("ALTER TABLE")
     })
+}
+
+/// `pg_get_partition_constraintdef`: the condition a partition's rows
+/// meet, as PostgreSQL prints it. Partial: None (no "Partition constraint"
+/// line in psql) for a DEFAULT partition and for multi-column range bounds.
+pub fn constraint_text(cat: &Catalog, rel: &Relation) -> Option<String> {
+    let bound = rel.partition_bound.as_ref()?;
+    let parent = cat.relation_by_oid(*rel.inherits.first()?)?;
+    let key = parent.partition_key.as_ref()?;
+    let col = |i: usize| crate::functions::quote_ident(&parent.columns[key.columns[i]].name);
+    let ty = &parent.columns[*key.columns.first()?].ty;
+    let literal = |v: &str| const_text(v, ty, true);
+    // IS NULL / = ANY over a list of values (None: NULL).
+    let list_condition = |items: &[Option<String>]| -> String {
+        let a = col(0);
+        let values: Vec<String> = items.iter().flatten().map(|v| literal(v)).collect();
+        let has_null = items.iter().any(Option::is_none);
+        let any = match values.as_slice() {
+            [one] => format!("({a} = {one})"),
+            _ => format!("({a} = ANY (ARRAY[{}]))", values.join(", ")),
+        };
+        match (has_null, values.is_empty()) {
+            (true, true) => format!("({a} IS NULL)"),
+            (true, false) => format!("(({a} IS NULL) OR {any})"),
+            (false, _) => format!("(({a} IS NOT NULL) AND {any})"),
+        }
+    };
+    match bound {
+        // A LIST default: none of the other partitions' values, in order.
+        PartitionBound::Default if key.strategy == 'l' => {
+            let mut items: Vec<Option<String>> = cat
+                .relations
+                .children_of(parent.oid)
+                .into_iter()
+                .filter_map(|o| cat.relation_by_oid(o))
+                .filter_map(|p| match &p.partition_bound {
+                    Some(PartitionBound::List(items)) => Some(items.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            items.sort_by(|x, y| match (x, y) {
+                (Some(x), Some(y)) => match (value_of(x, ty), value_of(y, ty)) {
+                    (Ok(x), Ok(y)) => x.total_cmp(&y),
+                    _ => x.cmp(y),
+                },
+                (None, None) => Ordering::Equal,
+                (None, _) => Ordering::Greater,
+                (_, None) => Ordering::Less,
+            });
+            if items.is_empty() {
+                return None;
+            }
+            Some(format!("(NOT {})", list_condition(&items)))
+        }
+        PartitionBound::Default => None,
+        PartitionBound::List(items) => Some(list_condition(items)),
+        PartitionBound::Range { from, to } if key.columns.len() == 1 => {
+            let a = col(0);
+            let mut parts = vec![format!("({a} IS NOT NULL)")];
+            if let RangeDatum::Value(v) = &from[0] {
+                parts.push(format!("({a} >= {})", literal(v)));
+            }
+            if let RangeDatum::Value(v) = &to[0] {
+                parts.push(format!("({a} < {})", literal(v)));
+            }
+            Some(format!("({})", parts.join(" AND ")))
+        }
+        PartitionBound::Range { .. } => None,
+    }
 }

@@ -671,6 +671,15 @@ impl Exec<'_> {
                     .unwrap_or(Value::Null),
                 _ => Value::Null,
             },
+            Func::PgGetPartitionConstraintdef => match args[0] {
+                Value::Oid(oid) => self
+                    .catalog
+                    .relation_by_oid(oid)
+                    .and_then(|r| crate::partition::constraint_text(self.catalog, r))
+                    .map(Value::Text)
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            },
             Func::PgGetUserById => match args[0] {
                 Value::Oid(oid) => Value::Text(
                     self.catalog

@@ -557,9 +557,9 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         rel[16] = Value::Bool(!r.foreign_keys.is_empty() || referenced);
         rel[17] = Value::Bool(r.rls_enabled);
         rel[18] = Value::Bool(r.rls_forced);
-        if let Some(bound) = &r.partition_bound {
+        if let Some(bound) = crate::partition::bound_text(cat, r) {
             rel[20] = Value::Bool(true);
-            rel[24] = text(&crate::partition::bound_text(bound));
+            rel[24] = text(&bound);
         }
         if !r.options.is_empty() {
             rel[22] = Value::Array(
