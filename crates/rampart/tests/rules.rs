@@ -1070,3 +1070,89 @@ async fn tableoid_needs_its_own_column_privilege() {
         "permission denied for table sys_t",
     );
 }
+
+/// Bad input to inheritance, partitioning, ADD CHECK and cursors gets
+/// PostgreSQL's SQLSTATE and message and changes nothing.
+#[tokio::test]
+async fn bad_partition_inheritance_and_cursor_input_is_refused() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE bp_p (a int, b int) PARTITION BY LIST (a);
+             CREATE TABLE bp_1 PARTITION OF bp_p FOR VALUES IN (1, 2);
+             CREATE TABLE bp_x (a int, b int, extra int);
+             CREATE TABLE bp_i (a int); CREATE TABLE bp_ic () INHERITS (bp_i);
+             INSERT INTO bp_i VALUES (1);",
+        )
+        .await
+        .unwrap();
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "CREATE TABLE bp_2 PARTITION OF bp_p FOR VALUES IN (2, 3)",
+            "42P17",
+            "partition \"bp_2\" would overlap partition \"bp_1\"",
+        ),
+        (
+            "CREATE TABLE bp_3 PARTITION OF bp_p FOR VALUES FROM (1) TO (2)",
+            "42P16",
+            "invalid bound specification for a list partition",
+        ),
+        (
+            "ALTER TABLE bp_p ATTACH PARTITION bp_x FOR VALUES IN (5)",
+            "42804",
+            "table \"bp_x\" contains column \"extra\" not found in parent \"bp_p\"",
+        ),
+        (
+            "ALTER TABLE bp_ic DROP COLUMN a",
+            "42P16",
+            "cannot drop inherited column \"a\"",
+        ),
+        (
+            "ALTER TABLE bp_i ADD CONSTRAINT bp_big CHECK (a > 5)",
+            "23514",
+            "check constraint \"bp_big\" of relation \"bp_i\" is violated by some row",
+        ),
+        (
+            "DECLARE c CURSOR FOR SELECT 1",
+            "25P01",
+            "DECLARE CURSOR can only be used in transaction blocks",
+        ),
+        (
+            "FETCH NEXT FROM no_such_cursor",
+            "34000",
+            "cursor \"no_such_cursor\" does not exist",
+        ),
+        (
+            "CREATE TABLE bp_h (a int) PARTITION BY LIST (a, a)",
+            "42P17",
+            "cannot use \"list\" partition strategy with more than one column",
+        ),
+    ];
+    for (sql, code, message) in cases {
+        assert_db_error(admin.execute(sql, &[]).await, code, message);
+    }
+    admin
+        .batch_execute("BEGIN; DECLARE fwd NO SCROLL CURSOR FOR SELECT 1; FETCH fwd")
+        .await
+        .unwrap();
+    assert_db_error(
+        admin.execute("FETCH PRIOR FROM fwd", &[]).await,
+        "55000",
+        "cursor can only scan forward",
+    );
+    admin.batch_execute("ROLLBACK").await.unwrap();
+    // Nothing changed: no new partition, bp_x still a plain table, the
+    // column and the constraint as they were.
+    let state = first_column(
+        admin
+            .simple_query(
+                "SELECT (SELECT count(*) FROM pg_inherits)::text || ' '
+                    || (SELECT count(*) FROM pg_attribute WHERE attrelid = 'bp_ic'::regclass AND attnum > 0)::text || ' '
+                    || (SELECT count(*) FROM pg_constraint WHERE conname = 'bp_big')::text",
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(state, vec!["2 1 0".to_string()]);
+}

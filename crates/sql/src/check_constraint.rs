@@ -35,7 +35,7 @@ pub(crate) fn add(
             }
             n
         }
-        None => free_name(rel, &default_name(&rel.name, &c.expr)),
+        None => free_name(rel, &crate::ddl::check_name(&rel.name, &c.expr)),
     };
     let check = Check {
         oid: cat.alloc_oid(),
@@ -63,23 +63,6 @@ pub(crate) fn add(
         cat.relations.insert(oid, child);
     }
     Ok(())
-}
-
-/// PostgreSQL's generated name: `table_column_check` after the first
-/// column the expression reads, else `table_check`.
-fn default_name(table: &str, expr: &ast::Expr) -> String {
-    let mut first = None;
-    let _ = ast::visit_expressions(expr, |x| {
-        if let ast::Expr::Identifier(id) = x {
-            first = Some(ident(id));
-            return std::ops::ControlFlow::Break(());
-        }
-        std::ops::ControlFlow::Continue(())
-    });
-    match first {
-        Some(col) => format!("{table}_{col}_check"),
-        None => format!("{table}_check"),
-    }
 }
 
 /// `base`, or `base1`, `base2`, … whichever no constraint of `rel` has.

@@ -376,14 +376,11 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         .collect::<PgResult<_>>()?,
                 )),
                 TableConstraint::Check(c) => {
-                    let n =
-                        c.name
-                            .as_ref()
-                            .map(ident)
-                            .unwrap_or_else(|| match first_column(&c.expr) {
-                                Some(col) => format!("{name}_{col}_check"),
-                                None => format!("{name}_check"),
-                            });
+                    let n = c
+                        .name
+                        .as_ref()
+                        .map(ident)
+                        .unwrap_or_else(|| check_name(&name, &c.expr));
                     rel.checks.push(Check {
                         oid: cat.alloc_oid(),
                         name: n,
@@ -468,6 +465,32 @@ fn ident_of_index_col(e: &ast::Expr) -> PgResult<String> {
         other => Err(PgError::unsupported(format!(
             "expression indexes are not supported yet: {other}"
         ))),
+    }
+}
+
+/// The relation a front-parsed (possibly schema-qualified) name names
+/// through the search path, or PostgreSQL's 42P01.
+pub(crate) fn relation_named(cat: &Catalog, s: &Session, name: &[String]) -> PgResult<Relation> {
+    let (schema, rel) = match name {
+        [sch, rel] => (Some(sch.as_str()), rel.as_str()),
+        _ => (None, name.last().map(String::as_str).unwrap_or("")),
+    };
+    cat.resolve_relation(schema, rel, &s.state.search_path())
+        .cloned()
+        .ok_or_else(|| {
+            PgError::new(
+                SqlState::UNDEFINED_TABLE,
+                format!("relation \"{rel}\" does not exist"),
+            )
+        })
+}
+
+/// PostgreSQL's generated CHECK constraint name: `table_column_check` after
+/// the first column the expression reads, else `table_check`.
+pub(crate) fn check_name(table: &str, expr: &ast::Expr) -> String {
+    match first_column(expr) {
+        Some(col) => format!("{table}_{col}_check"),
+        None => format!("{table}_check"),
     }
 }
 
@@ -1768,14 +1791,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
             }
         }
         if let Some(f) = rewrite {
-            for (rowid, mut row) in table::scan_all(txn, rel.oid)? {
-                f(&mut row);
-                txn.set(
-                    &keys::row_key(rel.oid, rowid),
-                    rampart_types::row::encode_row(&row),
-                )
-                .map_err(storage_err)?;
-            }
+            table::rewrite_all(txn, rel.oid, f)?;
         }
         cat.relations.insert(rel.oid, new);
         cmd("ALTER TABLE")

@@ -303,33 +303,16 @@ pub(crate) fn run(
     stmt: &crate::front::InheritStmt,
 ) -> PgResult<crate::session::QueryResult> {
     crate::ddl::with_catalog_mut(s, |cat, _txn, s| {
-        let lookup = |cat: &Catalog, name: &[String]| {
-            let (schema, rel) = match name {
-                [r] => (None, r.as_str()),
-                [sch, r] => (Some(sch.as_str()), r.as_str()),
-                _ => return None,
-            };
-            cat.resolve_relation(schema, rel, &s.state.search_path())
-                .cloned()
-        };
-        let missing = |name: &[String]| {
-            PgError::new(
-                SqlState::UNDEFINED_TABLE,
-                format!(
-                    "relation \"{}\" does not exist",
-                    name.last().map(String::as_str).unwrap_or("")
-                ),
-            )
-        };
-        let Some(child) = lookup(cat, &stmt.child) else {
-            if stmt.if_exists {
+        let child = match crate::ddl::relation_named(cat, s, &stmt.child) {
+            Ok(c) => c,
+            Err(_) if stmt.if_exists => {
                 s.state.notice(format!(
                     "relation \"{}\" does not exist, skipping",
                     stmt.child.join(".")
                 ));
                 return crate::ddl::cmd("ALTER TABLE");
             }
-            return Err(missing(&stmt.child));
+            Err(e) => return Err(e),
         };
         if !matches!(child.kind, RelationKind::Table) {
             return Err(PgError::new(
@@ -338,7 +321,7 @@ pub(crate) fn run(
             ));
         }
         crate::ddl::check_owner(cat, s, child.owner, "table", &child.name)?;
-        let parent = lookup(cat, &stmt.parent).ok_or_else(|| missing(&stmt.parent))?;
+        let parent = crate::ddl::relation_named(cat, s, &stmt.parent)?;
         let mut changed = child.clone();
         if stmt.remove {
             detach(&mut changed, &parent)?;
@@ -478,7 +461,7 @@ pub(crate) fn add_to_inheritors(
                 let mut c = inherited_column(column);
                 c.default = column.default.clone();
                 child.columns.push(c);
-                rewrite_rows(txn, oid, |row| row.push(fill.clone()))?;
+                crate::exec::table::rewrite_all(txn, oid, |row| row.push(fill.clone()))?;
                 false
             }
         };
@@ -519,30 +502,13 @@ pub(crate) fn drop_from_children(
             crate::drop_column::drop_column(cat, txn, s, &mut child, name, false, cascade)?;
         cat.relations.insert(oid, child);
         if let Some(pos) = dropped {
-            rewrite_rows(txn, oid, |row| {
+            crate::exec::table::rewrite_all(txn, oid, |row| {
                 if pos < row.len() {
                     row.remove(pos);
                 }
             })?;
         }
         drop_from_children(cat, txn, s, oid, name, cascade)?;
-    }
-    Ok(())
-}
-
-/// Rewrites every stored row of `table` with `change`.
-fn rewrite_rows(
-    txn: &mut rampart_storage::Transaction,
-    table: u32,
-    change: impl Fn(&mut Vec<rampart_types::Value>),
-) -> PgResult<()> {
-    for (rowid, mut row) in crate::exec::table::scan_all(txn, table)? {
-        change(&mut row);
-        txn.set(
-            &crate::keys::row_key(table, rowid),
-            rampart_types::row::encode_row(&row),
-        )
-        .map_err(crate::exec::table::storage_err)?;
     }
     Ok(())
 }

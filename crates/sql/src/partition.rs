@@ -619,23 +619,8 @@ pub(crate) fn run_attach(
     stmt: &crate::front::AttachStmt,
 ) -> PgResult<crate::session::QueryResult> {
     crate::ddl::with_catalog_mut(s, |cat, txn, s| {
-        let find = |cat: &Catalog, name: &[String]| -> PgResult<Relation> {
-            let (schema, rel) = match name {
-                [r] => (None, r.as_str()),
-                [sch, r] => (Some(sch.as_str()), r.as_str()),
-                _ => (None, ""),
-            };
-            cat.resolve_relation(schema, rel, &s.state.search_path())
-                .cloned()
-                .ok_or_else(|| {
-                    PgError::new(
-                        SqlState::UNDEFINED_TABLE,
-                        format!("relation \"{rel}\" does not exist"),
-                    )
-                })
-        };
-        let parent = find(cat, &stmt.parent)?;
-        let mut child = find(cat, &stmt.child)?;
+        let parent = crate::ddl::relation_named(cat, s, &stmt.parent)?;
+        let mut child = crate::ddl::relation_named(cat, s, &stmt.child)?;
         crate::ddl::check_owner(cat, s, parent.owner, "table", &parent.name)?;
         crate::ddl::check_owner(cat, s, child.owner, "table", &child.name)?;
         let Some(bound_sql) = &stmt.bound else {

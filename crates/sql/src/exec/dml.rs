@@ -12,6 +12,7 @@ use crate::plan::{DeletePlan, InheritedTable, InsertPlan, OnConflictPlan, Update
 
 /// What an UPDATE/DELETE reads for one table it changes: the target or
 /// (`member`) a table inheriting from it.
+#[derive(Clone, Copy)]
 struct DmlTarget<'a> {
     table: u32,
     access: &'a crate::plan::Access,
@@ -497,17 +498,19 @@ impl Exec<'_> {
     }
 
     /// Runs `change` for the target table and then for each table
-    /// inheriting from it (`tableoid` follows), with the FROM/USING rows
-    /// computed once for all of them.
+    /// inheriting from it (`tableoid` follows), with that table, its
+    /// target rows (their FROM/USING row appended; the FROM/USING rows are
+    /// computed once for all of them) and what reads them.
     fn over_members(
         &mut self,
-        table: u32,
+        base: DmlTarget<'_>,
         inherited: &[InheritedTable],
         joined: Option<&crate::plan::Plan>,
         mut change: impl FnMut(
             &mut Self,
-            Option<&InheritedTable>,
-            Option<&[Row]>,
+            &DmlTarget<'_>,
+            &Relation,
+            Vec<(u64, Row, Row)>,
             &mut DmlResult,
         ) -> PgResult<()>,
     ) -> PgResult<DmlResult> {
@@ -520,11 +523,20 @@ impl Exec<'_> {
             None => None,
         };
         let joined = joined.as_deref();
-        let saved = self.target_table.replace(table);
-        let mut r = change(self, None, joined, &mut result);
-        for t in inherited {
-            self.target_table = Some(t.table);
-            r = r.and_then(|_| change(self, Some(t), joined, &mut result));
+        let saved = self.target_table;
+        let members = std::iter::once(None).chain(inherited.iter().map(Some));
+        let mut r = Ok(());
+        for member in members {
+            let target = DmlTarget { member, ..base };
+            let table = member.map_or(target.table, |t| t.table);
+            self.target_table = Some(table);
+            r = self.relation(table).cloned().and_then(|rel| {
+                let rows = self.dml_targets(&target, joined)?;
+                change(self, &target, &rel, rows, &mut result)
+            });
+            if r.is_err() {
+                break;
+            }
         }
         self.target_table = saved;
         r.map(|_| result)
@@ -533,11 +545,19 @@ impl Exec<'_> {
     /// Runs an UPDATE.
     pub fn update(&mut self, p: &UpdatePlan) -> PgResult<DmlResult> {
         self.with_ctes(&p.with, |ex| {
+            let base = DmlTarget {
+                table: p.table,
+                access: &p.access,
+                filter: p.filter.as_ref(),
+                target_filter: p.target_filter.as_ref(),
+                security: p.security.as_ref(),
+                member: None,
+            };
             ex.over_members(
-                p.table,
+                base,
                 &p.inherited,
                 p.from.as_deref(),
-                |ex, member, joined, out| ex.update_rows(p, member, joined, out),
+                |ex, target, rel, rows, out| ex.update_rows(p, target, rel, rows, out),
             )
         })
     }
@@ -548,26 +568,18 @@ impl Exec<'_> {
     fn update_rows(
         &mut self,
         p: &UpdatePlan,
-        member: Option<&InheritedTable>,
-        joined: Option<&[Row]>,
+        target: &DmlTarget<'_>,
+        rel: &Relation,
+        rows: Vec<(u64, Row, Row)>,
         result: &mut DmlResult,
     ) -> PgResult<()> {
-        let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
-        let target = DmlTarget {
-            table: p.table,
-            access: &p.access,
-            filter: p.filter.as_ref(),
-            target_filter: p.target_filter.as_ref(),
-            security: p.security.as_ref(),
-            member,
-        };
-        let rows = self.dml_targets(&target, joined)?;
+        let member = target.member;
         let position = |c: usize| member.map_or(c, |t| t.columns[c]);
         let checks = member.map_or(&p.checks, |t| &t.checks);
         let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| position(*c)).collect();
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, &target)? else {
+            let Some(old) = self.lock_joined(rel, rowid, row, &extra, target)? else {
                 continue;
             };
             let mut input = match member {
@@ -581,12 +593,12 @@ impl Exec<'_> {
             }
             if member.is_some()
                 && rel.partition_bound.is_some()
-                && !crate::partition::fits(self.catalog, &rel, &new)?
+                && !crate::partition::fits(self.catalog, rel, &new)?
             {
                 let root = self.relation(p.table)?.clone();
                 if let (Some(m), Some(_)) = (member, &root.partition_key) {
                     let (mut out, dest) =
-                        self.move_to_partition(p, &root, &rel, rowid, &old, m.parent_row(&new))?;
+                        self.move_to_partition(p, &root, rel, rowid, &old, m.parent_row(&new))?;
                     out.extend(extra);
                     // RETURNING's tableoid names the partition the row went to.
                     let source = self.target_table.replace(dest);
@@ -596,7 +608,7 @@ impl Exec<'_> {
                     continue;
                 }
             }
-            if let Err(mut e) = self.check_row(&rel, &mut new, checks, &assigned) {
+            if let Err(mut e) = self.check_row(rel, &mut new, checks, &assigned) {
                 // As PostgreSQL, the failing row is shown as the statement's
                 // target table sees it.
                 if let Some(t) = member.filter(|_| e.detail.is_some()) {
@@ -612,12 +624,12 @@ impl Exec<'_> {
             };
             self.rls_check_row(p.check.as_ref(), &seen)?;
             self.rls_check_row(p.select_check.as_ref(), &seen)?;
-            if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
-                return Err(self.unique_violation(&rel, idx, &new));
+            if let Some((_, idx)) = table::find_conflict(self.txn, rel, &new, Some(rowid))? {
+                return Err(self.unique_violation(rel, idx, &new));
             }
-            self.check_references(&rel, &new, Some(&old))?;
-            self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
-            table::replace(self.txn, &rel, rowid, &old, &new)?;
+            self.check_references(rel, &new, Some(&old))?;
+            self.apply_referencing_actions(rel, &old, Some(&new), 0)?;
+            table::replace(self.txn, rel, rowid, &old, &new)?;
             let mut out = seen;
             out.extend(extra);
             self.push_returning(&p.returning, &out, result)?;
@@ -669,11 +681,19 @@ impl Exec<'_> {
     /// Runs a DELETE.
     pub fn delete(&mut self, p: &DeletePlan) -> PgResult<DmlResult> {
         self.with_ctes(&p.with, |ex| {
+            let base = DmlTarget {
+                table: p.table,
+                access: &p.access,
+                filter: p.filter.as_ref(),
+                target_filter: p.target_filter.as_ref(),
+                security: p.security.as_ref(),
+                member: None,
+            };
             ex.over_members(
-                p.table,
+                base,
                 &p.inherited,
                 p.using.as_deref(),
-                |ex, member, joined, out| ex.delete_rows(p, member, joined, out),
+                |ex, target, rel, rows, out| ex.delete_rows(p, target, rel, rows, out),
             )
         })
     }
@@ -683,27 +703,19 @@ impl Exec<'_> {
     fn delete_rows(
         &mut self,
         p: &DeletePlan,
-        member: Option<&InheritedTable>,
-        joined: Option<&[Row]>,
+        target: &DmlTarget<'_>,
+        rel: &Relation,
+        rows: Vec<(u64, Row, Row)>,
         result: &mut DmlResult,
     ) -> PgResult<()> {
-        let rel = self.relation(member.map_or(p.table, |t| t.table))?.clone();
-        let target = DmlTarget {
-            table: p.table,
-            access: &p.access,
-            filter: p.filter.as_ref(),
-            target_filter: p.target_filter.as_ref(),
-            security: p.security.as_ref(),
-            member,
-        };
-        let rows = self.dml_targets(&target, joined)?;
+        let member = target.member;
         for (rowid, row, extra) in rows {
             self.check_cancel()?;
-            let Some(old) = self.lock_joined(&rel, rowid, row, &extra, &target)? else {
+            let Some(old) = self.lock_joined(rel, rowid, row, &extra, target)? else {
                 continue;
             };
-            self.apply_referencing_actions(&rel, &old, None, 0)?;
-            table::remove(self.txn, &rel, rowid, &old)?;
+            self.apply_referencing_actions(rel, &old, None, 0)?;
+            table::remove(self.txn, rel, rowid, &old)?;
             let mut out = match member {
                 Some(t) => t.parent_row(&old),
                 None => old,

@@ -237,6 +237,24 @@ pub fn replace(
     Ok(())
 }
 
+/// Rewrites every stored row of `table` with `change` (ALTER TABLE adding
+/// or dropping a column).
+pub fn rewrite_all(
+    txn: &mut Transaction,
+    table: u32,
+    change: impl Fn(&mut Vec<Value>),
+) -> PgResult<()> {
+    for (rowid, mut row) in scan_all(txn, table)? {
+        change(&mut row);
+        txn.set(
+            &keys::row_key(table, rowid),
+            rampart_types::row::encode_row(&row),
+        )
+        .map_err(storage_err)?;
+    }
+    Ok(())
+}
+
 /// Builds every entry of a new index over existing rows, enforcing uniqueness.
 pub fn build_index(txn: &mut Transaction, rel: &Relation, idx: &Index) -> PgResult<()> {
     for (rowid, row) in scan_all(txn, rel.oid)? {
