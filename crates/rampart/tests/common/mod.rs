@@ -135,6 +135,21 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits (up to ten seconds) until the server log contains `needle` and
+    /// returns the log. The log reaches the test through a pipe read by
+    /// another thread, so a line the server wrote a moment ago may not be
+    /// here yet; positive log assertions must use this, not `log()`.
+    pub fn log_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// True while the server process has not exited.
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut() {
