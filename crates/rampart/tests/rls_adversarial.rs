@@ -1263,3 +1263,97 @@ async fn cursors_see_only_the_tenants_rows() {
         "cursor \"docs\" does not exist",
     );
 }
+
+/// `WHERE CURRENT OF` names a row; the statement still runs as its role
+/// with its policies: a cursor positioned on another tenant's row (by a
+/// superuser, or before the tenant setting changed) changes nothing, and
+/// another session's cursor cannot be named at all.
+#[tokio::test]
+async fn where_current_of_cannot_reach_another_tenants_row() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    // The superuser's cursor stands on tenant 2's row; then the session
+    // becomes the tenant.
+    let t = srv.connect().await;
+    t.batch_execute(
+        "BEGIN; DECLARE c CURSOR FOR SELECT id FROM documents WHERE id = 3; FETCH c;
+         SET LOCAL ROLE tenant_app; SET LOCAL app.tenant_id = '1'",
+    )
+    .await
+    .unwrap();
+    let n = t
+        .execute(
+            "UPDATE documents SET title = 'stolen' WHERE CURRENT OF c",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "the tenant's policy hides row 3");
+    let n = t
+        .execute("DELETE FROM documents WHERE CURRENT OF c", &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    t.batch_execute("COMMIT").await.unwrap();
+    // The tenant's own cursor, then a different tenant setting.
+    let t = tenant(&srv).await;
+    t.batch_execute("BEGIN; DECLARE mine CURSOR FOR SELECT id FROM documents")
+        .await
+        .unwrap();
+    assert_eq!(col(&t, "FETCH mine").await, vec![1]);
+    t.batch_execute("SET LOCAL app.tenant_id = '2'")
+        .await
+        .unwrap();
+    let n = t
+        .execute(
+            "UPDATE documents SET tenant_id = 2 WHERE CURRENT OF mine",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "row 1 is not tenant 2's");
+    t.batch_execute("SET LOCAL app.tenant_id = '1'")
+        .await
+        .unwrap();
+    // Moving its own row to tenant 2 is refused by the policy's check.
+    assert_db_error(
+        t.execute(
+            "UPDATE documents SET tenant_id = 2 WHERE CURRENT OF mine",
+            &[],
+        )
+        .await,
+        "42501",
+        "new row violates row-level security policy for table \"documents\"",
+    );
+    t.batch_execute("ROLLBACK").await.unwrap();
+    // Cursors belong to their session.
+    admin
+        .batch_execute("BEGIN; DECLARE theirs CURSOR FOR SELECT id FROM documents; FETCH theirs")
+        .await
+        .unwrap();
+    let t = tenant(&srv).await;
+    assert_db_error(
+        t.execute("DELETE FROM documents WHERE CURRENT OF theirs", &[])
+            .await,
+        "34000",
+        "cursor \"theirs\" does not exist",
+    );
+    admin.batch_execute("ROLLBACK").await.unwrap();
+    // Privileges come first: no DELETE on the table, no row deleted.
+    admin
+        .batch_execute("REVOKE DELETE ON documents FROM tenant_app")
+        .await
+        .unwrap();
+    t.batch_execute("BEGIN; DECLARE d CURSOR FOR SELECT id FROM documents; FETCH d")
+        .await
+        .unwrap();
+    assert_db_error(
+        t.execute("DELETE FROM documents WHERE CURRENT OF d", &[])
+            .await,
+        "42501",
+        "permission denied for table documents",
+    );
+    t.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(all_rows(&admin).await, seed_rows());
+}

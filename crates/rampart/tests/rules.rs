@@ -1156,3 +1156,76 @@ async fn bad_partition_inheritance_and_cursor_input_is_refused() {
     );
     assert_eq!(state, vec!["2 1 0".to_string()]);
 }
+
+/// `WHERE CURRENT OF` with a cursor that names no row of the table gets
+/// PostgreSQL's error for each case, and nothing changes.
+#[tokio::test]
+async fn where_current_of_without_a_current_row_is_refused() {
+    let srv = Server::start_trust();
+    let c = srv.connect().await;
+    c.batch_execute(
+        "CREATE TABLE wc (id int, v text); INSERT INTO wc VALUES (1, 'a'), (2, 'b');
+         CREATE TABLE wc_other (id int);",
+    )
+    .await
+    .unwrap();
+    let cases = [
+        (
+            "DECLARE k CURSOR FOR SELECT * FROM wc",
+            "UPDATE wc SET v = 'x' WHERE CURRENT OF k",
+            "24000",
+            "cursor \"k\" is not positioned on a row",
+        ),
+        (
+            "DECLARE k CURSOR FOR SELECT * FROM wc; FETCH k",
+            "DELETE FROM wc_other WHERE CURRENT OF k",
+            "24000",
+            "cursor \"k\" is not a simply updatable scan of table \"wc_other\"",
+        ),
+        (
+            "DECLARE k CURSOR FOR SELECT max(id) FROM wc; FETCH k",
+            "DELETE FROM wc WHERE CURRENT OF k",
+            "24000",
+            "cursor \"k\" is not a simply updatable scan of table \"wc\"",
+        ),
+        (
+            "DECLARE k CURSOR FOR SELECT * FROM wc; FETCH ALL k",
+            "UPDATE wc SET v = 'x' WHERE CURRENT OF k",
+            "24000",
+            "cursor \"k\" is not positioned on a row",
+        ),
+        (
+            "SELECT 1",
+            "UPDATE wc SET v = 'x' WHERE CURRENT OF missing",
+            "34000",
+            "cursor \"missing\" does not exist",
+        ),
+    ];
+    for (declare, change, code, message) in cases {
+        c.batch_execute(&format!("BEGIN; {declare}")).await.unwrap();
+        assert_db_error(c.execute(change, &[]).await, code, message);
+        c.batch_execute("ROLLBACK").await.unwrap();
+    }
+    c.batch_execute("BEGIN; DECLARE h CURSOR WITH HOLD FOR SELECT * FROM wc; FETCH h; COMMIT")
+        .await
+        .unwrap();
+    assert_db_error(
+        c.execute("DELETE FROM wc WHERE CURRENT OF h", &[]).await,
+        "24000",
+        "cursor \"h\" is held from a previous transaction",
+    );
+    // Only UPDATE and DELETE take it.
+    assert_db_error(
+        c.query("SELECT * FROM wc WHERE CURRENT OF h", &[]).await,
+        "42601",
+        "syntax error at or near \"OF\"",
+    );
+    let rows: Vec<(i32, String)> = c
+        .query("SELECT id, v FROM wc ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, vec![(1, "a".into()), (2, "b".into())]);
+}

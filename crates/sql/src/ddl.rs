@@ -1272,6 +1272,7 @@ pub fn drop(
                         .filter(|q| q.schema == schema.oid)
                         .map(|q| q.oid)
                         .collect();
+                    let search_path = s.state.search_path();
                     let funcs: Vec<(u32, String)> = cat
                         .functions
                         .values()
@@ -1281,20 +1282,36 @@ pub fn drop(
                             // for procedures too, types without spaces.
                             let types: Vec<String> =
                                 f.input_types().iter().map(|t| t.display_name()).collect();
-                            let sig = format!("{}({})", f.name, types.join(","));
-                            (f.oid, format!("function {}.{sig}", schema.name))
+                            // Qualified only when not visible (format_procedure).
+                            let name = if search_path.contains(&schema.name) {
+                                f.name.clone()
+                            } else {
+                                format!("{}.{}", schema.name, f.name)
+                            };
+                            (f.oid, format!("function {name}({})", types.join(",")))
                         })
                         .collect();
                     // Listed in creation (OID) order, as PostgreSQL does.
+                    // Partitions go silently with their partitioned table
+                    // (an automatic dependency in PostgreSQL); names are
+                    // qualified only when the search path does not find them.
                     let mut dependents: Vec<(u32, String)> = contents
                         .iter()
+                        .filter(|r| {
+                            r.partition_bound.is_none()
+                                || !r
+                                    .inherits
+                                    .iter()
+                                    .any(|p| contents.iter().any(|c| c.oid == *p))
+                        })
                         .map(|r| {
                             let kind = if matches!(r.kind, RelationKind::View { .. }) {
                                 "view"
                             } else {
                                 "table"
                             };
-                            (r.oid, format!("{kind} {}.{}", schema.name, r.name))
+                            let name = cat.describe_name(schema.oid, &r.name, &search_path);
+                            (r.oid, format!("{kind} {name}"))
                         })
                         .collect();
                     // Sequences owned by serial columns go silently with their table, as in PostgreSQL.
@@ -1305,7 +1322,10 @@ pub fn drop(
                                 q.schema == schema.oid
                                     && !contents.iter().any(|r| q.owned_by == Some(r.oid))
                             })
-                            .map(|q| (q.oid, format!("sequence {}.{}", schema.name, q.name))),
+                            .map(|q| {
+                                let name = cat.describe_name(schema.oid, &q.name, &search_path);
+                                (q.oid, format!("sequence {name}"))
+                            }),
                     );
                     dependents.extend(funcs.iter().cloned());
                     dependents.sort();

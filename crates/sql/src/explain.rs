@@ -6,6 +6,7 @@ use sqlparser::ast::Statement;
 use rampart_types::{DataType, PgError, PgResult, Value};
 
 use crate::bind::Binder;
+use crate::expr::Expr;
 use crate::plan::{Access, DataStatement, JoinKind, OutputColumn, Plan, SetOpKind};
 use crate::session::{QueryResult, Session};
 
@@ -61,11 +62,23 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
         }
         DataStatement::Update(p) => {
             lines.push(format!("Update on {}", name(p.table)));
-            lines.push(format!("  ->  {}", scan_line(p.table, &p.access, &catalog)));
+            let filter = if p.from.is_some() {
+                &p.target_filter
+            } else {
+                &p.filter
+            };
+            let target = target_scan(p.table, &p.access, filter, &p.security);
+            render(&target, 1, &catalog, &mut lines);
         }
         DataStatement::Delete(p) => {
             lines.push(format!("Delete on {}", name(p.table)));
-            lines.push(format!("  ->  {}", scan_line(p.table, &p.access, &catalog)));
+            let filter = if p.using.is_some() {
+                &p.target_filter
+            } else {
+                &p.filter
+            };
+            let target = target_scan(p.table, &p.access, filter, &p.security);
+            render(&target, 1, &catalog, &mut lines);
         }
     }
     Ok(QueryResult::Rows {
@@ -77,6 +90,24 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
         rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
         tag: "EXPLAIN".into(),
     })
+}
+
+/// An UPDATE/DELETE target's scan, to print as a query's (its policy and
+/// WHERE predicates as its Filter).
+fn target_scan(
+    table: u32,
+    access: &Access,
+    filter: &Option<Expr>,
+    security: &Option<Expr>,
+) -> Plan {
+    Plan::Scan {
+        table,
+        access: access.clone(),
+        filter: filter.clone(),
+        security: security.clone(),
+        inherited: vec![],
+        rowid: false,
+    }
 }
 
 fn scan_line(table: u32, access: &Access, catalog: &rampart_catalog::Catalog) -> String {
@@ -94,6 +125,7 @@ fn scan_line(table: u32, access: &Access, catalog: &rampart_catalog::Catalog) ->
                 .unwrap_or_default();
             format!("Index Scan using {iname} on {}", rel.name)
         }
+        Access::CurrentOf { .. } => format!("Tid Scan on {}", rel.name),
     }
 }
 
@@ -119,16 +151,17 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             filter,
             security,
             inherited,
+            rowid: _,
         } => {
             // Security quals first, then the query's own (PostgreSQL's order).
-            let parts: Vec<crate::expr::Expr> = security
+            let parts: Vec<Expr> = security
                 .iter()
                 .chain(filter.iter())
                 .cloned()
                 .flat_map(|e| e.into_conjuncts())
                 .collect();
             let cond = catalog.relation_by_oid(*table).and_then(|rel| {
-                crate::expr::Expr::conjunction(parts)
+                Expr::conjunction(parts)
                     .and_then(|c| crate::deparse::deparse_in(&c, &rel.columns, catalog))
             });
             let emit = |line: String, depth: usize, out: &mut Vec<String>| {
@@ -138,9 +171,12 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                     format!("{}->  ", " ".repeat(depth * 6 - 4))
                 };
                 out.push(format!("{prefix}{line}"));
+                let indent = " ".repeat(if depth == 0 { 2 } else { depth * 6 + 2 });
+                if let crate::plan::Access::CurrentOf { cursor } = access {
+                    out.push(format!("{indent}TID Cond: CURRENT OF {cursor}"));
+                }
                 if let Some(text) = &cond {
-                    let indent = if depth == 0 { 2 } else { depth * 6 + 2 };
-                    out.push(format!("{}Filter: {text}", " ".repeat(indent)));
+                    out.push(format!("{indent}Filter: {text}"));
                 }
             };
             if inherited.is_empty() {

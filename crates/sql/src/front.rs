@@ -200,10 +200,9 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             }
         }
     }
-    if !statements
-        .iter()
-        .any(|s| needs_front(&significant(s)) || only_noise(s).is_some())
-    {
+    if !statements.iter().any(|s| {
+        needs_front(&significant(s)) || only_noise(s).is_some() || current_of_rewrite(s).is_some()
+    }) {
         return Ok(None);
     }
     let mut out = Vec::new();
@@ -224,6 +223,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| grant_all_routines(&sig))
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| sequence_options_in_order(&sig))
+            .or_else(|| current_of_rewrite(&s))
         {
             out.push(Piece::Sql(text));
         } else if let Some((text, only)) = only_noise(&s) {
@@ -274,8 +274,70 @@ fn is_single_plain_dml(sql: &str) -> bool {
         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES"
     ) && {
         let upper = body.to_ascii_uppercase();
-        !upper.contains("ENCRYPTED") && !upper.contains("ONLY")
+        !upper.contains("ENCRYPTED") && !upper.contains("ONLY") && !mentions_current_of(&upper)
     }
+}
+
+/// Whether upper-cased SQL text has the words `CURRENT OF` (cheap check
+/// before tokenizing; strings and comments may give false positives).
+fn mentions_current_of(upper: &str) -> bool {
+    upper.match_indices("CURRENT").any(|(i, w)| {
+        let rest = upper[i + w.len()..].trim_start();
+        rest.len() < upper.len() - i - w.len()
+            && rest.starts_with("OF")
+            && !rest[2..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// `UPDATE/DELETE … WHERE CURRENT OF cursor`, which sqlparser does not
+/// read: the words become a call of [`crate::bind::CURRENT_OF_MARKER`]
+/// with the cursor's name, which the binder turns into a scan of the row
+/// the cursor is on.
+fn current_of_rewrite(tokens: &[TokenWithSpan]) -> Option<String> {
+    // UPDATE/DELETE, also after EXPLAIN … or PREPARE … AS.
+    let sig = significant(tokens);
+    if !sig
+        .iter()
+        .any(|t| matches!(word(t).as_deref(), Some("UPDATE" | "DELETE")))
+    {
+        return None;
+    }
+    let is = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let mut text = String::new();
+    let mut found = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i].token;
+        if is(t, Keyword::CURRENT) {
+            // CURRENT, OF and the name, with whitespace between.
+            let mut next =
+                (i + 1..tokens.len()).filter(|&j| !matches!(tokens[j].token, Token::Whitespace(_)));
+            if let (Some(of), Some(name)) = (next.next(), next.next()) {
+                if let (true, Token::Word(w)) =
+                    (is(&tokens[of].token, Keyword::OF), &tokens[name].token)
+                {
+                    let cursor = match w.quote_style {
+                        Some(_) => w.value.clone(),
+                        None => w.value.to_lowercase(),
+                    };
+                    text.push_str(&format!(
+                        "\"{}\"('{}')",
+                        crate::bind::CURRENT_OF_MARKER,
+                        cursor.replace('\'', "''")
+                    ));
+                    found = true;
+                    i = name + 1;
+                    continue;
+                }
+            }
+        }
+        text.push_str(&t.to_string());
+        i += 1;
+    }
+    found.then_some(text)
 }
 
 /// `FROM ONLY t`, `UPDATE ONLY t`, `DELETE FROM ONLY t`, `JOIN ONLY t`:

@@ -81,6 +81,12 @@ pub enum Access {
         /// entry matches, stored under exactly the key (a point read).
         unique: bool,
     },
+    /// The row a cursor is on (`WHERE CURRENT OF cursor`, PostgreSQL's TID
+    /// scan): looked up when the statement runs, since the cursor moves.
+    CurrentOf {
+        /// The cursor's name.
+        cursor: String,
+    },
 }
 
 /// A table reached through a parent it inherits from (a scan of the parent
@@ -127,6 +133,9 @@ pub enum Plan {
         /// Tables inheriting from this one, scanned after it (every row in
         /// this table's column order; `access` is for this table only).
         inherited: Vec<InheritedTable>,
+        /// Append each row's row id (int8) after its columns: a cursor's
+        /// scan, so `WHERE CURRENT OF` can find the row it is on.
+        rowid: bool,
     },
     /// Rows of a system catalog view (pg_roles, …), computed from the catalog.
     SystemView {

@@ -53,6 +53,21 @@ pub struct SessionState {
     pub read_only: Vec<bool>,
     /// What pg_prepared_statements shows of the SQL prepared statements.
     pub prepared_shown: std::collections::BTreeMap<String, crate::prepared_view::Shown>,
+    /// Where each open cursor stands, for `WHERE CURRENT OF` (kept by the
+    /// cursor commands).
+    pub cursor_rows: HashMap<String, CursorRow>,
+}
+
+/// What `WHERE CURRENT OF` needs of a cursor.
+#[derive(Clone, Debug, Default)]
+pub struct CursorRow {
+    /// The table the cursor's rows come from (None: its query is not a
+    /// simple scan of one table, so its rows cannot be updated through it).
+    pub table: Option<u32>,
+    /// The id of the row the cursor is on (None: before the first or after the last).
+    pub rowid: Option<u64>,
+    /// WITH HOLD and its transaction committed.
+    pub held: bool,
 }
 
 /// Names returned by [`SessionState::clone_identity`].
@@ -314,6 +329,8 @@ pub struct Session {
     sql_prepared: HashMap<String, Prepared>,
     /// Open cursors (DECLARE … CURSOR), by name.
     cursors: std::collections::BTreeMap<String, cursors::Cursor>,
+    /// Binding a cursor's query (its scan carries row ids).
+    declaring_cursor: bool,
     /// The catalog and text style routines evaluate with, until a statement changes them.
     spi_context: Option<(Arc<Catalog>, rampart_types::Style)>,
     /// Result columns the client asked for in binary (extended protocol
@@ -340,6 +357,7 @@ impl Session {
             definer: Vec::new(),
             read_only: Vec::new(),
             prepared_shown: Default::default(),
+            cursor_rows: HashMap::new(),
         };
         let mut s = Session {
             engine,
@@ -358,6 +376,7 @@ impl Session {
             prepare_cache: HashMap::new(),
             sql_prepared: HashMap::new(),
             cursors: Default::default(),
+            declaring_cursor: false,
             spi_context: None,
         };
         let shared = {
@@ -1310,6 +1329,7 @@ impl Session {
             .with_style(self.state.settings.style())
             .with_source(sql)
             .with_rls(self.rls_context(catalog)?);
+        binder.cursor_rowid = self.declaring_cursor;
         let (ds, cols) = binder.bind_data_statement(stmt)?;
         Ok((ds, cols, binder.merged_needs(), binder.params))
     }

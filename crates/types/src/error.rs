@@ -37,6 +37,8 @@ impl SqlState {
     pub const INVALID_TRANSACTION_STATE: SqlState = SqlState("25000");
     pub const INVALID_SQL_STATEMENT_NAME: SqlState = SqlState("26000");
     pub const INVALID_CURSOR_NAME: SqlState = SqlState("34000");
+    /// invalid_cursor_state
+    pub const INVALID_CURSOR_STATE: SqlState = SqlState("24000");
     pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
     pub const INVALID_SAVEPOINT_SPECIFICATION: SqlState = SqlState("3B001");
     pub const SERIALIZATION_FAILURE: SqlState = SqlState("40001");

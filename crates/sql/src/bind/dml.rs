@@ -11,7 +11,7 @@ use super::query::choose_access;
 use super::{ident, split_name, Binder, Scope, ScopeColumn};
 use crate::expr::Expr;
 use crate::plan::{
-    DataStatement, DeletePlan, InsertPlan, OnConflictPlan, OutputColumn, Plan, UpdatePlan,
+    Access, DataStatement, DeletePlan, InsertPlan, OnConflictPlan, OutputColumn, Plan, UpdatePlan,
 };
 
 impl<'a> Binder<'a> {
@@ -337,7 +337,9 @@ impl<'a> Binder<'a> {
             None => None,
         };
         let assignments = self.bind_assignments(rel, &up.assignments, &scope)?;
+        let current_of = current_of_cursor(up.selection.as_ref());
         let filter = match &up.selection {
+            _ if current_of.is_some() => None,
             Some(w) => {
                 let mut cx = ExprCtx::new(&scope, "WHERE");
                 Some(self.bind_bool(w, &mut cx, "WHERE")?)
@@ -354,6 +356,7 @@ impl<'a> Binder<'a> {
         let width = rel.columns.len();
         let reads_target = |e: &Expr| !e.reads_only(&|c| c >= width);
         let select_required = returning.is_some()
+            || current_of.is_some()
             || filter.as_ref().is_some_and(reads_target)
             || assignments.iter().any(|(_, e)| reads_target(e));
         let mut select_check = None;
@@ -363,12 +366,15 @@ impl<'a> Binder<'a> {
         }
         let check = self.rls_check(rel, RlsCmd::Update)?;
         let (target_filter, from, filter) = split_joined_where(filter, from, width, self.catalog);
-        let access = choose_access(
-            rel.oid,
-            target_filter.as_ref().or(filter.as_ref()),
-            security.as_ref(),
-            self.catalog,
-        );
+        let access = match current_of {
+            Some(cursor) => Access::CurrentOf { cursor },
+            None => choose_access(
+                rel.oid,
+                target_filter.as_ref().or(filter.as_ref()),
+                security.as_ref(),
+                self.catalog,
+            ),
+        };
         let inherited = self.members_unless_only(rel, partitions, true)?;
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
@@ -437,7 +443,9 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
+        let current_of = current_of_cursor(del.selection.as_ref());
         let filter = match &del.selection {
+            _ if current_of.is_some() => None,
             Some(w) => {
                 let mut cx = ExprCtx::new(&scope, "WHERE");
                 Some(self.bind_bool(w, &mut cx, "WHERE")?)
@@ -447,17 +455,20 @@ impl<'a> Binder<'a> {
         let (returning, cols) = self.bind_returning(del.returning.as_deref(), &scope)?;
         use rampart_security::rls::RlsCmd;
         let mut security = self.rls_using(rel, RlsCmd::Delete)?;
-        if filter.is_some() || returning.is_some() {
+        if filter.is_some() || current_of.is_some() || returning.is_some() {
             security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
         }
         let (target_filter, using, filter) =
             split_joined_where(filter, using, rel.columns.len(), self.catalog);
-        let access = choose_access(
-            rel.oid,
-            target_filter.as_ref().or(filter.as_ref()),
-            security.as_ref(),
-            self.catalog,
-        );
+        let access = match current_of {
+            Some(cursor) => Access::CurrentOf { cursor },
+            None => choose_access(
+                rel.oid,
+                target_filter.as_ref().or(filter.as_ref()),
+                security.as_ref(),
+                self.catalog,
+            ),
+        };
         let inherited = self.members_unless_only(rel, partitions, false)?;
         Ok((
             DataStatement::Delete(DeletePlan {
@@ -781,5 +792,30 @@ fn split_joined_where(
             (target, Some(Box::new(j)), rest)
         }
         (filter, joined) => (None, joined, filter),
+    }
+}
+
+/// The cursor of `WHERE CURRENT OF cursor` (see [`super::CURRENT_OF_MARKER`]).
+fn current_of_cursor(selection: Option<&ast::Expr>) -> Option<String> {
+    let ast::Expr::Function(f) = selection? else {
+        return None;
+    };
+    let [ast::ObjectNamePart::Identifier(name)] = f.name.0.as_slice() else {
+        return None;
+    };
+    if name.value != super::CURRENT_OF_MARKER || name.quote_style.is_none() {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))] => {
+            match &v.value {
+                ast::Value::SingleQuotedString(cursor) => Some(cursor.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

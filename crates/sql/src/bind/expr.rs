@@ -521,6 +521,23 @@ impl Binder<'_> {
                 ));
             }
         }
+        if name == super::ROWID_COLUMN && table.is_none() {
+            let hidden = cx
+                .scope
+                .columns
+                .iter()
+                .position(|c| c.hidden && c.name == name);
+            if let Some(i) = hidden {
+                if cx.agg.is_some() {
+                    // An aggregate's rows are no table's rows (see DECLARE).
+                    return Err(PgError::new(
+                        SqlState::GROUPING_ERROR,
+                        "a cursor over aggregated rows has no current row",
+                    ));
+                }
+                return Ok((Expr::Column(i), DataType::Int8));
+            }
+        }
         if let Some(found) = self.system_column(cx.scope, table, name)? {
             return Ok(found);
         }

@@ -6,7 +6,7 @@ use rampart_catalog::RelationKind;
 use rampart_types::{DataType, PgError, PgResult, SqlState};
 
 use super::expr::ExprCtx;
-use super::{ident, split_name, Binder, Scope, ScopeColumn};
+use super::{ident, split_name, Binder, Scope, ScopeColumn, ROWID_COLUMN};
 use crate::expr::{BinOp, Expr};
 use crate::plan::{JoinKind, Plan};
 
@@ -297,6 +297,17 @@ impl Binder<'_> {
                             self.catalog,
                         );
                         let inherited = self.members_unless_only(rel, partitions, false)?;
+                        // A cursor's table (taken by the first table bound).
+                        let rowid = inherited.is_empty() && std::mem::take(&mut self.cursor_rowid);
+                        if rowid {
+                            scope.columns.push(ScopeColumn {
+                                table: Some(range.clone()),
+                                name: ROWID_COLUMN.into(),
+                                ty: rampart_types::DataType::Int8,
+                                source: None,
+                                hidden: true,
+                            });
+                        }
                         if !inherited.is_empty() {
                             // The scan appends each row's table (`tableoid`).
                             scope.columns.push(ScopeColumn {
@@ -314,6 +325,7 @@ impl Binder<'_> {
                                 filter: None,
                                 security,
                                 inherited,
+                                rowid,
                             },
                             scope,
                         ))

@@ -129,7 +129,18 @@ pub struct Binder<'a> {
     /// The range name of the UPDATE/DELETE target being bound: its
     /// `tableoid` is the row's table, known only while executing.
     dml_target_range: Option<String>,
+    /// Binding a cursor's query: the first table scanned carries each
+    /// row's id as the hidden column [`ROWID_COLUMN`] (see DECLARE).
+    pub cursor_rowid: bool,
 }
+
+/// The hidden column a cursor's scan carries its row ids in; the quoted
+/// identifier with this name reads it (only the cursor's own query has it).
+pub const ROWID_COLUMN: &str = "rampart.rowid";
+
+/// The function call the front parser writes for `WHERE CURRENT OF name`
+/// (sqlparser does not read it): a quoted name no catalog function has.
+pub const CURRENT_OF_MARKER: &str = "rampart.current_of";
 
 impl<'a> Binder<'a> {
     /// A binder over a catalog snapshot.
@@ -152,6 +163,7 @@ impl<'a> Binder<'a> {
             rls_guard: Vec::new(),
             rls_user_stack: Vec::new(),
             dml_target_range: None,
+            cursor_rowid: false,
             param_names: Vec::new(),
         }
     }

@@ -301,6 +301,7 @@ fn push_conjuncts(
             filter,
             security,
             inherited,
+            rowid,
         } => {
             // As PostgreSQL, a conjunct that reads none of the table's
             // columns cannot leak its rows: under row-level security it
@@ -329,6 +330,7 @@ fn push_conjuncts(
                         filter: None,
                         security,
                         inherited,
+                        rowid,
                     },
                     vec![],
                 );
@@ -342,6 +344,7 @@ fn push_conjuncts(
                     filter: Some(pred),
                     security,
                     inherited,
+                    rowid,
                 },
                 vec![],
             )

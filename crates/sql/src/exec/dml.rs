@@ -8,7 +8,7 @@ use rampart_types::{PgError, PgResult, SqlState, Value};
 use super::table::{self, storage_err};
 use super::{Exec, Row};
 use crate::keys;
-use crate::plan::{DeletePlan, InheritedTable, InsertPlan, OnConflictPlan, UpdatePlan};
+use crate::plan::{Access, DeletePlan, InheritedTable, InsertPlan, OnConflictPlan, UpdatePlan};
 
 /// What an UPDATE/DELETE reads for one table it changes: the target or
 /// (`member`) a table inheriting from it.
@@ -357,7 +357,7 @@ impl Exec<'_> {
         security: Option<&crate::expr::Expr>,
         wait: crate::plan::RowLockWait,
         inherited: Option<&crate::plan::InheritedTable>,
-    ) -> PgResult<Vec<Row>> {
+    ) -> PgResult<Vec<(u64, Row)>> {
         use crate::plan::RowLockWait;
         let rel = self.relation(table)?.clone();
         let mut out = Vec::with_capacity(rows.len());
@@ -378,7 +378,7 @@ impl Exec<'_> {
                 }
             }
             if self.txn.isolation() != IsolationLevel::ReadCommitted {
-                out.push(row);
+                out.push((rowid, row));
                 continue;
             }
             let Some(latest) = table::get_row_latest(self.txn, rel.oid, rowid)? else {
@@ -394,7 +394,7 @@ impl Exec<'_> {
                 latest.push(Value::Oid(table));
             }
             if latest == row || self.passes(security, filter, &latest)? {
-                out.push(latest);
+                out.push((rowid, latest));
             }
         }
         Ok(out)
@@ -438,9 +438,14 @@ impl Exec<'_> {
         t: &DmlTarget<'_>,
         joined: Option<&[Row]>,
     ) -> PgResult<Vec<(u64, Row, Row)>> {
-        let scan = |ex: &mut Self, filter| match t.member {
-            None => ex.scan(t.table, t.access, filter, t.security),
-            Some(m) => ex.scan_inherited(m, filter, t.security),
+        let scan = |ex: &mut Self, filter| match (t.member, t.access) {
+            (None, _) => ex.scan(t.table, t.access, filter, t.security),
+            (Some(m), Access::CurrentOf { cursor }) => {
+                let rows = ex.current_of_row(cursor, m.table)?;
+                let rows = rows.into_iter().map(|(id, r)| (id, m.parent_row(&r)));
+                ex.keep_passing(rows.collect(), filter, t.security)
+            }
+            (Some(m), _) => ex.scan_inherited(m, filter, t.security),
         };
         let Some(others) = joined else {
             return Ok(scan(self, t.filter)?
@@ -518,6 +523,11 @@ impl Exec<'_> {
             count: 0,
             returning: Vec::new(),
         };
+        if let Access::CurrentOf { cursor } = base.access {
+            let members: Vec<u32> = inherited.iter().map(|t| t.table).collect();
+            let target = self.relation(base.table)?.clone();
+            self.check_current_of(cursor, &target, &members)?;
+        }
         let joined = match joined {
             Some(j) => Some(self.run(j)?),
             None => None,

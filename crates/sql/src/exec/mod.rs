@@ -16,9 +16,9 @@ pub mod table;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rampart_catalog::Catalog;
+use rampart_catalog::{Catalog, Relation};
 use rampart_storage::Transaction;
-use rampart_types::{PgError, PgResult, Value};
+use rampart_types::{PgError, PgResult, SqlState, Value};
 
 use crate::engine::Engine;
 use crate::expr::{BinOp, Expr};
@@ -153,14 +153,12 @@ impl<'a> Exec<'a> {
                 filter,
                 security,
                 inherited,
+                rowid,
             } => {
                 let (filter, security) = (filter.as_ref(), security.as_ref());
                 if inherited.is_empty() {
-                    return Ok(self
-                        .scan(*table, access, filter, security)?
-                        .into_iter()
-                        .map(|(_, r)| r)
-                        .collect());
+                    let rows = self.scan(*table, access, filter, security)?;
+                    return Ok(with_rowids(rows, *rowid));
                 }
                 Ok(self
                     .scan_hierarchy(*table, access, filter, security, inherited)?
@@ -358,11 +356,14 @@ impl<'a> Exec<'a> {
                     filter,
                     security,
                     inherited,
+                    rowid,
                 } => {
                     let (filter, security) = (filter.as_ref(), security.as_ref());
                     if inherited.is_empty() {
                         let rows = self.scan(*table, access, filter, security)?;
-                        return self.lock_scanned(*table, rows, filter, security, *wait, None);
+                        let rows =
+                            self.lock_scanned(*table, rows, filter, security, *wait, None)?;
+                        return Ok(with_rowids(rows, *rowid));
                     }
                     let rows = self.scan_hierarchy(*table, access, filter, security, inherited)?;
                     let mut out = Vec::with_capacity(rows.len());
@@ -373,7 +374,7 @@ impl<'a> Exec<'a> {
                         };
                         let locked =
                             self.lock_scanned(oid, vec![(rowid, row)], filter, security, *wait, t)?;
-                        out.extend(locked);
+                        out.extend(locked.into_iter().map(|(_, r)| r));
                     }
                     Ok(out)
                 }
@@ -529,6 +530,7 @@ impl<'a> Exec<'a> {
             filter,
             security,
             inherited,
+            rowid: false,
         } = input
         else {
             return Ok(None);
@@ -633,8 +635,63 @@ impl<'a> Exec<'a> {
                 }
                 table::index_lookup(self.txn, table, *index, &vals, *unique)?
             }
+            Access::CurrentOf { cursor } => self.current_of_row(cursor, table)?,
         };
         self.keep_passing(candidates, filter, security)
+    }
+
+    /// `WHERE CURRENT OF cursor` for `table`: the latest version of the row
+    /// the cursor is on, when it came from `table` (after an UPDATE through
+    /// the cursor it is the updated row, as PostgreSQL follows the update).
+    pub(crate) fn current_of_row(&mut self, cursor: &str, table: u32) -> PgResult<Vec<(u64, Row)>> {
+        let position = self.session.cursor_rows.get(cursor).cloned();
+        match position {
+            Some(crate::session::CursorRow {
+                table: Some(t),
+                rowid: Some(id),
+                ..
+            }) if t == table => Ok(table::get_row(self.txn, table, id)?
+                .map(|r| vec![(id, r)])
+                .unwrap_or_default()),
+            _ => Ok(vec![]),
+        }
+    }
+
+    /// Checks that `cursor` can name a row of `target` (or of one of
+    /// `tables`, its inheriting tables): PostgreSQL's errors, in its order.
+    pub(crate) fn check_current_of(
+        &self,
+        cursor: &str,
+        target: &Relation,
+        tables: &[u32],
+    ) -> PgResult<()> {
+        let invalid = |m: String| PgError::new(SqlState::INVALID_CURSOR_STATE, m);
+        let Some(c) = self.session.cursor_rows.get(cursor) else {
+            return Err(PgError::new(
+                SqlState::INVALID_CURSOR_NAME,
+                format!("cursor \"{cursor}\" does not exist"),
+            ));
+        };
+        if c.held {
+            return Err(invalid(format!(
+                "cursor \"{cursor}\" is held from a previous transaction"
+            )));
+        }
+        if !c
+            .table
+            .is_some_and(|t| t == target.oid || tables.contains(&t))
+        {
+            return Err(invalid(format!(
+                "cursor \"{cursor}\" is not a simply updatable scan of table \"{}\"",
+                target.name
+            )));
+        }
+        if c.rowid.is_none() {
+            return Err(invalid(format!(
+                "cursor \"{cursor}\" is not positioned on a row"
+            )));
+        }
+        Ok(())
     }
 
     /// Rows of a table scanned through a parent it inherits from, in the
@@ -954,6 +1011,7 @@ impl<'a> Exec<'a> {
                         filter,
                         security,
                         inherited,
+                        rowid: false,
                     } if inherited.is_empty() => {
                         break (*table, access, filter.as_ref(), security.as_ref(), *wait)
                     }
@@ -978,7 +1036,7 @@ impl<'a> Exec<'a> {
             }
             let locked =
                 self.lock_scanned(table, vec![(id, row.clone())], filter, security, wait, None)?;
-            let Some(latest) = locked.into_iter().next() else {
+            let Some((_, latest)) = locked.into_iter().next() else {
                 continue;
             };
             if latest == row {
@@ -1380,6 +1438,19 @@ pub fn plan_may_block(plan: &Plan) -> bool {
         },
     );
     found || waits
+}
+
+/// A scan's rows, each followed by its row id when the plan asks for it
+/// (a cursor's scan: see [`Plan::Scan`]'s `rowid`).
+fn with_rowids(rows: Vec<(u64, Row)>, rowid: bool) -> Vec<Row> {
+    rows.into_iter()
+        .map(|(id, mut r)| {
+            if rowid {
+                r.push(Value::Int8(id as i64));
+            }
+            r
+        })
+        .collect()
 }
 
 /// Whether a bound statement may block on something other than the waits

@@ -5,10 +5,17 @@
 //! transaction unless declared WITH HOLD (then they last until CLOSE or the
 //! end of the session, and vanish if their transaction rolls back).
 //!
+//! A cursor over a simple scan of one table (no join, grouping, DISTINCT
+//! or set operation) also keeps each row's id, so `UPDATE/DELETE … WHERE
+//! CURRENT OF cursor` changes the row it is on ([`SessionState::cursor_rows`]).
+//!
 //! Partial: the rows are computed at DECLARE rather than as they are
 //! fetched (the same rows as PostgreSQL's snapshot gives, except for
-//! volatile functions); no pg_cursors, no `WHERE CURRENT OF`, BINARY
-//! cursors return text.
+//! volatile functions); no pg_cursors; BINARY cursors return text; a
+//! cursor over a table with inheritance children cannot be used for
+//! `WHERE CURRENT OF` (PostgreSQL can).
+//!
+//! [`SessionState::cursor_rows`]: crate::session::SessionState::cursor_rows
 
 use sqlparser::ast::{self, Statement};
 
@@ -23,6 +30,8 @@ use crate::plan::OutputColumn;
 pub(super) struct Cursor {
     columns: Vec<OutputColumn>,
     rows: Vec<Vec<Value>>,
+    /// The scanned table and each row's id (a simple scan of one table).
+    rowids: Option<(u32, Vec<u64>)>,
     /// 0: before the first row; n: on row n; rows + 1: after the last.
     position: usize,
     /// NO SCROLL: backward moves are refused.
@@ -85,25 +94,139 @@ impl Session {
                 "DECLARE CURSOR must not contain data-modifying statements in WITH",
             ));
         }
-        let stmt = Stmt::Sql(Box::new(Statement::Query(query.clone())));
-        let (columns, rows) = match self.run_in_txn(&stmt, &[], &mut None, sql)? {
-            QueryResult::Rows { columns, rows, .. } => (columns, rows),
-            _ => return Err(PgError::internal("cursor query returned no rows")),
-        };
+        let (columns, rows, rowids) = self.run_cursor_query(query, sql)?;
         self.cursors.insert(
             name,
             Cursor {
                 columns,
                 rows,
+                rowids,
                 position: 0,
                 no_scroll: d.scroll == Some(false),
                 hold,
                 uncommitted: true,
             },
         );
+        self.sync_cursor_rows();
         Ok(QueryResult::Command {
             tag: "DECLARE CURSOR".into(),
         })
+    }
+
+    /// Runs a cursor's query; over a simple scan of one table, also with
+    /// each row's id (read through the scan's hidden row-id column).
+    #[allow(clippy::type_complexity)]
+    fn run_cursor_query(
+        &mut self,
+        query: &ast::Query,
+        sql: &str,
+    ) -> PgResult<(Vec<OutputColumn>, Vec<Vec<Value>>, Option<(u32, Vec<u64>)>)> {
+        let rows_of = |r: QueryResult| match r {
+            QueryResult::Rows { columns, rows, .. } => Ok((columns, rows)),
+            _ => Err(PgError::internal("cursor query returned no rows")),
+        };
+        if let Some(table) = self.simple_scan_table(query)? {
+            let mut with_id = query.clone();
+            if let ast::SetExpr::Select(select) = with_id.body.as_mut() {
+                select
+                    .projection
+                    .push(ast::SelectItem::UnnamedExpr(ast::Expr::Identifier(
+                        ast::Ident::with_quote('"', crate::bind::ROWID_COLUMN),
+                    )));
+            }
+            let stmt = Stmt::Sql(Box::new(Statement::Query(Box::new(with_id))));
+            self.declaring_cursor = true;
+            let result = self.run_in_txn(&stmt, &[], &mut None, sql);
+            self.declaring_cursor = false;
+            match result {
+                Ok(r) => {
+                    let (mut columns, mut rows) = rows_of(r)?;
+                    columns.pop();
+                    let mut ids = Vec::with_capacity(rows.len());
+                    for row in &mut rows {
+                        match row.pop() {
+                            Some(Value::Int8(id)) => ids.push(id as u64),
+                            _ => return Err(PgError::internal("cursor row without its id")),
+                        }
+                    }
+                    return Ok((columns, rows, Some((table, ids))));
+                }
+                // Aggregates without GROUP BY: not a scan of rows after all.
+                Err(e) if e.code == SqlState::GROUPING_ERROR => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let stmt = Stmt::Sql(Box::new(Statement::Query(Box::new(query.clone()))));
+        let (columns, rows) = rows_of(self.run_in_txn(&stmt, &[], &mut None, sql)?)?;
+        Ok((columns, rows, None))
+    }
+
+    /// The table a cursor query scans when it is `SELECT … FROM one_table
+    /// [WHERE …] [ORDER BY …] [LIMIT …] [FOR UPDATE]` (PostgreSQL's "simply
+    /// updatable"), a plain table without inheritance children.
+    fn simple_scan_table(&mut self, query: &ast::Query) -> PgResult<Option<u32>> {
+        let ast::SetExpr::Select(select) = query.body.as_ref() else {
+            return Ok(None);
+        };
+        let grouped = match &select.group_by {
+            ast::GroupByExpr::Expressions(e, _) => !e.is_empty(),
+            ast::GroupByExpr::All(_) => true,
+        };
+        let [from] = select.from.as_slice() else {
+            return Ok(None);
+        };
+        // PostgreSQL finds the row through the plan's scan node, which a
+        // sort hides; FOR UPDATE finds it by the row lock instead.
+        let sorted = query.order_by.is_some() && query.locks.is_empty();
+        if query.with.is_some()
+            || sorted
+            || grouped
+            || select.distinct.is_some()
+            || select.having.is_some()
+            || !from.joins.is_empty()
+        {
+            return Ok(None);
+        }
+        let ast::TableFactor::Table {
+            name, args: None, ..
+        } = &from.relation
+        else {
+            return Ok(None);
+        };
+        let catalog = self.catalog()?;
+        let path = self.state.search_path();
+        let Ok(rel) = crate::bind::Binder::new(&catalog, path, vec![]).resolve_relation(name)
+        else {
+            return Ok(None);
+        };
+        let plain = matches!(rel.kind, rampart_catalog::RelationKind::Table)
+            && rel.partition_key.is_none()
+            && catalog.inheritors(rel.oid).is_empty();
+        Ok(plain.then_some(rel.oid))
+    }
+
+    /// Re-derives [`SessionState::cursor_rows`] from the open cursors.
+    ///
+    /// [`SessionState::cursor_rows`]: crate::session::SessionState::cursor_rows
+    pub(super) fn sync_cursor_rows(&mut self) {
+        self.state.cursor_rows = self
+            .cursors
+            .iter()
+            .map(|(name, c)| {
+                let (table, rowid) = match &c.rowids {
+                    Some((table, ids)) => (
+                        Some(*table),
+                        c.position.checked_sub(1).and_then(|i| ids.get(i)).copied(),
+                    ),
+                    None => (None, None),
+                };
+                let held = c.hold && !c.uncommitted;
+                (
+                    name.clone(),
+                    crate::session::CursorRow { table, rowid, held },
+                )
+            })
+            .collect();
     }
 
     /// FETCH (rows) or MOVE (the count only).
@@ -167,16 +290,18 @@ impl Session {
             }
         }
         let count = out.len();
-        if f.moving {
-            return Ok(QueryResult::Command {
+        let columns = (!f.moving).then(|| c.columns.clone());
+        self.sync_cursor_rows();
+        match columns {
+            None => Ok(QueryResult::Command {
                 tag: format!("MOVE {count}"),
-            });
+            }),
+            Some(columns) => Ok(QueryResult::Rows {
+                columns,
+                rows: out,
+                tag: format!("FETCH {count}"),
+            }),
         }
-        Ok(QueryResult::Rows {
-            columns: c.columns.clone(),
-            rows: out,
-            tag: format!("FETCH {count}"),
-        })
     }
 
     /// The columns a FETCH returns (none for MOVE), for Describe.
@@ -197,6 +322,7 @@ impl Session {
                 self.cursors.remove(&name).ok_or_else(|| missing(&name))?;
             }
         }
+        self.sync_cursor_rows();
         Ok(QueryResult::Command {
             tag: "CLOSE CURSOR".into(),
         })
@@ -208,10 +334,12 @@ impl Session {
         for c in self.cursors.values_mut() {
             c.uncommitted = false;
         }
+        self.sync_cursor_rows();
     }
 
     /// At rollback: only WITH HOLD cursors of earlier transactions stay.
     pub(super) fn cursors_at_rollback(&mut self) {
         self.cursors.retain(|_, c| c.hold && !c.uncommitted);
+        self.sync_cursor_rows();
     }
 }
