@@ -1357,3 +1357,85 @@ async fn where_current_of_cannot_reach_another_tenants_row() {
     t.batch_execute("ROLLBACK").await.unwrap();
     assert_eq!(all_rows(&admin).await, seed_rows());
 }
+
+/// MERGE as a tenant: another tenant's rows are not in the join (so they
+/// are neither updated nor deleted, and a matching key falls through to the
+/// INSERT, which the primary key then refuses), and rows cannot be inserted
+/// or moved into another tenant.
+#[tokio::test]
+async fn merge_cannot_reach_or_create_another_tenants_rows() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    let t = tenant(&srv).await;
+    // Row 3 is tenant 2's: not matched, so nothing is updated or deleted;
+    // the NOT MATCHED INSERT of id 3 hits the primary key.
+    let n = t
+        .execute(
+            "MERGE INTO documents d USING (VALUES (3)) s(id) ON d.id = s.id
+             WHEN MATCHED THEN UPDATE SET title = 'stolen'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let n = t
+        .execute(
+            "MERGE INTO documents d USING (VALUES (3)) s(id) ON d.id = s.id
+             WHEN MATCHED THEN DELETE",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    assert_db_error(
+        t.execute(
+            "MERGE INTO documents d USING (VALUES (3)) s(id) ON d.id = s.id
+             WHEN MATCHED THEN DELETE
+             WHEN NOT MATCHED THEN INSERT VALUES (s.id, 1, 'mine now')",
+            &[],
+        )
+        .await,
+        "23505",
+        "duplicate key value violates unique constraint \"documents_pkey\"",
+    );
+    // Inserting into, or moving a row to, tenant 2.
+    for sql in [
+        "MERGE INTO documents d USING (VALUES (9)) s(id) ON d.id = s.id
+         WHEN NOT MATCHED THEN INSERT VALUES (s.id, 2, 'planted')",
+        "MERGE INTO documents d USING (VALUES (1)) s(id) ON d.id = s.id
+         WHEN MATCHED THEN UPDATE SET tenant_id = 2",
+    ] {
+        assert_db_error(
+            t.execute(sql, &[]).await,
+            "42501",
+            "new row violates row-level security policy for table \"documents\"",
+        );
+    }
+    // Without DELETE privilege a MERGE that could delete is refused outright.
+    admin
+        .batch_execute("REVOKE DELETE ON documents FROM tenant_app")
+        .await
+        .unwrap();
+    assert_db_error(
+        t.execute(
+            "MERGE INTO documents d USING (VALUES (1)) s(id) ON d.id = s.id
+             WHEN MATCHED AND false THEN DELETE",
+            &[],
+        )
+        .await,
+        "42501",
+        "permission denied for table documents",
+    );
+    assert_eq!(all_rows(&admin).await, seed_rows());
+    // Its own row, through the policy: allowed.
+    let n = t
+        .execute(
+            "MERGE INTO documents d USING (VALUES (1)) s(id) ON d.id = s.id
+             WHEN MATCHED THEN UPDATE SET title = 'edited'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}

@@ -43,7 +43,8 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
         Statement::Query(_)
         | Statement::Insert(_)
         | Statement::Update(_)
-        | Statement::Delete(_) => binder.bind_data_statement(stmt)?.0,
+        | Statement::Delete(_)
+        | Statement::Merge(_) => binder.bind_data_statement(stmt)?.0,
         _ => return Err(PgError::unsupported("EXPLAIN of this statement")),
     };
     s.authorize((), &binder.merged_needs(), &catalog)?;
@@ -79,6 +80,13 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
             };
             let target = target_scan(p.table, &p.access, filter, &p.security);
             render(&target, 1, &catalog, &mut lines);
+        }
+        DataStatement::Merge(p) => {
+            // Partial: the join is printed as its two inputs.
+            lines.push(format!("Merge on {}", name(p.table)));
+            let target = target_scan(p.table, &Access::Full, &None, &p.security);
+            render(&target, 1, &catalog, &mut lines);
+            render(&p.source, 1, &catalog, &mut lines);
         }
     }
     Ok(QueryResult::Rows {
@@ -276,6 +284,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 crate::plan::DataStatement::Insert(_) => "Insert",
                 crate::plan::DataStatement::Update(_) => "Update",
                 crate::plan::DataStatement::Delete(_) => "Delete",
+                crate::plan::DataStatement::Merge(_) => "Merge",
                 crate::plan::DataStatement::Query(_) => "Result",
             }
             .to_string(),

@@ -201,7 +201,10 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         }
     }
     if !statements.iter().any(|s| {
-        needs_front(&significant(s)) || only_noise(s).is_some() || current_of_rewrite(s).is_some()
+        needs_front(&significant(s))
+            || only_noise(s).is_some()
+            || current_of_rewrite(s).is_some()
+            || merge_default_values(s).is_some()
     }) {
         return Ok(None);
     }
@@ -224,6 +227,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| sequence_options_in_order(&sig))
             .or_else(|| current_of_rewrite(&s))
+            .or_else(|| merge_default_values(&s))
         {
             out.push(Piece::Sql(text));
         } else if let Some((text, only)) = only_noise(&s) {
@@ -290,6 +294,30 @@ fn mentions_current_of(upper: &str) -> bool {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
     })
+}
+
+/// MERGE's `INSERT DEFAULT VALUES`, which sqlparser does not read, as
+/// `INSERT VALUES (DEFAULT)`: the same row (columns without a value get
+/// their defaults).
+fn merge_default_values(tokens: &[TokenWithSpan]) -> Option<String> {
+    let sig = significant(tokens);
+    if !sig.iter().any(|t| word(t).as_deref() == Some("MERGE")) {
+        return None;
+    }
+    let words: Vec<Option<String>> = sig.iter().map(|t| word(t)).collect();
+    let mut parts = Vec::with_capacity(sig.len());
+    let mut i = 0;
+    while i < sig.len() {
+        let here = |k: usize, w: &str| words.get(i + k).and_then(|x| x.as_deref()) == Some(w);
+        if here(0, "INSERT") && here(1, "DEFAULT") && here(2, "VALUES") {
+            parts.push("INSERT VALUES (DEFAULT)".to_string());
+            i += 3;
+        } else {
+            parts.push(sig[i].to_string());
+            i += 1;
+        }
+    }
+    (parts.len() < sig.len()).then(|| parts.join(" "))
 }
 
 /// `UPDATE/DELETE … WHERE CURRENT OF cursor`, which sqlparser does not

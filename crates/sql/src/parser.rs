@@ -162,7 +162,8 @@ pub fn modifying_body(q: &Query) -> Option<&Statement> {
     match q.body.as_ref() {
         sqlparser::ast::SetExpr::Insert(s)
         | sqlparser::ast::SetExpr::Update(s)
-        | sqlparser::ast::SetExpr::Delete(s) => Some(s),
+        | sqlparser::ast::SetExpr::Delete(s)
+        | sqlparser::ast::SetExpr::Merge(s) => Some(s),
         _ => None,
     }
 }
@@ -174,6 +175,7 @@ pub fn dml_verb(stmt: &Statement) -> Option<&'static str> {
         Statement::Insert(_) => Some("INSERT"),
         Statement::Update(_) => Some("UPDATE"),
         Statement::Delete(_) => Some("DELETE"),
+        Statement::Merge(_) => Some("MERGE"),
         Statement::Query(q) => modifying_body(q).and_then(dml_verb),
         _ => None,
     }
@@ -216,6 +218,20 @@ fn map_error(sql: &str, e: ParserError) -> PgError {
     let position = line_col(&text).and_then(|(l, c)| char_offset(sql, l, c));
     if text.contains("Unterminated string literal") {
         let mut err = PgError::syntax("unterminated quoted string at or near \"'\"");
+        if let Some(p) = position {
+            err = err.with_position(p);
+        }
+        return err;
+    }
+    // "UPDATE is not allowed in a NOT MATCHED merge clause": PostgreSQL's
+    // grammar has no such form, so it reports the action's keyword.
+    if let Some(word) = text
+        .split(" is not allowed in a ")
+        .next()
+        .filter(|_| text.contains("merge clause"))
+        .and_then(|w| w.rsplit(' ').next())
+    {
+        let mut err = PgError::syntax(format!("syntax error at or near \"{word}\""));
         if let Some(p) = position {
             err = err.with_position(p);
         }

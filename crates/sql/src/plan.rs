@@ -315,9 +315,21 @@ pub struct RlsCheck {
     pub permissive: Expr,
     /// Restrictive policies, each named in its own error.
     pub restrictive: Vec<(String, Expr)>,
-    /// Checks a USING expression against an existing row (ON CONFLICT DO
-    /// UPDATE): the error says `(USING expression)`.
-    pub using_expr: bool,
+    /// Which row it checks, for the error's wording.
+    pub kind: RlsCheckKind,
+}
+
+/// What a row-level security check is, for PostgreSQL's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RlsCheckKind {
+    /// WITH CHECK on a new row: "new row violates row-level security policy".
+    NewRow,
+    /// ON CONFLICT DO UPDATE's USING on the existing row: "new row violates
+    /// row-level security policy (USING expression)".
+    ConflictUsing,
+    /// MERGE's UPDATE/DELETE USING on the target row: "target row violates
+    /// row-level security policy (USING expression)".
+    MergeTarget,
 }
 
 /// A bound statement that reads or writes table data.
@@ -331,6 +343,75 @@ pub enum DataStatement {
     Update(Box<UpdatePlan>),
     /// DELETE.
     Delete(DeletePlan),
+    /// MERGE.
+    Merge(Box<MergePlan>),
+}
+
+/// MERGE INTO target USING source ON … WHEN [NOT] MATCHED …: each source
+/// row runs the first WHEN clause that applies, for each target row it
+/// matches (MATCHED) or once when it matches none (NOT MATCHED).
+#[derive(Clone, Debug)]
+pub struct MergePlan {
+    /// Target table.
+    pub table: u32,
+    /// The source rows.
+    pub source: Box<Plan>,
+    /// The join condition, over the target row followed by the source row.
+    pub on: Expr,
+    /// The SELECT policies' USING on target rows: rows they hide match nothing.
+    pub security: Option<Expr>,
+    /// WHEN clauses, in order.
+    pub clauses: Vec<MergeClausePlan>,
+    /// CHECK constraints of the target (over its row).
+    pub checks: Vec<(String, Expr)>,
+    /// WITH queries run first.
+    pub with: Vec<CtePlan>,
+}
+
+/// One WHEN clause of a MERGE.
+#[derive(Clone, Debug)]
+pub struct MergeClausePlan {
+    /// WHEN MATCHED (its expressions read the target row then the source
+    /// row) or WHEN NOT MATCHED (the source row alone).
+    pub matched: bool,
+    /// `AND condition`.
+    pub condition: Option<Expr>,
+    /// What it does.
+    pub action: MergeActionPlan,
+}
+
+/// What a MERGE clause does to the row.
+#[derive(Clone, Debug)]
+pub enum MergeActionPlan {
+    /// UPDATE SET.
+    Update {
+        /// (target column, value).
+        assignments: Vec<(usize, Expr)>,
+        /// The UPDATE policies' USING on the target row: failing it is an error.
+        target_check: Option<RlsCheck>,
+        /// The UPDATE policies' WITH CHECK on the new row.
+        check: Option<RlsCheck>,
+        /// The SELECT policies on the new row (it must stay visible).
+        select_check: Option<RlsCheck>,
+    },
+    /// DELETE.
+    Delete {
+        /// The DELETE policies' USING on the target row: failing it is an error.
+        target_check: Option<RlsCheck>,
+    },
+    /// INSERT [(columns)] VALUES (…).
+    Insert {
+        /// Target columns given values, in order.
+        targets: Vec<usize>,
+        /// One value per target column, over the source row.
+        values: Vec<Expr>,
+        /// Default per column of the table.
+        defaults: Vec<Option<Expr>>,
+        /// The INSERT policies' WITH CHECK.
+        check: Option<RlsCheck>,
+    },
+    /// DO NOTHING.
+    Nothing,
 }
 
 /// INSERT … [ON CONFLICT] [RETURNING].

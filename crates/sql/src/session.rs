@@ -1518,6 +1518,11 @@ impl Session {
                 let tag = format!("DELETE {}", r.count);
                 finish(columns, tag, p.returning.is_some(), r.returning)
             }
+            DataStatement::Merge(p) => {
+                let r = ex.merge(p)?;
+                let tag = format!("MERGE {}", r.count);
+                finish(columns, tag, false, r.returning)
+            }
         })
     }
 
@@ -1757,7 +1762,11 @@ fn is_copy(stmt: &Stmt) -> bool {
 fn is_data_statement(stmt: &Statement) -> bool {
     matches!(
         stmt,
-        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+        Statement::Query(_)
+            | Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_)
     )
 }
 

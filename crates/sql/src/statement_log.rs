@@ -42,6 +42,7 @@ pub fn classify(stmt: &Stmt) -> LogClass {
             Statement::Insert(_)
             | Statement::Update(_)
             | Statement::Delete(_)
+            | Statement::Merge(_)
             | Statement::Truncate(_) => LogClass::Mod,
             Statement::Copy { to, .. } => {
                 if *to {

@@ -15,7 +15,7 @@ use crate::plan::{
 };
 
 impl<'a> Binder<'a> {
-    fn dml_target(
+    pub(super) fn dml_target(
         &mut self,
         name: &ast::ObjectName,
         privilege: Privilege,
@@ -486,7 +486,7 @@ impl<'a> Binder<'a> {
         ))
     }
 
-    fn bind_assignments(
+    pub(super) fn bind_assignments(
         &mut self,
         rel: &Relation,
         assignments: &[ast::Assignment],
@@ -773,7 +773,7 @@ impl<'a> Binder<'a> {
     }
 }
 
-fn is_default_keyword(e: &ast::Expr) -> bool {
+pub(super) fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 

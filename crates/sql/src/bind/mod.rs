@@ -8,6 +8,7 @@
 mod dml;
 pub mod expr;
 mod from;
+mod merge;
 mod pushdown;
 pub mod query;
 pub mod rls;

@@ -28,6 +28,7 @@ impl Binder<'_> {
             ast::Statement::Insert(i) => self.bind_insert(i),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
+            ast::Statement::Merge(m) => self.bind_merge(m),
             _ => Err(PgError::internal("not a data statement")),
         }
     }
@@ -59,6 +60,7 @@ impl Binder<'_> {
             ast::Statement::Insert(i) => self.bind_insert(i)?,
             ast::Statement::Update(u) => self.bind_update(u)?,
             ast::Statement::Delete(d) => self.bind_delete(d)?,
+            ast::Statement::Merge(m) => self.bind_merge(m)?,
             _ => return Err(PgError::unsupported("this statement after WITH")),
         };
         self.mark_read_ctes(&mut ctes);
@@ -66,6 +68,7 @@ impl Binder<'_> {
             DataStatement::Insert(p) => p.with = ctes,
             DataStatement::Update(p) => p.with = ctes,
             DataStatement::Delete(p) => p.with = ctes,
+            DataStatement::Merge(p) => p.with = ctes,
             DataStatement::Query(_) => {}
         }
         Ok((stmt, cols))

@@ -9,7 +9,7 @@ use rampart_types::{PgError, PgResult, SqlState, Value};
 use super::expr::ExprCtx;
 use super::{Binder, Scope};
 use crate::expr::{BinOp, Expr};
-use crate::plan::RlsCheck;
+use crate::plan::{RlsCheck, RlsCheckKind};
 
 /// Who RLS is evaluated for, and the `row_security` setting.
 #[derive(Clone, Copy, Debug)]
@@ -125,7 +125,7 @@ impl Binder<'_> {
             table: rel.name.clone(),
             permissive: or_all(permissive).unwrap_or(Expr::Literal(Value::Bool(false))),
             restrictive,
-            using_expr: false,
+            kind: RlsCheckKind::NewRow,
         }))
     }
 
@@ -134,12 +134,21 @@ impl Binder<'_> {
     /// target (RETURNING, a WHERE or SET reading columns, an ON CONFLICT
     /// arbiter), so a write cannot produce a row its author could not see.
     pub fn rls_select_check(&mut self, rel: &Relation) -> PgResult<Option<RlsCheck>> {
+        self.rls_using_check(rel, RlsCmd::Select, RlsCheckKind::NewRow)
+    }
+
+    /// The USING of `cmd`'s policies as a check on one row (each
+    /// restrictive policy named in its own error).
+    pub fn rls_using_check(
+        &mut self,
+        rel: &Relation,
+        cmd: RlsCmd,
+        kind: RlsCheckKind,
+    ) -> PgResult<Option<RlsCheck>> {
         let (Some(user), Some(ctx)) = (self.rls_user(), self.rls) else {
             return Ok(None);
         };
-        let Some(app) =
-            rls::policies_for(self.catalog, rel, user, ctx.row_security, RlsCmd::Select)?
-        else {
+        let Some(app) = rls::policies_for(self.catalog, rel, user, ctx.row_security, cmd)? else {
             return Ok(None);
         };
         let mut permissive = Vec::new();
@@ -158,7 +167,7 @@ impl Binder<'_> {
             table: rel.name.clone(),
             permissive: or_all(permissive).unwrap_or(Expr::Literal(Value::Bool(false))),
             restrictive,
-            using_expr: false,
+            kind,
         }))
     }
 
@@ -170,7 +179,7 @@ impl Binder<'_> {
             table: rel.name.clone(),
             permissive: p,
             restrictive: vec![],
-            using_expr: true,
+            kind: RlsCheckKind::ConflictUsing,
         }))
     }
 

@@ -33,13 +33,13 @@ pub struct DmlResult {
 }
 
 impl Exec<'_> {
-    fn relation(&self, oid: u32) -> PgResult<&Relation> {
+    pub(super) fn relation(&self, oid: u32) -> PgResult<&Relation> {
         self.catalog
             .relation_by_oid(oid)
             .ok_or_else(|| PgError::internal("relation vanished"))
     }
 
-    fn check_row(
+    pub(super) fn check_row(
         &mut self,
         rel: &Relation,
         row: &mut Row,
@@ -155,7 +155,7 @@ impl Exec<'_> {
 
     /// PostgreSQL's unique violation, its `Key (…)=(…)` DETAIL only where
     /// [`Exec::key_shown`] allows.
-    fn unique_violation(&self, rel: &Relation, idx: usize, row: &[Value]) -> PgError {
+    pub(super) fn unique_violation(&self, rel: &Relation, idx: usize, row: &[Value]) -> PgError {
         let mut e = table::unique_violation(rel, idx, row);
         if !self.key_shown(rel, &rel.indexes[idx].columns) {
             e.detail = None;
@@ -306,7 +306,7 @@ impl Exec<'_> {
     /// `row` is in the shape the statement sees (the parent's, for a table
     /// reached through inheritance: `member`); the result is the whole row
     /// of `rel` to change.
-    fn lock_and_recheck(
+    pub(super) fn lock_and_recheck(
         &mut self,
         rel: &Relation,
         rowid: u64,
@@ -401,31 +401,33 @@ impl Exec<'_> {
     }
 
     /// Row-level security WITH CHECK on a new row: PostgreSQL's messages.
-    fn rls_check_row(&mut self, check: Option<&crate::plan::RlsCheck>, row: &Row) -> PgResult<()> {
+    pub(super) fn rls_check_row(
+        &mut self,
+        check: Option<&crate::plan::RlsCheck>,
+        row: &Row,
+    ) -> PgResult<()> {
         let Some(c) = check else { return Ok(()) };
-        if !self.eval_bool(&c.permissive, row)? {
-            let what = if c.using_expr {
-                " (USING expression)"
-            } else {
-                ""
-            };
-            return Err(PgError::new(
+        use crate::plan::RlsCheckKind;
+        let (subject, what) = match c.kind {
+            RlsCheckKind::NewRow => ("new row", ""),
+            RlsCheckKind::ConflictUsing => ("new row", " (USING expression)"),
+            RlsCheckKind::MergeTarget => ("target row", " (USING expression)"),
+        };
+        let violation = |policy: String| {
+            PgError::new(
                 SqlState::INSUFFICIENT_PRIVILEGE,
                 format!(
-                    "new row violates row-level security policy{what} for table \"{}\"",
+                    "{subject} violates row-level security policy{policy}{what} for table \"{}\"",
                     c.table
                 ),
-            ));
+            )
+        };
+        if !self.eval_bool(&c.permissive, row)? {
+            return Err(violation(String::new()));
         }
         for (name, e) in &c.restrictive {
             if !self.eval_bool(e, row)? {
-                return Err(PgError::new(
-                    SqlState::INSUFFICIENT_PRIVILEGE,
-                    format!(
-                        "new row violates row-level security policy \"{name}\" for table \"{}\"",
-                        c.table
-                    ),
-                ));
+                return Err(violation(format!(" \"{name}\"")));
             }
         }
         Ok(())

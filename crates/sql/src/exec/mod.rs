@@ -9,6 +9,7 @@ pub mod agg;
 pub mod cast;
 pub mod dml;
 pub mod eval;
+mod merge;
 pub mod ops;
 pub mod sizes;
 pub mod table;
@@ -388,6 +389,7 @@ impl<'a> Exec<'a> {
                 DataStatement::Insert(p) => self.insert(p)?.returning,
                 DataStatement::Update(p) => self.update(p)?.returning,
                 DataStatement::Delete(p) => self.delete(p)?.returning,
+                DataStatement::Merge(p) => self.merge(p)?.returning,
                 DataStatement::Query(p) => self.run(p)?,
             }),
         }
@@ -1518,6 +1520,8 @@ pub fn statement_may_block(stmt: &DataStatement) -> bool {
             exprs.extend(p.returning.iter().flatten());
             exprs.extend(&p.security);
         }
+        // A MERGE's actions may wait on row locks and call anything.
+        DataStatement::Merge(_) => return true,
     }
     plans.into_iter().any(plan_may_block) || exprs.into_iter().any(expr_may_block)
 }

@@ -180,6 +180,7 @@ pub fn run_bound(
         DataStatement::Insert(p) => dml(ex.insert(p)?, p.returning.is_some(), columns),
         DataStatement::Update(p) => dml(ex.update(p)?, p.returning.is_some(), columns),
         DataStatement::Delete(p) => dml(ex.delete(p)?, p.returning.is_some(), columns),
+        DataStatement::Merge(p) => dml(ex.merge(p)?, false, columns),
     })
 }
 
