@@ -1439,3 +1439,78 @@ async fn merge_cannot_reach_or_create_another_tenants_rows() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+/// Writing through views: the table's policies still hold (as the view
+/// owner's, who is not the table owner here), WITH CHECK OPTION keeps rows
+/// from being moved out of the view, and the caller needs privileges on
+/// the view while its owner needs them on the table.
+#[tokio::test]
+async fn writes_through_views_keep_policies_and_check_options() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    admin
+        .batch_execute(
+            "CREATE ROLE view_owner;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON documents TO view_owner;
+             CREATE VIEW tenant_docs AS SELECT id, tenant_id, title FROM documents
+                 WHERE title <> 'hidden' WITH CHECK OPTION;
+             ALTER VIEW tenant_docs OWNER TO view_owner;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_docs TO tenant_app;
+             CREATE VIEW no_grant AS SELECT * FROM documents;",
+        )
+        .await
+        .unwrap();
+    let t = tenant(&srv).await;
+    // Tenant 2's row is out of reach through the view.
+    let n = t
+        .execute("UPDATE tenant_docs SET title = 'stolen' WHERE id = 3", &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let n = t
+        .execute("DELETE FROM tenant_docs WHERE id = 3", &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    for sql in [
+        "INSERT INTO tenant_docs VALUES (9, 2, 'planted')",
+        "UPDATE tenant_docs SET tenant_id = 2 WHERE id = 1",
+    ] {
+        assert_db_error(
+            t.execute(sql, &[]).await,
+            "42501",
+            "new row violates row-level security policy for table \"documents\"",
+        );
+    }
+    // The check option: a row may not leave the view.
+    assert_db_error(
+        t.execute("UPDATE tenant_docs SET title = 'hidden' WHERE id = 1", &[])
+            .await,
+        "44000",
+        "new row violates check option for view \"tenant_docs\"",
+    );
+    // No privilege on the view itself.
+    assert_db_error(
+        t.execute("DELETE FROM no_grant", &[]).await,
+        "42501",
+        "permission denied for view no_grant",
+    );
+    // The view owner loses DELETE on the table: the caller's DELETE fails.
+    admin
+        .batch_execute("REVOKE DELETE ON documents FROM view_owner")
+        .await
+        .unwrap();
+    assert_db_error(
+        t.execute("DELETE FROM tenant_docs WHERE id = 1", &[]).await,
+        "42501",
+        "permission denied for table documents",
+    );
+    assert_eq!(all_rows(&admin).await, seed_rows());
+    // Within the policy and the view: allowed.
+    let n = t
+        .execute("UPDATE tenant_docs SET title = 'ok' WHERE id = 2", &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}

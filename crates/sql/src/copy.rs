@@ -501,6 +501,7 @@ pub fn rows_to_insert(
         rows.push(row);
     }
     Ok(InsertPlan {
+        view_checks: vec![],
         table: *table,
         source: Plan::Values {
             width: targets.len(),

@@ -219,6 +219,12 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             out.push(Piece::Function(crate::func::parse::parse(&s, sql)?));
         } else if let Some(r) = alter_group_members(&sig) {
             out.push(Piece::Role(r));
+        } else if let Some(text) = view_check_option(&sig) {
+            // The rewritten statement may still need the other view rewrites.
+            match split_if_needed(&text)? {
+                Some(mut pieces) if pieces.len() == 1 => out.push(pieces.remove(0)),
+                _ => out.push(Piece::Sql(text)),
+            }
         } else if let Some(text) = table_statement(&sig)
             .or_else(|| bare_view_options(&sig))
             .or_else(|| ctas_column_names(&sig))
@@ -294,6 +300,64 @@ fn mentions_current_of(upper: &str) -> bool {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
     })
+}
+
+/// `CREATE VIEW … AS query WITH [CASCADED | LOCAL] CHECK OPTION`, which
+/// sqlparser does not read, as the equivalent `WITH (check_option = …)`
+/// option before AS (what PostgreSQL stores it as).
+fn view_check_option(sig: &[&Token]) -> Option<String> {
+    let words: Vec<Option<String>> = sig.iter().map(|t| word(t)).collect();
+    if words.first()?.as_deref() != Some("CREATE")
+        || !words.iter().take(6).any(|w| w.as_deref() == Some("VIEW"))
+    {
+        return None;
+    }
+    let n = sig.len();
+    if n < 4
+        || words[n - 1].as_deref() != Some("OPTION")
+        || words[n - 2].as_deref() != Some("CHECK")
+    {
+        return None;
+    }
+    let (kind, with) = match words[n - 3].as_deref() {
+        Some("CASCADED") => ("cascaded", n - 4),
+        Some("LOCAL") => ("local", n - 4),
+        _ => ("cascaded", n - 3),
+    };
+    if words.get(with)?.as_deref() != Some("WITH") {
+        return None;
+    }
+    let body = &sig[..with];
+    let as_at = body.iter().position(
+        |t| matches!(t, Token::Word(w) if w.keyword == Keyword::AS && w.quote_style.is_none()),
+    )?;
+    let mut parts: Vec<String> = body.iter().map(|t| t.to_string()).collect();
+    let option = format!("check_option = '{kind}'");
+    // An option list right before AS (`WITH ( … )`) takes it; else one is added.
+    let has_list = as_at >= 2 && *body[as_at - 1] == Token::RParen && {
+        let mut depth = 0i32;
+        let mut open = None;
+        for j in (0..as_at).rev() {
+            match body[j] {
+                Token::RParen => depth += 1,
+                Token::LParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        open = Some(j);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        open.is_some_and(|o| o > 0 && words[o - 1].as_deref() == Some("WITH"))
+    };
+    if has_list {
+        parts.insert(as_at - 1, format!(", {option}"));
+    } else {
+        parts.insert(as_at, format!("WITH ({option})"));
+    }
+    Some(parts.join(" "))
 }
 
 /// MERGE's `INSERT DEFAULT VALUES`, which sqlparser does not read, as
@@ -422,6 +486,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || crate::database::is_database_statement(sig)
         || table_statement(sig).is_some()
         || bare_view_options(sig).is_some()
+        || view_check_option(sig).is_some()
         || ctas_column_names(sig).is_some()
         || grant_all_columns(sig).is_some()
         || grant_all_routines(sig).is_some()

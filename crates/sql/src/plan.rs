@@ -427,6 +427,8 @@ pub struct InsertPlan {
     pub defaults: Vec<Option<Expr>>,
     /// CHECK constraints (name, predicate over the new row).
     pub checks: Vec<(String, Expr)>,
+    /// WITH CHECK OPTION of the views written through (view name, condition over the row).
+    pub view_checks: Vec<(String, Expr)>,
     /// ON CONFLICT handling.
     pub on_conflict: Option<OnConflictPlan>,
     /// RLS WITH CHECK for new rows.
@@ -473,6 +475,8 @@ pub struct UpdatePlan {
     pub assignments: Vec<(usize, Expr)>,
     /// CHECK constraints.
     pub checks: Vec<(String, Expr)>,
+    /// WITH CHECK OPTION of the views written through (view name, condition over the row).
+    pub view_checks: Vec<(String, Expr)>,
     /// RETURNING over the new row.
     pub returning: Option<Vec<Expr>>,
     /// RLS USING predicate on target rows (before WHERE).

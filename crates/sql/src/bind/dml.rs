@@ -35,6 +35,28 @@ impl<'a> Binder<'a> {
         Ok(rel)
     }
 
+    /// The table a write goes to: `name` itself, or the table under a view
+    /// written through (with the view; the caller's privilege is on the view).
+    pub(super) fn dml_target_or_view(
+        &mut self,
+        name: &ast::ObjectName,
+        privilege: Privilege,
+        verb: &str,
+    ) -> PgResult<(&'a Relation, Option<super::view_dml::ViewTarget>)> {
+        if let Ok(rel) = self.resolve_relation(name) {
+            if let RelationKind::View { .. } = rel.kind {
+                self.need(ObjectRef::Relation(rel.oid), privilege);
+                let v = self.view_target(rel, verb)?;
+                let base = self
+                    .catalog
+                    .relation_by_oid(v.base.oid)
+                    .ok_or_else(|| PgError::internal("view base vanished"))?;
+                return Ok((base, Some(v)));
+            }
+        }
+        Ok((self.dml_target(name, privilege)?, None))
+    }
+
     /// The error for writing a system catalog Rampart computes:
     /// PostgreSQL's "permission denied" for roles other than superusers (no
     /// one else holds more than SELECT on them); superusers, whom PostgreSQL
@@ -77,18 +99,35 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(PgError::unsupported("INSERT INTO a table function"));
         };
-        let rel = self.dml_target(name, Privilege::Insert)?;
-        let range = ins
-            .table_alias
-            .as_ref()
-            .map(|a| ident(&a.alias))
-            .unwrap_or(rel.name.clone());
+        let needs_from = self.needs.len();
+        let (rel, view) = self.dml_target_or_view(name, Privilege::Insert, "insert into")?;
+        let range = ins.table_alias.as_ref().map(|a| ident(&a.alias)).unwrap_or(
+            view.as_ref()
+                .map_or(rel.name.clone(), |v| v.view.name.clone()),
+        );
         let mut targets: Vec<usize> = if ins.columns.is_empty() {
-            (0..rel.columns.len()).collect()
+            match &view {
+                // Every column of the view, which must all be writable.
+                Some(v) => (0..v.map.len())
+                    .map(|i| v.column(&v.view.columns[i].name, "insert into"))
+                    .collect::<PgResult<_>>()?,
+                None => (0..rel.columns.len()).collect(),
+            }
         } else {
             let mut t = Vec::new();
             for c in &ins.columns {
                 let cname = split_name(c)?.1;
+                if let Some(v) = &view {
+                    let pos = v.column(&cname, "insert into")?;
+                    if t.contains(&pos) {
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_COLUMN,
+                            format!("column \"{cname}\" specified more than once"),
+                        ));
+                    }
+                    t.push(pos);
+                    continue;
+                }
                 let pos = rel.column_index(&cname).ok_or_else(|| {
                     let e = PgError::new(
                         SqlState::UNDEFINED_COLUMN,
@@ -196,7 +235,14 @@ impl<'a> Binder<'a> {
             },
         };
         for t in &targets {
-            self.need_column(rel.oid, Privilege::Insert, &rel.columns[*t].name);
+            match &view {
+                Some(v) => {
+                    let i = v.map.iter().position(|m| *m == Some(*t)).unwrap_or(0);
+                    let name = v.view.columns[i].name.clone();
+                    self.need_column(v.view.oid, Privilege::Insert, &name);
+                }
+                None => self.need_column(rel.oid, Privilege::Insert, &rel.columns[*t].name),
+            }
         }
         let targets = if ins.source.is_none() {
             vec![]
@@ -204,7 +250,13 @@ impl<'a> Binder<'a> {
             targets
         };
         let checks = self.bind_checks(rel)?;
-        let table_scope = Scope::for_relation(rel, &range);
+        let table_scope = match &view {
+            Some(v) => v.scope(&range),
+            None => Scope::for_relation(rel, &range),
+        };
+        if view.is_some() && ins.on.is_some() {
+            return Err(PgError::unsupported("ON CONFLICT through a view"));
+        }
         if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
             self.bind_conflict_target(rel, oc.conflict_target.as_ref())?;
         }
@@ -252,11 +304,22 @@ impl<'a> Binder<'a> {
         } else {
             self.dml_target_range.take()
         };
-        let returned = self.bind_returning(ins.returning.as_deref(), &table_scope);
+        let view_returning = view
+            .as_ref()
+            .zip(ins.returning.as_deref())
+            .map(|(v, r)| v.returning(r));
+        let returning_items = view_returning.as_deref().or(ins.returning.as_deref());
+        let saved_virtual = std::mem::replace(
+            &mut self.virtual_columns,
+            view.as_ref().map_or(vec![], |v| v.virtual_columns(&range)),
+        );
+        let returned = self.bind_returning(returning_items, &table_scope);
+        self.virtual_columns = saved_virtual;
         self.dml_target_range = saved;
         let (returning, cols) = returned?;
         use rampart_security::rls::RlsCmd;
-        let check = self.rls_check(rel, RlsCmd::Insert)?;
+        let owner = view.as_ref().and_then(|v| v.owner);
+        let check = self.as_view_owner_opt(owner, |b| b.rls_check(rel, RlsCmd::Insert))?;
         let (update_check, conflict_check) = match on_conflict {
             Some(OnConflictPlan::Update { .. }) => (
                 self.rls_check(rel, RlsCmd::Update)?,
@@ -269,12 +332,17 @@ impl<'a> Binder<'a> {
         let arbiter =
             matches!(&ins.on, Some(ast::OnInsert::OnConflict(oc)) if oc.conflict_target.is_some());
         let select_check = if returning.is_some() || arbiter {
-            self.rls_select_check(rel)?
+            self.as_view_owner_opt(owner, |b| b.rls_select_check(rel))?
         } else {
             None
         };
+        let view_checks = view.as_ref().map_or(vec![], |v| v.checks.clone());
+        if let Some(v) = &view {
+            self.pass_view_needs(v, needs_from);
+        }
         Ok((
             DataStatement::Insert(Box::new(InsertPlan {
+                view_checks,
                 table: rel.oid,
                 source,
                 targets,
@@ -298,8 +366,10 @@ impl<'a> Binder<'a> {
         up: &ast::Update,
     ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
         let saved = self.dml_target_range.take();
+        let saved_virtual = std::mem::take(&mut self.virtual_columns);
         let r = self.bind_update_target(up);
         self.dml_target_range = saved;
+        self.virtual_columns = saved_virtual;
         r
     }
 
@@ -319,13 +389,20 @@ impl<'a> Binder<'a> {
         else {
             return Err(PgError::syntax("UPDATE target must be a table"));
         };
-        let rel = self.dml_target(name, Privilege::Update)?;
-        let range = alias
-            .as_ref()
-            .map(|a| ident(&a.name))
-            .unwrap_or(rel.name.clone());
+        let needs_from = self.needs.len();
+        let (rel, view) = self.dml_target_or_view(name, Privilege::Update, "update")?;
+        let range = alias.as_ref().map(|a| ident(&a.name)).unwrap_or(
+            view.as_ref()
+                .map_or(rel.name.clone(), |v| v.view.name.clone()),
+        );
         self.dml_target_range = Some(range.clone());
-        let mut scope = Scope::for_relation(rel, &range);
+        let mut scope = match &view {
+            Some(v) => v.scope(&range),
+            None => Scope::for_relation(rel, &range),
+        };
+        if let Some(v) = &view {
+            self.virtual_columns = v.virtual_columns(&range);
+        }
         let from = match &up.from {
             Some(
                 ast::UpdateTableFromKind::BeforeSet(t) | ast::UpdateTableFromKind::AfterSet(t),
@@ -336,7 +413,10 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
-        let assignments = self.bind_assignments(rel, &up.assignments, &scope)?;
+        let assignments = match &view {
+            Some(v) => self.bind_view_assignments(v, &up.assignments, &scope)?,
+            None => self.bind_assignments(rel, &up.assignments, &scope)?,
+        };
         let current_of = current_of_cursor(up.selection.as_ref());
         let filter = match &up.selection {
             _ if current_of.is_some() => None,
@@ -347,9 +427,15 @@ impl<'a> Binder<'a> {
             None => None,
         };
         let checks = self.bind_checks(rel)?;
-        let (returning, cols) = self.bind_returning(up.returning.as_deref(), &scope)?;
+        let view_returning = view
+            .as_ref()
+            .zip(up.returning.as_deref())
+            .map(|(v, r)| v.returning(r));
+        let returning_items = view_returning.as_deref().or(up.returning.as_deref());
+        let (returning, cols) = self.bind_returning(returning_items, &scope)?;
         use rampart_security::rls::RlsCmd;
-        let mut security = self.rls_using(rel, RlsCmd::Update)?;
+        let owner = view.as_ref().and_then(|v| v.owner);
+        let mut security = self.as_view_owner_opt(owner, |b| b.rls_using(rel, RlsCmd::Update))?;
         // Reading the target's columns (WHERE, SET expressions, RETURNING)
         // needs SELECT on it, which brings in the SELECT policies: rows they
         // hide are not updated, and a new row must still pass them.
@@ -361,10 +447,17 @@ impl<'a> Binder<'a> {
             || assignments.iter().any(|(_, e)| reads_target(e));
         let mut select_check = None;
         if select_required {
-            security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
-            select_check = self.rls_select_check(rel)?;
+            let select = self.as_view_owner_opt(owner, |b| b.rls_using(rel, RlsCmd::Select))?;
+            security = super::rls::and_opt(security, select);
+            select_check = self.as_view_owner_opt(owner, |b| b.rls_select_check(rel))?;
         }
-        let check = self.rls_check(rel, RlsCmd::Update)?;
+        let check = self.as_view_owner_opt(owner, |b| b.rls_check(rel, RlsCmd::Update))?;
+        // The view's conditions come first (a security barrier).
+        let security = super::rls::and_opt(view.as_ref().and_then(|v| v.qual()), security);
+        let view_checks = view.as_ref().map_or(vec![], |v| v.checks.clone());
+        if let Some(v) = &view {
+            self.pass_view_needs(v, needs_from);
+        }
         let (target_filter, from, filter) = split_joined_where(filter, from, width, self.catalog);
         let access = match current_of {
             Some(cursor) => Access::CurrentOf { cursor },
@@ -378,6 +471,7 @@ impl<'a> Binder<'a> {
         let inherited = self.members_unless_only(rel, partitions, true)?;
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
+                view_checks,
                 inherited,
                 target_filter,
                 table: rel.oid,
@@ -402,8 +496,10 @@ impl<'a> Binder<'a> {
         del: &ast::Delete,
     ) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
         let saved = self.dml_target_range.take();
+        let saved_virtual = std::mem::take(&mut self.virtual_columns);
         let r = self.bind_delete_target(del);
         self.dml_target_range = saved;
+        self.virtual_columns = saved_virtual;
         r
     }
 
@@ -428,13 +524,20 @@ impl<'a> Binder<'a> {
         else {
             return Err(PgError::syntax("DELETE target must be a table"));
         };
-        let rel = self.dml_target(name, Privilege::Delete)?;
-        let range = alias
-            .as_ref()
-            .map(|a| ident(&a.name))
-            .unwrap_or(rel.name.clone());
+        let needs_from = self.needs.len();
+        let (rel, view) = self.dml_target_or_view(name, Privilege::Delete, "delete from")?;
+        let range = alias.as_ref().map(|a| ident(&a.name)).unwrap_or(
+            view.as_ref()
+                .map_or(rel.name.clone(), |v| v.view.name.clone()),
+        );
         self.dml_target_range = Some(range.clone());
-        let mut scope = Scope::for_relation(rel, &range);
+        let mut scope = match &view {
+            Some(v) => v.scope(&range),
+            None => Scope::for_relation(rel, &range),
+        };
+        if let Some(v) = &view {
+            self.virtual_columns = v.virtual_columns(&range);
+        }
         let using = match &del.using {
             Some(t) => {
                 let (plan, uscope) = self.bind_from(t)?;
@@ -452,11 +555,23 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
-        let (returning, cols) = self.bind_returning(del.returning.as_deref(), &scope)?;
+        let view_returning = view
+            .as_ref()
+            .zip(del.returning.as_deref())
+            .map(|(v, r)| v.returning(r));
+        let returning_items = view_returning.as_deref().or(del.returning.as_deref());
+        let (returning, cols) = self.bind_returning(returning_items, &scope)?;
         use rampart_security::rls::RlsCmd;
-        let mut security = self.rls_using(rel, RlsCmd::Delete)?;
+        let owner = view.as_ref().and_then(|v| v.owner);
+        let mut security = self.as_view_owner_opt(owner, |b| b.rls_using(rel, RlsCmd::Delete))?;
         if filter.is_some() || current_of.is_some() || returning.is_some() {
-            security = super::rls::and_opt(security, self.rls_using(rel, RlsCmd::Select)?);
+            let select = self.as_view_owner_opt(owner, |b| b.rls_using(rel, RlsCmd::Select))?;
+            security = super::rls::and_opt(security, select);
+        }
+        // The view's conditions come first (a security barrier).
+        let security = super::rls::and_opt(view.as_ref().and_then(|v| v.qual()), security);
+        if let Some(v) = &view {
+            self.pass_view_needs(v, needs_from);
         }
         let (target_filter, using, filter) =
             split_joined_where(filter, using, rel.columns.len(), self.catalog);
@@ -521,6 +636,46 @@ impl<'a> Binder<'a> {
             let col = &rel.columns[pos];
             let value = if is_default_keyword(&a.value) {
                 self.bind_defaults(rel)?[pos]
+                    .clone()
+                    .unwrap_or(Expr::Literal(rampart_types::Value::Null))
+            } else {
+                let mut cx = ExprCtx::new(scope, "UPDATE");
+                let (b, ty) = self.bind_expr(&a.value, &mut cx)?;
+                self.coerce_assign(b, &ty, &col.ty, &col.name)?
+            };
+            out.push((pos, value));
+        }
+        Ok(out)
+    }
+
+    /// UPDATE SET through a view: view columns to the table's, each needing
+    /// UPDATE on the view.
+    fn bind_view_assignments(
+        &mut self,
+        v: &super::view_dml::ViewTarget,
+        assignments: &[ast::Assignment],
+        scope: &Scope,
+    ) -> PgResult<Vec<(usize, Expr)>> {
+        let mut out: Vec<(usize, Expr)> = Vec::new();
+        for a in assignments {
+            let ast::AssignmentTarget::ColumnName(cn) = &a.target else {
+                return Err(PgError::unsupported("tuple assignment through a view"));
+            };
+            let cname =
+                cn.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(ident)
+                    .unwrap_or_default();
+            let pos = v.column(&cname, "update")?;
+            if out.iter().any(|(p, _)| *p == pos) {
+                return Err(PgError::syntax(format!(
+                    "multiple assignments to same column \"{cname}\""
+                )));
+            }
+            self.need_column(v.view.oid, Privilege::Update, &cname);
+            let col = &v.base.columns[pos];
+            let value = if is_default_keyword(&a.value) {
+                self.bind_defaults(&v.base)?[pos]
                     .clone()
                     .unwrap_or(Expr::Literal(rampart_types::Value::Null))
             } else {

@@ -508,6 +508,26 @@ impl Binder<'_> {
             self.note_column_read(&col);
             return Ok((Expr::Column(found), col.ty));
         }
+        if self.outer.is_empty() {
+            let hit = self
+                .virtual_columns
+                .iter()
+                .find(|v| v.name == name && table.is_none_or(|t| t == v.range))
+                .cloned();
+            if let Some(v) = hit {
+                if cx.agg.is_none() {
+                    let column = self.catalog.relation_by_oid(v.source.0).and_then(|r| {
+                        r.columns
+                            .get(v.source.1 as usize - 1)
+                            .map(|c| c.name.clone())
+                    });
+                    if let Some(c) = column {
+                        self.need_column(v.source.0, Privilege::Select, &c);
+                    }
+                    return Ok((v.expr, v.ty));
+                }
+            }
+        }
         for (i, outer) in self.outer.iter().rev().enumerate() {
             if let Some(found) = find_in_scope(outer, table, name)? {
                 let col = outer.columns[found].clone();

@@ -14,6 +14,7 @@ pub mod query;
 pub mod rls;
 mod routine;
 pub mod types;
+mod view_dml;
 
 pub use types::{convert_type, convert_type_name};
 
@@ -130,9 +131,28 @@ pub struct Binder<'a> {
     /// The range name of the UPDATE/DELETE target being bound: its
     /// `tableoid` is the row's table, known only while executing.
     dml_target_range: Option<String>,
+    /// Expression columns of a view being written through: names the
+    /// statement's own expressions (not subqueries) may read.
+    pub(crate) virtual_columns: Vec<VirtualColumn>,
     /// Binding a cursor's query: the first table scanned carries each
     /// row's id as the hidden column [`ROWID_COLUMN`] (see DECLARE).
     pub cursor_rowid: bool,
+}
+
+/// A view column that is an expression over the row of the table under
+/// the view (see [`Binder::virtual_columns`]).
+#[derive(Clone, Debug)]
+pub(crate) struct VirtualColumn {
+    /// The range name it is qualified by.
+    pub range: String,
+    /// Column name.
+    pub name: String,
+    /// Its value over the table row.
+    pub expr: crate::expr::Expr,
+    /// Its type.
+    pub ty: DataType,
+    /// The view column (for the SELECT privilege reading it needs).
+    pub source: (u32, i16),
 }
 
 /// The hidden column a cursor's scan carries its row ids in; the quoted
@@ -165,6 +185,7 @@ impl<'a> Binder<'a> {
             rls_user_stack: Vec::new(),
             dml_target_range: None,
             cursor_rowid: false,
+            virtual_columns: Vec::new(),
             param_names: Vec::new(),
         }
     }

@@ -191,8 +191,10 @@ impl Exec<'_> {
                 }
             }
             self.check_row(&rel, &mut row, &p.checks, &p.targets)?;
-            // INSERT policies check the proposed row, also before ON CONFLICT (as PostgreSQL).
+            // INSERT policies check the proposed row, also before ON CONFLICT
+            // (as PostgreSQL); a view's check option after them.
             self.rls_check_row(p.check.as_ref(), &row)?;
+            self.check_view_options(&rel, &p.view_checks, &row, &p.targets)?;
             // A partitioned table's rows go to the partition their key
             // selects (same columns, same order).
             let routed;
@@ -398,6 +400,28 @@ impl Exec<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// WITH CHECK OPTION of the views a row was written through: it must
+    /// satisfy their conditions (true, not NULL), else 44000.
+    pub(super) fn check_view_options(
+        &mut self,
+        rel: &Relation,
+        checks: &[(String, crate::expr::Expr)],
+        row: &Row,
+        modified: &[usize],
+    ) -> PgResult<()> {
+        for (view, cond) in checks {
+            if self.eval(cond, row)? != Value::Bool(true) {
+                let mut e = PgError::new(
+                    SqlState::WITH_CHECK_OPTION_VIOLATION,
+                    format!("new row violates check option for view \"{view}\""),
+                );
+                e.detail = self.row_detail(rel, row, modified);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Row-level security WITH CHECK on a new row: PostgreSQL's messages.
@@ -636,6 +660,7 @@ impl Exec<'_> {
             };
             self.rls_check_row(p.check.as_ref(), &seen)?;
             self.rls_check_row(p.select_check.as_ref(), &seen)?;
+            self.check_view_options(rel, &p.view_checks, &seen, &assigned)?;
             if let Some((_, idx)) = table::find_conflict(self.txn, rel, &new, Some(rowid))? {
                 return Err(self.unique_violation(rel, idx, &new));
             }
