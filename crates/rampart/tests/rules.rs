@@ -1229,3 +1229,51 @@ async fn where_current_of_without_a_current_row_is_refused() {
         .collect();
     assert_eq!(rows, vec![(1, "a".into()), (2, "b".into())]);
 }
+
+/// CREATE RULE "_RETURN" turns only an empty table its caller owns, without
+/// row-level security, into a view; anything else is refused and the table
+/// stays a table.
+#[tokio::test]
+async fn select_rules_convert_only_owned_empty_tables_without_row_security() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE secret (c int); CREATE ROLE intruder; GRANT SELECT ON secret TO intruder;
+             CREATE TABLE guarded (c int); ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;",
+        )
+        .await
+        .unwrap();
+    let rule =
+        |t: &str| format!("CREATE RULE \"_RETURN\" AS ON SELECT TO {t} DO INSTEAD SELECT 1 AS c");
+    let intruder = srv.connect().await;
+    intruder.batch_execute("SET ROLE intruder").await.unwrap();
+    assert_db_error(
+        intruder.batch_execute(&rule("secret")).await,
+        "42501",
+        "must be owner of table secret",
+    );
+    assert_db_error(
+        admin.batch_execute(&rule("guarded")).await,
+        "55000",
+        "could not convert table \"guarded\" to a view because it has row security enabled",
+    );
+    assert_db_error(
+        admin
+            .batch_execute("CREATE RULE r AS ON INSERT TO secret DO INSTEAD NOTHING")
+            .await,
+        "0A000",
+        "rules on INSERT are not supported (only a view's ON SELECT rule)",
+    );
+    let kinds: Vec<String> = admin
+        .query(
+            "SELECT relkind::text FROM pg_class WHERE relname IN ('secret', 'guarded') ORDER BY relname",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(kinds, vec!["r", "r"]);
+}

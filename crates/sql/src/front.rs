@@ -91,6 +91,8 @@ pub enum Piece {
     Maintenance(MaintenanceStmt),
     /// ALTER TABLE … [NO] INHERIT.
     Inherit(InheritStmt),
+    /// CREATE RULE.
+    Rule(RuleStmt),
     /// FETCH / MOVE on a cursor.
     Fetch(FetchStmt),
     /// ALTER TABLE … ATTACH / DETACH PARTITION.
@@ -146,6 +148,24 @@ pub struct InheritStmt {
     pub remove: bool,
     /// IF EXISTS.
     pub if_exists: bool,
+}
+
+/// `CREATE [OR REPLACE] RULE name AS ON event TO table [WHERE …] DO [ALSO |
+/// INSTEAD] action` (sqlparser does not read it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleStmt {
+    /// The rule's name.
+    pub name: String,
+    /// SELECT, INSERT, UPDATE or DELETE.
+    pub event: String,
+    /// The table's (possibly qualified) name.
+    pub table: Vec<String>,
+    /// A WHERE condition was given.
+    pub qualified: bool,
+    /// DO INSTEAD.
+    pub instead: bool,
+    /// The action's text (NOTHING, a command or a parenthesized list).
+    pub action: String,
 }
 
 /// `VACUUM [(options)] [ANALYZE] [table, …]` or `ANALYZE [table, …]`: Rampart
@@ -242,6 +262,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             out.push(Piece::Maintenance(m));
         } else if let Some(i) = inherit_stmt(&sig) {
             out.push(Piece::Inherit(i));
+        } else if let Some(r) = rule_stmt(&sig)? {
+            out.push(Piece::Rule(r));
         } else if let Some(f) = fetch_stmt(&sig)? {
             out.push(Piece::Fetch(f));
         } else if let Some(a) = attach_stmt(&sig) {
@@ -493,6 +515,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
         || inherit_stmt(sig).is_some()
+        || matches!(rule_stmt(sig), Ok(Some(_)) | Err(_))
         || attach_stmt(sig).is_some()
         || matches!(
             sig.first().and_then(|t| word(t)).as_deref(),
@@ -1257,6 +1280,68 @@ fn qualified_name(sig: &[&Token], i: &mut usize) -> Option<Vec<String>> {
         *i += 2;
     }
     Some(name)
+}
+
+/// Recognizes CREATE [OR REPLACE] RULE.
+fn rule_stmt(sig: &[&Token]) -> PgResult<Option<RuleStmt>> {
+    let w = |i: usize| sig.get(i).and_then(|t| word(t));
+    if w(0).as_deref() != Some("CREATE") {
+        return Ok(None);
+    }
+    let mut i = 1;
+    if w(1).as_deref() == Some("OR") && w(2).as_deref() == Some("REPLACE") {
+        i = 3;
+    }
+    if w(i).as_deref() != Some("RULE") {
+        return Ok(None);
+    }
+    let name = sig
+        .get(i + 1)
+        .and_then(|t| name_of(t))
+        .ok_or_else(|| near(sig.get(i + 1)))?;
+    i += 2;
+    for expected in ["AS", "ON"] {
+        if w(i).as_deref() != Some(expected) {
+            return Err(near(sig.get(i)));
+        }
+        i += 1;
+    }
+    let event = w(i)
+        .filter(|e| matches!(e.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE"))
+        .ok_or_else(|| near(sig.get(i)))?;
+    i += 1;
+    if w(i).as_deref() != Some("TO") {
+        return Err(near(sig.get(i)));
+    }
+    i += 1;
+    let table = qualified_name(sig, &mut i).ok_or_else(|| near(sig.get(i)))?;
+    let qualified = w(i).as_deref() == Some("WHERE");
+    while i < sig.len() && w(i).as_deref() != Some("DO") {
+        i += 1;
+    }
+    if w(i).as_deref() != Some("DO") {
+        return Err(near(sig.get(i)));
+    }
+    i += 1;
+    let instead = w(i).as_deref() == Some("INSTEAD");
+    if instead || w(i).as_deref() == Some("ALSO") {
+        i += 1;
+    }
+    let action: Vec<String> = sig[i.min(sig.len())..]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    if action.is_empty() {
+        return Err(near(None));
+    }
+    Ok(Some(RuleStmt {
+        name,
+        event,
+        table,
+        qualified,
+        instead,
+        action: action.join(" "),
+    }))
 }
 
 /// Recognizes `ALTER TABLE [IF EXISTS] [ONLY] child [NO] INHERIT parent`.

@@ -54,6 +54,7 @@ mod prepared_view;
 pub mod privileges;
 pub mod regtypes;
 pub mod roles;
+mod rule;
 pub mod sequence;
 pub mod session;
 pub mod statement_log;

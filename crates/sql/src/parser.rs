@@ -32,6 +32,8 @@ pub enum Stmt {
     Maintenance(crate::front::MaintenanceStmt),
     /// ALTER TABLE … [NO] INHERIT.
     Inherit(crate::front::InheritStmt),
+    /// CREATE RULE.
+    Rule(crate::front::RuleStmt),
     /// FETCH / MOVE.
     Fetch(crate::front::FetchStmt),
     /// ALTER TABLE … ATTACH / DETACH PARTITION.
@@ -69,6 +71,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::Database(d) => out.push(Stmt::Database(d)),
                     crate::front::Piece::Maintenance(m) => out.push(Stmt::Maintenance(m)),
                     crate::front::Piece::Inherit(i) => out.push(Stmt::Inherit(i)),
+                    crate::front::Piece::Rule(r) => out.push(Stmt::Rule(r)),
                     crate::front::Piece::Fetch(f) => out.push(Stmt::Fetch(f)),
                     crate::front::Piece::Attach(a) => out.push(Stmt::Attach(a)),
                 }

@@ -1351,6 +1351,7 @@ impl Session {
             Stmt::Database(d) => return crate::database::run(self, d),
             Stmt::Maintenance(m) => return self.maintenance(m),
             Stmt::Inherit(i) => return crate::inherit::run(self, i),
+            Stmt::Rule(r) => return crate::rule::run(self, r),
             Stmt::Fetch(f) => return self.fetch_cursor(f),
             Stmt::Attach(a) => return crate::partition::run_attach(self, a),
         };

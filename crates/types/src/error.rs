@@ -16,6 +16,7 @@ impl SqlState {
     pub const INVALID_PASSWORD: SqlState = SqlState("28P01");
     pub const CARDINALITY_VIOLATION: SqlState = SqlState("21000");
     pub const WITH_CHECK_OPTION_VIOLATION: SqlState = SqlState("44000");
+    pub const INVALID_OBJECT_DEFINITION: SqlState = SqlState("42P17");
     pub const DATA_EXCEPTION: SqlState = SqlState("22000");
     pub const STRING_DATA_RIGHT_TRUNCATION: SqlState = SqlState("22001");
     pub const NUMERIC_VALUE_OUT_OF_RANGE: SqlState = SqlState("22003");
