@@ -2,12 +2,15 @@
 //! policies let the statement see, each pair (or lone source row) running
 //! the first WHEN clause whose condition holds.
 //!
-//! Partial: the join is a nested loop over the target's visible rows
-//! (PostgreSQL plans a hash or merge join, or uses an index); a source row
-//! with no match runs WHEN NOT MATCHED once; rows inserted by the statement
-//! are not matched by later source rows (as in PostgreSQL).
+//! The join hashes the target's visible rows on the `target.col =
+//! source.col` equalities of the ON condition (a nested loop without any);
+//! the whole condition is then checked on each candidate. A source row with
+//! no match runs WHEN NOT MATCHED once; rows inserted by the statement are
+//! not matched by later source rows (as in PostgreSQL).
+//!
+//! Partial: the target is read whole (no index lookup for a few source rows).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rampart_types::{PgError, PgResult, SqlState, Value};
 
@@ -45,10 +48,23 @@ impl Exec<'_> {
         let (matched, not_matched): (Vec<&MergeClausePlan>, Vec<&MergeClausePlan>) =
             p.clauses.iter().partition(|c| c.matched);
         let mut touched: HashSet<u64> = HashSet::new();
+        let width = targets.first().map_or(0, |(_, r)| r.len());
+        let hashed = hash_targets(&p.on, width, targets);
+        let everything: Vec<usize> = (0..targets.len()).collect();
         for src in source {
             self.check_cancel()?;
+            let candidates: &[usize] = match &hashed {
+                Some((cols, table)) => {
+                    match super::join_key(&src, cols).and_then(|k| table.get(&k)) {
+                        Some(c) => c,
+                        None => &[],
+                    }
+                }
+                None => &everything,
+            };
             let mut hits = Vec::new();
-            for (rowid, row) in targets {
+            for &i in candidates {
+                let (rowid, row) = &targets[i];
                 let mut joined = row.clone();
                 joined.extend(src.iter().cloned());
                 if self.eval_bool(&p.on, &joined)? {
@@ -193,4 +209,30 @@ impl Exec<'_> {
         result.count += 1;
         Ok(())
     }
+}
+
+/// The source columns to probe with and the target rows by key, when the
+/// ON condition has `target.col = source.col` equalities whose target
+/// values can all be hashed (see [`super::join_key`]).
+#[allow(clippy::type_complexity)]
+fn hash_targets(
+    on: &crate::expr::Expr,
+    width: usize,
+    targets: &[(u64, Row)],
+) -> Option<(Vec<usize>, HashMap<Vec<u8>, Vec<usize>>)> {
+    let keys = super::equi_keys(on, width);
+    if keys.is_empty() {
+        return None;
+    }
+    let target_cols: Vec<usize> = keys.iter().map(|(t, _)| *t).collect();
+    let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for (i, (_, row)) in targets.iter().enumerate() {
+        if super::unhashable(row, &target_cols) {
+            return None;
+        }
+        if let Some(k) = super::join_key(row, &target_cols) {
+            table.entry(k).or_default().push(i);
+        }
+    }
+    Some((keys.iter().map(|(_, s)| *s).collect(), table))
 }
