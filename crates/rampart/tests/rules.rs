@@ -1277,3 +1277,39 @@ async fn select_rules_convert_only_owned_empty_tables_without_row_security() {
         .collect();
     assert_eq!(kinds, vec!["r", "r"]);
 }
+
+/// A whole-row value (`t.*` or `t`) reads every column: a role granted only
+/// some columns may not take it, even under IS NULL.
+#[tokio::test]
+async fn whole_row_values_need_every_column() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE wr (id int, secret text); INSERT INTO wr VALUES (1, 's');
+             CREATE ROLE partial; GRANT SELECT (id) ON wr TO partial;",
+        )
+        .await
+        .unwrap();
+    let c = srv.connect().await;
+    c.batch_execute("SET ROLE partial").await.unwrap();
+    for sql in [
+        "SELECT (w.*) IS NULL FROM wr w",
+        "SELECT w FROM wr w",
+        "SELECT (j.*) IS NOT NULL FROM (wr a JOIN wr b USING (id)) j",
+    ] {
+        assert_db_error(
+            c.query(sql, &[]).await,
+            "42501",
+            "permission denied for table wr",
+        );
+    }
+    let ids: Vec<i32> = c
+        .query("SELECT id FROM wr", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, vec![1]);
+}

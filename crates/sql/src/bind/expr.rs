@@ -87,6 +87,11 @@ impl Binder<'_> {
                 self.bind_column(&parts, cx).map_err(|e| self.at(e, span))
             }
             ast::Expr::Value(v) => self.bind_value(&v.value),
+            // `t.*` as a value: the whole row of range t, as `t` alone.
+            ast::Expr::QualifiedWildcard(name, _) if name.0.len() == 1 => {
+                let range = name.0[0].as_ident().map(ident).unwrap_or_default();
+                self.bind_column(&[range], cx)
+            }
             ast::Expr::Nested(inner) => self.bind_expr(inner, cx),
             ast::Expr::CompoundFieldAccess { root, access_chain } => {
                 let (mut bound, mut ty) = self.bind_expr(root, cx)?;
@@ -182,10 +187,18 @@ impl Binder<'_> {
             ast::Expr::BinaryOp { left, op, right } => self.bind_binary(left, op, right, cx),
             ast::Expr::IsNull(x) | ast::Expr::IsNotNull(x) => {
                 let (inner, _) = self.bind_expr(x, cx)?;
-                Ok((
-                    Expr::IsNull(Box::new(inner), matches!(e, ast::Expr::IsNotNull(_))),
-                    DataType::Bool,
-                ))
+                let negated = matches!(e, ast::Expr::IsNotNull(_));
+                // A row IS NULL when every field is, IS NOT NULL when none is.
+                if let Expr::Func(crate::functions::Func::RecordOut, fields) = &inner {
+                    let each = fields
+                        .iter()
+                        .map(|f| Expr::IsNull(Box::new(f.clone()), negated))
+                        .reduce(|a, b| Expr::Binary(BinOp::And, Box::new(a), Box::new(b)));
+                    if let Some(all) = each {
+                        return Ok((all, DataType::Bool));
+                    }
+                }
+                Ok((Expr::IsNull(Box::new(inner), negated), DataType::Bool))
             }
             ast::Expr::IsTrue(x)
             | ast::Expr::IsNotTrue(x)
