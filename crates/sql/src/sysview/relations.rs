@@ -64,6 +64,7 @@ pub const VIEWS: &[SysView] = &[
             ("reloptions", Col::ArrayOf(Text)),
             ("reltoastrelid", t(Oid)),
             ("relpartbound", t(Text)),
+            ("relhassubclass", t(Bool)),
         ],
         superuser_only: false,
     },
@@ -523,6 +524,7 @@ pub(super) fn class_row(
         Value::Null,
         Value::Oid(0),
         Value::Null,
+        Value::Bool(false),
     ]
 }
 
@@ -556,6 +558,7 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         let referenced = referenced.contains(&r.oid);
         rel[16] = Value::Bool(!r.foreign_keys.is_empty() || referenced);
         rel[17] = Value::Bool(r.rls_enabled);
+        rel[25] = Value::Bool(!cat.inheritors(r.oid).is_empty());
         rel[18] = Value::Bool(r.rls_forced);
         if let Some(bound) = crate::partition::bound_text(cat, r) {
             rel[20] = Value::Bool(true);

@@ -104,6 +104,21 @@ pub const VIEWS: &[SysView] = &[
         superuser_only: false,
     },
     SysView {
+        name: "pg_partitioned_table",
+        oid: 3350,
+        columns: &[
+            ("partrelid", t(Oid)),
+            ("partstrat", t(Text)),
+            ("partnatts", t(Int2)),
+            ("partdefid", t(Oid)),
+            ("partattrs", t(Text)),
+            ("partclass", t(Text)),
+            ("partcollation", t(Text)),
+            ("partexprs", t(Text)),
+        ],
+        superuser_only: false,
+    },
+    SysView {
         name: "pg_statistic_ext",
         oid: 3381,
         columns: &[
@@ -336,6 +351,32 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 ]
             })
             .collect(),
+        "pg_partitioned_table" => cat
+            .relations
+            .values()
+            .filter_map(|r| {
+                let key = r.partition_key.as_ref()?;
+                let default = cat.inheritors(r.oid).into_iter().find(|c| {
+                    cat.relation_by_oid(*c).is_some_and(|p| {
+                        matches!(p.partition_bound, Some(rampart_catalog::PartitionBound::Default))
+                    })
+                });
+                let list = |f: &dyn Fn(usize) -> String| {
+                    key.columns.iter().map(|&c| f(c)).collect::<Vec<_>>().join(" ")
+                };
+                let ty = |c: usize| &r.columns[c].ty;
+                Some(vec![
+                    Value::Oid(r.oid),
+                    Value::Text(key.strategy.to_string()),
+                    Value::Int2(key.columns.len() as i16),
+                    Value::Oid(default.unwrap_or(0)),
+                    Value::Text(list(&|c| (c + 1).to_string())),
+                    Value::Text(list(&|c| default_btree_opclass(ty(c)).to_string())),
+                    Value::Text(list(&|c| type_collation(ty(c)).to_string())),
+                    Value::Null,
+                ])
+            })
+            .collect(),
         "pg_inherits" => cat
             .relations
             .values()
@@ -431,5 +472,31 @@ pub fn description_target_exists(cat: &Catalog, d: &rampart_catalog::Description
                             .any(|r| r.indexes.iter().any(|i| i.oid == d.objoid))))
         }
         _ => false,
+    }
+}
+
+/// The OID of a type's default btree operator class (`pg_opclass`), as
+/// PostgreSQL 15 numbers them (varchar uses text_ops); 0 when unknown.
+fn default_btree_opclass(ty: &DataType) -> u32 {
+    match ty.oid() {
+        21 => 1979,
+        23 => 1978,
+        20 => 3124,
+        25 | 1043 => 3126,
+        1042 => 10004,
+        1700 => 3125,
+        1082 => 3122,
+        1114 => 3128,
+        1184 => 3127,
+        16 => 10003,
+        700 => 10012,
+        701 => 3123,
+        2950 => 10065,
+        26 => 1981,
+        19 => 10028,
+        17 => 10006,
+        1186 => 10022,
+        1083 => 10038,
+        _ => 0,
     }
 }
