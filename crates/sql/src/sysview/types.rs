@@ -358,11 +358,18 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 let key = r.partition_key.as_ref()?;
                 let default = cat.inheritors(r.oid).into_iter().find(|c| {
                     cat.relation_by_oid(*c).is_some_and(|p| {
-                        matches!(p.partition_bound, Some(rampart_catalog::PartitionBound::Default))
+                        matches!(
+                            p.partition_bound,
+                            Some(rampart_catalog::PartitionBound::Default)
+                        )
                     })
                 });
                 let list = |f: &dyn Fn(usize) -> String| {
-                    key.columns.iter().map(|&c| f(c)).collect::<Vec<_>>().join(" ")
+                    key.columns
+                        .iter()
+                        .map(|&c| f(c))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 };
                 let ty = |c: usize| &r.columns[c].ty;
                 Some(vec![
