@@ -281,7 +281,7 @@ impl<'a> Binder<'a> {
                             hidden: false,
                         });
                     }
-                    let assignments = self.bind_assignments(rel, &du.assignments, &scope)?;
+                    let assignments = self.bind_assignments(rel, None, &du.assignments, &scope)?;
                     let filter = match &du.selection {
                         Some(w) => {
                             let mut cx = ExprCtx::new(&scope, "WHERE");
@@ -304,16 +304,12 @@ impl<'a> Binder<'a> {
         } else {
             self.dml_target_range.take()
         };
-        let view_returning = view
-            .as_ref()
-            .zip(ins.returning.as_deref())
-            .map(|(v, r)| v.returning(r));
-        let returning_items = view_returning.as_deref().or(ins.returning.as_deref());
         let saved_virtual = std::mem::replace(
             &mut self.virtual_columns,
             view.as_ref().map_or(vec![], |v| v.virtual_columns(&range)),
         );
-        let returned = self.bind_returning(returning_items, &table_scope);
+        let returned =
+            self.bind_returning_through(view.as_ref(), ins.returning.as_deref(), &table_scope);
         self.virtual_columns = saved_virtual;
         self.dml_target_range = saved;
         let (returning, cols) = returned?;
@@ -396,13 +392,7 @@ impl<'a> Binder<'a> {
                 .map_or(rel.name.clone(), |v| v.view.name.clone()),
         );
         self.dml_target_range = Some(range.clone());
-        let mut scope = match &view {
-            Some(v) => v.scope(&range),
-            None => Scope::for_relation(rel, &range),
-        };
-        if let Some(v) = &view {
-            self.virtual_columns = v.virtual_columns(&range);
-        }
+        let mut scope = self.target_scope(rel, view.as_ref(), &range);
         let from = match &up.from {
             Some(
                 ast::UpdateTableFromKind::BeforeSet(t) | ast::UpdateTableFromKind::AfterSet(t),
@@ -413,10 +403,7 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
-        let assignments = match &view {
-            Some(v) => self.bind_view_assignments(v, &up.assignments, &scope)?,
-            None => self.bind_assignments(rel, &up.assignments, &scope)?,
-        };
+        let assignments = self.bind_assignments(rel, view.as_ref(), &up.assignments, &scope)?;
         let current_of = current_of_cursor(up.selection.as_ref());
         let filter = match &up.selection {
             _ if current_of.is_some() => None,
@@ -427,12 +414,8 @@ impl<'a> Binder<'a> {
             None => None,
         };
         let checks = self.bind_checks(rel)?;
-        let view_returning = view
-            .as_ref()
-            .zip(up.returning.as_deref())
-            .map(|(v, r)| v.returning(r));
-        let returning_items = view_returning.as_deref().or(up.returning.as_deref());
-        let (returning, cols) = self.bind_returning(returning_items, &scope)?;
+        let (returning, cols) =
+            self.bind_returning_through(view.as_ref(), up.returning.as_deref(), &scope)?;
         use rampart_security::rls::RlsCmd;
         let owner = view.as_ref().and_then(|v| v.owner);
         let mut security = self.as_view_owner_opt(owner, |b| b.rls_using(rel, RlsCmd::Update))?;
@@ -531,13 +514,7 @@ impl<'a> Binder<'a> {
                 .map_or(rel.name.clone(), |v| v.view.name.clone()),
         );
         self.dml_target_range = Some(range.clone());
-        let mut scope = match &view {
-            Some(v) => v.scope(&range),
-            None => Scope::for_relation(rel, &range),
-        };
-        if let Some(v) = &view {
-            self.virtual_columns = v.virtual_columns(&range);
-        }
+        let mut scope = self.target_scope(rel, view.as_ref(), &range);
         let using = match &del.using {
             Some(t) => {
                 let (plan, uscope) = self.bind_from(t)?;
@@ -555,12 +532,8 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
-        let view_returning = view
-            .as_ref()
-            .zip(del.returning.as_deref())
-            .map(|(v, r)| v.returning(r));
-        let returning_items = view_returning.as_deref().or(del.returning.as_deref());
-        let (returning, cols) = self.bind_returning(returning_items, &scope)?;
+        let (returning, cols) =
+            self.bind_returning_through(view.as_ref(), del.returning.as_deref(), &scope)?;
         use rampart_security::rls::RlsCmd;
         let owner = view.as_ref().and_then(|v| v.owner);
         let mut security = self.as_view_owner_opt(owner, |b| b.rls_using(rel, RlsCmd::Delete))?;
@@ -601,9 +574,42 @@ impl<'a> Binder<'a> {
         ))
     }
 
+    /// The scope of an UPDATE/DELETE target: the table's row, named as the
+    /// view names it when written through one (whose expression columns
+    /// become readable; the caller restores `virtual_columns`).
+    fn target_scope(
+        &mut self,
+        rel: &Relation,
+        view: Option<&super::view_dml::ViewTarget>,
+        range: &str,
+    ) -> Scope {
+        match view {
+            Some(v) => {
+                self.virtual_columns = v.virtual_columns(range);
+                v.scope(range)
+            }
+            None => Scope::for_relation(rel, range),
+        }
+    }
+
+    /// RETURNING, with `*` standing for a view's columns when written through one.
+    fn bind_returning_through(
+        &mut self,
+        view: Option<&super::view_dml::ViewTarget>,
+        items: Option<&[ast::SelectItem]>,
+        scope: &Scope,
+    ) -> PgResult<(Option<Vec<Expr>>, Vec<OutputColumn>)> {
+        let through = view.zip(items).map(|(v, r)| v.returning(r));
+        self.bind_returning(through.as_deref().or(items), scope)
+    }
+
+    /// UPDATE SET: (column of `rel`, value) pairs. Through a view
+    /// (`view`, whose table is `rel`) the names are the view's and the
+    /// privilege is needed on the view.
     pub(super) fn bind_assignments(
         &mut self,
         rel: &Relation,
+        view: Option<&super::view_dml::ViewTarget>,
         assignments: &[ast::Assignment],
         scope: &Scope,
     ) -> PgResult<Vec<(usize, Expr)>> {
@@ -617,65 +623,32 @@ impl<'a> Binder<'a> {
                     .and_then(|p| p.as_ident())
                     .map(ident)
                     .unwrap_or_default();
-            let pos = rel.column_index(&cname).ok_or_else(|| {
-                let e = PgError::new(
-                    SqlState::UNDEFINED_COLUMN,
-                    format!(
-                        "column \"{cname}\" of relation \"{}\" does not exist",
-                        rel.name
-                    ),
-                );
-                self.at(e, ast::Spanned::span(cn))
-            })?;
+            let pos = match view {
+                Some(v) => v.column(&cname, "update")?,
+                None => rel.column_index(&cname).ok_or_else(|| {
+                    let e = PgError::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{cname}\" of relation \"{}\" does not exist",
+                            rel.name
+                        ),
+                    );
+                    self.at(e, ast::Spanned::span(cn))
+                })?,
+            };
             if out.iter().any(|(p, _)| *p == pos) {
                 return Err(PgError::syntax(format!(
                     "multiple assignments to same column \"{cname}\""
                 )));
             }
-            self.need_column(rel.oid, Privilege::Update, &cname);
+            self.need_column(
+                view.map_or(rel.oid, |v| v.view.oid),
+                Privilege::Update,
+                &cname,
+            );
             let col = &rel.columns[pos];
             let value = if is_default_keyword(&a.value) {
                 self.bind_defaults(rel)?[pos]
-                    .clone()
-                    .unwrap_or(Expr::Literal(rampart_types::Value::Null))
-            } else {
-                let mut cx = ExprCtx::new(scope, "UPDATE");
-                let (b, ty) = self.bind_expr(&a.value, &mut cx)?;
-                self.coerce_assign(b, &ty, &col.ty, &col.name)?
-            };
-            out.push((pos, value));
-        }
-        Ok(out)
-    }
-
-    /// UPDATE SET through a view: view columns to the table's, each needing
-    /// UPDATE on the view.
-    fn bind_view_assignments(
-        &mut self,
-        v: &super::view_dml::ViewTarget,
-        assignments: &[ast::Assignment],
-        scope: &Scope,
-    ) -> PgResult<Vec<(usize, Expr)>> {
-        let mut out: Vec<(usize, Expr)> = Vec::new();
-        for a in assignments {
-            let ast::AssignmentTarget::ColumnName(cn) = &a.target else {
-                return Err(PgError::unsupported("tuple assignment through a view"));
-            };
-            let cname =
-                cn.0.last()
-                    .and_then(|p| p.as_ident())
-                    .map(ident)
-                    .unwrap_or_default();
-            let pos = v.column(&cname, "update")?;
-            if out.iter().any(|(p, _)| *p == pos) {
-                return Err(PgError::syntax(format!(
-                    "multiple assignments to same column \"{cname}\""
-                )));
-            }
-            self.need_column(v.view.oid, Privilege::Update, &cname);
-            let col = &v.base.columns[pos];
-            let value = if is_default_keyword(&a.value) {
-                self.bind_defaults(&v.base)?[pos]
                     .clone()
                     .unwrap_or(Expr::Literal(rampart_types::Value::Null))
             } else {

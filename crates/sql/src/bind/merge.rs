@@ -174,7 +174,7 @@ impl Binder<'_> {
                 if let Some(p) = u.update_predicate.as_ref().or(u.delete_predicate.as_ref()) {
                     return Err(self.at_keyword_before(misplaced("WHERE"), p, "WHERE"));
                 }
-                let assignments = self.bind_assignments(rel, assignments, scope)?;
+                let assignments = self.bind_assignments(rel, None, assignments, scope)?;
                 MergeActionPlan::Update {
                     assignments,
                     target_check: self.rls_using_check(
