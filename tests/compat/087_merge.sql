@@ -17,6 +17,8 @@ MERGE INTO tgt t USING (VALUES (1), (1)) s(id) ON t.id = s.id WHEN MATCHED THEN 
 MERGE INTO tgt t USING (VALUES (9)) s(id) ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (1, 'dup');
 MERGE INTO tgt t USING (VALUES (1)) s(id) ON t.id = s.id WHEN MATCHED THEN UPDATE SET n = -1;
 MERGE INTO tgt t USING (VALUES (1)) s(id) ON t.id = s.id WHEN MATCHED THEN UPDATE SET nosuch = 1;
+-- No RETURNING in PostgreSQL 15 (and nothing deleted).
+MERGE INTO tgt t USING (VALUES (1)) s(id) ON t.id = s.id WHEN MATCHED THEN DELETE RETURNING *;
 MERGE INTO tgt t USING (VALUES (1)) s(id) ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (t.id);
 MERGE INTO tgt t USING (VALUES (1)) s(id) ON t.id = s.id WHEN NOT MATCHED THEN UPDATE SET n = 1;
 MERGE INTO tgt t USING (VALUES (100, 'x')) s(id, v) ON t.id = s.id WHEN NOT MATCHED THEN INSERT DEFAULT VALUES;

@@ -20,6 +20,17 @@ use crate::plan::{
 impl Binder<'_> {
     /// Binds MERGE.
     pub fn bind_merge(&mut self, m: &ast::Merge) -> PgResult<(DataStatement, Vec<OutputColumn>)> {
+        // PostgreSQL 15 has no RETURNING (or OUTPUT) on MERGE.
+        if let Some(out) = &m.output {
+            let (word, token) = match out {
+                ast::OutputClause::Output { output_token, .. } => ("OUTPUT", output_token),
+                ast::OutputClause::Returning {
+                    returning_token, ..
+                } => ("RETURNING", returning_token),
+            };
+            let e = PgError::syntax(format!("syntax error at or near \"{word}\""));
+            return Err(self.at(e, token.0.span));
+        }
         let ast::TableFactor::Table {
             name,
             alias,
