@@ -192,18 +192,32 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 return;
             }
             // A parent and the tables inheriting from it: PostgreSQL's
-            // Append, each member named `parent_N`.
+            // Append, each member named `parent_N`. A partitioned table
+            // holds no rows of its own and is not scanned; one partition
+            // left after pruning is scanned alone, under the parent's name.
+            let root = catalog.relation_by_oid(*table);
+            let alias = root.map(|r| r.name.clone()).unwrap_or_default();
+            let partitioned = root.is_some_and(|r| r.partition_key.is_some());
+            let members: Vec<(u32, &Access)> = std::iter::once((*table, access))
+                .filter(|_| !partitioned)
+                .chain(inherited.iter().map(|t| (t.table, &Access::Full)))
+                .collect();
+            if members.is_empty() {
+                out.push(format!("{prefix}Result"));
+                let indent = " ".repeat(if depth == 0 { 2 } else { depth * 6 + 2 });
+                out.push(format!("{indent}One-Time Filter: false"));
+                return;
+            }
+            if let [(oid, access)] = members.as_slice() {
+                emit(
+                    format!("{} {alias}", scan_line(*oid, access, catalog)),
+                    depth,
+                    out,
+                );
+                return;
+            }
             out.push(format!("{prefix}Append"));
-            let alias = catalog
-                .relation_by_oid(*table)
-                .map(|r| r.name.clone())
-                .unwrap_or_default();
-            let members = std::iter::once((*table, access)).chain(
-                inherited
-                    .iter()
-                    .map(|t| (t.table, &crate::plan::Access::Full)),
-            );
-            for (n, (oid, access)) in members.enumerate() {
+            for (n, (oid, access)) in members.into_iter().enumerate() {
                 let line = format!("{} {alias}_{}", scan_line(oid, access, catalog), n + 1);
                 emit(line, depth + 1, out);
             }

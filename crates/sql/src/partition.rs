@@ -439,6 +439,75 @@ pub(crate) fn fits(cat: &Catalog, rel: &Relation, row: &[Value]) -> PgResult<boo
     Ok(true)
 }
 
+/// A comparison of a partition key column with a constant, for pruning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyCmp {
+    /// `key = v`
+    Eq,
+    /// `key < v`
+    Lt,
+    /// `key <= v`
+    Le,
+    /// `key > v`
+    Gt,
+    /// `key >= v`
+    Ge,
+}
+
+/// Whether partition `rel` (a direct partition of `root`) may hold a row
+/// whose column `col` of `root` satisfies `key cmp v`: false only when its
+/// bound rules that out (single-column keys; a DEFAULT partition may hold
+/// anything).
+pub(crate) fn may_hold(
+    root: &Relation,
+    rel: &Relation,
+    col: usize,
+    cmp: KeyCmp,
+    v: &Value,
+) -> PgResult<bool> {
+    let (Some(key), Some(bound)) = (&root.partition_key, &rel.partition_bound) else {
+        return Ok(true);
+    };
+    if key.columns != [col] {
+        return Ok(true);
+    }
+    if v.is_null() {
+        return Ok(false);
+    }
+    let ty = &root.columns[col].ty;
+    let holds = |o: Ordering| match cmp {
+        KeyCmp::Eq => o == Ordering::Equal,
+        KeyCmp::Lt => o == Ordering::Less,
+        KeyCmp::Le => o != Ordering::Greater,
+        KeyCmp::Gt => o == Ordering::Greater,
+        KeyCmp::Ge => o != Ordering::Less,
+    };
+    Ok(match bound {
+        PartitionBound::Default => true,
+        PartitionBound::List(items) => {
+            let mut any = false;
+            for text in items.iter().flatten() {
+                // `item cmp v` for some item of the list.
+                any |= holds(value_of(text, ty)?.total_cmp(v));
+            }
+            any
+        }
+        PartitionBound::Range { from, to } => {
+            let types = std::slice::from_ref(ty);
+            let key = std::slice::from_ref(v);
+            // v against the lower (included) and upper (excluded) bounds.
+            let above_from = compare_key(key, from, types)?;
+            let below_to = compare_key(key, to, types)? == Ordering::Less;
+            match cmp {
+                KeyCmp::Eq => above_from != Ordering::Less && below_to,
+                KeyCmp::Lt => above_from == Ordering::Greater,
+                KeyCmp::Le => above_from != Ordering::Less,
+                KeyCmp::Gt | KeyCmp::Ge => below_to,
+            }
+        }
+    })
+}
+
 /// `FOR VALUES …` as pg_get_expr prints partition `rel`'s bound.
 pub fn bound_text(cat: &Catalog, rel: &Relation) -> Option<String> {
     let bound = rel.partition_bound.as_ref()?;
@@ -778,4 +847,123 @@ pub fn constraint_text(cat: &Catalog, rel: &Relation) -> Option<String> {
         }
         PartitionBound::Range { .. } => None,
     }
+}
+
+/// Partition pruning: the members of a scan of partitioned table `root`
+/// that may hold rows passing `conjuncts` (`key op constant` comparisons
+/// on a single-column key rule partitions out; the partitions of a pruned
+/// partition go with it). Everything else is kept.
+pub(crate) fn prune(
+    cat: &Catalog,
+    root: u32,
+    conjuncts: &[crate::expr::Expr],
+    members: Vec<crate::plan::InheritedTable>,
+) -> PgResult<Vec<crate::plan::InheritedTable>> {
+    use crate::expr::{BinOp, Expr};
+    let Some(root_rel) = cat
+        .relation_by_oid(root)
+        .filter(|r| r.partition_key.is_some())
+    else {
+        return Ok(members);
+    };
+    let flip = |c: KeyCmp| match c {
+        KeyCmp::Lt => KeyCmp::Gt,
+        KeyCmp::Le => KeyCmp::Ge,
+        KeyCmp::Gt => KeyCmp::Lt,
+        KeyCmp::Ge => KeyCmp::Le,
+        KeyCmp::Eq => KeyCmp::Eq,
+    };
+    let tests: Vec<(usize, KeyCmp, Value)> = conjuncts
+        .iter()
+        .filter_map(|c| {
+            let Expr::Binary(op, a, b) = c else {
+                return None;
+            };
+            let cmp = match op {
+                BinOp::Eq => KeyCmp::Eq,
+                BinOp::Lt => KeyCmp::Lt,
+                BinOp::LtEq => KeyCmp::Le,
+                BinOp::Gt => KeyCmp::Gt,
+                BinOp::GtEq => KeyCmp::Ge,
+                _ => return None,
+            };
+            match (a.as_ref(), b.as_ref()) {
+                (Expr::Column(col), Expr::Literal(v)) => Some((*col, cmp, v.clone())),
+                (Expr::Literal(v), Expr::Column(col)) => Some((*col, flip(cmp), v.clone())),
+                _ => None,
+            }
+        })
+        .filter(|(col, _, v)| {
+            // Only constants of the key column's own type compare directly.
+            root_rel
+                .columns
+                .get(*col)
+                .is_some_and(|c| v.data_type() == c.ty)
+        })
+        .collect();
+    if tests.is_empty() {
+        return Ok(members);
+    }
+    let mut pruned: Vec<u32> = Vec::new();
+    let mut kept = Vec::with_capacity(members.len());
+    for m in members {
+        let Some(rel) = cat.relation_by_oid(m.table) else {
+            continue;
+        };
+        let parent = rel.inherits.first().copied();
+        let out = if parent.is_some_and(|p| pruned.contains(&p)) {
+            true
+        } else if parent == Some(root) {
+            let mut excluded = false;
+            for (col, cmp, v) in &tests {
+                if !may_hold(root_rel, rel, *col, *cmp, v)?
+                    || default_excludes(cat, root_rel, rel, *col, *cmp, v)?
+                {
+                    excluded = true;
+                    break;
+                }
+            }
+            excluded
+        } else {
+            false
+        };
+        if out {
+            pruned.push(m.table);
+        } else {
+            kept.push(m);
+        }
+    }
+    Ok(kept)
+}
+
+/// Whether `rel`, a DEFAULT partition, cannot hold `key = v` because
+/// another partition's bound takes v.
+fn default_excludes(
+    cat: &Catalog,
+    root: &Relation,
+    rel: &Relation,
+    col: usize,
+    cmp: KeyCmp,
+    v: &Value,
+) -> PgResult<bool> {
+    let (Some(key), Some(PartitionBound::Default)) = (&root.partition_key, &rel.partition_bound)
+    else {
+        return Ok(false);
+    };
+    if cmp != KeyCmp::Eq || key.columns != [col] {
+        return Ok(false);
+    }
+    let mut row = vec![Value::Null; root.columns.len()];
+    row[col] = v.clone();
+    for oid in cat.relations.children_of(root.oid) {
+        let bound = cat
+            .relation_by_oid(oid)
+            .and_then(|o| o.partition_bound.as_ref());
+        if let Some(b) = bound {
+            if in_bound(root, key, b, &row)? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }

@@ -337,6 +337,14 @@ fn push_conjuncts(
             };
             let access =
                 super::query::choose_access(table, Some(&pred), security.as_ref(), catalog);
+            // Partitions the WHERE rules out are not scanned.
+            let inherited = if inherited.is_empty() {
+                inherited
+            } else {
+                let conjuncts = pred.clone().into_conjuncts();
+                crate::partition::prune(catalog, table, &conjuncts, inherited.clone())
+                    .unwrap_or(inherited)
+            };
             (
                 Plan::Scan {
                     table,
