@@ -850,21 +850,36 @@ pub fn constraint_text(cat: &Catalog, rel: &Relation) -> Option<String> {
 }
 
 /// Partition pruning: the members of a scan of partitioned table `root`
-/// that may hold rows passing `conjuncts` (`key op constant` comparisons
-/// on a single-column key rule partitions out; the partitions of a pruned
-/// partition go with it). Everything else is kept.
+/// that may hold rows passing `conjuncts` (see [`pruned_tables`]).
 pub(crate) fn prune(
     cat: &Catalog,
     root: u32,
     conjuncts: &[crate::expr::Expr],
     members: Vec<crate::plan::InheritedTable>,
 ) -> PgResult<Vec<crate::plan::InheritedTable>> {
+    let out = pruned_tables(cat, root, conjuncts, &members)?;
+    Ok(members
+        .into_iter()
+        .filter(|m| !out.contains(&m.table))
+        .collect())
+}
+
+/// The members of a scan of partitioned table `root` that cannot hold rows
+/// passing `conjuncts`: `key op constant` comparisons on a single-column key
+/// rule partitions out, and the partitions of a pruned partition go with it.
+pub(crate) fn pruned_tables(
+    cat: &Catalog,
+    root: u32,
+    conjuncts: &[crate::expr::Expr],
+    members: &[crate::plan::InheritedTable],
+) -> PgResult<std::collections::HashSet<u32>> {
     use crate::expr::{BinOp, Expr};
+    let mut pruned = std::collections::HashSet::new();
     let Some(root_rel) = cat
         .relation_by_oid(root)
         .filter(|r| r.partition_key.is_some())
     else {
-        return Ok(members);
+        return Ok(pruned);
     };
     let flip = |c: KeyCmp| match c {
         KeyCmp::Lt => KeyCmp::Gt,
@@ -902,10 +917,8 @@ pub(crate) fn prune(
         })
         .collect();
     if tests.is_empty() {
-        return Ok(members);
+        return Ok(pruned);
     }
-    let mut pruned: Vec<u32> = Vec::new();
-    let mut kept = Vec::with_capacity(members.len());
     for m in members {
         let Some(rel) = cat.relation_by_oid(m.table) else {
             continue;
@@ -928,12 +941,10 @@ pub(crate) fn prune(
             false
         };
         if out {
-            pruned.push(m.table);
-        } else {
-            kept.push(m);
+            pruned.insert(m.table);
         }
     }
-    Ok(kept)
+    Ok(pruned)
 }
 
 /// Whether `rel`, a DEFAULT partition, cannot hold `key = v` because

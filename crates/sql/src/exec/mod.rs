@@ -737,7 +737,11 @@ impl<'a> Exec<'a> {
             .into_iter()
             .map(|(id, r)| (None, id, r))
             .collect();
+        let pruned = self.pruned_at_run_time(table, filter, security, inherited);
         for (i, t) in inherited.iter().enumerate() {
+            if pruned.contains(&t.table) {
+                continue;
+            }
             let rows = table::scan_all(self.txn, t.table)?
                 .into_iter()
                 .map(|(id, r)| (id, t.parent_row(&r)))
@@ -746,6 +750,34 @@ impl<'a> Exec<'a> {
             out.extend(rows.into_iter().map(|(id, r)| (Some(i), id, r)));
         }
         Ok(out)
+    }
+
+    /// Partitions of `table` the predicates rule out once their stable
+    /// operands (parameters, `current_setting(…)`) have values: run-time
+    /// pruning, on top of the plan's. Nothing is pruned when folding fails
+    /// (the error then comes, as before, from the rows themselves).
+    fn pruned_at_run_time(
+        &mut self,
+        table: u32,
+        filter: Option<&Expr>,
+        security: Option<&Expr>,
+        inherited: &[crate::plan::InheritedTable],
+    ) -> std::collections::HashSet<u32> {
+        let Some(root) = self.catalog.relation_by_oid(table) else {
+            return Default::default();
+        };
+        if root.partition_key.is_none() {
+            return Default::default();
+        }
+        let mut conjuncts = Vec::new();
+        for e in [security, filter].into_iter().flatten() {
+            match self.fold_stable_operands(e) {
+                Ok(folded) => conjuncts.extend(folded.into_conjuncts()),
+                Err(_) => return Default::default(),
+            }
+        }
+        crate::partition::pruned_tables(self.catalog, table, &conjuncts, inherited)
+            .unwrap_or_default()
     }
 
     /// The candidates that pass `security`, then `filter`.
