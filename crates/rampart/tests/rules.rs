@@ -1313,3 +1313,39 @@ async fn whole_row_values_need_every_column() {
         .collect();
     assert_eq!(ids, vec![1]);
 }
+
+/// `SET (a, b) = (…)` needs UPDATE on every column it names, as separate
+/// assignments would.
+#[tokio::test]
+async fn multi_column_set_needs_every_columns_privilege() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE mcs (id int, label text, locked int); INSERT INTO mcs VALUES (1, 'a', 0);
+             CREATE ROLE labeler; GRANT SELECT, UPDATE (label) ON mcs TO labeler;",
+        )
+        .await
+        .unwrap();
+    let c = srv.connect().await;
+    c.batch_execute("SET ROLE labeler").await.unwrap();
+    assert_db_error(
+        c.execute("UPDATE mcs SET (label, locked) = ('b', 1)", &[])
+            .await,
+        "42501",
+        "permission denied for table mcs",
+    );
+    let n = c
+        .execute("UPDATE mcs SET (label) = ROW('c')", &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let row = admin
+        .query_one("SELECT label, locked FROM mcs", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, i32>(1)),
+        ("c".to_string(), 0)
+    );
+}

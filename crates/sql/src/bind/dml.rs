@@ -614,10 +614,7 @@ impl<'a> Binder<'a> {
         scope: &Scope,
     ) -> PgResult<Vec<(usize, Expr)>> {
         let mut out: Vec<(usize, Expr)> = Vec::new();
-        for a in assignments {
-            let ast::AssignmentTarget::ColumnName(cn) = &a.target else {
-                return Err(PgError::unsupported("multiple-column UPDATE SET"));
-            };
+        for (cn, value) in self.single_column_assignments(assignments)? {
             let cname =
                 cn.0.last()
                     .and_then(|p| p.as_ident())
@@ -647,16 +644,73 @@ impl<'a> Binder<'a> {
                 &cname,
             );
             let col = &rel.columns[pos];
-            let value = if is_default_keyword(&a.value) {
+            let value = if is_default_keyword(&value) {
                 self.bind_defaults(rel)?[pos]
                     .clone()
                     .unwrap_or(Expr::Literal(rampart_types::Value::Null))
             } else {
                 let mut cx = ExprCtx::new(scope, "UPDATE");
-                let (b, ty) = self.bind_expr(&a.value, &mut cx)?;
+                let (b, ty) = self.bind_expr(&value, &mut cx)?;
                 self.coerce_assign(b, &ty, &col.ty, &col.name)?
             };
             out.push((pos, value));
+        }
+        Ok(out)
+    }
+
+    /// SET items one column each: `(a, b) = (x, y)` and `(a, b) = ROW(x, y)`
+    /// become `a = x, b = y` (PostgreSQL's errors for a source of another
+    /// shape; partial: a sub-SELECT source is not supported).
+    fn single_column_assignments<'s>(
+        &self,
+        assignments: &'s [ast::Assignment],
+    ) -> PgResult<Vec<(&'s ast::ObjectName, ast::Expr)>> {
+        let mut out = Vec::new();
+        for a in assignments {
+            let cols = match &a.target {
+                ast::AssignmentTarget::ColumnName(cn) => {
+                    out.push((cn, a.value.clone()));
+                    continue;
+                }
+                ast::AssignmentTarget::Tuple(cols) => cols,
+            };
+            let values: Vec<ast::Expr> = match &a.value {
+                ast::Expr::Tuple(v) => v.clone(),
+                ast::Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("row") => {
+                    match &f.args {
+                        ast::FunctionArguments::List(l) => l
+                            .args
+                            .iter()
+                            .map(|arg| match arg {
+                                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                                    Ok(e.clone())
+                                }
+                                _ => Err(PgError::syntax("syntax error in ROW()")),
+                            })
+                            .collect::<PgResult<_>>()?,
+                        _ => vec![],
+                    }
+                }
+                ast::Expr::Subquery(_) => {
+                    return Err(PgError::unsupported("UPDATE SET (columns) = (SELECT …)"))
+                }
+                other => {
+                    let e = PgError::syntax(
+                        "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression",
+                    );
+                    return Err(self.at(e, ast::Spanned::span(other)));
+                }
+            };
+            if values.len() != cols.len() {
+                let mut e = PgError::syntax("number of columns does not match number of values");
+                // At the opening parenthesis, before the tuple's first item.
+                let open = matches!(a.value, ast::Expr::Tuple(_)) as u32;
+                if let Some(p) = self.position(ast::Spanned::span(&a.value)) {
+                    e = e.with_position(p.saturating_sub(open).max(1));
+                }
+                return Err(e);
+            }
+            out.extend(cols.iter().zip(values));
         }
         Ok(out)
     }
