@@ -254,10 +254,66 @@ impl<'a> Binder<'a> {
             Some(v) => v.scope(&range),
             None => Scope::for_relation(rel, &range),
         };
-        if view.is_some() && ins.on.is_some() {
-            return Err(PgError::unsupported("ON CONFLICT through a view"));
-        }
-        if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
+        if let (Some(v), Some(ast::OnInsert::OnConflict(oc))) = (&view, &ins.on) {
+            // Partial: DO UPDATE through a view is not supported.
+            if !matches!(oc.action, ast::OnConflictAction::DoNothing) {
+                return Err(PgError::unsupported("ON CONFLICT DO UPDATE through a view"));
+            }
+            // The arbiter's columns are named as the view names them.
+            let target = match &oc.conflict_target {
+                Some(ast::ConflictTarget::Columns(cols)) => {
+                    let mut mapped = Vec::with_capacity(cols.len());
+                    for c in cols {
+                        let name = ident(c);
+                        if v.view.column_index(&name).is_none() {
+                            let e = PgError::new(
+                                SqlState::UNDEFINED_COLUMN,
+                                format!("column \"{name}\" does not exist"),
+                            );
+                            // PostgreSQL points at the parenthesis before a first column.
+                            let at = self.position(c.span).map(|p| {
+                                let before = self
+                                    .source
+                                    .as_deref()
+                                    .and_then(|t| t.chars().nth((p as usize).saturating_sub(2)));
+                                if before == Some('(') {
+                                    p - 1
+                                } else {
+                                    p
+                                }
+                            });
+                            return Err(match at {
+                                Some(p) => e.with_position(p),
+                                None => e,
+                            });
+                        }
+                        let pos = v.column(&name, "insert into")?;
+                        mapped.push(ast::Ident::with_quote('"', rel.columns[pos].name.as_str()));
+                    }
+                    Some(ast::ConflictTarget::Columns(mapped))
+                }
+                other => other.clone(),
+            };
+            // The caller needs SELECT on the arbiter's view columns, the
+            // view's owner on the table's.
+            let from = self.needs.len();
+            self.bind_conflict_target(rel, target.as_ref())?;
+            let table_needs: Vec<_> = self.needs.drain(from..).collect();
+            for mut n in table_needs {
+                for c in &n.columns {
+                    let shown = v.map.iter().position(|m| {
+                        m.and_then(|b| rel.columns.get(b))
+                            .is_some_and(|x| &x.name == c)
+                    });
+                    if let Some(i) = shown {
+                        let name = v.view.columns[i].name.clone();
+                        self.need_column(v.view.oid, n.privilege, &name);
+                    }
+                }
+                n.as_role = v.owner.or(n.as_role);
+                self.needs.push(n);
+            }
+        } else if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
             self.bind_conflict_target(rel, oc.conflict_target.as_ref())?;
         }
         let on_conflict = match &ins.on {
