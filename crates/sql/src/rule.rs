@@ -126,12 +126,12 @@ pub fn run(s: &mut Session, r: &RuleStmt) -> PgResult<QueryResult> {
         if !crate::exec::table::scan_all(txn, rel.oid)?.is_empty() {
             return Err(cannot("is not empty"));
         }
-        let referenced = cat.relations.values().any(|o| {
-            o.foreign_keys
-                .iter()
-                .any(|fk| fk.ref_table == rel.oid || o.oid == rel.oid)
-        });
-        if referenced {
+        // Foreign keys are PostgreSQL triggers, on either side.
+        let referenced = cat
+            .relations
+            .values()
+            .any(|o| o.foreign_keys.iter().any(|fk| fk.ref_table == rel.oid));
+        if referenced || !rel.foreign_keys.is_empty() {
             return Err(cannot("has triggers").with_hint(
                 "In particular, the table cannot be involved in any foreign key relationships.",
             ));

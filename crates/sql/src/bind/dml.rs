@@ -237,8 +237,7 @@ impl<'a> Binder<'a> {
         for t in &targets {
             match &view {
                 Some(v) => {
-                    let i = v.map.iter().position(|m| *m == Some(*t)).unwrap_or(0);
-                    let name = v.view.columns[i].name.clone();
+                    let name = v.name_of(*t).unwrap_or_default().to_string();
                     self.need_column(v.view.oid, Privilege::Insert, &name);
                 }
                 None => self.need_column(rel.oid, Privilege::Insert, &rel.columns[*t].name),
@@ -301,12 +300,8 @@ impl<'a> Binder<'a> {
             let table_needs: Vec<_> = self.needs.drain(from..).collect();
             for mut n in table_needs {
                 for c in &n.columns {
-                    let shown = v.map.iter().position(|m| {
-                        m.and_then(|b| rel.columns.get(b))
-                            .is_some_and(|x| &x.name == c)
-                    });
-                    if let Some(i) = shown {
-                        let name = v.view.columns[i].name.clone();
+                    let shown = rel.column_index(c).and_then(|b| v.name_of(b));
+                    if let Some(name) = shown.map(str::to_string) {
                         self.need_column(v.view.oid, n.privilege, &name);
                     }
                 }
@@ -498,15 +493,7 @@ impl<'a> Binder<'a> {
             self.pass_view_needs(v, needs_from);
         }
         let (target_filter, from, filter) = split_joined_where(filter, from, width, self.catalog);
-        let access = match current_of {
-            Some(cursor) => Access::CurrentOf { cursor },
-            None => choose_access(
-                rel.oid,
-                target_filter.as_ref().or(filter.as_ref()),
-                security.as_ref(),
-                self.catalog,
-            ),
-        };
+        let access = self.target_access(rel, current_of, &target_filter, &filter, &security);
         let inherited = self.members_unless_only(rel, partitions, true)?;
         Ok((
             DataStatement::Update(Box::new(UpdatePlan {
@@ -604,15 +591,7 @@ impl<'a> Binder<'a> {
         }
         let (target_filter, using, filter) =
             split_joined_where(filter, using, rel.columns.len(), self.catalog);
-        let access = match current_of {
-            Some(cursor) => Access::CurrentOf { cursor },
-            None => choose_access(
-                rel.oid,
-                target_filter.as_ref().or(filter.as_ref()),
-                security.as_ref(),
-                self.catalog,
-            ),
-        };
+        let access = self.target_access(rel, current_of, &target_filter, &filter, &security);
         let inherited = self.members_unless_only(rel, partitions, false)?;
         Ok((
             DataStatement::Delete(DeletePlan {
@@ -628,6 +607,27 @@ impl<'a> Binder<'a> {
             }),
             cols,
         ))
+    }
+
+    /// How an UPDATE/DELETE finds its target rows: the row a cursor is on
+    /// (`WHERE CURRENT OF`), else as a scan with those predicates would.
+    fn target_access(
+        &self,
+        rel: &Relation,
+        current_of: Option<String>,
+        target_filter: &Option<Expr>,
+        filter: &Option<Expr>,
+        security: &Option<Expr>,
+    ) -> Access {
+        match current_of {
+            Some(cursor) => Access::CurrentOf { cursor },
+            None => choose_access(
+                rel.oid,
+                target_filter.as_ref().or(filter.as_ref()),
+                security.as_ref(),
+                self.catalog,
+            ),
+        }
     }
 
     /// The scope of an UPDATE/DELETE target: the table's row, named as the

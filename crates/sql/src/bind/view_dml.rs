@@ -42,8 +42,9 @@ pub(crate) struct ViewTarget {
     /// The view's expression columns (not writable, but readable in WHERE
     /// and RETURNING): column index, value over the table row, type.
     pub computed: Vec<(usize, Expr, rampart_types::DataType)>,
-    /// Every view down the chain with the relation it reads (for privileges).
-    chain: Vec<(Relation, u32)>,
+    /// Every view down the chain with the relation it reads and, for each
+    /// of its columns, the column of that relation it shows (for privileges).
+    chain: Vec<(Relation, u32, Vec<Option<String>>)>,
 }
 
 impl ViewTarget {
@@ -134,6 +135,12 @@ impl ViewTarget {
                 other => vec![other.clone()],
             })
             .collect()
+    }
+
+    /// The view column showing table column `base`, if one does.
+    pub fn name_of(&self, base: usize) -> Option<&str> {
+        let i = self.map.iter().position(|m| *m == Some(base))?;
+        Some(self.view.columns[i].name.as_str())
     }
 
     /// The view conditions as one predicate.
@@ -363,7 +370,14 @@ impl<'a> Binder<'a> {
                 inner.checks.insert(0, (view.name.clone(), q.clone()));
             }
         }
-        inner.chain.insert(0, (view.clone(), under.oid));
+        // The names under the view: scope positions name the relation's columns.
+        let under_names = map
+            .iter()
+            .map(|m| m.map(|p| inner_scope.columns[p].name.clone()))
+            .collect();
+        inner
+            .chain
+            .insert(0, (view.clone(), under.oid, under_names));
         Ok(ViewTarget {
             view: view.clone(),
             base: inner.base,
@@ -396,9 +410,7 @@ impl<'a> Binder<'a> {
     pub(crate) fn pass_view_needs(&mut self, v: &ViewTarget, from: usize) {
         let mut added = Vec::new();
         let mut level: Vec<Need> = self.needs[from..].to_vec();
-        for (view, under) in &v.chain {
-            let under_rel = self.catalog.relation_by_oid(*under).cloned();
-            let Some(under_rel) = under_rel else { break };
+        for (view, under, under_names) in &v.chain {
             let mut next = Vec::new();
             for n in level
                 .iter()
@@ -407,11 +419,7 @@ impl<'a> Binder<'a> {
                 let columns: Vec<String> = n
                     .columns
                     .iter()
-                    .filter_map(|c| {
-                        let i = view.column_index(c)?;
-                        let b = self.view_column_under(view, i, &under_rel)?;
-                        Some(under_rel.columns[b].name.clone())
-                    })
+                    .filter_map(|c| under_names.get(view.column_index(c)?)?.clone())
                     .collect();
                 let as_role = if view.option_on("security_invoker") {
                     n.as_role
@@ -430,33 +438,5 @@ impl<'a> Binder<'a> {
             level = next;
         }
         self.needs.extend(added);
-    }
-
-    /// The column of `under` that column `i` of `view` shows (by name for
-    /// the one level; None for an expression).
-    fn view_column_under(&mut self, view: &Relation, i: usize, under: &Relation) -> Option<usize> {
-        let RelationKind::View { query } = &view.kind else {
-            return None;
-        };
-        let q = crate::parser::parse_one_query(query).ok()?;
-        let ast::SetExpr::Select(sel) = q.body.as_ref() else {
-            return None;
-        };
-        let mut names: Vec<Option<String>> = Vec::new();
-        for item in &sel.projection {
-            match item {
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    names.extend(under.columns.iter().map(|c| Some(c.name.clone())))
-                }
-                ast::SelectItem::ExprWithAliases { .. } => names.push(None),
-                ast::SelectItem::UnnamedExpr(e)
-                | ast::SelectItem::ExprWithAlias { expr: e, .. } => names.push(match e {
-                    ast::Expr::Identifier(id) => Some(ident(id)),
-                    ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident),
-                    _ => None,
-                }),
-            }
-        }
-        names.get(i)?.as_ref().and_then(|n| under.column_index(n))
     }
 }

@@ -177,19 +177,7 @@ impl Exec<'_> {
         };
         for src in source {
             self.check_cancel()?;
-            let mut row: Row = vec![Value::Null; rel.columns.len()];
-            let mut set = vec![false; rel.columns.len()];
-            for (v, t) in src.into_iter().zip(&p.targets) {
-                row[*t] = v;
-                set[*t] = true;
-            }
-            for (i, d) in p.defaults.iter().enumerate() {
-                if !set[i] {
-                    if let Some(d) = d {
-                        row[i] = self.eval(d, &[])?;
-                    }
-                }
-            }
+            let mut row = self.new_row(&rel, &p.targets, src, &p.defaults)?;
             self.check_row(&rel, &mut row, &p.checks, &p.targets)?;
             // INSERT policies check the proposed row, also before ON CONFLICT
             // (as PostgreSQL); a view's check option after them.
@@ -284,6 +272,29 @@ impl Exec<'_> {
             }
         }
         Ok(result)
+    }
+
+    /// A new row of `rel`: `values` in the `targets` columns, the
+    /// defaults (or NULL) elsewhere.
+    pub(super) fn new_row(
+        &mut self,
+        rel: &Relation,
+        targets: &[usize],
+        values: Row,
+        defaults: &[Option<crate::expr::Expr>],
+    ) -> PgResult<Row> {
+        let mut row: Row = vec![Value::Null; rel.columns.len()];
+        let mut set = vec![false; rel.columns.len()];
+        for (v, t) in values.into_iter().zip(targets) {
+            row[*t] = v;
+            set[*t] = true;
+        }
+        for (i, d) in defaults.iter().enumerate() {
+            if let (false, Some(d)) = (set[i], d) {
+                row[i] = self.eval(d, &[])?;
+            }
+        }
+        Ok(row)
     }
 
     fn push_returning(

@@ -187,17 +187,11 @@ impl Exec<'_> {
             return Ok(());
         };
         let rel = self.relation(p.table)?.clone();
-        let mut row: Row = vec![Value::Null; rel.columns.len()];
-        let mut set = vec![false; rel.columns.len()];
-        for (e, &t) in values.iter().zip(targets) {
-            row[t] = self.eval(e, src)?;
-            set[t] = true;
+        let mut given = Vec::with_capacity(values.len());
+        for e in values {
+            given.push(self.eval(e, src)?);
         }
-        for (i, d) in defaults.iter().enumerate() {
-            if let (false, Some(d)) = (set[i], d) {
-                row[i] = self.eval(d, &[])?;
-            }
-        }
+        let mut row = self.new_row(&rel, targets, given, defaults)?;
         self.check_row(&rel, &mut row, &p.checks, targets)?;
         self.rls_check_row(check.as_ref(), &row)?;
         if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &row, None)? {
