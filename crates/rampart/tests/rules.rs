@@ -1349,3 +1349,45 @@ async fn multi_column_set_needs_every_columns_privilege() {
         ("c".to_string(), 0)
     );
 }
+
+/// INSERT … ON CONFLICT through a view: the arbiter's columns need SELECT
+/// on the view, DO UPDATE through a view is refused, and neither changes a row.
+#[tokio::test]
+async fn on_conflict_through_a_view_needs_select_on_the_arbiter() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE ocb (id int PRIMARY KEY, v text); INSERT INTO ocb VALUES (1, 'a');
+             CREATE VIEW ocv AS SELECT id AS key, v FROM ocb;
+             CREATE ROLE writer; GRANT INSERT ON ocv TO writer;",
+        )
+        .await
+        .unwrap();
+    let c = srv.connect().await;
+    c.batch_execute("SET ROLE writer").await.unwrap();
+    assert_db_error(
+        c.execute(
+            "INSERT INTO ocv VALUES (1, 'x') ON CONFLICT (key) DO NOTHING",
+            &[],
+        )
+        .await,
+        "42501",
+        "permission denied for view ocv",
+    );
+    assert_db_error(
+        c.execute(
+            "INSERT INTO ocv VALUES (1, 'x') ON CONFLICT (key) DO UPDATE SET v = 'x'",
+            &[],
+        )
+        .await,
+        "0A000",
+        "ON CONFLICT DO UPDATE through a view",
+    );
+    let v: String = admin
+        .query_one("SELECT v FROM ocb WHERE id = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, "a");
+}
