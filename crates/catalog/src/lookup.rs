@@ -64,6 +64,54 @@ impl Catalog {
         oid
     }
 
+    /// Gives each column default of the relations changed since `before` a
+    /// `pg_attrdef` OID and takes it from columns whose default is gone. A
+    /// default keeps its OID only when the same column of the same relation
+    /// had it before: one copied from another table (inheritance, LIKE)
+    /// gets its own.
+    pub fn number_defaults(&mut self, before: &Catalog) {
+        let (changed, _) = self.relations.changes_since(&before.relations);
+        for oid in changed {
+            let kept = |name: &str, default_oid: u32| {
+                default_oid != 0
+                    && before.relations.get(&oid).is_some_and(|b| {
+                        b.columns
+                            .iter()
+                            .any(|bc| bc.name == name && bc.default_oid == default_oid)
+                    })
+            };
+            let renumber: Vec<usize> = match self.relations.get(&oid) {
+                Some(rel) => rel
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| match c.default {
+                        Some(_) => !kept(&c.name, c.default_oid),
+                        None => c.default_oid != 0,
+                    })
+                    .map(|(i, _)| i)
+                    .collect(),
+                None => continue,
+            };
+            if renumber.is_empty() {
+                continue;
+            }
+            let mut next = self.next_oid;
+            if let Some(rel) = self.relations.get_mut(&oid) {
+                for i in renumber {
+                    let c = &mut rel.columns[i];
+                    c.default_oid = if c.default.is_some() {
+                        next += 1;
+                        next - 1
+                    } else {
+                        0
+                    };
+                }
+            }
+            self.next_oid = next;
+        }
+    }
+
     /// Serializes the catalog (8-byte version prefix, then JSON).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = self.version.to_be_bytes().to_vec();

@@ -390,6 +390,11 @@ pub struct Column {
     /// Defined by this table itself, not only inherited (`attislocal`).
     #[serde(default = "defined_locally")]
     pub local: bool,
+    /// OID of the default's `pg_attrdef` row; 0 without a default (and for
+    /// defaults stored before it existed, until their table next changes).
+    /// Kept by [`Catalog::number_defaults`].
+    #[serde(default)]
+    pub default_oid: u32,
 }
 
 fn defined_locally() -> bool {

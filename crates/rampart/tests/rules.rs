@@ -796,7 +796,7 @@ async fn superuser_only_catalogs_refuse_a_plain_role() {
     );
     let row = plain
         .query_one(
-            "SELECT relkind, relacl::text[] FROM pg_class WHERE oid = 'pg_authid'::regclass",
+            "SELECT relkind::text, relacl::text[] FROM pg_class WHERE oid = 'pg_authid'::regclass",
             &[],
         )
         .await

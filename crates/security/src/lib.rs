@@ -409,6 +409,7 @@ mod acl_tests {
             collation: None,
             inherited: 0,
             local: true,
+            default_oid: 0,
         };
         let mut acl = acl::default_acl(acl::AclKind::Relation, 10);
         acl::grant(&mut acl, 100, 10, SELECT, false);

@@ -260,6 +260,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 collation: None,
                 inherited: 0,
                 local: true,
+                default_oid: 0,
             };
             let mut identity = false;
             for opt in &col.options {
@@ -620,6 +621,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 collation: None,
                 inherited: 0,
                 local: true,
+                default_oid: 0,
             })
             .collect();
         let owner = owner_oid(cat, s);
@@ -1544,6 +1546,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         collation: None,
                         inherited: 0,
                         local: true,
+                        default_oid: 0,
                     };
                     for o in &column_def.options {
                         match &o.option {

@@ -474,6 +474,7 @@ impl<'a> QueryDeparser<'a> {
                 collation: None,
                 inherited: 0,
                 local: true,
+                default_oid: 0,
             })
             .collect();
         let outer_names: Vec<Vec<String>> = outer.iter().map(|l| l.from_inside.clone()).collect();

@@ -464,8 +464,9 @@ impl Engine {
         &self,
         txn: &mut Transaction,
         before: &Catalog,
-        cat: Catalog,
+        mut cat: Catalog,
     ) -> PgResult<Catalog> {
+        cat.number_defaults(before);
         let version = cat.version;
         let (shared, mut local) = cat.split(version);
         self.put_shared(txn, &shared)?;

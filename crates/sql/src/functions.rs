@@ -131,6 +131,11 @@ pub enum Func {
     PgGetExpr,
     /// `array[i]` (1-based; NULL outside the bounds).
     ArrayElement,
+    /// `vector[i]` of an `int2vector` (held as text `1 2`; 0-based, NULL
+    /// outside the bounds), as smallint.
+    Int2VectorElement,
+    /// `vector[i]` of an `oidvector`, as oid.
+    OidVectorElement,
     /// `array || array`.
     ArrayCat,
     /// `array || element`.
@@ -858,6 +863,20 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
                 Value::Array(out)
             }
             _ => Value::Array(vec![args[0].clone()]),
+        },
+        Func::Int2VectorElement | Func::OidVectorElement => match (&args[0], &args[1]) {
+            (Value::Text(items), Value::Int4(i)) if *i >= 0 => items
+                .split_whitespace()
+                .nth(*i as usize)
+                .and_then(|n| {
+                    if func == Func::Int2VectorElement {
+                        n.parse().ok().map(Value::Int2)
+                    } else {
+                        n.parse().ok().map(Value::Oid)
+                    }
+                })
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
         },
         Func::ArrayElement => match (&args[0], &args[1]) {
             (Value::Array(items), Value::Int4(i)) if *i >= 1 => {

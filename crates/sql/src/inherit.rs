@@ -111,6 +111,7 @@ fn inherited_column(col: &Column) -> Column {
         collation: col.collation.clone(),
         inherited: 1,
         local: false,
+        default_oid: 0,
     }
 }
 

@@ -65,6 +65,9 @@ pub fn class_by_oid(cat: &Catalog, oid: u32) -> Option<(u32, String)> {
             return Some((r.schema, ix.name.clone()));
         }
     }
+    if let Some(ix) = crate::sysview::catalog_index(oid) {
+        return Some((PG_CATALOG_OID, ix.name.to_string()));
+    }
     let sys = crate::sysview::system_relations::by_oid(oid)?;
     Some((sys.schema, sys.view.name.to_string()))
 }
@@ -110,7 +113,9 @@ fn class_in_schema(cat: &Catalog, schema: u32, name: &str) -> Option<u32> {
         return Some(ix.oid);
     }
     if schema == PG_CATALOG_OID {
-        return crate::sysview::lookup(name).map(|v| v.oid);
+        return crate::sysview::lookup(name)
+            .map(|v| v.oid)
+            .or_else(|| crate::sysview::catalog_index_named(name).map(|i| i.oid));
     }
     if schema == INFORMATION_SCHEMA_OID {
         return crate::sysview::lookup_information_schema(name).map(|v| v.oid);
@@ -238,13 +243,18 @@ pub fn input(cat: &Catalog, search_path: &[String], kind: RegKind, text: &str) -
                 })
                 .map(|f| f.oid)
                 .collect();
-            match matches.as_slice() {
-                [one] => Ok(*one),
-                [] => Err(PgError::new(
+            let builtin = match &schema {
+                Some(s) if s != "pg_catalog" => None,
+                _ => crate::sysview::type_support::builtin_function_oid(&name),
+            };
+            match (matches.as_slice(), builtin) {
+                ([one], _) => Ok(*one),
+                ([], Some(oid)) => Ok(oid),
+                ([], None) => Err(PgError::new(
                     SqlState::UNDEFINED_FUNCTION,
                     format!("function \"{t}\" does not exist"),
                 )),
-                _ => Err(PgError::new(
+                (_, _) => Err(PgError::new(
                     SqlState::AMBIGUOUS_FUNCTION,
                     format!("more than one function named \"{t}\""),
                 )),
@@ -270,10 +280,16 @@ pub fn output(cat: &Catalog, search_path: &[String], kind: RegKind, oid: u32) ->
         RegKind::Type => DataType::from_oid(oid).map(|t| t.display_name()),
         RegKind::Role => cat.role_by_oid(oid).map(|r| quote_ident(&r.name)),
         RegKind::Namespace => schema_name(cat, oid).map(|s| quote_ident(&s)),
-        RegKind::Proc => cat.functions.get(&oid).map(|f| {
-            let visible = path.contains(&f.schema);
-            qualify(cat, f.schema, &f.name, visible)
-        }),
+        RegKind::Proc => cat
+            .functions
+            .get(&oid)
+            .map(|f| {
+                let visible = path.contains(&f.schema);
+                qualify(cat, f.schema, &f.name, visible)
+            })
+            .or_else(|| {
+                crate::sysview::type_support::builtin_function_name(oid).map(str::to_string)
+            }),
     };
     named.unwrap_or_else(|| oid.to_string())
 }

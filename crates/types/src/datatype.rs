@@ -60,6 +60,23 @@ pub enum DataType {
     /// (`grantee=privs/grantor`; input resolves role names, so text →
     /// aclitem is a cast the SQL layer performs with the catalog).
     AclItem,
+    /// `"char"`: a single byte (PostgreSQL's internal one-character type,
+    /// used for catalog codes such as `relkind`), held as a text of at most
+    /// one character.
+    InternalChar,
+    /// `pg_node_tree`: a stored expression; Rampart holds PostgreSQL's
+    /// deparsed text of it (see `pg_get_expr`), not the node tree itself.
+    PgNodeTree,
+    /// `int2vector`: column numbers (`pg_index.indkey`), held in its text
+    /// form (`1 2`).
+    Int2Vector,
+    /// `oidvector`: OIDs (`pg_proc.proargtypes`), held in its text form.
+    OidVector,
+    /// `xid`: a 32-bit transaction ID, held as an unsigned number.
+    Xid,
+    /// `anyarray`: the pseudo-type of catalog columns holding arrays of any
+    /// type (`pg_attribute.attmissingval`); Rampart's are always NULL.
+    AnyArray,
 }
 
 /// The object-identifier alias types: the catalog an OID of this type names.
@@ -130,8 +147,18 @@ impl DataType {
             DataType::Jsonb => 3802,
             DataType::Reg(k) => k.oid(),
             DataType::AclItem => 1033,
+            DataType::InternalChar => 18,
+            DataType::PgNodeTree => 194,
+            DataType::Int2Vector => 22,
+            DataType::OidVector => 30,
+            DataType::Xid => 28,
+            DataType::AnyArray => 2277,
             DataType::Array(e) => match e.as_ref() {
                 DataType::AclItem => 1034,
+                DataType::InternalChar => 1002,
+                DataType::Int2Vector => 1006,
+                DataType::OidVector => 1013,
+                DataType::Xid => 1011,
                 DataType::Reg(RegKind::Class) => 2210,
                 DataType::Reg(RegKind::Type) => 2211,
                 DataType::Reg(RegKind::Role) => 4097,
@@ -192,6 +219,23 @@ impl DataType {
             1033 => DataType::AclItem,
             1034 => DataType::Array(Box::new(DataType::AclItem)),
             24 => DataType::Reg(RegKind::Proc),
+            18 => DataType::InternalChar,
+            194 => DataType::PgNodeTree,
+            22 => DataType::Int2Vector,
+            30 => DataType::OidVector,
+            28 => DataType::Xid,
+            2277 => DataType::AnyArray,
+            1002 => DataType::Array(Box::new(DataType::InternalChar)),
+            1006 => DataType::Array(Box::new(DataType::Int2Vector)),
+            1013 => DataType::Array(Box::new(DataType::OidVector)),
+            1011 => DataType::Array(Box::new(DataType::Xid)),
+            1015 => DataType::Array(Box::new(DataType::Varchar(None))),
+            1231 => DataType::Array(Box::new(DataType::Numeric(None))),
+            2210 => DataType::Array(Box::new(DataType::Reg(RegKind::Class))),
+            2211 => DataType::Array(Box::new(DataType::Reg(RegKind::Type))),
+            4097 => DataType::Array(Box::new(DataType::Reg(RegKind::Role))),
+            4090 => DataType::Array(Box::new(DataType::Reg(RegKind::Namespace))),
+            1008 => DataType::Array(Box::new(DataType::Reg(RegKind::Proc))),
             _ => return None,
         })
     }
@@ -201,10 +245,12 @@ impl DataType {
         match self {
             DataType::Bool => 1,
             DataType::Int2 => 2,
+            DataType::InternalChar => 1,
             DataType::Int4
             | DataType::Float4
             | DataType::Date
             | DataType::Oid
+            | DataType::Xid
             | DataType::Reg(_) => 4,
             DataType::Int8
             | DataType::Float8
@@ -217,6 +263,34 @@ impl DataType {
             DataType::Unknown => -2,
             DataType::Void => 4,
             _ => -1,
+        }
+    }
+
+    /// Whether values are passed by value (`typbyval`): the fixed-width
+    /// types of at most 8 bytes.
+    pub fn typbyval(&self) -> bool {
+        (1..=8).contains(&self.typlen())
+    }
+
+    /// The storage alignment (`typalign`): `c`har, `s`hort, `i`nt or
+    /// `d`ouble, as PostgreSQL's pg_type.
+    pub fn typalign(&self) -> char {
+        match self {
+            DataType::Bool
+            | DataType::Name
+            | DataType::InternalChar
+            | DataType::Uuid
+            | DataType::Unknown => 'c',
+            DataType::Int2 => 's',
+            DataType::Int8
+            | DataType::Float8
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::Timestamptz
+            | DataType::Interval
+            | DataType::AnyArray => 'd',
+            DataType::Array(e) if e.typalign() == 'd' => 'd',
+            _ => 'i',
         }
     }
 
@@ -261,6 +335,7 @@ impl DataType {
             DataType::Void => "void".into(),
             DataType::Reg(k) => k.name().into(),
             DataType::AclItem => "aclitem".into(),
+            other => other.short_name().into(),
         }
     }
 
@@ -293,6 +368,12 @@ impl DataType {
             DataType::Void => "void",
             DataType::Reg(k) => k.name(),
             DataType::AclItem => "aclitem",
+            DataType::InternalChar => "\"char\"",
+            DataType::PgNodeTree => "pg_node_tree",
+            DataType::Int2Vector => "int2vector",
+            DataType::OidVector => "oidvector",
+            DataType::Xid => "xid",
+            DataType::AnyArray => "anyarray",
         }
     }
 
@@ -328,6 +409,12 @@ impl DataType {
             "json" => DataType::Json,
             "jsonb" => DataType::Jsonb,
             "aclitem" => DataType::AclItem,
+            "\"char\"" => DataType::InternalChar,
+            "pg_node_tree" => DataType::PgNodeTree,
+            "int2vector" => DataType::Int2Vector,
+            "oidvector" => DataType::OidVector,
+            "xid" => DataType::Xid,
+            "anyarray" => DataType::AnyArray,
             _ => return None,
         })
     }
@@ -346,11 +433,20 @@ impl DataType {
         )
     }
 
-    /// True for the string types (text, varchar, char, name).
+    /// True for the string types (text, varchar, char, name) and the
+    /// catalog types Rampart holds as text (`"char"`, `pg_node_tree`,
+    /// `int2vector`, `oidvector`), which compare and cast as text.
     pub fn is_string(&self) -> bool {
         matches!(
             self,
-            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Name
+            DataType::Text
+                | DataType::Varchar(_)
+                | DataType::Char(_)
+                | DataType::Name
+                | DataType::InternalChar
+                | DataType::PgNodeTree
+                | DataType::Int2Vector
+                | DataType::OidVector
         )
     }
 

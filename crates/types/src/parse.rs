@@ -26,6 +26,10 @@ impl Value {
             DataType::Int8 => Value::Int8(parse_int(s, "bigint")?),
             // A reg* name is resolved by the SQL layer (it needs the catalog);
             // here only the numeric form is accepted.
+            DataType::Xid => {
+                let v = parse_int(s, "xid")?;
+                Value::Oid(u32::try_from(v).map_err(|_| range_err(s, "xid"))?)
+            }
             DataType::Oid | DataType::Reg(_) => {
                 let v = parse_int(s, "oid")?;
                 Value::Oid(u32::try_from(v).map_err(|_| range_err(s, "oid"))?)
@@ -43,6 +47,13 @@ impl Value {
             // Like reg*, aclitem input names roles: the SQL layer's cast
             // resolves and normalizes it; this context-free path keeps text.
             DataType::AclItem => Value::Text(s.to_string()),
+            // charin keeps the first byte (PostgreSQL also reads `\ooo`
+            // octal escapes, which Rampart does not).
+            DataType::InternalChar => Value::Text(s.chars().take(1).collect()),
+            DataType::PgNodeTree
+            | DataType::Int2Vector
+            | DataType::OidVector
+            | DataType::AnyArray => Value::Text(s.to_string()),
             DataType::Bytea => Value::Bytea(parse_bytea(s)?),
             DataType::Date => Value::Date(parse_date(s)?),
             DataType::Time => Value::Time(parse_time(s.trim()).ok_or_else(|| {

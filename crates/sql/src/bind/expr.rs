@@ -101,14 +101,19 @@ impl Binder<'_> {
                             "expression not supported yet: {e}"
                         )));
                     };
-                    let DataType::Array(elem) = ty else {
-                        return Err(PgError::new(
-                            SqlState::DATATYPE_MISMATCH,
-                            format!(
+                    let (func, elem) = match ty {
+                        DataType::Array(elem) => (Func::ArrayElement, *elem),
+                        DataType::Int2Vector => (Func::Int2VectorElement, DataType::Int2),
+                        DataType::OidVector => (Func::OidVectorElement, DataType::Oid),
+                        _ => {
+                            return Err(PgError::new(
+                                SqlState::DATATYPE_MISMATCH,
+                                format!(
                                 "cannot subscript type {} because it does not support subscripting",
                                 ty.display_name()
                             ),
-                        ));
+                            ))
+                        }
                     };
                     let (i, it) = self.bind_expr(index, cx)?;
                     if !(it.is_numeric() || it == DataType::Unknown) {
@@ -118,8 +123,8 @@ impl Binder<'_> {
                         ));
                     }
                     let i = self.coerce(i, &it, &DataType::Int4)?;
-                    bound = Expr::Func(Func::ArrayElement, vec![bound, i]);
-                    ty = *elem;
+                    bound = Expr::Func(func, vec![bound, i]);
+                    ty = elem;
                 }
                 Ok((bound, ty))
             }

@@ -977,15 +977,22 @@ pub fn output_name(e: &ast::Expr) -> String {
             .and_then(|p| p.as_ident())
             .map(ident)
             .unwrap_or_else(|| "?column?".into()),
+        // A cast names the column after its type unless its operand has a
+        // stronger name than a cast's own (PostgreSQL's FigureColname).
         ast::Expr::Cast {
             expr, data_type, ..
-        } => match output_name(expr).as_str() {
-            "?column?" => super::convert_type(data_type)
-                .map(|t| pg_type_label(&t))
-                .unwrap_or_else(|_| "?column?".into()),
-            n => n.to_string(),
-        },
+        } => {
+            if names_strongly(expr) {
+                output_name(expr)
+            } else {
+                super::convert_type(data_type)
+                    .map(|t| pg_type_label(&t))
+                    .unwrap_or_else(|_| "?column?".into())
+            }
+        }
         ast::Expr::Nested(inner) => output_name(inner),
+        // `a[1]` keeps the name of `a`.
+        ast::Expr::CompoundFieldAccess { root, .. } => output_name(root),
         ast::Expr::Case { .. } => "case".into(),
         ast::Expr::Array(_) => "array".into(),
         ast::Expr::Exists { .. } => "exists".into(),
@@ -1015,6 +1022,18 @@ pub fn output_name(e: &ast::Expr) -> String {
     }
 }
 
+/// Whether an expression's own label beats a cast's type name around it:
+/// everything named except casts and typed literals, which name the column
+/// after their type only weakly.
+fn names_strongly(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Cast { expr, .. } => names_strongly(expr),
+        ast::Expr::Nested(inner) => names_strongly(inner),
+        ast::Expr::TypedString(_) => false,
+        other => output_name(other) != "?column?",
+    }
+}
+
 fn pg_type_label(t: &DataType) -> String {
     match t {
         DataType::Int2 => "int2".into(),
@@ -1030,6 +1049,7 @@ fn pg_type_label(t: &DataType) -> String {
         DataType::Timestamptz => "timestamptz".into(),
         // PostgreSQL labels `x::int[]` with the element type's name.
         DataType::Array(elem) => pg_type_label(elem),
+        DataType::InternalChar => "char".into(),
         t => t.short_name().to_string(),
     }
 }

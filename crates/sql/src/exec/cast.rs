@@ -33,6 +33,16 @@ pub fn cast_value(
             v,
         ) => Value::Text(v.to_pg_text_styled(style).unwrap_or_default()),
         (DataType::Char(_), v) => Value::Text(v.to_pg_text_styled(style).unwrap_or_default()),
+        // int2vector and oidvector (held as text `1 2`) to their arrays.
+        (DataType::Array(elem), Value::Text(s))
+            if matches!(from, DataType::Int2Vector | DataType::OidVector) =>
+        {
+            Value::Array(
+                s.split_whitespace()
+                    .map(|n| Value::from_pg_text_styled(elem, n, style))
+                    .collect::<PgResult<_>>()?,
+            )
+        }
         (_, Value::Text(s)) => Value::from_pg_text_styled(to, &s, style)?,
         (DataType::Array(elem), Value::Array(items)) => {
             let from_elem = match from {

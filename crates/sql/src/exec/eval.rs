@@ -316,6 +316,9 @@ impl Exec<'_> {
         use crate::sysview::system_relations;
         let cat = self.catalog;
         let path = self.session.search_path();
+        if crate::sysview::catalog_index(oid).is_some() {
+            return Value::Bool(true);
+        }
         if let Some(sys) = system_relations::by_oid(oid) {
             // pg_catalog is searched first; information_schema only when
             // the path names it (and nothing earlier has the name).

@@ -922,6 +922,7 @@ impl<'a> Exec<'a> {
                 .filter(|r| r.view.name == name)
                 .map(|r| r.view.oid),
         );
+        oids.extend(crate::sysview::catalog_index_named(name).map(|i| i.oid));
         self.rows_for_oids(oid, oids.into_iter())
     }
 

@@ -13,7 +13,7 @@ use crate::bind::{expr::ExprCtx, Binder, Scope};
 use crate::exec::Row;
 use crate::expr::Expr;
 use crate::functions::quote_ident;
-use DataType::{Bool, Int2, Int4, Name, Oid, Text};
+use DataType::{Bool, Int2, Int4, InternalChar as Char1, Name, Oid, PgNodeTree as NodeTree};
 
 /// The constraint catalogs.
 pub const VIEWS: &[SysView] = &[
@@ -24,7 +24,7 @@ pub const VIEWS: &[SysView] = &[
             ("oid", t(Oid)),
             ("conname", t(Name)),
             ("connamespace", t(Oid)),
-            ("contype", t(Text)),
+            ("contype", t(Char1)),
             ("condeferrable", t(Bool)),
             ("condeferred", t(Bool)),
             ("convalidated", t(Bool)),
@@ -33,22 +33,32 @@ pub const VIEWS: &[SysView] = &[
             ("conindid", t(Oid)),
             ("conparentid", t(Oid)),
             ("confrelid", t(Oid)),
-            ("confupdtype", t(Text)),
-            ("confdeltype", t(Text)),
-            ("confmatchtype", t(Text)),
+            ("confupdtype", t(Char1)),
+            ("confdeltype", t(Char1)),
+            ("confmatchtype", t(Char1)),
             ("conislocal", t(Bool)),
             ("coninhcount", t(Int4)),
             ("connoinherit", t(Bool)),
             ("conkey", Col::ArrayOf(Int2)),
             ("confkey", Col::ArrayOf(Int2)),
-            ("conbin", t(Text)),
+            ("conpfeqop", Col::ArrayOf(Oid)),
+            ("conppeqop", Col::ArrayOf(Oid)),
+            ("conffeqop", Col::ArrayOf(Oid)),
+            ("confdelsetcols", Col::ArrayOf(Int2)),
+            ("conexclop", Col::ArrayOf(Oid)),
+            ("conbin", t(NodeTree)),
         ],
         superuser_only: false,
     },
     SysView {
         name: "pg_attrdef",
         oid: 2604,
-        columns: &[("adrelid", t(Oid)), ("adnum", t(Int2)), ("adbin", t(Text))],
+        columns: &[
+            ("oid", t(Oid)),
+            ("adrelid", t(Oid)),
+            ("adnum", t(Int2)),
+            ("adbin", t(NodeTree)),
+        ],
         superuser_only: false,
     },
 ];
@@ -63,6 +73,7 @@ pub fn rows(view: &SysView, cat: &Catalog, search_path: &[String], only: Option<
                 r.columns.iter().enumerate().filter_map(move |(i, c)| {
                     let text = default_def(cat, search_path, r, c, false)?;
                     Some(vec![
+                        Value::Oid(c.default_oid),
                         Value::Oid(r.oid),
                         Value::Int2(i as i16 + 1),
                         Value::Text(text),
@@ -74,33 +85,99 @@ pub fn rows(view: &SysView, cat: &Catalog, search_path: &[String], only: Option<
     }
 }
 
-fn attnums(cols: &[usize]) -> Value {
+pub(super) fn attnums(cols: &[usize]) -> Value {
     Value::Array(cols.iter().map(|c| Value::Int2(*c as i16 + 1)).collect())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn row(
-    oid: u32,
-    name: &str,
-    rel: &Relation,
-    contype: &str,
-    conindid: u32,
-    fk: Option<&rampart_catalog::ForeignKey>,
-    conkey: Value,
-    conbin: Option<String>,
-) -> Row {
+/// The OID of the `=` operator of a type (PostgreSQL 15's; varchar and
+/// other string types compare with text's), 0 when Rampart does not know
+/// it. The foreign key columns' `conpfeqop`/`conppeqop`/`conffeqop`.
+fn equality_operator(ty: &DataType) -> u32 {
+    let ty = match ty {
+        DataType::Varchar(_) => DataType::Text,
+        other => crate::functions::normalize_string_type(other),
+    };
+    match ty {
+        DataType::Bool => 91,
+        DataType::Name => 93,
+        DataType::Int2 => 94,
+        DataType::Int4 => 96,
+        DataType::Text => 98,
+        DataType::Int8 => 410,
+        DataType::Oid => 607,
+        DataType::Float4 => 620,
+        DataType::Float8 => 670,
+        DataType::Char(_) => 1054,
+        DataType::Date => 1093,
+        DataType::Time => 1108,
+        DataType::Timestamptz => 1320,
+        DataType::Interval => 1330,
+        DataType::Numeric(_) => 1752,
+        DataType::Bytea => 1955,
+        DataType::Timestamp => 2060,
+        DataType::Uuid => 2972,
+        _ => 0,
+    }
+}
+
+/// A foreign key's equality operators: (PK = FK, PK = PK, FK = FK).
+/// Partial: for columns of different types PostgreSQL records the
+/// cross-type operator; Rampart records the referenced type's.
+fn fk_operators(cat: &Catalog, rel: &Relation, fk: &rampart_catalog::ForeignKey) -> [Value; 3] {
+    let ops = |table: Option<&Relation>, cols: &[usize]| {
+        Value::Array(
+            cols.iter()
+                .map(|c| {
+                    let ty = table.and_then(|t| t.columns.get(*c)).map(|c| &c.ty);
+                    Value::Oid(ty.map_or(0, equality_operator))
+                })
+                .collect(),
+        )
+    };
+    let referenced = cat.relation_by_oid(fk.ref_table);
+    let pk = ops(referenced, &fk.ref_columns);
+    [pk.clone(), pk, ops(Some(rel), &fk.columns)]
+}
+
+/// What a pg_constraint row says about a constraint.
+pub(super) struct ConstraintRow<'a> {
+    /// oid, conname, connamespace.
+    pub oid: u32,
+    pub name: &'a str,
+    pub schema: u32,
+    /// conrelid.
+    pub table: u32,
+    /// contype (`p`, `u`, `c`, `f`).
+    pub contype: &'static str,
+    /// conindid: the index a key or foreign key uses.
+    pub index: u32,
+    /// The foreign key with its (PK = FK, PK = PK, FK = FK) operators.
+    pub fk: Option<(&'a rampart_catalog::ForeignKey, [Value; 3])>,
+    /// conkey.
+    pub key: Value,
+    /// conbin: a CHECK constraint's expression.
+    pub check: Option<String>,
+}
+
+/// One pg_constraint row (constraints are never deferrable here).
+pub(super) fn constraint_row(c: ConstraintRow) -> Row {
     let action = |a: &FkAction| Value::Text(fk_action_letter(a).to_string());
+    let fk = c.fk.as_ref().map(|(fk, _)| *fk);
+    let [pfeqop, ppeqop, ffeqop] = match c.fk {
+        Some((_, ops)) => ops,
+        None => [Value::Null, Value::Null, Value::Null],
+    };
     vec![
-        Value::Oid(oid),
-        Value::Text(name.to_string()),
-        Value::Oid(rel.schema),
-        Value::Text(contype.to_string()),
+        Value::Oid(c.oid),
+        Value::Text(c.name.to_string()),
+        Value::Oid(c.schema),
+        Value::Text(c.contype.to_string()),
         Value::Bool(false),
         Value::Bool(false),
         Value::Bool(true),
-        Value::Oid(rel.oid),
+        Value::Oid(c.table),
         Value::Oid(0),
-        Value::Oid(conindid),
+        Value::Oid(c.index),
         Value::Oid(0),
         Value::Oid(fk.map(|f| f.ref_table).unwrap_or(0)),
         fk.map(|f| action(&f.on_update))
@@ -111,9 +188,14 @@ fn row(
         Value::Bool(true),
         Value::Int4(0),
         Value::Bool(false),
-        conkey,
+        c.key,
         fk.map(|f| attnums(&f.ref_columns)).unwrap_or(Value::Null),
-        conbin.map(Value::Text).unwrap_or(Value::Null),
+        pfeqop,
+        ppeqop,
+        ffeqop,
+        Value::Null,
+        Value::Null,
+        c.check.map(Value::Text).unwrap_or(Value::Null),
     ]
 }
 
@@ -123,16 +205,17 @@ fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Ve
         for ix in &r.indexes {
             if let Some(oid) = ix.constraint_oid {
                 let contype = if ix.primary { "p" } else { "u" };
-                out.push(row(
+                out.push(constraint_row(ConstraintRow {
                     oid,
-                    &ix.name,
-                    r,
+                    name: &ix.name,
+                    schema: r.schema,
+                    table: r.oid,
                     contype,
-                    ix.oid,
-                    None,
-                    attnums(&ix.columns),
-                    None,
-                ));
+                    index: ix.oid,
+                    fk: None,
+                    key: attnums(&ix.columns),
+                    check: None,
+                }));
             }
         }
         for c in &r.checks {
@@ -149,7 +232,17 @@ fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Ve
                     attnums(&used)
                 })
                 .unwrap_or(Value::Null);
-            out.push(row(c.oid, &c.name, r, "c", 0, None, cols, Some(bin)));
+            out.push(constraint_row(ConstraintRow {
+                oid: c.oid,
+                name: &c.name,
+                schema: r.schema,
+                table: r.oid,
+                contype: "c",
+                index: 0,
+                fk: None,
+                key: cols,
+                check: Some(bin),
+            }));
         }
         for fk in &r.foreign_keys {
             let index = cat
@@ -161,18 +254,20 @@ fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Ve
                 })
                 .map(|i| i.oid)
                 .unwrap_or(0);
-            out.push(row(
-                fk.oid,
-                &fk.name,
-                r,
-                "f",
+            out.push(constraint_row(ConstraintRow {
+                oid: fk.oid,
+                name: &fk.name,
+                schema: r.schema,
+                table: r.oid,
+                contype: "f",
                 index,
-                Some(fk),
-                attnums(&fk.columns),
-                None,
-            ));
+                fk: Some((fk, fk_operators(cat, r, fk))),
+                key: attnums(&fk.columns),
+                check: None,
+            }));
         }
     }
+    out.extend(super::catalog_indexes::constraint_rows(only));
     out
 }
 
@@ -329,7 +424,7 @@ pub fn constraint_def(
             return Some(def);
         }
     }
-    None
+    super::catalog_indexes::constraint_def(oid)
 }
 
 /// `pg_get_indexdef(oid, column, pretty)`: the CREATE INDEX statement, or
@@ -341,10 +436,13 @@ pub fn index_def(
     column: i32,
     pretty: bool,
 ) -> Option<String> {
-    let (rel, ix) = cat
+    let Some((rel, ix)) = cat
         .relations
         .values()
-        .find_map(|r| r.indexes.iter().find(|i| i.oid == oid).map(|i| (r, i)))?;
+        .find_map(|r| r.indexes.iter().find(|i| i.oid == oid).map(|i| (r, i)))
+    else {
+        return super::catalog_indexes::index_def(oid, column, pretty);
+    };
     let cols: Vec<String> = ix
         .columns
         .iter()

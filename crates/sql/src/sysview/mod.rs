@@ -4,6 +4,7 @@
 //! [`relations`]. They live in `pg_catalog`, which name lookup searches first
 //! (as PostgreSQL).
 
+pub mod catalog_indexes;
 mod constraints;
 mod info_schema;
 mod info_schema_tables;
@@ -11,6 +12,7 @@ mod relations;
 mod routines;
 mod sequences;
 pub mod system_relations;
+pub mod type_support;
 mod types;
 mod views;
 
@@ -239,6 +241,20 @@ pub(crate) fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(std::iter::once(&crate::prepared_view::VIEW))
         .chain(std::iter::once(&crate::hba_rules::VIEW))
         .chain(std::iter::once(&crate::hba_rules::AUTH_FAILURES_VIEW))
+}
+
+/// The system catalog index with this OID.
+pub fn catalog_index(oid: u32) -> Option<&'static catalog_indexes::CatalogIndex> {
+    catalog_indexes::CATALOG_INDEXES
+        .iter()
+        .find(|i| i.oid == oid)
+}
+
+/// The system catalog index with this name.
+pub fn catalog_index_named(name: &str) -> Option<&'static catalog_indexes::CatalogIndex> {
+    catalog_indexes::CATALOG_INDEXES
+        .iter()
+        .find(|i| i.name == name)
 }
 
 /// Looks an information_schema view up by name.

@@ -1,26 +1,30 @@
 //! The relation catalogs psql's describe commands read: pg_namespace,
 //! pg_class, pg_am, pg_attribute, pg_index, pg_default_acl, pg_policy and
-//! pg_database, computed from the
-//! catalog. Only the columns psql 15 and common review queries use are
-//! present; the rest of PostgreSQL's columns are left out rather than faked.
+//! pg_database, computed from the catalog, with all of PostgreSQL 15's
+//! columns in its order; what Rampart does not track has the value
+//! PostgreSQL gives an object without it (no TOAST table, nothing frozen,
+//! no options).
 //!
-//! Partial: `relkind`/`polcmd` (`"char"` in PostgreSQL) are `text`, `aclitem[]`
-//! columns are `text[]` in aclitem's text form, `pg_node_tree` columns hold
-//! PostgreSQL's rendering of the expression (see `deparse`; the text as
-//! written where that is not available), so `pg_get_expr` returns them
-//! unchanged, and `indkey` (`int2vector`) is its text form.
+//! Held differently: `aclitem` values are their text form, `pg_node_tree`
+//! columns hold PostgreSQL's rendering of the expression (see `deparse`;
+//! the text as written where that is not available), so `pg_get_expr`
+//! returns them unchanged, and `int2vector`/`oidvector` are their text
+//! form (subscripts and casts to arrays read it).
 
 use rampart_catalog::{acl::format_item, AclItem, Catalog, PolicyCmd, RelationKind};
 use rampart_types::{DataType, Value};
 
 use super::{t, Col, SysView};
 use crate::exec::Row;
-use DataType::{Bool, Float4, Int2, Int4, Name, Oid, Text};
+use rampart_types::RegKind;
+use DataType::{
+    Bool, Float4, Int2, Int4, InternalChar as Char1, Name, Oid, PgNodeTree as NodeTree, Text, Xid,
+};
 
 /// OID of the heap access method (`pg_am`).
 pub(super) const HEAP_AM: u32 = 2;
 /// OID of the btree access method (`pg_am`).
-const BTREE_AM: u32 = 403;
+pub(super) const BTREE_AM: u32 = 403;
 
 /// The relation catalogs.
 pub const VIEWS: &[SysView] = &[
@@ -46,25 +50,32 @@ pub const VIEWS: &[SysView] = &[
             ("reloftype", t(Oid)),
             ("relowner", t(Oid)),
             ("relam", t(Oid)),
+            ("relfilenode", t(Oid)),
             ("reltablespace", t(Oid)),
             ("relpages", t(Int4)),
             ("reltuples", t(Float4)),
+            ("relallvisible", t(Int4)),
+            ("reltoastrelid", t(Oid)),
             ("relhasindex", t(Bool)),
-            ("relpersistence", t(Text)),
-            ("relkind", t(Text)),
+            ("relisshared", t(Bool)),
+            ("relpersistence", t(Char1)),
+            ("relkind", t(Char1)),
             ("relnatts", t(Int2)),
             ("relchecks", t(Int2)),
             ("relhasrules", t(Bool)),
             ("relhastriggers", t(Bool)),
+            ("relhassubclass", t(Bool)),
             ("relrowsecurity", t(Bool)),
             ("relforcerowsecurity", t(Bool)),
-            ("relreplident", t(Text)),
+            ("relispopulated", t(Bool)),
+            ("relreplident", t(Char1)),
             ("relispartition", t(Bool)),
+            ("relrewrite", t(Oid)),
+            ("relfrozenxid", t(Xid)),
+            ("relminmxid", t(Xid)),
             ("relacl", Col::ArrayOf(DataType::AclItem)),
             ("reloptions", Col::ArrayOf(Text)),
-            ("reltoastrelid", t(Oid)),
-            ("relpartbound", t(Text)),
-            ("relhassubclass", t(Bool)),
+            ("relpartbound", t(NodeTree)),
         ],
         superuser_only: false,
     },
@@ -83,7 +94,12 @@ pub const VIEWS: &[SysView] = &[
     SysView {
         name: "pg_am",
         oid: 2601,
-        columns: &[("oid", t(Oid)), ("amname", t(Name)), ("amtype", t(Text))],
+        columns: &[
+            ("oid", t(Oid)),
+            ("amname", t(Name)),
+            ("amhandler", t(DataType::Reg(RegKind::Proc))),
+            ("amtype", t(Char1)),
+        ],
         superuser_only: false,
     },
     SysView {
@@ -93,21 +109,29 @@ pub const VIEWS: &[SysView] = &[
             ("attrelid", t(Oid)),
             ("attname", t(Name)),
             ("atttypid", t(Oid)),
+            ("attstattarget", t(Int4)),
             ("attlen", t(Int2)),
             ("attnum", t(Int2)),
+            ("attndims", t(Int4)),
+            ("attcacheoff", t(Int4)),
             ("atttypmod", t(Int4)),
+            ("attbyval", t(Bool)),
+            ("attalign", t(Char1)),
+            ("attstorage", t(Char1)),
+            ("attcompression", t(Char1)),
             ("attnotnull", t(Bool)),
             ("atthasdef", t(Bool)),
-            ("attidentity", t(Text)),
-            ("attgenerated", t(Text)),
+            ("atthasmissing", t(Bool)),
+            ("attidentity", t(Char1)),
+            ("attgenerated", t(Char1)),
             ("attisdropped", t(Bool)),
+            ("attislocal", t(Bool)),
+            ("attinhcount", t(Int4)),
             ("attcollation", t(Oid)),
             ("attacl", Col::ArrayOf(DataType::AclItem)),
-            ("attstorage", t(Text)),
-            ("attcompression", t(Text)),
-            ("attstattarget", t(Int4)),
-            ("attinhcount", t(Int4)),
-            ("attislocal", t(Bool)),
+            ("attoptions", Col::ArrayOf(Text)),
+            ("attfdwoptions", Col::ArrayOf(Text)),
+            ("attmissingval", t(DataType::AnyArray)),
         ],
         superuser_only: false,
     },
@@ -118,18 +142,24 @@ pub const VIEWS: &[SysView] = &[
             ("indexrelid", t(Oid)),
             ("indrelid", t(Oid)),
             ("indnatts", t(Int2)),
+            ("indnkeyatts", t(Int2)),
             ("indisunique", t(Bool)),
+            ("indnullsnotdistinct", t(Bool)),
             ("indisprimary", t(Bool)),
             ("indisexclusion", t(Bool)),
             ("indimmediate", t(Bool)),
             ("indisclustered", t(Bool)),
             ("indisvalid", t(Bool)),
+            ("indcheckxmin", t(Bool)),
+            ("indisready", t(Bool)),
+            ("indislive", t(Bool)),
             ("indisreplident", t(Bool)),
-            ("indkey", t(Text)),
-            ("indnkeyatts", t(Int2)),
-            ("indnullsnotdistinct", t(Bool)),
-            ("indexprs", t(Text)),
-            ("indpred", t(Text)),
+            ("indkey", t(DataType::Int2Vector)),
+            ("indcollation", t(DataType::OidVector)),
+            ("indclass", t(DataType::OidVector)),
+            ("indoption", t(DataType::Int2Vector)),
+            ("indexprs", t(NodeTree)),
+            ("indpred", t(NodeTree)),
         ],
         superuser_only: false,
     },
@@ -141,13 +171,17 @@ pub const VIEWS: &[SysView] = &[
             ("datname", t(Name)),
             ("datdba", t(Oid)),
             ("encoding", t(Int4)),
-            ("datlocprovider", t(Text)),
+            ("datlocprovider", t(Char1)),
             ("datistemplate", t(Bool)),
             ("datallowconn", t(Bool)),
             ("datconnlimit", t(Int4)),
+            ("datfrozenxid", t(Xid)),
+            ("datminmxid", t(Xid)),
+            ("dattablespace", t(Oid)),
             ("datcollate", t(Text)),
             ("datctype", t(Text)),
             ("daticulocale", t(Text)),
+            ("datcollversion", t(Text)),
             ("datacl", Col::ArrayOf(DataType::AclItem)),
         ],
         superuser_only: false,
@@ -159,7 +193,7 @@ pub const VIEWS: &[SysView] = &[
             ("oid", t(Oid)),
             ("defaclrole", t(Oid)),
             ("defaclnamespace", t(Oid)),
-            ("defaclobjtype", t(Text)),
+            ("defaclobjtype", t(Char1)),
             ("defaclacl", Col::ArrayOf(DataType::AclItem)),
         ],
         superuser_only: false,
@@ -171,11 +205,11 @@ pub const VIEWS: &[SysView] = &[
             ("oid", t(Oid)),
             ("polname", t(Name)),
             ("polrelid", t(Oid)),
-            ("polcmd", t(Text)),
+            ("polcmd", t(Char1)),
             ("polpermissive", t(Bool)),
             ("polroles", Col::ArrayOf(Oid)),
-            ("polqual", t(Text)),
-            ("polwithcheck", t(Text)),
+            ("polqual", t(NodeTree)),
+            ("polwithcheck", t(NodeTree)),
         ],
         superuser_only: false,
     },
@@ -223,8 +257,12 @@ pub fn database_row(cat: &Catalog, d: &rampart_catalog::DatabaseInfo) -> Row {
         Value::Bool(d.is_template),
         Value::Bool(d.allow_connections),
         Value::Int4(d.connection_limit),
+        Value::Oid(0),
+        Value::Oid(0),
+        Value::Oid(super::system_relations::PG_DEFAULT_TABLESPACE),
         text("C"),
         text("C"),
+        Value::Null,
         Value::Null,
         acl_value(cat, acl),
     ]
@@ -289,9 +327,16 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                 ]
             })
             .collect(),
+        // amhandler: PostgreSQL's handler functions (heap_tableam_handler,
+        // bthandler; see `regtypes::output`).
         "pg_am" => vec![
-            vec![Value::Oid(HEAP_AM), text("heap"), text("t")],
-            vec![Value::Oid(BTREE_AM), text("btree"), text("i")],
+            vec![Value::Oid(HEAP_AM), text("heap"), Value::Oid(3), text("t")],
+            vec![
+                Value::Oid(BTREE_AM),
+                text("btree"),
+                Value::Oid(330),
+                text("i"),
+            ],
         ],
         "pg_attribute" => super::system_relations::attribute_rows(only)
             .into_iter()
@@ -300,14 +345,6 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                     .into_iter()
                     .flat_map(|r| user_attribute_rows(cat, r)),
             )
-            .map(|mut row| {
-                // attinhcount, attislocal: what a table column has from its
-                // parents; system, index and view columns are all local.
-                if row.len() == 16 {
-                    row.extend([Value::Int4(0), Value::Bool(true)]);
-                }
-                row
-            })
             .collect(),
         "pg_tablespace" => [
             (super::system_relations::PG_DEFAULT_TABLESPACE, "pg_default"),
@@ -328,26 +365,34 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             .into_iter()
             .flat_map(|r| {
                 r.indexes.iter().map(move |ix| {
-                    let key: Vec<String> = ix.columns.iter().map(|c| (c + 1).to_string()).collect();
-                    vec![
-                        Value::Oid(ix.oid),
-                        Value::Oid(r.oid),
-                        Value::Int2(ix.columns.len() as i16),
-                        Value::Bool(ix.unique),
-                        Value::Bool(ix.primary),
-                        Value::Bool(false),
-                        Value::Bool(true),
-                        Value::Bool(false),
-                        Value::Bool(true),
-                        Value::Bool(false),
-                        Value::Text(key.join(" ")),
-                        Value::Int2(ix.columns.len() as i16),
-                        Value::Bool(false),
-                        Value::Null,
-                        Value::Null,
-                    ]
+                    let list = |f: &dyn Fn(usize) -> String| {
+                        ix.columns
+                            .iter()
+                            .map(|c| f(*c))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    let column = |c: usize| r.columns.get(c);
+                    index_row(IndexRow {
+                        index: ix.oid,
+                        table: r.oid,
+                        unique: ix.unique,
+                        primary: ix.primary,
+                        key: list(&|c| (c + 1).to_string()),
+                        collation: list(&|c| {
+                            column(c)
+                                .map_or(0, super::types::column_collation)
+                                .to_string()
+                        }),
+                        class: list(&|c| {
+                            column(c)
+                                .map_or(0, |c| super::types::default_btree_opclass(&c.ty))
+                                .to_string()
+                        }),
+                    })
                 })
             })
+            .chain(super::catalog_indexes::index_rows(only))
             .collect(),
         "pg_policy" => super::relations_for(cat, only)
             .into_iter()
@@ -383,6 +428,142 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
     }
 }
 
+/// One pg_attribute row, with PostgreSQL's values for what Rampart does
+/// not track (no dropped columns kept, no missing values, no options).
+pub(super) struct AttrRow<'a> {
+    /// attrelid.
+    pub rel: u32,
+    /// attname.
+    pub name: &'a str,
+    /// atttypid, attlen, attbyval, attalign.
+    pub type_oid: u32,
+    pub len: i16,
+    pub byval: bool,
+    pub align: char,
+    /// attnum.
+    pub num: i16,
+    /// atttypmod.
+    pub typmod: i32,
+    /// attndims: 1 for a table column declared as an array.
+    pub ndims: i32,
+    /// attstattarget: -1 (the default), 0 for system columns.
+    pub stattarget: i32,
+    /// attstorage.
+    pub storage: &'static str,
+    /// attnotnull, atthasdef.
+    pub not_null: bool,
+    pub has_default: bool,
+    /// attislocal, attinhcount.
+    pub local: bool,
+    pub inhcount: i32,
+    /// attcollation.
+    pub collation: u32,
+    /// attacl.
+    pub acl: Value,
+}
+
+impl<'a> AttrRow<'a> {
+    /// A column of type `ty` with the defaults of an index or view column.
+    pub(super) fn of_type(rel: u32, name: &'a str, num: i16, ty: &DataType) -> Self {
+        AttrRow {
+            rel,
+            name,
+            type_oid: ty.oid(),
+            len: ty.typlen(),
+            byval: ty.typbyval(),
+            align: ty.typalign(),
+            num,
+            typmod: ty.typmod(),
+            ndims: 0,
+            stattarget: -1,
+            storage: storage(ty),
+            not_null: false,
+            has_default: false,
+            local: true,
+            inhcount: 0,
+            collation: super::types::type_collation(ty),
+            acl: Value::Null,
+        }
+    }
+
+    /// The row in pg_attribute's column order.
+    pub(super) fn row(self) -> Row {
+        vec![
+            Value::Oid(self.rel),
+            text(self.name),
+            Value::Oid(self.type_oid),
+            Value::Int4(self.stattarget),
+            Value::Int2(self.len),
+            Value::Int2(self.num),
+            Value::Int4(self.ndims),
+            Value::Int4(-1),
+            Value::Int4(self.typmod),
+            Value::Bool(self.byval),
+            text(&self.align.to_string()),
+            text(self.storage),
+            text(""),
+            Value::Bool(self.not_null),
+            Value::Bool(self.has_default),
+            Value::Bool(false),
+            text(""),
+            text(""),
+            Value::Bool(false),
+            Value::Bool(self.local),
+            Value::Int4(self.inhcount),
+            Value::Oid(self.collation),
+            self.acl,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]
+    }
+}
+
+/// What a pg_index row says about an index.
+pub(super) struct IndexRow {
+    /// indexrelid.
+    pub index: u32,
+    /// indrelid.
+    pub table: u32,
+    /// indisunique, indisprimary.
+    pub unique: bool,
+    pub primary: bool,
+    /// indkey, indcollation, indclass (text forms: space-separated).
+    pub key: String,
+    pub collation: String,
+    pub class: String,
+}
+
+/// One pg_index row: a valid, ready btree index without expressions,
+/// predicate or options.
+pub(super) fn index_row(ix: IndexRow) -> Row {
+    let n = Value::Int2(ix.key.split_whitespace().count() as i16);
+    let options = vec!["0"; ix.key.split_whitespace().count()].join(" ");
+    vec![
+        Value::Oid(ix.index),
+        Value::Oid(ix.table),
+        n.clone(),
+        n,
+        Value::Bool(ix.unique),
+        Value::Bool(false),
+        Value::Bool(ix.primary),
+        Value::Bool(false),
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::Bool(true),
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::Text(ix.key),
+        Value::Text(ix.collation),
+        Value::Text(ix.class),
+        Value::Text(options),
+        Value::Null,
+        Value::Null,
+    ]
+}
+
 /// pg_attribute rows of a user relation: system columns (tables), its
 /// indexes' key columns, then its own columns.
 fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row> {
@@ -394,50 +575,30 @@ fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row>
     let index_columns = r.indexes.iter().flat_map(move |ix| {
         ix.columns.iter().enumerate().filter_map(move |(i, col)| {
             let c = r.columns.get(*col)?;
-            Some(vec![
-                Value::Oid(ix.oid),
-                text(&c.name),
-                Value::Oid(c.ty.oid()),
-                Value::Int2(c.ty.typlen()),
-                Value::Int2(i as i16 + 1),
-                Value::Int4(c.ty.typmod()),
-                Value::Bool(false),
-                Value::Bool(false),
-                text(""),
-                text(""),
-                Value::Bool(false),
-                Value::Oid(super::types::type_collation(&c.ty)),
-                Value::Null,
-                text(storage(&c.ty)),
-                text(""),
-                Value::Int4(-1),
-            ])
+            Some(
+                AttrRow {
+                    collation: super::types::column_collation(c),
+                    ..AttrRow::of_type(ix.oid, &c.name, i as i16 + 1, &c.ty)
+                }
+                .row(),
+            )
         })
     });
     system
         .into_iter()
         .chain(index_columns)
         .chain(r.columns.iter().enumerate().map(move |(i, c)| {
-            vec![
-                Value::Oid(r.oid),
-                text(&c.name),
-                Value::Oid(c.ty.oid()),
-                Value::Int2(c.ty.typlen()),
-                Value::Int2(i as i16 + 1),
-                Value::Int4(c.ty.typmod()),
-                Value::Bool(c.not_null),
-                Value::Bool(c.default.is_some()),
-                text(""),
-                text(""),
-                Value::Bool(false),
-                Value::Oid(super::types::column_collation(c)),
-                acl_value(cat, &c.acl),
-                text(storage(&c.ty)),
-                text(""),
-                Value::Int4(-1),
-                Value::Int4(c.inherited.into()),
-                Value::Bool(c.local),
-            ]
+            AttrRow {
+                ndims: i32::from(matches!(c.ty, DataType::Array(_))),
+                not_null: c.not_null,
+                has_default: c.default.is_some(),
+                local: c.local,
+                inhcount: c.inherited.into(),
+                collation: super::types::column_collation(c),
+                acl: acl_value(cat, &c.acl),
+                ..AttrRow::of_type(r.oid, &c.name, i as i16 + 1, &c.ty)
+            }
+            .row()
         }))
         .collect()
 }
@@ -445,33 +606,35 @@ fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row>
 /// The system columns every table has (negative attnum), as PostgreSQL lists them.
 pub(super) fn system_columns(rel: u32) -> Vec<Row> {
     [
-        ("tableoid", -6, 26u32, 4i16),
-        ("cmax", -5, 29, 4),
-        ("xmax", -4, 28, 4),
-        ("cmin", -3, 29, 4),
-        ("xmin", -2, 28, 4),
-        ("ctid", -1, 27, 6),
+        ("tableoid", -6, 26u32, 4i16, 'i'),
+        ("cmax", -5, 29, 4, 'i'),
+        ("xmax", -4, 28, 4, 'i'),
+        ("cmin", -3, 29, 4, 'i'),
+        ("xmin", -2, 28, 4, 'i'),
+        ("ctid", -1, 27, 6, 's'),
     ]
     .into_iter()
-    .map(|(name, num, ty, len)| {
-        vec![
-            Value::Oid(rel),
-            text(name),
-            Value::Oid(ty),
-            Value::Int2(len),
-            Value::Int2(num),
-            Value::Int4(-1),
-            Value::Bool(true),
-            Value::Bool(false),
-            text(""),
-            text(""),
-            Value::Bool(false),
-            Value::Oid(0),
-            Value::Null,
-            text("p"),
-            text(""),
-            Value::Int4(0),
-        ]
+    .map(|(name, num, ty, len, align)| {
+        AttrRow {
+            rel,
+            name,
+            type_oid: ty,
+            len,
+            byval: len <= 8 && name != "ctid",
+            align,
+            num,
+            typmod: -1,
+            ndims: 0,
+            stattarget: 0,
+            storage: "p",
+            not_null: true,
+            has_default: false,
+            local: true,
+            inhcount: 0,
+            collation: 0,
+            acl: Value::Null,
+        }
+        .row()
     })
     .collect()
 }
@@ -486,7 +649,30 @@ pub(super) fn storage(t: &DataType) -> &'static str {
     }
 }
 
-/// One pg_class row with PostgreSQL's defaults for what Rampart does not track.
+/// Positions of the pg_class columns the producers fill in after
+/// [`class_row`] (checked against the column list by a unit test).
+pub(super) mod class_col {
+    pub const RELFILENODE: usize = 7;
+    pub const RELTABLESPACE: usize = 8;
+    pub const RELHASINDEX: usize = 13;
+    pub const RELISSHARED: usize = 14;
+    pub const RELCHECKS: usize = 18;
+    pub const RELHASTRIGGERS: usize = 20;
+    pub const RELHASSUBCLASS: usize = 21;
+    pub const RELROWSECURITY: usize = 22;
+    pub const RELFORCEROWSECURITY: usize = 23;
+    pub const RELREPLIDENT: usize = 25;
+    pub const RELISPARTITION: usize = 26;
+    pub const RELOPTIONS: usize = 31;
+    pub const RELPARTBOUND: usize = 32;
+}
+
+/// One pg_class row with PostgreSQL's defaults for what Rampart does not
+/// track. Rampart keeps no files per relation: `relfilenode` is the OID for
+/// relations with storage (as PostgreSQL's until a rewrite) and 0 for the
+/// others; it has no TOAST tables (`reltoastrelid` 0), and its transaction
+/// IDs are 64-bit, so nothing is ever frozen (`relfrozenxid`/`relminmxid`
+/// 0, PostgreSQL's value for relations without storage).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn class_row(
     oid: u32,
@@ -498,6 +684,7 @@ pub(super) fn class_row(
     natts: usize,
     acl: Value,
 ) -> Row {
+    let has_storage = matches!(kind, "r" | "i" | "S" | "m" | "t");
     vec![
         Value::Oid(oid),
         text(name),
@@ -506,9 +693,13 @@ pub(super) fn class_row(
         Value::Oid(0),
         Value::Oid(owner),
         Value::Oid(am),
+        Value::Oid(if has_storage { oid } else { 0 }),
         Value::Oid(0),
         Value::Int4(0),
         Value::Float4(-1.0),
+        Value::Int4(0),
+        Value::Oid(0),
+        Value::Bool(false),
         Value::Bool(false),
         text("p"),
         text(kind),
@@ -518,13 +709,16 @@ pub(super) fn class_row(
         Value::Bool(false),
         Value::Bool(false),
         Value::Bool(false),
+        Value::Bool(false),
+        Value::Bool(true),
         text(if kind == "r" { "d" } else { "n" }),
         Value::Bool(false),
+        Value::Oid(0),
+        Value::Oid(0),
+        Value::Oid(0),
         acl,
         Value::Null,
-        Value::Oid(0),
         Value::Null,
-        Value::Bool(false),
     ]
 }
 
@@ -551,21 +745,21 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             r.columns.len(),
             acl_value(cat, &r.acl),
         );
-        rel[10] = Value::Bool(!r.indexes.is_empty());
-        rel[14] = Value::Int2(r.checks.len() as i16);
+        rel[class_col::RELHASINDEX] = Value::Bool(!r.indexes.is_empty());
+        rel[class_col::RELCHECKS] = Value::Int2(r.checks.len() as i16);
         // PostgreSQL implements foreign keys with internal triggers on both
         // tables; psql asks for FK footers only when this is set.
         let referenced = referenced.contains(&r.oid);
-        rel[16] = Value::Bool(!r.foreign_keys.is_empty() || referenced);
-        rel[17] = Value::Bool(r.rls_enabled);
-        rel[25] = Value::Bool(!cat.inheritors(r.oid).is_empty());
-        rel[18] = Value::Bool(r.rls_forced);
+        rel[class_col::RELHASTRIGGERS] = Value::Bool(!r.foreign_keys.is_empty() || referenced);
+        rel[class_col::RELROWSECURITY] = Value::Bool(r.rls_enabled);
+        rel[class_col::RELHASSUBCLASS] = Value::Bool(!cat.inheritors(r.oid).is_empty());
+        rel[class_col::RELFORCEROWSECURITY] = Value::Bool(r.rls_forced);
         if let Some(bound) = crate::partition::bound_text(cat, r) {
-            rel[20] = Value::Bool(true);
-            rel[24] = text(&bound);
+            rel[class_col::RELISPARTITION] = Value::Bool(true);
+            rel[class_col::RELPARTBOUND] = text(&bound);
         }
         if !r.options.is_empty() {
-            rel[22] = Value::Array(
+            rel[class_col::RELOPTIONS] = Value::Array(
                 r.options
                     .iter()
                     .map(|(k, v)| text(&format!("{k}={v}")))
@@ -603,4 +797,60 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_column_positions_match_pg_class() {
+        let columns = VIEWS
+            .iter()
+            .find(|v| v.name == "pg_class")
+            .map(|v| v.columns)
+            .unwrap_or_default();
+        let at = |name: &str| columns.iter().position(|(n, _)| *n == name);
+        for (pos, name) in [
+            (class_col::RELFILENODE, "relfilenode"),
+            (class_col::RELTABLESPACE, "reltablespace"),
+            (class_col::RELHASINDEX, "relhasindex"),
+            (class_col::RELISSHARED, "relisshared"),
+            (class_col::RELCHECKS, "relchecks"),
+            (class_col::RELHASTRIGGERS, "relhastriggers"),
+            (class_col::RELHASSUBCLASS, "relhassubclass"),
+            (class_col::RELROWSECURITY, "relrowsecurity"),
+            (class_col::RELFORCEROWSECURITY, "relforcerowsecurity"),
+            (class_col::RELREPLIDENT, "relreplident"),
+            (class_col::RELISPARTITION, "relispartition"),
+            (class_col::RELOPTIONS, "reloptions"),
+            (class_col::RELPARTBOUND, "relpartbound"),
+        ] {
+            assert_eq!(at(name), Some(pos), "{name}");
+        }
+        let row = class_row(1, "t", 2, 3, HEAP_AM, "r", 1, Value::Null);
+        assert_eq!(row.len(), columns.len());
+    }
+
+    #[test]
+    fn row_builders_fill_every_column() {
+        let width = |name: &str| {
+            VIEWS
+                .iter()
+                .find(|v| v.name == name)
+                .map_or(0, |v| v.columns.len())
+        };
+        let attr = AttrRow::of_type(1, "a", 1, &DataType::Int4).row();
+        assert_eq!(attr.len(), width("pg_attribute"));
+        let index = index_row(IndexRow {
+            index: 1,
+            table: 2,
+            unique: true,
+            primary: true,
+            key: "1 2".into(),
+            collation: "0 0".into(),
+            class: "1978 1978".into(),
+        });
+        assert_eq!(index.len(), width("pg_index"));
+    }
 }

@@ -1,22 +1,24 @@
 //! `pg_proc` and `pg_language`, computed from the catalog's routines.
 //!
 //! Partial: only user-defined routines are listed (built-in functions are
-//! not catalogued); `proargtypes` (`oidvector`) is its text form and
-//! `prokind`/`provolatile`/`proargmodes` (`"char"`) are text.
+//! not catalogued); `proargdefaults` (`pg_node_tree`) holds the defaults'
+//! SQL text in parentheses, not PostgreSQL's node tree.
 
 use rampart_catalog::{ArgMode, Catalog, FuncReturn};
-use rampart_types::{DataType, Value};
+use rampart_types::{DataType, RegKind, Value};
 
 use super::{t, Col, SysView};
 use crate::exec::Row;
-use DataType::{Bool, Float4, Int2, Name, Oid, Text};
+use DataType::{Bool, Float4, Int2, InternalChar as Char1, Name, Oid, Text};
 
 /// `pg_language` OIDs (as PostgreSQL 15's initdb assigns them).
 const LANG_SQL: u32 = 14;
 /// OID of `internal` in pg_language.
 const LANG_INTERNAL: u32 = 12;
-/// PostgreSQL gives plpgsql an OID at extension creation; 13576 is a fresh PostgreSQL 15 cluster's.
-const LANG_PLPGSQL: u32 = 13576;
+/// PostgreSQL gives plpgsql an OID at extension creation: a fresh
+/// PostgreSQL 15.18 cluster's, after the extension (13559) and its three
+/// handler functions.
+const LANG_PLPGSQL: u32 = 13563;
 
 /// The routine catalogs.
 pub const VIEWS: &[SysView] = &[
@@ -31,19 +33,27 @@ pub const VIEWS: &[SysView] = &[
             ("prolang", t(Oid)),
             ("procost", t(Float4)),
             ("prorows", t(Float4)),
-            ("prokind", t(Text)),
+            ("provariadic", t(Oid)),
+            ("prosupport", t(DataType::Reg(RegKind::Proc))),
+            ("prokind", t(Char1)),
             ("prosecdef", t(Bool)),
             ("proleakproof", t(Bool)),
             ("proisstrict", t(Bool)),
             ("proretset", t(Bool)),
-            ("provolatile", t(Text)),
+            ("provolatile", t(Char1)),
+            ("proparallel", t(Char1)),
             ("pronargs", t(Int2)),
             ("pronargdefaults", t(Int2)),
             ("prorettype", t(Oid)),
-            ("proargtypes", t(Text)),
+            ("proargtypes", t(DataType::OidVector)),
+            ("proallargtypes", Col::ArrayOf(Oid)),
+            ("proargmodes", Col::ArrayOf(Char1)),
             ("proargnames", Col::ArrayOf(Text)),
-            ("proargmodes", Col::ArrayOf(Text)),
+            ("proargdefaults", t(DataType::PgNodeTree)),
+            ("protrftypes", Col::ArrayOf(Oid)),
             ("prosrc", t(Text)),
+            ("probin", t(Text)),
+            ("prosqlbody", t(DataType::PgNodeTree)),
             ("proconfig", Col::ArrayOf(Text)),
             ("proacl", Col::ArrayOf(DataType::AclItem)),
         ],
@@ -58,6 +68,10 @@ pub const VIEWS: &[SysView] = &[
             ("lanowner", t(Oid)),
             ("lanispl", t(Bool)),
             ("lanpltrusted", t(Bool)),
+            ("lanplcallfoid", t(Oid)),
+            ("laninline", t(Oid)),
+            ("lanvalidator", t(Oid)),
+            ("lanacl", Col::ArrayOf(DataType::AclItem)),
         ],
         superuser_only: false,
     },
@@ -70,36 +84,35 @@ fn text(s: &str) -> Value {
 /// The rows of one routine catalog.
 pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
     match view.name {
-        "pg_language" => vec![
+        // PostgreSQL's languages with their handler and validator OIDs
+        // (plpgsql's are created with the extension, just before it).
+        "pg_language" => [
+            (LANG_INTERNAL, "internal", false, false, [0, 0, 2246]),
+            (13, "c", false, false, [0, 0, 2247]),
+            (LANG_SQL, "sql", false, true, [0, 0, 2248]),
+            (
+                LANG_PLPGSQL,
+                "plpgsql",
+                true,
+                true,
+                [LANG_PLPGSQL - 3, LANG_PLPGSQL - 2, LANG_PLPGSQL - 1],
+            ),
+        ]
+        .into_iter()
+        .map(|(oid, name, pl, trusted, [call, inline, validator])| {
             vec![
-                Value::Oid(12),
-                text("internal"),
+                Value::Oid(oid),
+                text(name),
                 Value::Oid(10),
-                Value::Bool(false),
-                Value::Bool(false),
-            ],
-            vec![
-                Value::Oid(13),
-                text("c"),
-                Value::Oid(10),
-                Value::Bool(false),
-                Value::Bool(false),
-            ],
-            vec![
-                Value::Oid(LANG_SQL),
-                text("sql"),
-                Value::Oid(10),
-                Value::Bool(false),
-                Value::Bool(true),
-            ],
-            vec![
-                Value::Oid(LANG_PLPGSQL),
-                text("plpgsql"),
-                Value::Oid(10),
-                Value::Bool(true),
-                Value::Bool(true),
-            ],
-        ],
+                Value::Bool(pl),
+                Value::Bool(trusted),
+                Value::Oid(call),
+                Value::Oid(inline),
+                Value::Oid(validator),
+                Value::Null,
+            ]
+        })
+        .collect(),
         "pg_proc" => cat
             .functions
             .values()
@@ -128,6 +141,16 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     })
                     .collect();
                 let all_in = f.args.iter().all(|a| a.mode == ArgMode::In);
+                let variadic = f
+                    .args
+                    .iter()
+                    .find(|a| a.mode == ArgMode::Variadic)
+                    .map_or(0, |a| match &a.ty {
+                        DataType::Array(e) => e.oid(),
+                        other => other.oid(),
+                    });
+                let defaults: Vec<&str> =
+                    f.args.iter().filter_map(|a| a.default.as_deref()).collect();
                 vec![
                     Value::Oid(f.oid),
                     text(&f.name),
@@ -140,14 +163,17 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     }),
                     Value::Float4(100.0),
                     Value::Float4(if set { 1000.0 } else { 0.0 }),
+                    Value::Oid(variadic),
+                    Value::Oid(0),
                     text(&f.kind.to_string()),
                     Value::Bool(f.security_definer),
                     Value::Bool(f.leakproof),
                     Value::Bool(f.strict),
                     Value::Bool(set),
                     text(&f.volatility.to_string()),
+                    text("u"),
                     Value::Int2(inputs.len() as i16),
-                    Value::Int2(f.args.iter().filter(|a| a.default.is_some()).count() as i16),
+                    Value::Int2(defaults.len() as i16),
                     Value::Oid(ret),
                     text(
                         &inputs
@@ -156,17 +182,30 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                             .collect::<Vec<_>>()
                             .join(" "),
                     ),
-                    if f.args.iter().all(|a| a.name.is_none()) {
+                    if all_in {
                         Value::Null
                     } else {
-                        Value::Array(names)
+                        Value::Array(f.args.iter().map(|a| Value::Oid(a.ty.oid())).collect())
                     },
                     if all_in {
                         Value::Null
                     } else {
                         Value::Array(modes)
                     },
+                    if f.args.iter().all(|a| a.name.is_none()) {
+                        Value::Null
+                    } else {
+                        Value::Array(names)
+                    },
+                    if defaults.is_empty() {
+                        Value::Null
+                    } else {
+                        text(&format!("({})", defaults.join(", ")))
+                    },
+                    Value::Null,
                     text(&f.body),
+                    Value::Null,
+                    Value::Null,
                     if f.config.is_empty() {
                         Value::Null
                     } else {

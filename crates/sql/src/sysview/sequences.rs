@@ -14,7 +14,7 @@ use rampart_types::Value;
 
 use super::{t, SysView};
 use crate::exec::Row;
-use rampart_types::DataType::{Bool, Int4, Int8, Oid, Text};
+use rampart_types::DataType::{Bool, Int4, Int8, InternalChar, Oid};
 
 /// OID of pg_class (the class of relations in pg_depend).
 const PG_CLASS: u32 = 1259;
@@ -58,7 +58,7 @@ pub const VIEWS: &[SysView] = &[
             ("refclassid", t(Oid)),
             ("refobjid", t(Oid)),
             ("refobjsubid", t(Int4)),
-            ("deptype", t(Text)),
+            ("deptype", t(InternalChar)),
         ],
         superuser_only: false,
     },
@@ -72,7 +72,7 @@ pub const VIEWS: &[SysView] = &[
             ("objsubid", t(Int4)),
             ("refclassid", t(Oid)),
             ("refobjid", t(Oid)),
-            ("deptype", t(Text)),
+            ("deptype", t(InternalChar)),
         ],
         superuser_only: false,
     },

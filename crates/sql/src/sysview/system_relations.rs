@@ -1,22 +1,22 @@
 //! The system catalogs and views themselves as rows of pg_class and
 //! pg_attribute, so that `\dS`, `\d pg_authid` and queries joining
 //! pg_class to pg_attribute see them as PostgreSQL does. They are derived
-//! from the [`SysView`] table that also serves the queries: the columns
-//! listed are exactly those Rampart computes.
+//! from the [`SysView`] table that also serves the queries, whose columns
+//! are PostgreSQL 15's.
 //!
 //! What is PostgreSQL's and what is not: relkind (`r` for the catalogs
 //! PostgreSQL stores as tables — those with OIDs below 10000 in
 //! `pg_catalog` — `v` for the views), owner (the bootstrap superuser),
 //! ACLs (`=r` to PUBLIC, none for the superuser-only pg_authid and
 //! pg_shadow, `=rw` on pg_settings), the shared catalogs in the pg_global
-//! tablespace, NOT NULL on a catalog table's leading fixed-width columns
-//! (PostgreSQL's bootstrap rule). Partial: the catalogs' own indexes are not
-//! listed (relhasindex is false), and a catalog has only the columns Rampart
-//! fills.
+//! tablespace, `relfilenode` 0 for the mapped catalogs, NOT NULL by
+//! PostgreSQL's bootstrap rule, and the catalogs' own indexes
+//! ([`super::catalog_indexes`]).
 
 use rampart_catalog::{acl, AclItem, Catalog, BOOTSTRAP_SUPERUSER_OID};
-use rampart_types::Value;
+use rampart_types::{DataType, Value};
 
+use super::relations::class_col;
 use super::{pg_catalog_views, SysView};
 use crate::exec::Row;
 
@@ -60,7 +60,16 @@ impl SystemRelation {
         }
     }
 
-    fn shared(&self) -> bool {
+    /// Whether PostgreSQL keeps it in its relation map, with `relfilenode`
+    /// 0 in pg_class: the shared catalogs and the four nailed ones.
+    pub fn mapped(&self) -> bool {
+        self.shared()
+            || self.schema == PG_CATALOG_OID
+                && ["pg_class", "pg_attribute", "pg_proc", "pg_type"].contains(&self.view.name)
+    }
+
+    /// Whether it is one of the catalogs shared by all databases.
+    pub fn shared(&self) -> bool {
         self.schema == PG_CATALOG_OID && SHARED.contains(&self.view.name)
     }
 }
@@ -145,43 +154,94 @@ pub fn class_rows(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
                 super::relations::acl_value(cat, &Some(acl(&r))),
             );
             if r.shared() {
-                out[7] = Value::Oid(PG_GLOBAL_TABLESPACE);
+                out[class_col::RELTABLESPACE] = Value::Oid(PG_GLOBAL_TABLESPACE);
+                out[class_col::RELISSHARED] = Value::Bool(true);
+            }
+            if r.mapped() {
+                out[class_col::RELFILENODE] = Value::Oid(0);
             }
             // Catalogs have no replica identity (psql expects `n` there).
-            out[19] = Value::Text("n".into());
+            out[class_col::RELREPLIDENT] = Value::Text("n".into());
+            out[class_col::RELHASINDEX] =
+                Value::Bool(super::catalog_indexes::has_indexes(r.view.name));
             out
         })
+        .chain(super::catalog_indexes::class_rows(only))
         .collect()
 }
 
+/// Catalog columns PostgreSQL declares NOT NULL although the bootstrap
+/// rule would not (`BKI_FORCE_NOT_NULL`).
+const FORCE_NOT_NULL: &[(&str, &str)] = &[
+    ("pg_attrdef", "adbin"),
+    ("pg_database", "datcollate"),
+    ("pg_database", "datctype"),
+    ("pg_default_acl", "defaclacl"),
+    ("pg_description", "description"),
+    ("pg_extension", "extversion"),
+    ("pg_policy", "polroles"),
+    ("pg_proc", "prosrc"),
+    ("pg_shdescription", "description"),
+    ("pg_statistic_ext", "stxkind"),
+    ("pg_trigger", "tgargs"),
+];
+
 /// Whether a catalog table's column is NOT NULL by PostgreSQL's bootstrap
-/// rule: fixed-width and preceded only by fixed-width columns.
+/// rule: forced, or fixed-width (int2vector and oidvector count as such)
+/// with every earlier column NOT NULL.
 fn bootstrap_not_null(view: &SysView, index: usize) -> bool {
-    view.columns[..=index]
-        .iter()
-        .all(|(_, c)| matches!(c, super::Col::T(t) if t.typlen() > 0))
+    let mut prior_not_null = true;
+    for (i, (name, c)) in view.columns[..=index].iter().enumerate() {
+        let fixed = matches!(c, super::Col::T(t) if t.typlen() > 0
+            || matches!(t, DataType::Int2Vector | DataType::OidVector));
+        let not_null = FORCE_NOT_NULL.contains(&(view.name, name)) || prior_not_null && fixed;
+        if i == index {
+            return not_null;
+        }
+        prior_not_null &= not_null;
+    }
+    false
 }
 
 /// A system relation column's collation: "C" for collatable types (and
 /// arrays of them) in a catalog table (PostgreSQL's catalogs are not in the
 /// database's default collation); the type's own in views, whose columns
 /// are mostly computed.
-fn catalog_collation(rel: &SystemRelation, ty: &rampart_types::DataType) -> u32 {
+/// The collation of column `index` (0-based) of a system relation.
+pub fn catalog_column_collation(rel: &SystemRelation, index: usize) -> u32 {
+    let (name, col) = &rel.view.columns[index];
+    catalog_collation(rel, name, &col.data_type())
+}
+
+fn catalog_collation(rel: &SystemRelation, column: &str, ty: &DataType) -> u32 {
     let element = match ty {
-        rampart_types::DataType::Array(e) => e,
+        DataType::Array(e) => e,
         other => other,
     };
     match super::types::type_collation(element) {
         0 => 0,
-        _ if rel.relkind() == "r" => super::types::C_COLLATION,
+        _ if rel.relkind() == "r" || VIEW_C_COLUMNS.contains(&(rel.view.name, column)) => {
+            super::types::C_COLLATION
+        }
         own => own,
     }
 }
 
+/// View columns computed from catalog columns in collation "C", which they
+/// keep in PostgreSQL.
+const VIEW_C_COLUMNS: &[(&str, &str)] = &[
+    ("pg_policies", "qual"),
+    ("pg_policies", "with_check"),
+    ("pg_roles", "rolconfig"),
+    ("pg_shadow", "passwd"),
+    ("pg_shadow", "useconfig"),
+    ("pg_user", "useconfig"),
+];
+
 /// pg_attribute rows of the system relations (only the one with OID `only`
 /// when given), in the column order of [`super::relations`]' pg_attribute.
 pub fn attribute_rows(only: Option<u32>) -> Vec<Row> {
-    let mut out = Vec::new();
+    let mut out = super::catalog_indexes::attribute_rows(only);
     for r in all().filter(|r| only.is_none_or(|o| o == r.view.oid)) {
         let table = r.relkind() == "r";
         if table {
@@ -189,24 +249,14 @@ pub fn attribute_rows(only: Option<u32>) -> Vec<Row> {
         }
         for (i, (name, col)) in r.view.columns.iter().enumerate() {
             let ty = col.data_type();
-            out.push(vec![
-                Value::Oid(r.view.oid),
-                Value::Text(name.to_string()),
-                Value::Oid(ty.oid()),
-                Value::Int2(ty.typlen()),
-                Value::Int2(i as i16 + 1),
-                Value::Int4(ty.typmod()),
-                Value::Bool(table && bootstrap_not_null(r.view, i)),
-                Value::Bool(false),
-                Value::Text(String::new()),
-                Value::Text(String::new()),
-                Value::Bool(false),
-                Value::Oid(catalog_collation(&r, &ty)),
-                Value::Null,
-                Value::Text(super::relations::storage(&ty).to_string()),
-                Value::Text(String::new()),
-                Value::Int4(-1),
-            ]);
+            out.push(
+                super::relations::AttrRow {
+                    not_null: table && bootstrap_not_null(r.view, i),
+                    collation: catalog_collation(&r, name, &ty),
+                    ..super::relations::AttrRow::of_type(r.view.oid, name, i as i16 + 1, &ty)
+                }
+                .row(),
+            );
         }
     }
     out

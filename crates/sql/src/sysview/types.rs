@@ -8,7 +8,10 @@ use rampart_types::{DataType, RegKind, Value};
 
 use super::{t, Col, SysView};
 use crate::exec::Row;
-use DataType::{Bool, Int2, Int4, Name, Oid, Text};
+use DataType::{Bool, Int2, Int4, InternalChar as Char1, Name, Oid, PgNodeTree as NodeTree, Text};
+
+/// `regproc`, the type of pg_type's support function columns.
+const REGPROC: DataType = DataType::Reg(RegKind::Proc);
 
 /// OID of the database's default collation.
 pub const DEFAULT_COLLATION: u32 = 100;
@@ -29,19 +32,30 @@ pub const VIEWS: &[SysView] = &[
             ("typowner", t(Oid)),
             ("typlen", t(Int2)),
             ("typbyval", t(Bool)),
-            ("typtype", t(Text)),
-            ("typcategory", t(Text)),
+            ("typtype", t(Char1)),
+            ("typcategory", t(Char1)),
             ("typispreferred", t(Bool)),
             ("typisdefined", t(Bool)),
-            ("typdelim", t(Text)),
+            ("typdelim", t(Char1)),
             ("typrelid", t(Oid)),
+            ("typsubscript", t(REGPROC)),
             ("typelem", t(Oid)),
             ("typarray", t(Oid)),
+            ("typinput", t(REGPROC)),
+            ("typoutput", t(REGPROC)),
+            ("typreceive", t(REGPROC)),
+            ("typsend", t(REGPROC)),
+            ("typmodin", t(REGPROC)),
+            ("typmodout", t(REGPROC)),
+            ("typanalyze", t(REGPROC)),
+            ("typalign", t(Char1)),
+            ("typstorage", t(Char1)),
             ("typnotnull", t(Bool)),
             ("typbasetype", t(Oid)),
             ("typtypmod", t(Int4)),
             ("typndims", t(Int4)),
             ("typcollation", t(Oid)),
+            ("typdefaultbin", t(NodeTree)),
             ("typdefault", t(Text)),
             ("typacl", Col::ArrayOf(DataType::AclItem)),
         ],
@@ -55,11 +69,13 @@ pub const VIEWS: &[SysView] = &[
             ("collname", t(Name)),
             ("collnamespace", t(Oid)),
             ("collowner", t(Oid)),
-            ("collprovider", t(Text)),
+            ("collprovider", t(Char1)),
             ("collisdeterministic", t(Bool)),
             ("collencoding", t(Int4)),
             ("collcollate", t(Text)),
             ("collctype", t(Text)),
+            ("colliculocale", t(Text)),
+            ("collversion", t(Text)),
         ],
         superuser_only: false,
     },
@@ -73,11 +89,19 @@ pub const VIEWS: &[SysView] = &[
             ("tgname", t(Name)),
             ("tgfoid", t(Oid)),
             ("tgtype", t(Int2)),
-            ("tgenabled", t(Text)),
+            ("tgenabled", t(Char1)),
             ("tgisinternal", t(Bool)),
             ("tgconstrrelid", t(Oid)),
             ("tgconstrindid", t(Oid)),
             ("tgconstraint", t(Oid)),
+            ("tgdeferrable", t(Bool)),
+            ("tginitdeferred", t(Bool)),
+            ("tgnargs", t(Int2)),
+            ("tgattr", t(DataType::Int2Vector)),
+            ("tgargs", t(DataType::Bytea)),
+            ("tgqual", t(NodeTree)),
+            ("tgoldtable", t(Name)),
+            ("tgnewtable", t(Name)),
         ],
         superuser_only: false,
     },
@@ -108,13 +132,13 @@ pub const VIEWS: &[SysView] = &[
         oid: 3350,
         columns: &[
             ("partrelid", t(Oid)),
-            ("partstrat", t(Text)),
+            ("partstrat", t(Char1)),
             ("partnatts", t(Int2)),
             ("partdefid", t(Oid)),
-            ("partattrs", t(Text)),
-            ("partclass", t(Text)),
-            ("partcollation", t(Text)),
-            ("partexprs", t(Text)),
+            ("partattrs", t(DataType::Int2Vector)),
+            ("partclass", t(DataType::OidVector)),
+            ("partcollation", t(DataType::OidVector)),
+            ("partexprs", t(NodeTree)),
         ],
         superuser_only: false,
     },
@@ -128,7 +152,9 @@ pub const VIEWS: &[SysView] = &[
             ("stxnamespace", t(Oid)),
             ("stxowner", t(Oid)),
             ("stxstattarget", t(Int4)),
-            ("stxkind", Col::ArrayOf(Text)),
+            ("stxkeys", t(DataType::Int2Vector)),
+            ("stxkind", Col::ArrayOf(Char1)),
+            ("stxexprs", t(NodeTree)),
         ],
         superuser_only: false,
     },
@@ -186,8 +212,8 @@ pub const VIEWS: &[SysView] = &[
             ("oid", t(Oid)),
             ("prpubid", t(Oid)),
             ("prrelid", t(Oid)),
-            ("prqual", t(Text)),
-            ("prattrs", Col::ArrayOf(Int2)),
+            ("prqual", t(NodeTree)),
+            ("prattrs", t(DataType::Int2Vector)),
         ],
         superuser_only: false,
     },
@@ -220,6 +246,13 @@ fn builtin_types() -> Vec<(DataType, &'static str, char)> {
         (T::Numeric(None), "numeric", 'N'),
         (T::Uuid, "uuid", 'U'),
         (T::Jsonb, "jsonb", 'U'),
+        (T::InternalChar, "char", 'Z'),
+        (T::PgNodeTree, "pg_node_tree", 'Z'),
+        (T::Int2Vector, "int2vector", 'A'),
+        (T::OidVector, "oidvector", 'A'),
+        (T::Xid, "xid", 'U'),
+        (T::AclItem, "aclitem", 'U'),
+        (T::AnyArray, "anyarray", 'P'),
     ];
     for k in [
         RegKind::Class,
@@ -253,6 +286,8 @@ pub fn type_name(t: &DataType) -> String {
 pub fn type_collation(t: &DataType) -> u32 {
     match t {
         DataType::Name => C_COLLATION,
+        DataType::Array(e) => type_collation(e),
+        DataType::InternalChar | DataType::Int2Vector | DataType::OidVector => 0,
         t if t.is_string() => DEFAULT_COLLATION,
         _ => 0,
     }
@@ -276,17 +311,33 @@ fn array_of(t: &DataType) -> Option<u32> {
 
 fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32) -> Row {
     let owner = 10;
+    let support = super::type_support::TYPE_SUPPORT
+        .iter()
+        .find(|s| s.oid == oid);
+    let f =
+        |pick: fn(&super::type_support::TypeSupport) -> u32| Value::Oid(support.map_or(0, pick));
+    let (align, storage) = match support {
+        Some(s) => (s.align, s.storage),
+        None => (t.typalign(), 'p'),
+    };
+    // int2vector and oidvector are arrays of their element from position 0.
+    let elem = match t {
+        DataType::Int2Vector if elem == 0 => DataType::Int2.oid(),
+        DataType::OidVector if elem == 0 => DataType::Oid.oid(),
+        _ => elem,
+    };
+    let array_type = name.starts_with('_');
     vec![
         Value::Oid(oid),
         Value::Text(name.to_string()),
         Value::Oid(PG_CATALOG_OID),
         Value::Oid(owner),
-        Value::Int2(if elem != 0 { -1 } else { t.typlen() }),
-        Value::Bool(elem == 0 && (1..=8).contains(&t.typlen())),
+        Value::Int2(if array_type { -1 } else { t.typlen() }),
+        Value::Bool(!array_type && t.typbyval()),
         Value::Text(if cat == 'P' { "p" } else { "b" }.into()),
         Value::Text(cat.to_string()),
         Value::Bool(
-            elem == 0
+            !array_type
                 && matches!(
                     t,
                     DataType::Text
@@ -300,13 +351,24 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
         Value::Bool(true),
         Value::Text(",".into()),
         Value::Oid(0),
+        f(|s| s.subscript),
         Value::Oid(elem),
         Value::Oid(array),
+        f(|s| s.input),
+        f(|s| s.output),
+        f(|s| s.receive),
+        f(|s| s.send),
+        f(|s| s.modin),
+        f(|s| s.modout),
+        f(|s| s.analyze),
+        Value::Text(align.to_string()),
+        Value::Text(storage.to_string()),
         Value::Bool(false),
         Value::Oid(0),
         Value::Int4(-1),
         Value::Int4(0),
         Value::Oid(type_collation(t)),
+        Value::Null,
         Value::Null,
         Value::Null,
     ]
@@ -439,6 +501,11 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
         ]
         .into_iter()
         .map(|(oid, name, provider, locale)| {
+            let locale = if locale.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(locale.into())
+            };
             vec![
                 Value::Oid(oid),
                 Value::Text(name.into()),
@@ -447,16 +514,10 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 Value::Text(provider.into()),
                 Value::Bool(true),
                 Value::Int4(-1),
-                if locale.is_empty() {
-                    Value::Null
-                } else {
-                    Value::Text(locale.into())
-                },
-                if locale.is_empty() {
-                    Value::Null
-                } else {
-                    Value::Text(locale.into())
-                },
+                locale.clone(),
+                locale,
+                Value::Null,
+                Value::Null,
             ]
         })
         .collect(),
@@ -484,7 +545,7 @@ pub fn description_target_exists(cat: &Catalog, d: &rampart_catalog::Description
 
 /// The OID of a type's default btree operator class (`pg_opclass`), as
 /// PostgreSQL 15 numbers them (varchar uses text_ops); 0 when unknown.
-fn default_btree_opclass(ty: &DataType) -> u32 {
+pub(super) fn default_btree_opclass(ty: &DataType) -> u32 {
     match ty.oid() {
         21 => 1979,
         23 => 1978,
