@@ -77,3 +77,13 @@ CREATE FUNCTION cc_h(a int, OUT b int) LANGUAGE sql AS 'SELECT a';
 SELECT proname, provariadic::regtype, prosupport, prokind, provolatile, proparallel, pronargs, pronargdefaults, proargtypes, proallargtypes, proargmodes, proargnames, protrftypes, probin, prosqlbody FROM pg_proc WHERE proname LIKE 'cc\_%' ORDER BY 1;
 DROP FUNCTION cc_f, cc_g, cc_h;
 SELECT attrelid::regclass, attname, attstattarget, attbyval, attalign, attstorage FROM pg_attribute WHERE attrelid IN ('pg_authid'::regclass, 'pg_roles'::regclass) AND attnum BETWEEN -1 AND 2 ORDER BY 1, attnum;
+-- Input of the catalog types, bad input included.
+SELECT 'abc'::xid;
+SELECT '42'::xid, '4294967295'::xid;
+SELECT '4294967296'::xid;
+SELECT ''::"char", 'é'::"char";
+SELECT indkey[-1], indkey[100000], indkey[NULL] FROM pg_index WHERE indexrelid = 'pg_class_oid_index'::regclass;
+SELECT '1 2'::int2vector, ('1 2'::int2vector)[1];
+SELECT 'x y'::int2vector::int2[];
+SELECT 'nosuchfn'::regproc;
+SELECT 'pg_catalog.int4in'::regproc;

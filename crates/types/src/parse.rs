@@ -26,9 +26,14 @@ impl Value {
             DataType::Int8 => Value::Int8(parse_int(s, "bigint")?),
             // A reg* name is resolved by the SQL layer (it needs the catalog);
             // here only the numeric form is accepted.
+            // xidin is C's strtoul: leading digits, nothing to complain about.
             DataType::Xid => {
-                let v = parse_int(s, "xid")?;
-                Value::Oid(u32::try_from(v).map_err(|_| range_err(s, "xid"))?)
+                let digits: String = s
+                    .trim_start()
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                Value::Oid(digits.parse::<u64>().map_or(0, |v| v as u32))
             }
             DataType::Oid | DataType::Reg(_) => {
                 let v = parse_int(s, "oid")?;
@@ -47,13 +52,15 @@ impl Value {
             // Like reg*, aclitem input names roles: the SQL layer's cast
             // resolves and normalizes it; this context-free path keeps text.
             DataType::AclItem => Value::Text(s.to_string()),
-            // charin keeps the first byte (PostgreSQL also reads `\ooo`
-            // octal escapes, which Rampart does not).
-            DataType::InternalChar => Value::Text(s.chars().take(1).collect()),
-            DataType::PgNodeTree
-            | DataType::Int2Vector
-            | DataType::OidVector
-            | DataType::AnyArray => Value::Text(s.to_string()),
+            DataType::InternalChar => Value::Text(internal_char(s)),
+            DataType::Int2Vector => Value::Text(parse_vector(
+                s,
+                "smallint",
+                i16::MIN.into(),
+                i16::MAX.into(),
+            )?),
+            DataType::OidVector => Value::Text(parse_vector(s, "oid", 0, u32::MAX.into())?),
+            DataType::PgNodeTree | DataType::AnyArray => Value::Text(s.to_string()),
             DataType::Bytea => Value::Bytea(parse_bytea(s)?),
             DataType::Date => Value::Date(parse_date(s)?),
             DataType::Time => Value::Time(parse_time(s.trim()).ok_or_else(|| {
@@ -78,6 +85,47 @@ impl Value {
             DataType::Array(elem) => parse_array(elem, s, style)?,
         };
         v.fit_to(ty)
+    }
+}
+
+/// `int2vector`/`oidvector` input: space-separated numbers of the element
+/// type, kept as their normalized text; errors name the whole input, as
+/// PostgreSQL's.
+fn parse_vector(s: &str, element: &str, min: i64, max: i64) -> PgResult<String> {
+    let mut out = Vec::new();
+    for n in s.split_whitespace() {
+        let v: i64 = n.parse().map_err(|_| {
+            PgError::new(
+                SqlState::INVALID_TEXT_REPRESENTATION,
+                format!("invalid input syntax for type {element}: \"{s}\""),
+            )
+        })?;
+        if !(min..=max).contains(&v) {
+            return Err(range_err(s, element));
+        }
+        out.push(v.to_string());
+    }
+    Ok(out.join(" "))
+}
+
+/// `"char"` input (charin) as its output text: the first byte, a byte with
+/// the high bit set as charout prints it (`\ooo`); `\ooo` input is read
+/// back as that byte.
+fn internal_char(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let byte = match bytes {
+        [b'\\', a, b, c, ..] if [a, b, c].iter().all(|d| (b'0'..=b'7').contains(d)) => {
+            ((a - b'0') as u32 * 64 + (b - b'0') as u32 * 8 + (c - b'0') as u32) as u8
+        }
+        [first, ..] => *first,
+        [] => 0,
+    };
+    if byte == 0 {
+        String::new()
+    } else if byte.is_ascii() {
+        (byte as char).to_string()
+    } else {
+        format!("\\{byte:03o}")
     }
 }
 
@@ -444,6 +492,34 @@ pub fn parse_interval(s: &str) -> PgResult<Interval> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catalog_types_read_input_as_postgresql() {
+        let text = |ty: &DataType, s: &str| {
+            Value::from_pg_text(ty, s).map(|v| match v {
+                Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+        };
+        // "char": the first byte; high-bit bytes print as octal escapes.
+        assert_eq!(text(&DataType::InternalChar, "abc").unwrap(), "a");
+        assert_eq!(text(&DataType::InternalChar, "é").unwrap(), "\\303");
+        assert_eq!(text(&DataType::InternalChar, "\\101").unwrap(), "A");
+        assert_eq!(text(&DataType::InternalChar, "").unwrap(), "");
+        // xid: strtoul, no errors.
+        assert_eq!(
+            Value::from_pg_text(&DataType::Xid, "abc").unwrap(),
+            Value::Oid(0)
+        );
+        assert_eq!(
+            Value::from_pg_text(&DataType::Xid, "42").unwrap(),
+            Value::Oid(42)
+        );
+        // int2vector: each element a smallint.
+        assert_eq!(text(&DataType::Int2Vector, " 1  2 ").unwrap(), "1 2");
+        let e = Value::from_pg_text(&DataType::Int2Vector, "1 x").unwrap_err();
+        assert_eq!(e.message, "invalid input syntax for type smallint: \"1 x\"");
+    }
 
     #[test]
     fn integer_errors_match_postgres() {
