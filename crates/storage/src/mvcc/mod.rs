@@ -7,6 +7,7 @@
 
 pub mod keys;
 mod maintenance;
+mod row_cache;
 mod scan;
 mod store;
 mod txn;
@@ -61,6 +62,8 @@ pub(crate) struct Inner {
     /// Newest committed `(version, value)` of the keys read with
     /// [`Transaction::get_hot`]; kept current by commits under the commit mutex.
     pub hot: HotKeys,
+    /// Newest committed versions of recently point-read keys.
+    pub rows: row_cache::RowCache,
     pub last_ckpt_lsn: AtomicU64,
     pub _dir_lock: Option<std::fs::File>,
 }

@@ -174,6 +174,7 @@ impl Store {
             checkpoint_bytes: opts.checkpoint_wal_bytes.max(1),
             ckpt: Mutex::new(()),
             hot: Default::default(),
+            rows: Default::default(),
             last_ckpt_lsn: AtomicU64::new(ckpt),
             _dir_lock: Some(dir_lock),
         };
@@ -205,6 +206,7 @@ impl Store {
             checkpoint_bytes: u64::MAX,
             ckpt: Mutex::new(()),
             hot: Default::default(),
+            rows: Default::default(),
             last_ckpt_lsn: AtomicU64::new(0),
             _dir_lock: None,
         };

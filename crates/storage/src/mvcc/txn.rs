@@ -129,13 +129,25 @@ impl Transaction {
             .is_some_and(|view| view.get(key) != self.writes.get(key))
     }
 
-    /// Value of `key` in the snapshot, overlaid with own writes.
+    /// Value of `key` in the snapshot, overlaid with own writes. The newest
+    /// committed version comes from the row cache when the snapshot sees it
+    /// (see `row_cache`); a miss reads the newest version from the KV and
+    /// caches it.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(v) = self.own_reads().get(key) {
             return Ok(v.clone());
         }
-        Ok(self
-            .inner()
+        let inner = self.inner();
+        if let Some(v) = inner.rows.get(key, self.snap.version) {
+            return Ok(v);
+        }
+        let stamp = inner.rows.stamp();
+        let newest = inner.read_version(key, u64::MAX)?.unwrap_or((0, None));
+        inner.rows.fill(stamp, key, &newest);
+        if newest.0 <= self.snap.version {
+            return Ok(newest.1);
+        }
+        Ok(inner
             .read_version(key, self.snap.version)?
             .and_then(|(_, v)| v))
     }
@@ -446,6 +458,7 @@ impl Transaction {
             }
             return Err(e);
         }
+        inner.rows.invalidate(self.writes.keys());
         inner.update_hot(version, &self.writes);
         c.last_version = version;
         c.applied_lsn = lsn;
