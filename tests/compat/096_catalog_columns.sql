@@ -58,7 +58,7 @@ CREATE TABLE cc_parent (id int PRIMARY KEY, code varchar(10) UNIQUE);
 CREATE TABLE cc_child (id bigint PRIMARY KEY, parent int REFERENCES cc_parent, code varchar(10) REFERENCES cc_parent (code),
   tags text[], price numeric(8,2) DEFAULT 0, created timestamptz DEFAULT now(), note text COLLATE "C");
 CREATE INDEX cc_child_note ON cc_child (note, created);
-CREATE VIEW cc_view AS SELECT id, tags FROM cc_child;
+CREATE VIEW cc_view AS SELECT id, note, tags FROM cc_child;
 SELECT relname, relkind, relpersistence, relnatts, relchecks, relhasindex, relisshared, relispopulated, relreplident, relrewrite, relfilenode = oid AS own_file FROM pg_class WHERE relname LIKE 'cc_%' ORDER BY 1;
 SELECT attname, attnum, attstattarget, attlen, attndims, attcacheoff, atttypmod, attbyval, attalign, attstorage, attcompression, attnotnull, atthasdef, atthasmissing, attidentity, attgenerated, attislocal, attinhcount, attcollation, attoptions, attfdwoptions, attmissingval FROM pg_attribute WHERE attrelid = 'cc_child'::regclass ORDER BY attnum;
 SELECT attrelid::regclass, attname, attnum, attstattarget, attbyval, attalign, attcollation FROM pg_attribute WHERE attrelid IN ('cc_child_note'::regclass, 'cc_view'::regclass, 'pg_authid_rolname_index'::regclass) ORDER BY 1, attnum;

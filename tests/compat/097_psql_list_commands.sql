@@ -17,7 +17,7 @@ CREATE VIEW lc_v AS SELECT id, name FROM lc_t;
 \dv lc_*
 \dtvs lc_*
 \dtvsi lc_*
-\dis
+\dis lc_*
 \c - lc_alice
 SELECT current_user, session_user;
 \dt lc_*

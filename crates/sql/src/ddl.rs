@@ -606,9 +606,16 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
         let (_, outputs) = binder.bind_query(&q)?;
         // The output columns are recorded for pg_attribute and column
         // privileges; reading the view binds its query afresh.
+        // A column read straight from a table keeps its COLLATE (partial:
+        // PostgreSQL also carries collations through expressions).
         let columns: Vec<Column> = outputs
             .into_iter()
             .map(|o| Column {
+                collation: o.source.and_then(|(table, attnum)| {
+                    let index = usize::try_from(attnum).ok()?.checked_sub(1)?;
+                    let column = cat.relation_by_oid(table)?.columns.get(index)?;
+                    column.collation.clone()
+                }),
                 name: o.name,
                 ty: if o.ty == rampart_types::DataType::Unknown {
                     rampart_types::DataType::Text
@@ -618,7 +625,6 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 not_null: false,
                 default: None,
                 acl: None,
-                collation: None,
                 inherited: 0,
                 local: true,
                 default_oid: 0,
