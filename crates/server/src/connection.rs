@@ -451,7 +451,11 @@ impl QueryParser for Parser {
             })
             .collect();
         wire::check_query_text(sql).map_err(to_wire_error)?;
-        let prepared = conn.with_session(|s| {
+        // Preparing parses and binds: it reads the catalog, runs no user
+        // code and takes no row or table lock, so it never waits and runs
+        // on the async worker (the extended protocol parses before every
+        // execution; handing the worker off cost more than the parse).
+        let prepared = conn.with_session_inline(|s| {
             let r = s.prepare(sql, param_types);
             if r.is_err() {
                 s.mark_failed_if_in_block();
