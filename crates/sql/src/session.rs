@@ -104,15 +104,15 @@ impl SessionState {
         if let Some(d) = self.definer.last() {
             return d.clone();
         }
-        match self.settings.get("role") {
-            Some(r) if r != "none" && !r.is_empty() => r,
+        match self.settings.get_builtin("role") {
+            Some(r) if r != "none" && !r.is_empty() => r.to_string(),
             _ => self.session_user(),
         }
     }
 
     /// The effective search path, with `$user` expanded.
     pub fn search_path(&self) -> Vec<String> {
-        let raw = self.settings.get("search_path").unwrap_or_default();
+        let raw = self.settings.get_builtin("search_path").unwrap_or_default();
         raw.split(',')
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
@@ -183,7 +183,7 @@ impl SessionState {
     /// Row-level security context for binding: the current user and `row_security`.
     pub fn rls_context(&self, catalog: &Catalog) -> PgResult<crate::bind::rls::RlsContext> {
         let user = self.principal(catalog)?.role_oid;
-        let row_security = self.settings.get("row_security").as_deref() != Some("off");
+        let row_security = self.settings.get_builtin("row_security") != Some("off");
         Ok(crate::bind::rls::RlsContext { user, row_security })
     }
 
