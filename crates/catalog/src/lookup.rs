@@ -64,14 +64,14 @@ impl Catalog {
         oid
     }
 
-    /// Gives each column default of the relations changed since `before` a
+    /// Gives each column default of the `changed` relations (those that
+    /// differ from `before`, see `RelationMap::changes_since`) a
     /// `pg_attrdef` OID and takes it from columns whose default is gone. A
     /// default keeps its OID only when the same column of the same relation
     /// had it before: one copied from another table (inheritance, LIKE)
     /// gets its own.
-    pub fn number_defaults(&mut self, before: &Catalog) {
-        let (changed, _) = self.relations.changes_since(&before.relations);
-        for oid in changed {
+    pub fn number_defaults(&mut self, before: &Catalog, changed: &[u32]) {
+        for &oid in changed {
             let kept = |name: &str, default_oid: u32| {
                 default_oid != 0
                     && before.relations.get(&oid).is_some_and(|b| {

@@ -466,7 +466,10 @@ impl Engine {
         before: &Catalog,
         mut cat: Catalog,
     ) -> PgResult<Catalog> {
-        cat.number_defaults(before);
+        // One pass finds the changed relations, for their defaults' OIDs
+        // and for the records to write (splitting keeps relations as they are).
+        let changes = cat.relations.changes_since(&before.relations);
+        cat.number_defaults(before, &changes.0);
         let version = cat.version;
         let (shared, mut local) = cat.split(version);
         self.put_shared(txn, &shared)?;
@@ -475,7 +478,7 @@ impl Engine {
         let (changed, removed) = if rewrite_all {
             (local.relations.keys().copied().collect(), Vec::new())
         } else {
-            local.relations.changes_since(&before.relations)
+            changes
         };
         for oid in changed {
             let key = keys::catalog_object_key(db, RELATION_RECORD, oid);

@@ -589,23 +589,22 @@ impl CatalogIndex {
     }
 }
 
-/// Whether a catalog read limited to relation `only` (a table, or one of
-/// its indexes; see `relations_for`) covers this index.
-fn covers(only: Option<u32>, ix: &CatalogIndex, table: u32) -> bool {
-    only.is_none_or(|o| {
-        o == table
-            || CATALOG_INDEXES
-                .iter()
-                .any(|j| j.table == ix.table && j.oid == o)
-    })
-}
-
-/// The catalog indexes a read limited to `only` covers, with their tables.
+/// The catalog indexes a read limited to relation `only` covers (a
+/// catalog table's, or those of the table one of its indexes belongs to;
+/// see `relations_for`), with their tables. A read pinned to a user
+/// relation covers none, without looking at any.
 fn covered(only: Option<u32>) -> impl Iterator<Item = (&'static CatalogIndex, SystemRelation)> {
-    CATALOG_INDEXES.iter().filter_map(move |ix| {
-        let rel = ix.relation()?;
-        covers(only, ix, rel.view.oid).then_some((ix, rel))
-    })
+    let table: Option<Option<&str>> = only.map(|o| {
+        CATALOG_INDEXES
+            .iter()
+            .find(|i| i.oid == o)
+            .map(|i| i.table)
+            .or_else(|| system_relations::by_oid(o).map(|r| r.view.name))
+    });
+    CATALOG_INDEXES
+        .iter()
+        .filter(move |ix| table.is_none_or(|t| t == Some(ix.table)))
+        .filter_map(|ix| Some((ix, ix.relation()?)))
 }
 
 /// Whether a system catalog has indexes (`pg_class.relhasindex`).
@@ -647,21 +646,16 @@ pub fn class_rows(only: Option<u32>) -> Vec<Row> {
 pub fn index_rows(only: Option<u32>) -> Vec<Row> {
     covered(only)
         .map(|(ix, rel)| {
-            let cols = ix.attnums(&rel);
-            let list = |f: &dyn Fn(usize) -> String| {
-                cols.iter().map(|c| f(*c)).collect::<Vec<_>>().join(" ")
-            };
-            let ty = |c: usize| rel.view.columns[c].1.data_type();
             super::relations::index_row(super::relations::IndexRow {
                 index: ix.oid,
                 table: rel.view.oid,
                 unique: ix.kind != IndexKind::Plain,
                 primary: ix.kind == IndexKind::Primary,
-                key: list(&|c| (c + 1).to_string()),
-                collation: list(&|c| {
-                    system_relations::catalog_column_collation(&rel, c).to_string()
-                }),
-                class: list(&|c| super::types::default_btree_opclass(&ty(c)).to_string()),
+                key: super::KeyVectors::of(
+                    &ix.attnums(&rel),
+                    |c| system_relations::catalog_column_collation(&rel, c),
+                    |c| Some(rel.view.columns[c].1.data_type()),
+                ),
             })
         })
         .collect()

@@ -86,6 +86,39 @@ impl Col {
     }
 }
 
+/// A key's columns as the `int2vector`/`oidvector` texts of pg_index
+/// (`indkey`, `indcollation`, `indclass`) and pg_partitioned_table.
+pub(crate) struct KeyVectors {
+    /// Column numbers (attnum), `1 2`.
+    pub attnums: String,
+    /// Each column's collation OID.
+    pub collations: String,
+    /// Each column's default btree operator class OID.
+    pub opclasses: String,
+}
+
+impl KeyVectors {
+    /// The vectors of key columns `cols` (0-based), given each column's
+    /// collation and type.
+    pub(crate) fn of(
+        cols: &[usize],
+        collation: impl Fn(usize) -> u32,
+        ty: impl Fn(usize) -> Option<DataType>,
+    ) -> KeyVectors {
+        let text = |f: &dyn Fn(usize) -> u32| {
+            cols.iter()
+                .map(|&c| f(c).to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        KeyVectors {
+            attnums: text(&|c| c as u32 + 1),
+            collations: text(&collation),
+            opclasses: text(&|c| ty(c).map_or(0, |t| types::default_btree_opclass(&t))),
+        }
+    }
+}
+
 /// A system view's shape.
 pub struct SysView {
     /// Name in pg_catalog.

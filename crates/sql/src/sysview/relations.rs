@@ -365,30 +365,17 @@ pub fn rows(view: &SysView, cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             .into_iter()
             .flat_map(|r| {
                 r.indexes.iter().map(move |ix| {
-                    let list = |f: &dyn Fn(usize) -> String| {
-                        ix.columns
-                            .iter()
-                            .map(|c| f(*c))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    };
                     let column = |c: usize| r.columns.get(c);
                     index_row(IndexRow {
                         index: ix.oid,
                         table: r.oid,
                         unique: ix.unique,
                         primary: ix.primary,
-                        key: list(&|c| (c + 1).to_string()),
-                        collation: list(&|c| {
-                            column(c)
-                                .map_or(0, super::types::column_collation)
-                                .to_string()
-                        }),
-                        class: list(&|c| {
-                            column(c)
-                                .map_or(0, |c| super::types::default_btree_opclass(&c.ty))
-                                .to_string()
-                        }),
+                        key: super::KeyVectors::of(
+                            &ix.columns,
+                            |c| column(c).map_or(0, super::types::column_collation),
+                            |c| column(c).map(|c| c.ty.clone()),
+                        ),
                     })
                 })
             })
@@ -528,17 +515,16 @@ pub(super) struct IndexRow {
     /// indisunique, indisprimary.
     pub unique: bool,
     pub primary: bool,
-    /// indkey, indcollation, indclass (text forms: space-separated).
-    pub key: String,
-    pub collation: String,
-    pub class: String,
+    /// indkey, indcollation, indclass.
+    pub key: super::KeyVectors,
 }
 
 /// One pg_index row: a valid, ready btree index without expressions,
 /// predicate or options.
 pub(super) fn index_row(ix: IndexRow) -> Row {
-    let n = Value::Int2(ix.key.split_whitespace().count() as i16);
-    let options = vec!["0"; ix.key.split_whitespace().count()].join(" ");
+    let count = ix.key.attnums.split_whitespace().count();
+    let n = Value::Int2(count as i16);
+    let options = vec!["0"; count].join(" ");
     vec![
         Value::Oid(ix.index),
         Value::Oid(ix.table),
@@ -555,9 +541,9 @@ pub(super) fn index_row(ix: IndexRow) -> Row {
         Value::Bool(true),
         Value::Bool(true),
         Value::Bool(false),
-        Value::Text(ix.key),
-        Value::Text(ix.collation),
-        Value::Text(ix.class),
+        Value::Text(ix.key.attnums),
+        Value::Text(ix.key.collations),
+        Value::Text(ix.key.opclasses),
         Value::Text(options),
         Value::Null,
         Value::Null,
@@ -847,9 +833,7 @@ mod tests {
             table: 2,
             unique: true,
             primary: true,
-            key: "1 2".into(),
-            collation: "0 0".into(),
-            class: "1978 1978".into(),
+            key: super::super::KeyVectors::of(&[0, 1], |_| 0, |_| Some(DataType::Int4)),
         });
         assert_eq!(index.len(), width("pg_index"));
     }

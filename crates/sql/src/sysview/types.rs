@@ -314,19 +314,20 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
     let support = super::type_support::TYPE_SUPPORT
         .iter()
         .find(|s| s.oid == oid);
-    let f =
+    let support_fn =
         |pick: fn(&super::type_support::TypeSupport) -> u32| Value::Oid(support.map_or(0, pick));
     let (align, storage) = match support {
         Some(s) => (s.align, s.storage),
         None => (t.typalign(), 'p'),
     };
-    // int2vector and oidvector are arrays of their element from position 0.
+    // An array type's row names its element; int2vector and oidvector
+    // (not array types) name theirs too, being subscriptable from 0.
+    let array_type = elem != 0;
     let elem = match t {
-        DataType::Int2Vector if elem == 0 => DataType::Int2.oid(),
-        DataType::OidVector if elem == 0 => DataType::Oid.oid(),
+        DataType::Int2Vector if !array_type => DataType::Int2.oid(),
+        DataType::OidVector if !array_type => DataType::Oid.oid(),
         _ => elem,
     };
-    let array_type = name.starts_with('_');
     vec![
         Value::Oid(oid),
         Value::Text(name.to_string()),
@@ -351,16 +352,16 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
         Value::Bool(true),
         Value::Text(",".into()),
         Value::Oid(0),
-        f(|s| s.subscript),
+        support_fn(|s| s.subscript),
         Value::Oid(elem),
         Value::Oid(array),
-        f(|s| s.input),
-        f(|s| s.output),
-        f(|s| s.receive),
-        f(|s| s.send),
-        f(|s| s.modin),
-        f(|s| s.modout),
-        f(|s| s.analyze),
+        support_fn(|s| s.input),
+        support_fn(|s| s.output),
+        support_fn(|s| s.receive),
+        support_fn(|s| s.send),
+        support_fn(|s| s.modin),
+        support_fn(|s| s.modout),
+        support_fn(|s| s.analyze),
         Value::Text(align.to_string()),
         Value::Text(storage.to_string()),
         Value::Bool(false),
@@ -426,22 +427,19 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                         )
                     })
                 });
-                let list = |f: &dyn Fn(usize) -> String| {
-                    key.columns
-                        .iter()
-                        .map(|&c| f(c))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                };
-                let ty = |c: usize| &r.columns[c].ty;
+                let vectors = super::KeyVectors::of(
+                    &key.columns,
+                    |c| type_collation(&r.columns[c].ty),
+                    |c| Some(r.columns[c].ty.clone()),
+                );
                 Some(vec![
                     Value::Oid(r.oid),
                     Value::Text(key.strategy.to_string()),
                     Value::Int2(key.columns.len() as i16),
                     Value::Oid(default.unwrap_or(0)),
-                    Value::Text(list(&|c| (c + 1).to_string())),
-                    Value::Text(list(&|c| default_btree_opclass(ty(c)).to_string())),
-                    Value::Text(list(&|c| type_collation(ty(c)).to_string())),
+                    Value::Text(vectors.attnums),
+                    Value::Text(vectors.opclasses),
+                    Value::Text(vectors.collations),
                     Value::Null,
                 ])
             })
