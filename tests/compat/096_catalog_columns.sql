@@ -87,3 +87,6 @@ SELECT '1 2'::int2vector, ('1 2'::int2vector)[1];
 SELECT 'x y'::int2vector::int2[];
 SELECT 'nosuchfn'::regproc;
 SELECT 'pg_catalog.int4in'::regproc;
+SELECT '1 x'::int2vector;
+SELECT '1 70000 2'::int2vector;
+SELECT '1 -5000000000'::oidvector;

@@ -318,3 +318,75 @@ async fn incremental_catalog_records_survive_restart() {
         .get(0);
     assert_eq!(idx, 2);
 }
+
+/// The catalogs' own indexes read as PostgreSQL's (names, key columns,
+/// keys as constraints), and bad input to the catalog types gets
+/// PostgreSQL's SQLSTATE and message, naming the input from the failing
+/// element on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_indexes_and_catalog_type_input() {
+    let srv = Server::start_trust();
+    let client = srv.connect().await;
+    let rows: Vec<(String, String, bool)> = client
+        .query(
+            "SELECT c.relname::text, pg_get_indexdef(i.indexrelid), i.indisprimary
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             WHERE i.indrelid = 'pg_authid'::regclass ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "pg_authid_oid_index".into(),
+                "CREATE UNIQUE INDEX pg_authid_oid_index ON pg_catalog.pg_authid USING btree (oid)"
+                    .into(),
+                true
+            ),
+            (
+                "pg_authid_rolname_index".into(),
+                "CREATE UNIQUE INDEX pg_authid_rolname_index ON pg_catalog.pg_authid USING btree (rolname)"
+                    .into(),
+                false
+            ),
+        ]
+    );
+    let key: String = client
+        .query_one(
+            "SELECT indkey::text FROM pg_index WHERE indexrelid = 'pg_class_relname_nsp_index'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(key, "2 3");
+    for (sql, code, message) in [
+        (
+            "SELECT '1 x'::int2vector",
+            "22P02",
+            "invalid input syntax for type smallint: \"x\"",
+        ),
+        (
+            "SELECT '1 70000 2'::int2vector",
+            "22003",
+            "value \"70000 2\" is out of range for type smallint",
+        ),
+        (
+            "SELECT 'nosuchfn'::regproc",
+            "42883",
+            "function \"nosuchfn\" does not exist",
+        ),
+        (
+            "SELECT indkey[0] FROM pg_index WHERE indexrelid = 'no_such_index'::regclass",
+            "42P01",
+            "relation \"no_such_index\" does not exist",
+        ),
+    ] {
+        assert_db_error(client.query(sql, &[]).await, code, message);
+    }
+}

@@ -89,19 +89,20 @@ impl Value {
 }
 
 /// `int2vector`/`oidvector` input: space-separated numbers of the element
-/// type, kept as their normalized text; errors name the whole input, as
-/// PostgreSQL's.
+/// type, kept as their normalized text. As PostgreSQL's, an error names the
+/// input from the failing element on.
 fn parse_vector(s: &str, element: &str, min: i64, max: i64) -> PgResult<String> {
     let mut out = Vec::new();
     for n in s.split_whitespace() {
+        let rest = &s[n.as_ptr() as usize - s.as_ptr() as usize..];
         let v: i64 = n.parse().map_err(|_| {
             PgError::new(
                 SqlState::INVALID_TEXT_REPRESENTATION,
-                format!("invalid input syntax for type {element}: \"{s}\""),
+                format!("invalid input syntax for type {element}: \"{rest}\""),
             )
         })?;
         if !(min..=max).contains(&v) {
-            return Err(range_err(s, element));
+            return Err(range_err(rest, element));
         }
         out.push(v.to_string());
     }
@@ -518,7 +519,7 @@ mod tests {
         // int2vector: each element a smallint.
         assert_eq!(text(&DataType::Int2Vector, " 1  2 ").unwrap(), "1 2");
         let e = Value::from_pg_text(&DataType::Int2Vector, "1 x").unwrap_err();
-        assert_eq!(e.message, "invalid input syntax for type smallint: \"1 x\"");
+        assert_eq!(e.message, "invalid input syntax for type smallint: \"x\"");
     }
 
     #[test]
