@@ -15,6 +15,14 @@
 //! flushes first fsyncs everything appended so far; the others wait on a
 //! condition variable. A failed write or fsync poisons the log: every later
 //! commit gets [`StorageError::WalFailed`].
+//!
+//! Zero-filled space: records are written into space the log zero-filled
+//! beforehand ([`ZERO_FILL_CHUNK`] at a time, as PostgreSQL zero-fills its
+//! WAL segments), so a commit's `fdatasync` writes the record's blocks only;
+//! appending instead also changes the file's size, which costs a journal
+//! commit per fsync (about 0.3 ms against 0.17 ms on this kind of disk).
+//! Recovery reads an all-zero frame header as the end of a segment's
+//! records (see [`recover`]).
 
 pub mod record;
 pub mod recover;
@@ -23,7 +31,7 @@ pub mod segment;
 use crate::error::{Result, StorageError};
 use parking_lot::{Condvar, Mutex};
 use std::fs::File;
-use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -33,11 +41,17 @@ use std::time::Duration;
 /// The archive callback: called with the path of each completed segment.
 pub type ArchiveFn = Arc<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync>;
 
+/// Bytes zero-filled ahead of the records at a time.
+pub const ZERO_FILL_CHUNK: u64 = 1 << 20;
+
 struct Writer {
     file: Arc<File>,
     path: PathBuf,
     seg_start: u64,
     lsn: u64,
+    /// Length of the segment file: records end at `lsn - seg_start`, zeros
+    /// follow up to here.
+    filled: u64,
 }
 
 struct SyncState {
@@ -144,17 +158,17 @@ impl WalCore {
         archive: Option<ArchiveFn>,
     ) -> Result<WalCore> {
         let end = recovered.end;
-        let (file, path, seg_start) = match recovered.tail {
+        let (file, path, seg_start, filled) = match recovered.tail {
             Some(seg) => {
                 let f = std::fs::OpenOptions::new()
-                    .append(true)
+                    .write(true)
                     .open(&seg.path)
                     .map_err(|e| StorageError::io(&seg.path, e))?;
-                (f, seg.path, seg.start)
+                (f, seg.path, seg.start, seg.len)
             }
             None => {
                 let (f, p) = segment::create(dir, end)?;
-                (f, p, end)
+                (f, p, end, 0)
             }
         };
         let archiving = archive.is_some();
@@ -167,6 +181,7 @@ impl WalCore {
                 path: path.clone(),
                 seg_start,
                 lsn: end,
+                filled,
             }),
             insert_lsn: AtomicU64::new(end),
             sync: Mutex::new(SyncState {
@@ -216,15 +231,29 @@ impl WalCore {
             return Err(StorageError::WalFailed);
         }
         let framed = record::frame(payload);
+        let len = framed.len() as u64;
         let mut w = self.writer.lock();
-        if w.lsn > w.seg_start && w.lsn - w.seg_start >= self.seg_size {
+        let used = w.lsn - w.seg_start;
+        // A record larger than a whole segment gets a segment of its own.
+        if used > 0 && used + len > self.seg_size {
             self.switch_segment(&mut w)?;
         }
-        if let Err(e) = (&*w.file).write_all(&framed) {
+        let offset = w.lsn - w.seg_start;
+        if offset + len > w.filled {
+            let to = (w.filled + ZERO_FILL_CHUNK)
+                .min(self.seg_size)
+                .max(offset + len);
+            if let Err(e) = zero_fill(&w.file, w.filled, to) {
+                self.poison("write", &e);
+                return Err(StorageError::io(&w.path, e));
+            }
+            w.filled = to;
+        }
+        if let Err(e) = w.file.write_all_at(&framed, offset) {
             self.poison("write", &e);
             return Err(StorageError::io(&w.path, e));
         }
-        w.lsn += framed.len() as u64;
+        w.lsn += len;
         self.insert_lsn.store(w.lsn, Ordering::Release);
         Ok(w.lsn)
     }
@@ -244,6 +273,7 @@ impl WalCore {
         let old = std::mem::replace(&mut w.path, path);
         w.file = Arc::new(file);
         w.seg_start = w.lsn;
+        w.filled = 0;
         if self.archiving {
             self.queue_archive(old);
         }
@@ -334,13 +364,16 @@ impl WalCore {
         self.wait_durable(self.insert_lsn())
     }
 
-    /// Deletes segments that end at or below `lsn` (and are archived when
-    /// archiving is on), never the current one.
+    /// Deletes segments whose records end at or below `lsn` (and are
+    /// archived when archiving is on), never the current one.
     pub fn remove_below(&self, lsn: u64) -> Result<()> {
         let current = self.writer.lock().seg_start;
         let mut removed = false;
-        for seg in segment::list(&self.dir)? {
-            if seg.start >= current || seg.end() > lsn {
+        let segs = segment::list(&self.dir)?;
+        for (seg, next) in segs.iter().zip(segs.iter().skip(1)) {
+            // A closed segment's records end where the next segment starts
+            // (zeros may follow them in the file).
+            if seg.start >= current || next.start > lsn {
                 continue;
             }
             let done = segment::done_marker(&seg.path);
@@ -367,6 +400,18 @@ impl Drop for Wal {
         k.stop = true;
         self.kick.wake.notify_one();
     }
+}
+
+/// Writes zeros to `file` from byte `from` up to `to`.
+fn zero_fill(file: &File, from: u64, to: u64) -> std::io::Result<()> {
+    static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(ZEROS.len() as u64);
+        file.write_all_at(&ZEROS[..n as usize], at)?;
+        at += n;
+    }
+    Ok(())
 }
 
 /// Runs the archive callback on a background thread, retrying failures

@@ -16,9 +16,12 @@ pub struct Recovered {
 }
 
 /// Replays every valid record at or after `from`, calling `apply(end_lsn, payload)`
-/// for each in log order. A torn or corrupt record in the last non-empty segment
-/// ends the log: the segment is truncated there (with a warning). Bad data
-/// followed by data in later segments, or a hole in the log, is
+/// for each in log order. A segment's records end at the end of its file or
+/// at an all-zero frame header followed only by zeros (the space the writer
+/// zero-filled ahead). A torn or corrupt record in the last segment holding
+/// data ends the log: the segment is truncated there (with a warning), so
+/// that nothing written before the crash can later pass for a record. Bad
+/// data followed by data in later segments, or a hole in the log, is
 /// [`StorageError::Corrupt`].
 pub fn replay(
     wal_dir: &Path,
@@ -26,30 +29,44 @@ pub fn replay(
     mut apply: impl FnMut(u64, &[u8]) -> Result<()>,
 ) -> Result<Recovered> {
     let segs = segment::list(wal_dir)?;
+    // A closed segment's records end where the next segment starts.
     let relevant: Vec<Segment> = segs
         .iter()
-        .filter(|s| s.end() > from || s.start >= from)
-        .cloned()
+        .enumerate()
+        .filter(|(i, s)| {
+            let end = segs.get(i + 1).map_or(s.end(), |next| next.start);
+            end > from || s.start >= from
+        })
+        .map(|(_, s)| s.clone())
         .collect();
     let mut expected = from;
     for (i, seg) in relevant.iter().enumerate() {
-        let later_has_data = relevant[i + 1..].iter().any(|s| s.len > 0);
         if seg.start > expected {
-            if seg.len > 0 || later_has_data {
+            if holds_data(&relevant[i..])? {
                 return Err(StorageError::Corrupt {
                     path: seg.path.clone(),
                     offset: expected,
                     reason: format!("WAL is missing bytes {expected:#x}..{:#x}", seg.start),
                 });
             }
-            break;
+            // Segments created but never written to: the log ends before them.
+            remove_all(&relevant[i..])?;
+            return Ok(Recovered {
+                end: expected,
+                tail: None,
+            });
         }
         let data = fs::read(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
         let mut pos = (expected - seg.start) as usize;
         let torn = loop {
             let rest = data.get(pos..).unwrap_or(&[]);
-            if rest.is_empty() {
-                break None;
+            if rest.iter().take(HEADER).all(|&b| b == 0) {
+                // The end of the records (or of the file): zeros only after it.
+                break if rest.iter().all(|&b| b == 0) {
+                    None
+                } else {
+                    Some("data after the end of the records")
+                };
             }
             match check_frame(rest) {
                 Ok(len) => {
@@ -62,7 +79,7 @@ pub fn replay(
         };
         expected = seg.start + pos as u64;
         if let Some(reason) = torn {
-            if later_has_data {
+            if holds_data(&relevant[i + 1..])? {
                 return Err(StorageError::Corrupt {
                     path: seg.path.clone(),
                     offset: pos as u64,
@@ -82,9 +99,7 @@ pub fn replay(
             f.set_len(pos as u64)
                 .and_then(|_| f.sync_all())
                 .map_err(|e| StorageError::io(&seg.path, e))?;
-            for later in &relevant[i + 1..] {
-                fs::remove_file(&later.path).map_err(|e| StorageError::io(&later.path, e))?;
-            }
+            remove_all(&relevant[i + 1..])?;
             return Ok(Recovered {
                 end: expected,
                 tail: Some(Segment {
@@ -95,11 +110,34 @@ pub fn replay(
             });
         }
     }
-    let tail = segs.last().filter(|s| s.end() == expected).cloned();
+    // Appending continues in the last segment when the records end inside it.
+    let tail = segs
+        .last()
+        .filter(|s| s.start <= expected && expected <= s.end())
+        .cloned();
     Ok(Recovered {
         end: expected,
         tail,
     })
+}
+
+/// True when any of `segs` holds a non-zero byte.
+fn holds_data(segs: &[Segment]) -> Result<bool> {
+    for seg in segs.iter().filter(|s| s.len > 0) {
+        let data = fs::read(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
+        if data.iter().any(|&b| b != 0) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Deletes `segs` (segments past the end of the log).
+fn remove_all(segs: &[Segment]) -> Result<()> {
+    for seg in segs {
+        fs::remove_file(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
+    }
+    Ok(())
 }
 
 /// Validates the frame at the start of `rest`; returns the payload length.
