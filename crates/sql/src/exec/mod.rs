@@ -46,6 +46,9 @@ pub struct Exec<'a> {
     pub params: &'a [Value],
     outer: Vec<Row>,
     ctes: HashMap<usize, Rc<Vec<Row>>>,
+    /// A recursive WITH query (its id) whose reader takes only its first
+    /// rows (this many): its iteration stops there (see `recursive_cte_cap`).
+    cte_cap: Option<(usize, usize)>,
     uncorrelated: HashMap<usize, Rc<Vec<Row>>>,
     /// Set when a cancel request arrives; checked between rows.
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
@@ -92,6 +95,7 @@ impl<'a> Exec<'a> {
             params,
             outer: Vec::new(),
             ctes: HashMap::new(),
+            cte_cap: None,
             uncorrelated: HashMap::new(),
             cancel: None,
             style,
@@ -349,7 +353,13 @@ impl<'a> Exec<'a> {
                 let r = self.run(right)?;
                 Ok(set_op(*kind, *all, l, r))
             }
-            Plan::With { ctes, body } => self.with_ctes(ctes, |ex| ex.run(body)),
+            Plan::With { ctes, body } => {
+                let cap = self.recursive_cte_cap(ctes, body)?;
+                let outer_cap = std::mem::replace(&mut self.cte_cap, cap);
+                let rows = self.with_ctes(ctes, |ex| ex.run(body));
+                self.cte_cap = outer_cap;
+                rows
+            }
             Plan::LockRows { input, wait } => match input.as_ref() {
                 Plan::Scan {
                     table,
@@ -441,7 +451,63 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
+    /// `WITH RECURSIVE r AS (…) SELECT * FROM r LIMIT n` (columns of `r`
+    /// only, constant LIMIT and OFFSET, `r` the only WITH query): PostgreSQL
+    /// reads a WITH query lazily, so its recursion stops once the LIMIT is
+    /// satisfied (a query with no end of its own returns its first rows).
+    /// Rampart materializes WITH queries; this is the cap that gives the
+    /// same rows, in the same order, for that shape. Other shapes (a filter,
+    /// an ORDER BY, a second reader) need every row and get no cap.
+    fn recursive_cte_cap(
+        &mut self,
+        ctes: &[crate::plan::CtePlan],
+        body: &Plan,
+    ) -> PgResult<Option<(usize, usize)>> {
+        let [cte] = ctes else { return Ok(None) };
+        let Plan::Limit {
+            input,
+            limit: Some(limit),
+            offset,
+        } = body
+        else {
+            return Ok(None);
+        };
+        if cte.recursive.is_none()
+            || !limit.is_constant()
+            || offset.as_ref().is_some_and(|o| !o.is_constant())
+        {
+            return Ok(None);
+        }
+        let scanned = match input.as_ref() {
+            Plan::Project { input, exprs }
+                if exprs.iter().all(|e| matches!(e, Expr::Column(_))) =>
+            {
+                input.as_ref()
+            }
+            other => other,
+        };
+        if !matches!(scanned, Plan::CteScan { id } if *id == cte.id) {
+            return Ok(None);
+        }
+        let Some(limit) = count_value(self.eval(limit, &[])?, "LIMIT")? else {
+            return Ok(None);
+        };
+        let offset = match offset {
+            Some(e) => count_value(self.eval(e, &[])?, "OFFSET")?.unwrap_or(0),
+            None => 0,
+        };
+        let cap = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
+        Ok(Some((cte.id, cap)))
+    }
+
     fn run_cte(&mut self, cte: &crate::plan::CtePlan) -> PgResult<Vec<Row>> {
+        let cap = match self.cte_cap {
+            Some((id, cap)) if id == cte.id && cte.recursive.is_some() => cap,
+            _ => usize::MAX,
+        };
+        if cap == 0 {
+            return Ok(Vec::new());
+        }
         let mut all = self.run(&cte.base)?;
         let Some((rec, union_all)) = &cte.recursive else {
             return Ok(all);
@@ -449,6 +515,10 @@ impl<'a> Exec<'a> {
         let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
         if !union_all {
             all.retain(|r| seen.insert(r.iter().flat_map(|v| v.group_key()).collect()));
+        }
+        if all.len() >= cap {
+            all.truncate(cap);
+            return Ok(all);
         }
         let mut working = all.clone();
         let mut iterations = 0;
@@ -467,6 +537,10 @@ impl<'a> Exec<'a> {
                 next.retain(|r| seen.insert(r.iter().flat_map(|v| v.group_key()).collect()));
             }
             all.extend(next.iter().cloned());
+            if all.len() >= cap {
+                all.truncate(cap);
+                break;
+            }
             if all.len() > 50_000_000 {
                 return Err(PgError::new(
                     rampart_types::SqlState::PROGRAM_LIMIT_EXCEEDED,
