@@ -959,3 +959,39 @@ async fn extended_protocol_pipeline_is_one_transaction() {
     assert_eq!(pipeline(&mut s, &["ROLLBACK"]), None);
     assert_eq!(batch_ids(&client).await, vec![1, 2]);
 }
+
+/// A recursion with no end of its own, read through a LIMIT, returns its
+/// first rows as PostgreSQL's lazy WITH scan does; a negative LIMIT there is
+/// PostgreSQL's error, and a filter still needs every row (the recursion
+/// limit's error, not a hang or a crash).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recursive_with_query_read_through_a_limit() {
+    let srv = Server::start_trust();
+    let client = srv.connect().await;
+    let endless = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)";
+    let rows: Vec<i32> = client
+        .query(&format!("{endless} SELECT * FROM r LIMIT 3 OFFSET 2"), &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(rows, [3, 4, 5]);
+    assert_db_error(
+        client
+            .query(&format!("{endless} SELECT * FROM r LIMIT -1"), &[])
+            .await,
+        "2201W",
+        "LIMIT must not be negative",
+    );
+    assert_db_error(
+        client
+            .query(
+                &format!("{endless} SELECT * FROM r WHERE n < 0 LIMIT 1"),
+                &[],
+            )
+            .await,
+        "54000",
+        "recursive query did not terminate",
+    );
+}

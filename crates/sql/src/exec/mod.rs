@@ -502,7 +502,7 @@ impl<'a> Exec<'a> {
 
     fn run_cte(&mut self, cte: &crate::plan::CtePlan) -> PgResult<Vec<Row>> {
         let cap = match self.cte_cap {
-            Some((id, cap)) if id == cte.id && cte.recursive.is_some() => cap,
+            Some((id, cap)) if id == cte.id => cap,
             _ => usize::MAX,
         };
         if cap == 0 {
