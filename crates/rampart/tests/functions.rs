@@ -239,3 +239,74 @@ async fn language_internal_is_for_superusers_and_known_builtins_only() {
         "permission denied for language internal",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_returning_functions_in_the_select_list_keep_privileges_and_policies() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE tenant LOGIN;
+             CREATE TABLE notes (owner text, tags text[]);
+             INSERT INTO notes VALUES ('tenant', '{mine,ours}'), ('other', '{secret}');
+             ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY own ON notes USING (owner = current_user);
+             GRANT SELECT ON notes TO tenant;
+             CREATE FUNCTION series_to(n int) RETURNS SETOF int LANGUAGE sql
+               AS 'SELECT generate_series(1, n)';
+             REVOKE EXECUTE ON FUNCTION series_to(int) FROM PUBLIC;",
+        )
+        .await
+        .unwrap();
+    // The superuser sees every row's tags, one row per tag, in lockstep
+    // with a second, longer function padded with NULL.
+    let rows: Vec<(Option<String>, i32)> = admin
+        .query(
+            "SELECT unnest(tags), generate_series(1, 2) FROM notes WHERE owner = 'other'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [(Some("secret".into()), 1), (None, 2)]);
+    let mut cfg = srv.config();
+    cfg.user("tenant");
+    let tenant = connect_with(&cfg).await.unwrap();
+    // The policy filters the rows before the function expands them.
+    let tags: Vec<String> = tenant
+        .query("SELECT unnest(tags) FROM notes ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(tags, ["mine", "ours"]);
+    // EXECUTE is checked for a set-returning function in the select list.
+    assert_db_error(
+        tenant.query("SELECT series_to(3)", &[]).await,
+        "42501",
+        "permission denied for function series_to",
+    );
+    admin
+        .batch_execute("GRANT EXECUTE ON FUNCTION series_to(int) TO tenant")
+        .await
+        .unwrap();
+    let n: Vec<i32> = tenant
+        .query("SELECT series_to(3)", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(n, [1, 2, 3]);
+    // A set-returning function inside CASE is PostgreSQL's error.
+    assert_db_error(
+        tenant
+            .query("SELECT CASE WHEN true THEN generate_series(1, 2) END", &[])
+            .await,
+        "0A000",
+        "set-returning functions are not allowed in CASE",
+    );
+}

@@ -171,6 +171,16 @@ pub enum Plan {
         /// The ACL.
         arg: Expr,
     },
+    /// Set-returning functions of a select list (PostgreSQL's ProjectSet):
+    /// each input row followed by one value of every function, repeated
+    /// for the longest result, shorter ones padded with NULL.
+    ProjectSet {
+        /// Input.
+        input: Box<Plan>,
+        /// One single-column plan per function; each reads the input row
+        /// as its outer row (depth 1).
+        srfs: Vec<Plan>,
+    },
     /// `unnest(array)`: one row per element.
     Unnest {
         /// The array.

@@ -412,7 +412,7 @@ impl Binder<'_> {
         }
     }
 
-    fn bind_table_function(
+    pub(super) fn bind_table_function(
         &mut self,
         name: &ast::ObjectName,
         args: &[ast::FunctionArg],

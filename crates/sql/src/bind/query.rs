@@ -514,7 +514,7 @@ impl Binder<'_> {
         if s.into.is_some() {
             return Err(PgError::unsupported("SELECT INTO is not supported yet"));
         }
-        let (mut plan, scope) = self.bind_from(&s.from)?;
+        let (mut plan, mut scope) = self.bind_from(&s.from)?;
         if let Some(w) = &s.selection {
             let mut cx = ExprCtx::new(&scope, "WHERE");
             let pred = self.bind_bool(w, &mut cx, "WHERE")?;
@@ -547,6 +547,13 @@ impl Binder<'_> {
             || s.having.is_some()
             || items.iter().any(|(e, _)| contains_aggregate(e))
             || order.iter().any(|o| contains_aggregate(&o.expr));
+        if !aggregated {
+            plan = self.bind_select_list_srfs(plan, &mut scope, &mut items)?;
+        } else if self.select_list_has_srf(&items) {
+            return Err(PgError::unsupported(
+                "set-returning functions in the select list of an aggregated query are not supported yet",
+            ));
+        }
         let mut outputs: Vec<(Expr, OutputColumn)> = Vec::new();
         let mut hidden: Vec<Expr> = Vec::new();
         let mut sort_keys: Vec<SortKey> = Vec::new();

@@ -266,6 +266,7 @@ impl<'a> Exec<'a> {
                 on,
                 right_width,
             } => self.lateral_join(left, right, *kind, on.as_ref(), *right_width),
+            Plan::ProjectSet { input, srfs } => self.project_set(input, srfs),
             Plan::Aggregate {
                 input,
                 group_by,
@@ -1222,6 +1223,30 @@ impl<'a> Exec<'a> {
     }
 
     /// A LATERAL join: the right side is run again for every left row.
+    /// Runs [`Plan::ProjectSet`].
+    fn project_set(&mut self, input: &Plan, srfs: &[Plan]) -> PgResult<Vec<Row>> {
+        let mut out = Vec::new();
+        for (i, row) in self.run(input)?.into_iter().enumerate() {
+            if i % 256 == 0 {
+                self.check_cancel()?;
+            }
+            self.outer.push(row.clone());
+            let sets: PgResult<Vec<Vec<Row>>> = srfs.iter().map(|p| self.run(p)).collect();
+            self.outer.pop();
+            let sets = sets?;
+            let longest = sets.iter().map(Vec::len).max().unwrap_or(0);
+            for k in 0..longest {
+                let mut r = row.clone();
+                for set in &sets {
+                    let value = set.get(k).and_then(|v| v.first()).cloned();
+                    r.push(value.unwrap_or(Value::Null));
+                }
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
     fn lateral_join(
         &mut self,
         left: &Plan,
@@ -1754,6 +1779,12 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
             args.iter().for_each(&mut *f)
         }
         Plan::Unnest { arg } | Plan::AclExplode { arg } => f(arg),
+        Plan::ProjectSet { input, srfs } => {
+            walk_plan(input, f, node);
+            for p in srfs {
+                walk_plan(p, f, node);
+            }
+        }
         Plan::Filter { input, predicate } => {
             f(predicate);
             walk_plan(input, f, node);
