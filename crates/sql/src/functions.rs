@@ -4,6 +4,8 @@
 use rampart_types::{DataType, PgError, PgResult, RegKind, SqlState, Value};
 use rust_decimal::prelude::*;
 
+mod arrays;
+
 /// Scalar built-ins.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +90,24 @@ pub enum Func {
     CurrVal,
     SetVal,
     PgBackendPid,
+    /// `pg_is_in_recovery()`: always false (Rampart has no standby mode).
+    PgIsInRecovery,
+    /// `current_schemas(include_implicit)`: the search path's existing schemas.
+    CurrentSchemas,
+    /// `name[i]`: the i-th byte (from 0) of a name, as "char" ('' past its end).
+    NameElement,
+    /// `array_remove(array, element)`.
+    ArrayRemove,
+    /// `array_replace(array, old, new)`.
+    ArrayReplace,
+    /// `array_position(array, element [, start])`.
+    ArrayPosition,
+    /// `array_positions(array, element)`.
+    ArrayPositions,
+    /// `string_to_array(text, delimiter [, null_string])`.
+    StringToArray,
+    /// `regexp_split_to_array(string, pattern [, flags])`.
+    RegexpSplitToArray,
     /// `pg_reload_conf()`.
     PgReloadConf,
     TxidCurrent,
@@ -260,6 +280,13 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             })
             .collect()
     };
+    if let Some((func, arg_types, ret)) = arrays::resolve(name, args) {
+        return Some(Resolved {
+            func,
+            arg_types,
+            ret,
+        });
+    }
     let (func, arg_types, ret) = match (name, n) {
         ("lower", 1) => (Func::Lower, vec![text.clone()], T::Text),
         ("upper", 1) => (Func::Upper, vec![text.clone()], T::Text),
@@ -320,6 +347,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("chr", 1) => (Func::Chr, vec![Some(T::Int4)], T::Text),
         ("ascii", 1) => (Func::Ascii, vec![text.clone()], T::Int4),
         ("regexp_replace", 3 | 4) => (Func::RegexpReplace, same(T::Text), T::Text),
+        ("regexp_split_to_array", 2 | 3) => (
+            Func::RegexpSplitToArray,
+            same(T::Text),
+            T::Array(Box::new(T::Text)),
+        ),
         ("quote_ident", 1) => (Func::QuoteIdent, vec![text.clone()], T::Text),
         ("quote_literal", 1) => (Func::QuoteLiteral, vec![text.clone()], T::Text),
         ("quote_nullable", 1) => (Func::QuoteNullable, vec![text.clone()], T::Text),
@@ -365,6 +397,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("clock_timestamp", 0) => (Func::ClockTimestamp, vec![], T::Timestamptz),
         ("current_database" | "current_catalog", 0) => (Func::CurrentDatabase, vec![], T::Name),
         ("current_schema", 0) => (Func::CurrentSchema, vec![], T::Name),
+        ("current_schemas", 1) => (
+            Func::CurrentSchemas,
+            vec![Some(T::Bool)],
+            T::Array(Box::new(T::Name)),
+        ),
         ("current_user" | "user" | "current_role", 0) => (Func::CurrentUser, vec![], T::Name),
         ("session_user", 0) => (Func::SessionUser, vec![], T::Name),
         ("version", 0) => (Func::Version, vec![], T::Text),
@@ -388,6 +425,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
             T::Int8,
         ),
         ("pg_backend_pid", 0) => (Func::PgBackendPid, vec![], T::Int4),
+        ("pg_is_in_recovery", 0) => (Func::PgIsInRecovery, vec![], T::Bool),
         ("pg_reload_conf", 0) => (Func::PgReloadConf, vec![], T::Bool),
         ("txid_current", 0) => (Func::TxidCurrent, vec![], T::Int8),
         ("gen_random_uuid", 0) => (Func::GenRandomUuid, vec![], T::Uuid),
@@ -726,6 +764,11 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             | Func::ArrayPrepend
             | Func::FormatType
             | Func::RecordOut
+            | Func::ArrayRemove
+            | Func::ArrayReplace
+            | Func::ArrayPosition
+            | Func::ArrayPositions
+            | Func::StringToArray
     );
     if func == Func::FormatType && args.first().is_none_or(Value::is_null) {
         return Ok(Value::Null);
@@ -968,6 +1011,18 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
                 })
             }
         }
+        Func::PgIsInRecovery => Value::Bool(false),
+        Func::NameElement => {
+            let byte = usize::try_from(int(1))
+                .ok()
+                .and_then(|i| s(0).as_bytes().get(i).copied());
+            Value::Text(byte.map_or(String::new(), |b| char::from(b).to_string()))
+        }
+        Func::ArrayRemove
+        | Func::ArrayReplace
+        | Func::ArrayPosition
+        | Func::ArrayPositions
+        | Func::StringToArray => arrays::eval(func, args)?,
         Func::Md5 => Value::Text(format!("{:x}", md5::compute(s(0).as_bytes()))),
         Func::ToHex => Value::Text(format!("{:x}", int(0))),
         Func::Chr => {
@@ -993,6 +1048,17 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             Some(t) => Value::Text(quote_literal(&t)),
         },
         Func::Format => Value::Text(format_fn(args)?),
+        Func::RegexpSplitToArray => {
+            let flags = if args.len() == 3 { s(2) } else { "" };
+            let (re, _) =
+                crate::builtin_srf::regex_with_flags(s(1), flags, "regexp_split_to_array")?;
+            Value::Array(
+                crate::builtin_srf::regexp_split(&re, s(0))
+                    .into_iter()
+                    .map(Value::Text)
+                    .collect(),
+            )
+        }
         Func::RegexpReplace => {
             let flags = if args.len() == 4 { s(3) } else { "" };
             let pattern = if flags.contains('i') {

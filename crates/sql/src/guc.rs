@@ -66,6 +66,19 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("enable_material", "on", true),
     ("enable_partition_pruning", "on", true),
     ("jit", "off", true),
+    // Accepted for what pg_dump sets and what its scripts contain; Rampart
+    // has no behaviour behind them (no idle-in-transaction timeout, no
+    // synchronized scans, function bodies are checked when created, one
+    // table access method).
+    ("idle_in_transaction_session_timeout", "0", true),
+    ("synchronize_seqscans", "on", true),
+    ("quote_all_identifiers", "off", true),
+    ("check_function_bodies", "on", true),
+    ("xmloption", "content", true),
+    ("default_tablespace", "", true),
+    ("default_table_access_method", "heap", true),
+    ("escape_string_warning", "on", true),
+    ("lo_compat_privileges", "off", true),
 ];
 
 /// Settings only superusers may change (PostgreSQL's `superuser` context).
@@ -494,6 +507,11 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
         | "standard_conforming_strings"
         | "transaction_read_only"
         | "default_transaction_read_only"
+        | "synchronize_seqscans"
+        | "quote_all_identifiers"
+        | "check_function_bodies"
+        | "escape_string_warning"
+        | "lo_compat_privileges"
         | "synchronous_commit" => match rampart_types::parse_bool(value) {
             Ok(true) => "on".into(),
             Ok(false) => "off".into(),
@@ -505,6 +523,25 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
             }
         },
         "log_statement" => one_of(name, value, &["none", "ddl", "mod", "all"])?,
+        "xmloption" => one_of(name, &value.to_ascii_lowercase(), &["content", "document"])?,
+        "default_table_access_method" if value != "heap" => {
+            return Err(PgError::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"default_table_access_method\": \"{value}\""),
+            )
+            .with_detail(format!("Table access method \"{value}\" does not exist.")))
+        }
+        "idle_in_transaction_session_timeout" => {
+            match value.trim_end_matches("ms").parse::<i32>() {
+                Ok(v) if v >= 0 => v.to_string(),
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"{name}\": \"{value}\""),
+                    ))
+                }
+            }
+        }
         "log_min_error_statement" => one_of(
             name,
             value,

@@ -171,6 +171,14 @@ pub enum Plan {
         /// The ACL.
         arg: Expr,
     },
+    /// A built-in set-returning function other than generate_series and
+    /// unnest (see [`crate::builtin_srf`]).
+    BuiltinSrf {
+        /// Which function.
+        srf: crate::builtin_srf::BuiltinSrf,
+        /// Arguments (coerced).
+        args: Vec<Expr>,
+    },
     /// Set-returning functions of a select list (PostgreSQL's ProjectSet):
     /// each input row followed by one value of every function, repeated
     /// for the longest result, shorter ones padded with NULL.

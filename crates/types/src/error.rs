@@ -30,6 +30,8 @@ impl SqlState {
     pub const INVALID_REGULAR_EXPRESSION: SqlState = SqlState("2201B");
     pub const INVALID_ROW_COUNT: SqlState = SqlState("2201W");
     pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
+    /// null_value_not_allowed: a NULL where a function needs a value.
+    pub const NULL_VALUE_NOT_ALLOWED: SqlState = SqlState("22004");
     pub const FOREIGN_KEY_VIOLATION: SqlState = SqlState("23503");
     pub const UNIQUE_VIOLATION: SqlState = SqlState("23505");
     pub const CHECK_VIOLATION: SqlState = SqlState("23514");

@@ -105,6 +105,7 @@ impl Binder<'_> {
                         DataType::Array(elem) => (Func::ArrayElement, *elem),
                         DataType::Int2Vector => (Func::Int2VectorElement, DataType::Int2),
                         DataType::OidVector => (Func::OidVectorElement, DataType::Oid),
+                        DataType::Name => (Func::NameElement, DataType::InternalChar),
                         _ => {
                             return Err(PgError::new(
                                 SqlState::DATATYPE_MISMATCH,
@@ -652,7 +653,10 @@ impl Binder<'_> {
                         Expr::Func(crate::functions::Func::TargetTableOid, vec![])
                     }
                     Some((oid, _)) => Expr::Literal(rampart_types::Value::Oid(oid)),
-                    None => continue,
+                    None => match self.system_ranges.iter().rev().find(|(r, _)| r == range) {
+                        Some((_, oid)) => Expr::Literal(rampart_types::Value::Oid(*oid)),
+                        None => continue,
+                    },
                 };
                 match ranges.iter_mut().find(|(r, _)| *r == range) {
                     Some(slot) if matches!(e, Expr::Column(_)) => slot.1 = e,
@@ -954,6 +958,16 @@ impl Binder<'_> {
         let (arr, at) = self.bind_expr(right, cx)?;
         let (arr, elem) = match at {
             DataType::Array(elem) => (arr, *elem),
+            // oidvector and int2vector are arrays to ANY (pg_dump: `= ANY(partclass)`).
+            DataType::OidVector | DataType::Int2Vector => {
+                let elem = if at == DataType::OidVector {
+                    DataType::Oid
+                } else {
+                    DataType::Int2
+                };
+                let arr_t = DataType::Array(Box::new(elem.clone()));
+                (Expr::Cast(Box::new(arr), arr_t), elem)
+            }
             // An untyped literal ('{1,2}') takes the array type of the left operand.
             DataType::Unknown => {
                 let elem = if xt == DataType::Unknown {

@@ -253,6 +253,7 @@ impl Binder<'_> {
                                 .collect(),
                         };
                         apply_column_aliases(&mut scope, alias)?;
+                        self.system_ranges.push((range, view.oid));
                         return Ok((
                             Plan::SystemView {
                                 oid: view.oid,
@@ -429,6 +430,11 @@ impl Binder<'_> {
                 return self.bind_unnest(e, alias);
             }
         }
+        if let Some(srf) = crate::builtin_srf::BuiltinSrf::by_name(&fname, args.len())
+            .filter(|_| schema.as_deref().is_none_or(|s| s == "pg_catalog"))
+        {
+            return self.bind_builtin_srf(srf, args, alias);
+        }
         if fname != "generate_series" || schema.as_deref().is_some_and(|s| s != "pg_catalog") {
             if schema.is_some() {
                 self.qualified_routine_schema(name)?;
@@ -485,6 +491,39 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
+    /// A [`crate::builtin_srf::BuiltinSrf`] in FROM: its arguments coerced,
+    /// its columns named after the alias (or the function).
+    fn bind_builtin_srf(
+        &mut self,
+        srf: crate::builtin_srf::BuiltinSrf,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+    ) -> PgResult<(Plan, Scope)> {
+        let empty = Scope::default();
+        let mut bound = Vec::new();
+        for (a, want) in args.iter().zip(srf.arg_types(args.len())) {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(PgError::unsupported("named arguments"));
+            };
+            let mut cx = ExprCtx::new(&empty, "functions in FROM");
+            let (b, t) = self.bind_expr(e, &mut cx)?;
+            bound.push(self.coerce(b, &t, &want)?);
+        }
+        let columns = srf.columns();
+        let mut scope = if let [(_, ty)] = columns.as_slice() {
+            single_column_scope(srf.name(), alias, ty.clone())
+        } else {
+            let range = alias
+                .map(|a| ident(&a.name))
+                .unwrap_or_else(|| srf.name().to_string());
+            function_scope(&range, columns)
+        };
+        if scope.columns.len() > 1 {
+            apply_column_aliases(&mut scope, &alias.cloned())?;
+        }
+        Ok((Plan::BuiltinSrf { srf, args: bound }, scope))
+    }
+
     /// `unnest(array)` in FROM: the column is named after the alias (or
     /// `unnest`) and has the element type.
     fn bind_unnest(

@@ -132,6 +132,9 @@ pub struct Binder<'a> {
     /// The range name of the UPDATE/DELETE target being bound: its
     /// `tableoid` is the row's table, known only while executing.
     dml_target_range: Option<String>,
+    /// Range names bound to system catalogs, with the catalog's OID: their
+    /// rows' `tableoid` (pg_dump reads it on every catalog).
+    system_ranges: Vec<(String, u32)>,
     /// Expression columns of a view being written through: names the
     /// statement's own expressions (not subqueries) may read.
     pub(crate) virtual_columns: Vec<VirtualColumn>,
@@ -183,6 +186,7 @@ impl<'a> Binder<'a> {
             source: None,
             rls: None,
             rls_guard: Vec::new(),
+            system_ranges: Vec::new(),
             rls_user_stack: Vec::new(),
             dml_target_range: None,
             cursor_rowid: false,

@@ -190,8 +190,10 @@ impl Binder<'_> {
         let Ok((schema, name)) = split_name(&f.name) else {
             return false;
         };
-        if matches!(name.as_str(), "generate_series" | "unnest")
-            && schema.as_deref().is_none_or(|s| s == "pg_catalog")
+        if matches!(
+            name.as_str(),
+            "generate_series" | "unnest" | "regexp_matches" | "regexp_split_to_table"
+        ) && schema.as_deref().is_none_or(|s| s == "pg_catalog")
         {
             return true;
         }

@@ -384,6 +384,21 @@ impl Exec<'_> {
             Func::SessionUser => Value::Text(s.session_user),
             Func::CurrentDatabase => Value::Text(s.database),
             Func::CurrentSchema => Value::Text(self.current_schema()),
+            Func::CurrentSchemas => {
+                let mut schemas: Vec<String> = self
+                    .session
+                    .search_path()
+                    .into_iter()
+                    .filter(|s| self.catalog.schema(s).is_some())
+                    .collect();
+                // pg_catalog is searched first unless the path names it.
+                if args.first() == Some(&Value::Bool(true))
+                    && !schemas.iter().any(|s| s == "pg_catalog")
+                {
+                    schemas.insert(0, "pg_catalog".into());
+                }
+                Value::Array(schemas.into_iter().map(Value::Text).collect())
+            }
             Func::Version => Value::Text(crate::VERSION_STRING.to_string()),
             Func::PgBackendPid => Value::Int4(self.session.backend_pid),
             Func::PgReloadConf => {

@@ -213,6 +213,13 @@ impl<'a> Exec<'a> {
                 let acl = self.eval(arg, &[])?;
                 crate::aclitem::explode(self.catalog, &acl)
             }
+            Plan::BuiltinSrf { srf, args } => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a, &[])?);
+                }
+                srf.run(&values)
+            }
             Plan::Unnest { arg } => Ok(match self.eval(arg, &[])? {
                 Value::Array(items) => items.into_iter().map(|v| vec![v]).collect(),
                 _ => vec![],
@@ -1775,9 +1782,9 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
                 key.iter().for_each(&mut *f);
             }
         }
-        Plan::Series { args, .. } | Plan::FunctionScan { args, .. } => {
-            args.iter().for_each(&mut *f)
-        }
+        Plan::Series { args, .. }
+        | Plan::FunctionScan { args, .. }
+        | Plan::BuiltinSrf { args, .. } => args.iter().for_each(&mut *f),
         Plan::Unnest { arg } | Plan::AclExplode { arg } => f(arg),
         Plan::ProjectSet { input, srfs } => {
             walk_plan(input, f, node);

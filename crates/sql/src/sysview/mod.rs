@@ -6,6 +6,7 @@
 
 pub mod catalog_indexes;
 mod constraints;
+mod empty_catalogs;
 mod info_schema;
 mod info_schema_tables;
 mod relations;
@@ -269,6 +270,7 @@ pub(crate) fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(sequences::VIEWS)
         .chain(views::VIEWS)
         .chain(routines::VIEWS)
+        .chain(empty_catalogs::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
         .chain(std::iter::once(&crate::pg_settings::VIEW))
         .chain(std::iter::once(&crate::prepared_view::VIEW))
@@ -341,6 +343,12 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     }
     if routines::VIEWS.iter().any(|v| v.oid == view.oid) {
         return routines::rows(view, cat);
+    }
+    if view.name == "pg_init_privs" {
+        return system_relations::init_privs_rows(cat);
+    }
+    if empty_catalogs::VIEWS.iter().any(|v| v.oid == view.oid) {
+        return vec![];
     }
     if views::VIEWS.iter().any(|v| v.oid == view.oid) {
         return views::rows(cat, viewer);

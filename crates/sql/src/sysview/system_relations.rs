@@ -37,8 +37,11 @@ const SHARED: &[&str] = &[
     "pg_auth_members",
     "pg_database",
     "pg_db_role_setting",
+    "pg_parameter_acl",
     "pg_shdepend",
     "pg_shdescription",
+    "pg_shseclabel",
+    "pg_subscription",
     "pg_tablespace",
 ];
 
@@ -181,7 +184,13 @@ const FORCE_NOT_NULL: &[(&str, &str)] = &[
     ("pg_extension", "extversion"),
     ("pg_policy", "polroles"),
     ("pg_proc", "prosrc"),
+    ("pg_init_privs", "initprivs"),
+    ("pg_parameter_acl", "parname"),
+    ("pg_seclabel", "provider"),
+    ("pg_seclabel", "label"),
     ("pg_shdescription", "description"),
+    ("pg_shseclabel", "provider"),
+    ("pg_shseclabel", "label"),
     ("pg_statistic_ext", "stxkind"),
     ("pg_trigger", "tgargs"),
 ];
@@ -260,4 +269,59 @@ pub fn attribute_rows(only: Option<u32>) -> Vec<Row> {
         }
     }
     out
+}
+
+/// pg_init_privs: the ACLs initdb gives (privtype `i`) to the system
+/// relations readable by PUBLIC and to the schemas pg_catalog and public,
+/// so pg_dump sees them unchanged and leaves them out of a dump.
+pub fn init_privs_rows(cat: &Catalog) -> Vec<Row> {
+    const PG_NAMESPACE_OID: u32 = 2615;
+    const PG_CLASS_OID: u32 = 1259;
+    const PUBLIC_SCHEMA_OID: u32 = 2200;
+    const DATABASE_OWNER_OID: u32 = 6171;
+    let schema_acl = |owner: u32| {
+        Some(vec![
+            AclItem {
+                grantee: owner,
+                grantor: owner,
+                privs: acl::ALL_SCHEMA,
+                grant_options: 0,
+            },
+            AclItem {
+                grantee: 0,
+                grantor: owner,
+                privs: acl::USAGE,
+                grant_options: 0,
+            },
+        ])
+    };
+    let row = |objoid: u32, classoid: u32, initprivs: Value| {
+        vec![
+            Value::Oid(objoid),
+            Value::Oid(classoid),
+            Value::Int4(0),
+            Value::Text("i".into()),
+            initprivs,
+        ]
+    };
+    let mut rows = vec![
+        row(
+            PG_CATALOG_OID,
+            PG_NAMESPACE_OID,
+            super::relations::acl_value(cat, &schema_acl(BOOTSTRAP_SUPERUSER_OID)),
+        ),
+        row(
+            PUBLIC_SCHEMA_OID,
+            PG_NAMESPACE_OID,
+            super::relations::acl_value(cat, &schema_acl(DATABASE_OWNER_OID)),
+        ),
+    ];
+    rows.extend(all().filter(|r| !r.view.superuser_only).map(|r| {
+        row(
+            r.view.oid,
+            PG_CLASS_OID,
+            super::relations::acl_value(cat, &Some(acl(&r))),
+        )
+    }));
+    rows
 }
