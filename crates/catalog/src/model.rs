@@ -481,6 +481,10 @@ pub struct Sequence {
     /// The table whose serial column created this sequence; dropped with it.
     #[serde(default)]
     pub owned_by: Option<u32>,
+    /// The column of `owned_by` (ALTER SEQUENCE … OWNED BY t.c); None when
+    /// the sequence came from a serial column, whose default names it.
+    #[serde(default)]
+    pub owned_by_column: Option<String>,
 }
 
 /// A role with PostgreSQL's attributes (pg_authid).

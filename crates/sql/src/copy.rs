@@ -308,7 +308,10 @@ pub fn bind(binder: &mut Binder, stmt: &ast::Statement) -> PgResult<CopyPlan> {
     else {
         return Err(PgError::internal("not a COPY statement"));
     };
-    if !values.is_empty() {
+    // Blank lines after `FROM stdin;` (pg_restore sends "…;\n\n") are
+    // not data.
+    let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+    if !values.iter().all(blank) {
         return Err(PgError::unsupported(
             "inline COPY data is not supported; send it with the COPY protocol",
         ));

@@ -330,6 +330,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                         owner,
                         acl: crate::default_privs::initial_acl(cat, owner, schema.oid, 'S'),
                         owned_by: Some(oid),
+                        owned_by_column: None,
                     },
                 );
                 // Qualified, so the default finds its sequence whatever the
@@ -901,6 +902,7 @@ pub fn create_sequence(
         owner: 0,
         acl: None,
         owned_by: None,
+        owned_by_column: None,
     };
     let mut min_set = false;
     let mut max_set = false;
@@ -1489,8 +1491,42 @@ pub fn truncate(s: &mut Session, t: &ast::Truncate) -> PgResult<QueryResult> {
     cmd("TRUNCATE TABLE")
 }
 
+/// `ALTER TABLE seq OWNER TO role` on a sequence (PostgreSQL accepts
+/// ALTER TABLE for sequences; pg_dump writes it): the same change as
+/// ALTER SEQUENCE … OWNER TO.
+fn sequence_owner_through_alter_table(
+    s: &mut Session,
+    at: &ast::AlterTable,
+) -> PgResult<Option<crate::front::AlterOwnerStmt>> {
+    let [ast::AlterTableOperation::OwnerTo {
+        new_owner: ast::Owner::Ident(owner),
+    }] = at.operations.as_slice()
+    else {
+        return Ok(None);
+    };
+    let cat = s.catalog()?;
+    let search_path = s.state.search_path();
+    let (schema, name) = crate::bind::split_name(&at.name)?;
+    if cat
+        .resolve_relation(schema.as_deref(), &name, &search_path)
+        .is_some()
+        || crate::sequence::find(&cat, schema.as_deref(), &name, &search_path).is_none()
+    {
+        return Ok(None);
+    }
+    Ok(Some(crate::front::AlterOwnerStmt {
+        kind: 'S',
+        name: schema.into_iter().chain(std::iter::once(name)).collect(),
+        owner: ident(owner),
+    }))
+}
+
 /// ALTER TABLE (a subset: ADD/DROP/RENAME COLUMN, RENAME TO, column DEFAULT and NOT NULL, OWNER TO).
 pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResult> {
+    if let Some(owner_change) = sequence_owner_through_alter_table(s, at)? {
+        crate::owned::alter_owner(s, &owner_change)?;
+        return cmd("ALTER TABLE");
+    }
     with_catalog_mut(s, |cat, txn, s| {
         let mut binder = Binder::new(cat, s.state.search_path(), vec![]);
         let rel = match binder.resolve_relation(&at.name) {
@@ -1750,6 +1786,24 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     constraint: TableConstraint::Check(c),
                     ..
                 } => crate::check_constraint::add(cat, txn, s, &mut new, c, !at.only)?,
+                ast::AlterTableOperation::AddConstraint {
+                    constraint: TableConstraint::ForeignKey(fk),
+                    ..
+                } => {
+                    let mut resolved = crate::fk::resolve_definition(cat, s, &new, fk)?;
+                    if new.foreign_keys.iter().any(|f| f.name == resolved.name) {
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_OBJECT,
+                            format!(
+                                "constraint \"{}\" for relation \"{}\" already exists",
+                                resolved.name, new.name
+                            ),
+                        ));
+                    }
+                    resolved.oid = cat.alloc_oid();
+                    crate::fk::validate_existing(cat, txn, s, &new, &resolved)?;
+                    new.foreign_keys.push(resolved);
+                }
                 ast::AlterTableOperation::AddConstraint { constraint, .. } => {
                     let (cname, columns, primary) = match constraint {
                         TableConstraint::PrimaryKey(p) => (p.name.as_ref(), &p.columns, true),

@@ -234,6 +234,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
         Plan::Series { .. } => ("Function Scan on generate_series".into(), vec![]),
         Plan::Unnest { .. } => ("Function Scan on unnest".into(), vec![]),
         Plan::ProjectSet { input, .. } => ("ProjectSet".into(), vec![input]),
+        Plan::SequenceState { .. } => ("Seq Scan".into(), vec![]),
         Plan::BuiltinSrf { srf, .. } => (format!("Function Scan on {}", srf.name()), vec![]),
         Plan::AclExplode { .. } => ("Function Scan on aclexplode".into(), vec![]),
         Plan::FunctionScan { oid, .. } => (

@@ -92,6 +92,25 @@ pub fn resolve_definition(
             "number of referencing and referenced columns for foreign key disagree",
         ));
     }
+    // Referencing another table needs REFERENCES on it (or on every
+    // referenced column), as PostgreSQL's checkFkeyPermissions.
+    if target.oid != rel.oid {
+        let referenced = ref_columns
+            .iter()
+            .map(|i| target.columns[*i].name.clone())
+            .collect();
+        s.authorize(
+            (),
+            &[rampart_security::Need {
+                object: rampart_security::ObjectRef::Relation(target.oid),
+                privilege: rampart_security::Privilege::References,
+                columns: referenced,
+                as_role: None,
+                position: None,
+            }],
+            cat,
+        )?;
+    }
     if unique_index_for(target, &ref_columns).is_none() {
         return Err(PgError::new(
             SqlState("42830"),
@@ -410,4 +429,25 @@ pub fn referencing(cat: &Catalog, rel: u32, besides: &[u32]) -> Vec<(String, Str
                 .map(move |f| (f.name.clone(), r.name.clone()))
         })
         .collect()
+}
+
+/// Checks that every existing row of `rel` finds its referenced row under
+/// the new foreign key `fk` (ALTER TABLE … ADD FOREIGN KEY), failing with
+/// PostgreSQL's 23503 for the first that does not.
+pub(crate) fn validate_existing(
+    cat: &Catalog,
+    txn: &mut rampart_storage::Transaction,
+    s: &mut Session,
+    rel: &Relation,
+    fk: &ForeignKey,
+) -> PgResult<()> {
+    let mut probe = rel.clone();
+    probe.foreign_keys = vec![fk.clone()];
+    let rows = table::scan_all(txn, rel.oid)?;
+    let engine = s.engine().clone();
+    let mut ex = Exec::new(txn, cat, &mut s.state, &engine, &[]);
+    for (_, row) in rows {
+        ex.check_references(&probe, &row, None)?;
+    }
+    Ok(())
 }

@@ -67,6 +67,17 @@ pub struct AlterOwnerStmt {
     pub owner: String,
 }
 
+/// `ALTER SEQUENCE [IF EXISTS] name OWNED BY table.column | NONE`.
+#[derive(Debug, Clone)]
+pub struct SequenceOwnedByStmt {
+    /// The sequence's (possibly qualified) name.
+    pub name: Vec<String>,
+    /// IF EXISTS.
+    pub if_exists: bool,
+    /// The (possibly qualified) table and the column; None for NONE.
+    pub owned_by: Option<(Vec<String>, String)>,
+}
+
 /// A piece of a multi-statement string.
 pub enum Piece {
     /// Text for sqlparser.
@@ -83,6 +94,8 @@ pub enum Piece {
     Owned(OwnedStmt),
     /// ALTER SEQUENCE/VIEW/SCHEMA … OWNER TO.
     AlterOwner(AlterOwnerStmt),
+    /// ALTER SEQUENCE … OWNED BY.
+    SequenceOwnedBy(SequenceOwnedByStmt),
     /// CREATE/DROP/ALTER FUNCTION or PROCEDURE, DO.
     Function(crate::func::FuncStmt),
     /// CREATE/DROP/ALTER DATABASE.
@@ -276,6 +289,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             out.push(Piece::Owned(o));
         } else if let Some(a) = alter_owner(&sig) {
             out.push(Piece::AlterOwner(a));
+        } else if let Some(o) = sequence_owned_by(&sig) {
+            out.push(Piece::SequenceOwnedBy(o));
         } else if let Some(r) = role_stmt(&sig)? {
             out.push(Piece::Role(r));
         } else {
@@ -539,6 +554,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         {
             true
         }
+        [a, b, ..] if a == "ALTER" && b == "SEQUENCE" && sequence_owned_by(sig).is_some() => true,
         [a, b, ..]
             if (a == "CREATE" || a == "ALTER" || a == "DROP") && (b == "USER" || b == "GROUP") =>
         {
@@ -1132,6 +1148,53 @@ fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
         kind,
         name,
         owner: name_of(sig[n - 1])?,
+    })
+}
+
+/// Recognizes `ALTER SEQUENCE [IF EXISTS] name OWNED BY table.column | NONE`
+/// (sqlparser has no ALTER SEQUENCE; pg_dump writes this form).
+fn sequence_owned_by(sig: &[&Token]) -> Option<SequenceOwnedByStmt> {
+    let w = |i: usize| sig.get(i).and_then(|t| word(t));
+    if w(0).as_deref() != Some("ALTER") || w(1).as_deref() != Some("SEQUENCE") {
+        return None;
+    }
+    let mut i = 2;
+    let if_exists = w(2).as_deref() == Some("IF") && w(3).as_deref() == Some("EXISTS");
+    if if_exists {
+        i = 4;
+    }
+    // A dotted name: word (. word)*, returning the index after it.
+    let dotted = |mut i: usize| -> Option<(Vec<String>, usize)> {
+        let mut parts = vec![name_of(sig.get(i)?)?];
+        i += 1;
+        while sig.get(i) == Some(&&Token::Period) {
+            parts.push(name_of(sig.get(i + 1)?)?);
+            i += 2;
+        }
+        Some((parts, i))
+    };
+    let (name, next) = dotted(i)?;
+    if name.len() > 2 || w(next).as_deref() != Some("OWNED") || w(next + 1).as_deref() != Some("BY")
+    {
+        return None;
+    }
+    let (target, end) = dotted(next + 2)?;
+    if end != sig.len() {
+        return None;
+    }
+    let owned_by = match target.as_slice() {
+        [none] if none == "none" => None,
+        [_, _] | [_, _, _] => {
+            let mut table = target.clone();
+            let column = table.pop()?;
+            Some((table, column))
+        }
+        _ => return None,
+    };
+    Some(SequenceOwnedByStmt {
+        name,
+        if_exists,
+        owned_by,
     })
 }
 

@@ -92,6 +92,9 @@ pub enum Func {
     PgBackendPid,
     /// `pg_is_in_recovery()`: always false (Rampart has no standby mode).
     PgIsInRecovery,
+    /// `pg_get_function_sqlbody(oid)`: NULL, as for every function whose
+    /// body is a string (Rampart has no BEGIN ATOMIC bodies).
+    PgGetFunctionSqlbody,
     /// `current_schemas(include_implicit)`: the search path's existing schemas.
     CurrentSchemas,
     /// `name[i]`: the i-th byte (from 0) of a name, as "char" ('' past its end).
@@ -426,6 +429,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ),
         ("pg_backend_pid", 0) => (Func::PgBackendPid, vec![], T::Int4),
         ("pg_is_in_recovery", 0) => (Func::PgIsInRecovery, vec![], T::Bool),
+        ("pg_get_function_sqlbody", 1) => (Func::PgGetFunctionSqlbody, vec![Some(T::Oid)], T::Text),
         ("pg_reload_conf", 0) => (Func::PgReloadConf, vec![], T::Bool),
         ("txid_current", 0) => (Func::TxidCurrent, vec![], T::Int8),
         ("gen_random_uuid", 0) => (Func::GenRandomUuid, vec![], T::Uuid),
@@ -1012,6 +1016,7 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             }
         }
         Func::PgIsInRecovery => Value::Bool(false),
+        Func::PgGetFunctionSqlbody => Value::Null,
         Func::NameElement => {
             let byte = usize::try_from(int(1))
                 .ok()

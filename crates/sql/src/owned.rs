@@ -286,6 +286,89 @@ pub(crate) fn check_owner_change(
     Ok(new.oid)
 }
 
+/// ALTER SEQUENCE … OWNED BY table.column | NONE, with PostgreSQL's
+/// checks: the sequence's owner runs it, and the table has the same owner
+/// and schema.
+pub fn sequence_owned_by(
+    s: &mut Session,
+    o: &crate::front::SequenceOwnedByStmt,
+) -> PgResult<QueryResult> {
+    let search_path = s.state.search_path();
+    with_catalog_mut(s, |cat, _txn, s| {
+        let split = |parts: &[String]| match parts {
+            [n] => Ok((None, n.clone())),
+            [sc, n] => Ok((Some(sc.clone()), n.clone())),
+            _ => Err(PgError::syntax("improper qualified name")),
+        };
+        let (schema, name) = split(&o.name)?;
+        let Some(q) = crate::sequence::find(cat, schema.as_deref(), &name, &search_path) else {
+            if o.if_exists {
+                s.state.notice(format!(
+                    "relation \"{}\" does not exist, skipping",
+                    o.name.join(".")
+                ));
+                return Ok(QueryResult::Command {
+                    tag: "ALTER SEQUENCE".into(),
+                });
+            }
+            return Err(PgError::new(
+                SqlState::UNDEFINED_TABLE,
+                format!("relation \"{}\" does not exist", o.name.join(".")),
+            ));
+        };
+        let me = crate::privileges::principal_for(cat, &s.state.current_user())?;
+        if !me.superuser && !graph::has_privs_of(cat, me.role_oid, q.owner) {
+            return Err(PgError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                format!("must be owner of sequence {}", q.name),
+            ));
+        }
+        let owned_by = match &o.owned_by {
+            None => None,
+            Some((table, column)) => {
+                let (tschema, tname) = split(table)?;
+                let rel = cat
+                    .resolve_relation(tschema.as_deref(), &tname, &search_path)
+                    .ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_TABLE,
+                            format!("relation \"{}\" does not exist", table.join(".")),
+                        )
+                    })?;
+                if rel.owner != q.owner {
+                    return Err(PgError::new(
+                        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "sequence must have same owner as table it is linked to",
+                    ));
+                }
+                if rel.schema != q.schema {
+                    return Err(PgError::new(
+                        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "sequence must be in same schema as table it is linked to",
+                    ));
+                }
+                if rel.column_index(column).is_none() {
+                    return Err(PgError::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{column}\" of relation \"{}\" does not exist",
+                            rel.name
+                        ),
+                    ));
+                }
+                Some((rel.oid, column.clone()))
+            }
+        };
+        if let Some(x) = cat.sequences.get_mut(&q.oid) {
+            x.owned_by = owned_by.as_ref().map(|(t, _)| *t);
+            x.owned_by_column = owned_by.map(|(_, c)| c);
+        }
+        Ok(QueryResult::Command {
+            tag: "ALTER SEQUENCE".into(),
+        })
+    })
+}
+
 /// ALTER SEQUENCE / VIEW / SCHEMA … OWNER TO.
 pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResult<QueryResult> {
     let search_path = s.state.search_path();

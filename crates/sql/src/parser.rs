@@ -24,6 +24,8 @@ pub enum Stmt {
     Owned(crate::front::OwnedStmt),
     /// ALTER SEQUENCE/VIEW/SCHEMA … OWNER TO.
     AlterOwner(crate::front::AlterOwnerStmt),
+    /// ALTER SEQUENCE … OWNED BY.
+    SequenceOwnedBy(crate::front::SequenceOwnedByStmt),
     /// CREATE/DROP/ALTER FUNCTION or PROCEDURE, DO.
     Function(crate::func::FuncStmt),
     /// CREATE/DROP/ALTER DATABASE.
@@ -67,6 +69,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     }
                     crate::front::Piece::Owned(o) => out.push(Stmt::Owned(o)),
                     crate::front::Piece::AlterOwner(a) => out.push(Stmt::AlterOwner(a)),
+                    crate::front::Piece::SequenceOwnedBy(o) => out.push(Stmt::SequenceOwnedBy(o)),
                     crate::front::Piece::Function(f) => out.push(Stmt::Function(f)),
                     crate::front::Piece::Database(d) => out.push(Stmt::Database(d)),
                     crate::front::Piece::Maintenance(m) => out.push(Stmt::Maintenance(m)),

@@ -171,6 +171,11 @@ pub enum Plan {
         /// The ACL.
         arg: Expr,
     },
+    /// A sequence read as a relation: one row (last_value, log_cnt, is_called).
+    SequenceState {
+        /// The sequence's OID.
+        oid: u32,
+    },
     /// A built-in set-returning function other than generate_series and
     /// unnest (see [`crate::builtin_srf`]).
     BuiltinSrf {

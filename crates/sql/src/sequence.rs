@@ -160,6 +160,35 @@ impl Sequences {
         Ok(())
     }
 
+    /// What `SELECT last_value, is_called FROM seq` shows: the value the
+    /// last `nextval` returned (server-wide) and true, or, before any
+    /// `nextval`, the value the next one will return and false. After a
+    /// restart the value past the block reserved before it (as nextval
+    /// would continue there; PostgreSQL likewise skips logged-ahead values
+    /// after a crash).
+    pub fn state(&self, store: &Store, seq: &Sequence) -> PgResult<(i64, bool)> {
+        if let Some(c) = self.cache.lock().get(&seq.oid) {
+            if let Some(last) = c.next.checked_sub(seq.increment) {
+                if (seq.min..=seq.max).contains(&last) {
+                    return Ok((last, true));
+                }
+            }
+            return Ok((c.next, false));
+        }
+        let txn = store.begin(IsolationLevel::ReadCommitted);
+        let next = txn
+            .get_latest(&keys::sequence_key(seq.oid))
+            .map_err(storage_err)?
+            .and_then(|b| b.as_slice().try_into().ok().map(i64::from_be_bytes));
+        Ok(match next {
+            None => (seq.start, false),
+            Some(next) => match next.checked_sub(seq.increment) {
+                Some(last) if (seq.min..=seq.max).contains(&last) => (last, true),
+                _ => (next, false),
+            },
+        })
+    }
+
     /// Forgets a dropped sequence.
     pub fn forget(&self, oid: u32) {
         self.cache.lock().remove(&oid);

@@ -1347,6 +1347,7 @@ impl Session {
             Stmt::DefaultPrivileges(d) => return crate::default_privs::run(self, d),
             Stmt::Owned(o) => return crate::owned::run(self, o),
             Stmt::AlterOwner(a) => return crate::owned::alter_owner(self, a),
+            Stmt::SequenceOwnedBy(o) => return crate::owned::sequence_owned_by(self, o),
             Stmt::Function(f) => return crate::func::ddl::run(self, f),
             Stmt::Database(d) => return crate::database::run(self, d),
             Stmt::Maintenance(m) => return self.maintenance(m),

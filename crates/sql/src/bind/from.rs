@@ -276,7 +276,16 @@ impl Binder<'_> {
                         return Ok((Plan::CteScan { id: cte.id }, scope));
                     }
                 }
-                let rel = self.resolve_relation(name)?;
+                let rel = match self.resolve_relation(name) {
+                    Ok(rel) => rel,
+                    Err(e) if e.code == SqlState::UNDEFINED_TABLE => {
+                        match self.bind_sequence_relation(name, alias)? {
+                            Some(bound) => return Ok(bound),
+                            None => return Err(e),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                };
                 let range = alias
                     .as_ref()
                     .map(|a| ident(&a.name))
@@ -491,6 +500,43 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
+    /// A sequence in FROM (`SELECT last_value, is_called FROM seq`, as
+    /// pg_dump reads it): needs SELECT on it and USAGE on its schema.
+    fn bind_sequence_relation(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: &Option<ast::TableAlias>,
+    ) -> PgResult<Option<(Plan, Scope)>> {
+        let (schema, seq_name) = split_name(name)?;
+        let Some(seq) = crate::sequence::find(
+            self.catalog,
+            schema.as_deref(),
+            &seq_name,
+            &self.search_path,
+        ) else {
+            return Ok(None);
+        };
+        self.need(
+            rampart_security::ObjectRef::Schema(seq.schema),
+            rampart_security::Privilege::Usage,
+        );
+        self.need(
+            rampart_security::ObjectRef::Sequence(seq.oid),
+            rampart_security::Privilege::Select,
+        );
+        let range = alias.as_ref().map(|a| ident(&a.name)).unwrap_or(seq_name);
+        let mut scope = function_scope(
+            &range,
+            vec![
+                ("last_value", DataType::Int8),
+                ("log_cnt", DataType::Int8),
+                ("is_called", DataType::Bool),
+            ],
+        );
+        apply_column_aliases(&mut scope, alias)?;
+        Ok(Some((Plan::SequenceState { oid: seq.oid }, scope)))
+    }
+
     /// A [`crate::builtin_srf::BuiltinSrf`] in FROM: its arguments coerced,
     /// its columns named after the alias (or the function).
     fn bind_builtin_srf(

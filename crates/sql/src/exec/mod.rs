@@ -213,6 +213,20 @@ impl<'a> Exec<'a> {
                 let acl = self.eval(arg, &[])?;
                 crate::aclitem::explode(self.catalog, &acl)
             }
+            Plan::SequenceState { oid } => {
+                let seq = self.catalog.sequences.get(oid).ok_or_else(|| {
+                    PgError::new(
+                        rampart_types::SqlState::UNDEFINED_TABLE,
+                        format!("could not open relation with OID {oid}"),
+                    )
+                })?;
+                let (last, called) = self.engine.sequences.state(self.engine.store(), seq)?;
+                Ok(vec![vec![
+                    Value::Int8(last),
+                    Value::Int8(0),
+                    Value::Bool(called),
+                ]])
+            }
             Plan::BuiltinSrf { srf, args } => {
                 let mut values = Vec::with_capacity(args.len());
                 for a in args {
@@ -1764,7 +1778,7 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
                 f(e);
             }
         }
-        Plan::Single | Plan::CteScan { .. } => {}
+        Plan::Single | Plan::CteScan { .. } | Plan::SequenceState { .. } => {}
         Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
         Plan::Scan {
             access,

@@ -18,6 +18,8 @@ use rampart_types::DataType::{Bool, Int4, Int8, InternalChar, Oid};
 
 /// OID of pg_class (the class of relations in pg_depend).
 const PG_CLASS: u32 = 1259;
+/// pg_attrdef's OID.
+const PG_ATTRDEF: u32 = 2604;
 /// OID of pg_policy.
 const PG_POLICY: u32 = 3256;
 /// OID of pg_authid (the class of roles in pg_shdepend).
@@ -103,13 +105,19 @@ fn owning_column(cat: &Catalog, s: &Sequence, table: u32) -> i32 {
     let Some(rel) = cat.relation_by_oid(table) else {
         return 0;
     };
+    if let Some(i) = s.owned_by_column.as_ref().and_then(|c| rel.column_index(c)) {
+        return i as i32 + 1;
+    }
+    // A serial column: the one whose default calls nextval on it (the
+    // stored text may spell the cast `::REGCLASS`).
     let quoted = format!("{}'::regclass", crate::functions::quote_ident(&s.name));
     rel.columns
         .iter()
         .position(|c| {
-            c.default
-                .as_deref()
-                .is_some_and(|d| d.contains("nextval(") && d.contains(&quoted))
+            c.default.as_deref().is_some_and(|d| {
+                let d = d.to_ascii_lowercase();
+                d.contains("nextval(") && d.contains(&quoted)
+            })
         })
         .map(|i| i as i32 + 1)
         .unwrap_or(0)
@@ -161,6 +169,23 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 })
                 .collect();
             for r in cat.relations.values() {
+                for (i, c) in r.columns.iter().enumerate() {
+                    let Some(default) = &c.default else {
+                        continue;
+                    };
+                    // A column default belongs to its column and depends
+                    // on the sequences its nextval() calls name (pg_dump
+                    // sets a serial's default after creating the sequence).
+                    out.push(dep(PG_ATTRDEF, c.default_oid, r.oid, i as i32 + 1, "a"));
+                    for seq in nextval_sequences(cat, r.schema, default) {
+                        out.push(dep(PG_ATTRDEF, c.default_oid, seq, 0, "n"));
+                    }
+                }
+                if let rampart_catalog::RelationKind::View { query } = &r.kind {
+                    for used in view_relations(cat, r.oid, query) {
+                        out.push(dep(PG_CLASS, r.oid, used, 0, "n"));
+                    }
+                }
                 for p in &r.policies {
                     out.push(dep(PG_POLICY, p.oid, r.oid, 0, "a"));
                     for d in p.depends_on.iter().filter(|d| **d != r.oid) {
@@ -173,6 +198,56 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
         "pg_shdepend" => shared_dependencies(cat),
         _ => vec![],
     }
+}
+
+/// The sequences a default's `nextval('name'::regclass)` calls name: a
+/// qualified name in its schema, a bare one in the table's schema or else
+/// any schema.
+fn nextval_sequences(cat: &Catalog, table_schema: u32, default: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    // Searched case-insensitively (the name inside the quotes keeps its case).
+    let lower = default.to_ascii_lowercase();
+    let starts = lower.match_indices("nextval('").map(|(i, m)| i + m.len());
+    for part in starts.map(|i| &default[i..]) {
+        let Some(name) = part.split('\'').next() else {
+            continue;
+        };
+        let parts: Vec<String> = name
+            .split('.')
+            .map(|p| p.trim_matches('"').to_string())
+            .collect();
+        let found = match parts.as_slice() {
+            [schema, seq] => cat.schema(schema).and_then(|sc| {
+                cat.sequences
+                    .values()
+                    .find(|q| q.schema == sc.oid && q.name == *seq)
+            }),
+            [seq] => cat
+                .sequences
+                .values()
+                .find(|q| q.schema == table_schema && q.name == *seq)
+                .or_else(|| cat.sequences.values().find(|q| q.name == *seq)),
+            _ => None,
+        };
+        out.extend(found.map(|q| q.oid));
+    }
+    out
+}
+
+/// The relations a view's query names (PostgreSQL records them through
+/// the view's rule). Partial: found by name in the query text, as a whole
+/// word, not by binding it.
+fn view_relations(cat: &Catalog, view: u32, query: &str) -> Vec<u32> {
+    let text = query.to_lowercase();
+    let words: std::collections::HashSet<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    cat.relations
+        .values()
+        .filter(|r| r.oid != view && words.contains(r.name.to_lowercase().as_str()))
+        .map(|r| r.oid)
+        .collect()
 }
 
 /// pg_shdepend rows: owners ('o'), roles in ACLs ('a') and policy roles
