@@ -97,6 +97,10 @@ pub enum Func {
     PgGetFunctionSqlbody,
     /// `current_schemas(include_implicit)`: the search path's existing schemas.
     CurrentSchemas,
+    /// An oidvector (held as text `1 2`) as oid[] (for `= ANY(oidvector)`).
+    OidVectorArray,
+    /// An int2vector as int2[].
+    Int2VectorArray,
     /// `name[i]`: the i-th byte (from 0) of a name, as "char" ('' past its end).
     NameElement,
     /// `array_remove(array, element)`.
@@ -1016,6 +1020,15 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
             }
         }
         Func::PgIsInRecovery => Value::Bool(false),
+        Func::OidVectorArray | Func::Int2VectorArray => Value::Array(
+            s(0).split_whitespace()
+                .map(|n| match func {
+                    Func::OidVectorArray => n.parse().map(Value::Oid),
+                    _ => n.parse().map(Value::Int2),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|_| PgError::internal("malformed vector value"))?,
+        ),
         Func::PgGetFunctionSqlbody => Value::Null,
         Func::NameElement => {
             let byte = usize::try_from(int(1))

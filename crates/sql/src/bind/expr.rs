@@ -960,13 +960,12 @@ impl Binder<'_> {
             DataType::Array(elem) => (arr, *elem),
             // oidvector and int2vector are arrays to ANY (pg_dump: `= ANY(partclass)`).
             DataType::OidVector | DataType::Int2Vector => {
-                let elem = if at == DataType::OidVector {
-                    DataType::Oid
+                let (func, elem) = if at == DataType::OidVector {
+                    (Func::OidVectorArray, DataType::Oid)
                 } else {
-                    DataType::Int2
+                    (Func::Int2VectorArray, DataType::Int2)
                 };
-                let arr_t = DataType::Array(Box::new(elem.clone()));
-                (Expr::Cast(Box::new(arr), arr_t), elem)
+                (Expr::Func(func, vec![arr]), elem)
             }
             // An untyped literal ('{1,2}') takes the array type of the left operand.
             DataType::Unknown => {

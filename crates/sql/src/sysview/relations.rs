@@ -697,7 +697,7 @@ pub(super) fn class_row(
         Value::Bool(false),
         Value::Bool(false),
         Value::Bool(true),
-        text(if kind == "r" { "d" } else { "n" }),
+        text(if kind == "r" || kind == "p" { "d" } else { "n" }),
         Value::Bool(false),
         Value::Oid(0),
         Value::Oid(0),
