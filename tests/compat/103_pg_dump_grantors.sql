@@ -5,7 +5,7 @@
 -- grant made by the grantee (dumped under SET SESSION AUTHORIZATION), a
 -- partitioned and an inheriting table; and pg_dumpall --globals-only for
 -- the roles' attributes (CONNECTION LIMIT, VALID UNTIL, BYPASSRLS,
--- membership WITH ADMIN OPTION). Identical to PostgreSQL 15's but for the
+-- membership WITH ADMIN OPTION); pg_dump -t as non-superusers. Identical to PostgreSQL 15's but for the
 -- version line.
 create role d2_admin login createrole;
 create role d2_app login connection limit 5 valid until '2030-01-01 00:00:00+00';
@@ -41,6 +41,10 @@ select nextval('d2.ticket');
 \setenv PGDATABASE :DBNAME
 \! "${PG15_BINDIR:-/usr/lib/postgresql/15/bin}/pg_dump" -n d2 | grep -v -e '^\\restrict' -e '^\\unrestrict' -e '^-- Dumped from database version'
 \! "${PG15_BINDIR:-/usr/lib/postgresql/15/bin}/pg_dumpall" --globals-only | grep -e 'd2_'
+-- As the table's owner (no superuser), and as a role that may read the
+-- table but not its sequence: PostgreSQL's refusal.
+\! "${PG15_BINDIR:-/usr/lib/postgresql/15/bin}/pg_dump" -U d2_admin -t d2.accounts | grep -v -e '^\\restrict' -e '^\\unrestrict' -e '^-- Dumped from database version'
+\! "${PG15_BINDIR:-/usr/lib/postgresql/15/bin}/pg_dump" -U d2_app -t d2.accounts 2>&1 | grep -v -e '^\\restrict' -e '^\\unrestrict' -e '^-- Dumped from database version'
 drop schema d2 cascade;
 drop role d2_admin;
 drop role d2_app;

@@ -264,6 +264,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| grant_all_columns(&sig))
             .or_else(|| grant_all_routines(&sig))
             .or_else(|| copy_boolean_options(&sig))
+            .or_else(|| operator_quantified(&sig))
             .or_else(|| sequence_options_in_order(&sig))
             .or_else(|| current_of_rewrite(&s))
             .or_else(|| merge_default_values(&s))
@@ -321,7 +322,10 @@ fn is_single_plain_dml(sql: &str) -> bool {
         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES"
     ) && {
         let upper = body.to_ascii_uppercase();
-        !upper.contains("ENCRYPTED") && !upper.contains("ONLY") && !mentions_current_of(&upper)
+        !upper.contains("ENCRYPTED")
+            && !upper.contains("ONLY")
+            && !mentions_current_of(&upper)
+            && !upper.contains("OPERATOR(")
     }
 }
 
@@ -527,6 +531,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || ctas_column_names(sig).is_some()
         || grant_all_columns(sig).is_some()
         || grant_all_routines(sig).is_some()
+        || operator_quantified(sig).is_some()
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
         || inherit_stmt(sig).is_some()
@@ -978,6 +983,61 @@ fn copy_boolean_options(sig: &[&Token]) -> Option<String> {
         })
         .collect();
     changed.then(|| parts.join(" "))
+}
+
+/// `x OPERATOR(pg_catalog.=) ANY (array[…])`, as pg_dump matches its
+/// `-t`/`-n` patterns: sqlparser takes no ANY/ALL/SOME after an
+/// `OPERATOR()` spelling, so a built-in comparison is written bare.
+fn operator_quantified(sig: &[&Token]) -> Option<String> {
+    let mut out = Vec::new();
+    let mut changed = false;
+    let mut i = 0;
+    while i < sig.len() {
+        if word(sig[i]).as_deref() == Some("OPERATOR") && sig.get(i + 1) == Some(&&Token::LParen) {
+            let close = (i + 2..sig.len()).find(|&j| *sig[j] == Token::RParen);
+            if let Some(close) = close {
+                let quantified = matches!(
+                    sig.get(close + 1).and_then(|t| word(t)).as_deref(),
+                    Some("ANY" | "ALL" | "SOME")
+                );
+                let inner = &sig[i + 2..close];
+                let op_tokens = match inner {
+                    [schema, dot, rest @ ..]
+                        if **dot == Token::Period
+                            && word(schema).as_deref() == Some("PG_CATALOG") =>
+                    {
+                        rest
+                    }
+                    all => all,
+                };
+                let op: String = op_tokens.iter().map(|t| t.to_string()).collect();
+                let comparison = matches!(
+                    op.as_str(),
+                    "=" | "<>"
+                        | "!="
+                        | "<"
+                        | "<="
+                        | ">"
+                        | ">="
+                        | "~"
+                        | "~*"
+                        | "!~"
+                        | "!~*"
+                        | "~~"
+                        | "!~~"
+                );
+                if quantified && comparison {
+                    out.push(op);
+                    changed = true;
+                    i = close + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(sig[i].to_string());
+        i += 1;
+    }
+    changed.then(|| out.join(" "))
 }
 
 /// Parses VACUUM / ANALYZE (options are accepted and ignored) and CHECKPOINT.
@@ -1674,6 +1734,23 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(split_if_needed("SELECT 1").unwrap().is_none());
+    }
+
+    #[test]
+    fn operator_spelled_comparison_before_any_is_written_bare() {
+        let Piece::Sql(s) = one(
+            "SELECT c.oid FROM pg_class c WHERE c.relkind OPERATOR(pg_catalog.=) ANY (array['r', 'v'])",
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            s,
+            "SELECT c . oid FROM pg_class c WHERE c . relkind = ANY ( array [ 'r' , 'v' ] )"
+        );
+        // Without a quantifier sqlparser reads OPERATOR() itself.
+        assert!(split_if_needed("SELECT 1 WHERE 1 OPERATOR(pg_catalog.=) 1")
+            .unwrap()
+            .is_none());
     }
 
     #[test]
