@@ -1,9 +1,9 @@
 //! Logical backups with PostgreSQL 15's own client tools: `pg_dump` (plain
-//! SQL and the custom archive), `pg_restore -j 2` and `pg_dumpall
-//! --globals-only` run against Rampart, and what they restore into a fresh
-//! server re-dumps identically and keeps its security: grants, column
-//! grants, default privileges and row-level security policies hold for the
-//! wrong role after the restore.
+//! SQL and the custom archive), `pg_restore -j 2` (and `--clean` over an
+//! existing copy) and `pg_dumpall --globals-only` run against Rampart, and
+//! what they restore into a fresh server re-dumps identically and keeps its
+//! security: grants, column grants, default privileges and row-level
+//! security policies hold for the wrong role after the restore.
 //!
 //! The tools come from `PG15_BINDIR` (default `/usr/lib/postgresql/15/bin`,
 //! where the machines and CI have them); the test fails when they are
@@ -164,6 +164,24 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
         &[
             "-j",
             "2",
+            "--exit-on-error",
+            "-d",
+            "postgres",
+            &archive.to_string_lossy(),
+        ],
+    );
+    assert_eq!(
+        stable(&run(&custom, "pg_dump", &["postgres"])),
+        stable(&dump)
+    );
+    // Again over the restored objects: --clean drops them first (policies,
+    // foreign keys, PRIMARY KEY/UNIQUE constraints, defaults, sequences…).
+    run(
+        &custom,
+        "pg_restore",
+        &[
+            "--clean",
+            "--if-exists",
             "--exit-on-error",
             "-d",
             "postgres",

@@ -1786,6 +1786,19 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     constraint: TableConstraint::Check(c),
                     ..
                 } => crate::check_constraint::add(cat, txn, s, &mut new, c, !at.only)?,
+                ast::AlterTableOperation::DropConstraint {
+                    if_exists,
+                    name,
+                    drop_behavior,
+                } => crate::drop_constraint::drop(
+                    cat,
+                    txn,
+                    s,
+                    &mut new,
+                    &ident(name),
+                    *if_exists,
+                    matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+                )?,
                 ast::AlterTableOperation::AddConstraint {
                     constraint: TableConstraint::ForeignKey(fk),
                     ..

@@ -29,6 +29,7 @@ pub mod default_privs;
 mod deparse;
 pub mod deparse_query;
 mod drop_column;
+mod drop_constraint;
 pub mod engine;
 pub mod exec;
 mod explain;
