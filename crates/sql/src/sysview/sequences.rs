@@ -110,7 +110,8 @@ fn owning_column(cat: &Catalog, s: &Sequence, table: u32) -> i32 {
     }
     // A serial column: the one whose default calls nextval on it (the
     // stored text may spell the cast `::REGCLASS`).
-    let quoted = format!("{}'::regclass", crate::functions::quote_ident(&s.name));
+    let quoted =
+        format!("{}'::regclass", crate::functions::quote_ident(&s.name)).to_ascii_lowercase();
     rel.columns
         .iter()
         .position(|c| {
@@ -170,7 +171,8 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 .collect();
             for r in cat.relations.values() {
                 for (i, c) in r.columns.iter().enumerate() {
-                    let Some(default) = &c.default else {
+                    // (Defaults from catalogs older than attrdef OIDs have none.)
+                    let Some(default) = c.default.as_ref().filter(|_| c.default_oid != 0) else {
                         continue;
                     };
                     // A column default belongs to its column and depends
