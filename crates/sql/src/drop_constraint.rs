@@ -26,6 +26,16 @@ pub(crate) fn drop(
     if_exists: bool,
     cascade: bool,
 ) -> PgResult<()> {
+    if matches!(rel.kind, rampart_catalog::RelationKind::View { .. }) {
+        return Err(PgError::new(
+            SqlState::WRONG_OBJECT_TYPE,
+            format!(
+                "ALTER action DROP CONSTRAINT cannot be performed on relation \"{}\"",
+                rel.name
+            ),
+        )
+        .with_detail("This operation is not supported for views."));
+    }
     if let Some(pos) = rel.foreign_keys.iter().position(|f| f.name == name) {
         rel.foreign_keys.remove(pos);
         return Ok(());

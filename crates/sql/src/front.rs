@@ -1244,6 +1244,9 @@ fn sequence_owned_by(sig: &[&Token]) -> Option<SequenceOwnedByStmt> {
     }
     let owned_by = match target.as_slice() {
         [none] if none == "none" => None,
+        // Not table.column: PostgreSQL's "invalid OWNED BY option" (an
+        // empty table name tells the executor).
+        [other] => Some((vec![], other.clone())),
         [_, _] | [_, _, _] => {
             let mut table = target.clone();
             let column = table.pop()?;

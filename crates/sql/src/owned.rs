@@ -325,6 +325,13 @@ pub fn sequence_owned_by(
         }
         let owned_by = match &o.owned_by {
             None => None,
+            Some((table, _)) if table.is_empty() => {
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    "invalid OWNED BY option",
+                )
+                .with_hint("Specify OWNED BY table.column or OWNED BY NONE."));
+            }
             Some((table, column)) => {
                 let (tschema, tname) = split(table)?;
                 let rel = cat

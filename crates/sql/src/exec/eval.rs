@@ -384,6 +384,7 @@ impl Exec<'_> {
             Func::SessionUser => Value::Text(s.session_user),
             Func::CurrentDatabase => Value::Text(s.database),
             Func::CurrentSchema => Value::Text(self.current_schema()),
+            Func::CurrentSchemas if args.first().is_none_or(Value::is_null) => Value::Null,
             Func::CurrentSchemas => {
                 let mut schemas: Vec<String> = self
                     .session
