@@ -246,3 +246,120 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
         .get(0);
     assert_eq!(id, 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_restores_need_refuses_the_wrong_role_and_bad_input() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE intruder LOGIN;
+             GRANT CREATE ON SCHEMA public TO intruder;
+             CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE);
+             INSERT INTO parent VALUES (1, 'a');
+             GRANT SELECT ON parent TO intruder;
+             CREATE TABLE child (pid int);
+             INSERT INTO child VALUES (1), (5);
+             CREATE SEQUENCE counter;
+             CREATE TABLE holder (id int);
+             CREATE VIEW v AS SELECT 1 AS x;",
+        )
+        .await
+        .unwrap();
+    // Bad input, as the superuser.
+    assert_db_error(
+        admin
+            .batch_execute("ALTER TABLE child ADD FOREIGN KEY (pid) REFERENCES parent (id)")
+            .await,
+        "23503",
+        "insert or update on table \"child\" violates foreign key constraint \"child_pid_fkey\"",
+    );
+    assert_db_error(
+        admin
+            .batch_execute("ALTER SEQUENCE counter OWNED BY holder")
+            .await,
+        "22023",
+        "invalid OWNED BY option",
+    );
+    assert_db_error(
+        admin.batch_execute("ALTER TABLE v DROP CONSTRAINT x").await,
+        "42809",
+        "ALTER action DROP CONSTRAINT cannot be performed on relation \"v\"",
+    );
+    admin
+        .batch_execute(
+            "DELETE FROM child WHERE pid = 5;
+             ALTER TABLE child ADD FOREIGN KEY (pid) REFERENCES parent (id)",
+        )
+        .await
+        .unwrap();
+    assert_db_error(
+        admin
+            .batch_execute("ALTER TABLE parent DROP CONSTRAINT parent_pkey")
+            .await,
+        "2BP01",
+        "cannot drop constraint parent_pkey on table parent because other objects depend on it",
+    );
+
+    // The wrong role: SELECT on parent is not REFERENCES, and it owns
+    // neither the sequence nor the tables.
+    let mut cfg = srv.config();
+    cfg.user("intruder");
+    let intruder = connect_with(&cfg).await.unwrap();
+    assert_db_error(
+        intruder
+            .batch_execute("CREATE TABLE spy (pid int REFERENCES parent (id))")
+            .await,
+        "42501",
+        "permission denied for table parent",
+    );
+    intruder
+        .batch_execute("CREATE TABLE spy2 (pid int)")
+        .await
+        .unwrap();
+    assert_db_error(
+        intruder
+            .batch_execute("ALTER TABLE spy2 ADD FOREIGN KEY (pid) REFERENCES parent (id)")
+            .await,
+        "42501",
+        "permission denied for table parent",
+    );
+    assert_db_error(
+        intruder
+            .query("SELECT last_value, is_called FROM counter", &[])
+            .await,
+        "42501",
+        "permission denied for sequence counter",
+    );
+    assert_db_error(
+        intruder
+            .batch_execute("ALTER SEQUENCE counter OWNED BY NONE")
+            .await,
+        "42501",
+        "must be owner of sequence counter",
+    );
+    assert_db_error(
+        intruder
+            .batch_execute("ALTER TABLE counter OWNER TO intruder")
+            .await,
+        "42501",
+        "must be owner of sequence counter",
+    );
+    assert_db_error(
+        intruder
+            .batch_execute("ALTER TABLE child DROP CONSTRAINT child_pid_fkey")
+            .await,
+        "42501",
+        "must be owner of table child",
+    );
+    // Nothing the wrong role tried changed anything.
+    let fks: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(fks, 1);
+}
