@@ -91,6 +91,11 @@ fn stable(dump: &str) -> String {
         .join("\n")
 }
 
+/// Asserts that `srv` dumps as `dump` did.
+fn assert_redumps(srv: &Server, dump: &str) {
+    assert_eq!(stable(&run(srv, "pg_dump", &["postgres"])), stable(dump));
+}
+
 /// Restores the globals (roles) of `from` into `to` as psql would: the
 /// superuser's own CREATE ROLE fails there, as it does on PostgreSQL.
 fn restore_globals(to: &Server, globals: &str) {
@@ -144,10 +149,7 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
             &path.to_string_lossy(),
         ],
     );
-    assert_eq!(
-        stable(&run(&plain, "pg_dump", &["postgres"])),
-        stable(&dump)
-    );
+    assert_redumps(&plain, &dump);
 
     // The custom archive through a parallel pg_restore.
     let archive = source.root.join("dump.custom");
@@ -170,10 +172,7 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
             &archive.to_string_lossy(),
         ],
     );
-    assert_eq!(
-        stable(&run(&custom, "pg_dump", &["postgres"])),
-        stable(&dump)
-    );
+    assert_redumps(&custom, &dump);
     // Again over the restored objects: --clean drops them first (policies,
     // foreign keys, PRIMARY KEY/UNIQUE constraints, defaults, sequences…).
     run(
@@ -188,10 +187,7 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
             &archive.to_string_lossy(),
         ],
     );
-    assert_eq!(
-        stable(&run(&custom, "pg_dump", &["postgres"])),
-        stable(&dump)
-    );
+    assert_redumps(&custom, &dump);
 
     // The restored security holds for the wrong role.
     let mut cfg = custom.config();

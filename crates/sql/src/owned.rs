@@ -286,6 +286,15 @@ pub(crate) fn check_owner_change(
     Ok(new.oid)
 }
 
+/// A name of one or two parts as (schema, name).
+fn qualified(parts: &[String]) -> PgResult<(Option<String>, String)> {
+    match parts {
+        [n] => Ok((None, n.clone())),
+        [sc, n] => Ok((Some(sc.clone()), n.clone())),
+        _ => Err(PgError::syntax("improper qualified name")),
+    }
+}
+
 /// ALTER SEQUENCE … OWNED BY table.column | NONE, with PostgreSQL's
 /// checks: the sequence's owner runs it, and the table has the same owner
 /// and schema.
@@ -295,12 +304,7 @@ pub fn sequence_owned_by(
 ) -> PgResult<QueryResult> {
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, _txn, s| {
-        let split = |parts: &[String]| match parts {
-            [n] => Ok((None, n.clone())),
-            [sc, n] => Ok((Some(sc.clone()), n.clone())),
-            _ => Err(PgError::syntax("improper qualified name")),
-        };
-        let (schema, name) = split(&o.name)?;
+        let (schema, name) = qualified(&o.name)?;
         let Some(q) = crate::sequence::find(cat, schema.as_deref(), &name, &search_path) else {
             if o.if_exists {
                 s.state.notice(format!(
@@ -316,13 +320,7 @@ pub fn sequence_owned_by(
                 format!("relation \"{}\" does not exist", o.name.join(".")),
             ));
         };
-        let me = crate::privileges::principal_for(cat, &s.state.current_user())?;
-        if !me.superuser && !graph::has_privs_of(cat, me.role_oid, q.owner) {
-            return Err(PgError::new(
-                SqlState::INSUFFICIENT_PRIVILEGE,
-                format!("must be owner of sequence {}", q.name),
-            ));
-        }
+        crate::ddl::check_owner(cat, s, q.owner, "sequence", &q.name)?;
         let owned_by = match &o.owned_by {
             None => None,
             Some((table, _)) if table.is_empty() => {
@@ -333,7 +331,7 @@ pub fn sequence_owned_by(
                 .with_hint("Specify OWNED BY table.column or OWNED BY NONE."));
             }
             Some((table, column)) => {
-                let (tschema, tname) = split(table)?;
+                let (tschema, tname) = qualified(table)?;
                 let rel = cat
                     .resolve_relation(tschema.as_deref(), &tname, &search_path)
                     .ok_or_else(|| {
@@ -380,11 +378,7 @@ pub fn sequence_owned_by(
 pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResult<QueryResult> {
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, _txn, s| {
-        let (schema, name) = match a.name.as_slice() {
-            [n] => (None, n.clone()),
-            [sc, n] => (Some(sc.clone()), n.clone()),
-            _ => return Err(PgError::syntax("improper qualified name")),
-        };
+        let (schema, name) = qualified(&a.name)?;
         let undefined_relation = || {
             PgError::new(
                 SqlState::UNDEFINED_TABLE,

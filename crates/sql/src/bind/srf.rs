@@ -80,15 +80,10 @@ impl Binder<'_> {
     /// Whether `items` call a set-returning function where
     /// [`Binder::bind_select_list_srfs`] would take it.
     pub(super) fn select_list_has_srf(&self, items: &[(ast::Expr, String)]) -> bool {
-        let mut found = false;
-        for (e, _) in items {
-            let mut copy = e.clone();
+        items.iter().any(|(e, _)| {
             let mut calls = Vec::new();
-            if self.take_srf_calls(&mut copy, 0, &mut calls).is_ok() && !calls.is_empty() {
-                found = true;
-            }
-        }
-        found
+            self.take_srf_calls(&mut e.clone(), 0, &mut calls).is_ok() && !calls.is_empty()
+        })
     }
 
     /// Replaces the set-returning calls in `e` (outside subqueries and
@@ -190,11 +185,13 @@ impl Binder<'_> {
         let Ok((schema, name)) = split_name(&f.name) else {
             return false;
         };
-        if matches!(
-            name.as_str(),
-            "generate_series" | "unnest" | "regexp_matches" | "regexp_split_to_table"
-        ) && schema.as_deref().is_none_or(|s| s == "pg_catalog")
-        {
+        let args = match &f.args {
+            ast::FunctionArguments::List(list) => list.args.len(),
+            _ => 0,
+        };
+        let builtin = matches!(name.as_str(), "generate_series" | "unnest")
+            || crate::builtin_srf::BuiltinSrf::by_name(&name, args).is_some();
+        if builtin && schema.as_deref().is_none_or(|s| s == "pg_catalog") {
             return true;
         }
         crate::func::candidates(self.catalog, schema.as_deref(), &name, &self.search_path)

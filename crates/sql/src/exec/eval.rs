@@ -386,12 +386,7 @@ impl Exec<'_> {
             Func::CurrentSchema => Value::Text(self.current_schema()),
             Func::CurrentSchemas if args.first().is_none_or(Value::is_null) => Value::Null,
             Func::CurrentSchemas => {
-                let mut schemas: Vec<String> = self
-                    .session
-                    .search_path()
-                    .into_iter()
-                    .filter(|s| self.catalog.schema(s).is_some())
-                    .collect();
+                let mut schemas = self.existing_search_path();
                 // pg_catalog is searched first unless the path names it.
                 if args.first() == Some(&Value::Bool(true))
                     && !schemas.iter().any(|s| s == "pg_catalog")
@@ -963,11 +958,19 @@ impl Exec<'_> {
     }
 
     fn current_schema(&self) -> String {
+        self.existing_search_path()
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// The search path's schemas that exist, in order.
+    fn existing_search_path(&self) -> Vec<String> {
         self.session
             .search_path()
             .into_iter()
-            .find(|s| self.catalog.schema(s).is_some())
-            .unwrap_or_default()
+            .filter(|s| self.catalog.schema(s).is_some())
+            .collect()
     }
 }
 

@@ -108,17 +108,13 @@ fn owning_column(cat: &Catalog, s: &Sequence, table: u32) -> i32 {
     if let Some(i) = s.owned_by_column.as_ref().and_then(|c| rel.column_index(c)) {
         return i as i32 + 1;
     }
-    // A serial column: the one whose default calls nextval on it (the
-    // stored text may spell the cast `::REGCLASS`).
-    let quoted =
-        format!("{}'::regclass", crate::functions::quote_ident(&s.name)).to_ascii_lowercase();
+    // A serial column: the one whose default calls nextval on it.
     rel.columns
         .iter()
         .position(|c| {
-            c.default.as_deref().is_some_and(|d| {
-                let d = d.to_ascii_lowercase();
-                d.contains("nextval(") && d.contains(&quoted)
-            })
+            c.default
+                .as_deref()
+                .is_some_and(|d| nextval_sequences(cat, rel.schema, d).contains(&s.oid))
         })
         .map(|i| i as i32 + 1)
         .unwrap_or(0)
