@@ -134,7 +134,26 @@ fn scan_line(table: u32, access: &Access, catalog: &rampart_catalog::Catalog) ->
             format!("Index Scan using {iname} on {}", rel.name)
         }
         Access::CurrentOf { .. } => format!("Tid Scan on {}", rel.name),
+        Access::Sample(_) => format!("Sample Scan on {}", rel.name),
     }
+}
+
+/// `bernoulli ('5'::real) REPEATABLE ('0'::double precision)`.
+fn sampling(spec: &crate::plan::TableSample, catalog: &rampart_catalog::Catalog) -> String {
+    // The planner has folded constants: PostgreSQL prints them quoted.
+    let text = |e: &Expr| match e {
+        Expr::Literal(v) if !v.is_null() => format!(
+            "'{}'::{}",
+            v.to_pg_text().unwrap_or_default(),
+            v.data_type().display_name()
+        ),
+        _ => crate::deparse::deparse_in(e, &[], catalog).unwrap_or_default(),
+    };
+    let mut line = format!("{} ({})", spec.method.name(), text(&spec.percent));
+    if let Some(seed) = &spec.repeatable {
+        line.push_str(&format!(" REPEATABLE ({})", text(seed)));
+    }
+    line
 }
 
 fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &mut Vec<String>) {
@@ -182,6 +201,9 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 let indent = " ".repeat(if depth == 0 { 2 } else { depth * 6 + 2 });
                 if let crate::plan::Access::CurrentOf { cursor } = access {
                     out.push(format!("{indent}TID Cond: CURRENT OF {cursor}"));
+                }
+                if let crate::plan::Access::Sample(spec) = access {
+                    out.push(format!("{indent}Sampling: {}", sampling(spec, catalog)));
                 }
                 if let Some(text) = &cond {
                     out.push(format!("{indent}Filter: {text}"));

@@ -117,6 +117,10 @@ pub enum Func {
     RegexpSplitToArray,
     /// `pg_reload_conf()`.
     PgReloadConf,
+    /// `hashtext(text)`: PostgreSQL's hash of the string's bytes.
+    HashText,
+    /// `hashfloat8(float8)`.
+    HashFloat8,
     TxidCurrent,
     QuoteIdent,
     QuoteLiteral,
@@ -350,6 +354,8 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("lpad", 2 | 3) => (Func::Lpad, pad_args(n), T::Text),
         ("rpad", 2 | 3) => (Func::Rpad, pad_args(n), T::Text),
         ("md5", 1) => (Func::Md5, vec![text.clone()], T::Text),
+        ("hashtext", 1) => (Func::HashText, vec![text.clone()], T::Int4),
+        ("hashfloat8", 1) => (Func::HashFloat8, vec![Some(T::Float8)], T::Int4),
         ("to_hex", 1) => (Func::ToHex, vec![Some(T::Int8)], T::Text),
         ("chr", 1) => (Func::Chr, vec![Some(T::Int4)], T::Text),
         ("ascii", 1) => (Func::Ascii, vec![text.clone()], T::Int4),
@@ -1042,6 +1048,11 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
         | Func::ArrayPositions
         | Func::StringToArray => arrays::eval(func, args)?,
         Func::Md5 => Value::Text(format!("{:x}", md5::compute(s(0).as_bytes()))),
+        Func::HashText => Value::Int4(crate::pg_hash::hash_bytes(s(0).as_bytes()) as i32),
+        Func::HashFloat8 => match &args[0] {
+            Value::Float8(f) => Value::Int4(crate::pg_hash::hash_float8(*f) as i32),
+            other => return Err(PgError::internal(format!("hashfloat8 of {other:?}"))),
+        },
         Func::ToHex => Value::Text(format!("{:x}", int(0))),
         Func::Chr => {
             let c = u32::try_from(int(0))

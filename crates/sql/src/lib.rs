@@ -48,6 +48,7 @@ pub mod locks;
 pub mod owned;
 pub mod parser;
 mod partition;
+pub mod pg_hash;
 mod pg_settings;
 pub mod plan;
 pub mod plpgsql;

@@ -87,6 +87,39 @@ pub enum Access {
         /// The cursor's name.
         cursor: String,
     },
+    /// `TABLESAMPLE method (percent) [REPEATABLE (seed)]`: every row, of
+    /// which the sampler keeps some (before any predicate runs).
+    Sample(Box<TableSample>),
+}
+
+/// A TABLESAMPLE clause, bound.
+#[derive(Clone, Debug)]
+pub struct TableSample {
+    /// Which sampler.
+    pub method: SampleMethod,
+    /// The percentage (a real).
+    pub percent: Expr,
+    /// The REPEATABLE seed (a double precision); a random seed per scan without it.
+    pub repeatable: Option<Expr>,
+}
+
+/// PostgreSQL's two built-in TABLESAMPLE methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SampleMethod {
+    /// Each row with the given probability.
+    Bernoulli,
+    /// Each page (all its rows) with the given probability.
+    System,
+}
+
+impl SampleMethod {
+    /// The method's name as PostgreSQL prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SampleMethod::Bernoulli => "bernoulli",
+            SampleMethod::System => "system",
+        }
+    }
 }
 
 /// A table reached through a parent it inherits from (a scan of the parent

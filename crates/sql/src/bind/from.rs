@@ -199,8 +199,12 @@ impl Binder<'_> {
         Ok(pairs)
     }
 
-    fn bind_factor(&mut self, factor: &TableFactor) -> PgResult<(Plan, Scope)> {
+    pub(super) fn bind_factor(&mut self, factor: &TableFactor) -> PgResult<(Plan, Scope)> {
         match factor {
+            TableFactor::Table {
+                sample: Some(sample),
+                ..
+            } => self.bind_sampled_table(factor, sample),
             TableFactor::Table {
                 name,
                 alias,

@@ -13,6 +13,7 @@ mod pushdown;
 pub mod query;
 pub mod rls;
 mod routine;
+mod sample;
 mod srf;
 pub mod types;
 mod view_dml;

@@ -11,7 +11,7 @@
 //! its policy predicate (`security`) before any pushed filter.
 
 use crate::expr::Expr;
-use crate::plan::{JoinKind, Plan};
+use crate::plan::{Access, JoinKind, Plan};
 
 /// The input-row columns a conjunct reads, or None when it must not move.
 fn movable_columns(e: &Expr, out: &mut Vec<usize>) -> bool {
@@ -297,7 +297,7 @@ fn push_conjuncts(
     match plan {
         Plan::Scan {
             table,
-            access: _,
+            access,
             filter,
             security,
             inherited,
@@ -317,16 +317,18 @@ fn push_conjuncts(
                 Expr::conjunction(before_policy.into_iter().chain(security).collect())
             };
             let all = filter.into_iter().chain(conjuncts).collect::<Vec<_>>();
+            // A sample is taken over every row before any predicate: no index.
+            let sample = match access {
+                Access::Sample(s) => Some(Access::Sample(s)),
+                _ => None,
+            };
             let Some(pred) = Expr::conjunction(all) else {
                 return (
                     Plan::Scan {
                         table,
-                        access: super::query::choose_access(
-                            table,
-                            None,
-                            security.as_ref(),
-                            catalog,
-                        ),
+                        access: sample.unwrap_or_else(|| {
+                            super::query::choose_access(table, None, security.as_ref(), catalog)
+                        }),
                         filter: None,
                         security,
                         inherited,
@@ -335,8 +337,9 @@ fn push_conjuncts(
                     vec![],
                 );
             };
-            let access =
-                super::query::choose_access(table, Some(&pred), security.as_ref(), catalog);
+            let access = sample.unwrap_or_else(|| {
+                super::query::choose_access(table, Some(&pred), security.as_ref(), catalog)
+            });
             // Partitions the WHERE rules out are not scanned.
             let inherited = if inherited.is_empty() {
                 inherited

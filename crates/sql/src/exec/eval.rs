@@ -1055,7 +1055,7 @@ pub fn binary(op: BinOp, l: &Value, r: &Value) -> PgResult<Value> {
     })
 }
 
-fn rand_u64() -> u64 {
+pub(crate) fn rand_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

@@ -11,6 +11,7 @@ pub mod dml;
 pub mod eval;
 mod merge;
 pub mod ops;
+mod sample;
 pub mod sizes;
 pub mod table;
 
@@ -734,6 +735,10 @@ impl<'a> Exec<'a> {
                 table::index_lookup(self.txn, table, *index, &vals, *unique)?
             }
             Access::CurrentOf { cursor } => self.current_of_row(cursor, table)?,
+            Access::Sample(spec) => {
+                let rows = table::scan_all(self.txn, table)?;
+                self.sample_rows(table, spec, rows)?
+            }
         };
         self.keep_passing(candidates, filter, security)
     }
@@ -838,7 +843,12 @@ impl<'a> Exec<'a> {
             if pruned.contains(&t.table) {
                 continue;
             }
-            let rows = table::scan_all(self.txn, t.table)?
+            let mut rows = table::scan_all(self.txn, t.table)?;
+            if let Access::Sample(spec) = access {
+                // Each member is sampled over its own pages, as PostgreSQL.
+                rows = self.sample_rows(t.table, spec, rows)?;
+            }
+            let rows = rows
                 .into_iter()
                 .map(|(id, r)| (id, t.parent_row(&r)))
                 .collect();
