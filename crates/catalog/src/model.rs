@@ -210,6 +210,30 @@ pub struct Relation {
     /// by column name; empty for most tables.
     #[serde(default)]
     pub system_column_acl: Vec<(String, Vec<AclItem>)>,
+    /// Per-column statistics from the last ANALYZE (pg_statistic); empty
+    /// before the first.
+    #[serde(default)]
+    pub statistics: Vec<ColumnStatistics>,
+}
+
+/// What ANALYZE found about one column, as pg_stats shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStatistics {
+    /// The column's name.
+    pub column: String,
+    /// Fraction of NULLs (`null_frac`).
+    pub null_frac: f32,
+    /// Average stored width in bytes (`avg_width`).
+    pub avg_width: i32,
+    /// Distinct values: positive a count, negative a fraction of the rows,
+    /// 0 unknown (`n_distinct`).
+    pub n_distinct: f32,
+    /// Most common values (their text forms) and their frequencies.
+    pub most_common: Option<(Vec<String>, Vec<f32>)>,
+    /// Histogram bounds over the other values (text forms).
+    pub histogram_bounds: Option<Vec<String>>,
+    /// Correlation between physical order and value order.
+    pub correlation: Option<f32>,
 }
 
 /// How a partitioned table sends rows to its partitions.

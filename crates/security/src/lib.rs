@@ -333,6 +333,7 @@ mod tests {
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
+                statistics: vec![],
                 options: vec![],
             },
         );
@@ -443,6 +444,7 @@ mod acl_tests {
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
+                statistics: vec![],
                 options: vec![],
             },
         );

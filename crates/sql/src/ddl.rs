@@ -204,6 +204,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             partition_key: None,
             partition_bound: None,
             system_column_acl: vec![],
+            statistics: vec![],
             options: vec![],
         };
         let mut pk: Option<Vec<String>> = None;
@@ -667,6 +668,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
+                statistics: vec![],
                 options,
             },
         );
@@ -1699,6 +1701,10 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     }
                     crate::inherit::refuse_inherited_column(&new, &o, "rename")?;
                     new.columns[pos].name = n.clone();
+                    // Statistics stay with the column (PostgreSQL keys them by attnum).
+                    for st in new.statistics.iter_mut().filter(|st| st.column == o) {
+                        st.column = n.clone();
+                    }
                     crate::inherit::rename_in_inheritors(cat, rel.oid, &o, &n);
                 }
                 ast::AlterTableOperation::RenameTable { table_name } => {

@@ -68,6 +68,9 @@ pub(crate) fn drop_column(
     let shift = |c: usize| if c > pos { c - 1 } else { c };
     let mut shrunk = rel.clone();
     let dropped_column = shrunk.columns.remove(pos);
+    shrunk
+        .statistics
+        .retain(|st| st.column != dropped_column.name);
     // Indexes and this table's foreign keys over the column go with it.
     let (gone, kept): (Vec<_>, Vec<_>) = shrunk
         .indexes

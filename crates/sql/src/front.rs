@@ -190,6 +190,10 @@ pub struct MaintenanceStmt {
     pub command: String,
     /// Target tables (possibly qualified); empty = every table.
     pub tables: Vec<Vec<String>>,
+    /// Per table, the columns listed after it (empty: all).
+    pub columns: Vec<Vec<String>>,
+    /// Statistics are gathered (ANALYZE, or VACUUM with ANALYZE).
+    pub analyze: bool,
 }
 
 fn word(t: &Token) -> Option<String> {
@@ -1050,6 +1054,8 @@ fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
                 None => Ok(Some(MaintenanceStmt {
                     command: "CHECKPOINT".into(),
                     tables: vec![],
+                    columns: vec![],
+                    analyze: false,
                 })),
                 Some(t) => Err(near(Some(t))),
             }
@@ -1057,8 +1063,11 @@ fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
         _ => return Ok(None),
     };
     let mut i = 1;
+    let mut analyze = command == "ANALYZE";
+    let is_analyze = |t: &Token| matches!(word(t).as_deref(), Some("ANALYZE" | "ANALYSE"));
     if sig.get(i) == Some(&&Token::LParen) {
         while sig.get(i).is_some_and(|t| **t != Token::RParen) {
+            analyze |= is_analyze(sig[i]);
             i += 1;
         }
         i += 1;
@@ -1067,9 +1076,11 @@ fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
         sig.get(i).and_then(|t| word(t)).as_deref(),
         Some("FULL" | "FREEZE" | "VERBOSE" | "ANALYZE" | "ANALYSE")
     ) {
+        analyze |= is_analyze(sig[i]);
         i += 1;
     }
     let mut tables = Vec::new();
+    let mut columns = Vec::new();
     while i < sig.len() {
         let mut name = vec![name_of(sig[i]).ok_or_else(|| near(sig.get(i)))?];
         i += 1;
@@ -1080,14 +1091,20 @@ fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
             );
             i += 2;
         }
-        // A column list: accepted, not used.
+        // A column list: the columns ANALYZE gathers statistics for.
+        let mut cols = Vec::new();
         if sig.get(i) == Some(&&Token::LParen) {
+            i += 1;
             while sig.get(i).is_some_and(|t| **t != Token::RParen) {
+                if *sig[i] != Token::Comma {
+                    cols.push(name_of(sig[i]).ok_or_else(|| near(sig.get(i)))?);
+                }
                 i += 1;
             }
             i += 1;
         }
         tables.push(name);
+        columns.push(cols);
         match sig.get(i) {
             None => break,
             Some(Token::Comma) => i += 1,
@@ -1097,6 +1114,8 @@ fn maintenance(sig: &[&Token]) -> PgResult<Option<MaintenanceStmt>> {
     Ok(Some(MaintenanceStmt {
         command: command.to_string(),
         tables,
+        columns,
+        analyze,
     }))
 }
 

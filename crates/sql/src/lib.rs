@@ -17,6 +17,7 @@
 
 pub mod aclitem;
 pub mod activity;
+pub mod analyze;
 pub mod bind;
 pub mod builtin_srf;
 mod check_constraint;

@@ -811,7 +811,11 @@ impl Session {
         }
         let catalog = self.catalog()?;
         let me = self.principal(&catalog)?;
-        for t in &m.tables {
+        let may_maintain = |owner: u32| {
+            me.superuser || rampart_security::roles::has_privs_of(&catalog, me.role_oid, owner)
+        };
+        let mut targets: Vec<(u32, Vec<String>)> = Vec::new();
+        for (t, cols) in m.tables.iter().zip(&m.columns) {
             let name = sqlparser::ast::ObjectName::from(
                 t.iter()
                     .map(|p| sqlparser::ast::Ident::with_quote('"', p.clone()))
@@ -819,9 +823,33 @@ impl Session {
             );
             let mut b = Binder::new(&catalog, self.state.search_path(), vec![]);
             let rel = b.resolve_relation(&name)?;
-            let owner_ok = me.superuser
-                || rampart_security::roles::has_privs_of(&catalog, me.role_oid, rel.owner);
-            if !owner_ok {
+            if let Some(c) = cols.iter().find(|c| rel.column_index(c).is_none()) {
+                return Err(PgError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{c}\" of relation \"{}\" does not exist", rel.name),
+                ));
+            }
+            let owner_ok = may_maintain(rel.owner);
+            if owner_ok {
+                targets.push((rel.oid, cols.clone()));
+                // A partitioned table's partitions are processed with it.
+                let mut i = targets.len() - 1;
+                while i < targets.len() {
+                    let children = catalog.relations.children_of(targets[i].0);
+                    targets.extend(
+                        children
+                            .into_iter()
+                            .filter(|c| {
+                                catalog
+                                    .relations
+                                    .get(c)
+                                    .is_some_and(|r| r.partition_bound.is_some())
+                            })
+                            .map(|c| (c, cols.clone())),
+                    );
+                    i += 1;
+                }
+            } else {
                 let mut w = PgError::new(
                     SqlState::WARNING,
                     format!(
@@ -833,6 +861,18 @@ impl Session {
                 w.severity = "WARNING";
                 self.state.notices.push(w);
             }
+        }
+        if m.tables.is_empty() {
+            targets = catalog
+                .relations
+                .values()
+                .filter(|r| matches!(r.kind, rampart_catalog::RelationKind::Table))
+                .filter(|r| may_maintain(r.owner))
+                .map(|r| (r.oid, vec![]))
+                .collect();
+        }
+        if m.analyze && !targets.is_empty() {
+            crate::analyze::run(self, &targets)?;
         }
         Ok(QueryResult::Command {
             tag: m.command.clone(),

@@ -12,6 +12,7 @@ pub mod eval;
 mod merge;
 pub mod ops;
 mod sample;
+pub(crate) use sample::stored_datum_len;
 pub mod sizes;
 pub mod table;
 
@@ -187,6 +188,12 @@ impl<'a> Exec<'a> {
             }
             Plan::SystemView { oid, .. } if *oid == crate::pg_settings::VIEW.oid => {
                 Ok(crate::pg_settings::rows(&self.session.settings))
+            }
+            Plan::SystemView { oid, .. } if *oid == crate::analyze::VIEW.oid => {
+                let reader =
+                    crate::privileges::principal_for(self.catalog, &self.session.current_user())?;
+                let ctx = self.session.rls_context(self.catalog)?;
+                Ok(crate::analyze::view_rows(self.catalog, &reader, ctx.user))
             }
             Plan::SystemView { oid, .. } if *oid == crate::prepared_view::VIEW.oid => {
                 Ok(crate::prepared_view::rows(&self.session.prepared_shown))

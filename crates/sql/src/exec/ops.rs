@@ -197,10 +197,27 @@ fn numeric_op(op: BinOp, a: Decimal, b: Decimal) -> PgResult<Decimal> {
             "value overflows numeric format",
         )
     };
+    // PostgreSQL's result scale: the larger for + and -, the sum for *
+    // (rust_decimal drops it for zero results: 0 * 1.5 is 0.0 in PostgreSQL).
+    let at_least = |mut d: Decimal, scale: u32| {
+        if d.scale() < scale && scale <= 28 {
+            d.rescale(scale);
+        }
+        d
+    };
     match op {
-        BinOp::Add => a.checked_add(b).ok_or_else(overflow),
-        BinOp::Sub => a.checked_sub(b).ok_or_else(overflow),
-        BinOp::Mul => a.checked_mul(b).ok_or_else(overflow),
+        BinOp::Add => a
+            .checked_add(b)
+            .map(|d| at_least(d, a.scale().max(b.scale())))
+            .ok_or_else(overflow),
+        BinOp::Sub => a
+            .checked_sub(b)
+            .map(|d| at_least(d, a.scale().max(b.scale())))
+            .ok_or_else(overflow),
+        BinOp::Mul => a
+            .checked_mul(b)
+            .map(|d| at_least(d, a.scale() + b.scale()))
+            .ok_or_else(overflow),
         BinOp::Div => {
             if b.is_zero() {
                 return Err(PgError::division_by_zero());

@@ -198,6 +198,12 @@ fn heap_tuple_len(row: &[Value], types: &[DataType]) -> usize {
     maxalign(23 + bitmap) + off
 }
 
+/// The bytes a value takes in a PostgreSQL heap tuple (a variable-width
+/// value's with its header).
+pub(crate) fn stored_datum_len(v: &Value, ty: Option<&DataType>) -> usize {
+    datum_layout(v, ty).1
+}
+
 /// (alignment, stored length) of one value: fixed-width types by their
 /// typlen/typalign, variable-width ones with a 1-byte header when short.
 fn datum_layout(v: &Value, ty: Option<&DataType>) -> (usize, usize) {

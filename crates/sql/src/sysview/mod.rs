@@ -274,6 +274,7 @@ pub(crate) fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(std::iter::once(&crate::activity::VIEW))
         .chain(std::iter::once(&crate::pg_settings::VIEW))
         .chain(std::iter::once(&crate::prepared_view::VIEW))
+        .chain(std::iter::once(&crate::analyze::VIEW))
         .chain(std::iter::once(&crate::hba_rules::VIEW))
         .chain(std::iter::once(&crate::hba_rules::AUTH_FAILURES_VIEW))
 }
