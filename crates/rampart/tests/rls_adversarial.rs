@@ -1565,3 +1565,99 @@ async fn pruned_partition_scans_keep_the_policy() {
         vec![1, 3]
     );
 }
+
+/// Statistics and samples are side doors onto a table: pg_stats must show
+/// nothing of a table whose policies apply to the reader (its most common
+/// values would name the other tenant's titles) nor of columns it may not
+/// SELECT; TABLESAMPLE must draw from the rows the policy lets through only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_and_samples_do_not_leak_other_tenants_rows() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    setup(&admin).await;
+    admin
+        .batch_execute(
+            "INSERT INTO documents SELECT g, 2, 'secret' FROM generate_series(10, 40) g;
+             CREATE ROLE stats_peeker;
+             GRANT SELECT (id) ON documents TO stats_peeker;
+             ANALYZE documents",
+        )
+        .await
+        .unwrap();
+    let stats_sql = "SELECT attname::text, most_common_vals::text FROM pg_stats
+                     WHERE tablename = 'documents' ORDER BY attname";
+    // The owner (superuser) sees every column's statistics, the secret included.
+    let all: Vec<(String, Option<String>)> = admin
+        .query(stats_sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        all.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        vec!["id", "tenant_id", "title"]
+    );
+    assert_eq!(all[2].1.as_deref(), Some("{secret}"));
+    // The tenant: policies apply to it, so no statistics at all.
+    let t = tenant(&srv).await;
+    assert!(t.query(stats_sql, &[]).await.unwrap().is_empty());
+    // A role with SELECT on id only, on a table without RLS for it
+    // (BYPASSRLS is not needed: grant it the column and disable RLS).
+    admin
+        .batch_execute("ALTER TABLE documents DISABLE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+    let peek = srv.connect().await;
+    peek.batch_execute("SET ROLE stats_peeker").await.unwrap();
+    assert_eq!(
+        peek.query(stats_sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>(),
+        vec!["id".to_string()]
+    );
+    // ANALYZE by a non-owner is skipped with a warning, not an error.
+    peek.batch_execute("ANALYZE documents").await.unwrap();
+    admin
+        .batch_execute("ALTER TABLE documents ENABLE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+    // Sampling every row still returns only the tenant's rows.
+    assert_eq!(
+        col(
+            &t,
+            "SELECT id FROM documents TABLESAMPLE BERNOULLI (100) ORDER BY id"
+        )
+        .await,
+        vec![1, 2]
+    );
+    assert_eq!(
+        col(
+            &t,
+            "SELECT count(*)::int FROM documents TABLESAMPLE SYSTEM (100) WHERE title = 'secret'"
+        )
+        .await,
+        vec![0]
+    );
+    // Bad input gets PostgreSQL's errors.
+    assert_db_error(
+        t.query("SELECT * FROM documents TABLESAMPLE BERNOULLI (150)", &[])
+            .await,
+        "2202H",
+        "sample percentage must be between 0 and 100",
+    );
+    assert_db_error(
+        t.query("SELECT * FROM documents TABLESAMPLE BERNOULLI (NULL)", &[])
+            .await,
+        "2202H",
+        "TABLESAMPLE parameter cannot be null",
+    );
+    assert_db_error(
+        admin.query("ANALYZE documents (nope)", &[]).await,
+        "42703",
+        "column \"nope\" of relation \"documents\" does not exist",
+    );
+}
