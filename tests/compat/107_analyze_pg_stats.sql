@@ -3,7 +3,7 @@
 -- apply to the reader.
 create table st_t(id int primary key, grp text, score numeric, flag bool, note varchar(20), maybe int);
 insert into st_t select g, 'g' || (g % 4), (g % 7) * 1.5, g % 3 = 0,
-  case when g % 5 = 0 then null else repeat('x', g % 9) end, null::int
+  case when g % 5 = 0 then null else repeat('x', g % 9) end, null
   from generate_series(1, 200) g;
 select attname from pg_stats where tablename = 'st_t';
 analyze st_t;

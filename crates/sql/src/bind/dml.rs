@@ -218,11 +218,20 @@ impl<'a> Binder<'a> {
                         ));
                     }
                     let mut exprs = Vec::new();
+                    let nulls = super::untyped_literal_items(q.body.as_ref());
                     for (i, (c, t)) in cols.iter().zip(&targets).enumerate() {
                         let col = &rel.columns[*t];
+                        // A bare NULL or string literal in the select list
+                        // takes the column's type, as PostgreSQL's unknown-type
+                        // literal does.
+                        let from = if nulls.get(i).copied().unwrap_or(false) {
+                            &rampart_types::DataType::Unknown
+                        } else {
+                            &c.ty
+                        };
                         exprs.push(self.coerce_assign(
                             Expr::Column(i),
-                            &c.ty,
+                            from,
                             &col.ty,
                             &col.name,
                         )?);

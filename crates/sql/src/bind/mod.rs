@@ -379,3 +379,24 @@ pub fn ident(id: &sqlparser::ast::Ident) -> String {
         id.value.to_lowercase()
     }
 }
+
+/// Which select-list items of a plain SELECT are a bare NULL or string
+/// literal: of unknown type, they take the type their consumer (an INSERT's
+/// column, the other side of a UNION) gives them, as PostgreSQL's unknown
+/// literals.
+pub(super) fn untyped_literal_items(body: &sqlparser::ast::SetExpr) -> Vec<bool> {
+    use sqlparser::ast;
+    let ast::SetExpr::Select(sel) = body else {
+        return vec![];
+    };
+    sel.projection
+        .iter()
+        .map(|item| match item {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                matches!(e, ast::Expr::Value(v)
+                    if matches!(v.value, ast::Value::Null | ast::Value::SingleQuotedString(_)))
+            }
+            _ => false,
+        })
+        .collect()
+}

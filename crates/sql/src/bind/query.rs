@@ -430,18 +430,29 @@ impl Binder<'_> {
                     )));
                 }
                 let mut out = Vec::new();
-                for (l, r) in lc.iter().zip(&rc) {
-                    let ty =
-                        functions::common_type(&[l.ty.clone(), r.ty.clone()]).ok_or_else(|| {
-                            PgError::new(
-                                SqlState::DATATYPE_MISMATCH,
-                                format!(
-                                    "{name} types {} and {} cannot be matched",
-                                    l.ty.display_name(),
-                                    r.ty.display_name()
-                                ),
-                            )
-                        })?;
+                let (lnull, rnull) = (
+                    super::untyped_literal_items(left),
+                    super::untyped_literal_items(right),
+                );
+                let untyped = |nulls: &[bool], i: usize, ty: &DataType| {
+                    if nulls.get(i).copied().unwrap_or(false) {
+                        DataType::Unknown
+                    } else {
+                        ty.clone()
+                    }
+                };
+                for (i, (l, r)) in lc.iter().zip(&rc).enumerate() {
+                    let pair = [untyped(&lnull, i, &l.ty), untyped(&rnull, i, &r.ty)];
+                    let ty = functions::common_type(&pair).ok_or_else(|| {
+                        PgError::new(
+                            SqlState::DATATYPE_MISMATCH,
+                            format!(
+                                "{name} types {} and {} cannot be matched",
+                                l.ty.display_name(),
+                                r.ty.display_name()
+                            ),
+                        )
+                    })?;
                     out.push(OutputColumn {
                         name: l.name.clone(),
                         ty,
