@@ -6,7 +6,9 @@ insert into st_t select g, 'g' || (g % 4), (g % 7) * 1.5, g % 3 = 0,
   case when g % 5 = 0 then null else repeat('x', g % 9) end, null
   from generate_series(1, 200) g;
 select attname from pg_stats where tablename = 'st_t';
+select relpages, reltuples from pg_class where relname = 'st_t';
 analyze st_t;
+select relpages, reltuples from pg_class where relname = 'st_t';
 select attname, null_frac, avg_width, n_distinct, most_common_vals, most_common_freqs,
        histogram_bounds, correlation
   from pg_stats where tablename = 'st_t' order by attname;
@@ -15,12 +17,14 @@ create table st_skew(v int);
 insert into st_skew select case when g <= 300 then 1 when g <= 400 then 2 else g end
   from generate_series(1, 1000) g;
 vacuum analyze st_skew;
+select relpages, reltuples from pg_class where relname = 'st_skew';
 select n_distinct, most_common_vals, most_common_freqs, array_length(histogram_bounds, 1) as bins,
        correlation
   from pg_stats where tablename = 'st_skew';
 -- Re-analyze after changes replaces the statistics.
 delete from st_skew where v = 1;
 analyze st_skew (v);
+select relpages, reltuples from pg_class where relname = 'st_skew';
 select n_distinct, most_common_vals, most_common_freqs from pg_stats where tablename = 'st_skew';
 -- Who sees what.
 create role st_reader;

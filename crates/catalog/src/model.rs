@@ -210,10 +210,21 @@ pub struct Relation {
     /// by column name; empty for most tables.
     #[serde(default)]
     pub system_column_acl: Vec<(String, Vec<AclItem>)>,
-    /// Per-column statistics from the last ANALYZE (pg_statistic); empty
-    /// before the first.
+    /// What the last ANALYZE found (pg_statistic, pg_class.reltuples and
+    /// relpages); empty before the first.
     #[serde(default)]
-    pub statistics: Vec<ColumnStatistics>,
+    pub statistics: TableStatistics,
+}
+
+/// What ANALYZE found about a table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableStatistics {
+    /// Rows (`reltuples`); None before the first ANALYZE (PostgreSQL's -1).
+    pub tuples: Option<f32>,
+    /// Pages the rows would fill in a PostgreSQL heap (`relpages`).
+    pub pages: i32,
+    /// Per-column statistics, in column order.
+    pub columns: Vec<ColumnStatistics>,
 }
 
 /// What ANALYZE found about one column, as pg_stats shows it.

@@ -292,7 +292,7 @@ mod tests {
             partition_key: None,
             partition_bound: None,
             system_column_acl: vec![],
-            statistics: vec![],
+            statistics: Default::default(),
             policies: vec![],
             owner: 10,
             acl: None,

@@ -333,7 +333,7 @@ mod tests {
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
-                statistics: vec![],
+                statistics: Default::default(),
                 options: vec![],
             },
         );
@@ -444,7 +444,7 @@ mod acl_tests {
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
-                statistics: vec![],
+                statistics: Default::default(),
                 options: vec![],
             },
         );

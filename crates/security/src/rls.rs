@@ -165,7 +165,7 @@ mod tests {
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
-                statistics: vec![],
+                statistics: Default::default(),
                 options: vec![],
                 policies: vec![
                     pol("everyone_reads", true, PolicyCmd::Select, vec![]),

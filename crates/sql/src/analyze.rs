@@ -55,7 +55,7 @@ pub fn view_rows(
         |v: &[String]| Value::Array(v.iter().map(|s| Value::Text(s.clone())).collect());
     let mut out = Vec::new();
     for rel in cat.relations.values() {
-        if rel.statistics.is_empty()
+        if rel.statistics.columns.is_empty()
             || (rel.rls_enabled && rampart_security::rls::applies(cat, rel, rls_user))
         {
             continue;
@@ -64,7 +64,7 @@ pub fn view_rows(
             .schema_by_oid(rel.schema)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        for st in &rel.statistics {
+        for st in &rel.statistics.columns {
             if rel.column_index(&st.column).is_none() {
                 continue;
             }
@@ -126,27 +126,34 @@ pub fn run(
             }
             let mut rows = crate::exec::table::scan_all(txn, *oid)?;
             let total = rows.len();
+            let types: Vec<DataType> = rel.columns.iter().map(|c| c.ty.clone()).collect();
+            let pages = crate::exec::heap_pages(rows.iter().map(|r| r.1.as_slice()), &types);
             let picks = sample_positions(total, crate::exec::eval::rand_u64);
             let sample: Vec<Row> = picks
                 .into_iter()
                 .map(|i| std::mem::take(&mut rows[i].1))
                 .collect();
             let fresh = table_statistics(rel, &sample, total);
-            if fresh.is_empty() {
-                // As PostgreSQL: an empty table keeps what it had.
-                continue;
-            }
             let listed = |c: &str| only.is_empty() || only.iter().any(|o| o == c);
-            let mut stats: Vec<ColumnStatistics> = rel
+            let mut columns: Vec<ColumnStatistics> = rel
                 .statistics
+                .columns
                 .iter()
-                .filter(|st| !listed(&st.column))
+                .filter(|st| fresh.is_empty() || !listed(&st.column))
                 .cloned()
                 .collect();
-            stats.extend(fresh.into_iter().filter(|st| listed(&st.column)));
-            stats.sort_by_key(|st| rel.column_index(&st.column));
+            // As PostgreSQL: an empty table keeps the column statistics it had.
+            columns.extend(fresh.into_iter().filter(|st| listed(&st.column)));
+            columns.sort_by_key(|st| rel.column_index(&st.column));
             if let Some(rel) = cat.relations.get_mut(oid) {
-                rel.statistics = stats;
+                // A PostgreSQL heap keeps its pages when rows go (until a
+                // VACUUM truncates empty ones at its end): never fewer here.
+                let pages = pages.max(rel.statistics.pages);
+                rel.statistics = rampart_catalog::TableStatistics {
+                    tuples: Some(total as f32),
+                    pages,
+                    columns,
+                };
             }
         }
         Ok(())

@@ -204,7 +204,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
             partition_key: None,
             partition_bound: None,
             system_column_acl: vec![],
-            statistics: vec![],
+            statistics: Default::default(),
             options: vec![],
         };
         let mut pk: Option<Vec<String>> = None;
@@ -668,7 +668,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 partition_key: None,
                 partition_bound: None,
                 system_column_acl: vec![],
-                statistics: vec![],
+                statistics: Default::default(),
                 options,
             },
         );
@@ -1702,7 +1702,12 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     crate::inherit::refuse_inherited_column(&new, &o, "rename")?;
                     new.columns[pos].name = n.clone();
                     // Statistics stay with the column (PostgreSQL keys them by attnum).
-                    for st in new.statistics.iter_mut().filter(|st| st.column == o) {
+                    for st in new
+                        .statistics
+                        .columns
+                        .iter_mut()
+                        .filter(|st| st.column == o)
+                    {
                         st.column = n.clone();
                     }
                     crate::inherit::rename_in_inheritors(cat, rel.oid, &o, &n);

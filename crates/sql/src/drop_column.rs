@@ -70,6 +70,7 @@ pub(crate) fn drop_column(
     let dropped_column = shrunk.columns.remove(pos);
     shrunk
         .statistics
+        .columns
         .retain(|st| st.column != dropped_column.name);
     // Indexes and this table's foreign keys over the column go with it.
     let (gone, kept): (Vec<_>, Vec<_>) = shrunk

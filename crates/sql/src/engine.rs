@@ -634,7 +634,7 @@ mod tests {
             partition_key: None,
             partition_bound: None,
             system_column_acl: vec![],
-            statistics: vec![],
+            statistics: Default::default(),
             options: vec![],
         };
         cat.relations.insert(50001, table(50001, "old_a"));

@@ -12,7 +12,7 @@ pub mod eval;
 mod merge;
 pub mod ops;
 mod sample;
-pub(crate) use sample::stored_datum_len;
+pub(crate) use sample::{heap_pages, stored_datum_len};
 pub mod sizes;
 pub mod table;
 

@@ -198,6 +198,16 @@ fn heap_tuple_len(row: &[Value], types: &[DataType]) -> usize {
     maxalign(23 + bitmap) + off
 }
 
+/// How many 8 kB pages `rows` would fill in a PostgreSQL heap (`relpages`).
+pub(crate) fn heap_pages<'r>(rows: impl Iterator<Item = &'r [Value]>, types: &[DataType]) -> i32 {
+    let mut pages = HeapPages::default();
+    let mut last = None;
+    for row in rows {
+        last = Some(pages.place(heap_tuple_len(row, types)));
+    }
+    pages.pages.len() as i32 * i32::from(last.is_some())
+}
+
 /// The bytes a value takes in a PostgreSQL heap tuple (a variable-width
 /// value's with its header).
 pub(crate) fn stored_datum_len(v: &Value, ty: Option<&DataType>) -> usize {

@@ -640,6 +640,8 @@ pub(super) fn storage(t: &DataType) -> &'static str {
 pub(super) mod class_col {
     pub const RELFILENODE: usize = 7;
     pub const RELTABLESPACE: usize = 8;
+    pub const RELPAGES: usize = 9;
+    pub const RELTUPLES: usize = 10;
     pub const RELHASINDEX: usize = 13;
     pub const RELISSHARED: usize = 14;
     pub const RELCHECKS: usize = 18;
@@ -732,6 +734,11 @@ fn pg_class(cat: &Catalog, only: Option<u32>) -> Vec<Row> {
             acl_value(cat, &r.acl),
         );
         rel[class_col::RELHASINDEX] = Value::Bool(!r.indexes.is_empty());
+        // From the last ANALYZE (pages as a PostgreSQL heap would hold the rows).
+        if let Some(tuples) = r.statistics.tuples {
+            rel[class_col::RELTUPLES] = Value::Float4(tuples);
+            rel[class_col::RELPAGES] = Value::Int4(r.statistics.pages);
+        }
         rel[class_col::RELCHECKS] = Value::Int2(r.checks.len() as i16);
         // PostgreSQL implements foreign keys with internal triggers on both
         // tables; psql asks for FK footers only when this is set.
