@@ -208,6 +208,8 @@ fn default_conf() -> String {
      #log_connections = off\n\
      #log_disconnections = off\n\
      #log_statement = 'none'\t\t# none, ddl, mod, all (passwords are always redacted)\n\
+     #pgaudit.log = 'none'\t\t# pgAudit session audit: read, write, function, role, ddl, misc, misc_set, all\n\
+     #pgaudit.log_parameter = off\n\
      synchronous_commit = on\n"
         .to_string()
 }

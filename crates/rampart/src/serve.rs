@@ -144,6 +144,19 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
                 .cloned()
                 .unwrap_or_else(|| "error".into()),
         ),
+        (
+            "pgaudit.log",
+            match conf.get("pgaudit.log") {
+                Some(v) if rampart_sql::audit::AuditClasses::parse(v).is_none() => {
+                    return Err(format!(
+                        "invalid value for parameter \"pgaudit.log\": \"{v}\""
+                    ));
+                }
+                Some(v) => v.clone(),
+                None => "none".into(),
+            },
+        ),
+        ("pgaudit.log_parameter", on_off("pgaudit.log_parameter")),
         ("log_connections", on_off("log_connections")),
         ("log_disconnections", on_off("log_disconnections")),
     ]);

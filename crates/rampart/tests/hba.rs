@@ -386,3 +386,94 @@ async fn passwords_never_reach_the_log_or_pg_stat_activity() {
         "permission denied to set parameter \"log_statement\"",
     );
 }
+
+/// The audit lines (after `AUDIT: `) of the server log, in order.
+fn audit_lines(log: &str) -> Vec<(String, String)> {
+    log.lines()
+        .filter_map(|l| {
+            let at = l.find("AUDIT: SESSION,")?;
+            Some((l[..at].to_string(), l[at + "AUDIT: ".len()..].to_string()))
+        })
+        .collect()
+}
+
+/// pgAudit-format session audit logging set in the configuration file: a
+/// non-superuser's statements are logged with its role — the ones it was
+/// refused too — it cannot switch the audit off, and passwords stay out.
+#[tokio::test]
+async fn audit_log_records_what_each_role_tried_and_cannot_be_switched_off() {
+    let root = fresh_root();
+    let data = root.path().join("data");
+    common::init(&data, &["--auth", "trust"]);
+    let conf = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str("pgaudit.log = 'read, write, ddl, role'\npgaudit.log_parameter = on\n");
+    std::fs::write(&conf, text).unwrap();
+    let srv = Server::start(root);
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE salaries (id int, amount int);
+             CREATE ROLE clerk LOGIN PASSWORD 'Audit-Secret-1';
+             GRANT SELECT ON salaries TO clerk",
+        )
+        .await
+        .unwrap();
+    let clerk = connect_with(&tcp(&srv, "clerk", None, "postgres"))
+        .await
+        .unwrap();
+    clerk
+        .query("SELECT amount FROM salaries WHERE id = $1", &[&7i32])
+        .await
+        .unwrap();
+    assert_db_error(
+        clerk.batch_execute("UPDATE salaries SET amount = 0").await,
+        "42501",
+        "permission denied for table salaries",
+    );
+    // The audited role cannot turn the audit off for itself.
+    assert_db_error(
+        clerk.batch_execute("SET pgaudit.log = 'none'").await,
+        "42501",
+        "permission denied to set parameter \"pgaudit.log\"",
+    );
+    assert_db_error(
+        clerk.batch_execute("SET pgaudit.log_parameter = off").await,
+        "42501",
+        "permission denied to set parameter \"pgaudit.log_parameter\"",
+    );
+    clerk.batch_execute("DELETE FROM salaries").await.ok();
+    let log = srv.log_with("WRITE,DELETE");
+    let lines = audit_lines(&log);
+    let bodies: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
+    // A multi-statement Query logs its whole text with each statement, as pgAudit.
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b
+                .starts_with("SESSION,1,1,DDL,CREATE TABLE,TABLE,public.salaries,\"CREATE TABLE")),
+        "{log}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.starts_with("SESSION,2,1,ROLE,CREATE ROLE,,,")),
+        "{log}"
+    );
+    let clerk_lines: Vec<&(String, String)> =
+        lines.iter().filter(|l| l.0.contains("clerk")).collect();
+    let clerk_bodies: Vec<&str> = clerk_lines.iter().map(|l| l.1.as_str()).collect();
+    assert_eq!(
+        clerk_bodies,
+        vec![
+            "SESSION,1,1,READ,SELECT,,,SELECT amount FROM salaries WHERE id = $1,7",
+            "SESSION,2,1,WRITE,UPDATE,,,UPDATE salaries SET amount = 0,<none>",
+            "SESSION,3,1,WRITE,DELETE,,,DELETE FROM salaries,<none>",
+        ],
+        "{log}"
+    );
+    assert!(
+        !log.contains("Audit-Secret"),
+        "a password reached the log:\n{log}"
+    );
+}

@@ -32,6 +32,9 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("log_disconnections", "off", false),
     ("log_min_error_statement", "error", true),
     ("log_statement", "none", true),
+    // Session audit logging in pgAudit's format (see `crate::audit`).
+    ("pgaudit.log", "none", true),
+    ("pgaudit.log_parameter", "off", true),
     ("max_connections", "100", false),
     ("max_identifier_length", "63", false),
     ("superuser_reserved_connections", "3", false),
@@ -82,7 +85,12 @@ const BUILTINS: &[(&str, &str, bool)] = &[
 ];
 
 /// Settings only superusers may change (PostgreSQL's `superuser` context).
-const SUPERUSER_ONLY: &[&str] = &["log_statement", "log_min_error_statement"];
+const SUPERUSER_ONLY: &[&str] = &[
+    "log_statement",
+    "log_min_error_statement",
+    "pgaudit.log",
+    "pgaudit.log_parameter",
+];
 
 /// A built-in setting.
 struct Builtin {
@@ -512,6 +520,7 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
         | "check_function_bodies"
         | "escape_string_warning"
         | "lo_compat_privileges"
+        | "pgaudit.log_parameter"
         | "synchronous_commit" => match rampart_types::parse_bool(value) {
             Ok(true) => "on".into(),
             Ok(false) => "off".into(),
@@ -523,6 +532,15 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
             }
         },
         "log_statement" => one_of(name, value, &["none", "ddl", "mod", "all"])?,
+        "pgaudit.log" => {
+            if crate::audit::AuditClasses::parse(value).is_none() {
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{name}\": \"{value}\""),
+                ));
+            }
+            value.to_string()
+        }
         "xmloption" => one_of(name, &value.to_ascii_lowercase(), &["content", "document"])?,
         "default_table_access_method" if value != "heap" => {
             return Err(PgError::new(

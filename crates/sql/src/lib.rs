@@ -18,6 +18,7 @@
 pub mod aclitem;
 pub mod activity;
 pub mod analyze;
+pub mod audit;
 pub mod bind;
 pub mod builtin_srf;
 mod check_constraint;

@@ -315,6 +315,8 @@ pub struct Session {
     failed: bool,
     savepoints: Vec<(String, usize)>,
     copy_in: Option<CopyInState>,
+    /// pgAudit's statement ID: statements audit-logged so far.
+    audit_statement_id: u64,
     /// Set by the server on CancelRequest.
     pub cancel: Arc<std::sync::atomic::AtomicBool>,
     /// Text of the statement being run (for error cursor positions).
@@ -368,6 +370,7 @@ impl Session {
             failed: false,
             savepoints: Vec::new(),
             copy_in: None,
+            audit_statement_id: 0,
             current_sql: String::new(),
             binary_results: Vec::new(),
             txn_queried: false,
@@ -558,6 +561,7 @@ impl Session {
                 self.open_implicit_block(ImplicitBlock::Query);
             }
             let r = self.run_statement(stmt, &[], &mut None, sql);
+            self.audit(stmt, sql, None, &r);
             if let Err(e) = &r {
                 self.log_error(e, sql);
             }
@@ -784,10 +788,85 @@ impl Session {
             self.open_implicit_block(ImplicitBlock::Pipeline);
         }
         let r = self.run_statement(stmt, params, cached, sql);
+        self.audit(stmt, sql, Some(params), &r);
         if let Err(e) = &r {
             self.log_error(e, sql);
         }
         r
+    }
+
+    /// pgAudit session logging (`pgaudit.log`) of a statement that ran or
+    /// failed; see [`crate::audit`].
+    fn audit(
+        &mut self,
+        stmt: &Stmt,
+        sql: &str,
+        params: Option<&[Value]>,
+        r: &PgResult<QueryResult>,
+    ) {
+        let setting = self
+            .state
+            .settings
+            .get_builtin("pgaudit.log")
+            .unwrap_or("none");
+        let Some(classes) = crate::audit::AuditClasses::parse(setting) else {
+            return;
+        };
+        let class = crate::audit::class_of(stmt);
+        if !classes.includes(class) {
+            return;
+        }
+        self.audit_statement_id += 1;
+        let command = match r {
+            Ok(QueryResult::Command { tag }) | Ok(QueryResult::Rows { tag, .. }) => {
+                crate::audit::command_name(tag)
+            }
+            _ => crate::audit::command_of_text(sql),
+        };
+        // Unqualified names are created in the first schema of the path that exists.
+        let schema = self
+            .catalog()
+            .ok()
+            .and_then(|cat| {
+                self.state
+                    .search_path()
+                    .into_iter()
+                    .find(|s| cat.schema(s).is_some())
+            })
+            .unwrap_or_else(|| "public".into());
+        let (object_type, object_name) = crate::audit::object_of(stmt, &schema);
+        let log_parameter = self
+            .state
+            .settings
+            .get_builtin("pgaudit.log_parameter")
+            .is_some_and(|v| v == "on");
+        let parameter = match params {
+            _ if !log_parameter => "<not logged>".to_string(),
+            None | Some([]) => "<none>".to_string(),
+            Some(values) => values
+                .iter()
+                .map(|v| crate::audit::csv_field(&v.to_pg_text().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        // Who did it comes first, as a log_line_prefix with %u would show it.
+        let _who = tracing::info_span!(
+            "session",
+            user = %self.state.session_user(),
+            role = %self.state.current_user(),
+            db = %self.state.database,
+        )
+        .entered();
+        tracing::info!(
+            "AUDIT: SESSION,{},1,{},{},{},{},{},{}",
+            self.audit_statement_id,
+            class.name(),
+            command,
+            object_type,
+            object_name,
+            crate::audit::csv_field(&crate::statement_log::redact(sql)),
+            parameter
+        );
     }
 
     fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
