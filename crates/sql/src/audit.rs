@@ -176,27 +176,26 @@ pub fn command_name(tag: &str) -> String {
 pub fn command_of_text(sql: &str) -> String {
     let words: Vec<String> = sql
         .split_whitespace()
-        .take(3)
+        .take(5)
         .map(|w| {
-            w.trim_end_matches(';')
-                .chars()
+            w.chars()
                 .take_while(|c| c.is_ascii_alphabetic())
                 .collect::<String>()
                 .to_ascii_uppercase()
         })
         .collect();
     let two_word = ["CREATE", "ALTER", "DROP", "COMMENT", "SECURITY", "REASSIGN"];
-    match words.as_slice() {
-        [first, second, ..] if two_word.contains(&first.as_str()) => {
-            // CREATE OR REPLACE FUNCTION → CREATE FUNCTION; CREATE UNIQUE INDEX → CREATE INDEX.
-            let object = match second.as_str() {
-                "OR" | "UNIQUE" | "TEMP" | "TEMPORARY" => words.get(2).cloned().unwrap_or_default(),
-                _ => second.clone(),
-            };
-            format!("{first} {object}")
+    // CREATE OR REPLACE FUNCTION → CREATE FUNCTION; CREATE UNIQUE INDEX → CREATE INDEX.
+    let modifiers = ["OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY"];
+    match words.split_first() {
+        Some((first, rest)) if two_word.contains(&first.as_str()) => {
+            match rest.iter().find(|w| !modifiers.contains(&w.as_str())) {
+                Some(object) => format!("{first} {object}"),
+                None => first.clone(),
+            }
         }
-        [first, ..] => first.clone(),
-        [] => String::new(),
+        Some((first, _)) => first.clone(),
+        None => String::new(),
     }
 }
 
