@@ -157,6 +157,10 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             },
         ),
         ("pgaudit.log_parameter", on_off("pgaudit.log_parameter")),
+        (
+            "pgaudit.role",
+            conf.get("pgaudit.role").cloned().unwrap_or_default(),
+        ),
         ("log_connections", on_off("log_connections")),
         ("log_disconnections", on_off("log_disconnections")),
     ]);

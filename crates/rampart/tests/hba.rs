@@ -391,7 +391,9 @@ async fn passwords_never_reach_the_log_or_pg_stat_activity() {
 fn audit_lines(log: &str) -> Vec<(String, String)> {
     log.lines()
         .filter_map(|l| {
-            let at = l.find("AUDIT: SESSION,")?;
+            let at = l
+                .find("AUDIT: SESSION,")
+                .or_else(|| l.find("AUDIT: OBJECT,"))?;
             Some((l[..at].to_string(), l[at + "AUDIT: ".len()..].to_string()))
         })
         .collect()
@@ -407,15 +409,21 @@ async fn audit_log_records_what_each_role_tried_and_cannot_be_switched_off() {
     common::init(&data, &["--auth", "trust"]);
     let conf = data.join("postgresql.conf");
     let mut text = std::fs::read_to_string(&conf).unwrap();
-    text.push_str("pgaudit.log = 'read, write, ddl, role'\npgaudit.log_parameter = on\n");
+    text.push_str(
+        "pgaudit.log = 'read, write, ddl, role'\npgaudit.log_parameter = on\n\
+         pgaudit.role = 'auditor'\n",
+    );
     std::fs::write(&conf, text).unwrap();
     let srv = Server::start(root);
     let admin = srv.connect().await;
     admin
         .batch_execute(
             "CREATE TABLE salaries (id int, amount int);
+             CREATE TABLE notes (id int);
              CREATE ROLE clerk LOGIN PASSWORD 'Audit-Secret-1';
-             GRANT SELECT ON salaries TO clerk",
+             GRANT SELECT ON salaries, notes TO clerk;
+             CREATE ROLE auditor;
+             GRANT SELECT, DELETE ON salaries TO auditor",
         )
         .await
         .unwrap();
@@ -443,7 +451,12 @@ async fn audit_log_records_what_each_role_tried_and_cannot_be_switched_off() {
         "permission denied to set parameter \"pgaudit.log_parameter\"",
     );
     clerk.batch_execute("DELETE FROM salaries").await.ok();
-    let log = srv.log_with("WRITE,DELETE");
+    clerk
+        .batch_execute("SELECT n.id FROM notes n JOIN salaries s USING (id)")
+        .await
+        .unwrap();
+    clerk.batch_execute("SELECT * FROM notes").await.unwrap();
+    let log = srv.log_with("SELECT * FROM notes");
     let lines = audit_lines(&log);
     let bodies: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
     // A multi-statement Query logs its whole text with each statement, as pgAudit.
@@ -457,18 +470,26 @@ async fn audit_log_records_what_each_role_tried_and_cannot_be_switched_off() {
     assert!(
         bodies
             .iter()
-            .any(|b| b.starts_with("SESSION,2,1,ROLE,CREATE ROLE,,,")),
+            .any(|b| b.starts_with("SESSION,3,1,ROLE,CREATE ROLE,,,")),
         "{log}"
     );
     let clerk_lines: Vec<&(String, String)> =
         lines.iter().filter(|l| l.0.contains("clerk")).collect();
     let clerk_bodies: Vec<&str> = clerk_lines.iter().map(|l| l.1.as_str()).collect();
+    // Object audit: what the auditor role holds privileges on (SELECT and
+    // DELETE on salaries) is logged per relation; UPDATE is not audited,
+    // notes is not.
     assert_eq!(
         clerk_bodies,
         vec![
             "SESSION,1,1,READ,SELECT,,,SELECT amount FROM salaries WHERE id = $1,7",
+            "OBJECT,1,1,READ,SELECT,TABLE,public.salaries,SELECT amount FROM salaries WHERE id = $1,7",
             "SESSION,2,1,WRITE,UPDATE,,,UPDATE salaries SET amount = 0,<none>",
             "SESSION,3,1,WRITE,DELETE,,,DELETE FROM salaries,<none>",
+            "OBJECT,3,1,WRITE,DELETE,TABLE,public.salaries,DELETE FROM salaries,<none>",
+            "SESSION,4,1,READ,SELECT,,,SELECT n.id FROM notes n JOIN salaries s USING (id),<none>",
+            "OBJECT,4,1,READ,SELECT,TABLE,public.salaries,SELECT n.id FROM notes n JOIN salaries s USING (id),<none>",
+            "SESSION,5,1,READ,SELECT,,,SELECT * FROM notes,<none>",
         ],
         "{log}"
     );

@@ -7,12 +7,18 @@
 //! what an audit most needs to show). Only superusers may change the
 //! settings (as pgAudit's), so a session cannot switch its own audit off.
 //!
+//! Object audit logging as pgAudit's: with `pgaudit.role` naming a role,
+//! every relation a statement is checked for a privilege on, where that role
+//! holds the privilege (SELECT for reads; INSERT, UPDATE, DELETE, TRUNCATE
+//! for writes), adds `AUDIT: OBJECT,…,TABLE,schema.name,…` with the same
+//! statement ID.
+//!
 //! Differences from pgAudit: password literals in the statement are
-//! redacted as in the statement log; object type and name are filled for
-//! DDL on tables, views, indexes, sequences, schemas and functions only
-//! (pgAudit asks its event triggers); object audit logging (`pgaudit.role`),
-//! `pgaudit.log_relation`, `pgaudit.log_catalog = off` and substatements
-//! (functions' inner statements) are not implemented.
+//! redacted as in the statement log; object type and name in SESSION lines
+//! are filled for DDL on tables, views, indexes, sequences and functions
+//! only (pgAudit asks its event triggers); `pgaudit.log_relation`,
+//! `pgaudit.log_catalog = off`, `pgaudit.log_client` and substatements
+//! (statements inside functions) are not implemented.
 
 use sqlparser::ast::{ObjectType, Statement};
 

@@ -35,6 +35,7 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     // Session audit logging in pgAudit's format (see `crate::audit`).
     ("pgaudit.log", "none", true),
     ("pgaudit.log_parameter", "off", true),
+    ("pgaudit.role", "", true),
     ("max_connections", "100", false),
     ("max_identifier_length", "63", false),
     ("superuser_reserved_connections", "3", false),
@@ -90,6 +91,7 @@ const SUPERUSER_ONLY: &[&str] = &[
     "log_min_error_statement",
     "pgaudit.log",
     "pgaudit.log_parameter",
+    "pgaudit.role",
 ];
 
 /// A built-in setting.

@@ -571,6 +571,18 @@ pub const SETTINGS: &[SettingMeta] = &[
         enumvals: "",
     },
     SettingMeta {
+        name: "pgaudit.role",
+        unit: "",
+        category: "Customized Options",
+        short_desc: "Specifies the master role to use for object audit logging. Multiple audit roles can be defined by granting them to the master role. This allows multiple groups to be in charge of different aspects of audit logging.",
+        extra_desc: "",
+        context: "superuser",
+        vartype: "string",
+        min_val: "",
+        max_val: "",
+        enumvals: "",
+    },
+    SettingMeta {
         name: "max_connections",
         unit: "",
         category: "Connections and Authentication / Connection Settings",

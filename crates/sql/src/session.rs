@@ -317,6 +317,9 @@ pub struct Session {
     copy_in: Option<CopyInState>,
     /// pgAudit's statement ID: statements audit-logged so far.
     audit_statement_id: u64,
+    /// Relation privileges the running statement was checked for, kept
+    /// for object audit logging while `pgaudit.role` is set.
+    audit_needs: std::cell::RefCell<Vec<Need>>,
     /// Set by the server on CancelRequest.
     pub cancel: Arc<std::sync::atomic::AtomicBool>,
     /// Text of the statement being run (for error cursor positions).
@@ -371,6 +374,7 @@ impl Session {
             savepoints: Vec::new(),
             copy_in: None,
             audit_statement_id: 0,
+            audit_needs: Default::default(),
             current_sql: String::new(),
             binary_results: Vec::new(),
             txn_queried: false,
@@ -560,6 +564,7 @@ impl Session {
             if use_block && !is_transaction_control(stmt) {
                 self.open_implicit_block(ImplicitBlock::Query);
             }
+            self.audit_needs.borrow_mut().clear();
             let r = self.run_statement(stmt, &[], &mut None, sql);
             self.audit(stmt, sql, None, &r);
             if let Err(e) = &r {
@@ -787,6 +792,7 @@ impl Session {
         if !is_transaction_control(stmt) {
             self.open_implicit_block(ImplicitBlock::Pipeline);
         }
+        self.audit_needs.borrow_mut().clear();
         let r = self.run_statement(stmt, params, cached, sql);
         self.audit(stmt, sql, Some(params), &r);
         if let Err(e) = &r {
@@ -804,16 +810,16 @@ impl Session {
         params: Option<&[Value]>,
         r: &PgResult<QueryResult>,
     ) {
+        let touched = std::mem::take(&mut *self.audit_needs.borrow_mut());
         let setting = self
             .state
             .settings
             .get_builtin("pgaudit.log")
             .unwrap_or("none");
-        let Some(classes) = crate::audit::AuditClasses::parse(setting) else {
-            return;
-        };
         let class = crate::audit::class_of(stmt);
-        if !classes.includes(class) {
+        let session = crate::audit::AuditClasses::parse(setting).is_some_and(|c| c.includes(class));
+        let objects = self.audited_objects(&touched);
+        if !session && objects.is_empty() {
             return;
         }
         self.audit_statement_id += 1;
@@ -857,16 +863,90 @@ impl Session {
             db = %self.state.database,
         )
         .entered();
-        tracing::info!(
-            "AUDIT: SESSION,{},1,{},{},{},{},{},{}",
-            self.audit_statement_id,
-            class.name(),
-            command,
-            object_type,
-            object_name,
-            crate::audit::csv_field(&crate::statement_log::redact(sql)),
-            parameter
-        );
+        let statement = crate::audit::csv_field(&crate::statement_log::redact(sql));
+        if session {
+            tracing::info!(
+                "AUDIT: SESSION,{},1,{},{},{},{},{},{}",
+                self.audit_statement_id,
+                class.name(),
+                command,
+                object_type,
+                object_name,
+                statement,
+                parameter
+            );
+        }
+        for (object_class, name) in objects {
+            tracing::info!(
+                "AUDIT: OBJECT,{},1,{},{},TABLE,{},{},{}",
+                self.audit_statement_id,
+                object_class.name(),
+                command,
+                name,
+                statement,
+                parameter
+            );
+        }
+    }
+
+    /// Object audit: the relations among `touched` whose privilege the
+    /// audit role (`pgaudit.role`) holds, as (class, schema-qualified
+    /// name), each relation and class once.
+    fn audited_objects(&mut self, touched: &[Need]) -> Vec<(crate::audit::AuditClass, String)> {
+        let role = self
+            .state
+            .settings
+            .get_builtin("pgaudit.role")
+            .unwrap_or("")
+            .to_string();
+        if role.is_empty() || touched.is_empty() {
+            return vec![];
+        }
+        let Ok(cat) = self.catalog_for_describe() else {
+            return vec![];
+        };
+        let Some(auditor) = cat.role(&role) else {
+            return vec![];
+        };
+        let auditor = rampart_security::Principal {
+            role_oid: auditor.oid,
+            role_name: auditor.name.clone(),
+            superuser: auditor.superuser,
+        };
+        let mut out: Vec<(crate::audit::AuditClass, String)> = Vec::new();
+        for need in touched {
+            let rampart_security::ObjectRef::Relation(oid) = need.object else {
+                continue;
+            };
+            let class = match need.privilege {
+                rampart_security::Privilege::Select => crate::audit::AuditClass::Read,
+                rampart_security::Privilege::Insert
+                | rampart_security::Privilege::Update
+                | rampart_security::Privilege::Delete
+                | rampart_security::Privilege::Truncate => crate::audit::AuditClass::Write,
+                _ => continue,
+            };
+            let as_auditor = Need {
+                as_role: None,
+                position: None,
+                ..need.clone()
+            };
+            if !rampart_security::allowed(&as_auditor, &auditor, &cat) {
+                continue;
+            }
+            let Some(rel) = cat.relation_by_oid(oid) else {
+                continue;
+            };
+            let schema = cat
+                .schema_by_oid(rel.schema)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let name = format!("{schema}.{}", rel.name);
+            if !out.iter().any(|(c, n)| *c == class && *n == name) {
+                out.push((class, name));
+            }
+        }
+        out
     }
 
     fn catalog_for_describe(&mut self) -> PgResult<Arc<Catalog>> {
@@ -1425,6 +1505,20 @@ impl Session {
         needs: &[Need],
         catalog: &Catalog,
     ) -> PgResult<Authorized<P>> {
+        // Object audit (`pgaudit.role`) looks at what the statement touched.
+        if self
+            .state
+            .settings
+            .get_builtin("pgaudit.role")
+            .is_some_and(|r| !r.is_empty())
+        {
+            self.audit_needs.borrow_mut().extend(
+                needs
+                    .iter()
+                    .filter(|n| matches!(n.object, rampart_security::ObjectRef::Relation(_)))
+                    .cloned(),
+            );
+        }
         let principal = self.principal(catalog)?;
         authorize(plan, needs, &principal, catalog).map_err(|e| self.name_database(e))
     }
