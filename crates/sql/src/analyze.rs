@@ -210,21 +210,6 @@ pub fn sample_positions(total: usize, mut random: impl FnMut() -> u64) -> Vec<us
     chosen
 }
 
-/// Whether values of the type are stored with a length header (varlena).
-fn is_variable(ty: &DataType) -> bool {
-    matches!(
-        ty,
-        DataType::Text
-            | DataType::Varchar(_)
-            | DataType::Char(_)
-            | DataType::Bytea
-            | DataType::Numeric(_)
-            | DataType::Json
-            | DataType::Jsonb
-            | DataType::Array(_)
-    )
-}
-
 /// One column's statistics from its sampled values.
 pub fn column_statistics(
     name: &str,
@@ -248,7 +233,8 @@ pub fn column_statistics(
     let mut nulls = 0usize;
     let mut too_wide = 0usize;
     let mut total_width = 0f64;
-    let variable = is_variable(ty);
+    // Variable-width (varlena) values are measured with their header.
+    let variable = ty.typlen() == -1;
     // (value, position among the non-null, not-too-wide values)
     let mut values: Vec<(&Value, usize)> = Vec::with_capacity(sample_rows);
     for v in sample {
@@ -273,12 +259,12 @@ pub fn column_statistics(
         if variable {
             0
         } else {
-            fixed_width(ty)
+            i32::from(ty.typlen())
         }
     } else if variable {
         (total_width / nonnull as f64) as i32
     } else {
-        fixed_width(ty)
+        i32::from(ty.typlen())
     };
     if nonnull == 0 {
         stats.null_frac = 1.0;
@@ -469,25 +455,6 @@ fn mcv_cutoff(
         sumcount -= counts[num_mcv - 1] as f64;
     }
     num_mcv
-}
-
-/// typlen of a fixed-width type.
-fn fixed_width(ty: &DataType) -> i32 {
-    crate::exec::stored_datum_len(&sample_value(ty), Some(ty)) as i32
-}
-
-/// A value of a fixed-width type, for its width.
-fn sample_value(ty: &DataType) -> Value {
-    match ty {
-        DataType::Bool | DataType::InternalChar => Value::Bool(false),
-        DataType::Int2 => Value::Int2(0),
-        DataType::Int8 => Value::Int8(0),
-        DataType::Float8 => Value::Float8(0.0),
-        DataType::Time | DataType::Timestamp | DataType::Timestamptz => Value::Int8(0),
-        DataType::Interval => Value::Interval(Default::default()),
-        DataType::Uuid => Value::Uuid([0; 16]),
-        _ => Value::Int4(0),
-    }
 }
 
 #[cfg(test)]
