@@ -22,7 +22,11 @@
 
 use sqlparser::ast::{ObjectType, Statement};
 
+use rampart_security::Need;
+use rampart_types::{PgResult, Value};
+
 use crate::parser::Stmt;
+use crate::session::QueryResult;
 
 /// One pgAudit statement class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,6 +262,161 @@ pub fn object_of(stmt: &Stmt, search_path_first: &str) -> (String, String) {
         _ => return (String::new(), String::new()),
     };
     (kind.to_string(), name)
+}
+
+impl crate::session::Session {
+    /// pgAudit session logging (`pgaudit.log`) of a statement that ran or
+    /// failed; see [`crate::audit`].
+    pub(crate) fn audit(
+        &mut self,
+        stmt: &Stmt,
+        sql: &str,
+        params: Option<&[Value]>,
+        r: &PgResult<QueryResult>,
+    ) {
+        let touched = std::mem::take(&mut *self.audit_needs.borrow_mut());
+        let setting = self
+            .state
+            .settings
+            .get_builtin("pgaudit.log")
+            .unwrap_or("none");
+        let classes = AuditClasses::parse(setting).unwrap_or_default();
+        // The common case costs two lookups: nothing to audit.
+        if classes.is_empty() && touched.is_empty() {
+            return;
+        }
+        let class = class_of(stmt);
+        let session = classes.includes(class);
+        let objects = self.audited_objects(&touched);
+        if !session && objects.is_empty() {
+            return;
+        }
+        self.audit_statement_id += 1;
+        let command = match r {
+            Ok(QueryResult::Command { tag }) | Ok(QueryResult::Rows { tag, .. }) => {
+                command_name(tag)
+            }
+            _ => command_of_text(sql),
+        };
+        // Unqualified names are created in the first schema of the path that exists.
+        let schema = self
+            .catalog()
+            .ok()
+            .and_then(|cat| {
+                self.state
+                    .search_path()
+                    .into_iter()
+                    .find(|s| cat.schema(s).is_some())
+            })
+            .unwrap_or_else(|| "public".into());
+        let (object_type, object_name) = object_of(stmt, &schema);
+        let log_parameter = self
+            .state
+            .settings
+            .get_builtin("pgaudit.log_parameter")
+            .is_some_and(|v| v == "on");
+        let parameter = match params {
+            _ if !log_parameter => "<not logged>".to_string(),
+            None | Some([]) => "<none>".to_string(),
+            Some(values) => values
+                .iter()
+                .map(|v| csv_field(&v.to_pg_text().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        // Who did it comes first, as a log_line_prefix with %u would show it.
+        let _who = tracing::info_span!(
+            "session",
+            user = %self.state.session_user(),
+            role = %self.state.current_user(),
+            db = %self.state.database,
+        )
+        .entered();
+        let statement = csv_field(&crate::statement_log::redact(sql));
+        if session {
+            tracing::info!(
+                "AUDIT: SESSION,{},1,{},{},{},{},{},{}",
+                self.audit_statement_id,
+                class.name(),
+                command,
+                object_type,
+                object_name,
+                statement,
+                parameter
+            );
+        }
+        for (object_class, name) in objects {
+            tracing::info!(
+                "AUDIT: OBJECT,{},1,{},{},TABLE,{},{},{}",
+                self.audit_statement_id,
+                object_class.name(),
+                command,
+                name,
+                statement,
+                parameter
+            );
+        }
+    }
+
+    /// Object audit: the relations among `touched` whose privilege the
+    /// audit role (`pgaudit.role`) holds, as (class, schema-qualified
+    /// name), each relation and class once.
+    fn audited_objects(&mut self, touched: &[Need]) -> Vec<(AuditClass, String)> {
+        let role = self
+            .state
+            .settings
+            .get_builtin("pgaudit.role")
+            .unwrap_or("")
+            .to_string();
+        if role.is_empty() || touched.is_empty() {
+            return vec![];
+        }
+        let Ok(cat) = self.catalog_for_describe() else {
+            return vec![];
+        };
+        let Some(auditor) = cat.role(&role) else {
+            return vec![];
+        };
+        let auditor = rampart_security::Principal {
+            role_oid: auditor.oid,
+            role_name: auditor.name.clone(),
+            superuser: auditor.superuser,
+        };
+        let mut out: Vec<(AuditClass, String)> = Vec::new();
+        for need in touched {
+            let rampart_security::ObjectRef::Relation(oid) = need.object else {
+                continue;
+            };
+            let class = match need.privilege {
+                rampart_security::Privilege::Select => AuditClass::Read,
+                rampart_security::Privilege::Insert
+                | rampart_security::Privilege::Update
+                | rampart_security::Privilege::Delete
+                | rampart_security::Privilege::Truncate => AuditClass::Write,
+                _ => continue,
+            };
+            let as_auditor = Need {
+                as_role: None,
+                position: None,
+                ..need.clone()
+            };
+            if !rampart_security::allowed(&as_auditor, &auditor, &cat) {
+                continue;
+            }
+            let Some(rel) = cat.relation_by_oid(oid) else {
+                continue;
+            };
+            let schema = cat
+                .schema_by_oid(rel.schema)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let name = format!("{schema}.{}", rel.name);
+            if !out.iter().any(|(c, n)| *c == class && *n == name) {
+                out.push((class, name));
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
