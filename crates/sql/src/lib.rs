@@ -30,6 +30,7 @@ pub mod ddl;
 pub mod default_privs;
 mod deparse;
 pub mod deparse_query;
+pub mod dialect;
 mod drop_column;
 mod drop_constraint;
 pub mod engine;

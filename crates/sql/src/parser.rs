@@ -2,7 +2,6 @@
 //! PostgreSQL's `syntax error at or near "X"` and a cursor position.
 
 use sqlparser::ast::{Expr, Query, Statement};
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 
 use rampart_types::{PgError, PgResult};
@@ -145,7 +144,7 @@ pub fn is_only(partitions: &[sqlparser::ast::Ident]) -> bool {
 
 /// Parses with sqlparser only.
 pub fn parse_sql(sql: &str) -> PgResult<Vec<Statement>> {
-    Parser::new(&PostgreSqlDialect {})
+    Parser::new(&crate::dialect::RampartDialect::default())
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
@@ -206,7 +205,7 @@ pub fn parse_relation_name(text: &str) -> Option<sqlparser::ast::ObjectName> {
 
 /// Parses one expression (DEFAULT and CHECK texts).
 pub fn parse_expr(sql: &str) -> PgResult<Expr> {
-    Parser::new(&PostgreSqlDialect {})
+    Parser::new(&crate::dialect::RampartDialect::default())
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr())

@@ -329,18 +329,16 @@ impl Binder<'_> {
                 // One collation exists (the database's, byte order): accept its names.
                 if !matches!(last, "default" | "C" | "POSIX" | "ucs_basic") {
                     use sqlparser::ast::Spanned;
-                    // PostgreSQL points at the COLLATE keyword, after the operand.
-                    let end = expr.span().end;
+                    // PostgreSQL points at the COLLATE keyword, after the
+                    // operand (whose span may stop before a `::type`).
+                    let start = expr.span().start;
                     let keyword = self
-                        .position(sqlparser::tokenizer::Span::new(end, end))
+                        .position(sqlparser::tokenizer::Span::new(start, start))
                         .and_then(|p| {
                             let src = self.source.as_deref()?;
-                            let skipped = src
-                                .chars()
-                                .skip(p as usize - 1)
-                                .take_while(|c| c.is_whitespace())
-                                .count();
-                            Some(p + skipped as u32)
+                            let rest: String = src.chars().skip(p as usize - 1).collect();
+                            let at = rest.to_ascii_lowercase().find("collate")?;
+                            Some(p + rest[..at].chars().count() as u32)
                         });
                     let err = PgError::new(
                         SqlState::UNDEFINED_OBJECT,

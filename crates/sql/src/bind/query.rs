@@ -1009,6 +1009,8 @@ pub fn output_name(e: &ast::Expr) -> String {
             }
         }
         ast::Expr::Nested(inner) => output_name(inner),
+        // COLLATE passes its operand's name through.
+        ast::Expr::Collate { expr, .. } => output_name(expr),
         // `a[1]` keeps the name of `a`.
         ast::Expr::CompoundFieldAccess { root, .. } => output_name(root),
         ast::Expr::Case { .. } => "case".into(),
@@ -1046,7 +1048,7 @@ pub fn output_name(e: &ast::Expr) -> String {
 fn names_strongly(e: &ast::Expr) -> bool {
     match e {
         ast::Expr::Cast { expr, .. } => names_strongly(expr),
-        ast::Expr::Nested(inner) => names_strongly(inner),
+        ast::Expr::Nested(inner) | ast::Expr::Collate { expr: inner, .. } => names_strongly(inner),
         ast::Expr::TypedString(_) => false,
         other => output_name(other) != "?column?",
     }

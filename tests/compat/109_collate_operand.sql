@@ -1,0 +1,20 @@
+-- COLLATE after any operand, as PostgreSQL parses it: after a cast, a
+-- parenthesized expression, a column; in policies too.
+select 'a'::text collate "C" as x;
+select 'a' < ('b'::text COLLATE "C") as lt;
+select (('x' || 'y') collate "C") as xy;
+select 'B'::varchar collate "C" < 'a' as c_order;
+create table co_t(c text, d text collate "C");
+insert into co_t values ('bar', 'x'), ('foo', 'y');
+create policy co_p on co_t using (c < ('foo'::text collate "C"));
+alter table co_t enable row level security;
+create role co_reader;
+grant select on co_t to co_reader;
+set role co_reader;
+select * from co_t;
+reset role;
+select c collate "C" from co_t order by 1;
+select d::text collate "C" from co_t order by 1 desc;
+select 'a'::text collate nope;
+drop table co_t;
+drop role co_reader;
