@@ -354,6 +354,14 @@ impl Deparser<'_> {
                 let name = crate::regtypes::output(self.catalog?, self.search_path, kind, *oid);
                 return Some(format!("'{}'::{}", name.replace('\'', "''"), kind.name()));
             }
+            // Always parenthesized, as ruleutils prints a CollateExpr.
+            (Func::Collate, [arg, Expr::Literal(Value::Text(name))]) => {
+                return Some(format!(
+                    "({} COLLATE {})",
+                    self.expr(arg)?,
+                    crate::functions::quote_ident(name)
+                ));
+            }
             (Func::RegIn(kind), [Expr::Literal(Value::Text(name))]) => {
                 return Some(format!("'{}'::{}", name.replace('\'', "''"), kind.name()));
             }

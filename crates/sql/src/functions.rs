@@ -117,6 +117,10 @@ pub enum Func {
     RegexpSplitToArray,
     /// `pg_reload_conf()`.
     PgReloadConf,
+    /// `expr COLLATE name`: the first argument unchanged (Rampart has one,
+    /// byte-order, collation); the second, the collation's name as written,
+    /// is kept for deparsing.
+    Collate,
     /// `hashtext(text)`: PostgreSQL's hash of the string's bytes.
     HashText,
     /// `hashfloat8(float8)`.
@@ -794,6 +798,7 @@ pub fn eval_pure(func: Func, args: &[Value]) -> PgResult<Value> {
     let int = |i: usize| args.get(i).and_then(Value::as_i64).unwrap_or(0);
     Ok(match func {
         Func::Lower => Value::Text(s(0).to_lowercase()),
+        Func::Collate => args[0].clone(),
         Func::Upper => Value::Text(s(0).to_uppercase()),
         Func::Initcap => Value::Text(initcap(s(0))),
         Func::Length => Value::Int4(s(0).chars().count() as i32),

@@ -352,7 +352,15 @@ impl Binder<'_> {
                         None => err,
                     });
                 }
-                self.bind_expr(expr, cx)
+                let (e, ty) = self.bind_expr(expr, cx)?;
+                // Kept in the tree (a no-op when evaluated) so policies,
+                // views and defaults print it back; an untyped literal is
+                // left bare, to take its type from where it is used.
+                if ty == DataType::Unknown {
+                    return Ok((e, ty));
+                }
+                let name = Expr::Literal(Value::Text(name.join(".")));
+                Ok((Expr::Func(Func::Collate, vec![e, name]), ty))
             }
             ast::Expr::Array(arr) => self.bind_array_literal(&arr.elem, cx).map_err(|err| {
                 use sqlparser::ast::Spanned;
