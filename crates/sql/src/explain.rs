@@ -245,7 +245,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             }
             return;
         }
-        Plan::CteScan { .. } => ("CTE Scan".into(), vec![]),
+        Plan::CteScan { label, .. } => (format!("CTE Scan on {label}"), vec![]),
         Plan::SystemView { oid, .. } => (
             format!(
                 "Function Scan on {}",
@@ -316,7 +316,22 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             },
             vec![left, right],
         ),
-        Plan::With { body, .. } => return render(body, depth, catalog, out),
+        Plan::With { body, ctes } => {
+            render(body, depth, catalog, out);
+            // PostgreSQL lists each CTE under the node that runs it: its name,
+            // then its plan two columns further in than a child's.
+            let indent = " ".repeat(if depth == 0 { 2 } else { depth * 6 + 2 });
+            for cte in ctes
+                .iter()
+                .filter(|c| c.read || matches!(c.base, Plan::Modify(_)))
+            {
+                out.push(format!("{indent}CTE {}", cte.name));
+                let mut sub = Vec::new();
+                render(&cte.base, depth + 1, catalog, &mut sub);
+                out.extend(sub.into_iter().map(|l| format!("  {l}")));
+            }
+            return;
+        }
         Plan::LockRows { input, .. } => ("LockRows".to_string(), vec![input.as_ref()]),
         Plan::Modify(stmt) => (
             match stmt.as_ref() {

@@ -183,6 +183,8 @@ pub enum Plan {
     CteScan {
         /// CTE slot.
         id: usize,
+        /// How EXPLAIN names it: the CTE's name and the alias, if any.
+        label: String,
     },
     /// A user-defined function in FROM: its rows (set-returning) or its one value.
     FunctionScan {
@@ -354,6 +356,8 @@ pub enum RowLockWait {
 pub struct CtePlan {
     /// Slot id used by [`Plan::CteScan`].
     pub id: usize,
+    /// The CTE's name (for EXPLAIN).
+    pub name: String,
     /// Non-recursive part (or the whole CTE).
     pub base: Plan,
     /// Recursive part, evaluated until no new rows (WITH RECURSIVE).

@@ -277,7 +277,13 @@ impl Binder<'_> {
                         let mut scope = Scope::for_output(&cte.columns, Some(&range));
                         apply_column_aliases(&mut scope, alias)?;
                         self.read_ctes.insert(cte.id);
-                        return Ok((Plan::CteScan { id: cte.id }, scope));
+                        let label = match alias {
+                            Some(a) if ident(&a.name) != rel_name => {
+                                format!("{rel_name} {}", ident(&a.name))
+                            }
+                            _ => rel_name.clone(),
+                        };
+                        return Ok((Plan::CteScan { id: cte.id, label }, scope));
                     }
                 }
                 let rel = match self.resolve_relation(name) {

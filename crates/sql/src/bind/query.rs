@@ -231,6 +231,7 @@ impl Binder<'_> {
                 let all = matches!(set_quantifier, ast::SetQuantifier::All);
                 return Ok(CtePlan {
                     id,
+                    name: name.clone(),
                     base,
                     recursive: Some((rec, all)),
                     read: false,
@@ -245,12 +246,13 @@ impl Binder<'_> {
         };
         rename(&mut cols);
         self.ctes.push(CteBinding {
-            name,
+            name: name.clone(),
             id,
             columns: cols,
         });
         Ok(CtePlan {
             id,
+            name,
             base,
             recursive: None,
             read: false,

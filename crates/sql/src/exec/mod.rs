@@ -211,7 +211,7 @@ impl<'a> Exec<'a> {
                 };
                 Ok(self.system_view_rows(*oid, only))
             }
-            Plan::CteScan { id } => Ok(self
+            Plan::CteScan { id, .. } => Ok(self
                 .ctes
                 .get(id)
                 .map(|r| r.as_ref().clone())
@@ -516,7 +516,7 @@ impl<'a> Exec<'a> {
             }
             other => other,
         };
-        if !matches!(scanned, Plan::CteScan { id } if *id == cte.id) {
+        if !matches!(scanned, Plan::CteScan { id, .. } if *id == cte.id) {
             return Ok(None);
         }
         let Some(limit) = count_value(self.eval(limit, &[])?, "LIMIT")? else {
