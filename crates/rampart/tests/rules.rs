@@ -1391,3 +1391,80 @@ async fn on_conflict_through_a_view_needs_select_on_the_arbiter() {
         .get(0);
     assert_eq!(v, "a");
 }
+
+/// Bad input to the sixteenth session's forms — TABLESAMPLE methods and
+/// targets, COLLATE after a cast, an untyped literal a UNION makes an
+/// integer, an unknown pgaudit class — gets PostgreSQL's SQLSTATE and
+/// message, and the session goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteenth_session_forms_refuse_bad_input() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE TABLE bs_t (id int, t text); INSERT INTO bs_t VALUES (1, 'a');
+             CREATE VIEW bs_v AS SELECT * FROM bs_t",
+        )
+        .await
+        .unwrap();
+    assert_db_error(
+        admin
+            .query("SELECT * FROM bs_t TABLESAMPLE foo (5)", &[])
+            .await,
+        "42704",
+        "tablesample method foo does not exist",
+    );
+    assert_db_error(
+        admin
+            .query("SELECT * FROM bs_v TABLESAMPLE BERNOULLI (5)", &[])
+            .await,
+        "0A000",
+        "TABLESAMPLE clause can only be applied to tables and materialized views",
+    );
+    assert_db_error(
+        admin
+            .query("SELECT * FROM bs_t TABLESAMPLE SYSTEM ('x'::text)", &[])
+            .await,
+        "42804",
+        "argument of TABLESAMPLE must be type real, not type text",
+    );
+    assert_db_error(
+        admin
+            .query("SELECT t::text COLLATE nope FROM bs_t", &[])
+            .await,
+        "42704",
+        "collation \"nope\" for encoding \"UTF8\" does not exist",
+    );
+    assert_db_error(
+        admin.query("SELECT 'a' UNION SELECT 1", &[]).await,
+        "22P02",
+        "invalid input syntax for type integer: \"a\"",
+    );
+    assert_db_error(
+        admin
+            .batch_execute("INSERT INTO bs_t (id) SELECT 'x'")
+            .await,
+        "22P02",
+        "invalid input syntax for type integer: \"x\"",
+    );
+    assert_db_error(
+        admin.batch_execute("SET pgaudit.log = 'read, bogus'").await,
+        "22023",
+        "invalid value for parameter \"pgaudit.log\": \"read, bogus\"",
+    );
+    assert_db_error(
+        admin.batch_execute("ANALYZE bs_t (nope)").await,
+        "42703",
+        "column \"nope\" of relation \"bs_t\" does not exist",
+    );
+    // Nothing half-done: the table is as it was.
+    assert_eq!(
+        first_column(
+            admin
+                .simple_query("SELECT count(*) FROM bs_t")
+                .await
+                .unwrap()
+        ),
+        vec!["1".to_string()]
+    );
+}
