@@ -219,34 +219,26 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-/// The object type and schema-qualified name pgAudit shows for DDL on
-/// common objects; empty otherwise.
-pub fn object_of(stmt: &Stmt, search_path_first: &str) -> (String, String) {
-    let qualified = |name: &sqlparser::ast::ObjectName| {
-        let parts: Vec<String> = name
-            .0
+/// The object type and name (its parts as written) pgAudit shows for DDL
+/// on common objects; None otherwise.
+pub fn object_of(stmt: &Stmt) -> Option<(&'static str, Vec<String>)> {
+    let parts = |name: &sqlparser::ast::ObjectName| -> Vec<String> {
+        name.0
             .iter()
             .filter_map(|p| p.as_ident())
             .map(crate::bind::ident)
-            .collect();
-        match parts.as_slice() {
-            [one] => format!("{search_path_first}.{one}"),
-            more => more.join("."),
-        }
+            .collect()
     };
     let Stmt::Sql(s) = stmt else {
-        return (String::new(), String::new());
+        return None;
     };
-    let (kind, name) = match s.as_ref() {
-        Statement::CreateTable(t) => ("TABLE", qualified(&t.name)),
-        Statement::CreateView(v) => ("VIEW", qualified(&v.name)),
-        Statement::CreateIndex(i) => match &i.name {
-            Some(n) => ("INDEX", qualified(n)),
-            None => return (String::new(), String::new()),
-        },
-        Statement::CreateSequence { name, .. } => ("SEQUENCE", qualified(name)),
-        Statement::CreateFunction(f) => ("FUNCTION", qualified(&f.name)),
-        Statement::AlterTable(t) => ("TABLE", qualified(&t.name)),
+    Some(match s.as_ref() {
+        Statement::CreateTable(t) => ("TABLE", parts(&t.name)),
+        Statement::CreateView(v) => ("VIEW", parts(&v.name)),
+        Statement::CreateIndex(i) => ("INDEX", parts(i.name.as_ref()?)),
+        Statement::CreateSequence { name, .. } => ("SEQUENCE", parts(name)),
+        Statement::CreateFunction(f) => ("FUNCTION", parts(&f.name)),
+        Statement::AlterTable(t) => ("TABLE", parts(&t.name)),
         Statement::Drop {
             object_type, names, ..
         } if names.len() == 1 => {
@@ -255,13 +247,12 @@ pub fn object_of(stmt: &Stmt, search_path_first: &str) -> (String, String) {
                 ObjectType::View => "VIEW",
                 ObjectType::Index => "INDEX",
                 ObjectType::Sequence => "SEQUENCE",
-                _ => return (String::new(), String::new()),
+                _ => return None,
             };
-            (kind, qualified(&names[0]))
+            (kind, parts(&names[0]))
         }
-        _ => return (String::new(), String::new()),
-    };
-    (kind.to_string(), name)
+        _ => return None,
+    })
 }
 
 impl crate::session::Session {
@@ -298,18 +289,18 @@ impl crate::session::Session {
             }
             _ => command_of_text(sql),
         };
-        // Unqualified names are created in the first schema of the path that exists.
-        let schema = self
-            .catalog()
-            .ok()
-            .and_then(|cat| {
-                self.state
-                    .search_path()
-                    .into_iter()
-                    .find(|s| cat.schema(s).is_some())
-            })
-            .unwrap_or_else(|| "public".into());
-        let (object_type, object_name) = object_of(stmt, &schema);
+        let (object_type, object_name) = match object_of(stmt) {
+            Some((kind, parts)) => {
+                let name = match parts.as_slice() {
+                    // Unqualified names are created in the first schema of
+                    // the path that exists (the catalog is read only here).
+                    [one] => format!("{}.{one}", self.creation_schema()),
+                    more => more.join("."),
+                };
+                (kind.to_string(), name)
+            }
+            None => (String::new(), String::new()),
+        };
         let log_parameter = self
             .state
             .settings
@@ -356,6 +347,19 @@ impl crate::session::Session {
                 parameter
             );
         }
+    }
+
+    /// The schema an unqualified CREATE puts its object in.
+    fn creation_schema(&mut self) -> String {
+        self.catalog_for_describe()
+            .ok()
+            .and_then(|cat| {
+                self.state
+                    .search_path()
+                    .into_iter()
+                    .find(|s| cat.schema(s).is_some())
+            })
+            .unwrap_or_else(|| "public".into())
     }
 
     /// Object audit: the relations among `touched` whose privilege the

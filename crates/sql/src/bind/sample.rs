@@ -8,7 +8,7 @@ use rampart_catalog::RelationKind;
 use rampart_types::{DataType, PgError, PgResult, SqlState};
 
 use super::expr::ExprCtx;
-use super::{split_name, Binder, Scope};
+use super::{Binder, Scope};
 use crate::plan::{Access, Plan, SampleMethod, TableSample};
 
 impl Binder<'_> {
@@ -38,25 +38,12 @@ impl Binder<'_> {
         Ok((plan, scope))
     }
 
-    /// True when `name` (as FROM resolves it) is a table: not a CTE, a
-    /// system view, a view or a sequence.
+    /// Whether a factor that bound to a table scan names a table: a CTE,
+    /// a system view or a sequence binds to other plans already, but a
+    /// view over one table binds to that table's scan.
     fn names_plain_table(&mut self, name: &ast::ObjectName) -> bool {
-        let Ok((schema, rel_name)) = split_name(name) else {
-            return false;
-        };
-        let system_view = match schema.as_deref() {
-            None | Some("pg_catalog") => crate::sysview::lookup(&rel_name).is_some(),
-            Some("information_schema") => {
-                crate::sysview::lookup_information_schema(&rel_name).is_some()
-            }
-            _ => false,
-        };
-        let cte = schema.is_none() && self.ctes.iter().any(|c| c.name == rel_name);
-        !system_view
-            && !cte
-            && self
-                .resolve_relation(name)
-                .is_ok_and(|r| matches!(r.kind, RelationKind::Table))
+        self.resolve_relation(name)
+            .is_ok_and(|r| matches!(r.kind, RelationKind::Table))
     }
 
     fn not_a_table(&self, name: &ast::ObjectName) -> PgError {

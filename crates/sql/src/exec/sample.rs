@@ -217,6 +217,20 @@ pub(crate) fn stored_datum_len(v: &Value, ty: Option<&DataType>) -> usize {
 /// (alignment, stored length) of one value: fixed-width types by their
 /// typlen/typalign, variable-width ones with a 1-byte header when short.
 fn datum_layout(v: &Value, ty: Option<&DataType>) -> (usize, usize) {
+    if v.is_null() {
+        return (1, 0);
+    }
+    // Fixed-width types by their pg_type typlen and typalign.
+    let ty = ty.cloned().unwrap_or_else(|| v.data_type());
+    if let Ok(len) = usize::try_from(ty.typlen()) {
+        let alignment = match ty.typalign() {
+            'c' => 1,
+            's' => 2,
+            'd' => 8,
+            _ => 4,
+        };
+        return (alignment, len);
+    }
     let varlena = |payload: usize| {
         if payload < 127 {
             (1, payload + 1)
@@ -224,16 +238,8 @@ fn datum_layout(v: &Value, ty: Option<&DataType>) -> (usize, usize) {
             (4, payload + 4)
         }
     };
-    match (v, ty) {
-        (_, Some(DataType::Name)) => (1, 64),
-        (_, Some(DataType::InternalChar)) | (Value::Bool(_), _) => (1, 1),
-        (Value::Int2(_), _) => (2, 2),
-        (Value::Int4(_) | Value::Float4(_) | Value::Date(_) | Value::Oid(_), _) => (4, 4),
-        (Value::Int8(_) | Value::Float8(_), _) => (8, 8),
-        (Value::Time(_) | Value::Timestamp(_) | Value::Timestamptz(_), _) => (8, 8),
-        (Value::Interval(_), _) => (8, 16),
-        (Value::Uuid(_), _) => (1, 16),
-        (Value::Numeric(d), _) => {
+    match v {
+        Value::Numeric(d) => {
             // Base-10000 digit groups of the integer and fraction parts.
             let text = d.abs().to_string();
             let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
@@ -241,9 +247,8 @@ fn datum_layout(v: &Value, ty: Option<&DataType>) -> (usize, usize) {
             let groups = int.len().div_ceil(4) + frac.trim_end_matches('0').len().div_ceil(4);
             varlena(2 + 2 * groups)
         }
-        (Value::Text(s), _) => varlena(s.len()),
-        (Value::Bytea(b), _) => varlena(b.len()),
-        (Value::Array(items), _) => {
+        Value::Bytea(b) => varlena(b.len()),
+        Value::Array(items) => {
             let elems: usize = items
                 .iter()
                 .filter(|e| !e.is_null())
@@ -251,7 +256,7 @@ fn datum_layout(v: &Value, ty: Option<&DataType>) -> (usize, usize) {
                 .sum();
             varlena(24 + elems)
         }
-        (Value::Null, _) => (1, 0),
+        other => varlena(other.to_pg_text().map_or(0, |t| t.len())),
     }
 }
 
