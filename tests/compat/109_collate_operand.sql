@@ -22,3 +22,11 @@ select d::text collate "C" from co_t order by 1 desc;
 select 'a'::text collate nope;
 drop table co_t;
 drop role co_reader;
+-- A foreign key's dependencies, as pg_restore -j orders by them.
+create table fkd_p(id int primary key, x int);
+create table fkd_c(a int, pid int references fkd_p(id));
+select classid::regclass, refobjid::regclass, refobjsubid, deptype from pg_depend
+  where objid = (select oid from pg_constraint where conname = 'fkd_c_pid_fkey') order by 2, 3;
+select classid::regclass, objid::regclass, refclassid::regclass, deptype from pg_depend
+  where objid = 'fkd_p_pkey'::regclass;
+drop table fkd_c, fkd_p;

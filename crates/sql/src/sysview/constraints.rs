@@ -245,15 +245,7 @@ fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Ve
             }));
         }
         for fk in &r.foreign_keys {
-            let index = cat
-                .relation_by_oid(fk.ref_table)
-                .and_then(|t| {
-                    t.indexes
-                        .iter()
-                        .find(|i| i.unique && i.columns == fk.ref_columns)
-                })
-                .map(|i| i.oid)
-                .unwrap_or(0);
+            let index = fk_index(cat, fk);
             out.push(constraint_row(ConstraintRow {
                 oid: fk.oid,
                 name: &fk.name,
@@ -467,4 +459,17 @@ pub fn index_def(
         quote_ident(&ix.name),
         cols.join(", ")
     ))
+}
+
+/// The referenced table's unique index a foreign key relies on
+/// (`conindid`); 0 when there is none.
+pub(super) fn fk_index(cat: &Catalog, fk: &rampart_catalog::ForeignKey) -> u32 {
+    cat.relation_by_oid(fk.ref_table)
+        .and_then(|t| {
+            t.indexes
+                .iter()
+                .find(|i| i.unique && i.columns == fk.ref_columns)
+        })
+        .map(|i| i.oid)
+        .unwrap_or(0)
 }

@@ -22,6 +22,8 @@ const PG_CLASS: u32 = 1259;
 const PG_ATTRDEF: u32 = 2604;
 /// OID of pg_policy.
 const PG_POLICY: u32 = 3256;
+/// OID of pg_constraint.
+const PG_CONSTRAINT: u32 = 2606;
 /// OID of pg_authid (the class of roles in pg_shdepend).
 const PG_AUTHID: u32 = 1260;
 /// OID of pg_namespace.
@@ -182,6 +184,36 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 if let rampart_catalog::RelationKind::View { query } = &r.kind {
                     for used in view_relations(cat, r.oid, query) {
                         out.push(dep(PG_CLASS, r.oid, used, 0, "n"));
+                    }
+                }
+                // A key constraint's index is part of the constraint
+                // (pg_dump makes what depends on the index wait for it).
+                for ix in &r.indexes {
+                    if let Some(con) = ix.constraint_oid {
+                        out.push(vec![
+                            Value::Oid(PG_CLASS),
+                            Value::Oid(ix.oid),
+                            Value::Int4(0),
+                            Value::Oid(PG_CONSTRAINT),
+                            Value::Oid(con),
+                            Value::Int4(0),
+                            Value::Text("i".into()),
+                        ]);
+                    }
+                }
+                // A foreign key belongs to its columns and depends on the
+                // referenced ones: pg_restore -j adds it only after the
+                // referenced table's data is in.
+                for fk in &r.foreign_keys {
+                    for c in &fk.columns {
+                        out.push(dep(PG_CONSTRAINT, fk.oid, r.oid, *c as i32 + 1, "a"));
+                    }
+                    for c in &fk.ref_columns {
+                        out.push(dep(PG_CONSTRAINT, fk.oid, fk.ref_table, *c as i32 + 1, "n"));
+                    }
+                    let index = super::constraints::fk_index(cat, fk);
+                    if index != 0 {
+                        out.push(dep(PG_CONSTRAINT, fk.oid, index, 0, "n"));
                     }
                 }
                 for p in &r.policies {
