@@ -134,8 +134,38 @@ fn verify_autocommit(srv: &Server, max_acked: i64) -> i64 {
     })
 }
 
+/// Keeps a transaction open on its own connection until `stop` (or the
+/// server dies), so that no commit is alone in the store: the commits then
+/// take the path where the connection awaits the fsync.
+fn hold_transaction_open(config: tokio_postgres::Config, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        runtime().block_on(async move {
+            let Ok(client) = common::connect_with(&config).await else {
+                return;
+            };
+            if client.batch_execute("BEGIN; SELECT 1").await.is_err() {
+                return;
+            }
+            while !stop.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    });
+}
+
 #[test]
 fn acknowledged_autocommit_inserts_survive_sigkill() {
+    autocommit_rounds_survive_sigkill(false);
+}
+
+/// As above with another transaction open throughout: every commit's fsync
+/// is awaited by its connection (`Conn::settle_commit`) rather than led by it.
+#[test]
+fn acknowledged_commits_awaited_by_the_connection_survive_sigkill() {
+    autocommit_rounds_survive_sigkill(true);
+}
+
+fn autocommit_rounds_survive_sigkill(hold_open: bool) {
     let root = common::fresh_root();
     init(&root.path().join("data"), &["--auth", "trust"]);
     let mut dir: Option<TempDir> = Some(root);
@@ -156,11 +186,16 @@ fn acknowledged_autocommit_inserts_survive_sigkill() {
         } else {
             present = verify_autocommit(&srv, max_acked);
         }
+        let holder_stop = Arc::new(AtomicBool::new(false));
+        if hold_open {
+            hold_transaction_open(srv.config(), holder_stop.clone());
+        }
         let load = start_autocommit_load(srv.config(), present + 1);
         wait_for_acks(&srv, &load, present + 100);
         std::thread::sleep(Duration::from_millis(jitter_ms(60)));
         let pid = srv.pid();
         dir = Some(srv.kill9());
+        holder_stop.store(true, Ordering::SeqCst);
         load.stop.store(true, Ordering::SeqCst);
         load.handle
             .join()

@@ -604,3 +604,94 @@ async fn reg_types_are_oids_in_binary_and_names_in_text() {
     assert_eq!(r.get(0), Some("pg_class"));
     assert_eq!(r.get(1), Some("reg_t"));
 }
+
+/// While another transaction is open, a commit's fsync is awaited by the
+/// connection instead of a thread. Whatever a client has been told is
+/// committed is visible to every other session at once; a statement after
+/// the COMMIT in the same message or pipeline sees it; a row the committing
+/// transaction locked stays locked until its commit is visible (the other
+/// session waits, then sees the new value); and a duplicate key after such a
+/// commit is still refused (23505).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_awaited_without_a_thread_are_visible_once_acknowledged() {
+    let srv = Server::start_trust();
+    let setup = srv.connect().await;
+    setup
+        .batch_execute("CREATE TABLE acked_vis (id int PRIMARY KEY, v int NOT NULL)")
+        .await
+        .unwrap();
+    // Keeps every commit below from being alone in the store.
+    let holder = srv.connect().await;
+    holder
+        .batch_execute("BEGIN; SELECT count(*) FROM acked_vis")
+        .await
+        .unwrap();
+    let writer = srv.connect().await;
+    let reader = srv.connect().await;
+    let ins = writer
+        .prepare("INSERT INTO acked_vis VALUES ($1, $1)")
+        .await
+        .unwrap();
+    for id in 1..=200i32 {
+        // Extended protocol, autocommit at Sync.
+        writer.execute(&ins, &[&id]).await.unwrap();
+        let seen: i64 = reader
+            .query_one("SELECT count(*) FROM acked_vis WHERE id = $1", &[&id])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            seen, 1,
+            "acknowledged insert {id} not visible to another session"
+        );
+    }
+    // Simple protocol: COMMIT and a read of what it committed in one message.
+    let rows = writer
+        .simple_query("BEGIN; UPDATE acked_vis SET v = -1 WHERE id = 1; COMMIT; SELECT v FROM acked_vis WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(common::first_column(rows), vec!["-1"]);
+    // Pipelined: the second query of one flight sees the first one's commit.
+    let upd = writer
+        .prepare("UPDATE acked_vis SET v = v + 1 WHERE id = 2")
+        .await
+        .unwrap();
+    let sel = writer
+        .prepare("SELECT v FROM acked_vis WHERE id = 2")
+        .await
+        .unwrap();
+    let (u, s) = within(10, "pipelined commit then read", async {
+        tokio::join!(writer.execute(&upd, &[]), writer.query_one(&sel, &[]))
+    })
+    .await;
+    assert_eq!(u.unwrap(), 1);
+    assert_eq!(s.unwrap().get::<_, i32>(0), 3);
+    // A row lock taken before the commit is held until it is visible: the
+    // other session's update waits and then applies on top of it.
+    writer
+        .batch_execute("BEGIN; UPDATE acked_vis SET v = 100 WHERE id = 3")
+        .await
+        .unwrap();
+    let waiter = tokio::spawn(async move {
+        reader
+            .execute("UPDATE acked_vis SET v = v + 1 WHERE id = 3", &[])
+            .await
+            .map(|n| (n, reader))
+    });
+    common::still_waiting(&waiter, "update of a row locked by an open transaction").await;
+    writer.batch_execute("COMMIT").await.unwrap();
+    let (n, reader) = within(10, "waiting update", waiter).await.unwrap().unwrap();
+    assert_eq!(n, 1);
+    let v: i32 = reader
+        .query_one("SELECT v FROM acked_vis WHERE id = 3", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, 101);
+    common::assert_db_error(
+        writer.execute(&ins, &[&5i32]).await,
+        "23505",
+        "duplicate key value violates unique constraint \"acked_vis_pkey\"",
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+}

@@ -31,8 +31,9 @@ use pgwire::messages::data::{
     DataRow, FieldDescription, NoData, ParameterDescription, RowDescription,
 };
 use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
-    PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Flush as PgFlush, Parse,
+    ParseComplete, PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL,
+    TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
@@ -134,6 +135,14 @@ impl PgWireServerHandlers for ConnHandlers {
     }
 }
 
+/// A commit whose WAL record could not be made durable after the session
+/// had run it: its outcome is unknown, so the connection ends (PostgreSQL
+/// stops the server in this case).
+fn commit_failed(e: PgError) -> PgWireError {
+    tracing::error!(error = %e.message, "commit durability failed; closing the connection");
+    to_wire_error(e.fatal())
+}
+
 pub(crate) fn fatal(code: SqlState, msg: String) -> PgWireError {
     to_wire_error(PgError::new(code, msg).fatal())
 }
@@ -159,7 +168,23 @@ impl Conn {
         let s = guard
             .as_mut()
             .ok_or_else(|| fatal(SqlState::PROTOCOL_VIOLATION, "no session".into()))?;
+        // A commit still awaiting its fsync is finished (blocking, if need
+        // be) before the session does anything else.
+        s.finish_commit().map_err(commit_failed)?;
         Ok(f(s))
+    }
+
+    /// Awaits the fsync of the session's pending commit (see
+    /// `rampart_sql::Session::durable_wait`) without holding a thread, then
+    /// makes the commit visible. Runs before any reply that acknowledges a
+    /// commit leaves the buffer.
+    async fn settle_commit(&self) -> PgWireResult<()> {
+        let durable = self.session.lock().as_ref().and_then(|s| s.durable_wait());
+        if let Some(durable) = durable {
+            // A failure shows again in finish_commit.
+            let _ = durable.await;
+        }
+        self.with_session_inline(|_| ())
     }
 
     /// BEGIN, ROLLBACK, COMMIT/END: transaction control, which runs on the
@@ -371,6 +396,7 @@ impl SimpleQueryHandler for Conn {
                 }
                 Ok(QueryResult::CopyIn { columns }) => {
                     self.send_notices(client).await?;
+                    self.settle_commit().await?;
                     client.set_transaction_status(self.txn_status());
                     client.set_state(PgWireConnectionState::CopyInProgress(false));
                     client
@@ -395,6 +421,7 @@ impl SimpleQueryHandler for Conn {
                 }
             }
         }
+        self.settle_commit().await?;
         self.send_notices(client).await?;
         let st = self.txn_status();
         client.set_state(PgWireConnectionState::ReadyForQuery);
@@ -614,6 +641,7 @@ impl ExtendedQueryHandler for Conn {
                         return Ok(());
                     }
                     Ok(QueryResult::CopyIn { columns }) => {
+                        self.settle_commit().await?;
                         client.set_state(PgWireConnectionState::CopyInProgress(true));
                         client
                             .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
@@ -782,7 +810,9 @@ impl ExtendedQueryHandler for Conn {
         // ends at Sync: rolled back when one of them failed (pgwire then
         // waits for this Sync), else committed.
         let after_error = matches!(client.state(), PgWireConnectionState::AwaitingSync);
-        // A commit here waits as COMMIT does (see `is_nonwaiting_control`).
+        // An Execute's COMMIT before this Sync: await its fsync here rather
+        // than block in with_session_inline.
+        self.settle_commit().await?;
         let synced = self.with_session_inline(|s| s.sync(after_error))?;
         if let Err(e) = synced {
             // The commit failed (e.g. a serialization failure): report it
@@ -794,12 +824,25 @@ impl ExtendedQueryHandler for Conn {
                 ))
                 .await?;
         }
+        self.settle_commit().await?;
         self.send_notices(client).await?;
         let st = self.txn_status();
         client.set_transaction_status(st);
         client
             .feed(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st)))
             .await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    async fn on_flush<C>(&self, client: &mut C, _message: PgFlush) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // A COMMIT's reply may be in the buffer: not before it is durable.
+        self.settle_commit().await?;
         client.flush().await?;
         Ok(())
     }
@@ -927,6 +970,7 @@ impl CopyHandler for Conn {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let r = self.with_session(|s| s.copy_done())?;
+        self.settle_commit().await?;
         self.send_notices(client).await?;
         client.set_transaction_status(self.txn_status());
         match r {

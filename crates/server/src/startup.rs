@@ -361,6 +361,9 @@ impl Conn {
                 session.state.settings.get("timezone").unwrap_or_default(),
             ),
         ];
+        // Commits return before their fsync; the connection awaits it
+        // before replying (`Conn::settle_commit`).
+        session.set_deferred_durability(true);
         *self.session.lock() = Some(session);
         client
             .feed(PgWireBackendMessage::Authentication(Authentication::Ok))

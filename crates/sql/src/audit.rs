@@ -276,6 +276,8 @@ impl crate::session::Session {
         if classes.is_empty() && touched.is_empty() {
             return;
         }
+        // The catalog lookups below must see what this statement committed.
+        self.settle_commit();
         let class = class_of(stmt);
         let session = classes.includes(class);
         let objects = self.audited_objects(&touched);

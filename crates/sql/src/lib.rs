@@ -72,6 +72,7 @@ pub use engine::Engine;
 /// Installs how blocking waits (row and table locks, commit fsyncs) hand the
 /// server's async worker off; see [`rampart_storage::wait`].
 pub use rampart_storage::wait::set_wait_hook;
+pub use rampart_storage::Durable;
 pub use session::{Prepared, QueryResult, Session, TxnStatus};
 
 /// The PostgreSQL version Rampart reports (psql shapes its catalog queries by it).

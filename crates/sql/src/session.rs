@@ -345,6 +345,12 @@ pub struct Session {
     /// SHOW, RESET): SET TRANSACTION may change the isolation level or go
     /// back to READ WRITE only before that, as in PostgreSQL.
     txn_queried: bool,
+    /// Commits may return before they are durable (`session/durability.rs`).
+    defer_durability: bool,
+    /// A commit written and applied whose fsync the server still awaits.
+    pending_commit: Option<durability::Pending>,
+    /// A pending commit's failure found inside a call, for the server.
+    commit_error: Option<PgError>,
 }
 
 impl Session {
@@ -378,6 +384,9 @@ impl Session {
             current_sql: String::new(),
             binary_results: Vec::new(),
             txn_queried: false,
+            defer_durability: false,
+            pending_commit: None,
+            commit_error: None,
             cancel: Arc::default(),
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
@@ -563,6 +572,11 @@ impl Session {
         for stmt in &stmts {
             if use_block && !is_transaction_control(stmt) {
                 self.open_implicit_block(ImplicitBlock::Query);
+            }
+            // A commit earlier in this message must be visible to what follows.
+            if let Err(e) = self.finish_commit() {
+                out.push(Err(e));
+                break;
             }
             self.audit_needs.borrow_mut().clear();
             let r = self.run_statement(stmt, &[], &mut None, sql);
@@ -1136,11 +1150,16 @@ impl Session {
         if let Some(t) = txn {
             // Table locks go once the commit is visible (or has failed).
             let id = t.id();
-            let committed = t.commit();
-            self.engine.table_locks.release_all(id);
+            let committed = match t.commit_deferred() {
+                Ok(pending) => self.hold_or_complete(pending, id),
+                Err(e) => {
+                    self.engine.table_locks.release_all(id);
+                    Err(storage_err(e))
+                }
+            };
             if let Err(e) = committed {
                 self.state.settings.rollback();
-                return Err(storage_err(e));
+                return Err(e);
             }
         }
         self.state.settings.commit();
@@ -1663,6 +1682,9 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if let Err(e) = self.finish_commit() {
+            tracing::error!(error = %e.message, "a commit pending at disconnect failed");
+        }
         self.rollback_txn();
         self.engine.activity.remove(self.state.backend_pid);
     }
@@ -1838,6 +1860,7 @@ fn is_data_statement(stmt: &Statement) -> bool {
 }
 
 mod cursors;
+mod durability;
 mod spi_impl;
 mod sql_prepare;
 

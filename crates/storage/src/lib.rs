@@ -24,7 +24,10 @@ pub mod wait;
 pub mod wal;
 
 pub use error::StorageError;
-pub use mvcc::{ArchiveCallback, ScanIter, Store, StoreOptions, Transaction, WriteThrough};
+pub use mvcc::{
+    ArchiveCallback, Durable, PendingCommit, ScanIter, Store, StoreOptions, Transaction,
+    WriteThrough,
+};
 
 /// Transaction isolation levels. SERIALIZABLE currently behaves like
 /// REPEATABLE READ (snapshot isolation with first-committer-wins on writes).

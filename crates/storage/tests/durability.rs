@@ -207,3 +207,79 @@ fn concurrent_and_lone_commits_are_durable() {
     assert_eq!(count(&store, b"g"), 100);
     assert_eq!(count(&store, b"lone"), 1);
 }
+
+/// Runs a future to completion on this thread (the storage crate has no
+/// async runtime; the server's is tokio).
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "durability never signalled");
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+}
+
+/// A commit made while another transaction is open comes back pending: its
+/// record is written, but new snapshots do not see it and its row locks are
+/// held until it completes; its `durable` future resolves once the flusher
+/// thread's fsync covers it. Completing makes it visible and frees the locks;
+/// a pending commit that is dropped completes too. Both survive a reopen.
+#[test]
+fn deferred_commits_stay_invisible_and_locked_until_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(dir.path());
+        // Keeps the commits below from being alone in the store.
+        let other = store.begin(RC);
+        let mut t = store.begin(RC);
+        t.lock_key(b"k").unwrap();
+        t.set(b"k", b"v".to_vec()).unwrap();
+        let pending = t.commit_deferred().unwrap();
+        assert!(!pending.is_complete());
+        assert_eq!(store.begin(RC).get(b"k").unwrap(), None);
+        let mut locker = store.begin(RC);
+        assert!(!locker.try_lock_key(b"k").unwrap(), "lock released early");
+        let durable = pending.durable().expect("a deferred commit has a future");
+        block_on(durable).unwrap();
+        // Durable, but visible only once completed.
+        assert_eq!(store.begin(RC).get(b"k").unwrap(), None);
+        let info = pending.complete().unwrap();
+        assert!(info.lsn > 0);
+        assert_eq!(store.begin(RC).get(b"k").unwrap(), Some(b"v".to_vec()));
+        assert!(locker.try_lock_key(b"k").unwrap());
+        drop(locker);
+
+        let mut t = store.begin(RC);
+        t.set(b"dropped", b"1".to_vec()).unwrap();
+        let pending = t.commit_deferred().unwrap();
+        assert!(!pending.is_complete());
+        drop(pending);
+        assert_eq!(
+            store.begin(RC).get(b"dropped").unwrap(),
+            Some(b"1".to_vec())
+        );
+        drop(other);
+
+        // Alone in the store: the commit leads its own fsync (unless the
+        // flusher thread is still in one, which it then awaits).
+        let mut t = store.begin(RC);
+        t.set(b"alone", b"1".to_vec()).unwrap();
+        t.commit_deferred().unwrap().complete().unwrap();
+        assert_eq!(store.open_transactions(), 0);
+    }
+    let store = open(dir.path());
+    assert_eq!(count(&store, b"k"), 1);
+    assert_eq!(count(&store, b"dropped"), 1);
+    assert_eq!(count(&store, b"alone"), 1);
+}

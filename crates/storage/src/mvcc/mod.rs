@@ -14,7 +14,7 @@ mod txn;
 
 pub use scan::ScanIter;
 pub use store::{ArchiveCallback, Store, StoreOptions};
-pub use txn::{OwnWrites, Transaction, WriteThrough};
+pub use txn::{Durable, OwnWrites, PendingCommit, Transaction, WriteThrough};
 
 use crate::error::{Result, StorageError};
 use crate::kv::KvEngine;

@@ -388,23 +388,65 @@ impl Transaction {
     /// Commits: checks write conflicts (REPEATABLE READ/SERIALIZABLE: first
     /// committer wins), writes the WAL record, applies it, waits for the fsync
     /// (group commit), makes it visible, and releases the locks.
-    pub fn commit(mut self) -> Result<CommitInfo> {
-        let wrote = self.has_writes();
-        let res = self.commit_inner();
-        self.finish();
-        if res.is_ok() && wrote {
-            self.inner().maybe_checkpoint();
-        }
-        res
+    pub fn commit(self) -> Result<CommitInfo> {
+        self.commit_deferred()?.complete()
     }
 
-    fn commit_inner(&mut self) -> Result<CommitInfo> {
+    /// [`Transaction::commit`] up to the wait for durability: the WAL record
+    /// is written and applied, and the returned [`PendingCommit`] holds the
+    /// locks until [`PendingCommit::complete`] has seen the record durable
+    /// and made the commit visible. Lets a server await the fsync
+    /// ([`PendingCommit::durable`]) without blocking a thread. A commit with
+    /// nothing to wait for (no writes, no WAL, `synchronous_commit` off, or
+    /// alone in the store, which leads its own fsync here) comes back
+    /// complete.
+    pub fn commit_deferred(mut self) -> Result<PendingCommit> {
+        let applied = match self.apply_commit() {
+            Ok(a) => a,
+            Err(e) => {
+                self.finish();
+                return Err(e);
+            }
+        };
+        let mut pending = PendingCommit {
+            txn: Some(self),
+            applied,
+        };
+        if applied.wait == DurableWait::Deferred {
+            return Ok(pending);
+        }
+        if applied.wait == DurableWait::Lead {
+            let wal = pending.txn.as_ref().and_then(|t| t.inner().wal.as_ref());
+            match wal.and_then(|w| w.try_lead_durable(applied.info.lsn)) {
+                // Durable (or failed): complete below.
+                Some(_) => {}
+                // Another thread is fsyncing: await that one like the rest.
+                None => {
+                    pending.applied.wait = DurableWait::Deferred;
+                    return Ok(pending);
+                }
+            }
+        }
+        let info = pending.complete()?;
+        Ok(PendingCommit {
+            txn: None,
+            applied: Applied { info, ..applied },
+        })
+    }
+
+    /// Checks conflicts, appends the WAL record and applies it to the KV,
+    /// all under the commit mutex.
+    fn apply_commit(&mut self) -> Result<Applied> {
         let inner = self.snap.inner.clone();
         if self.writes.is_empty() {
             let lsn = inner.wal.as_ref().map_or(0, |w| w.insert_lsn());
-            return Ok(CommitInfo {
-                lsn,
-                commit_ts_micros: now_micros(),
+            return Ok(Applied {
+                info: CommitInfo {
+                    lsn,
+                    commit_ts_micros: now_micros(),
+                },
+                version: 0,
+                wait: DurableWait::None,
             });
         }
         if inner.wal.as_ref().is_some_and(|w| w.is_poisoned()) {
@@ -464,22 +506,18 @@ impl Transaction {
         c.applied_lsn = lsn;
         c.last_ts = ts;
         drop(c);
-        if let Some(wal) = &inner.wal {
-            if inner.sync_commit {
-                // Alone, lead the fsync on this thread (no hand-off); with
-                // other transactions open, give the async worker to them
-                // for the wait, as for a lock.
-                if alone {
-                    wal.wait_durable(lsn)?;
-                } else {
-                    wal.wait_durable_handing_off(lsn)?;
-                }
-            }
-        }
-        inner.visible.fetch_max(version, Ordering::AcqRel);
-        Ok(CommitInfo {
-            lsn,
-            commit_ts_micros: ts,
+        let wait = match &inner.wal {
+            Some(_) if inner.sync_commit && alone => DurableWait::Lead,
+            Some(_) if inner.sync_commit => DurableWait::Deferred,
+            _ => DurableWait::None,
+        };
+        Ok(Applied {
+            info: CommitInfo {
+                lsn,
+                commit_ts_micros: ts,
+            },
+            version,
+            wait,
         })
     }
 
@@ -502,5 +540,122 @@ impl Transaction {
 impl Drop for Transaction {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// How a commit waits for its WAL record to be durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DurableWait {
+    /// Nothing to wait for (no writes, no WAL, or `synchronous_commit` off).
+    None,
+    /// Alone in the store: lead the fsync on this thread (no hand-off);
+    /// becomes `Deferred` when another thread's fsync is under way.
+    Lead,
+    /// Others are open: the flusher thread was asked to fsync; wait for it
+    /// (asynchronously through [`PendingCommit::durable`], or handing the
+    /// async worker off).
+    Deferred,
+}
+
+/// What the applying half of a commit produced.
+#[derive(Debug, Clone, Copy)]
+struct Applied {
+    info: CommitInfo,
+    version: u64,
+    wait: DurableWait,
+}
+
+/// A commit written to the WAL and applied, not yet known durable or made
+/// visible (see [`Transaction::commit_deferred`]). It keeps the
+/// transaction's row locks until [`PendingCommit::complete`]; dropping it
+/// completes it (waiting for the fsync).
+#[must_use]
+pub struct PendingCommit {
+    /// Some until completed.
+    txn: Option<Transaction>,
+    applied: Applied,
+}
+
+impl std::fmt::Debug for PendingCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingCommit")
+            .field("lsn", &self.applied.info.lsn)
+            .field("complete", &self.txn.is_none())
+            .finish()
+    }
+}
+
+impl PendingCommit {
+    /// True once the commit is durable and visible and its locks are gone.
+    pub fn is_complete(&self) -> bool {
+        self.txn.is_none()
+    }
+
+    /// A future that resolves once the commit's WAL record is durable (or
+    /// the log has failed); None when there is nothing to wait for.
+    pub fn durable(&self) -> Option<Durable> {
+        let txn = self.txn.as_ref()?;
+        (self.applied.wait == DurableWait::Deferred).then(|| Durable {
+            inner: txn.inner().clone(),
+            lsn: self.applied.info.lsn,
+        })
+    }
+
+    /// Waits (handing the async worker off) until the record is durable
+    /// unless it already is, makes the commit visible, releases the row
+    /// locks and starts a checkpoint when one is due.
+    pub fn complete(mut self) -> Result<CommitInfo> {
+        self.complete_now()
+    }
+
+    fn complete_now(&mut self) -> Result<CommitInfo> {
+        let Some(mut txn) = self.txn.take() else {
+            return Ok(self.applied.info);
+        };
+        let inner = txn.inner().clone();
+        let lsn = self.applied.info.lsn;
+        let durable = match (&inner.wal, self.applied.wait) {
+            (Some(wal), DurableWait::Lead) => wal.wait_durable(lsn),
+            (Some(wal), DurableWait::Deferred) => wal.wait_durable_handing_off(lsn),
+            _ => Ok(()),
+        };
+        if durable.is_ok() && self.applied.version > 0 {
+            inner
+                .visible
+                .fetch_max(self.applied.version, Ordering::AcqRel);
+        }
+        txn.finish();
+        durable?;
+        if self.applied.version > 0 {
+            inner.maybe_checkpoint();
+        }
+        Ok(self.applied.info)
+    }
+}
+
+impl Drop for PendingCommit {
+    fn drop(&mut self) {
+        if let Err(e) = self.complete_now() {
+            tracing::error!(error = %e, "a commit dropped before completion did not become durable");
+        }
+    }
+}
+
+/// Resolves once a commit's WAL record is durable ([`PendingCommit::durable`]).
+pub struct Durable {
+    inner: Arc<Inner>,
+    lsn: u64,
+}
+
+impl std::future::Future for Durable {
+    type Output = Result<()>;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<()>> {
+        match &self.inner.wal {
+            Some(wal) => wal.poll_durable(self.lsn, cx),
+            None => std::task::Poll::Ready(Ok(())),
+        }
     }
 }

@@ -6,15 +6,16 @@
 //!
 //! Group commit: committers append under the store's commit mutex, apply
 //! their writes to the KV, then wait for the fsync. A committer alone in the
-//! store leads the fsync on its own thread ([`WalCore::wait_durable`], as a
+//! store leads the fsync on its own thread ([`Wal::try_lead_durable`], as a
 //! PostgreSQL backend's XLogFlush): no thread hand-off. With other
-//! transactions open, a committer asks the flusher thread to fsync right
-//! after appending ([`Wal::start_flush`]), so the fsync overlaps its KV
-//! apply, and waits handing its async worker to the others
-//! ([`WalCore::wait_durable_handing_off`], see `crate::wait`). Whoever
-//! flushes first fsyncs everything appended so far; the others wait on a
-//! condition variable. A failed write or fsync poisons the log: every later
-//! commit gets [`StorageError::WalFailed`].
+//! transactions open (or another thread's fsync under way), a committer asks
+//! the flusher thread to fsync right after appending ([`Wal::start_flush`]),
+//! so the fsync overlaps its KV apply, and the server awaits it
+//! ([`WalCore::poll_durable`], woken by the fsync that covers the record)
+//! without blocking a thread; a blocking waiter hands its async worker off
+//! first ([`WalCore::wait_durable_handing_off`], see `crate::wait`). Whoever
+//! flushes first fsyncs everything appended so far. A failed write or fsync
+//! poisons the log: every later commit gets [`StorageError::WalFailed`].
 //!
 //! Zero-filled space: records are written into space the log zero-filled
 //! beforehand ([`ZERO_FILL_CHUNK`] at a time, as PostgreSQL zero-fills its
@@ -37,6 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// The archive callback: called with the path of each completed segment.
@@ -58,6 +60,26 @@ struct Writer {
 struct SyncState {
     flushed: u64,
     flushing: bool,
+    /// Async waiters ([`WalCore::poll_durable`]): woken once the log is
+    /// durable up to their LSN, or poisoned.
+    wakers: Vec<(u64, Waker)>,
+}
+
+impl SyncState {
+    /// Removes the waiters whose LSN is durable now (all of them once the
+    /// log is poisoned), to be woken after the lock is released.
+    fn take_ready(&mut self, poisoned: bool) -> Vec<Waker> {
+        let flushed = self.flushed;
+        let mut ready = Vec::new();
+        self.wakers.retain(|(lsn, w)| {
+            let done = poisoned || *lsn <= flushed;
+            if done {
+                ready.push(w.clone());
+            }
+            !done
+        });
+        ready
+    }
 }
 
 /// The log proper, shared between the [`Wal`] handle and its flusher thread.
@@ -100,6 +122,18 @@ impl Wal {
         let mut k = self.kick.state.lock();
         k.requested = true;
         self.kick.wake.notify_one();
+    }
+
+    /// Leads fsyncs on this thread until `lsn` is durable (or the log is
+    /// poisoned). None when another thread's fsync is under way: the flusher
+    /// thread is then asked for the fsync after it, for the caller to await
+    /// ([`WalCore::poll_durable`]) instead of blocking.
+    pub fn try_lead_durable(&self, lsn: u64) -> Option<Result<()>> {
+        let led = self.core.lead_until_durable(lsn);
+        if led.is_none() {
+            self.start_flush();
+        }
+        led
     }
 }
 
@@ -188,6 +222,7 @@ impl WalCore {
             sync: Mutex::new(SyncState {
                 flushed: end,
                 flushing: false,
+                wakers: Vec::new(),
             }),
             synced: Condvar::new(),
             poisoned: AtomicBool::new(false),
@@ -224,6 +259,8 @@ impl WalCore {
         tracing::error!(error = %err, "WAL {what} failed; refusing further commits");
         self.poisoned.store(true, Ordering::Release);
         self.synced.notify_all();
+        let ready = self.sync.lock().take_ready(true);
+        ready.into_iter().for_each(Waker::wake);
     }
 
     /// Appends one record; returns the LSN just past it. Not yet durable.
@@ -353,11 +390,40 @@ impl WalCore {
         let res = file.sync_data();
         let mut s = self.sync.lock();
         s.flushing = false;
-        match res {
-            Ok(()) => s.flushed = s.flushed.max(target),
-            Err(e) => self.poison("fsync", &e),
-        }
+        let ready = match res {
+            Ok(()) => {
+                s.flushed = s.flushed.max(target);
+                s.take_ready(false)
+            }
+            Err(e) => {
+                drop(s);
+                self.poison("fsync", &e);
+                s = self.sync.lock();
+                Vec::new()
+            }
+        };
         self.synced.notify_all();
+        drop(s);
+        ready.into_iter().for_each(Waker::wake);
+    }
+
+    /// Polls whether everything up to `lsn` is durable, registering the
+    /// task to be woken by the fsync that makes it so. Never starts an
+    /// fsync itself: the committer asked the flusher thread for one
+    /// ([`Wal::start_flush`]) when it appended.
+    pub fn poll_durable(&self, lsn: u64, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut s = self.sync.lock();
+        if self.is_poisoned() {
+            return Poll::Ready(Err(StorageError::WalFailed));
+        }
+        if s.flushed >= lsn {
+            return Poll::Ready(Ok(()));
+        }
+        match s.wakers.iter_mut().find(|(l, _)| *l == lsn) {
+            Some((_, w)) if w.will_wake(cx.waker()) => {}
+            _ => s.wakers.push((lsn, cx.waker().clone())),
+        }
+        Poll::Pending
     }
 
     /// Fsyncs everything appended so far.
