@@ -187,23 +187,6 @@ impl Conn {
         self.with_session_inline(|_| ())
     }
 
-    /// BEGIN, ROLLBACK, COMMIT/END: transaction control, which runs on the
-    /// async worker (a commit's waits hand the worker off themselves).
-    fn is_nonwaiting_control(&self, sql: &str) -> bool {
-        let word = sql.trim().trim_end_matches(';').trim_end();
-        if ["BEGIN", "START TRANSACTION", "ROLLBACK", "ABORT"]
-            .iter()
-            .any(|w| word.eq_ignore_ascii_case(w))
-        {
-            return true;
-        }
-        // A commit's WAL fsync runs on this thread (the group commit's
-        // leader); only waiting for another's fsync hands the worker off.
-        ["COMMIT", "END"]
-            .iter()
-            .any(|w| word.eq_ignore_ascii_case(w))
-    }
-
     fn style(&self) -> rampart_types::Style {
         self.session
             .lock()
@@ -278,22 +261,6 @@ impl Conn {
     }
 }
 
-/// A single SELECT without sequence calls or row locks cannot wait, so it may
-/// run inline (a conservative text check; anything else takes the blocking path).
-fn is_plain_read(sql: &str) -> bool {
-    let t = sql.trim_start();
-    let upper = t
-        .get(..6)
-        .map(|p| p.eq_ignore_ascii_case("select"))
-        .unwrap_or(false);
-    let lower = sql.to_ascii_lowercase();
-    upper
-        && !lower.contains("nextval")
-        && !lower.contains("setval")
-        && !lower.contains(" for ")
-        && lower.matches(';').count() <= 1
-}
-
 /// RowDescription for result columns with per-column formats.
 pub fn row_description(columns: &[OutputColumn], binary: &dyn Fn(usize) -> bool) -> RowDescription {
     RowDescription::new(
@@ -353,10 +320,9 @@ impl SimpleQueryHandler for Conn {
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
         let results = match wire::check_query_text(&query.query) {
-            Ok(()) if is_plain_read(&query.query) || self.is_nonwaiting_control(&query.query) => {
-                self.with_session_inline(|s| s.execute(&query.query))?
-            }
-            Ok(()) => self.with_session(|s| s.execute(&query.query))?,
+            // The session hands the worker off itself for what may take
+            // long (`rampart_sql::Session::execute_on_worker`).
+            Ok(()) => self.with_session_inline(|s| s.execute_on_worker(&query.query))?,
             Err(e) => {
                 self.with_session(|s| s.mark_failed_if_in_block())?;
                 vec![Err(e)]

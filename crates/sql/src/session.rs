@@ -351,6 +351,8 @@ pub struct Session {
     pending_commit: Option<durability::Pending>,
     /// A pending commit's failure found inside a call, for the server.
     commit_error: Option<PgError>,
+    /// Running a simple Query on an async worker (`session/on_worker.rs`).
+    on_worker: bool,
 }
 
 impl Session {
@@ -387,6 +389,7 @@ impl Session {
             defer_durability: false,
             pending_commit: None,
             commit_error: None,
+            on_worker: false,
             cancel: Arc::default(),
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
@@ -997,6 +1000,9 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
+        if self.hands_off_before_binding(stmt) {
+            return self.off_worker(|s| s.run_statement_inner(stmt, params, cached, sql));
+        }
         if let Some(r) = self.sql_prepared(stmt) {
             return r;
         }
@@ -1480,6 +1486,11 @@ impl Session {
                     catalog = self.catalog()?;
                     continue;
                 }
+                if self.on_worker && crate::exec::statement_may_block(&bound.stmt) {
+                    return self.off_worker(|s| {
+                        s.execute_data(authorized, bound.columns.clone(), &catalog, params)
+                    });
+                }
                 return self.execute_data(authorized, bound.columns.clone(), &catalog, params);
             }
         }
@@ -1861,6 +1872,7 @@ fn is_data_statement(stmt: &Statement) -> bool {
 
 mod cursors;
 mod durability;
+mod on_worker;
 mod spi_impl;
 mod sql_prepare;
 
