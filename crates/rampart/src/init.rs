@@ -210,7 +210,9 @@ fn default_conf() -> String {
      #log_statement = 'none'\t\t# none, ddl, mod, all (passwords are always redacted)\n\
      #pgaudit.log = 'none'\t\t# pgAudit session audit: read, write, function, role, ddl, misc, misc_set, all\n\
      #pgaudit.log_parameter = off\n\
-     synchronous_commit = on\n"
+     synchronous_commit = on\n\
+     # Rampart: async worker threads (default: one per core but one)\n\
+     #worker_threads = 1\n"
         .to_string()
 }
 
