@@ -995,3 +995,70 @@ async fn recursive_with_query_read_through_a_limit() {
         "recursive query did not terminate",
     );
 }
+
+/// With a single async worker, a statement that runs long on it gives the
+/// worker up (`rampart_server`'s worker module) instead of holding up every
+/// other connection: quick queries on a second connection are answered
+/// while a big join is still running on the first, and the big join still
+/// returns the right count. `worker_threads = 0` is refused at startup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_query_does_not_hold_up_the_other_connections() {
+    let root = common::fresh_root();
+    let data = root.path().join("data");
+    common::init(&data, &["--auth", "trust"]);
+    let conf = data.join("postgresql.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, format!("{text}worker_threads = 0\n")).unwrap();
+    let out = std::process::Command::new(common::rampart_bin())
+        .args(["serve", "-D"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("invalid value for parameter \"worker_threads\": \"0\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&conf, format!("{text}worker_threads = 1\n")).unwrap();
+    let srv = Server::start(root);
+    let long = srv.connect().await;
+    let quick = srv.connect().await;
+    quick.simple_query("SELECT 1").await.unwrap();
+    // 4,000 x 4,000 rows through a nested loop: seconds of work on one thread.
+    let task = tokio::spawn(async move {
+        long.query_one(
+            "SELECT count(*) FROM generate_series(1, 4000) a, generate_series(1, 4000) b \
+             WHERE (a + b) % 7 = 3",
+            &[],
+        )
+        .await
+        .map(|r| r.get::<_, i64>(0))
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !task.is_finished(),
+        "the long query ended too soon to test anything"
+    );
+    for i in 0..5 {
+        let one = within(
+            30,
+            "a quick query beside a long one",
+            quick.simple_query("SELECT 1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(common::first_column(one), vec!["1"]);
+        assert!(
+            !task.is_finished(),
+            "quick query {i} was answered only after the long query ended"
+        );
+    }
+    let expected = (1..=4000i64)
+        .flat_map(|a| (1..=4000i64).map(move |b| (a + b) % 7 == 3))
+        .filter(|hit| *hit)
+        .count() as i64;
+    let count = within(120, "the long query", task).await.unwrap().unwrap();
+    assert_eq!(count, expected);
+}

@@ -157,13 +157,17 @@ fn status(s: TxnStatus) -> TransactionStatus {
 
 impl Conn {
     fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
-        // Statements may block on row locks or fsync: keep them off the async workers.
-        tokio::task::block_in_place(|| self.with_session_inline(f))
+        // Statements that may take long or wait: keep them off the async workers.
+        tokio::task::block_in_place(|| self.session_call(f))
     }
 
-    /// Runs `f` on the current async worker: only for work that cannot wait
-    /// (plain reads), where handing the worker off would cost more than the work.
+    /// Runs `f` on the current async worker, which it gives up itself when
+    /// it waits or runs long (see `crate::worker`).
     fn with_session_inline<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
+        crate::worker::run_inline(|| self.session_call(f))
+    }
+
+    fn session_call<T>(&self, f: impl FnOnce(&mut Session) -> T) -> PgWireResult<T> {
         let mut guard = self.session.lock();
         let s = guard
             .as_mut()

@@ -13,6 +13,7 @@ mod listener;
 mod startup;
 pub mod throttle;
 pub mod wire;
+mod worker;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize};

@@ -34,26 +34,13 @@ fn resolve(addrs: &[String], port: u16) -> std::io::Result<Vec<SocketAddr>> {
     Ok(out)
 }
 
-/// A lock or fsync wait on an async worker thread hands the worker's other
-/// tasks to another thread first (most statements run inline on the worker;
-/// see `Conn::with_session_inline`). Elsewhere — a blocking thread, a
-/// current-thread runtime — the wait just blocks.
-fn hand_off_worker(wait: &mut dyn FnMut()) {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread {
-        tokio::task::block_in_place(wait)
-    } else {
-        wait()
-    }
-}
-
 /// Binds every listener, prints readiness, and serves until `shutdown` flips to true.
 pub async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    rampart_sql::set_wait_hook(hand_off_worker);
+    rampart_sql::set_wait_hook(crate::worker::hand_off_worker);
+    rampart_sql::set_long_running_hook(crate::worker::offload_if_long);
     let cfg = shared.config.clone();
     let tls = match &cfg.tls {
         Some(files) => Some(

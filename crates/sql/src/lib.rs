@@ -71,7 +71,7 @@ mod view_deps;
 pub use engine::Engine;
 /// Installs how blocking waits (row and table locks, commit fsyncs) hand the
 /// server's async worker off; see [`rampart_storage::wait`].
-pub use rampart_storage::wait::set_wait_hook;
+pub use rampart_storage::wait::{set_long_running_hook, set_wait_hook};
 pub use rampart_storage::Durable;
 pub use session::{Prepared, QueryResult, Session, TxnStatus};
 

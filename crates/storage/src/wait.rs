@@ -27,3 +27,26 @@ pub fn blocking_wait(wait: &mut dyn FnMut()) {
         None => wait(),
     }
 }
+
+/// A function called at points of long-running work (see
+/// [`set_long_running_hook`]).
+pub type LongRunningHook = fn();
+
+static LONG_RUNNING_HOOK: std::sync::OnceLock<LongRunningHook> = std::sync::OnceLock::new();
+
+/// Installs the function [`long_running_point`] calls: the server's hands
+/// the async worker off once a statement running on it has taken long, so
+/// that one big query does not hold up the other connections. Only the
+/// first call takes effect.
+pub fn set_long_running_hook(hook: LongRunningHook) {
+    let _ = LONG_RUNNING_HOOK.set(hook);
+}
+
+/// Called often (per row) by loops that may run long; cheap unless the
+/// installed hook decides the work has taken long.
+#[inline]
+pub fn long_running_point() {
+    if let Some(hook) = LONG_RUNNING_HOOK.get() {
+        hook();
+    }
+}

@@ -124,8 +124,12 @@ impl<'a> Exec<'a> {
         e
     }
 
-    /// Fails with 57014 when the client asked to cancel.
+    /// Fails with 57014 when the client asked to cancel. Called per row by
+    /// the loops that may run long, which is also where a statement running
+    /// on an async worker gives the worker up once it has taken long
+    /// (`rampart_storage::wait::long_running_point`).
     pub fn check_cancel(&self) -> PgResult<()> {
+        rampart_storage::wait::long_running_point();
         if self
             .cancel
             .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
@@ -1359,10 +1363,9 @@ impl<'a> Exec<'a> {
         } else {
             Vec::new()
         };
-        for (li, lrow) in l.iter().enumerate() {
-            if li % 256 == 0 {
-                self.check_cancel()?;
-            }
+        for lrow in l.iter() {
+            // Each outer row may meet every inner one: look at every row.
+            self.check_cancel()?;
             let mut matched = false;
             let candidates: &[usize] = match &hashed {
                 Some((_, table)) => match join_key(lrow, &left_cols).and_then(|k| table.get(&k)) {

@@ -4,7 +4,7 @@
 //! without handing its worker off first. The session hands the worker off
 //! itself (`rampart_storage::wait::blocking_wait`, tokio's `block_in_place`
 //! in the server) for the parts that may take long: any statement other than
-//! SELECT/INSERT/UPDATE/DELETE/MERGE and transaction control, and a data
+//! SELECT/INSERT/UPDATE/DELETE/MERGE, SET/SHOW and transaction control, and a data
 //! statement whose bound plan calls user code or may otherwise wait
 //! ([`crate::exec::statement_may_block`], the test the extended protocol's
 //! Execute uses). Lock and fsync waits inside an inline statement hand the
@@ -35,6 +35,8 @@ impl Session {
         match stmt {
             Stmt::Sql(s) => match s.as_ref() {
                 Statement::Query(q) => crate::ddl::select_into(q).is_some(),
+                // Settings: nothing to wait for.
+                Statement::Set(_) | Statement::ShowVariable { .. } => false,
                 other => !is_data_statement(other),
             },
             _ => true,
