@@ -516,7 +516,9 @@ def markdown(st, bench, configs, recs, errors, meta):
            f'- idle connections: {st.idle} connections over TCP, each completes startup '
            '(trust) and then stays idle; PSS summed over the server\'s processes '
            '(/proc/PID/smaps_rollup; PostgreSQL: postmaster and all children) with them '
-           'minus without them, divided by their number; measured first, on fresh servers',
+           'minus without them (taken once it is steady, after one connection in and '
+           'out, so a fresh server\'s first-session allocations count for neither), '
+           'divided by their number; measured first, on fresh servers',
            '- data dirs of both servers on the same filesystem\n',
            rep.md_details(configs, TITLES, bench.raw, recs),
            rep.md_errors(errors),

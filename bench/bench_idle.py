@@ -138,6 +138,22 @@ def _wait_for_process_count(root, count, timeout=15):
         time.sleep(0.1)
 
 
+def _steady_pss_kib(root, timeout=15.0, step=0.5, tolerance_kib=64):
+    """tree_pss_kib once it has stopped moving (two samples `step` apart
+    within `tolerance_kib`): a server just started may still be releasing
+    what its crash recovery or first checkpoint allocated, which would make
+    the connections' share look negative."""
+    deadline = time.time() + timeout
+    last = tree_pss_kib(root)
+    while time.time() < deadline:
+        time.sleep(step)
+        now = tree_pss_kib(root)
+        if abs(now[0] - last[0]) <= tolerance_kib and now[1] == last[1]:
+            return now
+        last = now
+    return last
+
+
 def measure_idle(server, n, settle=1.0):
     """Memory per idle connection on one running server: PSS of its process
     tree with 0 connections, then with n idle connections, (with - without) / n.
@@ -146,8 +162,14 @@ def measure_idle(server, n, settle=1.0):
     root = server.root_pid()
     if not root or not os.path.exists(f'/proc/{root}/smaps_rollup'):
         raise RuntimeError(f'{server.kind}: server process not found (pid {root})')
+    # One connection in and out first: what a fresh server allocates or
+    # releases on its first session (catalog load, the storage engine's
+    # first read view) belongs to neither measurement.
+    procs_before = tree_pss_kib(root)[1]
+    close_all([startup(server.host, server.port, server.user, 'postgres')])
+    _wait_for_process_count(root, procs_before)
     time.sleep(settle)
-    base_kib, base_procs = tree_pss_kib(root)
+    base_kib, base_procs = _steady_pss_kib(root)
     socks = []
     try:
         for i in range(n):
