@@ -211,8 +211,8 @@ fn default_conf() -> String {
      #pgaudit.log = 'none'\t\t# pgAudit session audit: read, write, function, role, ddl, misc, misc_set, all\n\
      #pgaudit.log_parameter = off\n\
      synchronous_commit = on\n\
-     # Rampart: async worker threads (default: one per core but one)\n\
-     #worker_threads = 1\n"
+     # Rampart: async worker threads (default: one per core)\n\
+     #worker_threads = 2\n"
         .to_string()
 }
 

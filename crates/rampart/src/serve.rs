@@ -329,16 +329,11 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
 }
 
 /// Async worker threads when postgresql.conf sets no `worker_threads`: one
-/// per core but one. Statements that may take long or wait run on other
-/// threads (`block_in_place`), as do the WAL flusher and, on a shared host,
-/// the clients; a worker that finds nothing to do parks and must be woken
-/// for the next message, which on a virtual machine costs about as much as
-/// the statement. Measured on 2 vCPUs with pgbench beside the server
-/// (README, Performance): one worker ran select-only with 8 clients at
-/// 61.5k TPS and 16 us of server CPU each, two at 48.7k and 31 us.
+/// per core. Measured on 2 vCPUs with pgbench beside the server (README,
+/// Performance): one worker ran point selects with 8 clients 26% faster
+/// (16 instead of 31 us of server CPU each: two workers park and wake each
+/// other), but a 1,000-row indexed count at half the rate of two (5.9k vs
+/// 11.5k TPS), its statements then sharing one core.
 fn default_worker_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .saturating_sub(1)
-        .max(1)
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
