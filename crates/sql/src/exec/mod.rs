@@ -1704,10 +1704,12 @@ fn cte_parts(cte: &crate::plan::CtePlan) -> impl Iterator<Item = &Plan> {
     std::iter::once(&cte.base).chain(cte.recursive.as_ref().map(|(p, _)| p))
 }
 
+/// Whether evaluating `e` may run user code (a routine call). nextval and
+/// setval may wait too — for the sequence's row lock and the commit of the
+/// block of values they reserve every 32 calls — but those waits go through
+/// the storage wait hook like any other, so they do not count.
 fn expr_may_block(e: &Expr) -> bool {
-    use crate::functions::Func;
     match e {
-        Expr::Func(Func::NextVal | Func::SetVal, _) => true,
         Expr::Call { .. } => true,
         Expr::Func(_, args) => args.iter().any(expr_may_block),
         Expr::Neg(x)
