@@ -21,6 +21,7 @@ use pgwire::api::results::{
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::ErrorHandler;
 use pgwire::api::{
     ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type, DEFAULT_NAME,
 };
@@ -132,6 +133,31 @@ impl PgWireServerHandlers for ConnHandlers {
     }
     fn copy_handler(&self) -> Arc<impl CopyHandler> {
         self.0.clone()
+    }
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        self.0.clone()
+    }
+}
+
+impl ErrorHandler for Conn {
+    /// pgwire flushes an error reply at once, with whatever the buffer
+    /// holds — possibly a COMMIT's reply whose fsync is still under way
+    /// (a pipelined COMMIT followed by a message that fails outside the
+    /// session): finish that commit first (blocking; this is rare).
+    fn on_error<C>(&self, _client: &C, error: &mut PgWireError)
+    where
+        C: ClientInfo,
+    {
+        let pending = self
+            .session
+            .lock()
+            .as_ref()
+            .is_some_and(|s| s.durable_wait().is_some());
+        if pending {
+            if let Err(e) = self.with_session(|_| ()) {
+                *error = e;
+            }
+        }
     }
 }
 
