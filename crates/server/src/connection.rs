@@ -351,8 +351,8 @@ impl SimpleQueryHandler for Conn {
         client.set_state(PgWireConnectionState::QueryInProgress);
         let results = match wire::check_query_text(&query.query) {
             // The session hands the worker off itself for what may take
-            // long (`rampart_sql::Session::execute_on_worker`).
-            Ok(()) => self.with_session_inline(|s| s.execute_on_worker(&query.query))?,
+            // long (`rampart_sql::Session::set_runs_on_worker`).
+            Ok(()) => self.with_session_inline(|s| s.execute(&query.query))?,
             Err(e) => {
                 self.with_session(|s| s.mark_failed_if_in_block())?;
                 vec![Err(e)]
@@ -596,16 +596,9 @@ impl ExtendedQueryHandler for Conn {
                     let mut p = stmt.lock();
                     s.execute_prepared_formats(&mut p, &params, &binary)
                 };
-                let inline = self
-                    .session
-                    .lock()
-                    .as_ref()
-                    .is_some_and(|s| s.runs_without_waiting(&stmt.lock()));
-                let result = if inline {
-                    self.with_session_inline(run)?
-                } else {
-                    self.with_session(run)?
-                };
+                // The session hands the worker off itself for what may take
+                // long (`rampart_sql::Session::set_runs_on_worker`).
+                let result = self.with_session_inline(run)?;
                 self.send_notices(client).await?;
                 client.set_transaction_status(self.txn_status());
                 match result {

@@ -364,6 +364,9 @@ impl Conn {
         // Commits return before their fsync; the connection awaits it
         // before replying (`Conn::settle_commit`).
         session.set_deferred_durability(true);
+        // Statements run on the async worker that reads them; the session
+        // hands it off for what may take long.
+        session.set_runs_on_worker(true);
         *self.session.lock() = Some(session);
         client
             .feed(PgWireBackendMessage::Authentication(Authentication::Ok))

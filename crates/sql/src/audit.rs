@@ -277,7 +277,7 @@ impl crate::session::Session {
             return;
         }
         // The catalog lookups below must see what this statement committed.
-        self.settle_commit();
+        self.finish_commit_in_call();
         let class = class_of(stmt);
         let session = classes.includes(class);
         let objects = self.audited_objects(&touched);

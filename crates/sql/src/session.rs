@@ -351,7 +351,7 @@ pub struct Session {
     pending_commit: Option<durability::Pending>,
     /// A pending commit's failure found inside a call, for the server.
     commit_error: Option<PgError>,
-    /// Running a simple Query on an async worker (`session/on_worker.rs`).
+    /// Statements run on a server's async worker (`session/on_worker.rs`).
     on_worker: bool,
 }
 
@@ -754,28 +754,6 @@ impl Session {
         self.prepare_cache
             .insert((p.sql.clone(), param_types), p.clone());
         Ok(p)
-    }
-
-    /// Whether this prepared statement can run on the async worker: it does
-    /// not call anything that may block there (user functions, sequences);
-    /// its row-lock, table-lock and WAL waits hand the worker off themselves.
-    /// Transaction control qualifies too.
-    pub fn runs_without_waiting(&self, p: &Prepared) -> bool {
-        match &p.cached {
-            // INSERT, UPDATE and DELETE too: their lock waits hand the worker
-            // off themselves, and the commit comes at Sync.
-            Some((_, _, b)) => !crate::exec::statement_may_block(&b.stmt),
-            None => match p.stmt.as_deref() {
-                Some(Stmt::Sql(s)) => match &**s {
-                    Statement::StartTransaction { .. } | Statement::Rollback { .. } => true,
-                    // The WAL fsync of a commit hands the worker off itself
-                    // when it has to wait for another thread's.
-                    Statement::Commit { .. } => true,
-                    _ => false,
-                },
-                _ => false,
-            },
-        }
     }
 
     /// Extended protocol Execute of a bound portal whose result columns are

@@ -40,9 +40,15 @@ impl Session {
         if let Some(e) = self.commit_error.take() {
             return Err(e);
         }
-        let Some((pending, id)) = self.pending_commit.take() else {
-            return Ok(());
-        };
+        match self.pending_commit.take() {
+            Some((pending, id)) => self.complete_commit(pending, id),
+            None => Ok(()),
+        }
+    }
+
+    /// Completes `pending` (see [`rampart_storage::PendingCommit::complete`])
+    /// and then releases its table locks.
+    fn complete_commit(&self, pending: PendingCommit, id: u64) -> PgResult<()> {
         let done = pending.complete();
         self.engine.table_locks.release_all(id);
         done.map(|_| ()).map_err(storage_err)
@@ -51,7 +57,7 @@ impl Session {
     /// Finishes a pending commit inside a call that goes on to read what it
     /// wrote (the audit log's catalog lookups); a failure is kept for the
     /// server's [`Session::finish_commit`].
-    pub(crate) fn settle_commit(&mut self) {
+    pub(crate) fn finish_commit_in_call(&mut self) {
         if self.pending_commit.is_some() {
             if let Err(e) = self.finish_commit() {
                 self.commit_error = Some(e);
@@ -66,8 +72,6 @@ impl Session {
             self.pending_commit = Some((pending, id));
             return Ok(());
         }
-        let done = pending.complete();
-        self.engine.table_locks.release_all(id);
-        done.map(|_| ()).map_err(storage_err)
+        self.complete_commit(pending, id)
     }
 }

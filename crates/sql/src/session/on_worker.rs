@@ -1,33 +1,30 @@
-//! Simple-protocol statements run on the server's async worker thread.
+//! Statements run on the server's async worker thread.
 //!
-//! The server runs every simple Query through [`Session::execute_on_worker`]
-//! without handing its worker off first. The session hands the worker off
-//! itself (`rampart_storage::wait::blocking_wait`, tokio's `block_in_place`
-//! in the server) for the parts that may take long: any statement other than
-//! SELECT/INSERT/UPDATE/DELETE/MERGE, SET/SHOW and transaction control, and a data
-//! statement whose bound plan calls user code or may otherwise wait
-//! ([`crate::exec::statement_may_block`], the test the extended protocol's
-//! Execute uses). Lock and fsync waits inside an inline statement hand the
-//! worker off at the wait, as everywhere. So a plain UPDATE costs no thread
-//! hand-off, as with the extended protocol.
+//! The server runs simple Queries and extended-protocol Executes on its
+//! worker without handing it off first ([`Session::set_runs_on_worker`]).
+//! The session hands the worker off itself
+//! (`rampart_storage::wait::blocking_wait`, tokio's `block_in_place` in the
+//! server) for the parts that may take long: any statement other than
+//! SELECT/INSERT/UPDATE/DELETE/MERGE, SET/SHOW and transaction control, and
+//! a data statement whose bound plan calls user code
+//! ([`crate::exec::statement_may_block`]). Lock and fsync waits inside an
+//! inline statement hand the worker off at the wait, as everywhere. So a
+//! plain UPDATE costs no thread hand-off in either protocol.
 
 use super::{is_data_statement, Session};
 use crate::parser::Stmt;
-use rampart_types::PgResult;
 use sqlparser::ast::Statement;
 
 impl Session {
-    /// [`Session::execute`] on an async worker: what may take long is run
-    /// with the worker handed off (see the module docs).
-    pub fn execute_on_worker(&mut self, sql: &str) -> Vec<PgResult<crate::session::QueryResult>> {
-        self.on_worker = true;
-        let r = self.execute(sql);
-        self.on_worker = false;
-        r
+    /// Whether the session runs on an async worker (the server sets this
+    /// once): what may take long is then run with the worker handed off
+    /// (see the module docs).
+    pub fn set_runs_on_worker(&mut self, on: bool) {
+        self.on_worker = on;
     }
 
-    /// Whether `stmt` may start running on the worker (data statements are
-    /// checked again once bound).
+    /// Whether `stmt` is handed off before it is bound (data statements are
+    /// checked once bound, in `run_in_txn`).
     pub(super) fn hands_off_before_binding(&self, stmt: &Stmt) -> bool {
         if !self.on_worker {
             return false;

@@ -417,21 +417,18 @@ impl Transaction {
         }
         if applied.wait == DurableWait::Lead {
             let wal = pending.txn.as_ref().and_then(|t| t.inner().wal.as_ref());
-            match wal.and_then(|w| w.try_lead_durable(applied.info.lsn)) {
-                // Durable (or failed): complete below.
-                Some(_) => {}
-                // Another thread is fsyncing: await that one like the rest.
-                None => {
-                    pending.applied.wait = DurableWait::Deferred;
-                    return Ok(pending);
-                }
+            // None: another thread is fsyncing; await that one like the rest.
+            // Some (durable, or failed): complete below.
+            if wal
+                .and_then(|w| w.try_lead_durable(applied.info.lsn))
+                .is_none()
+            {
+                pending.applied.wait = DurableWait::Deferred;
+                return Ok(pending);
             }
         }
-        let info = pending.complete()?;
-        Ok(PendingCommit {
-            txn: None,
-            applied: Applied { info, ..applied },
-        })
+        pending.complete_now()?;
+        Ok(pending)
     }
 
     /// Checks conflicts, appends the WAL record and applies it to the KV,
