@@ -10,6 +10,7 @@
 mod authn;
 pub mod connection;
 mod listener;
+mod shards;
 mod startup;
 pub mod throttle;
 pub mod wire;
@@ -26,6 +27,7 @@ use rampart_auth::scram::{decoy_verifier, parse_verifier, Verifier};
 use rampart_sql::Engine;
 
 pub use listener::serve;
+pub use shards::Shards;
 
 /// Listener and authentication configuration.
 #[derive(Clone, Debug)]

@@ -4,10 +4,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use pgwire::tokio::{process_socket, process_socket_unix};
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::watch;
 
 use crate::connection::ConnHandlers;
+use crate::shards::Shards;
 use crate::Shared;
 
 /// Resolves `listen_addresses` entries to socket addresses.
@@ -35,9 +36,11 @@ fn resolve(addrs: &[String], port: u16) -> std::io::Result<Vec<SocketAddr>> {
 }
 
 /// Binds every listener, prints readiness, and serves until `shutdown` flips to true.
+/// Each accepted connection runs on one of `shards`' runtimes.
 pub async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    shards: Shards,
 ) -> std::io::Result<()> {
     rampart_sql::set_wait_hook(crate::worker::hand_off_worker);
     rampart_sql::set_long_running_hook(crate::worker::offload_if_long);
@@ -61,6 +64,7 @@ pub async fn serve(
         );
         let shared = shared.clone();
         let tls = tls.clone();
+        let shards = shards.clone();
         let mut stop = shutdown.clone();
         tasks.push(tokio::spawn(async move {
             loop {
@@ -71,8 +75,14 @@ pub async fn serve(
                             let _ = socket.set_nodelay(true);
                             let tls = tls.clone();
                             let handlers = ConnHandlers::tcp(shared.clone());
-                            tokio::spawn(async move {
-                                if let Err(e) = process_socket(socket, tls, handlers).await {
+                            // Moved to its shard's reactor: taken out of this one.
+                            let Ok(socket) = socket.into_std() else { continue };
+                            shards.spawn(move || async move {
+                                let result = match TcpStream::from_std(socket) {
+                                    Ok(socket) => process_socket(socket, tls, handlers).await,
+                                    Err(e) => Err(e),
+                                };
+                                if let Err(e) = result {
                                     tracing::debug!("connection ended with error: {e}");
                                 }
                             });
@@ -100,6 +110,7 @@ pub async fn serve(
             .map_err(std::io::Error::other)?;
         tracing::info!("listening on Unix socket \"{}\"", path.display());
         let shared = shared.clone();
+        let shards = shards.clone();
         let mut stop = shutdown.clone();
         tasks.push(tokio::spawn(async move {
             loop {
@@ -109,8 +120,13 @@ pub async fn serve(
                         Ok((socket, _)) => {
                             let handlers =
                                 ConnHandlers::unix(shared.clone(), crate::authn::peer_user(&socket));
-                            tokio::spawn(async move {
-                                if let Err(e) = process_socket_unix(socket, handlers).await {
+                            let Ok(socket) = socket.into_std() else { continue };
+                            shards.spawn(move || async move {
+                                let result = match UnixStream::from_std(socket) {
+                                    Ok(socket) => process_socket_unix(socket, handlers).await,
+                                    Err(e) => Err(e),
+                                };
+                                if let Err(e) = result {
                                     tracing::debug!("connection ended with error: {e}");
                                 }
                             });
