@@ -48,6 +48,7 @@ tests/oracle/oracle_lib.py (imported, not modified) through bench_servers.py.
 import collections
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -288,6 +289,34 @@ TPS_RE = re.compile(r'^tps = ([0-9.]+) \((?:without initial connection time|'
                     r'including reconnection times)\)', re.M)
 LAT_RE = re.compile(r'^latency average = ([0-9.]+) ms', re.M)
 CONN_RE = re.compile(r'^average connection time = ([0-9.]+) ms', re.M)
+COUNT_RE = re.compile(r'^number of transactions actually processed: ([0-9]+)', re.M)
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+
+
+def server_cpu_seconds(pid):
+    """CPU seconds a server process has used, its reaped children included
+    (utime + stime + cutime + cstime of /proc/PID/stat): Rampart's threads,
+    or a postmaster and the backends it has reaped."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+
+
+def cpu_now(pid):
+    """(server CPU seconds, client CPU seconds) now, or None without a
+    server process to read."""
+    if not pid:
+        return None
+    try:
+        return server_cpu_seconds(pid), children_cpu_seconds()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def children_cpu_seconds():
+    """CPU seconds used by this script's reaped children (pgbench)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def first_error(text):
@@ -327,14 +356,26 @@ def run_pgbench(pgbench, server, script_path, cfg, jobs, seconds, user=None):
         env = server.env('tcp', SCRAM_ROLE, SCRAM_PASSWORD)
     else:
         env = server.env(cfg.transport, user)
+    pid = server.root_pid() if cfg.kind == 'connect' else None
+    cpu0 = cpu_now(pid)
     r = ol.run_timeout(argv + [DB], seconds + 60, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     out, err = r.stdout or '', r.stderr or ''
+    count = COUNT_RE.search(out)
+    cpu1 = cpu_now(pid)
+    extra = {}
+    if cpu0 and cpu1 and count and int(count.group(1)) > 0:
+        # With -C every transaction is a connection: CPU per connection on
+        # each side (the client's is mostly SCRAM's PBKDF2, which libpq
+        # computes on every login).
+        n = int(count.group(1))
+        extra = {'server_cpu_us': (cpu1[0] - cpu0[0]) / n * 1e6,
+                 'client_cpu_us': (cpu1[1] - cpu0[1]) / n * 1e6}
     m, lat, conn = TPS_RE.search(out), LAT_RE.search(out), CONN_RE.search(out)
     res = {'value': float(m.group(1)) if m else None,
            'lat': float(lat.group(1)) if lat else None,
            'conn_ms': float(conn.group(1)) if conn else None,
-           'error': None, 'stderr': err.strip()}
+           'error': None, 'stderr': err.strip(), **extra}
     if r.timed_out:
         res['error'] = f'pgbench did not finish within {seconds + 60}s (killed)'
     elif r.returncode != 0 or m is None:
@@ -519,7 +560,11 @@ def markdown(st, bench, configs, recs, errors, meta):
            'server (PGSSLMODE=disable); trust auth, except the connection-setup workload, '
            f'which logs in as `{SCRAM_ROLE}` with scram-sha-256 (pg_hba.conf, identical on '
            f'both servers; SCRAM iterations PostgreSQL {its.get("postgres", "?")}, '
-           f'Rampart {its.get("rampart", "?")})',
+           f'Rampart {its.get("rampart", "?")}); server CPU per connection is the change in '
+           'the server\'s utime + stime + cutime + cstime (/proc, Rampart\'s process or the '
+           'postmaster and the backends it reaped) over the run divided by the connections '
+           'pgbench made; client CPU is pgbench\'s own (its libpq computes SCRAM\'s PBKDF2 '
+           'on every login)',
            f'- idle connections: {st.idle} connections over TCP, each completes startup '
            '(trust) and then stays idle; PSS summed over the server\'s processes '
            '(/proc/PID/smaps_rollup; PostgreSQL: postmaster and all children) with them '

@@ -45,6 +45,15 @@ def summarize(cfg, title, raw):
         rec[f'{name}_skipped'] = sides[key]['skipped']
     pg, rp = sides['pg']['median'], sides['rp']['median']
     rec['ratio'] = rp / pg if pg and rp is not None else None
+    if cfg.kind == 'connect':
+        # CPU per connection on each side, medians over the runs that measured it.
+        for key, name, _ in SERVERS:
+            runs = raw.get((cfg, key), [])
+            for field in ('server_cpu_us', 'client_cpu_us'):
+                vals = [r[field] for r in runs if r.get('value') is not None and field in r]
+                rec[f'{name}_{field}'] = statistics.median(vals) if vals else None
+        pg, rp = rec['postgres_server_cpu_us'], rec['rampart_server_cpu_us']
+        rec['server_cpu_ratio'] = rp / pg if pg and rp is not None else None
     return rec
 
 
@@ -88,6 +97,9 @@ def table_rows(kind, recs):
     else:
         header = ['transport', 'idle connections']
     header += [f'PostgreSQL {unit}', f'Rampart {unit}', f'ratio Rampart/PG ({better} is better)']
+    if kind == 'connect':
+        header += ['server CPU us/conn PG / Rampart', 'server CPU ratio (lower is better)',
+                   'client CPU us/conn PG / Rampart']
     rows = []
     for r in recs:
         if kind == 'tps':
@@ -96,8 +108,20 @@ def table_rows(kind, recs):
             left = [r['transport'], r['mode'], str(r['clients'])]
         else:
             left = [r['transport'], str(r['clients'])]
-        rows.append(left + [cell(r, 'postgres'), cell(r, 'rampart'), ratio_text(r)])
+        row = left + [cell(r, 'postgres'), cell(r, 'rampart'), ratio_text(r)]
+        if kind == 'connect':
+            row += [pair(r, 'server_cpu_us'),
+                    f'{r["server_cpu_ratio"]:.2f}' if r.get('server_cpu_ratio') else '-',
+                    pair(r, 'client_cpu_us')]
+        rows.append(row)
     return header, rows
+
+
+def pair(rec, field):
+    """'PG / Rampart' text of a per-server figure (- where missing)."""
+    return ' / '.join(fmt_value(rec[f'{name}_{field}'])
+                      if rec.get(f'{name}_{field}') is not None else '-'
+                      for _, name, _ in SERVERS)
 
 
 def console_tables(recs):
@@ -132,7 +156,8 @@ def md_tables(recs):
         nums = {'clients', 'idle connections'}
         out.append(f'### {title}\n')
         out.append('| ' + ' | '.join(header) + ' |')
-        out.append('| ' + ' | '.join('---:' if (h in nums or i >= len(header) - 3) else '---'
+        first_figure = header.index('clients' if 'clients' in header else 'idle connections')
+        out.append('| ' + ' | '.join('---:' if (h in nums or i > first_figure) else '---'
                                      for i, h in enumerate(header)) + ' |')
         out += ['| ' + ' | '.join(md_escape(c) for c in r) + ' |' for r in rows]
         out.append('')
@@ -217,6 +242,8 @@ def run_detail(cfg, r):
         extra.append(f'{r["lat"]:.2f} ms')
     if r.get('conn_ms') is not None:
         extra.append(f'connect {r["conn_ms"]:.2f} ms')
+    if r.get('server_cpu_us') is not None:
+        extra.append(f'server CPU {r["server_cpu_us"]:,.0f} us/conn')
     return v + (' / ' + ' / '.join(extra) if extra else '')
 
 
