@@ -4,6 +4,7 @@ use super::record::{HEADER, MAX_PAYLOAD};
 use super::segment::{self, Segment};
 use crate::error::{Result, StorageError};
 use std::fs;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Where the valid log ends after recovery.
@@ -56,28 +57,16 @@ pub fn replay(
                 tail: None,
             });
         }
-        let data = fs::read(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
-        let mut pos = (expected - seg.start) as usize;
+        let mut reader = SegmentReader::open(seg, expected - seg.start)?;
         let torn = loop {
-            let rest = data.get(pos..).unwrap_or(&[]);
-            if rest.iter().take(HEADER).all(|&b| b == 0) {
-                // The end of the records (or of the file): zeros only after it.
-                break if rest.iter().all(|&b| b == 0) {
-                    None
-                } else {
-                    Some("data after the end of the records")
-                };
-            }
-            match check_frame(rest) {
-                Ok(len) => {
-                    let payload = &rest[HEADER..HEADER + len];
-                    pos += HEADER + len;
-                    apply(seg.start + pos as u64, payload)?;
-                }
-                Err(reason) => break Some(reason),
+            match reader.next_record()? {
+                Frame::Record { end, payload } => apply(seg.start + end, payload)?,
+                Frame::End => break None,
+                Frame::Bad(reason) => break Some(reason),
             }
         };
-        expected = seg.start + pos as u64;
+        let pos = reader.pos;
+        expected = seg.start + pos;
         if let Some(reason) = torn {
             if holds_data(&relevant[i + 1..])? {
                 return Err(StorageError::Corrupt {
@@ -96,7 +85,7 @@ pub fn replay(
                 .write(true)
                 .open(&seg.path)
                 .map_err(|e| StorageError::io(&seg.path, e))?;
-            f.set_len(pos as u64)
+            f.set_len(pos)
                 .and_then(|_| f.sync_all())
                 .map_err(|e| StorageError::io(&seg.path, e))?;
             remove_all(&relevant[i + 1..])?;
@@ -104,7 +93,7 @@ pub fn replay(
                 end: expected,
                 tail: Some(Segment {
                     start: seg.start,
-                    len: pos as u64,
+                    len: pos,
                     path: seg.path.clone(),
                 }),
             });
@@ -124,12 +113,122 @@ pub fn replay(
 /// True when any of `segs` holds a non-zero byte.
 fn holds_data(segs: &[Segment]) -> Result<bool> {
     for seg in segs.iter().filter(|s| s.len > 0) {
-        let data = fs::read(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
-        if data.iter().any(|&b| b != 0) {
+        let mut reader = SegmentReader::open(seg, 0)?;
+        if !reader.only_zeros_left()? {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// What [`SegmentReader::next_record`] found.
+enum Frame<'a> {
+    /// A valid record: its payload, and the offset just past it.
+    Record { end: u64, payload: &'a [u8] },
+    /// The end of the records: the file's end, or zeros up to it.
+    End,
+    /// A torn or corrupt frame, or data after the end of the records.
+    Bad(&'static str),
+}
+
+/// Reads one segment's records in order, a frame at a time: recovery holds
+/// one record in memory, not the segment (16 MiB, which the allocator then
+/// kept for the life of the server).
+struct SegmentReader {
+    file: BufReader<fs::File>,
+    path: std::path::PathBuf,
+    /// Offset in the segment just past the last record returned.
+    pos: u64,
+    payload: Vec<u8>,
+}
+
+impl SegmentReader {
+    fn open(seg: &Segment, offset: u64) -> Result<SegmentReader> {
+        let io = |e| StorageError::io(&seg.path, e);
+        let mut file = fs::File::open(&seg.path).map_err(io)?;
+        file.seek(SeekFrom::Start(offset)).map_err(io)?;
+        Ok(SegmentReader {
+            file: BufReader::with_capacity(64 * 1024, file),
+            path: seg.path.clone(),
+            pos: offset,
+            payload: Vec::new(),
+        })
+    }
+
+    /// Reads until `buf` is full or the file ends; returns the bytes read.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.file.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(StorageError::io(&self.path, e)),
+            }
+        }
+        Ok(n)
+    }
+
+    /// True when nothing but zeros is left to read.
+    fn only_zeros_left(&mut self) -> Result<bool> {
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = self.fill(&mut chunk)?;
+            if chunk[..n].iter().any(|&b| b != 0) {
+                return Ok(false);
+            }
+            if n < chunk.len() {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// The next frame after [`SegmentReader::pos`], which moves past it when
+    /// it is a valid record.
+    fn next_record(&mut self) -> Result<Frame<'_>> {
+        let mut header = [0u8; HEADER];
+        let got = self.fill(&mut header)?;
+        if header[..got].iter().all(|&b| b == 0) {
+            // The end of the records (or of the file): zeros only after it.
+            return Ok(if self.only_zeros_left()? {
+                Frame::End
+            } else {
+                Frame::Bad("data after the end of the records")
+            });
+        }
+        if got < HEADER {
+            return Ok(Frame::Bad("truncated record header"));
+        }
+        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        if len == 0 || len > MAX_PAYLOAD {
+            return Ok(Frame::Bad("impossible record length"));
+        }
+        // Grown in steps as bytes arrive, so a corrupt length near
+        // MAX_PAYLOAD does not allocate a gigabyte for a short file.
+        self.payload.clear();
+        let mut filled = 0;
+        while filled < len {
+            let step = (len - filled).min(1 << 20);
+            self.payload.resize(filled + step, 0);
+            let mut buf = std::mem::take(&mut self.payload);
+            let n = self.fill(&mut buf[filled..filled + step]);
+            self.payload = buf;
+            let n = n?;
+            filled += n;
+            if n < step {
+                return Ok(Frame::Bad("truncated record"));
+            }
+        }
+        if crc32c::crc32c(&self.payload) != crc {
+            return Ok(Frame::Bad("record checksum mismatch"));
+        }
+        self.pos += (HEADER + len) as u64;
+        Ok(Frame::Record {
+            end: self.pos,
+            payload: &self.payload,
+        })
+    }
 }
 
 /// Deletes `segs` (segments past the end of the log).
@@ -138,23 +237,4 @@ fn remove_all(segs: &[Segment]) -> Result<()> {
         fs::remove_file(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
     }
     Ok(())
-}
-
-/// Validates the frame at the start of `rest`; returns the payload length.
-fn check_frame(rest: &[u8]) -> std::result::Result<usize, &'static str> {
-    if rest.len() < HEADER {
-        return Err("truncated record header");
-    }
-    let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-    let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
-    if len == 0 || len > MAX_PAYLOAD {
-        return Err("impossible record length");
-    }
-    if rest.len() - HEADER < len {
-        return Err("truncated record");
-    }
-    if crc32c::crc32c(&rest[HEADER..HEADER + len]) != crc {
-        return Err("record checksum mismatch");
-    }
-    Ok(len)
 }
