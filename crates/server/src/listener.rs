@@ -76,7 +76,13 @@ pub async fn serve(
                             let tls = tls.clone();
                             let handlers = ConnHandlers::tcp(shared.clone());
                             // Moved to its shard's reactor: taken out of this one.
-                            let Ok(socket) = socket.into_std() else { continue };
+                            let socket = match socket.into_std() {
+                                Ok(s) => s,
+                                Err(e) => {
+                                    tracing::warn!("could not hand the connection to a worker: {e}");
+                                    continue;
+                                }
+                            };
                             shards.spawn(move || async move {
                                 let result = match TcpStream::from_std(socket) {
                                     Ok(socket) => process_socket(socket, tls, handlers).await,
@@ -120,7 +126,13 @@ pub async fn serve(
                         Ok((socket, _)) => {
                             let handlers =
                                 ConnHandlers::unix(shared.clone(), crate::authn::peer_user(&socket));
-                            let Ok(socket) = socket.into_std() else { continue };
+                            let socket = match socket.into_std() {
+                                Ok(s) => s,
+                                Err(e) => {
+                                    tracing::warn!("could not hand the connection to a worker: {e}");
+                                    continue;
+                                }
+                            };
                             shards.spawn(move || async move {
                                 let result = match UnixStream::from_std(socket) {
                                     Ok(socket) => process_socket_unix(socket, handlers).await,

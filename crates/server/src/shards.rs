@@ -54,11 +54,6 @@ impl Shards {
         }
     }
 
-    /// Every connection on the runtime the caller runs on.
-    pub fn current() -> Shards {
-        Shards::new(vec![Handle::current()])
-    }
-
     /// Runs a connection on the runtime with the fewest. `start` is called on
     /// that runtime, so the sockets it registers belong to its reactor.
     pub fn spawn<F, Fut>(&self, start: F)

@@ -71,7 +71,7 @@ pub fn replay(
             if holds_data(&relevant[i + 1..])? {
                 return Err(StorageError::Corrupt {
                     path: seg.path.clone(),
-                    offset: pos as u64,
+                    offset: pos,
                     reason: format!("{reason}, and later WAL segments hold data"),
                 });
             }
