@@ -58,6 +58,22 @@ pub const PREDEFINED_ROLES: &[(u32, &str)] = &[
     (6182, "pg_write_all_data"),
 ];
 
+/// System views PostgreSQL 15's initdb grants SELECT on to a predefined
+/// role instead of PUBLIC: (view OID, role OID). Superusers and members of
+/// that role may read them; everyone else is refused.
+pub const SYSTEM_VIEW_READERS: &[(u32, u32)] = &[
+    (12134, 3375), // pg_shmem_allocations: pg_read_all_stats
+    (12138, 3375), // pg_backend_memory_contexts: pg_read_all_stats
+];
+
+/// The predefined role granted SELECT on a restricted system view, if any.
+pub fn system_view_reader(view_oid: u32) -> Option<u32> {
+    SYSTEM_VIEW_READERS
+        .iter()
+        .find(|(v, _)| *v == view_oid)
+        .map(|(_, r)| *r)
+}
+
 /// System relations Rampart computes from the catalog: (OID, name, kind as
 /// PostgreSQL names it in messages).
 pub const SYSTEM_RELATIONS: &[(u32, &str, &str)] = &[
@@ -71,4 +87,6 @@ pub const SYSTEM_RELATIONS: &[(u32, &str, &str)] = &[
     (12100, "pg_policies", "view"),
     (12114, "pg_hba_file_rules", "view"),
     (12500, "rampart_auth_failures", "view"),
+    (12134, "pg_shmem_allocations", "view"),
+    (12138, "pg_backend_memory_contexts", "view"),
 ];

@@ -79,3 +79,87 @@ async fn other_roles_sessions_are_hidden_unless_reader_may_see_them() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+/// pg_shmem_allocations and pg_backend_memory_contexts are granted to
+/// pg_read_all_stats, not PUBLIC (as PostgreSQL's initdb): a role outside it
+/// is refused with PostgreSQL's error, a member reads them, a prepared
+/// statement re-checks after SET ROLE, and the ACL shows in pg_class.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_views_are_readable_by_pg_read_all_stats_only() {
+    let srv = Server::start_trust();
+    let admin = srv.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE outsider LOGIN; CREATE ROLE stats_reader LOGIN; \
+             CREATE ROLE stats_group; GRANT pg_read_all_stats TO stats_group; \
+             GRANT stats_group TO stats_reader; GRANT outsider TO admin",
+        )
+        .await
+        .unwrap();
+    for view in ["pg_shmem_allocations", "pg_backend_memory_contexts"] {
+        let privs = admin
+            .query_one(
+                &format!(
+                    "SELECT has_table_privilege('outsider', '{view}', 'SELECT'), \
+                     has_table_privilege('stats_reader', '{view}', 'SELECT'), \
+                     has_table_privilege('stats_reader', '{view}', 'UPDATE')"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                privs.get::<_, bool>(0),
+                privs.get::<_, bool>(1),
+                privs.get::<_, bool>(2)
+            ),
+            (false, true, false),
+            "{view}"
+        );
+    }
+    let mut c = srv.config();
+    c.user("outsider");
+    let outsider = connect_with(&c).await.unwrap();
+    let err = outsider
+        .query("SELECT count(*) FROM pg_backend_memory_contexts", &[])
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "42501");
+    assert_eq!(
+        db.message(),
+        "permission denied for view pg_backend_memory_contexts"
+    );
+    let mut c = srv.config();
+    c.user("stats_reader");
+    let reader = connect_with(&c).await.unwrap();
+    let n: i64 = reader
+        .query_one("SELECT count(*) FROM pg_shmem_allocations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "Rampart has no shared memory segments");
+    // Prepared by the superuser, executed after SET ROLE: checked again.
+    let stmt = admin
+        .prepare("SELECT count(*) FROM pg_shmem_allocations")
+        .await
+        .unwrap();
+    admin.query_one(&stmt, &[]).await.unwrap();
+    admin.batch_execute("SET ROLE outsider").await.unwrap();
+    let err = admin.query_one(&stmt, &[]).await.unwrap_err();
+    assert_eq!(
+        err.as_db_error().map(|e| e.message()),
+        Some("permission denied for view pg_shmem_allocations")
+    );
+    admin.batch_execute("RESET ROLE").await.unwrap();
+    let acl: String = admin
+        .query_one(
+            "SELECT relacl::text FROM pg_class WHERE relname = 'pg_backend_memory_contexts'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(acl, "{admin=arwdDxt/admin,pg_read_all_stats=r/admin}");
+}

@@ -94,7 +94,12 @@ pub fn allowed_on_table(
         return true;
     }
     let Some(rel) = catalog.relation_by_oid(oid) else {
-        return false;
+        return rampart_catalog::system_view_reader(oid).is_some()
+            && system_view_granted(
+                oid,
+                acl::bit(privilege),
+                &roles::effective_roles(catalog, principal.role_oid),
+            );
     };
     let roles = roles::effective_roles(catalog, principal.role_oid);
     acl::mask(
@@ -102,6 +107,13 @@ pub fn allowed_on_table(
         &roles,
     ) & acl::bit(privilege)
         != 0
+}
+
+/// SELECT on a system view PostgreSQL grants to a predefined role
+/// (`rampart_catalog::SYSTEM_VIEW_READERS`), held through that role.
+fn system_view_granted(oid: u32, bit: u16, roles: &std::collections::BTreeSet<u32>) -> bool {
+    bit == rampart_catalog::acl::SELECT
+        && rampart_catalog::system_view_reader(oid).is_some_and(|r| roles.contains(&r))
 }
 
 /// What PostgreSQL 15's predefined roles grant implicitly: pg_read_all_data
@@ -156,7 +168,9 @@ fn check(
     }
     let ok = match &need.object {
         ObjectRef::Relation(oid) => match catalog.relation_by_oid(*oid) {
-            None => false, // system relations readable by superusers only
+            // System relations not readable by PUBLIC: superusers only, or
+            // the predefined role PostgreSQL grants SELECT on them to.
+            None => system_view_granted(*oid, bit, roles),
             Some(rel) => {
                 if need.privilege == Privilege::Ownership {
                     roles::has_privs_of(catalog, principal.role_oid, rel.owner)

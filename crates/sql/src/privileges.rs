@@ -946,8 +946,10 @@ fn parse_modes(text: &str, allowed: &[(&str, Privilege)]) -> PgResult<Vec<(Privi
 
 /// has_table/column_privilege on a system catalog or view: superusers hold
 /// everything; others SELECT only, through PUBLIC, except on the
-/// superuser-only catalogs (pg_authid, pg_shadow), as PostgreSQL's grants.
+/// superuser-only catalogs (pg_authid, pg_shadow) and the views granted to
+/// a predefined role only (pg_read_all_stats), as PostgreSQL's grants.
 fn system_view_privilege(
+    cat: &Catalog,
     view: &crate::sysview::SysView,
     who: &Principal,
     kind: &str,
@@ -983,11 +985,13 @@ fn system_view_privilege(
     if modes.is_empty() {
         return Ok(false);
     }
-    Ok(who.superuser
-        || (!view.superuser_only
-            && modes
-                .iter()
-                .any(|(p, grant)| *p == Privilege::Select && !grant)))
+    let select = modes
+        .iter()
+        .any(|(p, grant)| *p == Privilege::Select && !grant);
+    let readable = !view.superuser_only
+        || rampart_catalog::system_view_reader(view.oid)
+            .is_some_and(|reader| rampart_security::roles::has_privs_of(cat, who.role_oid, reader));
+    Ok(who.superuser || (readable && select))
 }
 
 /// The relation a name written as text denotes (`'s.t'`, resolved on the
@@ -1037,7 +1041,7 @@ pub fn has_privilege(
             if let Some(view) =
                 crate::sysview::by_oid(oid).filter(|_| cat.relation_by_oid(oid).is_none())
             {
-                return system_view_privilege(view, &who, kind, args, table_privs);
+                return system_view_privilege(cat, view, &who, kind, args, table_privs);
             }
             let rel = cat.relation_by_oid(oid).ok_or_else(|| {
                 PgError::new(
@@ -1073,7 +1077,7 @@ pub fn has_privilege(
                         _ => None,
                     };
                     return match view {
-                        Some(v) => system_view_privilege(v, &who, kind, args, table_privs),
+                        Some(v) => system_view_privilege(cat, v, &who, kind, args, table_privs),
                         None => Err(e),
                     };
                 }

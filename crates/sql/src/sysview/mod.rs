@@ -12,6 +12,7 @@ mod info_schema_tables;
 mod relations;
 mod routines;
 mod sequences;
+mod stats_views;
 pub mod system_relations;
 pub mod type_support;
 mod types;
@@ -128,7 +129,9 @@ pub struct SysView {
     pub oid: u32,
     /// Columns.
     pub columns: &'static [(&'static str, Col)],
-    /// Readable by superusers only (pg_authid, pg_shadow).
+    /// Not readable by PUBLIC: superusers only (pg_authid, pg_shadow), plus
+    /// members of the predefined role `rampart_catalog::system_view_reader`
+    /// names for it (pg_read_all_stats on pg_backend_memory_contexts).
     pub superuser_only: bool,
 }
 
@@ -271,6 +274,7 @@ pub(crate) fn pg_catalog_views() -> impl Iterator<Item = &'static SysView> {
         .chain(views::VIEWS)
         .chain(routines::VIEWS)
         .chain(empty_catalogs::VIEWS)
+        .chain(stats_views::VIEWS)
         .chain(std::iter::once(&crate::activity::VIEW))
         .chain(std::iter::once(&crate::pg_settings::VIEW))
         .chain(std::iter::once(&crate::prepared_view::VIEW))
@@ -348,7 +352,11 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
     if view.name == "pg_init_privs" {
         return system_relations::init_privs_rows(cat);
     }
-    if empty_catalogs::VIEWS.iter().any(|v| v.oid == view.oid) {
+    if empty_catalogs::VIEWS
+        .iter()
+        .chain(stats_views::VIEWS)
+        .any(|v| v.oid == view.oid)
+    {
         return vec![];
     }
     if views::VIEWS.iter().any(|v| v.oid == view.oid) {

@@ -116,7 +116,18 @@ fn acl(rel: &SystemRelation) -> Vec<AclItem> {
         grant_options: 0,
     };
     if rel.view.superuser_only {
-        return vec![owner];
+        return match rampart_catalog::system_view_reader(rel.view.oid) {
+            Some(reader) => vec![
+                owner,
+                AclItem {
+                    grantee: reader,
+                    grantor: BOOTSTRAP_SUPERUSER_OID,
+                    privs: acl::SELECT,
+                    grant_options: 0,
+                },
+            ],
+            None => vec![owner],
+        };
     }
     let public = if rel.view.name == "pg_settings" {
         acl::SELECT | acl::UPDATE
@@ -316,12 +327,18 @@ pub fn init_privs_rows(cat: &Catalog) -> Vec<Row> {
             super::relations::acl_value(cat, &schema_acl(DATABASE_OWNER_OID)),
         ),
     ];
-    rows.extend(all().filter(|r| !r.view.superuser_only).map(|r| {
-        row(
-            r.view.oid,
-            PG_CLASS_OID,
-            super::relations::acl_value(cat, &Some(acl(&r))),
-        )
-    }));
+    rows.extend(
+        all()
+            .filter(|r| {
+                !r.view.superuser_only || rampart_catalog::system_view_reader(r.view.oid).is_some()
+            })
+            .map(|r| {
+                row(
+                    r.view.oid,
+                    PG_CLASS_OID,
+                    super::relations::acl_value(cat, &Some(acl(&r))),
+                )
+            }),
+    );
     rows
 }
