@@ -35,6 +35,31 @@ fn resolve(addrs: &[String], port: u16) -> std::io::Result<Vec<SocketAddr>> {
     Ok(out)
 }
 
+/// Runs an accepted connection on the runtime with the fewest: `socket`
+/// has left this runtime's reactor (`into_std`), and `serve` registers it
+/// with its own runtime's and serves it.
+fn hand_to_shard<Std, Fut>(
+    shards: &Shards,
+    socket: std::io::Result<Std>,
+    serve: impl FnOnce(Std) -> Fut + Send + 'static,
+) where
+    Std: Send + 'static,
+    Fut: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+{
+    let socket = match socket {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("could not hand the connection to a worker: {e}");
+            return;
+        }
+    };
+    shards.spawn(move || async move {
+        if let Err(e) = serve(socket).await {
+            tracing::debug!("connection ended with error: {e}");
+        }
+    });
+}
+
 /// Binds every listener, prints readiness, and serves until `shutdown` flips to true.
 /// Each accepted connection runs on one of `shards`' runtimes.
 pub async fn serve(
@@ -75,22 +100,8 @@ pub async fn serve(
                             let _ = socket.set_nodelay(true);
                             let tls = tls.clone();
                             let handlers = ConnHandlers::tcp(shared.clone());
-                            // Moved to its shard's reactor: taken out of this one.
-                            let socket = match socket.into_std() {
-                                Ok(s) => s,
-                                Err(e) => {
-                                    tracing::warn!("could not hand the connection to a worker: {e}");
-                                    continue;
-                                }
-                            };
-                            shards.spawn(move || async move {
-                                let result = match TcpStream::from_std(socket) {
-                                    Ok(socket) => process_socket(socket, tls, handlers).await,
-                                    Err(e) => Err(e),
-                                };
-                                if let Err(e) = result {
-                                    tracing::debug!("connection ended with error: {e}");
-                                }
+                            hand_to_shard(&shards, socket.into_std(), move |s| async move {
+                                process_socket(TcpStream::from_std(s)?, tls, handlers).await
                             });
                         }
                         Err(e) => tracing::warn!("accept failed: {e}"),
@@ -126,21 +137,8 @@ pub async fn serve(
                         Ok((socket, _)) => {
                             let handlers =
                                 ConnHandlers::unix(shared.clone(), crate::authn::peer_user(&socket));
-                            let socket = match socket.into_std() {
-                                Ok(s) => s,
-                                Err(e) => {
-                                    tracing::warn!("could not hand the connection to a worker: {e}");
-                                    continue;
-                                }
-                            };
-                            shards.spawn(move || async move {
-                                let result = match UnixStream::from_std(socket) {
-                                    Ok(socket) => process_socket_unix(socket, handlers).await,
-                                    Err(e) => Err(e),
-                                };
-                                if let Err(e) = result {
-                                    tracing::debug!("connection ended with error: {e}");
-                                }
+                            hand_to_shard(&shards, socket.into_std(), move |s| async move {
+                                process_socket_unix(UnixStream::from_std(s)?, handlers).await
                             });
                         }
                         Err(e) => tracing::warn!("accept failed: {e}"),
