@@ -345,8 +345,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
 /// two did in one shared runtime (16 instead of 31 us of server CPU each:
 /// the workers parked and woke each other), but a 1,000-row indexed count
 /// at half the rate (5.9k vs 11.5k TPS), its statements then sharing one
-/// core. Two single-worker runtimes keep the count's rate and take ~11%
-/// off the point select's gap.
+/// core. Two single-worker runtimes (now the default on 2 cores) keep the
+/// count's rate and run those point selects ~11% faster than two workers
+/// sharing one runtime did.
 fn default_worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -3,8 +3,11 @@
 //! One tokio runtime with N workers lets any worker run any connection:
 //! when one is busy, a parked one is woken to steal its queued work. With a
 //! connection per pgbench client and a few microseconds per statement, those
-//! wake-ups cost more than the statements (measured on 2 vCPUs: 31 µs of
-//! server CPU per prepared point select with two workers, 16 µs with one).
+//! wake-ups cost as much as the statements (measured on 2 vCPUs with pgbench
+//! on the same cores: 31 µs of server CPU per prepared point select with two
+//! workers in one runtime, 16 µs with one worker, ~26 µs with two
+//! single-worker runtimes — the rest of that is pgbench's threads
+//! preempting the workers; +11% throughput over the shared runtime).
 //! So each connection lives on one of N runtimes that have a single worker
 //! each — the worker waits in its own epoll for its own connections, as a
 //! PostgreSQL backend does — and a new connection goes to the runtime with
