@@ -70,15 +70,11 @@ impl SyncState {
     /// log is poisoned), to be woken after the lock is released.
     fn take_ready(&mut self, poisoned: bool) -> Vec<Waker> {
         let flushed = self.flushed;
-        let mut ready = Vec::new();
-        self.wakers.retain(|(lsn, w)| {
-            let done = poisoned || *lsn <= flushed;
-            if done {
-                ready.push(w.clone());
-            }
-            !done
-        });
-        ready
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.wakers)
+            .into_iter()
+            .partition(|(lsn, _)| poisoned || *lsn <= flushed);
+        self.wakers = waiting;
+        ready.into_iter().map(|(_, w)| w).collect()
     }
 }
 

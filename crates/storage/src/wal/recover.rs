@@ -157,16 +157,7 @@ impl SegmentReader {
 
     /// Reads until `buf` is full or the file ends; returns the bytes read.
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {
-        let mut n = 0;
-        while n < buf.len() {
-            match self.file.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(StorageError::io(&self.path, e)),
-            }
-        }
-        Ok(n)
+        read_full(&mut self.file, &self.path, buf)
     }
 
     /// True when nothing but zeros is left to read.
@@ -211,10 +202,11 @@ impl SegmentReader {
         while filled < len {
             let step = (len - filled).min(1 << 20);
             self.payload.resize(filled + step, 0);
-            let mut buf = std::mem::take(&mut self.payload);
-            let n = self.fill(&mut buf[filled..filled + step]);
-            self.payload = buf;
-            let n = n?;
+            let n = read_full(
+                &mut self.file,
+                &self.path,
+                &mut self.payload[filled..filled + step],
+            )?;
             filled += n;
             if n < step {
                 return Ok(Frame::Bad("truncated record"));
@@ -237,4 +229,19 @@ fn remove_all(segs: &[Segment]) -> Result<()> {
         fs::remove_file(&seg.path).map_err(|e| StorageError::io(&seg.path, e))?;
     }
     Ok(())
+}
+
+/// Reads from `file` until `buf` is full or the file ends; returns the
+/// bytes read.
+fn read_full(file: &mut impl Read, path: &Path, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(StorageError::io(path, e)),
+        }
+    }
+    Ok(n)
 }
