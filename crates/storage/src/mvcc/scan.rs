@@ -71,7 +71,12 @@ impl ScanIter {
             // and decode only the version kept.
             let (encoded, version) =
                 keys::split_encoded(&k).ok_or_else(|| inner.corrupt("malformed version key"))?;
-            if version > self.snap.version || self.last_user_key.as_deref() == Some(encoded) {
+            if version > self.snap.version
+                || self
+                    .last_user_key
+                    .as_deref()
+                    .is_some_and(|last| keys::same_encoded(last, encoded))
+            {
                 self.cursor = Bound::Excluded(k);
                 continue;
             }
@@ -160,7 +165,7 @@ pub(crate) fn count_visible(
                 malformed = Some("malformed version key");
                 return false;
             };
-            if version > snap.version || (seen_any && last.as_slice() == encoded) {
+            if version > snap.version || (seen_any && keys::same_encoded(&last, encoded)) {
                 return true;
             }
             seen_any = true;

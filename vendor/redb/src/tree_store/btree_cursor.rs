@@ -576,10 +576,21 @@ impl<K: Key + 'static, V: Value + 'static> Cursor<K, V> {
     }
 
     /// Calls `f` with the key and value bytes of each entry from the gap
-    /// onwards, in ascending order, until it returns false or the tree ends.
-    /// The bytes are borrowed from the leaf page: no page handle is cloned per
-    /// entry, unlike [`Cursor::next`].
-    pub(super) fn visit_forward(&mut self, f: &mut dyn FnMut(&[u8], &[u8]) -> bool) -> Result {
+    /// onwards, in ascending order, until it returns false or an entry lies
+    /// past `upper`. The bytes are borrowed from the leaf page: no page handle
+    /// is cloned per entry, unlike [`Cursor::next`]. The bound is compared
+    /// with each leaf's last key first, so only the leaf the range ends in
+    /// compares every entry with it.
+    pub(super) fn visit_forward(
+        &mut self,
+        upper: Bound<&[u8]>,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result {
+        let within = |key: &[u8]| match upper {
+            Bound::Included(bound) => K::compare(key, bound).is_le(),
+            Bound::Excluded(bound) => K::compare(key, bound).is_lt(),
+            Bound::Unbounded => true,
+        };
         loop {
             if !self.ensure_has_entry(Direction::Next)? {
                 return Ok(());
@@ -591,12 +602,20 @@ impl<K: Key + 'static, V: Value + 'static> Cursor<K, V> {
             } = self.leaf.as_mut().expect("cursor must be positioned");
             let memory = page.memory();
             let accessor = LeafAccessor::new(memory, K::fixed_width(), V::fixed_width());
+            let (last_key, _) = accessor
+                .entry_ranges(*len - 1)
+                .expect("cursor entry must exist");
+            let whole_leaf_within = within(&memory[last_key]);
             while *position < *len {
                 let (key, value) = accessor
                     .entry_ranges(*position)
                     .expect("cursor entry must exist");
                 *position += 1;
-                if !f(&memory[key], &memory[value]) {
+                let key = &memory[key];
+                if !whole_leaf_within && !within(key) {
+                    return Ok(());
+                }
+                if !f(key, &memory[value]) {
                     return Ok(());
                 }
             }

@@ -276,17 +276,9 @@ impl<K: Key + 'static, V: Value + 'static> BtreeCursorRange<K, V> {
             }
         }
         let upper = core::mem::replace(&mut self.upper_bound, Unbounded);
-        let result = {
-            let cursor = self.active_cursor_mut(Side::Front);
-            cursor.visit_forward(&mut |key, value| {
-                let within = match upper.as_ref().map(Vec::as_slice) {
-                    Included(bound) => K::compare(key, bound).is_le(),
-                    Excluded(bound) => K::compare(key, bound).is_lt(),
-                    Unbounded => true,
-                };
-                within && f(key, value)
-            })
-        };
+        let result = self
+            .active_cursor_mut(Side::Front)
+            .visit_forward(upper.as_ref().map(Vec::as_slice), f);
         self.close();
         if result.is_err() {
             self.errored = true;
