@@ -16,8 +16,9 @@
 //! Vacuum never removes a key's newest version unless it is a tombstone,
 //! which reads the same as no version at all.
 
+use hashbrown::HashTable;
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A key's newest committed version and value (`None`: deleted or never
@@ -29,8 +30,11 @@ const SHARDS: usize = 64;
 /// Bytes of keys and values the cache holds at most (over all shards).
 const BUDGET_BYTES: usize = 64 << 20;
 
+/// One part of the cache. Entries are found by the key's hash, computed once
+/// per call and used both to pick the shard and within it (a `HashMap`
+/// would hash the key a second time).
 struct Shard {
-    entries: HashMap<Vec<u8>, Newest>,
+    entries: HashTable<(Vec<u8>, Newest)>,
     bytes: usize,
 }
 
@@ -39,6 +43,8 @@ pub(crate) struct RowCache {
     shards: Vec<Mutex<Shard>>,
     /// Bumped by every commit before it removes the keys it wrote.
     seq: AtomicU64,
+    /// SipHash with a random key: row keys come from user data, so the
+    /// hash must not let a client choose colliding keys.
     hasher: std::collections::hash_map::RandomState,
 }
 
@@ -48,7 +54,7 @@ impl Default for RowCache {
             shards: (0..SHARDS)
                 .map(|_| {
                     Mutex::new(Shard {
-                        entries: HashMap::new(),
+                        entries: HashTable::new(),
                         bytes: 0,
                     })
                 })
@@ -65,18 +71,23 @@ fn entry_bytes(key: &[u8], value: &Option<Vec<u8>>) -> usize {
 }
 
 impl RowCache {
-    fn shard(&self, key: &[u8]) -> &Mutex<Shard> {
-        use std::hash::BuildHasher;
-        let h = self.hasher.hash_one(key);
-        &self.shards[(h as usize) % SHARDS]
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The shard for a hash. Uses bits the table does not: it takes the
+    /// low bits for the bucket and the top seven for its control bytes.
+    fn shard(&self, hash: u64) -> &Mutex<Shard> {
+        &self.shards[((hash >> 40) as usize) % SHARDS]
     }
 
     /// The value of `key` as a snapshot at `snapshot` sees it, when the
     /// cached newest version is within the snapshot; None on a miss.
     pub fn get(&self, key: &[u8], snapshot: u64) -> Option<Option<Vec<u8>>> {
-        let shard = self.shard(key).lock();
-        match shard.entries.get(key) {
-            Some((version, value)) if *version <= snapshot => Some(value.clone()),
+        let hash = self.hash(key);
+        let shard = self.shard(hash).lock();
+        match shard.entries.find(hash, |(k, _)| k.as_slice() == key) {
+            Some((_, (version, value))) if *version <= snapshot => Some(value.clone()),
             _ => None,
         }
     }
@@ -90,33 +101,43 @@ impl RowCache {
     /// Caches `newest` for `key`, read from the KV after [`RowCache::stamp`]
     /// returned `stamp`, unless a commit has run since.
     pub fn fill(&self, stamp: u64, key: &[u8], newest: &Newest) {
-        let mut shard = self.shard(key).lock();
+        let hash = self.hash(key);
+        let mut shard = self.shard(hash).lock();
         if self.seq.load(Ordering::Acquire) != stamp {
             return;
         }
         let size = entry_bytes(key, &newest.1);
         if shard.bytes + size > BUDGET_BYTES / SHARDS {
             // Make room by dropping about half of the shard (arbitrary
-            // entries: the map's order).
+            // entries: the table's order).
             let target = BUDGET_BYTES / SHARDS / 2;
-            let mut drop_keys = Vec::new();
             let mut bytes = shard.bytes;
-            for (k, (_, v)) in shard.entries.iter() {
+            shard.entries.retain(|(k, (_, v))| {
                 if bytes <= target {
-                    break;
+                    return true;
                 }
                 bytes -= entry_bytes(k, v);
-                drop_keys.push(k.clone());
-            }
-            for k in drop_keys {
-                shard.entries.remove(&k);
-            }
+                false
+            });
             shard.bytes = bytes;
             if shard.bytes + size > BUDGET_BYTES / SHARDS {
                 return;
             }
         }
-        if let Some((_, old)) = shard.entries.insert(key.to_vec(), newest.clone()) {
+        let rehash = |(k, _): &(Vec<u8>, Newest)| self.hash(k);
+        let old = match shard
+            .entries
+            .entry(hash, |(k, _)| k.as_slice() == key, rehash)
+        {
+            hashbrown::hash_table::Entry::Occupied(mut slot) => {
+                Some(std::mem::replace(&mut slot.get_mut().1, newest.clone()))
+            }
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert((key.to_vec(), newest.clone()));
+                None
+            }
+        };
+        if let Some((_, old)) = old {
             shard.bytes -= entry_bytes(key, &old);
         }
         shard.bytes += size;
@@ -128,9 +149,11 @@ impl RowCache {
     pub fn invalidate<'a>(&self, keys: impl Iterator<Item = &'a Vec<u8>>) {
         self.seq.fetch_add(1, Ordering::AcqRel);
         for key in keys {
-            let mut shard = self.shard(key).lock();
-            if let Some((_, old)) = shard.entries.remove(key.as_slice()) {
-                shard.bytes -= entry_bytes(key, &old);
+            let hash = self.hash(key);
+            let mut shard = self.shard(hash).lock();
+            if let Ok(slot) = shard.entries.find_entry(hash, |(k, _)| k == key) {
+                let ((k, (_, old)), _) = slot.remove();
+                shard.bytes -= entry_bytes(&k, &old);
             }
         }
     }
@@ -166,7 +189,13 @@ mod tests {
         for i in 0..40_000u32 {
             let stamp = cache.stamp();
             cache.fill(stamp, &i.to_be_bytes(), &(1, value.clone()));
+            // Refilling a key replaces its entry (and its bytes).
+            cache.fill(stamp, &i.to_be_bytes(), &(2, Some(vec![1u8; 100])));
         }
+        assert_eq!(
+            cache.get(&39_999u32.to_be_bytes(), 5),
+            Some(Some(vec![1u8; 100]))
+        );
         let total: usize = cache.shards.iter().map(|s| s.lock().bytes).sum();
         assert!(total <= BUDGET_BYTES, "{total}");
         let counted: usize = cache
