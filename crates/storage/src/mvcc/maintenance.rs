@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::kv::WriteBatch;
 use std::ops::Bound;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 const VACUUM_CHUNK: usize = 1024;
 /// How far above the current transaction id a checkpoint records the floor
@@ -44,25 +45,39 @@ impl Inner {
         Ok(())
     }
 
-    /// Runs a checkpoint if enough WAL was written since the last one and no
-    /// other checkpoint is running. Errors are logged: the caller's commit is
-    /// already durable.
-    pub(crate) fn maybe_checkpoint(&self) {
+    /// Starts a checkpoint on its own thread if enough WAL was written since
+    /// the last one and none is running. The checkpoint begins with a full
+    /// vacuum pass over the KV, which takes seconds on a large store: run on
+    /// the committing connection, it held that commit's reply for as long
+    /// (PostgreSQL's checkpointer is a background process for the same
+    /// reason). Errors are logged: the caller's commit is already durable.
+    pub(crate) fn maybe_checkpoint(self: &Arc<Self>) {
         let Some(wal) = &self.wal else { return };
         let since = wal
             .insert_lsn()
             .saturating_sub(self.last_ckpt_lsn.load(Ordering::Acquire));
-        if since < self.checkpoint_bytes {
+        if since < self.checkpoint_bytes || self.ckpt_running.swap(true, Ordering::AcqRel) {
             return;
         }
-        if let Some(_g) = self.ckpt.try_lock() {
-            // A full vacuum pass: on an async worker (commits run there),
-            // hand the worker's other connections off first.
-            crate::wait::blocking_wait(&mut || {
-                if let Err(e) = self.checkpoint_locked(true) {
-                    tracing::warn!(error = %e, "automatic checkpoint failed");
+        let inner = Arc::clone(self);
+        let started = std::thread::Builder::new()
+            .name("rampart-checkpoint".into())
+            .spawn(move || {
+                {
+                    let _g = inner.ckpt.lock();
+                    if let Err(e) = inner.checkpoint_locked(true) {
+                        tracing::warn!(error = %e, "automatic checkpoint failed");
+                    }
                 }
+                inner.ckpt_running.store(false, Ordering::Release);
             });
+        match started {
+            // A finished thread's handle is replaced (detached).
+            Ok(thread) => *self.ckpt_thread.lock() = Some(thread),
+            Err(e) => {
+                self.ckpt_running.store(false, Ordering::Release);
+                tracing::warn!(error = %e, "could not start the checkpoint thread");
+            }
         }
     }
 
@@ -110,5 +125,47 @@ impl Inner {
                 return Ok(removed);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{IsolationLevel, Store, StoreOptions};
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+
+    /// A commit that makes a checkpoint due starts it on its own thread: it
+    /// does not run it (or skip it) on the committing thread, so a running
+    /// checkpoint — here the test holding its lock — holds up no commit, and
+    /// the due checkpoint still happens once the lock is free.
+    #[test]
+    fn automatic_checkpoints_run_on_their_own_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = StoreOptions {
+            checkpoint_wal_bytes: 16 * 1024,
+            ..Default::default()
+        };
+        let store = Store::open(dir.path(), opts).unwrap();
+        let inner = &store.inner;
+        let before = inner.last_ckpt_lsn.load(Ordering::Acquire);
+        let held = inner.ckpt.lock();
+        for i in 0..300u32 {
+            let mut t = store.begin(IsolationLevel::ReadCommitted);
+            t.set(format!("k{i}").as_bytes(), vec![0u8; 100]).unwrap();
+            t.commit().unwrap();
+        }
+        assert!(inner.wal.as_ref().unwrap().insert_lsn() - before > 16 * 1024);
+        assert_eq!(inner.last_ckpt_lsn.load(Ordering::Acquire), before);
+        assert!(inner.ckpt_running.load(Ordering::Acquire));
+        drop(held);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while inner.last_ckpt_lsn.load(Ordering::Acquire) == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(inner.last_ckpt_lsn.load(Ordering::Acquire) > before);
+        // The manual checkpoint joins the automatic one's thread.
+        store.checkpoint().unwrap();
+        assert!(inner.ckpt_thread.lock().is_none());
+        assert!(!inner.ckpt_running.load(Ordering::Acquire));
     }
 }

@@ -59,6 +59,10 @@ pub(crate) struct Inner {
     pub sync_commit: bool,
     pub checkpoint_bytes: u64,
     pub ckpt: Mutex<()>,
+    /// An automatic checkpoint's thread is running (see `maybe_checkpoint`).
+    pub ckpt_running: std::sync::atomic::AtomicBool,
+    /// The last automatic checkpoint's thread, joined by `Store::checkpoint`.
+    pub ckpt_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Newest committed `(version, value)` of the keys read with
     /// [`Transaction::get_hot`]; kept current by commits under the commit mutex.
     pub hot: HotKeys,

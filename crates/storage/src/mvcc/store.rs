@@ -173,6 +173,8 @@ impl Store {
             sync_commit: opts.synchronous_commit,
             checkpoint_bytes: opts.checkpoint_wal_bytes.max(1),
             ckpt: Mutex::new(()),
+            ckpt_running: Default::default(),
+            ckpt_thread: Default::default(),
             hot: Default::default(),
             rows: Default::default(),
             last_ckpt_lsn: AtomicU64::new(ckpt),
@@ -205,6 +207,8 @@ impl Store {
             sync_commit: false,
             checkpoint_bytes: u64::MAX,
             ckpt: Mutex::new(()),
+            ckpt_running: Default::default(),
+            ckpt_thread: Default::default(),
             hot: Default::default(),
             rows: Default::default(),
             last_ckpt_lsn: AtomicU64::new(0),
@@ -249,7 +253,13 @@ impl Store {
 
     /// Forces a checkpoint now: vacuum, then a durable KV commit recording the
     /// applied WAL position, then removal of WAL segments wholly below it.
+    /// An automatic checkpoint still running is waited for first (its
+    /// thread joined, so that it holds the store open no longer).
     pub fn checkpoint(&self) -> Result<()> {
+        let running = self.inner.ckpt_thread.lock().take();
+        if let Some(thread) = running {
+            let _ = thread.join();
+        }
         let _g = self.inner.ckpt.lock();
         self.inner.checkpoint_locked(true)
     }
