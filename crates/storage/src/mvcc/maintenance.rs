@@ -7,6 +7,15 @@ use std::ops::Bound;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// Clears the flag it holds when dropped.
+struct ClearOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 const VACUUM_CHUNK: usize = 1024;
 /// How far above the current transaction id a checkpoint records the floor
 /// for ids after a restart (ids are not persisted individually).
@@ -52,33 +61,48 @@ impl Inner {
     /// (PostgreSQL's checkpointer is a background process for the same
     /// reason). Errors are logged: the caller's commit is already durable.
     pub(crate) fn maybe_checkpoint(self: &Arc<Self>) {
-        let Some(wal) = &self.wal else { return };
-        let since = wal
-            .insert_lsn()
-            .saturating_sub(self.last_ckpt_lsn.load(Ordering::Acquire));
-        if since < self.checkpoint_bytes || self.ckpt_running.swap(true, Ordering::AcqRel) {
+        if !self.checkpoint_due() {
+            return;
+        }
+        // Held from the flag to the stored handle, so that the handle kept is
+        // always the running thread's (the thread never takes this lock).
+        let mut handle = self.ckpt_thread.lock();
+        if self.ckpt_running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // A checkpoint may have finished between the first look and the flag.
+        if !self.checkpoint_due() {
+            self.ckpt_running.store(false, Ordering::Release);
             return;
         }
         let inner = Arc::clone(self);
         let started = std::thread::Builder::new()
             .name("rampart-checkpoint".into())
             .spawn(move || {
-                {
-                    let _g = inner.ckpt.lock();
-                    if let Err(e) = inner.checkpoint_locked(true) {
-                        tracing::warn!(error = %e, "automatic checkpoint failed");
-                    }
+                // Cleared however the checkpoint ends, a panic included, so
+                // that later checkpoints can still start.
+                let _running = ClearOnDrop(&inner.ckpt_running);
+                let _g = inner.ckpt.lock();
+                if let Err(e) = inner.checkpoint_locked(true) {
+                    tracing::warn!(error = %e, "automatic checkpoint failed");
                 }
-                inner.ckpt_running.store(false, Ordering::Release);
             });
         match started {
-            // A finished thread's handle is replaced (detached).
-            Ok(thread) => *self.ckpt_thread.lock() = Some(thread),
+            Ok(thread) => *handle = Some(thread),
             Err(e) => {
                 self.ckpt_running.store(false, Ordering::Release);
                 tracing::warn!(error = %e, "could not start the checkpoint thread");
             }
         }
+    }
+
+    /// Enough WAL was written since the last checkpoint for another.
+    fn checkpoint_due(&self) -> bool {
+        self.wal.as_ref().is_some_and(|wal| {
+            wal.insert_lsn()
+                .saturating_sub(self.last_ckpt_lsn.load(Ordering::Acquire))
+                >= self.checkpoint_bytes
+        })
     }
 
     /// Deletes, per key, every version older than the newest version at or
