@@ -32,8 +32,11 @@ pub struct DmlResult {
     pub returning: Vec<Row>,
 }
 
-impl Exec<'_> {
-    pub(super) fn relation(&self, oid: u32) -> PgResult<&Relation> {
+impl<'a> Exec<'a> {
+    /// The relation `oid` of the statement's catalog (borrowed from the
+    /// catalog, not from the executor, so no copy is needed to keep it
+    /// across `&mut self` calls).
+    pub(super) fn relation(&self, oid: u32) -> PgResult<&'a Relation> {
         self.catalog
             .relation_by_oid(oid)
             .ok_or_else(|| PgError::internal("relation vanished"))
@@ -169,7 +172,7 @@ impl Exec<'_> {
     }
 
     fn insert_rows(&mut self, p: &InsertPlan) -> PgResult<DmlResult> {
-        let rel = self.relation(p.table)?.clone();
+        let rel = self.relation(p.table)?;
         let source = self.run(&p.source)?;
         let mut result = DmlResult {
             count: 0,
@@ -177,37 +180,37 @@ impl Exec<'_> {
         };
         for src in source {
             self.check_cancel()?;
-            let mut row = self.new_row(&rel, &p.targets, src, &p.defaults)?;
-            self.check_row(&rel, &mut row, &p.checks, &p.targets)?;
+            let mut row = self.new_row(rel, &p.targets, src, &p.defaults)?;
+            self.check_row(rel, &mut row, &p.checks, &p.targets)?;
             // INSERT policies check the proposed row, also before ON CONFLICT
             // (as PostgreSQL); a view's check option after them.
             self.rls_check_row(p.check.as_ref(), &row)?;
-            self.check_view_options(&rel, &p.view_checks, &row, &p.targets)?;
+            self.check_view_options(rel, &p.view_checks, &row, &p.targets)?;
             // A partitioned table's rows go to the partition their key
             // selects (same columns, same order).
             let routed;
             // The row in the target's column order when the partition keeps another.
             let mut shown: Option<Row> = None;
             let rel = if rel.partition_key.is_some() {
-                routed = crate::partition::route(self.catalog, &rel, &row)?.clone();
-                if !crate::partition::same_shape(&rel, &routed) {
+                routed = crate::partition::route(self.catalog, rel, &row)?.clone();
+                if !crate::partition::same_shape(rel, &routed) {
                     shown = Some(row.clone());
                     if p.on_conflict.is_some() {
                         return Err(PgError::unsupported(
                             "ON CONFLICT into a partition with its own column order",
                         ));
                     }
-                    row = crate::partition::leaf_row(&rel, &routed, &row);
+                    row = crate::partition::leaf_row(rel, &routed, &row);
                 }
                 if let Err(mut e) = table::check_not_null(&routed, &row) {
                     // Shown as the target table has the row (PostgreSQL).
                     let original = shown.as_ref().unwrap_or(&row);
-                    e.detail = self.row_detail(&rel, original, &p.targets);
+                    e.detail = self.row_detail(rel, original, &p.targets);
                     return Err(e);
                 }
                 &routed
             } else {
-                &rel
+                rel
             };
 
             match table::find_conflict(self.txn, rel, &row, None)? {
@@ -372,7 +375,7 @@ impl Exec<'_> {
         inherited: Option<&crate::plan::InheritedTable>,
     ) -> PgResult<Vec<(u64, Row)>> {
         use crate::plan::RowLockWait;
-        let rel = self.relation(table)?.clone();
+        let rel = self.relation(table)?;
         let mut out = Vec::with_capacity(rows.len());
         for (rowid, row) in rows {
             let key = keys::row_key(rel.oid, rowid);
@@ -562,8 +565,8 @@ impl Exec<'_> {
         };
         if let Access::CurrentOf { cursor } = base.access {
             let members: Vec<u32> = inherited.iter().map(|t| t.table).collect();
-            let target = self.relation(base.table)?.clone();
-            self.check_current_of(cursor, &target, &members)?;
+            let target = self.relation(base.table)?;
+            self.check_current_of(cursor, target, &members)?;
         }
         let joined = match joined {
             Some(j) => Some(self.run(j)?),
@@ -577,9 +580,9 @@ impl Exec<'_> {
             let target = DmlTarget { member, ..base };
             let table = member.map_or(target.table, |t| t.table);
             self.target_table = Some(table);
-            r = self.relation(table).cloned().and_then(|rel| {
+            r = self.relation(table).and_then(|rel| {
                 let rows = self.dml_targets(&target, joined)?;
-                change(self, &target, &rel, rows, &mut result)
+                change(self, &target, rel, rows, &mut result)
             });
             if r.is_err() {
                 break;
@@ -642,10 +645,10 @@ impl Exec<'_> {
                 && rel.partition_bound.is_some()
                 && !crate::partition::fits(self.catalog, rel, &new)?
             {
-                let root = self.relation(p.table)?.clone();
+                let root = self.relation(p.table)?;
                 if let (Some(m), Some(_)) = (member, &root.partition_key) {
                     let (mut out, dest) =
-                        self.move_to_partition(p, &root, rel, rowid, &old, m.parent_row(&new))?;
+                        self.move_to_partition(p, root, rel, rowid, &old, m.parent_row(&new))?;
                     out.extend(extra);
                     // RETURNING's tableoid names the partition the row went to.
                     let source = self.target_table.replace(dest);
@@ -659,9 +662,9 @@ impl Exec<'_> {
                 // As PostgreSQL, the failing row is shown as the statement's
                 // target table sees it.
                 if let Some(t) = member.filter(|_| e.detail.is_some()) {
-                    let target = self.relation(p.table)?.clone();
+                    let target = self.relation(p.table)?;
                     let written: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
-                    e.detail = self.row_detail(&target, &t.parent_row(&new), &written);
+                    e.detail = self.row_detail(target, &t.parent_row(&new), &written);
                 }
                 return Err(e);
             }

@@ -122,18 +122,18 @@ impl Exec<'_> {
         source_width: usize,
         result: &mut DmlResult,
     ) -> PgResult<()> {
-        let rel = self.relation(p.table)?.clone();
+        let rel = self.relation(p.table)?;
         let width = joined.len() - source_width;
         let row: Row = joined[..width].to_vec();
         match &clause.action {
             MergeActionPlan::Nothing | MergeActionPlan::Insert { .. } => Ok(()),
             MergeActionPlan::Delete { target_check } => {
-                let Some(old) = self.lock_and_recheck(&rel, rowid, row, None, None)? else {
+                let Some(old) = self.lock_and_recheck(rel, rowid, row, None, None)? else {
                     return Ok(());
                 };
                 self.rls_check_row(target_check.as_ref(), &old)?;
-                self.apply_referencing_actions(&rel, &old, None, 0)?;
-                table::remove(self.txn, &rel, rowid, &old)?;
+                self.apply_referencing_actions(rel, &old, None, 0)?;
+                table::remove(self.txn, rel, rowid, &old)?;
                 result.count += 1;
                 Ok(())
             }
@@ -143,7 +143,7 @@ impl Exec<'_> {
                 check,
                 select_check,
             } => {
-                let Some(old) = self.lock_and_recheck(&rel, rowid, row, None, None)? else {
+                let Some(old) = self.lock_and_recheck(rel, rowid, row, None, None)? else {
                     return Ok(());
                 };
                 self.rls_check_row(target_check.as_ref(), &old)?;
@@ -154,15 +154,15 @@ impl Exec<'_> {
                     new[*pos] = self.eval(e, &input)?;
                 }
                 let assigned: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
-                self.check_row(&rel, &mut new, &p.checks, &assigned)?;
+                self.check_row(rel, &mut new, &p.checks, &assigned)?;
                 self.rls_check_row(check.as_ref(), &new)?;
                 self.rls_check_row(select_check.as_ref(), &new)?;
-                if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &new, Some(rowid))? {
-                    return Err(self.unique_violation(&rel, idx, &new));
+                if let Some((_, idx)) = table::find_conflict(self.txn, rel, &new, Some(rowid))? {
+                    return Err(self.unique_violation(rel, idx, &new));
                 }
-                self.check_references(&rel, &new, Some(&old))?;
-                self.apply_referencing_actions(&rel, &old, Some(&new), 0)?;
-                table::replace(self.txn, &rel, rowid, &old, &new)?;
+                self.check_references(rel, &new, Some(&old))?;
+                self.apply_referencing_actions(rel, &old, Some(&new), 0)?;
+                table::replace(self.txn, rel, rowid, &old, &new)?;
                 result.count += 1;
                 Ok(())
             }
@@ -186,20 +186,20 @@ impl Exec<'_> {
         else {
             return Ok(());
         };
-        let rel = self.relation(p.table)?.clone();
+        let rel = self.relation(p.table)?;
         let mut given = Vec::with_capacity(values.len());
         for e in values {
             given.push(self.eval(e, src)?);
         }
-        let mut row = self.new_row(&rel, targets, given, defaults)?;
-        self.check_row(&rel, &mut row, &p.checks, targets)?;
+        let mut row = self.new_row(rel, targets, given, defaults)?;
+        self.check_row(rel, &mut row, &p.checks, targets)?;
         self.rls_check_row(check.as_ref(), &row)?;
-        if let Some((_, idx)) = table::find_conflict(self.txn, &rel, &row, None)? {
-            return Err(self.unique_violation(&rel, idx, &row));
+        if let Some((_, idx)) = table::find_conflict(self.txn, rel, &row, None)? {
+            return Err(self.unique_violation(rel, idx, &row));
         }
-        self.check_references(&rel, &row, None)?;
+        self.check_references(rel, &row, None)?;
         let rowid = self.engine.next_rowid()?;
-        table::write_new(self.txn, &rel, rowid, &row)?;
+        table::write_new(self.txn, rel, rowid, &row)?;
         result.count += 1;
         Ok(())
     }

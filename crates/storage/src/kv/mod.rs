@@ -10,6 +10,7 @@
 
 mod mem;
 mod redb_engine;
+mod write_buffer;
 
 pub use mem::MemEngine;
 pub use redb_engine::RedbEngine;

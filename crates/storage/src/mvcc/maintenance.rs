@@ -1,6 +1,8 @@
 //! Checkpoints and vacuum (garbage collection of old versions).
 
-use super::{keys, Inner, META_CHECKPOINT_LSN, META_TXID_FLOOR};
+use super::{
+    keys, Inner, META_APPLIED_LSN, META_CHECKPOINT_LSN, META_LAST_VERSION, META_TXID_FLOOR,
+};
 use crate::error::Result;
 use crate::kv::WriteBatch;
 use std::ops::Bound;
@@ -41,6 +43,9 @@ impl Inner {
                 ops: Vec::new(),
                 meta: vec![
                     (META_CHECKPOINT_LSN, c.applied_lsn.to_le_bytes().to_vec()),
+                    // Commits do not write these (see `apply_commit`).
+                    (META_APPLIED_LSN, c.applied_lsn.to_le_bytes().to_vec()),
+                    (META_LAST_VERSION, c.last_version.to_le_bytes().to_vec()),
                     (META_TXID_FLOOR, txid_floor.to_le_bytes().to_vec()),
                 ],
             };

@@ -29,9 +29,12 @@ use std::sync::Arc;
 
 /// Meta value: LSN up to which the durable KV state is complete.
 pub(crate) const META_CHECKPOINT_LSN: &str = "checkpoint_lsn";
-/// Meta value: end LSN of the last commit applied to the KV (written with every commit).
+/// Meta value: end LSN of the last commit applied to the KV, as of the last
+/// checkpoint or recovery (commits do not write it: their KV commits are not
+/// durable).
 pub(crate) const META_APPLIED_LSN: &str = "applied_lsn";
-/// Meta value: highest commit version applied to the KV.
+/// Meta value: highest commit version applied to the KV, as of the last
+/// checkpoint or recovery.
 pub(crate) const META_LAST_VERSION: &str = "last_version";
 /// Meta value: transaction ids after a restart start at or above this.
 pub(crate) const META_TXID_FLOOR: &str = "txid_floor";
