@@ -240,3 +240,34 @@ fn durable_batches_take_the_buffer_with_them() {
     assert_eq!(keys, [b"k00001".to_vec(), b"k00003".to_vec()]);
     assert_eq!(redb.get_meta("m").unwrap(), Some(b"v".to_vec()));
 }
+
+/// A scan with a limit over buffered deletes: the deletes do not count
+/// towards the limit, so the buffered puts after them are still found.
+#[test]
+fn buffered_deletes_do_not_cut_a_limited_scan_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let redb = RedbEngine::open_with(&dir.path().join("data.redb"), false).unwrap();
+    redb.apply(
+        &batch_of(&[(1, Some(1)), (2, Some(1)), (3, Some(1))], 0),
+        false,
+    )
+    .unwrap();
+    redb.flush().unwrap();
+    redb.apply(
+        &batch_of(&[(1, None), (2, None), (4, Some(1)), (5, Some(1))], 0),
+        false,
+    )
+    .unwrap();
+    let keys = |limit| -> Vec<Vec<u8>> {
+        redb.scan(Bound::Unbounded, Bound::Unbounded, limit)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(keys(2), [b"k00003".to_vec(), b"k00004".to_vec()]);
+    assert_eq!(
+        keys(9),
+        [b"k00003".to_vec(), b"k00004".to_vec(), b"k00005".to_vec()]
+    );
+}
