@@ -12,7 +12,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use redb::{Database, Durability, ReadOnlyTable, ReadableDatabase, TableDefinition};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,6 +54,11 @@ struct Shared {
     /// pins at most one superseded redb snapshot.
     reader: RwLock<Option<(u64, DataTable)>>,
     buffer: RwLock<WriteBuffer>,
+    /// False only while the buffer is empty, so that reads then skip its
+    /// lock (a shared lock's count is a cache line both cores write). Set
+    /// before a batch's commit can be visible; cleared after the redb commit
+    /// holding the buffer is readable (both under the buffer's lock).
+    buffered: AtomicBool,
     /// Held while the buffer is written to redb (one writer at a time, in order).
     flushing: Mutex<()>,
     /// Wakes the flush thread; true once the engine is dropped.
@@ -85,6 +90,7 @@ impl RedbEngine {
             generation: AtomicU64::new(0),
             reader: RwLock::new(None),
             buffer: RwLock::default(),
+            buffered: AtomicBool::new(false),
             flushing: Mutex::new(()),
             wake: (Mutex::new(false), Condvar::new()),
         });
@@ -163,6 +169,9 @@ impl Shared {
         max_puts: usize,
     ) -> Result<(Vec<BufferedPair>, DataTable)> {
         let buffered = {
+            if !self.buffered.load(Ordering::Acquire) {
+                return Ok((Vec::new(), self.data()?));
+            }
             let b = self.buffer.read();
             if b.is_empty() {
                 Vec::new()
@@ -245,6 +254,9 @@ impl Shared {
         match written {
             Ok(()) => {
                 b.frozen = None;
+                if b.active.is_empty() {
+                    self.buffered.store(false, Ordering::Release);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -273,6 +285,9 @@ impl Shared {
         match written {
             Ok(()) => {
                 b.frozen = None;
+                if b.active.is_empty() {
+                    self.buffered.store(false, Ordering::Release);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -324,7 +339,7 @@ impl Shared {
 impl KvEngine for RedbEngine {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let shared = &self.shared;
-        {
+        if shared.buffered.load(Ordering::Acquire) {
             let b = shared.buffer.read();
             if let Some(v) = b.lookup(key) {
                 return Ok(v.map(<[u8]>::to_vec));
@@ -370,6 +385,7 @@ impl KvEngine for RedbEngine {
                 return Err(shared.err(e));
             }
             let was_empty = b.active.is_empty();
+            shared.buffered.store(true, Ordering::Release);
             for (k, v) in &batch.ops {
                 b.put(k, v.as_deref());
             }
