@@ -235,13 +235,26 @@ impl Shared {
 
     /// Writes the buffer to redb in one transaction.
     fn flush(&self) -> Result<()> {
+        self.write_out(None, false)
+    }
+
+    /// Writes the buffer and then `batch` to redb in one transaction (a
+    /// checkpoint, recovery).
+    fn apply_now(&self, batch: &WriteBatch, durable: bool) -> Result<()> {
+        self.write_out(Some(batch), durable)
+    }
+
+    /// Moves the buffer's entries to `frozen`, writes them (and `batch`) to
+    /// redb, and drops them from the buffer once redb holds them. Without a
+    /// batch, an empty buffer writes nothing.
+    fn write_out(&self, batch: Option<&WriteBatch>, durable: bool) -> Result<()> {
         let _writer = self.flushing.lock();
         let frozen = {
             let mut b = self.buffer.write();
             if let Some(e) = &b.failed {
                 return Err(self.err(e));
             }
-            if b.active.is_empty() {
+            if batch.is_none() && b.active.is_empty() {
                 return Ok(());
             }
             let entries = Arc::new(std::mem::take(&mut b.active));
@@ -249,38 +262,7 @@ impl Shared {
             b.frozen = Some(entries.clone());
             entries
         };
-        let written = self.write(&frozen, &WriteBatch::default(), false);
-        let mut b = self.buffer.write();
-        match written {
-            Ok(()) => {
-                b.frozen = None;
-                if b.active.is_empty() {
-                    self.buffered.store(false, Ordering::Release);
-                }
-                Ok(())
-            }
-            Err(e) => {
-                b.failed = Some(e.to_string());
-                Err(e)
-            }
-        }
-    }
-
-    /// Writes the buffer and then `batch` to redb in one transaction (a
-    /// checkpoint, recovery).
-    fn apply_now(&self, batch: &WriteBatch, durable: bool) -> Result<()> {
-        let _writer = self.flushing.lock();
-        let frozen = {
-            let mut b = self.buffer.write();
-            if let Some(e) = &b.failed {
-                return Err(self.err(e));
-            }
-            let entries = Arc::new(std::mem::take(&mut b.active));
-            b.active_bytes = 0;
-            b.frozen = Some(entries.clone());
-            entries
-        };
-        let written = self.write(&frozen, batch, durable);
+        let written = self.write(&frozen, batch.unwrap_or(&WriteBatch::default()), durable);
         let mut b = self.buffer.write();
         match written {
             Ok(()) => {
