@@ -37,6 +37,8 @@ pub struct RedbEngine {
 
 /// How long the flush thread lets batches gather.
 const FLUSH_DELAY: Duration = Duration::from_millis(5);
+/// How long the flush thread waits after a failed flush before trying again.
+const FLUSH_RETRY: Duration = Duration::from_secs(1);
 /// Buffered bytes that end the gathering early.
 const FLUSH_BYTES: usize = 1 << 20;
 /// Buffered bytes at which a committer writes the buffer itself (the flush
@@ -168,16 +170,18 @@ impl Shared {
         end: Bound<&[u8]>,
         max_puts: usize,
     ) -> Result<(Vec<BufferedPair>, DataTable)> {
-        let buffered = {
-            if !self.buffered.load(Ordering::Acquire) {
-                return Ok((Vec::new(), self.data()?));
-            }
-            let b = self.buffer.read();
-            if b.is_empty() {
-                Vec::new()
-            } else {
-                b.range(start, end, max_puts)
-            }
+        if !self.buffered.load(Ordering::Acquire) {
+            return Ok((Vec::new(), self.data()?));
+        }
+        // The view is opened under the buffer's lock too: no batch newer
+        // than the copy can reach redb meanwhile (a flush must take the
+        // lock to move it out of `active`), so the merge is one point in
+        // time even for keys a later batch overwrites.
+        let b = self.buffer.read();
+        let buffered = if b.is_empty() {
+            Vec::new()
+        } else {
+            b.range(start, end, max_puts)
         };
         Ok((buffered, self.data()?))
     }
@@ -219,13 +223,16 @@ impl Shared {
                 *stop
             };
             if let Err(e) = self.flush() {
-                tracing::error!(error = %e, "writing buffered changes to the page store failed");
-                // The buffer keeps them and refuses new batches; wait for the end.
+                tracing::error!(error = %e, "writing buffered changes to the page store failed; retrying in a second");
+                // The buffer keeps them (readers see them, the WAL has them).
                 let mut stop = self.wake.0.lock();
-                while !*stop {
-                    self.wake.1.wait(&mut stop);
+                if !*stop {
+                    self.wake.1.wait_for(&mut stop, FLUSH_RETRY);
                 }
-                return;
+                if *stop {
+                    return;
+                }
+                continue;
             }
             if stop {
                 return;
@@ -251,9 +258,6 @@ impl Shared {
         let _writer = self.flushing.lock();
         let frozen = {
             let mut b = self.buffer.write();
-            if let Some(e) = &b.failed {
-                return Err(self.err(e));
-            }
             if batch.is_none() && b.active.is_empty() {
                 return Ok(());
             }
@@ -273,7 +277,9 @@ impl Shared {
                 Ok(())
             }
             Err(e) => {
-                b.failed = Some(e.to_string());
+                // A failed checkpoint or flush leaves everything buffered:
+                // commits go on, and the next flush tries again.
+                b.unfreeze();
                 Err(e)
             }
         }
@@ -321,13 +327,16 @@ impl Shared {
 impl KvEngine for RedbEngine {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let shared = &self.shared;
-        if shared.buffered.load(Ordering::Acquire) {
+        let table = if shared.buffered.load(Ordering::Acquire) {
             let b = shared.buffer.read();
             if let Some(v) = b.lookup(key) {
                 return Ok(v.map(<[u8]>::to_vec));
             }
-        }
-        let table = shared.data()?;
+            // Under the lock, as for scans (`Shared::snapshot`).
+            shared.data()?
+        } else {
+            shared.data()?
+        };
         let v = table.get(key).map_err(|e| shared.err(e))?;
         Ok(v.map(|g| g.value().to_vec()))
     }
@@ -363,9 +372,6 @@ impl KvEngine for RedbEngine {
         }
         let (was_empty, bytes) = {
             let mut b = shared.buffer.write();
-            if let Some(e) = &b.failed {
-                return Err(shared.err(e));
-            }
             let was_empty = b.active.is_empty();
             shared.buffered.store(true, Ordering::Release);
             for (k, v) in &batch.ops {

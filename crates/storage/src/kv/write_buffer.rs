@@ -33,9 +33,6 @@ pub(crate) struct WriteBuffer {
     pub active_bytes: usize,
     /// The batches a running flush is writing (older than `active`).
     pub frozen: Option<Arc<Entries>>,
-    /// Set when a flush failed: the buffer keeps its entries (readers still
-    /// see them; the WAL has them) and no further batch is accepted.
-    pub failed: Option<String>,
 }
 
 impl WriteBuffer {
@@ -43,6 +40,24 @@ impl WriteBuffer {
     pub fn put(&mut self, key: &[u8], value: Option<&[u8]>) {
         self.active_bytes += key.len() + value.map_or(0, <[u8]>::len);
         self.active.insert(key.to_vec(), value.map(<[u8]>::to_vec));
+    }
+
+    /// Puts the entries of a flush that failed back under the newer ones
+    /// (they stay readable and are written by the next flush).
+    pub fn unfreeze(&mut self) {
+        let Some(frozen) = self.frozen.take() else {
+            return;
+        };
+        let newer = std::mem::replace(
+            &mut self.active,
+            Arc::try_unwrap(frozen).unwrap_or_else(|shared| (*shared).clone()),
+        );
+        self.active.extend(newer);
+        self.active_bytes = self
+            .active
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum();
     }
 
     /// The buffered state of `key`: None when the buffer does not know it
@@ -240,5 +255,13 @@ mod tests {
             [b"b".to_vec(), b"c".to_vec(), b"d".to_vec(), b"x".to_vec()]
         );
         assert!(b.range(Bound::Unbounded, Bound::Unbounded, 0).is_empty());
+        // A failed flush: the frozen entries go back under the newer ones.
+        b.unfreeze();
+        assert!(b.frozen.is_none());
+        assert_eq!(b.lookup(b"b"), Some(Some(&b"new"[..])));
+        assert_eq!(b.lookup(b"x"), Some(None));
+        assert_eq!(b.lookup(b"d"), Some(None), "an older delete is kept");
+        assert_eq!(b.active.len(), 4);
+        assert_eq!(b.active_bytes, 1 + 3 + 1 + 1 + 1 + 1);
     }
 }
