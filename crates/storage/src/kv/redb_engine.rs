@@ -159,6 +159,13 @@ impl Shared {
         Ok(table)
     }
 
+    /// The buffer, read-locked, unless it is empty.
+    fn buffer_if_any(&self) -> Option<parking_lot::RwLockReadGuard<'_, WriteBuffer>> {
+        self.buffered
+            .load(Ordering::Acquire)
+            .then(|| self.buffer.read())
+    }
+
     /// The buffered entries of a range and the redb view to merge them with.
     /// The copy is taken first: a flush drops its entries from the buffer
     /// only after redb's new state is readable, so a view opened afterwards
@@ -170,19 +177,14 @@ impl Shared {
         end: Bound<&[u8]>,
         max_puts: usize,
     ) -> Result<(Vec<BufferedPair>, DataTable)> {
-        if !self.buffered.load(Ordering::Acquire) {
-            return Ok((Vec::new(), self.data()?));
-        }
         // The view is opened under the buffer's lock too: no batch newer
         // than the copy can reach redb meanwhile (a flush must take the
         // lock to move it out of `active`), so the merge is one point in
         // time even for keys a later batch overwrites.
-        let b = self.buffer.read();
-        let buffered = if b.is_empty() {
-            Vec::new()
-        } else {
-            b.range(start, end, max_puts)
-        };
+        let buffer = self.buffer_if_any();
+        let buffered = buffer
+            .as_ref()
+            .map_or_else(Vec::new, |b| b.range(start, end, max_puts));
         Ok((buffered, self.data()?))
     }
 
@@ -327,16 +329,13 @@ impl Shared {
 impl KvEngine for RedbEngine {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let shared = &self.shared;
-        let table = if shared.buffered.load(Ordering::Acquire) {
-            let b = shared.buffer.read();
-            if let Some(v) = b.lookup(key) {
-                return Ok(v.map(<[u8]>::to_vec));
-            }
-            // Under the lock, as for scans (`Shared::snapshot`).
-            shared.data()?
-        } else {
-            shared.data()?
-        };
+        let buffer = shared.buffer_if_any();
+        if let Some(v) = buffer.as_ref().and_then(|b| b.lookup(key)) {
+            return Ok(v.map(<[u8]>::to_vec));
+        }
+        // Under the buffer's lock, as for scans (`Shared::snapshot`).
+        let table = shared.data()?;
+        drop(buffer);
         let v = table.get(key).map_err(|e| shared.err(e))?;
         Ok(v.map(|g| g.value().to_vec()))
     }
@@ -373,7 +372,11 @@ impl KvEngine for RedbEngine {
         let (was_empty, bytes) = {
             let mut b = shared.buffer.write();
             let was_empty = b.active.is_empty();
-            shared.buffered.store(true, Ordering::Release);
+            // Set already while `active` holds anything: it is cleared only
+            // when a flush leaves `active` empty.
+            if was_empty {
+                shared.buffered.store(true, Ordering::Release);
+            }
             for (k, v) in &batch.ops {
                 b.put(k, v.as_deref());
             }

@@ -72,11 +72,6 @@ impl WriteBuffer {
             .map(|v| v.as_deref())
     }
 
-    /// True when nothing is buffered.
-    pub fn is_empty(&self) -> bool {
-        self.active.is_empty() && self.frozen.is_none()
-    }
-
     /// A copy of the buffered entries within the bounds, in key order, each
     /// key once with its newest state, up to and including the `max_puts`th
     /// put: a read that stops after that many entries never needs more (each
