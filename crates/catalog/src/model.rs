@@ -647,6 +647,11 @@ pub enum FuncReturn {
     Table(Vec<(String, DataType)>),
 }
 
+/// `procost` of a function declared without COST (SQL and PL/pgSQL).
+pub fn default_function_cost() -> f64 {
+    100.0
+}
+
 /// A function or procedure (`pg_proc`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Function {
@@ -674,6 +679,10 @@ pub struct Function {
     pub security_definer: bool,
     /// LEAKPROOF (only superusers may set it).
     pub leakproof: bool,
+    /// COST: estimated execution cost in units of cpu_operator_cost
+    /// (`procost`; 100 unless declared). Orders a scan's predicates.
+    #[serde(default = "default_function_cost")]
+    pub cost: f64,
     /// `SET name = value` applied while the function runs.
     pub config: Vec<(String, String)>,
     /// Owning role OID.

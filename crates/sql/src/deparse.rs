@@ -26,6 +26,7 @@ pub fn deparse(e: &Expr, columns: &[Column]) -> Option<String> {
         prequoted: false,
         outer: &[],
         pretty: false,
+        explain: None,
     }
     .expr(e)
 }
@@ -46,6 +47,7 @@ pub fn deparse_with(
         prequoted: false,
         outer: &[],
         pretty,
+        explain: None,
     }
     .expr(e)
 }
@@ -68,6 +70,7 @@ pub fn deparse_in_query(
         prequoted: true,
         outer,
         pretty,
+        explain: None,
     }
     .expr(e)
 }
@@ -85,6 +88,38 @@ pub fn deparse_in(
         prequoted: false,
         outer: &[],
         pretty: false,
+        explain: None,
+    }
+    .expr(e)
+}
+
+/// What EXPLAIN prints for the nodes a stored expression cannot hold:
+/// a prepared statement's parameter values and subqueries (`$0`,
+/// `(hashed SubPlan 1)`, as the caller numbers them).
+pub struct ExplainNodes<'a> {
+    /// EXPLAIN EXECUTE's values, shown as constants (a custom plan).
+    pub params: &'a [Value],
+    /// The text for a subquery node, or None.
+    pub subquery: &'a dyn Fn(&Expr) -> Option<String>,
+}
+
+/// Like [`deparse_in`] for EXPLAIN, with parameter values and subqueries
+/// rendered through `nodes`; `prequoted` as in [`deparse_in_query`].
+pub fn deparse_explain(
+    e: &Expr,
+    columns: &[Column],
+    catalog: &rampart_catalog::Catalog,
+    prequoted: bool,
+    nodes: &ExplainNodes<'_>,
+) -> Option<String> {
+    Deparser {
+        columns,
+        catalog: Some(catalog),
+        search_path: &[],
+        prequoted,
+        outer: &[],
+        pretty: false,
+        explain: Some(nodes),
     }
     .expr(e)
 }
@@ -101,6 +136,8 @@ struct Deparser<'a> {
     /// `pg_get_expr(…, true)`'s pretty form (psql's `\d`): parentheses
     /// only where precedence needs them.
     pretty: bool,
+    /// EXPLAIN's parameters and subqueries.
+    explain: Option<&'a ExplainNodes<'a>>,
 }
 
 /// What kind of node a parent is, for deciding whether a child needs
@@ -198,7 +235,8 @@ impl Deparser<'_> {
                 if *all { "ALL" } else { "ANY" },
                 self.expr(array)?
             ),
-            _ => return None,
+            Expr::Param(i) => literal(self.explain?.params.get(*i)?)?,
+            other => return self.explain.and_then(|x| (x.subquery)(other)),
         })
     }
 

@@ -3,6 +3,8 @@
 
 use sqlparser::ast::Statement;
 
+use std::cell::{Cell, RefCell};
+
 use rampart_types::{DataType, PgError, PgResult, Value};
 
 use crate::bind::Binder;
@@ -15,10 +17,13 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
     // EXPLAIN EXECUTE name: the prepared statement's plan, bound now (as
     // the next EXECUTE would bind it) with its parameter types.
     let mut params = vec![];
+    let mut values = vec![];
     let prepared;
     let stmt = match stmt {
         Statement::Execute {
-            name: Some(name), ..
+            name: Some(name),
+            parameters,
+            ..
         } => {
             let name = name
                 .0
@@ -27,6 +32,8 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
                 .map(crate::bind::ident)
                 .unwrap_or_default();
             let (inner, types) = s.sql_prepared_statement(&name)?;
+            // Shown as constants, as PostgreSQL's custom plan shows them.
+            values = s.execute_arguments(parameters, &types)?;
             params = types;
             prepared = inner;
             match prepared.as_deref() {
@@ -48,47 +55,57 @@ pub fn explain(s: &mut Session, stmt: &Statement) -> PgResult<QueryResult> {
         _ => return Err(PgError::unsupported("EXPLAIN of this statement")),
     };
     s.authorize((), &binder.merged_needs(), &catalog)?;
-    let mut lines = Vec::new();
     let name = |oid: u32| {
         catalog
             .relation_by_oid(oid)
             .map(|r| r.name.clone())
             .unwrap_or_default()
     };
-    match &ds {
-        DataStatement::Query(p) => render(p, 0, &catalog, &mut lines),
+    let x = Explain {
+        catalog: &catalog,
+        params: values,
+        next_plan: Cell::new(1),
+        next_param: Cell::new(0),
+        init_plans: RefCell::new(Vec::new()),
+    };
+    let lines = x.level(0, |lines| match &ds {
+        DataStatement::Query(p) => render(p, 0, &x, lines),
         DataStatement::Insert(p) => {
             lines.push(format!("Insert on {}", name(p.table)));
-            render(&p.source, 1, &catalog, &mut lines);
+            lines.push(INIT_PLANS_HERE.into());
+            render(&p.source, 1, &x, lines);
         }
         DataStatement::Update(p) => {
             lines.push(format!("Update on {}", name(p.table)));
+            lines.push(INIT_PLANS_HERE.into());
             let filter = if p.from.is_some() {
                 &p.target_filter
             } else {
                 &p.filter
             };
             let target = target_scan(p.table, &p.access, filter, &p.security);
-            render(&target, 1, &catalog, &mut lines);
+            render(&target, 1, &x, lines);
         }
         DataStatement::Delete(p) => {
             lines.push(format!("Delete on {}", name(p.table)));
+            lines.push(INIT_PLANS_HERE.into());
             let filter = if p.using.is_some() {
                 &p.target_filter
             } else {
                 &p.filter
             };
             let target = target_scan(p.table, &p.access, filter, &p.security);
-            render(&target, 1, &catalog, &mut lines);
+            render(&target, 1, &x, lines);
         }
         DataStatement::Merge(p) => {
             // Partial: the join is printed as its two inputs.
             lines.push(format!("Merge on {}", name(p.table)));
+            lines.push(INIT_PLANS_HERE.into());
             let target = target_scan(p.table, &Access::Full, &None, &p.security);
-            render(&target, 1, &catalog, &mut lines);
-            render(&p.source, 1, &catalog, &mut lines);
+            render(&target, 1, &x, lines);
+            render(&p.source, 1, &x, lines);
         }
-    }
+    });
     Ok(QueryResult::Rows {
         columns: vec![OutputColumn {
             name: "QUERY PLAN".into(),
@@ -156,7 +173,21 @@ fn sampling(spec: &crate::plan::TableSample, catalog: &rampart_catalog::Catalog)
     line
 }
 
-fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &mut Vec<String>) {
+fn render(plan: &Plan, depth: usize, x: &Explain<'_>, out: &mut Vec<String>) {
+    render_filtered(plan, None, depth, x, out)
+}
+
+/// Renders `plan` with `above` (a Filter node's predicate over it) shown
+/// where PostgreSQL shows it: in the Filter of the scan below, or, over a
+/// security-barrier view, on a `Subquery Scan` of the view.
+fn render_filtered(
+    plan: &Plan,
+    above: Option<&Expr>,
+    depth: usize,
+    x: &Explain<'_>,
+    out: &mut Vec<String>,
+) {
+    let catalog = x.catalog;
     let prefix = if depth == 0 {
         String::new()
     } else {
@@ -184,13 +215,58 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             let parts: Vec<Expr> = security
                 .iter()
                 .chain(filter.iter())
+                .chain(above)
                 .cloned()
                 .flat_map(|e| e.into_conjuncts())
                 .collect();
-            let cond = catalog.relation_by_oid(*table).and_then(|rel| {
-                Expr::conjunction(parts)
-                    .and_then(|c| crate::deparse::deparse_in(&c, &rel.columns, catalog))
-            });
+            let rel = catalog.relation_by_oid(*table);
+            // An index scan's key equalities print as its Index Cond (and
+            // not again in the Filter, as PostgreSQL).
+            let index_cond: Vec<Expr> = match (access, rel) {
+                (Access::IndexEq { index, key, .. }, Some(rel)) => rel
+                    .indexes
+                    .iter()
+                    .find(|i| i.oid == *index)
+                    .map(|i| {
+                        i.columns
+                            .iter()
+                            .zip(key)
+                            .map(|(c, k)| {
+                                Expr::Binary(
+                                    crate::expr::BinOp::Eq,
+                                    Box::new(Expr::Column(*c)),
+                                    Box::new(k.clone()),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => vec![],
+            };
+            let subplans = RefCell::new(Vec::new());
+            let subquery = |e: &Expr| x.subquery_text(e, &subplans);
+            let nodes = crate::deparse::ExplainNodes {
+                params: &x.params,
+                subquery: &subquery,
+            };
+            let text = |e: &Expr| {
+                rel.and_then(|r| {
+                    crate::deparse::deparse_explain(e, &r.columns, catalog, false, &nodes)
+                })
+            };
+            // (Compared without subqueries, which `text` numbers as it prints.)
+            let plain =
+                |e: &Expr| rel.and_then(|r| crate::deparse::deparse_in(e, &r.columns, catalog));
+            let index_texts: Vec<Option<String>> = index_cond.iter().map(plain).collect();
+            let parts: Vec<Expr> = parts
+                .into_iter()
+                .filter(|p| {
+                    let t = plain(p);
+                    t.is_none() || !index_texts.contains(&t)
+                })
+                .collect();
+            let index_line = Expr::conjunction(index_cond).and_then(|c| text(&c));
+            let cond = Expr::conjunction(parts).and_then(|c| text(&c));
             let emit = |line: String, depth: usize, out: &mut Vec<String>| {
                 let prefix = if depth == 0 {
                     String::new()
@@ -205,9 +281,14 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 if let crate::plan::Access::Sample(spec) = access {
                     out.push(format!("{indent}Sampling: {}", sampling(spec, catalog)));
                 }
+                if let Some(text) = &index_line {
+                    out.push(format!("{indent}Index Cond: {text}"));
+                }
                 if let Some(text) = &cond {
                     out.push(format!("{indent}Filter: {text}"));
                 }
+                out.push(INIT_PLANS_HERE.into());
+                attach(&subplans.borrow(), depth, out);
             };
             if inherited.is_empty() {
                 emit(scan_line(*table, access, catalog), depth, out);
@@ -239,6 +320,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 return;
             }
             out.push(format!("{prefix}Append"));
+            out.push(INIT_PLANS_HERE.into());
             for (n, (oid, access)) in members.into_iter().enumerate() {
                 let line = format!("{} {alias}_{}", scan_line(oid, access, catalog), n + 1);
                 emit(line, depth + 1, out);
@@ -270,8 +352,55 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             ),
             vec![],
         ),
-        Plan::Filter { input, .. } => return render(input, depth, catalog, out),
-        Plan::Project { input, .. } => return render(input, depth, catalog, out),
+        Plan::Filter { input, predicate } => {
+            return render_filtered(input, Some(predicate), depth, x, out)
+        }
+        Plan::Barrier {
+            input,
+            name,
+            columns,
+        } => {
+            let Some(pred) = above else {
+                return render(input, depth, x, out);
+            };
+            // The query's predicates the view keeps out run over its rows.
+            let qualified: Vec<rampart_catalog::Column> = columns
+                .iter()
+                .map(|c| rampart_catalog::Column {
+                    name: format!(
+                        "{}.{}",
+                        crate::functions::quote_ident(name),
+                        crate::functions::quote_ident(c)
+                    ),
+                    ty: DataType::Text,
+                    not_null: false,
+                    default: None,
+                    acl: None,
+                    collation: None,
+                    inherited: 0,
+                    local: true,
+                    default_oid: 0,
+                })
+                .collect();
+            out.push(format!("{prefix}Subquery Scan on {name}"));
+            let indent = " ".repeat(if depth == 0 { 2 } else { depth * 6 + 2 });
+            let subplans = RefCell::new(Vec::new());
+            let subquery = |e: &Expr| x.subquery_text(e, &subplans);
+            let nodes = crate::deparse::ExplainNodes {
+                params: &x.params,
+                subquery: &subquery,
+            };
+            if let Some(text) =
+                crate::deparse::deparse_explain(pred, &qualified, catalog, true, &nodes)
+            {
+                out.push(format!("{indent}Filter: {text}"));
+            }
+            out.push(INIT_PLANS_HERE.into());
+            render(input, depth + 1, x, out);
+            attach(&subplans.borrow(), depth, out);
+            return;
+        }
+        Plan::Project { input, .. } => return render(input, depth, x, out),
         Plan::Join {
             left, right, kind, ..
         } => {
@@ -317,7 +446,7 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
             vec![left, right],
         ),
         Plan::With { body, ctes } => {
-            render(body, depth, catalog, out);
+            render(body, depth, x, out);
             // PostgreSQL lists each CTE under the node that runs it: its name,
             // then its plan two columns further in than a child's.
             let indent = " ".repeat(if depth == 0 { 2 } else { depth * 6 + 2 });
@@ -326,8 +455,8 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
                 .filter(|c| c.read || matches!(c.base, Plan::Modify(_)))
             {
                 out.push(format!("{indent}CTE {}", cte.name));
-                let mut sub = Vec::new();
-                render(&cte.base, depth + 1, catalog, &mut sub);
+                // A CTE is a query level of its own (its InitPlans under it).
+                let sub = x.level(depth + 1, |sub| render(&cte.base, depth + 1, x, sub));
                 out.extend(sub.into_iter().map(|l| format!("  {l}")));
             }
             return;
@@ -346,7 +475,97 @@ fn render(plan: &Plan, depth: usize, catalog: &rampart_catalog::Catalog, out: &m
         ),
     };
     out.push(format!("{prefix}{line}"));
+    out.push(INIT_PLANS_HERE.into());
     for c in children {
-        render(c, depth + 1, catalog, out);
+        render(c, depth + 1, x, out);
+    }
+}
+
+/// Where a query level's InitPlans go: after its top node's own lines (the
+/// first such mark in the level; the others are dropped).
+const INIT_PLANS_HERE: &str = "\u{0}init plans";
+
+/// What one EXPLAIN needs while it prints: the catalog, EXPLAIN EXECUTE's
+/// parameter values, and the numbering of subqueries (PostgreSQL numbers
+/// subplans from 1 and InitPlan outputs from `$0`, inner ones first).
+struct Explain<'c> {
+    catalog: &'c rampart_catalog::Catalog,
+    params: Vec<Value>,
+    next_plan: Cell<usize>,
+    next_param: Cell<usize>,
+    /// The InitPlan blocks of each query level being printed, innermost last.
+    init_plans: RefCell<Vec<Vec<Vec<String>>>>,
+}
+
+impl Explain<'_> {
+    /// Prints one query level whose top node is at `depth`: its InitPlans
+    /// go under that node, before the node's children.
+    fn level(&self, depth: usize, print: impl FnOnce(&mut Vec<String>)) -> Vec<String> {
+        self.init_plans.borrow_mut().push(Vec::new());
+        let mut out = Vec::new();
+        print(&mut out);
+        let inits = self.init_plans.borrow_mut().pop().unwrap_or_default();
+        let at = out
+            .iter()
+            .position(|l| l == INIT_PLANS_HERE)
+            .unwrap_or(out.len().min(1));
+        out.retain(|l| l != INIT_PLANS_HERE);
+        let mut block = Vec::new();
+        attach(&inits, depth, &mut block);
+        out.splice(at..at, block);
+        out
+    }
+
+    /// The text of a subquery node in a predicate (`$0`, `(hashed SubPlan
+    /// 1)`, `(SubPlan 2)`), its plan printed into the level's InitPlans
+    /// (uncorrelated scalar, ARRAY and EXISTS subqueries, run once) or into
+    /// `subplans` (listed under the node that evaluates the predicate).
+    fn subquery_text(&self, e: &Expr, subplans: &RefCell<Vec<Vec<String>>>) -> Option<String> {
+        // (plan, hashable when uncorrelated, NOT applied)
+        let (plan, hashable, negated, value) = match e {
+            Expr::ScalarSubquery(p) | Expr::ArraySubquery(p) => (p, false, false, true),
+            Expr::Exists(p, negated) => (p, false, *negated, true),
+            Expr::InSubquery { plan, negated, .. } => (plan, true, *negated, false),
+            Expr::QuantifiedSubquery { plan, op, all, .. } => {
+                (plan, !*all && *op == crate::expr::BinOp::Eq, false, false)
+            }
+            _ => return None,
+        };
+        let correlated = crate::exec::plan_is_correlated(plan);
+        let lines = self.level(1, |out| render(plan, 1, self, out));
+        let id = self.next_plan.get();
+        self.next_plan.set(id + 1);
+        let not = |t: String| if negated { format!("(NOT {t})") } else { t };
+        if value && !correlated {
+            let param = self.next_param.get();
+            self.next_param.set(param + 1);
+            let mut block = vec![format!("InitPlan {id} (returns ${param})")];
+            block.extend(lines);
+            if let Some(level) = self.init_plans.borrow_mut().last_mut() {
+                level.push(block);
+            }
+            return Some(not(format!("${param}")));
+        }
+        if !value {
+            // The subquery's output reaches its test (`id = $0`) as a parameter.
+            self.next_param.set(self.next_param.get() + 1);
+        }
+        let mut block = vec![format!("SubPlan {id}")];
+        block.extend(lines);
+        subplans.borrow_mut().push(block);
+        Some(not(if hashable && !correlated {
+            format!("(hashed SubPlan {id})")
+        } else {
+            format!("(SubPlan {id})")
+        }))
+    }
+}
+
+/// Appends InitPlan/SubPlan blocks (a label, then the plan printed at
+/// depth 1) under a node at `depth`.
+fn attach(blocks: &[Vec<String>], depth: usize, out: &mut Vec<String>) {
+    let indent = " ".repeat(depth * 6 + 2);
+    for block in blocks {
+        out.extend(block.iter().map(|l| format!("{indent}{l}")));
     }
 }

@@ -241,6 +241,17 @@ pub enum Plan {
         /// Predicate.
         predicate: Expr,
     },
+    /// The rows of a `security_barrier` view: predicates from the query
+    /// around it move inside only when leakproof, so a leaky function
+    /// never sees a row the view's own conditions (or policies) hide.
+    Barrier {
+        /// The view's plan.
+        input: Box<Plan>,
+        /// The view's name (EXPLAIN's `Subquery Scan on name`).
+        name: String,
+        /// The view's output columns (to print a predicate over them).
+        columns: Vec<String>,
+    },
     /// Computes expressions per row.
     Project {
         /// Input.

@@ -501,7 +501,10 @@ impl<'a> Binder<'a> {
         if let Some(v) = &view {
             self.pass_view_needs(v, needs_from);
         }
-        let (target_filter, from, filter) = split_joined_where(filter, from, width, self.catalog);
+        let (target_filter, from, filter) =
+            split_joined_where(filter, from, width, &self.pushdown());
+        let (security, target_filter, filter) =
+            self.order_target_quals(security, target_filter, filter, from.is_some());
         let access = self.target_access(rel, current_of, &target_filter, &filter, &security);
         let inherited = self.members_unless_only(rel, partitions, true)?;
         Ok((
@@ -599,7 +602,9 @@ impl<'a> Binder<'a> {
             self.pass_view_needs(v, needs_from);
         }
         let (target_filter, using, filter) =
-            split_joined_where(filter, using, rel.columns.len(), self.catalog);
+            split_joined_where(filter, using, rel.columns.len(), &self.pushdown());
+        let (security, target_filter, filter) =
+            self.order_target_quals(security, target_filter, filter, using.is_some());
         let access = self.target_access(rel, current_of, &target_filter, &filter, &security);
         let inherited = self.members_unless_only(rel, partitions, false)?;
         Ok((
@@ -616,6 +621,28 @@ impl<'a> Binder<'a> {
             }),
             cols,
         ))
+    }
+
+    /// Orders the target scan's predicates as a query's scan orders them
+    /// (`quals::order_scan_quals`): with a FROM/USING join, the target's
+    /// own share of the WHERE (`target_filter`); else the whole WHERE.
+    fn order_target_quals(
+        &self,
+        security: Option<Expr>,
+        target_filter: Option<Expr>,
+        filter: Option<Expr>,
+        joined: bool,
+    ) -> (Option<Expr>, Option<Expr>, Option<Expr>) {
+        use super::quals::order_scan_quals;
+        if joined {
+            let (security, target_filter) =
+                order_scan_quals(security, target_filter, self.catalog, self.rls_seen);
+            (security, target_filter, filter)
+        } else {
+            let (security, filter) =
+                order_scan_quals(security, filter, self.catalog, self.rls_seen);
+            (security, target_filter, filter)
+        }
     }
 
     /// How an UPDATE/DELETE finds its target rows: the row a cursor is on
@@ -1031,11 +1058,11 @@ fn split_joined_where(
     filter: Option<Expr>,
     joined: Option<Box<crate::plan::Plan>>,
     target_width: usize,
-    catalog: &rampart_catalog::Catalog,
+    cx: &super::pushdown::Pushdown<'_>,
 ) -> (Option<Expr>, Option<Box<crate::plan::Plan>>, Option<Expr>) {
     match (filter, joined) {
         (Some(f), Some(j)) => {
-            let (target, j, rest) = super::pushdown::split_dml_join(f, target_width, *j, catalog);
+            let (target, j, rest) = super::pushdown::split_dml_join(f, target_width, *j, cx);
             (target, Some(Box::new(j)), rest)
         }
         (filter, joined) => (None, joined, filter),

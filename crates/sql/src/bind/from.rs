@@ -2,7 +2,7 @@
 
 use sqlparser::ast::{self, JoinConstraint, JoinOperator, TableFactor};
 
-use rampart_catalog::RelationKind;
+use rampart_catalog::{Relation, RelationKind};
 use rampart_types::{DataType, PgError, PgResult, SqlState};
 
 use super::expr::ExprCtx;
@@ -116,7 +116,7 @@ impl Binder<'_> {
             let plan = if lateral {
                 plan
             } else {
-                super::pushdown::optimize_join(plan, self.catalog)
+                super::pushdown::optimize_join(plan, &self.pushdown())
             };
             left = match using {
                 Some(names) if !names.is_empty() => {
@@ -310,6 +310,8 @@ impl Binder<'_> {
                         );
                         let security =
                             self.rls_using(rel, rampart_security::rls::RlsCmd::Select)?;
+                        let (security, _) =
+                            super::quals::order_scan_quals(security, None, self.catalog, true);
                         let access = super::query::choose_access(
                             rel.oid,
                             None,
@@ -365,7 +367,7 @@ impl Binder<'_> {
                             let (plan, cols) = r?;
                             let mut scope = Scope::for_output(&cols, Some(&range));
                             apply_column_aliases(&mut scope, alias)?;
-                            return Ok((plan, scope));
+                            return Ok((view_barrier(rel, plan, &range, &scope), scope));
                         }
                         let saved = std::mem::take(&mut self.needs);
                         let saved_outer = std::mem::take(&mut self.outer);
@@ -381,7 +383,7 @@ impl Binder<'_> {
                         let (plan, cols) = r?;
                         let mut scope = Scope::for_output(&cols, Some(&range));
                         apply_column_aliases(&mut scope, alias)?;
-                        Ok((plan, scope))
+                        Ok((view_barrier(rel, plan, &range, &scope), scope))
                     }
                 }
             }
@@ -899,4 +901,18 @@ fn join(
         }
     };
     (plan, scope)
+}
+
+/// A view's plan as the query around it sees it: a `security_barrier`
+/// view keeps the query's leaky predicates out (`Plan::Barrier`); any other
+/// view is flattened into the query, as PostgreSQL does.
+fn view_barrier(rel: &Relation, plan: Plan, range: &str, scope: &Scope) -> Plan {
+    if !rel.option_on("security_barrier") {
+        return plan;
+    }
+    Plan::Barrier {
+        input: Box::new(plan),
+        name: range.to_string(),
+        columns: scope.columns.iter().map(|c| c.name.clone()).collect(),
+    }
 }

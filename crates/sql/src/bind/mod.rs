@@ -10,6 +10,7 @@ pub mod expr;
 mod from;
 mod merge;
 mod pushdown;
+pub mod quals;
 pub mod query;
 pub mod rls;
 mod routine;
@@ -125,6 +126,9 @@ pub struct Binder<'a> {
     rls: Option<rls::RlsContext>,
     /// Relations whose policies are being bound (recursion guard).
     rls_guard: Vec<u32>,
+    /// Some scan of the statement got a row-level security predicate (the
+    /// query's own predicates then rank after policies everywhere).
+    rls_seen: bool,
     /// View owners whose RLS identity applies while binding view bodies.
     rls_user_stack: Vec<u32>,
     /// Names of the parameters (routine arguments and PL/pgSQL variables),
@@ -187,6 +191,7 @@ impl<'a> Binder<'a> {
             source: None,
             rls: None,
             rls_guard: Vec::new(),
+            rls_seen: false,
             system_ranges: Vec::new(),
             rls_user_stack: Vec::new(),
             dml_target_range: None,

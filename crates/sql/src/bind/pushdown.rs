@@ -13,6 +13,18 @@
 use crate::expr::Expr;
 use crate::plan::{Access, JoinKind, Plan};
 
+/// What pushdown needs: the catalog, and whether row-level security
+/// applies anywhere in the statement (then the query's own predicates rank
+/// after the policies at every scan, PostgreSQL's `qual_security_level`,
+/// unless leakproof and cheap).
+#[derive(Clone, Copy)]
+pub struct Pushdown<'a> {
+    /// The catalog (indexes, partitions, functions).
+    pub catalog: &'a rampart_catalog::Catalog,
+    /// Some scan of the statement has a row-level security predicate.
+    pub rls: bool,
+}
+
 /// The input-row columns a conjunct reads, or None when it must not move.
 fn movable_columns(e: &Expr, out: &mut Vec<usize>) -> bool {
     match e {
@@ -108,6 +120,76 @@ fn shift_columns(e: &mut Expr, by: usize) {
     }
 }
 
+/// Whether a conjunct may move below a node computing `exprs`: it moves
+/// itself (no subquery), and each output column it reads is an expression
+/// that may be evaluated again (stable, no subquery).
+fn reads_substitutable(c: &Expr, exprs: &[Expr]) -> bool {
+    let mut columns = Vec::new();
+    movable_columns(c, &mut columns)
+        && columns.iter().all(|i| {
+            exprs
+                .get(*i)
+                .is_some_and(|e| e.is_stable() && movable_columns(e, &mut Vec::new()))
+        })
+}
+
+/// Replaces each input-row column of a movable expression by the
+/// expression computing it.
+fn substitute_columns(e: &mut Expr, exprs: &[Expr]) {
+    match e {
+        Expr::Column(i) => *e = exprs[*i].clone(),
+        Expr::Neg(x)
+        | Expr::Not(x)
+        | Expr::IsNull(x, _)
+        | Expr::Cast(x, _)
+        | Expr::IsBool(x, ..) => substitute_columns(x, exprs),
+        Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
+            substitute_columns(a, exprs);
+            substitute_columns(b, exprs);
+        }
+        Expr::Func(_, args) | Expr::Call { args, .. } | Expr::ArrayLit(args) => {
+            args.iter_mut().for_each(|a| substitute_columns(a, exprs))
+        }
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            if let Some(o) = operand {
+                substitute_columns(o, exprs);
+            }
+            for (w, t) in whens {
+                substitute_columns(w, exprs);
+                substitute_columns(t, exprs);
+            }
+            if let Some(x) = else_ {
+                substitute_columns(x, exprs);
+            }
+        }
+        Expr::InList { expr, list, .. } => {
+            substitute_columns(expr, exprs);
+            list.iter_mut().for_each(|a| substitute_columns(a, exprs));
+        }
+        Expr::Like { expr, pattern, .. } => {
+            substitute_columns(expr, exprs);
+            substitute_columns(pattern, exprs);
+        }
+        Expr::QuantifiedArray { expr, array, .. } => {
+            substitute_columns(expr, exprs);
+            substitute_columns(array, exprs);
+        }
+        // Not movable (see `movable_columns`): never reached.
+        Expr::Outer { .. }
+        | Expr::Literal(_)
+        | Expr::Param(_)
+        | Expr::ScalarSubquery(_)
+        | Expr::Exists(..)
+        | Expr::InSubquery { .. }
+        | Expr::ArraySubquery(_)
+        | Expr::QuantifiedSubquery { .. } => {}
+    }
+}
+
 /// Where a conjunct over a join's row can go.
 enum Side {
     Left,
@@ -138,9 +220,9 @@ fn side_of(e: &Expr, kind: JoinKind, left_width: usize, in_on: bool) -> Side {
 }
 
 /// Applies `pred` to `plan`, pushing its conjuncts down where they can go.
-pub fn push_filter(plan: Plan, pred: Expr, catalog: &rampart_catalog::Catalog) -> Plan {
+pub fn push_filter(plan: Plan, pred: Expr, cx: &Pushdown<'_>) -> Plan {
     let conjuncts = with_implied_constants(pred.into_conjuncts());
-    let (plan, rest) = push_conjuncts(plan, conjuncts, catalog);
+    let (plan, rest) = push_conjuncts(plan, conjuncts, cx);
     match Expr::conjunction(rest) {
         Some(p) => Plan::Filter {
             input: Box::new(plan),
@@ -160,7 +242,7 @@ pub fn split_dml_join(
     filter: Expr,
     target_width: usize,
     from: Plan,
-    catalog: &rampart_catalog::Catalog,
+    cx: &Pushdown<'_>,
 ) -> (Option<Expr>, Plan, Option<Expr>) {
     let (mut target, mut others, mut rest) = (Vec::new(), Vec::new(), Vec::new());
     // Implied constants (`x.a = y.a AND y.a = 1` gives `x.a = 1`) and, as
@@ -182,7 +264,7 @@ pub fn split_dml_join(
         }
     }
     let from = match Expr::conjunction(others) {
-        Some(p) => push_filter(from, p, catalog),
+        Some(p) => push_filter(from, p, cx),
         None => from,
     };
     (Expr::conjunction(target), from, Expr::conjunction(rest))
@@ -240,7 +322,7 @@ fn with_implied_constants(mut conjuncts: Vec<Expr>) -> Vec<Expr> {
 }
 
 /// Pushes the movable conjuncts of a join's own ON condition into its inputs.
-pub fn optimize_join(plan: Plan, catalog: &rampart_catalog::Catalog) -> Plan {
+pub fn optimize_join(plan: Plan, cx: &Pushdown<'_>) -> Plan {
     let Plan::Join {
         left,
         right,
@@ -266,8 +348,8 @@ pub fn optimize_join(plan: Plan, catalog: &rampart_catalog::Catalog) -> Plan {
             _ => keep.push(c),
         }
     }
-    let left = apply(*left, to_left, catalog);
-    let right = apply(*right, to_right, catalog);
+    let left = apply(*left, to_left, cx);
+    let right = apply(*right, to_right, cx);
     Plan::Join {
         left: Box::new(left),
         right: Box::new(right),
@@ -278,19 +360,15 @@ pub fn optimize_join(plan: Plan, catalog: &rampart_catalog::Catalog) -> Plan {
     }
 }
 
-fn apply(plan: Plan, conjuncts: Vec<Expr>, catalog: &rampart_catalog::Catalog) -> Plan {
+fn apply(plan: Plan, conjuncts: Vec<Expr>, cx: &Pushdown<'_>) -> Plan {
     match Expr::conjunction(conjuncts) {
-        Some(p) => push_filter(plan, p, catalog),
+        Some(p) => push_filter(plan, p, cx),
         None => plan,
     }
 }
 
 /// Pushes conjuncts into `plan`; returns the plan and what could not move.
-fn push_conjuncts(
-    plan: Plan,
-    conjuncts: Vec<Expr>,
-    catalog: &rampart_catalog::Catalog,
-) -> (Plan, Vec<Expr>) {
+fn push_conjuncts(plan: Plan, conjuncts: Vec<Expr>, cx: &Pushdown<'_>) -> (Plan, Vec<Expr>) {
     if conjuncts.is_empty() {
         return (plan, conjuncts);
     }
@@ -317,17 +395,23 @@ fn push_conjuncts(
                 Expr::conjunction(before_policy.into_iter().chain(security).collect())
             };
             let all = filter.into_iter().chain(conjuncts).collect::<Vec<_>>();
+            let (security, pred) = super::quals::order_scan_quals(
+                security,
+                Expr::conjunction(all),
+                cx.catalog,
+                cx.rls,
+            );
             // A sample is taken over every row before any predicate: no index.
             let sample = match access {
                 Access::Sample(s) => Some(Access::Sample(s)),
                 _ => None,
             };
-            let Some(pred) = Expr::conjunction(all) else {
+            let Some(pred) = pred else {
                 return (
                     Plan::Scan {
                         table,
                         access: sample.unwrap_or_else(|| {
-                            super::query::choose_access(table, None, security.as_ref(), catalog)
+                            super::query::choose_access(table, None, security.as_ref(), cx.catalog)
                         }),
                         filter: None,
                         security,
@@ -338,14 +422,20 @@ fn push_conjuncts(
                 );
             };
             let access = sample.unwrap_or_else(|| {
-                super::query::choose_access(table, Some(&pred), security.as_ref(), catalog)
+                super::query::choose_access(table, Some(&pred), security.as_ref(), cx.catalog)
             });
             // Partitions the WHERE rules out are not scanned.
             let inherited = if inherited.is_empty() {
                 inherited
             } else {
-                let conjuncts = pred.clone().into_conjuncts();
-                crate::partition::prune(catalog, table, &conjuncts, inherited.clone())
+                // (The policy's conditions rule partitions out too.)
+                let conjuncts: Vec<Expr> = security
+                    .iter()
+                    .chain(std::iter::once(&pred))
+                    .cloned()
+                    .flat_map(Expr::into_conjuncts)
+                    .collect();
+                crate::partition::prune(cx.catalog, table, &conjuncts, inherited.clone())
                     .unwrap_or(inherited)
             };
             (
@@ -384,8 +474,8 @@ fn push_conjuncts(
                     Side::Stay => keep.push(c),
                 }
             }
-            let left = apply(*left, to_left, catalog);
-            let right = apply(*right, to_right, catalog);
+            let left = apply(*left, to_left, cx);
+            let right = apply(*right, to_right, cx);
             let on = Expr::conjunction(on.into_iter().chain(to_on).collect());
             (
                 reassociate(Plan::Join {
@@ -397,6 +487,93 @@ fn push_conjuncts(
                     right_width,
                 }),
                 keep,
+            )
+        }
+        Plan::Project { input, exprs } => {
+            // A view or subquery in FROM is flattened into the query, as
+            // PostgreSQL does: a conjunct over output columns that are
+            // plain expressions (no subquery, nothing volatile) is
+            // rewritten over the input row and pushed on, so a WHERE on a
+            // view's column can use the table's index.
+            let (inner, stay): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|c| reads_substitutable(c, &exprs));
+            let inner = inner
+                .into_iter()
+                .map(|mut c| {
+                    substitute_columns(&mut c, &exprs);
+                    c
+                })
+                .collect();
+            let input = apply(*input, inner, cx);
+            (
+                Plan::Project {
+                    input: Box::new(input),
+                    exprs,
+                },
+                stay,
+            )
+        }
+        Plan::Aggregate {
+            input,
+            group_by,
+            aggs,
+        } if !group_by.is_empty() => {
+            // A conjunct over grouping columns only filters whole groups:
+            // it may run on the input rows instead (fewer rows grouped).
+            // Nothing volatile: a group-level condition must not become a
+            // per-row one that answers differently for each row.
+            let (inner, stay): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|c| c.is_stable() && reads_substitutable(c, &group_by));
+            let inner = inner
+                .into_iter()
+                .map(|mut c| {
+                    substitute_columns(&mut c, &group_by);
+                    c
+                })
+                .collect();
+            let input = apply(*input, inner, cx);
+            (
+                Plan::Aggregate {
+                    input: Box::new(input),
+                    group_by,
+                    aggs,
+                },
+                stay,
+            )
+        }
+        Plan::Sort { input, keys } => (
+            Plan::Sort {
+                input: Box::new(apply(*input, conjuncts, cx)),
+                keys,
+            },
+            vec![],
+        ),
+        Plan::Filter { input, predicate } => (
+            Plan::Filter {
+                input: Box::new(apply(*input, conjuncts, cx)),
+                predicate,
+            },
+            vec![],
+        ),
+        Plan::Barrier {
+            input,
+            name,
+            columns,
+        } => {
+            // Only leakproof conjuncts may run among the view's own (and
+            // nothing volatile, as PostgreSQL's pushdown into a subquery).
+            let (inner, stay): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|c| c.is_stable() && super::quals::is_leakproof(c, cx.catalog));
+            (
+                Plan::Barrier {
+                    input: Box::new(apply(*input, inner, cx)),
+                    name,
+                    columns,
+                },
+                stay,
             )
         }
         Plan::SystemView { oid, rel: None } => {

@@ -343,6 +343,15 @@ impl Binder<'_> {
                     input: Box::new(wrap(*input, wait)?),
                     predicate,
                 },
+                Plan::Barrier {
+                    input,
+                    name,
+                    columns,
+                } => Plan::Barrier {
+                    input: Box::new(wrap(*input, wait)?),
+                    name,
+                    columns,
+                },
                 Plan::Sort { input, keys } => Plan::Sort {
                     input: Box::new(wrap(*input, wait)?),
                     keys,
@@ -531,7 +540,7 @@ impl Binder<'_> {
         if let Some(w) = &s.selection {
             let mut cx = ExprCtx::new(&scope, "WHERE");
             let pred = self.bind_bool(w, &mut cx, "WHERE")?;
-            plan = super::pushdown::push_filter(plan, pred, self.catalog);
+            plan = super::pushdown::push_filter(plan, pred, &self.pushdown());
         }
         let group_exprs: Vec<ast::Expr> = match &s.group_by {
             ast::GroupByExpr::Expressions(v, _) => v.clone(),

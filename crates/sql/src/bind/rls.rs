@@ -77,6 +77,14 @@ impl Binder<'_> {
         r
     }
 
+    /// How predicates are pushed and ordered in this statement so far.
+    pub fn pushdown(&self) -> super::pushdown::Pushdown<'_> {
+        super::pushdown::Pushdown {
+            catalog: self.catalog,
+            rls: self.rls_seen,
+        }
+    }
+
     /// The USING predicate rows must pass for `cmd`, or None when RLS does not apply.
     pub fn rls_using(&mut self, rel: &Relation, cmd: RlsCmd) -> PgResult<Option<Expr>> {
         let (Some(user), Some(ctx)) = (self.rls_user(), self.rls) else {
@@ -85,20 +93,25 @@ impl Binder<'_> {
         let Some(app) = rls::policies_for(self.catalog, rel, user, ctx.row_security, cmd)? else {
             return Ok(None);
         };
+        self.rls_seen = true;
         let mut permissive = Vec::new();
         for p in &app.permissive {
             if let Some(u) = &p.using {
                 permissive.push(self.bind_policy_expr(rel, u)?);
             }
         }
-        let mut pred = or_all(permissive).unwrap_or(Expr::Literal(Value::Bool(false)));
-        for p in &app.restrictive {
-            if let Some(u) = &p.using {
-                let r = self.bind_policy_expr(rel, u)?;
-                pred = Expr::Binary(BinOp::And, Box::new(pred), Box::new(r));
+        // PostgreSQL's order: each restrictive policy's USING, then the
+        // permissive ones OR'ed (no permissive policy: no row at all).
+        let mut parts = Vec::new();
+        if !permissive.is_empty() {
+            for p in &app.restrictive {
+                if let Some(u) = &p.using {
+                    parts.push(self.bind_policy_expr(rel, u)?);
+                }
             }
         }
-        Ok(Some(pred))
+        parts.push(or_all(permissive).unwrap_or(Expr::Literal(Value::Bool(false))));
+        Ok(Expr::conjunction(parts))
     }
 
     /// The WITH CHECK a new row must pass for `cmd` (INSERT, UPDATE), or None.

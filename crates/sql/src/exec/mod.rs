@@ -262,6 +262,7 @@ impl<'a> Exec<'a> {
                 let r = crate::func::call::call_in_exec(self, *oid, vals)?;
                 Ok(if set { r.rows } else { vec![vec![r.value]] })
             }
+            Plan::Barrier { input, .. } => self.run(input),
             Plan::Filter { input, predicate } => {
                 let rows = self.run(input)?;
                 let mut out = Vec::new();
@@ -1765,7 +1766,8 @@ fn expr_has_outer(e: &Expr) -> bool {
         | Expr::Cast(x, _)
         | Expr::IsBool(x, _, _) => expr_has_outer(x),
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => expr_has_outer(a) || expr_has_outer(b),
-        Expr::Func(_, args) => args.iter().any(expr_has_outer),
+        // A user function's arguments are read like a built-in's.
+        Expr::Func(_, args) | Expr::Call { args, .. } => args.iter().any(expr_has_outer),
         Expr::Case {
             operand,
             whens,
@@ -1784,7 +1786,7 @@ fn expr_has_outer(e: &Expr) -> bool {
         Expr::ArrayLit(items) => items.iter().any(expr_has_outer),
         Expr::QuantifiedArray { expr, array, .. } => expr_has_outer(expr) || expr_has_outer(array),
         Expr::InSubquery { .. } | Expr::QuantifiedSubquery { .. } => true,
-        _ => false,
+        Expr::Column(_) | Expr::Literal(_) | Expr::Param(_) => false,
     }
 }
 
@@ -1794,7 +1796,7 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
     node(plan);
     match plan {
         Plan::Modify(_) => {}
-        Plan::LockRows { input, .. } => walk_plan(input, f, node),
+        Plan::LockRows { input, .. } | Plan::Barrier { input, .. } => walk_plan(input, f, node),
         Plan::SystemView { rel, .. } => {
             if let Some(e) = rel {
                 f(e);

@@ -153,6 +153,10 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
         strict: c.options.strict.unwrap_or(false),
         security_definer: c.options.security_definer.unwrap_or(false),
         leakproof: c.options.leakproof.unwrap_or(false),
+        cost: c
+            .options
+            .cost
+            .unwrap_or_else(rampart_catalog::default_function_cost),
         config: c
             .options
             .config
@@ -431,6 +435,9 @@ fn alter(s: &mut Session, a: &AlterFunction) -> PgResult<QueryResult> {
                 }
                 if let Some(v) = o.leakproof {
                     g.leakproof = v;
+                }
+                if let Some(v) = o.cost {
+                    g.cost = v;
                 }
                 for (k, v) in &o.config {
                     match v {

@@ -8,7 +8,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use rampart_catalog::{ArgMode, FuncReturn};
-use rampart_types::{DataType, PgError, PgResult};
+use rampart_types::{DataType, PgError, PgResult, SqlState};
 
 /// A routine statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +54,8 @@ pub struct FuncOptions {
     pub security_definer: Option<bool>,
     /// [NOT] LEAKPROOF.
     pub leakproof: Option<bool>,
+    /// COST n.
+    pub cost: Option<f64>,
     /// SET name = value (Some) / RESET name (None).
     pub config: Vec<(String, Option<String>)>,
 }
@@ -508,9 +510,28 @@ fn parse_option(c: &mut Cursor, o: &mut FuncOptions) -> PgResult<bool> {
             return Ok(true);
         }
         "COST" | "ROWS" => {
+            let cost = w == "COST";
             c.next();
+            let negative = matches!(c.peek(), Some(Token::Minus));
+            if negative {
+                c.next();
+            }
             match c.next() {
-                Some(Token::Number(..)) => return Ok(true),
+                Some(Token::Number(n, _)) => {
+                    let v: f64 = n.parse().map_err(|_| c.error())?;
+                    let v = if negative { -v } else { v };
+                    if v <= 0.0 {
+                        let what = if cost { "COST" } else { "ROWS" };
+                        return Err(PgError::new(
+                            SqlState::INVALID_PARAMETER_VALUE,
+                            format!("{what} must be positive"),
+                        ));
+                    }
+                    if cost {
+                        o.cost = Some(v);
+                    }
+                    return Ok(true);
+                }
                 _ => {
                     c.pos -= 1;
                     return Err(c.error());

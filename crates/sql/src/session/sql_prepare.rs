@@ -205,7 +205,7 @@ impl Session {
     }
 
     /// The values of EXECUTE's arguments, converted to the parameter types.
-    fn execute_arguments(
+    pub(crate) fn execute_arguments(
         &mut self,
         arguments: &[ast::Expr],
         types: &[DataType],

@@ -161,7 +161,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                         "internal" => LANG_INTERNAL,
                         _ => LANG_PLPGSQL,
                     }),
-                    Value::Float4(100.0),
+                    Value::Float4(f.cost as f32),
                     Value::Float4(if set { 1000.0 } else { 0.0 }),
                     Value::Oid(variadic),
                     Value::Oid(0),
