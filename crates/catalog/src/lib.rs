@@ -13,10 +13,11 @@ mod model;
 mod relation_map;
 
 pub use model::{
-    default_function_cost, AclItem, ArgMode, Catalog, Check, Column, ColumnStatistics,
-    DatabaseInfo, DefaultAcl, Description, FkAction, ForeignKey, FuncArg, FuncReturn, Function,
-    Index, Membership, PartitionBound, PartitionKey, Policy, PolicyCmd, RangeDatum, Relation,
-    RelationKind, Role, Schema, Sequence, TableStatistics, PG_CLASS_OID, PG_NAMESPACE_OID,
+    default_function_cost, AclItem, AggStep, AggregateDef, ArgMode, Catalog, Check, Column,
+    ColumnStatistics, DatabaseInfo, DefaultAcl, Description, FkAction, ForeignKey, FuncArg,
+    FuncReturn, Function, Index, Membership, PartitionBound, PartitionKey, Policy, PolicyCmd,
+    RangeDatum, Relation, RelationKind, Role, Schema, Sequence, TableStatistics, PG_CLASS_OID,
+    PG_NAMESPACE_OID,
 };
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).

@@ -689,6 +689,31 @@ pub struct Function {
     pub owner: u32,
     /// ACL; None = the default (EXECUTE for PUBLIC).
     pub acl: Option<Vec<AclItem>>,
+    /// How an aggregate (`kind` `a`, `CREATE AGGREGATE`) computes.
+    #[serde(default)]
+    pub aggregate: Option<AggregateDef>,
+}
+
+/// A user-defined aggregate's definition (`pg_aggregate`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AggregateDef {
+    /// The state transition function (`SFUNC`): state and inputs to state.
+    pub transition: AggStep,
+    /// The state's type (`STYPE`).
+    pub state_type: DataType,
+    /// The initial state as text (`INITCOND`); None = NULL.
+    pub initial: Option<String>,
+    /// The final function (`FINALFUNC`): state to result; None = the state.
+    pub finish: Option<AggStep>,
+}
+
+/// A function an aggregate calls.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AggStep {
+    /// A built-in function by its `pg_proc` name (`int4pl`).
+    Builtin(String),
+    /// A user-defined function (`pg_proc` OID).
+    Function(u32),
 }
 
 impl Function {

@@ -296,10 +296,10 @@ pub fn denied(need: &Need, catalog: &rampart_catalog::Catalog) -> PgError {
         ),
         ObjectRef::Function(oid) => {
             let f = catalog.functions.get(oid);
-            let kind = if f.is_some_and(|f| f.kind == 'p') {
-                "procedure"
-            } else {
-                "function"
+            let kind = match f.map(|f| f.kind) {
+                Some('p') => "procedure",
+                Some('a') => "aggregate",
+                _ => "function",
             };
             format!("{kind} {}", f.map(|f| f.name.as_str()).unwrap_or("?"))
         }

@@ -212,6 +212,8 @@ pub enum AggFunc {
     BoolOr,
     StringAgg,
     ArrayAgg,
+    /// A user-defined aggregate (`pg_proc` OID, `CREATE AGGREGATE`).
+    User(u32),
 }
 
 /// Is `name` an aggregate?
@@ -247,7 +249,8 @@ pub fn agg_result_type(f: AggFunc, arg: Option<&DataType>) -> DataType {
         (AggFunc::BoolAnd | AggFunc::BoolOr, _) => DataType::Bool,
         (AggFunc::StringAgg, _) => DataType::Text,
         (AggFunc::ArrayAgg, Some(t)) => DataType::Array(Box::new(normalize_string_type(t))),
-        (_, None) => DataType::Unknown,
+        // (The binder takes a user aggregate's type from its definition.)
+        (AggFunc::User(_), _) | (_, None) => DataType::Unknown,
     }
 }
 

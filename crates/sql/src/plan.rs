@@ -27,6 +27,8 @@ pub struct AggCall {
     pub distinct: bool,
     /// `FILTER (WHERE ...)`.
     pub filter: Option<Expr>,
+    /// `ORDER BY` inside the call: the order the inputs are fed in.
+    pub order: Vec<SortKey>,
     /// Result type.
     pub ty: DataType,
 }

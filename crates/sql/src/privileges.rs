@@ -490,8 +490,9 @@ fn resolve_targets(
                 .map(|n| n.1);
             let (kinds, schemas): (&[char], &[ast::ObjectName]) = match marker.as_deref() {
                 Some(crate::front::ALL_PROCEDURES_PLACEHOLDER) => (&['p'], &schemas[1..]),
-                Some(crate::front::ALL_ROUTINES_PLACEHOLDER) => (&['f', 'p'], &schemas[1..]),
-                _ => (&['f'], &schemas[..]),
+                Some(crate::front::ALL_ROUTINES_PLACEHOLDER) => (&['f', 'p', 'a'], &schemas[1..]),
+                // ALL FUNCTIONS includes aggregates (PostgreSQL: prokind <> 'p').
+                _ => (&['f', 'a'], &schemas[..]),
             };
             let mut out = Vec::new();
             for sc in schemas {

@@ -1303,8 +1303,8 @@ impl Binder<'_> {
                 "window functions are not supported yet",
             ));
         }
-        let (args, distinct, star) = match &f.args {
-            FunctionArguments::None => (vec![], false, false),
+        let (args, distinct, star, order) = match &f.args {
+            FunctionArguments::None => (vec![], false, false, vec![]),
             FunctionArguments::Subquery(q) if name == "array" => {
                 let (plan, cols) = self.bind_subquery(q, cx)?;
                 if cols.len() != 1 {
@@ -1336,14 +1336,34 @@ impl Binder<'_> {
                         }
                     }
                 }
-                (args, distinct, star)
+                let mut order: Vec<ast::OrderByExpr> = Vec::new();
+                for c in &list.clauses {
+                    if let ast::FunctionArgumentClause::OrderBy(keys) = c {
+                        order.extend(keys.iter().cloned());
+                    }
+                }
+                (args, distinct, star, order)
             }
         };
+        let order = order.as_slice();
         let qualifier = match f.name.0.as_slice() {
             [s, _] => s.as_ident().map(ident),
             _ => None,
         };
         if let Some(q) = qualifier.filter(|q| q != "pg_catalog") {
+            if self.is_user_aggregate(Some(&q), &name) {
+                let filter = f.filter.as_deref();
+                return self.bind_aggregate(
+                    AggFunc::User(0),
+                    Some(&q),
+                    &name,
+                    &args,
+                    star,
+                    (distinct, order),
+                    filter,
+                    cx,
+                );
+            }
             let mut bound = Vec::new();
             let mut types = Vec::new();
             for a in &args {
@@ -1362,7 +1382,38 @@ impl Binder<'_> {
             };
         }
         if let Some(agg) = agg_by_name(&name) {
-            return self.bind_aggregate(agg, &name, &args, star, distinct, f.filter.as_deref(), cx);
+            let filter = f.filter.as_deref();
+            return self.bind_aggregate(
+                agg,
+                None,
+                &name,
+                &args,
+                star,
+                (distinct, order),
+                filter,
+                cx,
+            );
+        }
+        if self.is_user_aggregate(None, &name) {
+            let filter = f.filter.as_deref();
+            return self.bind_aggregate(
+                AggFunc::User(0),
+                None,
+                &name,
+                &args,
+                star,
+                (distinct, order),
+                filter,
+                cx,
+            );
+        }
+        if !order.is_empty() {
+            use sqlparser::ast::Spanned;
+            let err = PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("ORDER BY specified, but {name} is not an aggregate function"),
+            );
+            return Err(self.at(err, f.span()));
         }
         if star {
             return Err(PgError::syntax(format!(
@@ -1376,10 +1427,11 @@ impl Binder<'_> {
     fn bind_aggregate(
         &mut self,
         func: AggFunc,
+        schema: Option<&str>,
         name: &str,
         args: &[ast::Expr],
         star: bool,
-        distinct: bool,
+        (distinct, order): (bool, &[ast::OrderByExpr]),
         filter: Option<&ast::Expr>,
         cx: &mut ExprCtx,
     ) -> PgResult<(Expr, DataType)> {
@@ -1409,6 +1461,20 @@ impl Binder<'_> {
         } else {
             func
         };
+        let mut keys = Vec::with_capacity(order.len());
+        for o in order {
+            let (expr, _) = self.bind_expr(&o.expr, &mut inner)?;
+            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            keys.push(crate::plan::SortKey {
+                expr,
+                desc,
+                nulls_first: o.options.nulls_first.unwrap_or(desc),
+            });
+        }
+        if let AggFunc::User(_) = func {
+            let how = (distinct, keys);
+            return self.bind_user_aggregate(schema, name, bound, &types, how, filter, inner, cx);
+        }
         let expected = match func {
             AggFunc::CountStar => 0,
             AggFunc::StringAgg => 2,
@@ -1468,6 +1534,75 @@ impl Binder<'_> {
             args: bound,
             distinct,
             filter,
+            order: keys,
+            ty: ty.clone(),
+        });
+        agg.output.columns.push(ScopeColumn {
+            table: None,
+            name: name.to_string(),
+            ty: ty.clone(),
+            source: None,
+            hidden: true,
+        });
+        Ok((Expr::Column(idx), ty))
+    }
+
+    /// Whether `name` (in `schema`, else on the search path) is a
+    /// user-defined aggregate (`CREATE AGGREGATE`).
+    pub fn is_user_aggregate(&self, schema: Option<&str>, name: &str) -> bool {
+        crate::func::candidates(self.catalog, schema, name, &self.search_path)
+            .iter()
+            .any(|f| f.kind == 'a')
+    }
+
+    /// A call of a user-defined aggregate with bound arguments: resolved
+    /// by argument types, arguments coerced, EXECUTE recorded.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_user_aggregate(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        bound: Vec<Expr>,
+        types: &[DataType],
+        (distinct, order): (bool, Vec<crate::plan::SortKey>),
+        filter: Option<&ast::Expr>,
+        mut inner: ExprCtx,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        let f = crate::func::resolve_kind(self.catalog, schema, name, &self.search_path, types, 'a')?
+            .cloned()
+            .ok_or_else(|| {
+                let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+                PgError::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", sig.join(", ")))
+                    .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+            })?;
+        let mut args = Vec::with_capacity(bound.len());
+        for ((e, t), want) in bound.into_iter().zip(types).zip(f.input_types()) {
+            args.push(self.coerce(e, t, &want)?);
+        }
+        self.need(
+            rampart_security::ObjectRef::Function(f.oid),
+            rampart_security::Privilege::Execute,
+        );
+        let filter = match filter {
+            Some(fe) => Some(self.bind_bool(fe, &mut inner, "FILTER")?),
+            None => None,
+        };
+        let ty = match &f.returns {
+            rampart_catalog::FuncReturn::Scalar(t) => t.clone(),
+            _ => DataType::Unknown,
+        };
+        let agg = cx
+            .agg
+            .as_deref_mut()
+            .ok_or_else(|| PgError::internal("aggregate state vanished"))?;
+        let idx = agg.group_keys.len() + agg.aggs.len();
+        agg.aggs.push(AggCall {
+            func: AggFunc::User(f.oid),
+            args,
+            distinct,
+            filter,
+            order,
             ty: ty.clone(),
         });
         agg.output.columns.push(ScopeColumn {
@@ -1893,14 +2028,21 @@ fn type_mismatch(what: &str, types: &[DataType]) -> PgError {
 
 /// Whether an expression contains an aggregate call (not looking into subqueries).
 pub fn contains_aggregate(e: &ast::Expr) -> bool {
+    contains_aggregate_named(e, &|_| false)
+}
+
+/// Like [`contains_aggregate`], also counting calls of names `user` accepts
+/// (user-defined aggregates).
+pub fn contains_aggregate_named(e: &ast::Expr, user: &dyn Fn(&str) -> bool) -> bool {
     use sqlparser::ast::{Visit, Visitor};
     use std::ops::ControlFlow;
     /// Finds an aggregate call outside any subquery (aggregates inside a
     /// subquery belong to that subquery).
-    struct Finder {
+    struct Finder<'u> {
         depth: usize,
+        user: &'u dyn Fn(&str) -> bool,
     }
-    impl Visitor for Finder {
+    impl Visitor for Finder<'_> {
         type Break = ();
         fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
             self.depth += 1;
@@ -1919,14 +2061,14 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
                     .and_then(|p| p.as_ident())
                     .map(ident)
                     .unwrap_or_default();
-                if agg_by_name(&name).is_some() && f.over.is_none() {
+                if (agg_by_name(&name).is_some() || (self.user)(&name)) && f.over.is_none() {
                     return ControlFlow::Break(());
                 }
             }
             ControlFlow::Continue(())
         }
     }
-    e.visit(&mut Finder { depth: 0 }).is_break()
+    e.visit(&mut Finder { depth: 0, user }).is_break()
 }
 
 /// The built-in operator an `OPERATOR(pg_catalog.op)` spelling names.

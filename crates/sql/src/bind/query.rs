@@ -4,7 +4,7 @@ use sqlparser::ast::{self, SelectItem, SetExpr};
 
 use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
 
-use super::expr::{contains_aggregate, AggState, ExprCtx};
+use super::expr::{contains_aggregate_named, AggState, ExprCtx};
 use super::{ident, Binder, CteBinding, Scope, ScopeColumn};
 use crate::expr::{BinOp, Expr};
 use crate::functions;
@@ -527,6 +527,12 @@ impl Binder<'_> {
         Ok((Plan::Values { rows, width }, cols))
     }
 
+    /// Whether an expression calls an aggregate (built-in or user-defined)
+    /// outside its subqueries.
+    fn has_aggregate(&self, e: &ast::Expr) -> bool {
+        contains_aggregate_named(e, &|name| self.is_user_aggregate(None, name))
+    }
+
     /// Binds one SELECT block, applying `order` (the enclosing query's ORDER BY).
     pub fn bind_select(
         &mut self,
@@ -567,8 +573,8 @@ impl Binder<'_> {
         }
         let aggregated = !group_exprs.is_empty()
             || s.having.is_some()
-            || items.iter().any(|(e, _)| contains_aggregate(e))
-            || order.iter().any(|o| contains_aggregate(&o.expr));
+            || items.iter().any(|(e, _)| self.has_aggregate(e))
+            || order.iter().any(|o| self.has_aggregate(&o.expr));
         if !aggregated {
             plan = self.bind_select_list_srfs(plan, &mut scope, &mut items)?;
         } else if self.select_list_has_srf(&items) {

@@ -9,17 +9,23 @@ use super::{eval::binary, Exec, Row};
 use crate::expr::{BinOp, Expr};
 use crate::functions::AggFunc;
 use crate::plan::AggCall;
+use rampart_catalog::AggStep;
 
 /// Running state of one aggregate in one group.
 #[derive(Clone, Debug)]
 enum Acc {
     Count(i64),
     Sum(Option<Value>),
-    Avg { sum: Option<Value>, count: i64 },
+    Avg {
+        sum: Option<Value>,
+        count: i64,
+    },
     MinMax(Option<Value>),
     Bool(Option<bool>),
     Str(Option<String>),
     Array(Option<Vec<Value>>),
+    /// A user-defined aggregate's state (None until initialised).
+    User(Option<Value>),
 }
 
 fn new_acc(f: AggFunc) -> Acc {
@@ -34,6 +40,7 @@ fn new_acc(f: AggFunc) -> Acc {
         AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
         AggFunc::StringAgg => Acc::Str(None),
         AggFunc::ArrayAgg => Acc::Array(None),
+        AggFunc::User(_) => Acc::User(None),
     }
 }
 
@@ -41,6 +48,41 @@ struct Group {
     keys: Row,
     accs: Vec<Acc>,
     distinct_seen: Vec<HashSet<Vec<u8>>>,
+    /// Input rows of the aggregates with ORDER BY in the call, by aggregate.
+    ordered: Vec<Vec<Row>>,
+}
+
+/// Feeds one input row of a group to aggregate `ai`: FILTER, arguments,
+/// NULL skipping, DISTINCT, then the step.
+fn feed(ex: &mut Exec, call: &AggCall, ai: usize, group: &mut Group, row: &Row) -> PgResult<()> {
+    if let Some(f) = &call.filter {
+        if !ex.eval_bool(f, row)? {
+            return Ok(());
+        }
+    }
+    let mut args = Vec::with_capacity(call.args.len());
+    for a in &call.args {
+        args.push(ex.eval(a, row)?);
+    }
+    // array_agg keeps NULL elements; a user aggregate decides for itself
+    // (its transition function's strictness); the others skip NULL input.
+    if !matches!(
+        call.func,
+        AggFunc::CountStar | AggFunc::ArrayAgg | AggFunc::User(_)
+    ) && args.first().is_some_and(Value::is_null)
+    {
+        return Ok(());
+    }
+    if call.distinct {
+        let k: Vec<u8> = args.iter().flat_map(|v| v.group_key()).collect();
+        if !group.distinct_seen[ai].insert(k) {
+            return Ok(());
+        }
+    }
+    match (&mut group.accs[ai], call.func) {
+        (Acc::User(state), AggFunc::User(oid)) => user_step(ex, oid, state, args),
+        (acc, f) => accumulate(acc, f, args),
+    }
 }
 
 /// Groups `rows` by `group_by` and computes `aggs`; output is keys then aggregate values.
@@ -56,6 +98,7 @@ pub fn aggregate(
         keys,
         accs: aggs.iter().map(|a| new_acc(a.func)).collect(),
         distinct_seen: vec![HashSet::new(); aggs.len()],
+        ordered: vec![Vec::new(); aggs.len()],
     };
     if group_by.is_empty() {
         groups.push(new_group(vec![]));
@@ -83,36 +126,34 @@ pub fn aggregate(
             }
         };
         for (ai, call) in aggs.iter().enumerate() {
-            if let Some(f) = &call.filter {
-                if !ex.eval_bool(f, &row)? {
-                    continue;
-                }
+            let group = &mut groups[gi];
+            if call.order.is_empty() {
+                feed(ex, call, ai, group, &row)?;
+            } else {
+                // ORDER BY inside the call: fed in that order at the end.
+                group.ordered[ai].push(row.clone());
             }
-            let mut args = Vec::with_capacity(call.args.len());
-            for a in &call.args {
-                args.push(ex.eval(a, &row)?);
-            }
-            // array_agg keeps NULL elements; every other aggregate skips NULL input.
-            if !matches!(call.func, AggFunc::CountStar | AggFunc::ArrayAgg)
-                && args.first().is_some_and(Value::is_null)
-            {
+        }
+    }
+    for g in groups.iter_mut() {
+        for (ai, call) in aggs.iter().enumerate() {
+            if call.order.is_empty() {
                 continue;
             }
-            let group = &mut groups[gi];
-            if call.distinct {
-                let k: Vec<u8> = args.iter().flat_map(|v| v.group_key()).collect();
-                if !group.distinct_seen[ai].insert(k) {
-                    continue;
-                }
+            let rows = ex.sort(std::mem::take(&mut g.ordered[ai]), &call.order)?;
+            for row in rows {
+                feed(ex, call, ai, g, &row)?;
             }
-            accumulate(&mut group.accs[ai], call.func, args)?;
         }
     }
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
         let mut row = g.keys;
         for (acc, call) in g.accs.into_iter().zip(aggs) {
-            row.push(finish(acc, call)?);
+            row.push(match (acc, call.func) {
+                (Acc::User(state), AggFunc::User(oid)) => user_finish(ex, oid, state)?,
+                (acc, _) => finish(acc, call)?,
+            });
         }
         out.push(row);
     }
@@ -163,6 +204,8 @@ fn accumulate(acc: &mut Acc, f: AggFunc, mut args: Vec<Value>) -> PgResult<()> {
             });
         }
         Acc::Array(items) => items.get_or_insert_with(Vec::new).push(args.swap_remove(0)),
+        // Stepped by `user_step` (it needs the executor).
+        Acc::User(_) => {}
         Acc::Str(s) => {
             let v = args[0].to_pg_text().unwrap_or_default();
             let delim = args.get(1).and_then(Value::to_pg_text);
@@ -178,6 +221,117 @@ fn accumulate(acc: &mut Acc, f: AggFunc, mut args: Vec<Value>) -> PgResult<()> {
         }
     }
     Ok(())
+}
+
+/// The definition of user aggregate `oid`.
+fn user_definition(ex: &Exec, oid: u32) -> PgResult<rampart_catalog::AggregateDef> {
+    ex.catalog
+        .functions
+        .get(&oid)
+        .and_then(|f| f.aggregate.clone())
+        .ok_or_else(|| rampart_types::PgError::internal("aggregate vanished"))
+}
+
+/// The state a user aggregate starts from: INITCOND as the state type, or NULL.
+fn user_initial(ex: &Exec, def: &rampart_catalog::AggregateDef) -> PgResult<Value> {
+    match &def.initial {
+        None => Ok(Value::Null),
+        Some(text) => super::cast::cast_value(
+            Value::Text(text.clone()),
+            &rampart_types::DataType::Text,
+            &def.state_type,
+            &ex.style,
+        ),
+    }
+}
+
+/// One input row of a user aggregate, as PostgreSQL's advance_transition_function:
+/// a strict transition function skips NULL inputs, and with a NULL
+/// initial state the first input becomes the state.
+fn user_step(ex: &mut Exec, oid: u32, state: &mut Option<Value>, args: Vec<Value>) -> PgResult<()> {
+    let def = user_definition(ex, oid)?;
+    let current = match state.take() {
+        Some(v) => v,
+        None => user_initial(ex, &def)?,
+    };
+    let strict = match &def.transition {
+        AggStep::Builtin(name) => {
+            crate::func::aggregate::builtin_transition(name).is_none_or(|b| b.strict)
+        }
+        AggStep::Function(f) => ex.catalog.functions.get(f).is_some_and(|f| f.strict),
+    };
+    if strict && args.iter().any(Value::is_null) {
+        *state = Some(current);
+        return Ok(());
+    }
+    if strict && current.is_null() {
+        *state = Some(args.into_iter().next().unwrap_or(Value::Null));
+        return Ok(());
+    }
+    let next = match &def.transition {
+        AggStep::Function(f) => {
+            let mut call_args = vec![current];
+            call_args.extend(args);
+            crate::func::call::call_in_exec(ex, *f, call_args)?.value
+        }
+        AggStep::Builtin(name) => {
+            let input = args.into_iter().next().unwrap_or(Value::Null);
+            builtin_step(name, current, input)?
+        }
+    };
+    *state = Some(next);
+    Ok(())
+}
+
+fn builtin_step(name: &str, state: Value, input: Value) -> PgResult<Value> {
+    use crate::func::aggregate::StepOp;
+    let Some(b) = crate::func::aggregate::builtin_transition(name) else {
+        return Err(rampart_types::PgError::internal(
+            "unknown transition function",
+        ));
+    };
+    Ok(match b.op {
+        StepOp::Binary(op) => binary(op, &state, &input)?,
+        StepOp::Larger | StepOp::Smaller => {
+            let ord = input.total_cmp(&state);
+            let take = if b.op == StepOp::Larger {
+                ord.is_gt()
+            } else {
+                ord.is_lt()
+            };
+            if take {
+                input
+            } else {
+                state
+            }
+        }
+        StepOp::Sum => match (state.is_null(), input.is_null()) {
+            (_, true) => state,
+            (true, false) => widen_for_sum(input),
+            (false, false) => binary(BinOp::Add, &state, &widen_for_sum(input))?,
+        },
+    })
+}
+
+/// A user aggregate's result: FINALFUNC of the state, or the state (the
+/// initial state when no row came).
+fn user_finish(ex: &mut Exec, oid: u32, state: Option<Value>) -> PgResult<Value> {
+    let def = user_definition(ex, oid)?;
+    let state = match state {
+        Some(v) => v,
+        None => user_initial(ex, &def)?,
+    };
+    match &def.finish {
+        None => Ok(state),
+        Some(AggStep::Function(f)) => {
+            let strict = ex.catalog.functions.get(f).is_some_and(|f| f.strict);
+            if strict && state.is_null() {
+                return Ok(Value::Null);
+            }
+            Ok(crate::func::call::call_in_exec(ex, *f, vec![state])?.value)
+        }
+        Some(AggStep::Builtin(_)) => Ok(state),
+    }
 }
 
 /// sum(int4) is bigint and sum(int8) numeric in PostgreSQL: accumulate wide.
@@ -225,5 +379,6 @@ fn finish(acc: Acc, call: &AggCall) -> PgResult<Value> {
         Acc::Bool(b) => b.map(Value::Bool).unwrap_or(Value::Null),
         Acc::Str(s) => s.map(Value::Text).unwrap_or(Value::Null),
         Acc::Array(items) => items.map(Value::Array).unwrap_or(Value::Null),
+        Acc::User(state) => state.unwrap_or(Value::Null),
     })
 }

@@ -20,6 +20,7 @@ fn cmd(tag: &str) -> PgResult<QueryResult> {
 fn kind_word(kind: char) -> &'static str {
     match kind {
         'p' => "procedure",
+        'a' => "aggregate",
         'r' => "routine",
         _ => "function",
     }
@@ -28,6 +29,7 @@ fn kind_word(kind: char) -> &'static str {
 fn tag_word(kind: char) -> &'static str {
     match kind {
         'p' => "PROCEDURE",
+        'a' => "AGGREGATE",
         'r' => "ROUTINE",
         _ => "FUNCTION",
     }
@@ -39,6 +41,7 @@ pub fn run(s: &mut Session, stmt: &FuncStmt) -> PgResult<QueryResult> {
         FuncStmt::Create(c) => create(s, c),
         FuncStmt::Drop(d) => drop(s, d),
         FuncStmt::Alter(a) => alter(s, a),
+        FuncStmt::CreateAggregate(c) => super::aggregate::create(s, c),
         FuncStmt::Do {
             language,
             body,
@@ -165,6 +168,7 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
             .collect(),
         owner: 0,
         acl: None,
+        aggregate: None,
     };
     for (k, v) in &f.config {
         crate::guc::Settings::default().set(k, v, false)?;
@@ -186,7 +190,18 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
         }
     }
     validate(s, &catalog, &f).map_err(|e| shift(e, c.body_offset))?;
-    let tag = format!("CREATE {}", tag_word(kind));
+    install(s, f, schema_name, c.or_replace)
+}
+
+/// Stores a new routine (or replaces one, `or_replace`) in its schema:
+/// CREATE on the schema, ownership, the default privileges.
+pub(super) fn install(
+    s: &mut Session,
+    mut f: Function,
+    schema_name: Option<String>,
+    or_replace: bool,
+) -> PgResult<QueryResult> {
+    let tag = format!("CREATE {}", tag_word(f.kind));
     with_catalog_mut(s, |cat, _txn, s| {
         let schema = crate::ddl::creation_schema(cat, s, schema_name)?;
         let need = Need {
@@ -209,7 +224,7 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
             .find(|g| g.schema == schema.oid && g.name == f.name && g.input_types() == inputs)
             .cloned();
         match existing {
-            Some(old) if !c.or_replace => Err(PgError::new(
+            Some(old) if !or_replace => Err(PgError::new(
                 SqlState::DUPLICATE_FUNCTION,
                 format!(
                     "function \"{}\" already exists with same argument types",
@@ -352,13 +367,22 @@ fn drop(s: &mut Session, d: &DropFunction) -> PgResult<QueryResult> {
                 }
                 // DROP FUNCTION naming a procedure (and the reverse) says what it is.
                 if let Some(other) = super::find_routine(cat, item, &search_path, 'r')? {
-                    return Err(PgError::new(
-                        SqlState::WRONG_OBJECT_TYPE,
-                        format!("{} is not a {}", other.signature(), kind_word(d.kind)),
-                    ));
+                    let message = if d.kind == 'a' {
+                        format!("function {} is not an aggregate", other.signature())
+                    } else {
+                        format!("{} is not a {}", other.signature(), kind_word(d.kind))
+                    };
+                    return Err(PgError::new(SqlState::WRONG_OBJECT_TYPE, message));
                 }
                 return Err(super::not_found(item, d.kind));
             };
+            if f.kind == 'a' && d.kind != 'a' {
+                return Err(PgError::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is an aggregate function", f.name),
+                )
+                .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
+            }
             must_own(s, cat, &f)?;
             cat.functions.remove(&f.oid);
         }

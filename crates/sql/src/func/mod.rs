@@ -2,6 +2,7 @@
 //! ([`parse`]), their DDL ([`ddl`]), name resolution (here) and invocation
 //! ([`call`]: LANGUAGE sql bodies and PL/pgSQL through [`crate::plpgsql`]).
 
+pub mod aggregate;
 pub mod call;
 pub mod ddl;
 pub mod describe;
@@ -112,12 +113,24 @@ pub fn resolve<'c>(
     search_path: &[String],
     arg_types: &[DataType],
 ) -> PgResult<Option<&'c Function>> {
+    resolve_kind(cat, schema, name, search_path, arg_types, 'f')
+}
+
+/// Like [`resolve`], among the routines of one kind (`a`: aggregates).
+pub fn resolve_kind<'c>(
+    cat: &'c Catalog,
+    schema: Option<&str>,
+    name: &str,
+    search_path: &[String],
+    arg_types: &[DataType],
+    kind: char,
+) -> PgResult<Option<&'c Function>> {
     let mut best: Vec<(usize, usize, &Function)> = Vec::new();
     for (order, f) in candidates(cat, schema, name, search_path)
         .into_iter()
         .enumerate()
     {
-        if f.kind != 'f' {
+        if f.kind != kind {
             continue;
         }
         let inputs: Vec<&rampart_catalog::FuncArg> =
@@ -188,7 +201,8 @@ pub fn find_routine<'c>(
     }
     let found: Vec<&Function> = candidates(cat, schema, name, search_path)
         .into_iter()
-        .filter(|f| kind == 'r' || f.kind == kind)
+        // FUNCTION names aggregates too (GRANT … ON FUNCTION agg(int)).
+        .filter(|f| kind == 'r' || f.kind == kind || (kind == 'f' && f.kind == 'a'))
         .filter(|f| match &r.args {
             Some(types) => f.input_types() == *types,
             None => true,
@@ -266,6 +280,7 @@ pub fn ref_display(r: &parse::RoutineRef) -> String {
 pub fn not_found(r: &parse::RoutineRef, kind: char) -> PgError {
     let what = match kind {
         'p' => "procedure",
+        'a' => "aggregate",
         'r' => "routine",
         _ => "function",
     };

@@ -28,6 +28,22 @@ pub enum FuncStmt {
     Drop(DropFunction),
     /// ALTER FUNCTION/PROCEDURE/ROUTINE.
     Alter(AlterFunction),
+    /// CREATE [OR REPLACE] AGGREGATE name (types) (option = value, ...).
+    CreateAggregate(CreateAggregate),
+}
+
+/// `CREATE AGGREGATE`, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateAggregate {
+    /// OR REPLACE.
+    pub or_replace: bool,
+    /// Possibly schema-qualified name.
+    pub name: Vec<String>,
+    /// Input types.
+    pub args: Vec<DataType>,
+    /// `SFUNC = f, STYPE = t, ...`: lower-cased option names, values as
+    /// written (names and types as text, INITCOND's string unquoted).
+    pub options: Vec<(String, String)>,
 }
 
 /// One argument as declared.
@@ -158,6 +174,9 @@ pub fn is_routine_statement(sig: &[&Token]) -> bool {
             | ["CREATE", "FUNCTION" | "PROCEDURE", ..]
             | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE"]
             | ["DROP" | "ALTER", "FUNCTION" | "PROCEDURE" | "ROUTINE", ..]
+            | ["CREATE", "AGGREGATE", ..]
+            | ["CREATE", "OR", "REPLACE", "AGGREGATE"]
+            | ["DROP", "AGGREGATE", ..]
     )
 }
 
@@ -293,6 +312,16 @@ fn tokens_text(ts: &[&Token]) -> String {
         .join(" ")
 }
 
+/// Parses a type name written as text (`int4`, `bigint`).
+pub fn type_from_text(text: &str) -> PgResult<DataType> {
+    try_parse_type(text)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{text}\" does not exist"),
+        )
+    })
+}
+
 /// Parses a type written as tokens (`integer`, `character varying(10)`, `text[]`).
 fn parse_type(ts: &[&Token]) -> PgResult<DataType> {
     let text = tokens_text(ts);
@@ -379,6 +408,7 @@ fn routine_kind(c: &mut Cursor) -> PgResult<char> {
         Some("FUNCTION") => 'f',
         Some("PROCEDURE") => 'p',
         Some("ROUTINE") => 'r',
+        Some("AGGREGATE") => 'a',
         _ => {
             c.pos -= 1;
             return Err(c.error());
@@ -390,6 +420,9 @@ fn parse_create(c: &mut Cursor) -> PgResult<FuncStmt> {
     let or_replace = c.eat_kw("OR");
     if or_replace {
         c.expect_kw("REPLACE")?;
+    }
+    if c.eat_kw("AGGREGATE") {
+        return parse_create_aggregate(c, or_replace);
     }
     let procedure = routine_kind(c)? == 'p';
     let name = c.qualified_name()?;
@@ -733,6 +766,51 @@ fn parse_routine_ref(c: &mut Cursor) -> PgResult<RoutineRef> {
         None
     };
     Ok(RoutineRef { name, args })
+}
+
+/// `name (type, ...) (option = value, ...)`: the old-style spelling
+/// (`BASETYPE = …`) is not read.
+fn parse_create_aggregate(c: &mut Cursor, or_replace: bool) -> PgResult<FuncStmt> {
+    let name = c.qualified_name()?;
+    let args = parse_arg_decls(c)?
+        .into_iter()
+        .filter(|a| a.mode.is_input())
+        .map(|a| a.ty)
+        .collect();
+    if !c.eat(&Token::LParen) {
+        return Err(c.error());
+    }
+    let mut options = Vec::new();
+    loop {
+        let key = c.ident()?.to_lowercase();
+        if !c.eat(&Token::Eq) {
+            return Err(c.error());
+        }
+        let value = match c.string() {
+            Some((v, _)) => v,
+            None => {
+                let v = c.take_until(|t| matches!(t, Token::Comma | Token::RParen));
+                if v.is_empty() {
+                    return Err(c.error());
+                }
+                tokens_text(&v)
+            }
+        };
+        options.push((key, value));
+        if c.eat(&Token::Comma) {
+            continue;
+        }
+        if !c.eat(&Token::RParen) {
+            return Err(c.error());
+        }
+        break;
+    }
+    Ok(FuncStmt::CreateAggregate(CreateAggregate {
+        or_replace,
+        name,
+        args,
+        options,
+    }))
 }
 
 fn parse_drop(c: &mut Cursor) -> PgResult<FuncStmt> {
