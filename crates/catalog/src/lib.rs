@@ -91,3 +91,25 @@ pub const SYSTEM_RELATIONS: &[(u32, &str, &str)] = &[
     (12134, "pg_shmem_allocations", "view"),
     (12138, "pg_backend_memory_contexts", "view"),
 ];
+
+/// The procedural languages (`pg_language`): OID, name, trusted (any
+/// user may be granted USAGE) — as PostgreSQL 15's initdb creates them.
+pub const LANGUAGES: &[(u32, &str, bool)] = &[
+    (12, "internal", false),
+    (13, "c", false),
+    (14, "sql", true),
+    (13563, "plpgsql", true),
+];
+
+/// A language's (OID, name, trusted) by name.
+pub fn language_by_name(name: &str) -> Option<(u32, &'static str, bool)> {
+    LANGUAGES.iter().copied().find(|(_, n, _)| *n == name)
+}
+
+/// A language's name by OID.
+pub fn language_name(oid: u32) -> Option<&'static str> {
+    LANGUAGES
+        .iter()
+        .find(|(o, _, _)| *o == oid)
+        .map(|(_, n, _)| *n)
+}

@@ -28,6 +28,10 @@ pub struct Catalog {
     /// The database's ACL (`datacl`); None = the default.
     #[serde(default)]
     pub database_acl: Option<Vec<AclItem>>,
+    /// ACLs of the procedural languages (`pg_language.lanacl`) by
+    /// language name; a language not here has the default (PUBLIC USAGE).
+    #[serde(default)]
+    pub language_acls: BTreeMap<String, Vec<AclItem>>,
     /// ALTER DEFAULT PRIVILEGES entries (`pg_default_acl`).
     #[serde(default)]
     pub default_acls: Vec<DefaultAcl>,

@@ -20,6 +20,8 @@ pub enum AclKind {
     Database,
     /// Functions and procedures.
     Function,
+    /// Procedural languages.
+    Language,
 }
 
 impl AclKind {
@@ -31,6 +33,7 @@ impl AclKind {
             AclKind::Schema => ALL_SCHEMA,
             AclKind::Database => ALL_DATABASE,
             AclKind::Function => ALL_FUNCTION,
+            AclKind::Language => USAGE,
         }
     }
 }
@@ -51,6 +54,7 @@ pub fn default_acl(kind: AclKind, owner: u32) -> Vec<AclItem> {
     let public = match kind {
         AclKind::Database => TEMPORARY | CONNECT,
         AclKind::Function => EXECUTE,
+        AclKind::Language => USAGE,
         _ => 0,
     };
     if public == 0 {

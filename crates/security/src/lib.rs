@@ -133,7 +133,7 @@ fn predefined_grants(
             (read && bit == SELECT) || (write && bit & (INSERT | UPDATE | DELETE) != 0)
         }
         ObjectRef::Schema(_) => (read || write) && bit == USAGE,
-        ObjectRef::Database | ObjectRef::Function(_) => false,
+        ObjectRef::Database | ObjectRef::Function(_) | ObjectRef::Language(_) => false,
     }
 }
 
@@ -231,6 +231,26 @@ fn check(
                     != 0
             }
         },
+        ObjectRef::Language(oid) => match rampart_catalog::language_name(*oid) {
+            None => false,
+            // Languages belong to the bootstrap superuser.
+            Some(_) if need.privilege == Privilege::Ownership => roles::has_privs_of(
+                catalog,
+                principal.role_oid,
+                rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+            ),
+            Some(name) => {
+                acl::mask(
+                    &acl::effective_ref(
+                        &catalog.language_acls.get(name).cloned(),
+                        AclKind::Language,
+                        rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+                    ),
+                    roles,
+                ) & bit
+                    != 0
+            }
+        },
         ObjectRef::Function(oid) => match catalog.functions.get(oid) {
             None => false,
             Some(f) if need.privilege == Privilege::Ownership => {
@@ -304,6 +324,10 @@ pub fn denied(need: &Need, catalog: &rampart_catalog::Catalog) -> PgError {
             format!("{kind} {}", f.map(|f| f.name.as_str()).unwrap_or("?"))
         }
         ObjectRef::Database => "database".into(),
+        ObjectRef::Language(oid) => format!(
+            "language {}",
+            rampart_catalog::language_name(*oid).unwrap_or("?")
+        ),
     };
     let e = PgError::new(
         SqlState::INSUFFICIENT_PRIVILEGE,

@@ -13,6 +13,8 @@ pub enum ObjectRef {
     Relation(u32),
     /// A function or procedure by OID.
     Function(u32),
+    /// A procedural language (`sql`, `plpgsql`) by `pg_language` OID.
+    Language(u32),
 }
 
 /// A privilege, with PostgreSQL's ACL letter.

@@ -911,6 +911,9 @@ fn grant_all_columns(sig: &[&Token]) -> Option<String> {
 pub const ALL_PROCEDURES_PLACEHOLDER: &str = "__rampart_all_procedures__";
 /// As [`ALL_PROCEDURES_PLACEHOLDER`], for `ALL ROUTINES`.
 pub const ALL_ROUTINES_PLACEHOLDER: &str = "__rampart_all_routines__";
+/// Schema name marking a schema list as `ON LANGUAGE l, …` (first in the
+/// list): sqlparser has no GRANT ON LANGUAGE.
+pub const LANGUAGE_PLACEHOLDER: &str = "__rampart_language__";
 /// First name part marking `ON FUNCTION` as written `ON ROUTINE`.
 pub const ROUTINE_PLACEHOLDER: &str = "__rampart_routine__";
 
@@ -938,6 +941,16 @@ fn grant_all_routines(sig: &[&Token]) -> Option<String> {
                 "ROUTINES" => ALL_ROUTINES_PLACEHOLDER,
                 _ => return None,
             }
+        }
+        [language, ..] if language == "LANGUAGE" => {
+            // `ON LANGUAGE a, b` → `ON SCHEMA "placeholder", a, b`.
+            let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
+            let tail: Vec<String> = sig[on + 2..].iter().map(|t| t.to_string()).collect();
+            return Some(format!(
+                "{} SCHEMA \"{LANGUAGE_PLACEHOLDER}\", {}",
+                head.join(" "),
+                tail.join(" ")
+            ));
         }
         [routine, ..] if routine == "ROUTINE" => {
             // `ON ROUTINE name(args)` → `ON FUNCTION "placeholder".name(args)`.

@@ -25,6 +25,17 @@ enum Target {
     Schema(String),
     Database(String),
     Function(u32),
+    /// A procedural language by name (`ON LANGUAGE plpgsql`).
+    Language(&'static str),
+}
+
+/// Whether a schema list is `ON LANGUAGE …` as the front parser rewrote it
+/// (its placeholder first, see [`crate::front::LANGUAGE_PLACEHOLDER`]).
+fn names_languages(names: &[ast::ObjectName]) -> bool {
+    names
+        .first()
+        .and_then(|n| split_name(n).ok())
+        .is_some_and(|(_, n)| n == crate::front::LANGUAGE_PLACEHOLDER)
 }
 
 /// Handles GRANT/REVOKE on objects; None for other statements.
@@ -96,6 +107,7 @@ fn acl_kind_name(kind: AclKind) -> &'static str {
         AclKind::Schema => "schema",
         AclKind::Database => "database",
         AclKind::Function => "function",
+        AclKind::Language => "language",
     }
 }
 
@@ -109,6 +121,7 @@ fn named_kind(objects: &GrantObjects) -> Option<(AclKind, &'static str)> {
         GrantObjects::Sequences(_) | GrantObjects::AllSequencesInSchema { .. } => {
             (AclKind::Sequence, "sequence")
         }
+        GrantObjects::Schemas(names) if names_languages(names) => (AclKind::Language, "language"),
         GrantObjects::Schemas(_) => (AclKind::Schema, "schema"),
         GrantObjects::Databases(_) => (AclKind::Database, "database"),
         GrantObjects::Function { name, .. } => {
@@ -308,7 +321,7 @@ fn authorize_schema_lookups(
             Target::Relation(oid) => cat.relation_by_oid(*oid).map(|r| r.schema),
             Target::Sequence(oid) => cat.sequences.get(oid).map(|q| q.schema),
             Target::Function(oid) => cat.functions.get(oid).map(|f| f.schema),
-            Target::Schema(_) | Target::Database(_) => None,
+            Target::Schema(_) | Target::Database(_) | Target::Language(_) => None,
         });
     }
     let mut needs: Vec<Need> = Vec::new();
@@ -377,6 +390,29 @@ fn resolve_targets(
                     })
             })
             .collect::<PgResult<_>>()?,
+        GrantObjects::Schemas(names) if names_languages(names) => {
+            let mut out = Vec::new();
+            for n in &names[1..] {
+                let name = split_name(n)?.1;
+                let Some((_, lang, trusted)) = rampart_catalog::language_by_name(&name) else {
+                    return Err(PgError::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("language \"{name}\" does not exist"),
+                    ));
+                };
+                if !trusted {
+                    return Err(PgError::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("language \"{lang}\" is not trusted"),
+                    )
+                    .with_detail(
+                        "GRANT and REVOKE are not allowed on untrusted languages, because only superusers can use untrusted languages.",
+                    ));
+                }
+                out.push(Target::Language(lang));
+            }
+            out
+        }
         GrantObjects::Schemas(names) => names
             .iter()
             .map(|n| split_name(n).map(|(_, n)| Target::Schema(n)))
@@ -598,6 +634,13 @@ fn apply_one(
             };
             (AclKind::Function, f.owner, f.name.clone(), w, f.acl.clone())
         }
+        Target::Language(name) => (
+            AclKind::Language,
+            rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+            name.to_string(),
+            "language",
+            cat.language_acls.get(*name).cloned(),
+        ),
         Target::Database(n) => {
             let d = cat
                 .databases
@@ -778,6 +821,9 @@ fn apply_one(
             if let Some(f) = cat.functions.get_mut(oid) {
                 f.acl = Some(new_acl);
             }
+        }
+        Target::Language(name) => {
+            cat.language_acls.insert(name.to_string(), new_acl);
         }
     }
     Ok(())
@@ -1279,6 +1325,14 @@ fn grant_option_held(cat: &Catalog, who: &Principal, need: &Need) -> bool {
         ),
         ObjectRef::Function(oid) => match cat.functions.get(oid) {
             Some(f) => (f.acl.clone(), AclKind::Function, f.owner),
+            None => return false,
+        },
+        ObjectRef::Language(oid) => match rampart_catalog::language_name(*oid) {
+            Some(name) => (
+                cat.language_acls.get(name).cloned(),
+                AclKind::Language,
+                rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+            ),
             None => return false,
         },
     };

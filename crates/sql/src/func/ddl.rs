@@ -193,6 +193,19 @@ fn create(s: &mut Session, c: &CreateFunction) -> PgResult<QueryResult> {
     install(s, f, schema_name, c.or_replace)
 }
 
+/// USAGE on a trusted language, which creating a function in it needs
+/// (PUBLIC has it unless revoked); untrusted ones are checked apart.
+fn language_need(language: &str) -> Option<Need> {
+    let (oid, _, trusted) = rampart_catalog::language_by_name(language)?;
+    trusted.then_some(Need {
+        object: ObjectRef::Language(oid),
+        privilege: Privilege::Usage,
+        columns: vec![],
+        as_role: None,
+        position: None,
+    })
+}
+
 /// Stores a new routine (or replaces one, `or_replace`) in its schema:
 /// CREATE on the schema, ownership, the default privileges.
 pub(super) fn install(
@@ -212,6 +225,12 @@ pub(super) fn install(
             position: None,
         };
         s.authorize((), &[need], cat)?;
+        // After the schema, as PostgreSQL's CreateFunction checks them.
+        if f.kind != 'a' {
+            if let Some(need) = language_need(&f.language) {
+                s.authorize((), &[need], cat)?;
+            }
+        }
         f.schema = schema.oid;
         f.owner = cat
             .role(&s.state.current_user())
@@ -497,6 +516,10 @@ fn run_do(s: &mut Session, language: &str, body: &str, body_offset: u32) -> PgRe
                 format!("language \"{other}\" does not exist"),
             ))
         }
+    }
+    let cat = s.catalog()?;
+    if let Some(need) = language_need("plpgsql") {
+        s.authorize((), &[need], &cat)?;
     }
     let block = crate::plpgsql::compile(body, &[], "inline_code_block")
         .map_err(|e| shift(e, body_offset))?;

@@ -109,7 +109,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                 Value::Oid(call),
                 Value::Oid(inline),
                 Value::Oid(validator),
-                Value::Null,
+                super::relations::acl_value(cat, &cat.language_acls.get(name).cloned()),
             ]
         })
         .collect(),
