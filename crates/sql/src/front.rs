@@ -266,6 +266,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| bare_view_options(&sig))
             .or_else(|| ctas_column_names(&sig))
             .or_else(|| grant_all_columns(&sig))
+            .or_else(|| grant_routine_list(&sig))
             .or_else(|| grant_all_routines(&sig))
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| operator_quantified(&sig))
@@ -535,6 +536,7 @@ fn needs_front(sig: &[&Token]) -> bool {
         || ctas_column_names(sig).is_some()
         || grant_all_columns(sig).is_some()
         || grant_all_routines(sig).is_some()
+        || grant_routine_list(sig).is_some()
         || operator_quantified(sig).is_some()
         || copy_boolean_options(sig).is_some()
         || sequence_options_in_order(sig).is_some()
@@ -969,6 +971,60 @@ fn grant_all_routines(sig: &[&Token]) -> Option<String> {
     Some(format!(
         "{} ALL FUNCTIONS IN SCHEMA \"{placeholder}\", {}",
         head.join(" "),
+        tail.join(" ")
+    ))
+}
+
+/// First name part marking `ON FUNCTION` whose second part is a list of
+/// routines as written (`f(int), g(text)`); the letter after it is the
+/// kind written (`f`, `p`, `r`). See [`grant_routine_list`].
+pub const ROUTINE_LIST_PLACEHOLDER: &str = "__rampart_routine_list_";
+
+/// `GRANT … ON {FUNCTION|PROCEDURE|ROUTINE} f(int), g(text) TO …`:
+/// sqlparser takes one routine there, so the list travels as one quoted
+/// name after a placeholder (`privileges` parses it again).
+fn grant_routine_list(sig: &[&Token]) -> Option<String> {
+    let first = word(sig.first()?)?;
+    let end_keyword = match first.as_str() {
+        "GRANT" => Keyword::TO,
+        "REVOKE" => Keyword::FROM,
+        _ => return None,
+    };
+    let on = sig
+        .iter()
+        .position(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::ON))?;
+    let kind = match word(sig.get(on + 1)?)?.as_str() {
+        "FUNCTION" => 'f',
+        "PROCEDURE" => 'p',
+        "ROUTINE" => 'r',
+        _ => return None,
+    };
+    let mut depth = 0i32;
+    let mut comma = false;
+    let mut end = None;
+    for (i, t) in sig.iter().enumerate().skip(on + 2) {
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => comma = true,
+            Token::Word(w) if depth == 0 && w.keyword == end_keyword => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    if !comma {
+        return None;
+    }
+    let list: Vec<String> = sig[on + 2..end].iter().map(|t| t.to_string()).collect();
+    let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
+    let tail: Vec<String> = sig[end..].iter().map(|t| t.to_string()).collect();
+    Some(format!(
+        "{} FUNCTION \"{ROUTINE_LIST_PLACEHOLDER}{kind}\".\"{}\" {}",
+        head.join(" "),
+        list.join(" ").replace('"', "\"\""),
         tail.join(" ")
     ))
 }

@@ -126,10 +126,14 @@ fn named_kind(objects: &GrantObjects) -> Option<(AclKind, &'static str)> {
         GrantObjects::Databases(_) => (AclKind::Database, "database"),
         GrantObjects::Function { name, .. } => {
             let routine = name.0.first().and_then(|p| p.as_ident()).map(ident);
-            if routine.as_deref() == Some(crate::front::ROUTINE_PLACEHOLDER) {
-                (AclKind::Function, "routine")
-            } else {
-                (AclKind::Function, "function")
+            let listed = routine
+                .as_deref()
+                .and_then(|r| r.strip_prefix(crate::front::ROUTINE_LIST_PLACEHOLDER));
+            match (routine.as_deref(), listed) {
+                (_, Some("p")) => (AclKind::Function, "procedure"),
+                (_, Some("r")) => (AclKind::Function, "routine"),
+                (Some(crate::front::ROUTINE_PLACEHOLDER), _) => (AclKind::Function, "routine"),
+                _ => (AclKind::Function, "function"),
             }
         }
         GrantObjects::Procedure { .. } => (AclKind::Function, "procedure"),
@@ -342,6 +346,34 @@ fn authorize_schema_lookups(
     s.authorize((), &needs, cat).map(|_| ())
 }
 
+/// The routine a GRANT/REVOKE names (`kind` as written: `f`, `p`, `r`).
+fn routine_target(
+    cat: &Catalog,
+    r: &crate::func::parse::RoutineRef,
+    search_path: &[String],
+    kind: char,
+) -> PgResult<Target> {
+    let Some(f) = crate::func::find_routine(cat, r, search_path, kind)? else {
+        // A routine of the other kind named with its arguments is
+        // "not a function"; anything else is not found (ROUTINE
+        // says "function", as PostgreSQL's LookupFuncWithArgs).
+        if r.args.is_some() {
+            if let Some(other) = crate::func::find_routine(cat, r, search_path, 'r')? {
+                let what = if kind == 'p' { "procedure" } else { "function" };
+                return Err(PgError::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("{} is not a {what}", other.signature()),
+                ));
+            }
+        }
+        return Err(crate::func::not_found(
+            r,
+            if kind == 'r' { 'f' } else { kind },
+        ));
+    };
+    Ok(Target::Function(f.oid))
+}
+
 fn resolve_targets(
     cat: &Catalog,
     objects: &GrantObjects,
@@ -474,6 +506,17 @@ fn resolve_targets(
                 .filter_map(|p| p.as_ident())
                 .map(ident)
                 .collect();
+            // `ON FUNCTION f(int), g(int)`: the list as the front parser passed it.
+            if let [marker, list] = parts.as_slice() {
+                if let Some(kind) = marker.strip_prefix(crate::front::ROUTINE_LIST_PLACEHOLDER) {
+                    let kind = kind.chars().next().unwrap_or('f');
+                    let mut out = Vec::new();
+                    for r in crate::func::parse::parse_routine_list(list)? {
+                        out.push(routine_target(cat, &r, search_path, kind)?);
+                    }
+                    return Ok(out);
+                }
+            }
             let kind = if matches!(objects, GrantObjects::Procedure { .. }) {
                 'p'
             } else if parts.first().map(String::as_str) == Some(crate::front::ROUTINE_PLACEHOLDER) {
@@ -496,25 +539,7 @@ fn resolve_targets(
                     Some(types)
                 },
             };
-            let Some(f) = crate::func::find_routine(cat, &r, search_path, kind)? else {
-                // A routine of the other kind named with its arguments is
-                // "not a function"; anything else is not found (ROUTINE
-                // says "function", as PostgreSQL's LookupFuncWithArgs).
-                if r.args.is_some() {
-                    if let Some(other) = crate::func::find_routine(cat, &r, search_path, 'r')? {
-                        let what = if kind == 'p' { "procedure" } else { "function" };
-                        return Err(PgError::new(
-                            SqlState::WRONG_OBJECT_TYPE,
-                            format!("{} is not a {what}", other.signature()),
-                        ));
-                    }
-                }
-                return Err(crate::func::not_found(
-                    &r,
-                    if kind == 'r' { 'f' } else { kind },
-                ));
-            };
-            vec![Target::Function(f.oid)]
+            vec![routine_target(cat, &r, search_path, kind)?]
         }
         GrantObjects::AllFunctionsInSchema { schemas } => {
             // ALL FUNCTIONS leaves procedures alone, ALL PROCEDURES takes

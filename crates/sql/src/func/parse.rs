@@ -751,6 +751,30 @@ fn parse_arg_decls(c: &mut Cursor) -> PgResult<Vec<ArgDecl>> {
     }
 }
 
+/// A comma-separated list of routine references as written (`f(int), g`).
+pub fn parse_routine_list(text: &str) -> PgResult<Vec<RoutineRef>> {
+    let tokens = sqlparser::tokenizer::Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize_with_location()
+        .map_err(|e| PgError::syntax(e.to_string()))?;
+    let toks: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut c = Cursor {
+        toks,
+        pos: 0,
+        sql: text,
+    };
+    let mut out = vec![parse_routine_ref(&mut c)?];
+    while c.eat(&Token::Comma) {
+        out.push(parse_routine_ref(&mut c)?);
+    }
+    if c.peek().is_some() {
+        return Err(c.error());
+    }
+    Ok(out)
+}
+
 /// `name [(argtypes)]`: argument names and modes are allowed and ignored, OUT arguments dropped.
 fn parse_routine_ref(c: &mut Cursor) -> PgResult<RoutineRef> {
     let name = c.qualified_name()?;
