@@ -436,6 +436,24 @@ pub struct Column {
     pub default_oid: u32,
 }
 
+impl Column {
+    /// A plain column: nullable, no default, privileges or collation,
+    /// defined by its own table.
+    pub fn named(name: impl Into<String>, ty: DataType) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            not_null: false,
+            default: None,
+            acl: None,
+            collation: None,
+            inherited: 0,
+            local: true,
+            default_oid: 0,
+        }
+    }
+}
+
 fn defined_locally() -> bool {
     true
 }

@@ -252,17 +252,7 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 Some(t) => t.clone(),
                 None => convert_type(&col.data_type)?,
             };
-            let mut column = Column {
-                name: cname.clone(),
-                ty: ty.clone(),
-                not_null: false,
-                default: None,
-                acl: None,
-                collation: None,
-                inherited: 0,
-                local: true,
-                default_oid: 0,
-            };
+            let mut column = Column::named(cname.clone(), ty.clone());
             let mut identity = false;
             for opt in &col.options {
                 match &opt.option {

@@ -465,17 +465,7 @@ impl<'a> QueryDeparser<'a> {
             .columns
             .iter()
             .zip(&inner.names)
-            .map(|(c, n)| Column {
-                name: n.clone(),
-                ty: c.ty.clone(),
-                not_null: false,
-                default: None,
-                acl: None,
-                collation: None,
-                inherited: 0,
-                local: true,
-                default_oid: 0,
-            })
+            .map(|(c, n)| Column::named(n.clone(), c.ty.clone()))
             .collect();
         let outer_names: Vec<Vec<String>> = outer.iter().map(|l| l.from_inside.clone()).collect();
         crate::deparse::deparse_in_query(

@@ -366,20 +366,15 @@ fn render_filtered(
             // The query's predicates the view keeps out run over its rows.
             let qualified: Vec<rampart_catalog::Column> = columns
                 .iter()
-                .map(|c| rampart_catalog::Column {
-                    name: format!(
-                        "{}.{}",
-                        crate::functions::quote_ident(name),
-                        crate::functions::quote_ident(c)
-                    ),
-                    ty: DataType::Text,
-                    not_null: false,
-                    default: None,
-                    acl: None,
-                    collation: None,
-                    inherited: 0,
-                    local: true,
-                    default_oid: 0,
+                .map(|c| {
+                    rampart_catalog::Column::named(
+                        format!(
+                            "{}.{}",
+                            crate::functions::quote_ident(name),
+                            crate::functions::quote_ident(c)
+                        ),
+                        DataType::Text,
+                    )
                 })
                 .collect();
             out.push(format!("{prefix}Subquery Scan on {name}"));

@@ -1524,27 +1524,15 @@ impl Binder<'_> {
             None => None,
         };
         let ty = agg_result_type(func, types.first());
-        let agg = cx
-            .agg
-            .as_deref_mut()
-            .ok_or_else(|| PgError::internal("aggregate state vanished"))?;
-        let idx = agg.group_keys.len() + agg.aggs.len();
-        agg.aggs.push(AggCall {
+        let call = AggCall {
             func,
             args: bound,
             distinct,
             filter,
             order: keys,
-            ty: ty.clone(),
-        });
-        agg.output.columns.push(ScopeColumn {
-            table: None,
-            name: name.to_string(),
-            ty: ty.clone(),
-            source: None,
-            hidden: true,
-        });
-        Ok((Expr::Column(idx), ty))
+            ty,
+        };
+        push_aggregate(cx, call, name)
     }
 
     /// Whether `name` (in `schema`, else on the search path) is a
@@ -1592,27 +1580,15 @@ impl Binder<'_> {
             rampart_catalog::FuncReturn::Scalar(t) => t.clone(),
             _ => DataType::Unknown,
         };
-        let agg = cx
-            .agg
-            .as_deref_mut()
-            .ok_or_else(|| PgError::internal("aggregate state vanished"))?;
-        let idx = agg.group_keys.len() + agg.aggs.len();
-        agg.aggs.push(AggCall {
+        let call = AggCall {
             func: AggFunc::User(f.oid),
             args,
             distinct,
             filter,
             order,
-            ty: ty.clone(),
-        });
-        agg.output.columns.push(ScopeColumn {
-            table: None,
-            name: name.to_string(),
-            ty: ty.clone(),
-            source: None,
-            hidden: true,
-        });
-        Ok((Expr::Column(idx), ty))
+            ty,
+        };
+        push_aggregate(cx, call, name)
     }
 
     /// Binds a call of a scalar function by name.
@@ -2024,6 +2000,26 @@ fn type_mismatch(what: &str, types: &[DataType]) -> PgError {
         SqlState::DATATYPE_MISMATCH,
         format!("{what} types {a} and {b} cannot be matched"),
     )
+}
+
+/// Adds an aggregate call to the query's aggregation: its result is a
+/// column of the aggregated row (after the group keys).
+fn push_aggregate(cx: &mut ExprCtx, call: AggCall, name: &str) -> PgResult<(Expr, DataType)> {
+    let agg = cx
+        .agg
+        .as_deref_mut()
+        .ok_or_else(|| PgError::internal("aggregate state vanished"))?;
+    let idx = agg.group_keys.len() + agg.aggs.len();
+    let ty = call.ty.clone();
+    agg.aggs.push(call);
+    agg.output.columns.push(ScopeColumn {
+        table: None,
+        name: name.to_string(),
+        ty: ty.clone(),
+        source: None,
+        hidden: true,
+    });
+    Ok((Expr::Column(idx), ty))
 }
 
 /// Whether an expression contains an aggregate call (not looking into subqueries).

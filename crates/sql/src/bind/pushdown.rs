@@ -74,50 +74,7 @@ fn movable_columns(e: &Expr, out: &mut Vec<usize>) -> bool {
 
 /// Renumbers the input-row columns of a movable expression.
 fn shift_columns(e: &mut Expr, by: usize) {
-    match e {
-        Expr::Column(i) => *i -= by,
-        Expr::Neg(x)
-        | Expr::Not(x)
-        | Expr::IsNull(x, _)
-        | Expr::Cast(x, _)
-        | Expr::IsBool(x, ..) => shift_columns(x, by),
-        Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
-            shift_columns(a, by);
-            shift_columns(b, by);
-        }
-        Expr::Func(_, args) | Expr::Call { args, .. } | Expr::ArrayLit(args) => {
-            args.iter_mut().for_each(|a| shift_columns(a, by))
-        }
-        Expr::Case {
-            operand,
-            whens,
-            else_,
-        } => {
-            if let Some(o) = operand {
-                shift_columns(o, by);
-            }
-            for (w, t) in whens {
-                shift_columns(w, by);
-                shift_columns(t, by);
-            }
-            if let Some(x) = else_ {
-                shift_columns(x, by);
-            }
-        }
-        Expr::InList { expr, list, .. } => {
-            shift_columns(expr, by);
-            list.iter_mut().for_each(|a| shift_columns(a, by));
-        }
-        Expr::Like { expr, pattern, .. } => {
-            shift_columns(expr, by);
-            shift_columns(pattern, by);
-        }
-        Expr::QuantifiedArray { expr, array, .. } => {
-            shift_columns(expr, by);
-            shift_columns(array, by);
-        }
-        _ => {}
-    }
+    rewrite_columns(e, &mut |i| Expr::Column(i - by));
 }
 
 /// Whether a conjunct may move below a node computing `exprs`: it moves
@@ -136,19 +93,25 @@ fn reads_substitutable(c: &Expr, exprs: &[Expr]) -> bool {
 /// Replaces each input-row column of a movable expression by the
 /// expression computing it.
 fn substitute_columns(e: &mut Expr, exprs: &[Expr]) {
+    rewrite_columns(e, &mut |i| exprs[i].clone());
+}
+
+/// Replaces each input-row column of a movable expression by `to(index)`
+/// (subqueries, which do not move, are left alone).
+fn rewrite_columns(e: &mut Expr, to: &mut dyn FnMut(usize) -> Expr) {
     match e {
-        Expr::Column(i) => *e = exprs[*i].clone(),
+        Expr::Column(i) => *e = to(*i),
         Expr::Neg(x)
         | Expr::Not(x)
         | Expr::IsNull(x, _)
         | Expr::Cast(x, _)
-        | Expr::IsBool(x, ..) => substitute_columns(x, exprs),
+        | Expr::IsBool(x, ..) => rewrite_columns(x, to),
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
-            substitute_columns(a, exprs);
-            substitute_columns(b, exprs);
+            rewrite_columns(a, to);
+            rewrite_columns(b, to);
         }
         Expr::Func(_, args) | Expr::Call { args, .. } | Expr::ArrayLit(args) => {
-            args.iter_mut().for_each(|a| substitute_columns(a, exprs))
+            args.iter_mut().for_each(|a| rewrite_columns(a, to))
         }
         Expr::Case {
             operand,
@@ -156,29 +119,28 @@ fn substitute_columns(e: &mut Expr, exprs: &[Expr]) {
             else_,
         } => {
             if let Some(o) = operand {
-                substitute_columns(o, exprs);
+                rewrite_columns(o, to);
             }
             for (w, t) in whens {
-                substitute_columns(w, exprs);
-                substitute_columns(t, exprs);
+                rewrite_columns(w, to);
+                rewrite_columns(t, to);
             }
             if let Some(x) = else_ {
-                substitute_columns(x, exprs);
+                rewrite_columns(x, to);
             }
         }
         Expr::InList { expr, list, .. } => {
-            substitute_columns(expr, exprs);
-            list.iter_mut().for_each(|a| substitute_columns(a, exprs));
+            rewrite_columns(expr, to);
+            list.iter_mut().for_each(|a| rewrite_columns(a, to));
         }
         Expr::Like { expr, pattern, .. } => {
-            substitute_columns(expr, exprs);
-            substitute_columns(pattern, exprs);
+            rewrite_columns(expr, to);
+            rewrite_columns(pattern, to);
         }
         Expr::QuantifiedArray { expr, array, .. } => {
-            substitute_columns(expr, exprs);
-            substitute_columns(array, exprs);
+            rewrite_columns(expr, to);
+            rewrite_columns(array, to);
         }
-        // Not movable (see `movable_columns`): never reached.
         Expr::Outer { .. }
         | Expr::Literal(_)
         | Expr::Param(_)

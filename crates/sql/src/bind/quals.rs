@@ -157,15 +157,29 @@ pub fn order_scan_quals(
 ) -> (Option<Expr>, Option<Expr>) {
     let mut first: Vec<Expr> = Vec::new();
     let mut policy: Vec<Expr> = Vec::new();
-    for c in security.into_iter().flat_map(Expr::into_conjuncts) {
+    let conjuncts: Vec<Expr> = security
+        .into_iter()
+        .flat_map(Expr::into_conjuncts)
+        .collect();
+    // Compared by their debug text (Expr has no PartialEq: it holds plans),
+    // only when there is something to compare (this runs at every bind).
+    let several = conjuncts.len() > 1;
+    let mut seen: Vec<String> = Vec::new();
+    for c in conjuncts {
         let mut reads = false;
         c.walk_columns(&mut |_| reads = true);
         if !reads && policy.is_empty() && !c.is_constant() {
             first.push(c);
-        } else if !policy.iter().any(|p| format!("{p:?}") == format!("{c:?}")) {
-            // (Expr has no PartialEq: it holds plans; policies are short.)
-            policy.push(c);
+            continue;
         }
+        if several {
+            let key = format!("{c:?}");
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+        }
+        policy.push(c);
     }
     let mut promoted: Vec<Expr> = Vec::new();
     let mut query: Vec<Expr> = Vec::new();
