@@ -19,7 +19,8 @@ use common::{assert_db_error, connect_with, Server, SUPERUSER};
 /// A schema with what a security review looks at: roles, a schema owned by
 /// another role, RLS with permissive and restrictive policies, table,
 /// column and sequence grants, default privileges, a view, a function with
-/// EXECUTE revoked from PUBLIC, serial columns, a foreign key, a comment.
+/// EXECUTE revoked from PUBLIC, an aggregate likewise, serial columns, a
+/// foreign key, a comment.
 const SCHEMA: &str = "
 create role app_owner nologin;
 create role app_user login;
@@ -36,7 +37,7 @@ create policy tenant_isolation on app.documents
   using (tenant_id = current_setting('app.tenant_id')::bigint);
 create policy tenant_insert on app.documents as restrictive for insert to app_user
   with check (tenant_id = current_setting('app.tenant_id')::bigint);
-grant usage on schema app to app_user;
+grant usage on schema app to app_user, auditor;
 grant select, insert on app.documents to app_user;
 grant select (id, name) on app.tenants to auditor;
 grant usage on sequence app.documents_id_seq to app_user;
@@ -46,6 +47,9 @@ create function app.tenant() returns bigint language sql stable
   as $$ select current_setting('app.tenant_id')::bigint $$;
 revoke execute on function app.tenant() from public;
 grant execute on function app.tenant() to app_user;
+create aggregate app.total(bigint) (sfunc = int8pl, stype = bigint, initcond = '0');
+revoke execute on function app.total(bigint) from public;
+grant execute on function app.total(bigint) to app_user;
 alter default privileges in schema app grant select on tables to auditor;
 comment on table app.documents is 'Tenant documents';
 insert into app.tenants(name) values ('a'), ('b');
@@ -118,6 +122,8 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
         "ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;",
         "GRANT SELECT(name) ON TABLE app.tenants TO auditor;",
         "REVOKE ALL ON FUNCTION app.tenant() FROM PUBLIC;",
+        "CREATE AGGREGATE app.total(bigint) (\n    SFUNC = int8pl,\n    STYPE = bigint,\n    INITCOND = '0'\n);",
+        "REVOKE ALL ON FUNCTION app.total(bigint) FROM PUBLIC;",
         "ALTER DEFAULT PRIVILEGES FOR ROLE admin IN SCHEMA app GRANT SELECT ON TABLES  TO auditor;",
         "ALTER SEQUENCE app.documents_id_seq OWNED BY app.documents.id;",
         "SELECT pg_catalog.setval('app.documents_id_seq', 2, true);",
@@ -202,6 +208,22 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_data_and_security() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(titles, ["t1"], "the policy filters the other tenant's row");
+    // The restored aggregate runs for the role granted EXECUTE, over the
+    // rows its policy shows; the auditor alone may not run it.
+    let total: i64 = app
+        .query_one("SELECT app.total(id) FROM app.documents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(total, 1);
+    app.batch_execute("SET ROLE auditor").await.unwrap();
+    assert_db_error(
+        app.query("SELECT app.total(id) FROM app.doc_titles", &[])
+            .await,
+        "42501",
+        "permission denied for aggregate total",
+    );
+    app.batch_execute("RESET ROLE").await.unwrap();
     assert_db_error(
         app.query(
             "INSERT INTO app.documents(tenant_id, title) VALUES (2, 'x')",

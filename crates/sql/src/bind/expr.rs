@@ -2024,19 +2024,19 @@ fn push_aggregate(cx: &mut ExprCtx, call: AggCall, name: &str) -> PgResult<(Expr
 
 /// Whether an expression contains an aggregate call (not looking into subqueries).
 pub fn contains_aggregate(e: &ast::Expr) -> bool {
-    contains_aggregate_named(e, &|_| false)
+    contains_aggregate_named(e, &|_, _| false)
 }
 
-/// Like [`contains_aggregate`], also counting calls of names `user` accepts
-/// (user-defined aggregates).
-pub fn contains_aggregate_named(e: &ast::Expr, user: &dyn Fn(&str) -> bool) -> bool {
+/// Like [`contains_aggregate`], also counting calls of (schema, name) that
+/// `user` accepts (user-defined aggregates).
+pub fn contains_aggregate_named(e: &ast::Expr, user: &dyn Fn(Option<&str>, &str) -> bool) -> bool {
     use sqlparser::ast::{Visit, Visitor};
     use std::ops::ControlFlow;
     /// Finds an aggregate call outside any subquery (aggregates inside a
     /// subquery belong to that subquery).
     struct Finder<'u> {
         depth: usize,
-        user: &'u dyn Fn(&str) -> bool,
+        user: &'u dyn Fn(Option<&str>, &str) -> bool,
     }
     impl Visitor for Finder<'_> {
         type Break = ();
@@ -2057,7 +2057,13 @@ pub fn contains_aggregate_named(e: &ast::Expr, user: &dyn Fn(&str) -> bool) -> b
                     .and_then(|p| p.as_ident())
                     .map(ident)
                     .unwrap_or_default();
-                if (agg_by_name(&name).is_some() || (self.user)(&name)) && f.over.is_none() {
+                let schema = match f.name.0.as_slice() {
+                    [s, _] => s.as_ident().map(ident),
+                    _ => None,
+                };
+                let builtin = schema.as_deref().is_none_or(|s| s == "pg_catalog")
+                    && agg_by_name(&name).is_some();
+                if (builtin || (self.user)(schema.as_deref(), &name)) && f.over.is_none() {
                     return ControlFlow::Break(());
                 }
             }

@@ -530,7 +530,7 @@ impl Binder<'_> {
     /// Whether an expression calls an aggregate (built-in or user-defined)
     /// outside its subqueries.
     fn has_aggregate(&self, e: &ast::Expr) -> bool {
-        contains_aggregate_named(e, &|name| self.is_user_aggregate(None, name))
+        contains_aggregate_named(e, &|schema, name| self.is_user_aggregate(schema, name))
     }
 
     /// Binds one SELECT block, applying `order` (the enclosing query's ORDER BY).

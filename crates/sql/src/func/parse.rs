@@ -176,7 +176,7 @@ pub fn is_routine_statement(sig: &[&Token]) -> bool {
             | ["DROP" | "ALTER", "FUNCTION" | "PROCEDURE" | "ROUTINE", ..]
             | ["CREATE", "AGGREGATE", ..]
             | ["CREATE", "OR", "REPLACE", "AGGREGATE"]
-            | ["DROP", "AGGREGATE", ..]
+            | ["DROP" | "ALTER", "AGGREGATE", ..]
     )
 }
 

@@ -11,36 +11,6 @@ use DataType::{
 
 /// The empty catalogs.
 pub const VIEWS: &[SysView] = &[
-    // Empty: user-defined aggregates are not supported.
-    SysView {
-        name: "pg_aggregate",
-        oid: 2600,
-        columns: &[
-            ("aggfnoid", t(DataType::Reg(RegKind::Proc))),
-            ("aggkind", t(Char1)),
-            ("aggnumdirectargs", t(Int2)),
-            ("aggtransfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggfinalfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggcombinefn", t(DataType::Reg(RegKind::Proc))),
-            ("aggserialfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggdeserialfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggmtransfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggminvtransfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggmfinalfn", t(DataType::Reg(RegKind::Proc))),
-            ("aggfinalextra", t(Bool)),
-            ("aggmfinalextra", t(Bool)),
-            ("aggfinalmodify", t(Char1)),
-            ("aggmfinalmodify", t(Char1)),
-            ("aggsortop", t(Oid)),
-            ("aggtranstype", t(Oid)),
-            ("aggtransspace", t(Int4)),
-            ("aggmtranstype", t(Oid)),
-            ("aggmtransspace", t(Int4)),
-            ("agginitval", t(Text)),
-            ("aggminitval", t(Text)),
-        ],
-        superuser_only: false,
-    },
     // Empty: operator classes are built in and not listed.
     SysView {
         name: "pg_amop",

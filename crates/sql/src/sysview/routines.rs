@@ -9,7 +9,7 @@ use rampart_types::{DataType, RegKind, Value};
 
 use super::{t, Col, SysView};
 use crate::exec::Row;
-use DataType::{Bool, Float4, Int2, InternalChar as Char1, Name, Oid, Text};
+use DataType::{Bool, Float4, Int2, Int4, InternalChar as Char1, Name, Oid, Text};
 
 /// `pg_language` OIDs (as PostgreSQL 15's initdb assigns them).
 const LANG_SQL: u32 = 14;
@@ -56,6 +56,36 @@ pub const VIEWS: &[SysView] = &[
             ("prosqlbody", t(DataType::PgNodeTree)),
             ("proconfig", Col::ArrayOf(Text)),
             ("proacl", Col::ArrayOf(DataType::AclItem)),
+        ],
+        superuser_only: false,
+    },
+    // User-defined aggregates (CREATE AGGREGATE); the built-in ones are not listed.
+    SysView {
+        name: "pg_aggregate",
+        oid: 2600,
+        columns: &[
+            ("aggfnoid", t(DataType::Reg(RegKind::Proc))),
+            ("aggkind", t(Char1)),
+            ("aggnumdirectargs", t(Int2)),
+            ("aggtransfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggfinalfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggcombinefn", t(DataType::Reg(RegKind::Proc))),
+            ("aggserialfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggdeserialfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggmtransfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggminvtransfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggmfinalfn", t(DataType::Reg(RegKind::Proc))),
+            ("aggfinalextra", t(Bool)),
+            ("aggmfinalextra", t(Bool)),
+            ("aggfinalmodify", t(Char1)),
+            ("aggmfinalmodify", t(Char1)),
+            ("aggsortop", t(Oid)),
+            ("aggtranstype", t(Oid)),
+            ("aggtransspace", t(Int4)),
+            ("aggmtranstype", t(Oid)),
+            ("aggmtransspace", t(Int4)),
+            ("agginitval", t(Text)),
+            ("aggminitval", t(Text)),
         ],
         superuser_only: false,
     },
@@ -113,6 +143,44 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
             ]
         })
         .collect(),
+        "pg_aggregate" => cat
+            .functions
+            .values()
+            .filter_map(|f| f.aggregate.as_ref().map(|a| (f, a)))
+            .map(|(f, a)| {
+                let step_oid = |s: &rampart_catalog::AggStep| match s {
+                    rampart_catalog::AggStep::Function(oid) => *oid,
+                    rampart_catalog::AggStep::Builtin(name) => {
+                        super::type_support::builtin_function_oid(name).unwrap_or(0)
+                    }
+                };
+                let r = |oid: u32| Value::Oid(oid);
+                vec![
+                    r(f.oid),
+                    text("n"),
+                    Value::Int2(0),
+                    r(step_oid(&a.transition)),
+                    r(a.finish.as_ref().map_or(0, step_oid)),
+                    r(0),
+                    r(0),
+                    r(0),
+                    r(0),
+                    r(0),
+                    r(0),
+                    Value::Bool(false),
+                    Value::Bool(false),
+                    text("r"),
+                    text("r"),
+                    Value::Oid(0),
+                    Value::Oid(a.state_type.oid()),
+                    Value::Int4(0),
+                    Value::Oid(0),
+                    Value::Int4(0),
+                    a.initial.as_deref().map_or(Value::Null, text),
+                    Value::Null,
+                ]
+            })
+            .collect(),
         "pg_proc" => cat
             .functions
             .values()

@@ -176,6 +176,27 @@ pub fn builtin_function_oid(name: &str) -> Option<u32> {
 
 /// Names of the built-in functions [`TYPE_SUPPORT`] and `pg_am` refer to.
 const SUPPORT_FUNCTIONS: &[(u32, &str)] = &[
+    // The transition functions CREATE AGGREGATE takes (`func::aggregate`).
+    (141, "int4mul"),
+    (176, "int2pl"),
+    (177, "int4pl"),
+    (204, "float4pl"),
+    (216, "float8mul"),
+    (218, "float8pl"),
+    (223, "float8larger"),
+    (224, "float8smaller"),
+    (458, "text_larger"),
+    (459, "text_smaller"),
+    (463, "int8pl"),
+    (465, "int8mul"),
+    (768, "int4larger"),
+    (769, "int4smaller"),
+    (1236, "int8larger"),
+    (1237, "int8smaller"),
+    (1258, "textcat"),
+    (1724, "numeric_add"),
+    (1840, "int2_sum"),
+    (1841, "int4_sum"),
     (3, "heap_tableam_handler"),
     (330, "bthandler"),
     (31, "byteaout"),
