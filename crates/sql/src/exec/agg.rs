@@ -54,7 +54,14 @@ struct Group {
 
 /// Feeds one input row of a group to aggregate `ai`: FILTER, arguments,
 /// NULL skipping, DISTINCT, then the step.
-fn feed(ex: &mut Exec, call: &AggCall, ai: usize, group: &mut Group, row: &Row) -> PgResult<()> {
+fn feed(
+    ex: &mut Exec,
+    call: &AggCall,
+    user: Option<&UserAgg>,
+    ai: usize,
+    group: &mut Group,
+    row: &Row,
+) -> PgResult<()> {
     if let Some(f) = &call.filter {
         if !ex.eval_bool(f, row)? {
             return Ok(());
@@ -79,9 +86,9 @@ fn feed(ex: &mut Exec, call: &AggCall, ai: usize, group: &mut Group, row: &Row) 
             return Ok(());
         }
     }
-    match (&mut group.accs[ai], call.func) {
-        (Acc::User(state), AggFunc::User(oid)) => user_step(ex, oid, state, args),
-        (acc, f) => accumulate(acc, f, args),
+    match (&mut group.accs[ai], user) {
+        (Acc::User(state), Some(agg)) => user_step(ex, agg, state, args),
+        (acc, _) => accumulate(acc, call.func, args),
     }
 }
 
@@ -92,6 +99,14 @@ pub fn aggregate(
     group_by: &[Expr],
     aggs: &[AggCall],
 ) -> PgResult<Vec<Row>> {
+    // User aggregates' definitions, looked up once for the statement.
+    let users: Vec<Option<UserAgg>> = aggs
+        .iter()
+        .map(|a| match a.func {
+            AggFunc::User(oid) => UserAgg::load(ex, oid).map(Some),
+            _ => Ok(None),
+        })
+        .collect::<PgResult<_>>()?;
     let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let new_group = |keys: Row| Group {
@@ -128,7 +143,7 @@ pub fn aggregate(
         for (ai, call) in aggs.iter().enumerate() {
             let group = &mut groups[gi];
             if call.order.is_empty() {
-                feed(ex, call, ai, group, &row)?;
+                feed(ex, call, users[ai].as_ref(), ai, group, &row)?;
             } else {
                 // ORDER BY inside the call: fed in that order at the end.
                 group.ordered[ai].push(row.clone());
@@ -142,16 +157,16 @@ pub fn aggregate(
             }
             let rows = ex.sort(std::mem::take(&mut g.ordered[ai]), &call.order)?;
             for row in rows {
-                feed(ex, call, ai, g, &row)?;
+                feed(ex, call, users[ai].as_ref(), ai, g, &row)?;
             }
         }
     }
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
         let mut row = g.keys;
-        for (acc, call) in g.accs.into_iter().zip(aggs) {
-            row.push(match (acc, call.func) {
-                (Acc::User(state), AggFunc::User(oid)) => user_finish(ex, oid, state)?,
+        for ((acc, call), user) in g.accs.into_iter().zip(aggs).zip(&users) {
+            row.push(match (acc, user) {
+                (Acc::User(state), Some(agg)) => user_finish(ex, agg, state)?,
                 (acc, _) => finish(acc, call)?,
             });
         }
@@ -223,73 +238,100 @@ fn accumulate(acc: &mut Acc, f: AggFunc, mut args: Vec<Value>) -> PgResult<()> {
     Ok(())
 }
 
-/// The definition of user aggregate `oid`.
-fn user_definition(ex: &Exec, oid: u32) -> PgResult<rampart_catalog::AggregateDef> {
-    ex.catalog
-        .functions
-        .get(&oid)
-        .and_then(|f| f.aggregate.clone())
-        .ok_or_else(|| rampart_types::PgError::internal("aggregate vanished"))
+/// A user aggregate as one statement runs it: its definition looked up
+/// once, with what each input row needs.
+struct UserAgg {
+    def: rampart_catalog::AggregateDef,
+    /// The transition function is STRICT.
+    strict: bool,
+    /// The built-in transition function, when it is one.
+    builtin: Option<crate::func::aggregate::BuiltinStep>,
+    /// INITCOND as the state type, or NULL.
+    initial: Value,
 }
 
-/// The state a user aggregate starts from: INITCOND as the state type, or NULL.
-fn user_initial(ex: &Exec, def: &rampart_catalog::AggregateDef) -> PgResult<Value> {
-    match &def.initial {
-        None => Ok(Value::Null),
-        Some(text) => super::cast::cast_value(
-            Value::Text(text.clone()),
-            &rampart_types::DataType::Text,
-            &def.state_type,
-            &ex.style,
-        ),
+impl UserAgg {
+    fn load(ex: &Exec, oid: u32) -> PgResult<UserAgg> {
+        let def = ex
+            .catalog
+            .functions
+            .get(&oid)
+            .and_then(|f| f.aggregate.clone())
+            .ok_or_else(|| rampart_types::PgError::internal("aggregate vanished"))?;
+        let builtin = match &def.transition {
+            AggStep::Builtin(name) => Some(
+                crate::func::aggregate::builtin_transition(name).ok_or_else(|| {
+                    rampart_types::PgError::internal("unknown transition function")
+                })?,
+            ),
+            AggStep::Function(_) => None,
+        };
+        let strict = match (&builtin, &def.transition) {
+            (Some(b), _) => b.strict,
+            (None, AggStep::Function(f)) => ex.catalog.functions.get(f).is_some_and(|f| f.strict),
+            (None, AggStep::Builtin(_)) => true,
+        };
+        let initial = match &def.initial {
+            None => Value::Null,
+            Some(text) => super::cast::cast_value(
+                Value::Text(text.clone()),
+                &rampart_types::DataType::Text,
+                &def.state_type,
+                &ex.style,
+            )?,
+        };
+        Ok(UserAgg {
+            def,
+            strict,
+            builtin,
+            initial,
+        })
     }
 }
 
 /// One input row of a user aggregate, as PostgreSQL's advance_transition_function:
 /// a strict transition function skips NULL inputs, and with a NULL
 /// initial state the first input becomes the state.
-fn user_step(ex: &mut Exec, oid: u32, state: &mut Option<Value>, args: Vec<Value>) -> PgResult<()> {
-    let def = user_definition(ex, oid)?;
+fn user_step(
+    ex: &mut Exec,
+    agg: &UserAgg,
+    state: &mut Option<Value>,
+    args: Vec<Value>,
+) -> PgResult<()> {
     let current = match state.take() {
         Some(v) => v,
-        None => user_initial(ex, &def)?,
+        None => agg.initial.clone(),
     };
-    let strict = match &def.transition {
-        AggStep::Builtin(name) => {
-            crate::func::aggregate::builtin_transition(name).is_none_or(|b| b.strict)
-        }
-        AggStep::Function(f) => ex.catalog.functions.get(f).is_some_and(|f| f.strict),
-    };
-    if strict && args.iter().any(Value::is_null) {
+    if agg.strict && args.iter().any(Value::is_null) {
         *state = Some(current);
         return Ok(());
     }
-    if strict && current.is_null() {
+    if agg.strict && current.is_null() {
         *state = Some(args.into_iter().next().unwrap_or(Value::Null));
         return Ok(());
     }
-    let next = match &def.transition {
-        AggStep::Function(f) => {
+    let next = match (&agg.builtin, &agg.def.transition) {
+        (Some(b), _) => {
+            let input = args.into_iter().next().unwrap_or(Value::Null);
+            builtin_step(b, current, input)?
+        }
+        (None, AggStep::Function(f)) => {
             let mut call_args = vec![current];
             call_args.extend(args);
             crate::func::call::call_in_exec(ex, *f, call_args)?.value
         }
-        AggStep::Builtin(name) => {
-            let input = args.into_iter().next().unwrap_or(Value::Null);
-            builtin_step(name, current, input)?
-        }
+        (None, AggStep::Builtin(_)) => current,
     };
     *state = Some(next);
     Ok(())
 }
 
-fn builtin_step(name: &str, state: Value, input: Value) -> PgResult<Value> {
+fn builtin_step(
+    b: &crate::func::aggregate::BuiltinStep,
+    state: Value,
+    input: Value,
+) -> PgResult<Value> {
     use crate::func::aggregate::StepOp;
-    let Some(b) = crate::func::aggregate::builtin_transition(name) else {
-        return Err(rampart_types::PgError::internal(
-            "unknown transition function",
-        ));
-    };
     Ok(match b.op {
         StepOp::Binary(op) => binary(op, &state, &input)?,
         StepOp::Larger | StepOp::Smaller => {
@@ -315,13 +357,9 @@ fn builtin_step(name: &str, state: Value, input: Value) -> PgResult<Value> {
 
 /// A user aggregate's result: FINALFUNC of the state, or the state (the
 /// initial state when no row came).
-fn user_finish(ex: &mut Exec, oid: u32, state: Option<Value>) -> PgResult<Value> {
-    let def = user_definition(ex, oid)?;
-    let state = match state {
-        Some(v) => v,
-        None => user_initial(ex, &def)?,
-    };
-    match &def.finish {
+fn user_finish(ex: &mut Exec, agg: &UserAgg, state: Option<Value>) -> PgResult<Value> {
+    let state = state.unwrap_or_else(|| agg.initial.clone());
+    match &agg.def.finish {
         None => Ok(state),
         Some(AggStep::Function(f)) => {
             let strict = ex.catalog.functions.get(f).is_some_and(|f| f.strict);
