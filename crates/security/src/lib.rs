@@ -439,17 +439,7 @@ mod acl_tests {
             grantor: 10,
             admin_option: false,
         });
-        let col = |n: &str| Column {
-            name: n.into(),
-            ty: DataType::Int4,
-            not_null: false,
-            default: None,
-            acl: None,
-            collation: None,
-            inherited: 0,
-            local: true,
-            default_oid: 0,
-        };
+        let col = |n: &str| Column::named(n, DataType::Int4);
         let mut acl = acl::default_acl(acl::AclKind::Relation, 10);
         acl::grant(&mut acl, 100, 10, SELECT, false);
         acl::grant(&mut acl, 102, 10, INSERT, false);

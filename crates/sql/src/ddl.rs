@@ -1571,17 +1571,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         ));
                     }
                     let ty = convert_type(&column_def.data_type)?;
-                    let mut col = Column {
-                        name: cname,
-                        ty,
-                        not_null: false,
-                        default: None,
-                        acl: None,
-                        collation: None,
-                        inherited: 0,
-                        local: true,
-                        default_oid: 0,
-                    };
+                    let mut col = Column::named(cname, ty);
                     for o in &column_def.options {
                         match &o.option {
                             ColumnOption::NotNull => col.not_null = true,

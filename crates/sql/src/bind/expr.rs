@@ -1381,23 +1381,15 @@ impl Binder<'_> {
                 }
             };
         }
-        if let Some(agg) = agg_by_name(&name) {
+        // A built-in aggregate, else a user-defined one on the search path.
+        let aggregate = agg_by_name(&name).or_else(|| {
+            self.is_user_aggregate(None, &name)
+                .then_some(AggFunc::User(0))
+        });
+        if let Some(agg) = aggregate {
             let filter = f.filter.as_deref();
             return self.bind_aggregate(
                 agg,
-                None,
-                &name,
-                &args,
-                star,
-                (distinct, order),
-                filter,
-                cx,
-            );
-        }
-        if self.is_user_aggregate(None, &name) {
-            let filter = f.filter.as_deref();
-            return self.bind_aggregate(
-                AggFunc::User(0),
                 None,
                 &name,
                 &args,
