@@ -944,35 +944,43 @@ fn grant_all_routines(sig: &[&Token]) -> Option<String> {
                 _ => return None,
             }
         }
+        // `ON LANGUAGE a, b` → `ON SCHEMA "placeholder", a, b`.
         [language, ..] if language == "LANGUAGE" => {
-            // `ON LANGUAGE a, b` → `ON SCHEMA "placeholder", a, b`.
-            let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
-            let tail: Vec<String> = sig[on + 2..].iter().map(|t| t.to_string()).collect();
-            return Some(format!(
-                "{} SCHEMA \"{LANGUAGE_PLACEHOLDER}\", {}",
-                head.join(" "),
-                tail.join(" ")
+            return Some(respell_object(
+                sig,
+                on,
+                1,
+                &format!("SCHEMA \"{LANGUAGE_PLACEHOLDER}\","),
             ));
         }
+        // `ON ROUTINE name(args)` → `ON FUNCTION "placeholder".name(args)`.
         [routine, ..] if routine == "ROUTINE" => {
-            // `ON ROUTINE name(args)` → `ON FUNCTION "placeholder".name(args)`.
-            let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
-            let tail: Vec<String> = sig[on + 2..].iter().map(|t| t.to_string()).collect();
-            return Some(format!(
-                "{} FUNCTION \"{ROUTINE_PLACEHOLDER}\".{}",
-                head.join(" "),
-                tail.join(" ")
+            return Some(respell_object(
+                sig,
+                on,
+                1,
+                &format!("FUNCTION \"{ROUTINE_PLACEHOLDER}\"."),
             ));
         }
         _ => return None,
     };
-    let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
-    let tail: Vec<String> = sig[on + 5..].iter().map(|t| t.to_string()).collect();
-    Some(format!(
-        "{} ALL FUNCTIONS IN SCHEMA \"{placeholder}\", {}",
-        head.join(" "),
-        tail.join(" ")
+    Some(respell_object(
+        sig,
+        on,
+        4,
+        &format!("ALL FUNCTIONS IN SCHEMA \"{placeholder}\","),
     ))
+}
+
+/// The statement with the `words` tokens after `ON` (at `on`) replaced by
+/// `with`, which is written directly before what followed them.
+fn respell_object(sig: &[&Token], on: usize, words: usize, with: &str) -> String {
+    let head: Vec<String> = sig[..=on].iter().map(|t| t.to_string()).collect();
+    let tail: Vec<String> = sig[on + 1 + words..]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    format!("{} {with} {}", head.join(" "), tail.join(" "))
 }
 
 /// First name part marking `ON FUNCTION` whose second part is a list of

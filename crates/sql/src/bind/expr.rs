@@ -1350,20 +1350,32 @@ impl Binder<'_> {
             [s, _] => s.as_ident().map(ident),
             _ => None,
         };
-        if let Some(q) = qualifier.filter(|q| q != "pg_catalog") {
-            if self.is_user_aggregate(Some(&q), &name) {
-                let filter = f.filter.as_deref();
-                return self.bind_aggregate(
-                    AggFunc::User(0),
-                    Some(&q),
-                    &name,
-                    &args,
-                    star,
-                    (distinct, order),
-                    filter,
-                    cx,
-                );
-            }
+        // A built-in aggregate (unqualified or pg_catalog's), else a
+        // user-defined one in the schema named or on the search path.
+        let schema = qualifier.filter(|q| q != "pg_catalog");
+        let aggregate = match &schema {
+            Some(q) => self
+                .is_user_aggregate(Some(q), &name)
+                .then_some(AggFunc::User(0)),
+            None => agg_by_name(&name).or_else(|| {
+                self.is_user_aggregate(None, &name)
+                    .then_some(AggFunc::User(0))
+            }),
+        };
+        if let Some(agg) = aggregate {
+            let filter = f.filter.as_deref();
+            return self.bind_aggregate(
+                agg,
+                schema.as_deref(),
+                &name,
+                &args,
+                star,
+                (distinct, order),
+                filter,
+                cx,
+            );
+        }
+        if let Some(q) = schema {
             let mut bound = Vec::new();
             let mut types = Vec::new();
             for a in &args {
@@ -1380,24 +1392,6 @@ impl Binder<'_> {
                         .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."))
                 }
             };
-        }
-        // A built-in aggregate, else a user-defined one on the search path.
-        let aggregate = agg_by_name(&name).or_else(|| {
-            self.is_user_aggregate(None, &name)
-                .then_some(AggFunc::User(0))
-        });
-        if let Some(agg) = aggregate {
-            let filter = f.filter.as_deref();
-            return self.bind_aggregate(
-                agg,
-                None,
-                &name,
-                &args,
-                star,
-                (distinct, order),
-                filter,
-                cx,
-            );
         }
         if !order.is_empty() {
             use sqlparser::ast::Spanned;
@@ -1530,9 +1524,14 @@ impl Binder<'_> {
     /// Whether `name` (in `schema`, else on the search path) is a
     /// user-defined aggregate (`CREATE AGGREGATE`).
     pub fn is_user_aggregate(&self, schema: Option<&str>, name: &str) -> bool {
-        crate::func::candidates(self.catalog, schema, name, &self.search_path)
-            .iter()
-            .any(|f| f.kind == 'a')
+        // Asked for every function call bound: the cheap scan first.
+        self.catalog
+            .functions
+            .values()
+            .any(|f| f.kind == 'a' && f.name == name)
+            && crate::func::candidates(self.catalog, schema, name, &self.search_path)
+                .iter()
+                .any(|f| f.kind == 'a')
     }
 
     /// A call of a user-defined aggregate with bound arguments: resolved

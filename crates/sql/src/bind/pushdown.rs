@@ -77,6 +77,30 @@ fn shift_columns(e: &mut Expr, by: usize) {
     rewrite_columns(e, &mut |i| Expr::Column(i - by));
 }
 
+/// Pushes into `input` the conjuncts over the output of a node computing
+/// `exprs` from it that `allowed` accepts and that read only substitutable
+/// columns (rewritten over `input`'s row); returns the new input and the
+/// conjuncts that stay above the node.
+fn push_below(
+    input: Plan,
+    conjuncts: Vec<Expr>,
+    exprs: &[Expr],
+    cx: &Pushdown<'_>,
+    allowed: impl Fn(&Expr) -> bool,
+) -> (Plan, Vec<Expr>) {
+    let (inner, stay): (Vec<Expr>, Vec<Expr>) = conjuncts
+        .into_iter()
+        .partition(|c| allowed(c) && reads_substitutable(c, exprs));
+    let inner = inner
+        .into_iter()
+        .map(|mut c| {
+            substitute_columns(&mut c, exprs);
+            c
+        })
+        .collect();
+    (apply(input, inner, cx), stay)
+}
+
 /// Whether a conjunct may move below a node computing `exprs`: it moves
 /// itself (no subquery), and each output column it reads is an expression
 /// that may be evaluated again (stable, no subquery).
@@ -457,17 +481,7 @@ fn push_conjuncts(plan: Plan, conjuncts: Vec<Expr>, cx: &Pushdown<'_>) -> (Plan,
             // plain expressions (no subquery, nothing volatile) is
             // rewritten over the input row and pushed on, so a WHERE on a
             // view's column can use the table's index.
-            let (inner, stay): (Vec<Expr>, Vec<Expr>) = conjuncts
-                .into_iter()
-                .partition(|c| reads_substitutable(c, &exprs));
-            let inner = inner
-                .into_iter()
-                .map(|mut c| {
-                    substitute_columns(&mut c, &exprs);
-                    c
-                })
-                .collect();
-            let input = apply(*input, inner, cx);
+            let (input, stay) = push_below(*input, conjuncts, &exprs, cx, |_| true);
             (
                 Plan::Project {
                     input: Box::new(input),
@@ -485,17 +499,7 @@ fn push_conjuncts(plan: Plan, conjuncts: Vec<Expr>, cx: &Pushdown<'_>) -> (Plan,
             // it may run on the input rows instead (fewer rows grouped).
             // Nothing volatile: a group-level condition must not become a
             // per-row one that answers differently for each row.
-            let (inner, stay): (Vec<Expr>, Vec<Expr>) = conjuncts
-                .into_iter()
-                .partition(|c| c.is_stable() && reads_substitutable(c, &group_by));
-            let inner = inner
-                .into_iter()
-                .map(|mut c| {
-                    substitute_columns(&mut c, &group_by);
-                    c
-                })
-                .collect();
-            let input = apply(*input, inner, cx);
+            let (input, stay) = push_below(*input, conjuncts, &group_by, cx, Expr::is_stable);
             (
                 Plan::Aggregate {
                     input: Box::new(input),
