@@ -47,6 +47,7 @@ mod hba_rules;
 mod inherit;
 pub mod keys;
 mod keywords;
+pub mod literal_shape;
 pub mod locks;
 pub mod owned;
 pub mod parser;

@@ -330,6 +330,8 @@ pub struct Session {
     /// drivers that send Parse for every execution (the unnamed statement)
     /// skip parsing and binding while the catalog and bind context hold.
     prepare_cache: HashMap<(String, Vec<DataType>), Prepared>,
+    /// Simple-protocol statements by shape, reused across literal values.
+    literal_cache: literal_cache::LiteralCache,
     /// Statements prepared with SQL PREPARE, by name.
     sql_prepared: HashMap<String, Prepared>,
     /// Open cursors (DECLARE … CURSOR), by name.
@@ -393,6 +395,7 @@ impl Session {
             cancel: Arc::default(),
             routine_cache: Default::default(),
             prepare_cache: HashMap::new(),
+            literal_cache: Default::default(),
             sql_prepared: HashMap::new(),
             cursors: Default::default(),
             declaring_cursor: false,
@@ -548,6 +551,12 @@ impl Session {
 
     /// Simple protocol: runs every statement of `sql`, stopping at the first error.
     pub fn execute(&mut self, sql: &str) -> Vec<PgResult<QueryResult>> {
+        let shape = crate::literal_shape::shape(sql);
+        if let Some(shape) = &shape {
+            if let Some(r) = self.execute_by_shape(shape, sql) {
+                return r;
+            }
+        }
         let stmts = match crate::parser::parse(sql) {
             Ok(s) => s,
             Err(e) => {
@@ -558,7 +567,9 @@ impl Session {
                 return vec![Err(e)];
             }
         };
-        for n in crate::front::take_parse_notices() {
+        let notices = crate::front::take_parse_notices();
+        let learnable = notices.is_empty();
+        for n in notices {
             self.state.notice(n);
         }
         if stmts.is_empty() {
@@ -599,6 +610,9 @@ impl Session {
                 self.log_error(&e, sql);
                 out.push(Err(e));
             }
+        }
+        if let (Some(shape), true, [Ok(_)]) = (shape, learnable, out.as_slice()) {
+            self.learn_shape(shape, &stmts, sql);
         }
         out
     }
@@ -1850,6 +1864,7 @@ fn is_data_statement(stmt: &Statement) -> bool {
 
 mod cursors;
 mod durability;
+mod literal_cache;
 mod on_worker;
 mod spi_impl;
 mod sql_prepare;

@@ -1807,7 +1807,9 @@ fn find_in_scope(scope: &Scope, table: Option<&str>, name: &str) -> PgResult<Opt
     Ok(found)
 }
 
-fn number_literal(n: &str) -> PgResult<Value> {
+/// A numeric constant as PostgreSQL types it: int4 when it fits, else
+/// int8, else numeric (always numeric with a point or an exponent).
+pub fn number_literal(n: &str) -> PgResult<Value> {
     if n.contains(['.', 'e', 'E']) {
         return Ok(Value::Numeric(
             n.parse::<rust_decimal::Decimal>()

@@ -19,6 +19,7 @@ mod srf;
 pub mod types;
 mod view_dml;
 
+pub use expr::number_literal;
 pub use types::{convert_type, convert_type_name};
 
 use std::collections::BTreeMap;
