@@ -34,6 +34,7 @@ RAMPART_BIN). Settings, all from the environment:
   BENCH_MODES=prepared,extended,simple   query modes of the select workload
   BENCH_IDLE_CONNECTIONS=100  idle connections for the memory measurement (smoke: 10)
   BENCH_WORKLOADS=...    comma list out of select,update,tpcb,connect,idle,rls,privs
+                         (or single rls_*/priv_* workloads of bench_security.py)
   BENCH_RESULTS=PATH     markdown output (default bench/results.md; smoke: a temp dir)
   BENCH_JSON=PATH        JSON output (default bench/results.json; smoke: a temp dir)
   BENCH_MAX_MINUTES=N    overall time budget; configurations not started by then
@@ -133,7 +134,9 @@ class Settings:
             sys.exit('bench: BENCH_CLIENTS must be a comma list of integers')
         if min(self.clients) < 1:
             sys.exit('bench: BENCH_CLIENTS must be >= 1')
-        self.workloads = env_list('BENCH_WORKLOADS', ','.join(WORKLOADS), WORKLOADS)
+        # A security workload may also be named on its own (`rls_point_on`).
+        self.workloads = env_list('BENCH_WORKLOADS', ','.join(WORKLOADS),
+                                  WORKLOADS + tuple(sec.WORKLOADS))
         self.transports = env_list('BENCH_TRANSPORTS', ','.join(TRANSPORTS), TRANSPORTS)
         self.modes = env_list('BENCH_MODES', ','.join(MODES), MODES)
         # Output paths; in smoke mode the defaults go to a temp dir made at report time.
@@ -175,10 +178,8 @@ def build_configs(st):
             for mode in (st.modes if w == 'select' else ['prepared']):
                 for c in st.clients:
                     configs.append(Config('tps', w, transport, mode, c))
-    for group in ('rls', 'privs'):
-        if group not in st.workloads:
-            continue
-        for w in sec.GROUPS[group]:
+    for group in security_groups(st):
+        for w in security_workloads(st, group):
             for mode in sec.WORKLOADS[w][4]:
                 for c in st.clients:
                     configs.append(Config('tps', w, 'tcp', mode, c))
@@ -188,8 +189,14 @@ def build_configs(st):
     return configs
 
 
+def security_workloads(st, group):
+    """The workloads of `group` to run: all when the group is named, else
+    those named on their own."""
+    return [w for w in sec.GROUPS[group] if group in st.workloads or w in st.workloads]
+
+
 def security_groups(st):
-    return [g for g in ('rls', 'privs') if g in st.workloads]
+    return [g for g in ('rls', 'privs') if security_workloads(st, g)]
 
 
 def estimate_seconds(configs, st):

@@ -324,3 +324,25 @@ fn cached_updates_write_what_they_say() {
         assert_eq!(rows, vec![vec![(id * 10 - id).to_string()]]);
     }
 }
+
+/// SELECT … INTO creates a table each time; it is never served from the cache.
+#[test]
+fn select_into_is_not_reused() {
+    let engine = engine();
+    let mut s = session(&engine);
+    for id in 1..=4 {
+        must(
+            &mut s,
+            &format!("SELECT id, name INTO t2 FROM t WHERE id = {id}"),
+        );
+        assert_eq!(
+            run(&mut s, "SELECT name FROM t2"),
+            Outcome::Rows {
+                columns: vec![("name".into(), "text".into())],
+                rows: vec![vec![format!("n{id}")]],
+                tag: "SELECT 1".into(),
+            }
+        );
+        must(&mut s, "DROP TABLE t2");
+    }
+}

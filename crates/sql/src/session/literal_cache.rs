@@ -164,7 +164,13 @@ impl Session {
         let [Stmt::Sql(st)] = stmts else {
             return;
         };
-        if !is_data_statement(st) || self.literal_cache.entries.contains_key(&shape.key) {
+        // SELECT … INTO creates a table: DDL, not a data statement to reuse.
+        let creates_table =
+            matches!(st.as_ref(), Statement::Query(q) if crate::ddl::select_into(q).is_some());
+        if !is_data_statement(st)
+            || creates_table
+            || self.literal_cache.entries.contains_key(&shape.key)
+        {
             return;
         }
         if !self.literal_cache.seen.contains(&shape.key) {
