@@ -1,0 +1,114 @@
+--
+-- 114_simple_query_reuse: queries that differ only in constants, sent again
+-- and again through the simple protocol (psql), as a session reuses their
+-- parsed and bound statement: rows, errors and their positions stay those
+-- of each query; kept literals (ORDER BY 1, LIMIT, select-list constants)
+-- are not confused; roles, policies, privileges and row_security changes
+-- take effect at once; the tenant cannot see another tenant's rows through
+-- a reused statement.
+--
+CREATE TABLE sq (id int PRIMARY KEY, name text, v varchar(3), big bigint, d date);
+INSERT INTO sq VALUES (1, 'a', 'x', 10, '2020-01-01');
+INSERT INTO sq VALUES (2, 'b', 'y', 20, '2020-01-02');
+INSERT INTO sq VALUES (3, 'it''s', 'zz', 30, '2020-01-03');
+INSERT INTO sq VALUES (4, 'd', 'abcd', 40, '2020-01-04');
+SELECT id, name FROM sq ORDER BY 1;
+SELECT id, name FROM sq ORDER BY 2 DESC;
+SELECT id, name FROM sq ORDER BY 1;
+SELECT name FROM sq WHERE id = 1;
+SELECT name FROM sq WHERE id = 2;
+SELECT name FROM sq WHERE id = '3';
+SELECT name FROM sq WHERE id = 'abc';
+SELECT name FROM sq WHERE id = 3000000000;
+SELECT name FROM sq WHERE id = 2.0;
+SELECT name FROM sq WHERE id = -2;
+SELECT name FROM sq WHERE big = 30;
+SELECT name FROM sq WHERE big = 9000000000;
+SELECT name FROM sq WHERE name = 'it''s';
+SELECT name FROM sq WHERE d > '2020-01-02' ORDER BY 1;
+SELECT name FROM sq WHERE d > '2020-01-32' ORDER BY 1;
+SELECT name FROM sq WHERE d > '2020-01-01' ORDER BY 1;
+SELECT 1;
+SELECT 2;
+SELECT 'x';
+SELECT 'y';
+SELECT id + 1, name FROM sq WHERE id IN (1, 2) ORDER BY 1;
+SELECT id + 10, name FROM sq WHERE id IN (3, 4) ORDER BY 1;
+SELECT name FROM sq WHERE id BETWEEN 1 AND 2 ORDER BY 1;
+SELECT name FROM sq WHERE id BETWEEN 3 AND 4 ORDER BY 1;
+SELECT 5::text || name FROM sq WHERE id = 1;
+SELECT 6::text || name FROM sq WHERE id = 1;
+SELECT '7'::int + id FROM sq WHERE id = 1;
+SELECT 'x7'::int + id FROM sq WHERE id = 1;
+SELECT id FROM sq WHERE id > 1 ORDER BY id LIMIT 1;
+SELECT id FROM sq WHERE id > 1 ORDER BY id LIMIT 2;
+SELECT big / 0 FROM sq WHERE id = 1;
+SELECT big / 2 FROM sq WHERE id = 1;
+UPDATE sq SET big = big + -5 WHERE id = 1;
+UPDATE sq SET big = big + -7 WHERE id = 2;
+UPDATE sq SET v = 'toolong' WHERE id = 3;
+UPDATE sq SET v = 'ok' WHERE id = 3;
+SELECT id, big, v FROM sq ORDER BY id;
+SELECT id, name INTO sq2 FROM sq WHERE id = 1;
+DROP TABLE sq2;
+SELECT id, name INTO sq2 FROM sq WHERE id = 2;
+SELECT * FROM sq2;
+-- Tenants, roles and policies.
+CREATE ROLE regress_sq_a;
+CREATE ROLE regress_sq_b;
+CREATE TABLE sq_docs (id int PRIMARY KEY, tenant int, title text);
+INSERT INTO sq_docs SELECT g, g % 3, 'doc ' || g FROM generate_series(1, 9) g;
+ALTER TABLE sq_docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON sq_docs USING (tenant = current_setting('app.tenant')::int);
+GRANT SELECT, INSERT, UPDATE ON sq_docs TO regress_sq_a, regress_sq_b;
+SET ROLE regress_sq_a;
+BEGIN;
+SELECT set_config('app.tenant', '1', true);
+SELECT title FROM sq_docs WHERE id = 1;
+SELECT title FROM sq_docs WHERE id = 4;
+SELECT title FROM sq_docs WHERE id = 2;
+COMMIT;
+BEGIN;
+SELECT set_config('app.tenant', '2', true);
+SELECT title FROM sq_docs WHERE id = 1;
+SELECT title FROM sq_docs WHERE id = 2;
+UPDATE sq_docs SET title = 'x' WHERE id = 1;
+UPDATE sq_docs SET title = 'y' WHERE id = 2;
+INSERT INTO sq_docs VALUES (10, 1, 'n');
+INSERT INTO sq_docs VALUES (11, 2, 'n');
+COMMIT;
+SELECT title FROM sq_docs WHERE id = 1;
+SELECT title FROM sq_docs WHERE id = 5;
+RESET ROLE;
+SELECT title FROM sq_docs WHERE id = 1;
+SELECT title FROM sq_docs WHERE id = 2;
+SET row_security = off;
+SET ROLE regress_sq_b;
+SELECT title FROM sq_docs WHERE id = 1;
+SELECT title FROM sq_docs WHERE id = 2;
+RESET ROLE;
+RESET row_security;
+ALTER TABLE sq_docs FORCE ROW LEVEL SECURITY;
+SELECT title FROM sq_docs WHERE id = 1;
+SELECT title FROM sq_docs WHERE id = 2;
+ALTER TABLE sq_docs NO FORCE ROW LEVEL SECURITY;
+DROP POLICY p ON sq_docs;
+CREATE POLICY p ON sq_docs USING (tenant = 0);
+SET ROLE regress_sq_a;
+SELECT title FROM sq_docs WHERE id = 3;
+SELECT title FROM sq_docs WHERE id = 6;
+SELECT title FROM sq_docs WHERE id = 1;
+RESET ROLE;
+REVOKE SELECT ON sq_docs FROM regress_sq_a;
+SET ROLE regress_sq_a;
+SELECT title FROM sq_docs WHERE id = 3;
+SELECT title FROM sq_docs WHERE id = 6;
+RESET ROLE;
+ALTER TABLE sq_docs RENAME COLUMN title TO heading;
+SELECT title FROM sq_docs WHERE tenant = 2 ORDER BY 1;
+SELECT heading FROM sq_docs WHERE tenant = 0 ORDER BY 1;
+SELECT heading FROM sq_docs WHERE tenant = 1 ORDER BY 1;
+DROP TABLE sq_docs;
+DROP TABLE sq, sq2;
+DROP ROLE regress_sq_a;
+DROP ROLE regress_sq_b;
