@@ -55,8 +55,16 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
 }
 
-/// The shape of `sql`, or None when the scan cannot vouch for it.
+/// Longest query text given a shape: the queries worth reusing are short,
+/// and a session remembers the shapes it has seen.
+pub const MAX_QUERY_BYTES: usize = 8192;
+
+/// The shape of `sql`, or None when the scan cannot vouch for it (or the
+/// text is longer than [`MAX_QUERY_BYTES`]).
 pub fn shape(sql: &str) -> Option<Shape> {
+    if sql.len() > MAX_QUERY_BYTES {
+        return None;
+    }
     let chars: Vec<char> = sql.chars().collect();
     let mut key = String::with_capacity(sql.len());
     let mut literals = Vec::new();
@@ -268,5 +276,8 @@ mod tests {
         ] {
             assert_eq!(shape(sql), None, "{sql}");
         }
+        let long = format!("select {}1", "1 + ".repeat(MAX_QUERY_BYTES / 4));
+        assert_eq!(shape(&long), None);
+        assert!(shape(&long[..MAX_QUERY_BYTES - 1]).is_some());
     }
 }
