@@ -428,6 +428,7 @@ fn render_filtered(
             vec![input],
         ),
         Plan::Sort { input, .. } => ("Sort".into(), vec![input]),
+        Plan::Window { input, .. } => ("WindowAgg".into(), vec![input]),
         Plan::Limit { input, .. } => ("Limit".into(), vec![input]),
         Plan::Distinct { input, .. } => ("Unique".into(), vec![input]),
         Plan::SetOp {

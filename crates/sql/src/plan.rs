@@ -33,6 +33,52 @@ pub struct AggCall {
     pub ty: DataType,
 }
 
+/// One window function call: `func(args) OVER (PARTITION BY … ORDER BY …)`
+/// with the default frame (from the partition's start to the current row's
+/// last peer).
+#[derive(Clone, Debug)]
+pub struct WindowCall {
+    /// Which function.
+    pub func: WindowFunc,
+    /// Arguments over the input row (an aggregate's are in its call).
+    pub args: Vec<Expr>,
+    /// PARTITION BY expressions.
+    pub partition: Vec<Expr>,
+    /// ORDER BY keys (rows equal on all of them are peers).
+    pub order: Vec<SortKey>,
+    /// Result type.
+    pub ty: DataType,
+}
+
+/// The window functions.
+#[derive(Clone, Debug)]
+pub enum WindowFunc {
+    /// row_number()
+    RowNumber,
+    /// rank()
+    Rank,
+    /// dense_rank()
+    DenseRank,
+    /// percent_rank()
+    PercentRank,
+    /// cume_dist()
+    CumeDist,
+    /// ntile(n)
+    Ntile,
+    /// lag(value [, offset [, default]])
+    Lag,
+    /// lead(value [, offset [, default]])
+    Lead,
+    /// first_value(value)
+    FirstValue,
+    /// last_value(value)
+    LastValue,
+    /// nth_value(value, n)
+    NthValue,
+    /// An aggregate over the frame.
+    Aggregate(AggCall),
+}
+
 /// A sort key.
 #[derive(Clone, Debug)]
 pub struct SortKey {
@@ -298,6 +344,14 @@ pub enum Plan {
         group_by: Vec<Expr>,
         /// Aggregates.
         aggs: Vec<AggCall>,
+    },
+    /// Window functions (PostgreSQL's WindowAgg): each input row followed by
+    /// one value per call; rows come out in the last call's window order.
+    Window {
+        /// Input.
+        input: Box<Plan>,
+        /// The calls, in the order their values are appended.
+        calls: Vec<WindowCall>,
     },
     /// ORDER BY.
     Sort {

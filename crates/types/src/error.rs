@@ -23,6 +23,8 @@ impl SqlState {
     pub const DATETIME_FIELD_OVERFLOW: SqlState = SqlState("22008");
     pub const DIVISION_BY_ZERO: SqlState = SqlState("22012");
     pub const INVALID_PARAMETER_VALUE: SqlState = SqlState("22023");
+    pub const INVALID_ARGUMENT_FOR_NTILE: SqlState = SqlState("22014");
+    pub const INVALID_ARGUMENT_FOR_NTH_VALUE: SqlState = SqlState("22016");
     pub const CHARACTER_NOT_IN_REPERTOIRE: SqlState = SqlState("22021");
     pub const INVALID_DATETIME_FORMAT: SqlState = SqlState("22007");
     pub const INVALID_TEXT_REPRESENTATION: SqlState = SqlState("22P02");
@@ -67,6 +69,7 @@ impl SqlState {
     pub const UNDEFINED_PSTATEMENT: SqlState = SqlState("26000");
     pub const CANNOT_COERCE: SqlState = SqlState("42846");
     pub const WRONG_OBJECT_TYPE: SqlState = SqlState("42809");
+    pub const WINDOWING_ERROR: SqlState = SqlState("42P20");
     /// indeterminate_datatype
     pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
     pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = SqlState("2BP01");

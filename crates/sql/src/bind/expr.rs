@@ -1299,9 +1299,16 @@ impl Binder<'_> {
             .map(ident)
             .unwrap_or_default();
         if f.over.is_some() {
-            return Err(PgError::unsupported(
-                "window functions are not supported yet",
-            ));
+            // PostgreSQL points at the call (Rampart's own "not supported
+            // yet" refusals carry no position).
+            return self.bind_window_call(f, &name, cx).map_err(|e| {
+                if e.position.is_some() || e.message.ends_with("not supported yet") {
+                    e
+                } else {
+                    use sqlparser::ast::Spanned;
+                    self.at(e, f.span())
+                }
+            });
         }
         let (args, distinct, star, order) = match &f.args {
             FunctionArguments::None => (vec![], false, false, vec![]),

@@ -18,6 +18,7 @@ mod sample;
 mod srf;
 pub mod types;
 mod view_dml;
+mod window;
 
 pub use expr::number_literal;
 pub use types::{convert_type, convert_type_name};
@@ -130,6 +131,8 @@ pub struct Binder<'a> {
     /// Some scan of the statement got a row-level security predicate (the
     /// query's own predicates then rank after policies everywhere).
     rls_seen: bool,
+    /// Window calls of the SELECT list being bound (`bind/window.rs`).
+    pub(crate) window: Option<window::WindowState>,
     /// View owners whose RLS identity applies while binding view bodies.
     rls_user_stack: Vec<u32>,
     /// Names of the parameters (routine arguments and PL/pgSQL variables),
@@ -193,6 +196,7 @@ impl<'a> Binder<'a> {
             rls: None,
             rls_guard: Vec::new(),
             rls_seen: false,
+            window: None,
             system_ranges: Vec::new(),
             rls_user_stack: Vec::new(),
             dml_target_range: None,

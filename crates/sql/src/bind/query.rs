@@ -539,6 +539,19 @@ impl Binder<'_> {
         s: &ast::Select,
         order: &[ast::OrderByExpr],
     ) -> PgResult<(Plan, Vec<OutputColumn>)> {
+        // Window calls belong to the SELECT they appear in, not to an
+        // enclosing one.
+        let outer = self.window.take();
+        let r = self.bind_select_inner(s, order);
+        self.window = outer;
+        r
+    }
+
+    fn bind_select_inner(
+        &mut self,
+        s: &ast::Select,
+        order: &[ast::OrderByExpr],
+    ) -> PgResult<(Plan, Vec<OutputColumn>)> {
         if s.into.is_some() {
             return Err(PgError::unsupported("SELECT INTO is not supported yet"));
         }
@@ -665,11 +678,15 @@ impl Binder<'_> {
             }
             agg_state = Some(());
         } else {
+            self.window = Some(super::window::WindowState {
+                base: scope.columns.len(),
+                calls: vec![],
+            });
             for (e, name) in &items {
                 let mut cx = ExprCtx::new(&scope, "SELECT");
                 let (b, t) = self.bind_expr(e, &mut cx)?;
                 let source = match &b {
-                    Expr::Column(i) => scope.columns[*i].source,
+                    Expr::Column(i) => scope.columns.get(*i).and_then(|c| c.source),
                     _ => None,
                 };
                 outputs.push((
@@ -684,6 +701,14 @@ impl Binder<'_> {
             for o in order {
                 let key = self.bind_order_key(o, &items, &outputs, &scope, None, &mut hidden)?;
                 sort_keys.push(key);
+            }
+            if let Some(w) = self.window.take() {
+                if !w.calls.is_empty() {
+                    plan = Plan::Window {
+                        input: Box::new(plan),
+                        calls: w.calls,
+                    };
+                }
             }
         }
         let _ = agg_state;

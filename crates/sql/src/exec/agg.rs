@@ -175,6 +175,41 @@ pub fn aggregate(
     Ok(out)
 }
 
+/// An aggregate over growing window frames: `rows` are one partition in
+/// window order and `peer_ends` the (exclusive) ends of its peer groups;
+/// every row gets the aggregate of the rows up to its last peer.
+pub(super) fn running_aggregate(
+    ex: &mut Exec,
+    call: &AggCall,
+    rows: &[&Row],
+    peer_ends: &[usize],
+) -> PgResult<Vec<Value>> {
+    let user = match call.func {
+        AggFunc::User(oid) => Some(UserAgg::load(ex, oid)?),
+        _ => None,
+    };
+    let mut group = Group {
+        keys: vec![],
+        accs: vec![new_acc(call.func)],
+        distinct_seen: vec![HashSet::new()],
+        ordered: vec![Vec::new()],
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    let mut start = 0;
+    for &end in peer_ends {
+        for row in &rows[start..end] {
+            feed(ex, call, user.as_ref(), 0, &mut group, row)?;
+        }
+        let v = match (&group.accs[0], &user) {
+            (Acc::User(state), Some(agg)) => user_finish(ex, agg, state.clone())?,
+            (acc, _) => finish(acc.clone(), call)?,
+        };
+        out.extend(std::iter::repeat_n(v, end - start));
+        start = end;
+    }
+    Ok(out)
+}
+
 fn accumulate(acc: &mut Acc, f: AggFunc, mut args: Vec<Value>) -> PgResult<()> {
     match acc {
         Acc::Count(n) => *n += 1,

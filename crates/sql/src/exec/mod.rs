@@ -12,6 +12,7 @@ pub mod eval;
 mod merge;
 pub mod ops;
 mod sample;
+mod window;
 pub(crate) use sample::{heap_pages, stored_datum_len};
 pub mod sizes;
 pub mod table;
@@ -263,6 +264,10 @@ impl<'a> Exec<'a> {
                 Ok(if set { r.rows } else { vec![vec![r.value]] })
             }
             Plan::Barrier { input, .. } => self.run(input),
+            Plan::Window { input, calls } => {
+                let rows = self.run(input)?;
+                window::run_window(self, rows, calls)
+            }
             Plan::Filter { input, predicate } => {
                 let rows = self.run(input)?;
                 let mut out = Vec::new();
@@ -1468,40 +1473,7 @@ impl<'a> Exec<'a> {
             }
             keyed.push((k, r));
         }
-        keyed.sort_by(|(a, _), (b, _)| {
-            for (i, key) in keys.iter().enumerate() {
-                let (x, y) = (&a[i], &b[i]);
-                let ord = match (x.is_null(), y.is_null()) {
-                    (true, true) => std::cmp::Ordering::Equal,
-                    (true, false) => {
-                        if key.nulls_first {
-                            std::cmp::Ordering::Less
-                        } else {
-                            std::cmp::Ordering::Greater
-                        }
-                    }
-                    (false, true) => {
-                        if key.nulls_first {
-                            std::cmp::Ordering::Greater
-                        } else {
-                            std::cmp::Ordering::Less
-                        }
-                    }
-                    (false, false) => {
-                        let o = x.total_cmp(y);
-                        if key.desc {
-                            o.reverse()
-                        } else {
-                            o
-                        }
-                    }
-                };
-                if ord != std::cmp::Ordering::Equal {
-                    return ord;
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
+        keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, keys));
         Ok(keyed.into_iter().map(|(_, r)| r).collect())
     }
 
@@ -1790,6 +1762,28 @@ fn expr_has_outer(e: &Expr) -> bool {
     }
 }
 
+/// Compares two rows' evaluated sort keys (`a[i]` and `b[i]` for `keys[i]`):
+/// direction, NULLS FIRST/LAST, then the values' total order.
+fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    for (i, key) in keys.iter().enumerate() {
+        let (x, y) = (&a[i], &b[i]);
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if key.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if key.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) if key.desc => x.total_cmp(y).reverse(),
+            (false, false) => x.total_cmp(y),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
 /// Visits every plan node (`node`) and every expression (`f`) of a plan,
 /// subquery plans inside expressions excepted (callers recurse into those).
 fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan)) {
@@ -1866,6 +1860,18 @@ fn walk_plan(plan: &Plan, f: &mut dyn FnMut(&Expr), node: &mut dyn FnMut(&Plan))
         }
         Plan::Sort { input, keys } => {
             keys.iter().for_each(|k| f(&k.expr));
+            walk_plan(input, f, node);
+        }
+        Plan::Window { input, calls } => {
+            for c in calls {
+                c.args.iter().for_each(&mut *f);
+                c.partition.iter().for_each(&mut *f);
+                c.order.iter().for_each(|k| f(&k.expr));
+                if let crate::plan::WindowFunc::Aggregate(a) = &c.func {
+                    a.args.iter().for_each(&mut *f);
+                    a.filter.iter().for_each(&mut *f);
+                }
+            }
             walk_plan(input, f, node);
         }
         Plan::Limit {

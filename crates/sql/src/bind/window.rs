@@ -1,0 +1,298 @@
+//! Window function calls (`f(…) OVER (PARTITION BY … ORDER BY …)`) in the
+//! select list and ORDER BY of a SELECT without grouping. Each call becomes
+//! a [`WindowCall`] of the SELECT's [`Plan::Window`](crate::plan::Plan::Window)
+//! node and, in the expression, the column that node appends for it.
+//!
+//! Partial: the default frame only (explicit ROWS/RANGE/GROUPS frames, named
+//! windows, IGNORE NULLS and window functions over grouped rows are refused).
+
+use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
+
+use rampart_types::{DataType, PgError, PgResult, SqlState};
+
+use super::expr::{AggState, ExprCtx};
+use super::{Binder, Scope};
+use crate::expr::Expr;
+use crate::plan::{SortKey, WindowCall, WindowFunc};
+
+/// The window calls of the SELECT being bound.
+pub(crate) struct WindowState {
+    /// Width of the rows going into the window node: call `i`'s value is
+    /// column `base + i` after it.
+    pub base: usize,
+    /// Calls found so far.
+    pub calls: Vec<WindowCall>,
+}
+
+/// A window call in PARTITION BY or ORDER BY of another.
+const IN_DEFINITION: &str = "window functions are not allowed in window definitions";
+/// A window call in another's arguments.
+const NESTED: &str = "window function calls cannot be nested";
+
+fn not_supported(what: &str) -> PgError {
+    PgError::unsupported(format!("{what} are not supported yet"))
+}
+
+impl Binder<'_> {
+    /// Binds a call with OVER.
+    pub(super) fn bind_window_call(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        cx: &mut ExprCtx,
+    ) -> PgResult<(Expr, DataType)> {
+        if cx.agg.is_some() {
+            return Err(not_supported("window functions over grouped rows"));
+        }
+        let Some(base) = self.window.as_ref().map(|w| w.base) else {
+            return Err(PgError::new(
+                SqlState::WINDOWING_ERROR,
+                format!("window functions are not allowed in {}", cx.clause),
+            ));
+        };
+        let spec = match &f.over {
+            Some(ast::WindowType::WindowSpec(spec)) => spec,
+            _ => return Err(not_supported("named windows")),
+        };
+        if spec.window_name.is_some() {
+            return Err(not_supported("named windows"));
+        }
+        if spec.window_frame.is_some() {
+            return Err(not_supported("window frame clauses"));
+        }
+        if f.null_treatment.is_some() {
+            return Err(not_supported("IGNORE NULLS and RESPECT NULLS"));
+        }
+        let scope: &Scope = cx.scope;
+        let mut partition = Vec::with_capacity(spec.partition_by.len());
+        for e in &spec.partition_by {
+            let mut pcx = ExprCtx::new(scope, "window PARTITION BY");
+            partition.push(self.bind_window_operand(e, &mut pcx, IN_DEFINITION)?.0);
+        }
+        let mut order = Vec::with_capacity(spec.order_by.len());
+        for o in &spec.order_by {
+            let mut ocx = ExprCtx::new(scope, "window ORDER BY");
+            let (expr, _) = self.bind_window_operand(&o.expr, &mut ocx, IN_DEFINITION)?;
+            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            order.push(SortKey {
+                expr,
+                desc,
+                nulls_first: o.options.nulls_first.unwrap_or(desc),
+            });
+        }
+        let (func, args, ty) = self.window_function(f, name, scope)?;
+        let state = self
+            .window
+            .as_mut()
+            .ok_or_else(|| PgError::internal("window state vanished"))?;
+        state.calls.push(WindowCall {
+            func,
+            args,
+            partition,
+            order,
+            ty: ty.clone(),
+        });
+        Ok((Expr::Column(base + state.calls.len() - 1), ty))
+    }
+
+    /// Binds an argument or key of a window call: a window call inside
+    /// fails with `nested` (PostgreSQL's message for that place).
+    fn bind_window_operand(
+        &mut self,
+        e: &ast::Expr,
+        cx: &mut ExprCtx,
+        nested: &str,
+    ) -> PgResult<(Expr, DataType)> {
+        let saved = self.window.take();
+        let r = self.bind_expr(e, cx);
+        self.window = saved;
+        r.map_err(|mut e| {
+            if e.code == SqlState::WINDOWING_ERROR
+                && e.message.starts_with("window functions are not allowed in")
+            {
+                e.message = nested.to_string();
+            }
+            e
+        })
+    }
+
+    /// Which window function `f` calls, its bound arguments and result type.
+    fn window_function(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        scope: &Scope,
+    ) -> PgResult<(WindowFunc, Vec<Expr>, DataType)> {
+        let args: Vec<&ast::Expr> = match &f.args {
+            FunctionArguments::None => vec![],
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                })
+                .collect(),
+            FunctionArguments::Subquery(_) => vec![],
+        };
+        let ranking = match name {
+            "row_number" => Some((WindowFunc::RowNumber, DataType::Int8)),
+            "rank" => Some((WindowFunc::Rank, DataType::Int8)),
+            "dense_rank" => Some((WindowFunc::DenseRank, DataType::Int8)),
+            "percent_rank" => Some((WindowFunc::PercentRank, DataType::Float8)),
+            "cume_dist" => Some((WindowFunc::CumeDist, DataType::Float8)),
+            _ => None,
+        };
+        let signature = |types: &[DataType]| {
+            let sig: Vec<String> = types.iter().map(|t| t.display_name()).collect();
+            PgError::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {name}({}) does not exist", sig.join(", ")),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+        };
+        let mut bound = Vec::new();
+        let mut types = Vec::new();
+        let is_aggregate =
+            crate::functions::agg_by_name(name).is_some() || self.is_user_aggregate(None, name);
+        if !is_aggregate {
+            for a in &args {
+                let mut acx = ExprCtx::new(scope, "window function calls");
+                let (e, t) = self.bind_window_operand(a, &mut acx, NESTED)?;
+                bound.push(e);
+                types.push(t);
+            }
+        }
+        if let Some((func, ty)) = ranking {
+            if !bound.is_empty() {
+                return Err(signature(&types));
+            }
+            return Ok((func, bound, ty));
+        }
+        let int_arg =
+            |t: &DataType| matches!(t, DataType::Int2 | DataType::Int4 | DataType::Unknown);
+        match name {
+            "ntile" => {
+                if types.len() != 1 || !int_arg(&types[0]) {
+                    return Err(signature(&types));
+                }
+                let n = self.coerce(bound.remove(0), &types[0], &DataType::Int4)?;
+                Ok((WindowFunc::Ntile, vec![n], DataType::Int4))
+            }
+            "lag" | "lead" => {
+                if types.is_empty() || types.len() > 3 || (types.len() > 1 && !int_arg(&types[1])) {
+                    return Err(signature(&types));
+                }
+                let ty = if types[0] == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    types[0].clone()
+                };
+                let mut out = vec![self.coerce(bound[0].clone(), &types[0], &ty)?];
+                if types.len() > 1 {
+                    out.push(self.coerce(bound[1].clone(), &types[1], &DataType::Int4)?);
+                }
+                if types.len() > 2 {
+                    out.push(
+                        self.coerce(bound[2].clone(), &types[2], &ty)
+                            .map_err(|_| signature(&types))?,
+                    );
+                }
+                let func = if name == "lag" {
+                    WindowFunc::Lag
+                } else {
+                    WindowFunc::Lead
+                };
+                Ok((func, out, ty))
+            }
+            "first_value" | "last_value" | "nth_value" => {
+                let want = if name == "nth_value" { 2 } else { 1 };
+                if types.len() != want || (want == 2 && !int_arg(&types[1])) {
+                    return Err(signature(&types));
+                }
+                let ty = if types[0] == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    types[0].clone()
+                };
+                let mut out = vec![self.coerce(bound[0].clone(), &types[0], &ty)?];
+                if want == 2 {
+                    out.push(self.coerce(bound[1].clone(), &types[1], &DataType::Int4)?);
+                }
+                let func = match name {
+                    "first_value" => WindowFunc::FirstValue,
+                    "last_value" => WindowFunc::LastValue,
+                    _ => WindowFunc::NthValue,
+                };
+                Ok((func, out, ty))
+            }
+            _ if is_aggregate => self.window_aggregate(f, name, scope),
+            _ => Err(PgError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!(
+                    "OVER specified, but {name} is not a window function nor an aggregate function"
+                ),
+            )),
+        }
+    }
+
+    /// An aggregate used as a window function: bound as the aggregate
+    /// over the window's rows.
+    fn window_aggregate(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        scope: &Scope,
+    ) -> PgResult<(WindowFunc, Vec<Expr>, DataType)> {
+        if let FunctionArguments::List(list) = &f.args {
+            if matches!(
+                list.duplicate_treatment,
+                Some(ast::DuplicateTreatment::Distinct)
+            ) {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "DISTINCT is not implemented for window functions",
+                ));
+            }
+            if list
+                .clauses
+                .iter()
+                .any(|c| matches!(c, ast::FunctionArgumentClause::OrderBy(_)))
+            {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "aggregate ORDER BY is not implemented for window functions",
+                ));
+            }
+        }
+        let mut plain = f.clone();
+        plain.over = None;
+        let mut state = AggState {
+            group_keys: vec![],
+            group_types: vec![],
+            aggs: vec![],
+            input: scope.clone(),
+            output: Scope::default(),
+        };
+        let saved = self.window.take();
+        let r = {
+            let mut acx = ExprCtx {
+                scope,
+                agg: Some(&mut state),
+                clause: "window function calls",
+            };
+            self.bind_expr(&ast::Expr::Function(plain), &mut acx)
+        };
+        self.window = saved;
+        let (e, ty) = r.map_err(|mut e| {
+            if e.code == SqlState::WINDOWING_ERROR {
+                e.message = NESTED.to_string();
+            }
+            e
+        })?;
+        match (e, state.aggs.len()) {
+            (Expr::Column(0), 1) => Ok((WindowFunc::Aggregate(state.aggs.remove(0)), vec![], ty)),
+            _ => Err(not_supported(&format!("{name} as a window function"))),
+        }
+    }
+}
