@@ -46,8 +46,49 @@ pub struct WindowCall {
     pub partition: Vec<Expr>,
     /// ORDER BY keys (rows equal on all of them are peers).
     pub order: Vec<SortKey>,
+    /// The rows an aggregate or first/last/nth_value sees.
+    pub frame: WindowFrame,
     /// Result type.
     pub ty: DataType,
+}
+
+/// A window frame: the rows of the partition, relative to the current row,
+/// that an aggregate or first_value/last_value/nth_value sees.
+#[derive(Clone, Debug)]
+pub struct WindowFrame {
+    /// ROWS (offsets count rows); else RANGE (CURRENT ROW means its peers).
+    pub rows: bool,
+    /// Where the frame starts.
+    pub start: FrameBound,
+    /// Where it ends (inclusive).
+    pub end: FrameBound,
+}
+
+impl WindowFrame {
+    /// RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW, the default.
+    pub fn default_frame() -> WindowFrame {
+        WindowFrame {
+            rows: false,
+            start: FrameBound::UnboundedPreceding,
+            end: FrameBound::CurrentRow,
+        }
+    }
+}
+
+/// One end of a [`WindowFrame`]; offsets are int8 expressions without
+/// columns.
+#[derive(Clone, Debug)]
+pub enum FrameBound {
+    /// UNBOUNDED PRECEDING
+    UnboundedPreceding,
+    /// n PRECEDING
+    Preceding(Expr),
+    /// CURRENT ROW
+    CurrentRow,
+    /// n FOLLOWING
+    Following(Expr),
+    /// UNBOUNDED FOLLOWING
+    UnboundedFollowing,
 }
 
 /// The window functions.

@@ -23,6 +23,7 @@ impl SqlState {
     pub const DATETIME_FIELD_OVERFLOW: SqlState = SqlState("22008");
     pub const DIVISION_BY_ZERO: SqlState = SqlState("22012");
     pub const INVALID_PARAMETER_VALUE: SqlState = SqlState("22023");
+    pub const INVALID_PRECEDING_OR_FOLLOWING_SIZE: SqlState = SqlState("22013");
     pub const INVALID_ARGUMENT_FOR_NTILE: SqlState = SqlState("22014");
     pub const INVALID_ARGUMENT_FOR_NTH_VALUE: SqlState = SqlState("22016");
     pub const CHARACTER_NOT_IN_REPERTOIRE: SqlState = SqlState("22021");

@@ -13,7 +13,7 @@ use rampart_types::{DataType, PgError, PgResult, SqlState};
 use super::expr::{AggState, ExprCtx};
 use super::{Binder, Scope};
 use crate::expr::Expr;
-use crate::plan::{SortKey, WindowCall, WindowFunc};
+use crate::plan::{FrameBound, SortKey, WindowCall, WindowFrame, WindowFunc};
 
 /// The window calls of the SELECT being bound.
 pub(crate) struct WindowState {
@@ -57,9 +57,6 @@ impl Binder<'_> {
         if spec.window_name.is_some() {
             return Err(not_supported("named windows"));
         }
-        if spec.window_frame.is_some() {
-            return Err(not_supported("window frame clauses"));
-        }
         if f.null_treatment.is_some() {
             return Err(not_supported("IGNORE NULLS and RESPECT NULLS"));
         }
@@ -80,6 +77,10 @@ impl Binder<'_> {
                 nulls_first: o.options.nulls_first.unwrap_or(desc),
             });
         }
+        let frame = match &spec.window_frame {
+            Some(w) => self.bind_frame(w)?,
+            None => WindowFrame::default_frame(),
+        };
         let (func, args, ty) = self.window_function(f, name, scope)?;
         let state = self
             .window
@@ -90,9 +91,65 @@ impl Binder<'_> {
             args,
             partition,
             order,
+            frame,
             ty: ty.clone(),
         });
         Ok((Expr::Column(base + state.calls.len() - 1), ty))
+    }
+
+    /// Binds a frame clause, refusing the frames PostgreSQL refuses.
+    fn bind_frame(&mut self, w: &ast::WindowFrame) -> PgResult<WindowFrame> {
+        let rows = match w.units {
+            ast::WindowFrameUnits::Rows => true,
+            ast::WindowFrameUnits::Range => false,
+            ast::WindowFrameUnits::Groups => return Err(not_supported("GROUPS frames")),
+        };
+        let frame_error = |m: &str| PgError::new(SqlState::WINDOWING_ERROR, m);
+        let end = w
+            .end_bound
+            .clone()
+            .unwrap_or(ast::WindowFrameBound::CurrentRow);
+        use ast::WindowFrameBound as B;
+        match (&w.start_bound, &end) {
+            (B::Following(None), _) => {
+                return Err(frame_error("frame start cannot be UNBOUNDED FOLLOWING"))
+            }
+            (_, B::Preceding(None)) => {
+                return Err(frame_error("frame end cannot be UNBOUNDED PRECEDING"))
+            }
+            (B::CurrentRow, B::Preceding(Some(_))) => {
+                return Err(frame_error(
+                    "frame starting from current row cannot have preceding rows",
+                ))
+            }
+            (B::Following(Some(_)), B::CurrentRow | B::Preceding(Some(_))) => {
+                return Err(frame_error(
+                    "frame starting from following row cannot have preceding rows",
+                ))
+            }
+            _ => {}
+        }
+        let mut bound = |b: &ast::WindowFrameBound| -> PgResult<FrameBound> {
+            let offset = |this: &mut Self, e: &ast::Expr| -> PgResult<Expr> {
+                if !rows {
+                    return Err(not_supported("RANGE frames with an offset"));
+                }
+                let empty = Scope::default();
+                let mut ocx = ExprCtx::new(&empty, "window frame");
+                let (x, t) = this.bind_window_operand(e, &mut ocx, IN_DEFINITION)?;
+                this.coerce(x, &t, &DataType::Int8)
+            };
+            Ok(match b {
+                B::CurrentRow => FrameBound::CurrentRow,
+                B::Preceding(None) => FrameBound::UnboundedPreceding,
+                B::Following(None) => FrameBound::UnboundedFollowing,
+                B::Preceding(Some(e)) => FrameBound::Preceding(offset(self, e)?),
+                B::Following(Some(e)) => FrameBound::Following(offset(self, e)?),
+            })
+        };
+        let start = bound(&w.start_bound)?;
+        let end = bound(&end)?;
+        Ok(WindowFrame { rows, start, end })
     }
 
     /// Binds an argument or key of a window call: a window call inside

@@ -210,6 +210,23 @@ pub(super) fn running_aggregate(
     Ok(out)
 }
 
+/// An aggregate of `rows` (none: count's 0, the others' NULL).
+pub(super) fn aggregate_of(ex: &mut Exec, call: &AggCall, rows: &[&Row]) -> PgResult<Value> {
+    let mut v = running_aggregate(ex, call, rows, &[rows.len()])?;
+    if let Some(v) = v.pop() {
+        return Ok(v);
+    }
+    // No rows: the state of an empty group.
+    let user = match call.func {
+        AggFunc::User(oid) => Some(UserAgg::load(ex, oid)?),
+        _ => None,
+    };
+    match (new_acc(call.func), &user) {
+        (Acc::User(state), Some(agg)) => user_finish(ex, agg, state),
+        (acc, _) => finish(acc, call),
+    }
+}
+
 fn accumulate(acc: &mut Acc, f: AggFunc, mut args: Vec<Value>) -> PgResult<()> {
     match acc {
         Acc::Count(n) => *n += 1,

@@ -4,15 +4,20 @@
 //! row equal to it on the window's ORDER BY; with no ORDER BY every row of
 //! the partition is a peer).
 //!
-//! Partial: explicit frames (ROWS/RANGE/GROUPS …), named windows (WINDOW
-//! w AS …) and window functions over grouped rows are refused by the binder.
+//! A frame clause changes that for aggregates and first_value, last_value
+//! and nth_value: ROWS frames with offsets, RANGE frames with UNBOUNDED and
+//! CURRENT ROW (the current row's peers).
+//!
+//! Partial: RANGE frames with offsets, GROUPS frames, EXCLUDE, named
+//! windows (WINDOW w AS …) and window functions over grouped rows are
+//! refused by the binder.
 
 use std::cmp::Ordering;
 
 use rampart_types::{PgError, PgResult, SqlState, Value};
 
 use super::{Exec, Row};
-use crate::plan::{SortKey, WindowCall, WindowFunc};
+use crate::plan::{FrameBound, SortKey, WindowCall, WindowFrame, WindowFunc};
 
 /// One partition in window order: row indexes and where each peer group ends.
 struct Partition {
@@ -166,14 +171,10 @@ fn compute(
             None => Ok(Value::Null),
         }
     };
+    let bounds = FrameBounds::evaluate(ex, &call.frame, &rows[p.rows[0]])?;
     if let WindowFunc::Aggregate(agg) = &call.func {
         let ordered: Vec<&Row> = p.rows.iter().map(|&i| &rows[i]).collect();
-        let ends: Vec<usize> = {
-            let mut v: Vec<usize> = p.peer_end.clone();
-            v.dedup();
-            v
-        };
-        let vals = super::agg::running_aggregate(ex, agg, &ordered, &ends)?;
+        let vals = frame_aggregate(ex, agg, &ordered, p, &call.frame, &bounds)?;
         for (pos, v) in vals.into_iter().enumerate() {
             out[p.rows[pos]] = v;
         }
@@ -227,17 +228,124 @@ fn compute(
                     }
                 }
             }
-            WindowFunc::FirstValue => arg(ex, 0, 0)?,
-            WindowFunc::LastValue => arg(ex, 0, p.peer_end[pos] - 1)?,
+            WindowFunc::FirstValue => match bounds.range(&call.frame, p, pos) {
+                Some((start, _)) => arg(ex, 0, start)?,
+                None => Value::Null,
+            },
+            WindowFunc::LastValue => match bounds.range(&call.frame, p, pos) {
+                Some((_, end)) => arg(ex, 0, end - 1)?,
+                None => Value::Null,
+            },
             WindowFunc::NthValue => match positive(arg(ex, 1, pos)?, "nth_value")? {
-                Some(k) if (k as usize) <= p.peer_end[pos] => arg(ex, 0, k as usize - 1)?,
-                _ => Value::Null,
+                Some(k) => match bounds.range(&call.frame, p, pos) {
+                    Some((start, end)) if start + (k as usize) <= end => {
+                        arg(ex, 0, start + k as usize - 1)?
+                    }
+                    _ => Value::Null,
+                },
+                None => Value::Null,
             },
             WindowFunc::Aggregate(_) => unreachable!("handled above"),
         };
         out[p.rows[pos]] = v;
     }
     Ok(())
+}
+
+/// A frame's offsets, evaluated once (they cannot refer to the row).
+struct FrameBounds {
+    start: Option<usize>,
+    end: Option<usize>,
+}
+
+impl FrameBounds {
+    fn evaluate(ex: &mut Exec, frame: &WindowFrame, row: &Row) -> PgResult<FrameBounds> {
+        let mut offset = |b: &FrameBound, which: &str| -> PgResult<Option<usize>> {
+            let e = match b {
+                FrameBound::Preceding(e) | FrameBound::Following(e) => e,
+                _ => return Ok(None),
+            };
+            match ex.eval(e, row)? {
+                Value::Null => Err(PgError::new(
+                    SqlState::NULL_VALUE_NOT_ALLOWED,
+                    format!("frame {which} offset must not be null"),
+                )),
+                Value::Int8(n) if n < 0 => Err(PgError::new(
+                    SqlState::INVALID_PRECEDING_OR_FOLLOWING_SIZE,
+                    format!("frame {which} offset must not be negative"),
+                )),
+                Value::Int8(n) => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
+                other => Err(PgError::internal(format!("frame offset {other:?}"))),
+            }
+        };
+        Ok(FrameBounds {
+            start: offset(&frame.start, "starting")?,
+            end: offset(&frame.end, "ending")?,
+        })
+    }
+
+    /// The frame of position `pos` as a half-open range of positions, or
+    /// None when it is empty.
+    fn range(&self, frame: &WindowFrame, p: &Partition, pos: usize) -> Option<(usize, usize)> {
+        let n = p.rows.len();
+        let k = |o: Option<usize>| o.unwrap_or(0);
+        let start = match frame.start {
+            FrameBound::UnboundedPreceding => 0,
+            FrameBound::Preceding(_) => pos.saturating_sub(k(self.start)),
+            FrameBound::CurrentRow if frame.rows => pos,
+            FrameBound::CurrentRow => p.peer_start[pos],
+            FrameBound::Following(_) => pos.saturating_add(k(self.start)),
+            FrameBound::UnboundedFollowing => n,
+        };
+        let end = match frame.end {
+            FrameBound::UnboundedFollowing => n,
+            FrameBound::Following(_) => pos.saturating_add(k(self.end)).saturating_add(1).min(n),
+            FrameBound::CurrentRow if frame.rows => pos + 1,
+            FrameBound::CurrentRow => p.peer_end[pos],
+            FrameBound::Preceding(_) => (pos + 1).saturating_sub(k(self.end)),
+            FrameBound::UnboundedPreceding => 0,
+        };
+        (start < end).then_some((start, end))
+    }
+}
+
+/// An aggregate over each row's frame: a running aggregate when frames
+/// only grow (from the partition's start to the current row or its peers),
+/// one value for the whole partition when every frame is the partition,
+/// else the frame's rows aggregated afresh for each row.
+fn frame_aggregate(
+    ex: &mut Exec,
+    agg: &crate::plan::AggCall,
+    ordered: &[&Row],
+    p: &Partition,
+    frame: &WindowFrame,
+    bounds: &FrameBounds,
+) -> PgResult<Vec<Value>> {
+    let n = ordered.len();
+    match (&frame.start, &frame.end) {
+        (FrameBound::UnboundedPreceding, FrameBound::CurrentRow) => {
+            let ends: Vec<usize> = if frame.rows {
+                (1..=n).collect()
+            } else {
+                let mut v = p.peer_end.clone();
+                v.dedup();
+                v
+            };
+            super::agg::running_aggregate(ex, agg, ordered, &ends)
+        }
+        (FrameBound::UnboundedPreceding, FrameBound::UnboundedFollowing) => {
+            let v = super::agg::aggregate_of(ex, agg, ordered)?;
+            Ok(vec![v; n])
+        }
+        _ => {
+            let mut out = Vec::with_capacity(n);
+            for pos in 0..n {
+                let (start, end) = bounds.range(frame, p, pos).unwrap_or((0, 0));
+                out.push(super::agg::aggregate_of(ex, agg, &ordered[start..end])?);
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// The bucket (1-based) of position `pos` among `n` rows cut into `buckets`
