@@ -75,6 +75,17 @@ SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) F
 \echo :LAST_ERROR_SQLSTATE
 SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN NULL PRECEDING AND CURRENT ROW) FROM wf;
 \echo :LAST_ERROR_SQLSTATE
+-- Over grouped rows: keys and arguments may be aggregates.
+SELECT g, count(*), rank() OVER (ORDER BY count(*) DESC), sum(v) s,
+       row_number() OVER (ORDER BY g DESC) FROM wf GROUP BY g ORDER BY g;
+SELECT g, count(*) c, dense_rank() OVER (ORDER BY count(*)) r FROM wf GROUP BY g ORDER BY r, g;
+SELECT g, lag(g) OVER (ORDER BY max(v)) FROM wf GROUP BY g ORDER BY g;
+SELECT g, max(v), first_value(g) OVER (ORDER BY max(v) DESC NULLS LAST) FROM wf
+  GROUP BY g HAVING count(*) > 1 ORDER BY 1;
+SELECT g FROM wf GROUP BY g HAVING rank() OVER (ORDER BY g) > 1;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*), row_number() OVER () FROM wf;
+SELECT g, ntile(2) OVER (PARTITION BY count(*) > 1 ORDER BY g) FROM wf GROUP BY g ORDER BY g;
 -- Row-level security: the window counts only the tenant's rows.
 CREATE ROLE regress_wf_tenant;
 CREATE TABLE wf_docs (id int, tenant int, secret text);

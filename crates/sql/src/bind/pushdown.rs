@@ -122,7 +122,7 @@ fn substitute_columns(e: &mut Expr, exprs: &[Expr]) {
 
 /// Replaces each input-row column of a movable expression by `to(index)`
 /// (subqueries, which do not move, are left alone).
-fn rewrite_columns(e: &mut Expr, to: &mut dyn FnMut(usize) -> Expr) {
+pub(super) fn rewrite_columns(e: &mut Expr, to: &mut dyn FnMut(usize) -> Expr) {
     match e {
         Expr::Column(i) => *e = to(*i),
         Expr::Neg(x)

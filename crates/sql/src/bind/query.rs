@@ -607,6 +607,10 @@ impl Binder<'_> {
                 input: scope.clone(),
                 output: Scope::default(),
             };
+            self.window = Some(super::window::WindowState {
+                base: super::window::PENDING_BASE,
+                calls: vec![],
+            });
             let mut group_bound = Vec::new();
             for g in &group_exprs {
                 let g = resolve_group_ref(g, &items)?;
@@ -665,6 +669,7 @@ impl Binder<'_> {
                 )?;
                 sort_keys.push(key);
             }
+            let width = state.group_keys.len() + state.aggs.len();
             plan = Plan::Aggregate {
                 input: Box::new(plan),
                 group_by: group_bound,
@@ -675,6 +680,20 @@ impl Binder<'_> {
                     input: Box::new(plan),
                     predicate: h,
                 };
+            }
+            if let Some(w) = self.window.take() {
+                if !w.calls.is_empty() {
+                    let resolve = super::window::resolve_grouped;
+                    outputs.iter_mut().for_each(|(e, _)| resolve(e, width));
+                    hidden.iter_mut().for_each(|e| resolve(e, width));
+                    sort_keys
+                        .iter_mut()
+                        .for_each(|k| resolve(&mut k.expr, width));
+                    plan = Plan::Window {
+                        input: Box::new(plan),
+                        calls: w.calls,
+                    };
+                }
             }
             agg_state = Some(());
         } else {

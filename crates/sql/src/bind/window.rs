@@ -3,8 +3,12 @@
 //! a [`WindowCall`] of the SELECT's [`Plan::Window`](crate::plan::Plan::Window)
 //! node and, in the expression, the column that node appends for it.
 //!
-//! Partial: the default frame only (explicit ROWS/RANGE/GROUPS frames, named
-//! windows, IGNORE NULLS and window functions over grouped rows are refused).
+//! In a grouped SELECT the calls run over the aggregated rows (their
+//! arguments and keys may be aggregates: `rank() OVER (ORDER BY count(*))`).
+//!
+//! Partial: RANGE frames with offsets, GROUPS, EXCLUDE, named windows,
+//! IGNORE NULLS and aggregates used as window functions over grouped rows
+//! are refused.
 
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
 
@@ -14,6 +18,22 @@ use super::expr::{AggState, ExprCtx};
 use super::{Binder, Scope};
 use crate::expr::Expr;
 use crate::plan::{FrameBound, SortKey, WindowCall, WindowFrame, WindowFunc};
+
+/// The base of window columns in a grouped SELECT until the width of the
+/// aggregated row is known ([`resolve_grouped`]).
+pub(crate) const PENDING_BASE: usize = usize::MAX / 2;
+
+/// In a grouped SELECT's expressions, turns the window columns numbered
+/// from [`PENDING_BASE`] into columns after the aggregated row's `width`.
+pub(crate) fn resolve_grouped(e: &mut Expr, width: usize) {
+    super::pushdown::rewrite_columns(e, &mut |i| {
+        Expr::Column(if i >= PENDING_BASE {
+            i - PENDING_BASE + width
+        } else {
+            i
+        })
+    });
+}
 
 /// The window calls of the SELECT being bound.
 pub(crate) struct WindowState {
@@ -41,10 +61,8 @@ impl Binder<'_> {
         name: &str,
         cx: &mut ExprCtx,
     ) -> PgResult<(Expr, DataType)> {
-        if cx.agg.is_some() {
-            return Err(not_supported("window functions over grouped rows"));
-        }
-        let Some(base) = self.window.as_ref().map(|w| w.base) else {
+        let in_select = matches!(cx.clause, "SELECT" | "ORDER BY");
+        let Some(base) = self.window.as_ref().filter(|_| in_select).map(|w| w.base) else {
             return Err(PgError::new(
                 SqlState::WINDOWING_ERROR,
                 format!("window functions are not allowed in {}", cx.clause),
@@ -63,12 +81,20 @@ impl Binder<'_> {
         let scope: &Scope = cx.scope;
         let mut partition = Vec::with_capacity(spec.partition_by.len());
         for e in &spec.partition_by {
-            let mut pcx = ExprCtx::new(scope, "window PARTITION BY");
+            let mut pcx = ExprCtx {
+                scope,
+                agg: cx.agg.as_deref_mut(),
+                clause: "window PARTITION BY",
+            };
             partition.push(self.bind_window_operand(e, &mut pcx, IN_DEFINITION)?.0);
         }
         let mut order = Vec::with_capacity(spec.order_by.len());
         for o in &spec.order_by {
-            let mut ocx = ExprCtx::new(scope, "window ORDER BY");
+            let mut ocx = ExprCtx {
+                scope,
+                agg: cx.agg.as_deref_mut(),
+                clause: "window ORDER BY",
+            };
             let (expr, _) = self.bind_window_operand(&o.expr, &mut ocx, IN_DEFINITION)?;
             let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
             order.push(SortKey {
@@ -81,7 +107,7 @@ impl Binder<'_> {
             Some(w) => self.bind_frame(w)?,
             None => WindowFrame::default_frame(),
         };
-        let (func, args, ty) = self.window_function(f, name, scope)?;
+        let (func, args, ty) = self.window_function(f, name, scope, cx.agg.as_deref_mut())?;
         let state = self
             .window
             .as_mut()
@@ -179,6 +205,7 @@ impl Binder<'_> {
         f: &ast::Function,
         name: &str,
         scope: &Scope,
+        mut grouped: Option<&mut AggState>,
     ) -> PgResult<(WindowFunc, Vec<Expr>, DataType)> {
         let args: Vec<&ast::Expr> = match &f.args {
             FunctionArguments::None => vec![],
@@ -214,7 +241,11 @@ impl Binder<'_> {
             crate::functions::agg_by_name(name).is_some() || self.is_user_aggregate(None, name);
         if !is_aggregate {
             for a in &args {
-                let mut acx = ExprCtx::new(scope, "window function calls");
+                let mut acx = ExprCtx {
+                    scope,
+                    agg: grouped.as_deref_mut(),
+                    clause: "window function calls",
+                };
                 let (e, t) = self.bind_window_operand(a, &mut acx, NESTED)?;
                 bound.push(e);
                 types.push(t);
@@ -283,6 +314,9 @@ impl Binder<'_> {
                 };
                 Ok((func, out, ty))
             }
+            _ if is_aggregate && grouped.is_some() => Err(not_supported(
+                "aggregates as window functions over grouped rows",
+            )),
             _ if is_aggregate => self.window_aggregate(f, name, scope),
             _ => Err(PgError::new(
                 SqlState::WRONG_OBJECT_TYPE,
