@@ -86,6 +86,10 @@ SELECT g FROM wf GROUP BY g HAVING rank() OVER (ORDER BY g) > 1;
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*), row_number() OVER () FROM wf;
 SELECT g, ntile(2) OVER (PARTITION BY count(*) > 1 ORDER BY g) FROM wf GROUP BY g ORDER BY g;
+EXPLAIN (COSTS OFF) SELECT id, row_number() OVER (PARTITION BY g ORDER BY id) FROM wf;
+EXPLAIN (COSTS OFF) SELECT id, count(*) OVER () FROM wf;
+EXPLAIN (COSTS OFF) SELECT id, rank() OVER (ORDER BY id DESC, g NULLS FIRST) FROM wf WHERE id > 5;
+EXPLAIN (COSTS OFF) SELECT id, rank() OVER (ORDER BY id + 1 DESC NULLS LAST) FROM wf;
 -- Row-level security: the window counts only the tenant's rows.
 CREATE ROLE regress_wf_tenant;
 CREATE TABLE wf_docs (id int, tenant int, secret text);

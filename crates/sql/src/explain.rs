@@ -428,7 +428,54 @@ fn render_filtered(
             vec![input],
         ),
         Plan::Sort { input, .. } => ("Sort".into(), vec![input]),
-        Plan::Window { input, .. } => ("WindowAgg".into(), vec![input]),
+        Plan::Window { input, calls } => {
+            // PostgreSQL sorts the input for the window's keys first.
+            out.push(format!("{prefix}WindowAgg"));
+            out.push(INIT_PLANS_HERE.into());
+            let sorted = calls
+                .last()
+                .is_some_and(|c| !c.partition.is_empty() || !c.order.is_empty());
+            if let (true, Some(call)) = (sorted, calls.last()) {
+                out.push(format!("{}->  Sort", " ".repeat((depth + 1) * 6 - 4)));
+                // The keys are named when the window reads a table directly.
+                let mut scan = input.as_ref();
+                while let Plan::Filter { input, .. } = scan {
+                    scan = input;
+                }
+                let rel = match scan {
+                    Plan::Scan { table, .. } => catalog.relation_by_oid(*table),
+                    _ => None,
+                };
+                // An expression key is parenthesized once more, as
+                // PostgreSQL's show_sort_keys prints it.
+                let key = |e: &Expr, r: &rampart_catalog::Relation| {
+                    crate::deparse::deparse_in(e, &r.columns, catalog).map(|t| match e {
+                        Expr::Column(_) => t,
+                        _ => format!("({t})"),
+                    })
+                };
+                let keys: Option<Vec<String>> = rel.and_then(|r| {
+                    let partition = call.partition.iter().map(|e| key(e, r));
+                    let order = call.order.iter().map(|k| {
+                        key(&k.expr, r).map(|t| match (k.desc, k.nulls_first) {
+                            (false, false) => t,
+                            (true, true) => format!("{t} DESC"),
+                            (false, true) => format!("{t} NULLS FIRST"),
+                            (true, false) => format!("{t} DESC NULLS LAST"),
+                        })
+                    });
+                    partition.chain(order).collect()
+                });
+                if let Some(keys) = keys {
+                    let indent = " ".repeat((depth + 1) * 6 + 2);
+                    out.push(format!("{indent}Sort Key: {}", keys.join(", ")));
+                }
+                render(input, depth + 2, x, out);
+            } else {
+                render(input, depth + 1, x, out);
+            }
+            return;
+        }
         Plan::Limit { input, .. } => ("Limit".into(), vec![input]),
         Plan::Distinct { input, .. } => ("Unique".into(), vec![input]),
         Plan::SetOp {
