@@ -26,6 +26,19 @@ pub struct AggState {
     pub output: Scope,
 }
 
+impl AggState {
+    /// No groups or aggregates yet, over rows of `input`.
+    pub fn over(input: Scope) -> AggState {
+        AggState {
+            group_keys: vec![],
+            group_types: vec![],
+            aggs: vec![],
+            input,
+            output: Scope::default(),
+        }
+    }
+}
+
 /// Where an expression is being bound.
 pub struct ExprCtx<'s> {
     /// Row the expression is evaluated over (the aggregate's input in agg mode).

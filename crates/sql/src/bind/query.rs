@@ -600,13 +600,7 @@ impl Binder<'_> {
         let mut sort_keys: Vec<SortKey> = Vec::new();
         let mut agg_state = None;
         if aggregated {
-            let mut state = AggState {
-                group_keys: vec![],
-                group_types: vec![],
-                aggs: vec![],
-                input: scope.clone(),
-                output: Scope::default(),
-            };
+            let mut state = AggState::over(scope.clone());
             self.window = Some(super::window::WindowState {
                 base: super::window::PENDING_BASE,
                 calls: vec![],

@@ -271,15 +271,7 @@ impl Binder<'_> {
                 if types.is_empty() || types.len() > 3 || (types.len() > 1 && !int_arg(&types[1])) {
                     return Err(signature(&types));
                 }
-                let ty = if types[0] == DataType::Unknown {
-                    DataType::Text
-                } else {
-                    types[0].clone()
-                };
-                let mut out = vec![self.coerce(bound[0].clone(), &types[0], &ty)?];
-                if types.len() > 1 {
-                    out.push(self.coerce(bound[1].clone(), &types[1], &DataType::Int4)?);
-                }
+                let (ty, mut out) = self.value_and_position(&bound, &types)?;
                 if types.len() > 2 {
                     out.push(
                         self.coerce(bound[2].clone(), &types[2], &ty)
@@ -298,15 +290,7 @@ impl Binder<'_> {
                 if types.len() != want || (want == 2 && !int_arg(&types[1])) {
                     return Err(signature(&types));
                 }
-                let ty = if types[0] == DataType::Unknown {
-                    DataType::Text
-                } else {
-                    types[0].clone()
-                };
-                let mut out = vec![self.coerce(bound[0].clone(), &types[0], &ty)?];
-                if want == 2 {
-                    out.push(self.coerce(bound[1].clone(), &types[1], &DataType::Int4)?);
-                }
+                let (ty, out) = self.value_and_position(&bound, &types)?;
                 let func = match name {
                     "first_value" => WindowFunc::FirstValue,
                     "last_value" => WindowFunc::LastValue,
@@ -325,6 +309,26 @@ impl Binder<'_> {
                 ),
             )),
         }
+    }
+
+    /// The value argument of lag, lead, first_value, last_value or
+    /// nth_value (an unknown literal as text) and, when given, the int4
+    /// offset or position after it; with the value's type.
+    fn value_and_position(
+        &mut self,
+        bound: &[Expr],
+        types: &[DataType],
+    ) -> PgResult<(DataType, Vec<Expr>)> {
+        let ty = if types[0] == DataType::Unknown {
+            DataType::Text
+        } else {
+            types[0].clone()
+        };
+        let mut out = vec![self.coerce(bound[0].clone(), &types[0], &ty)?];
+        if types.len() > 1 {
+            out.push(self.coerce(bound[1].clone(), &types[1], &DataType::Int4)?);
+        }
+        Ok((ty, out))
     }
 
     /// An aggregate used as a window function: bound as the aggregate
@@ -358,13 +362,7 @@ impl Binder<'_> {
         }
         let mut plain = f.clone();
         plain.over = None;
-        let mut state = AggState {
-            group_keys: vec![],
-            group_types: vec![],
-            aggs: vec![],
-            input: scope.clone(),
-            output: Scope::default(),
-        };
+        let mut state = AggState::over(scope.clone());
         let saved = self.window.take();
         let r = {
             let mut acx = ExprCtx {
