@@ -75,6 +75,19 @@ SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) F
 \echo :LAST_ERROR_SQLSTATE
 SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN NULL PRECEDING AND CURRENT ROW) FROM wf;
 \echo :LAST_ERROR_SQLSTATE
+-- Named windows (WINDOW w AS …), built on by later ones and by OVER.
+SELECT id, row_number() OVER w1, sum(v) OVER w1, rank() OVER (w2 ORDER BY v) FROM wf
+  WINDOW w1 AS (PARTITION BY g ORDER BY id), w2 AS (PARTITION BY g) ORDER BY id;
+SELECT id, sum(v) OVER (w1 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM wf
+  WINDOW w1 AS (ORDER BY id) ORDER BY id;
+SELECT id, sum(v) OVER w3 FROM wf WINDOW w1 AS (ORDER BY id);
+SELECT id, sum(v) OVER (w1 PARTITION BY g) FROM wf WINDOW w1 AS (ORDER BY id);
+SELECT id, sum(v) OVER (w1 ORDER BY g) FROM wf WINDOW w1 AS (ORDER BY id);
+SELECT id, sum(v) OVER (w1) FROM wf WINDOW w1 AS (ORDER BY id ROWS 1 PRECEDING);
+SELECT id, sum(v) OVER w2 FROM wf WINDOW w1 AS (w2), w2 AS (ORDER BY id);
+SELECT id, sum(v) OVER w1 FROM wf WINDOW w1 AS (w1);
+SELECT id FROM wf WINDOW a AS (ORDER BY id), a AS (ORDER BY v);
+\echo :LAST_ERROR_SQLSTATE
 -- Over grouped rows: keys and arguments may be aggregates.
 SELECT g, count(*), rank() OVER (ORDER BY count(*) DESC), sum(v) s,
        row_number() OVER (ORDER BY g DESC) FROM wf GROUP BY g ORDER BY g;

@@ -604,7 +604,9 @@ impl Binder<'_> {
             self.window = Some(super::window::WindowState {
                 base: super::window::PENDING_BASE,
                 calls: vec![],
+                named: s.named_window.clone(),
             });
+            self.check_named_windows()?;
             let mut group_bound = Vec::new();
             for g in &group_exprs {
                 let g = resolve_group_ref(g, &items)?;
@@ -694,7 +696,9 @@ impl Binder<'_> {
             self.window = Some(super::window::WindowState {
                 base: scope.columns.len(),
                 calls: vec![],
+                named: s.named_window.clone(),
             });
+            self.check_named_windows()?;
             for (e, name) in &items {
                 let mut cx = ExprCtx::new(&scope, "SELECT");
                 let (b, t) = self.bind_expr(e, &mut cx)?;

@@ -6,9 +6,11 @@
 //! In a grouped SELECT the calls run over the aggregated rows (their
 //! arguments and keys may be aggregates: `rank() OVER (ORDER BY count(*))`).
 //!
-//! Partial: RANGE frames with offsets, GROUPS, EXCLUDE, named windows,
-//! IGNORE NULLS and aggregates used as window functions over grouped rows
-//! are refused.
+//! Named windows (`WINDOW w AS (…)`, `OVER w`, `OVER (w ORDER BY …)`)
+//! follow PostgreSQL's rules for what a window may copy.
+//!
+//! Partial: RANGE frames with offsets, GROUPS, EXCLUDE, IGNORE NULLS and
+//! aggregates used as window functions over grouped rows are refused.
 
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
 
@@ -42,6 +44,8 @@ pub(crate) struct WindowState {
     pub base: usize,
     /// Calls found so far.
     pub calls: Vec<WindowCall>,
+    /// The SELECT's `WINDOW name AS (…)` definitions.
+    pub named: Vec<ast::NamedWindowDefinition>,
 }
 
 /// A window call in PARTITION BY or ORDER BY of another.
@@ -69,12 +73,11 @@ impl Binder<'_> {
             ));
         };
         let spec = match &f.over {
-            Some(ast::WindowType::WindowSpec(spec)) => spec,
-            _ => return Err(not_supported("named windows")),
+            Some(ast::WindowType::WindowSpec(spec)) => self.resolve_window(spec, usize::MAX)?,
+            Some(ast::WindowType::NamedWindow(w)) => self.named_window(w, usize::MAX)?,
+            None => return Err(PgError::internal("window call without OVER")),
         };
-        if spec.window_name.is_some() {
-            return Err(not_supported("named windows"));
-        }
+        let spec = &spec;
         if f.null_treatment.is_some() {
             return Err(not_supported("IGNORE NULLS and RESPECT NULLS"));
         }
@@ -121,6 +124,127 @@ impl Binder<'_> {
             ty: ty.clone(),
         });
         Ok((Expr::Column(base + state.calls.len() - 1), ty))
+    }
+
+    /// The definition of `WINDOW name AS (…)` among the SELECT's first
+    /// `limit` definitions (a definition may build only on earlier ones).
+    fn named_window(&self, name: &ast::Ident, limit: usize) -> PgResult<ast::WindowSpec> {
+        let wanted = super::ident(name);
+        let found = self.window.as_ref().and_then(|w| {
+            w.named
+                .iter()
+                .take(limit)
+                .position(|d| super::ident(&d.0) == wanted)
+                .map(|i| (i, w.named[i].1.clone()))
+        });
+        match found {
+            Some((i, ast::NamedWindowExpr::WindowSpec(spec))) => self.resolve_window(&spec, i),
+            Some((_, ast::NamedWindowExpr::NamedWindow(_))) => {
+                Err(PgError::syntax("syntax error in WINDOW clause"))
+            }
+            None => Err(self.at_window(
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("window \"{wanted}\" does not exist"),
+                ),
+                name,
+            )),
+        }
+    }
+
+    /// Points `e` where PostgreSQL does for a window reference: at the `(`
+    /// that opens the specification naming `name`, else at the name.
+    fn at_window(&self, e: PgError, name: &ast::Ident) -> PgError {
+        let e = self.at(e, name.span);
+        let Some(p) = e.position else {
+            return e;
+        };
+        let before = self.source.as_deref().and_then(|src| {
+            src.chars()
+                .take(p as usize - 1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .find(|c| !c.is_whitespace())
+        });
+        if before == Some('(') {
+            let text = self.source.as_deref().unwrap_or_default();
+            let chars: Vec<char> = text.chars().take(p as usize - 1).collect();
+            let open = chars.iter().rposition(|&c| c == '(').unwrap_or(0);
+            let mut e = e;
+            e.position = Some(open as u32 + 1);
+            return e;
+        }
+        e
+    }
+
+    /// Checks the SELECT's WINDOW clause as PostgreSQL does, used or not:
+    /// names are unique and every definition builds on an earlier one.
+    pub(super) fn check_named_windows(&self) -> PgResult<()> {
+        let Some(w) = self.window.as_ref() else {
+            return Ok(());
+        };
+        for (i, d) in w.named.iter().enumerate() {
+            let name = super::ident(&d.0);
+            if w.named[..i].iter().any(|e| super::ident(&e.0) == name) {
+                // PostgreSQL points at the definition's `(`.
+                let mut e = self.at(
+                    PgError::new(
+                        SqlState::WINDOWING_ERROR,
+                        format!("window \"{name}\" is already defined"),
+                    ),
+                    d.0.span,
+                );
+                if let (Some(p), Some(src)) = (e.position, self.source.as_deref()) {
+                    let open = src.chars().skip(p as usize - 1).position(|c| c == '(');
+                    e.position = open.map(|o| p + o as u32).or(e.position);
+                }
+                return Err(e);
+            }
+            if let ast::NamedWindowExpr::WindowSpec(spec) = &d.1 {
+                self.resolve_window(spec, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A window specification with the named window it builds on (`OVER
+    /// (w ORDER BY …)`) merged in, as PostgreSQL allows: the partitioning
+    /// comes from `w`, the ordering from either, the frame from the new one.
+    fn resolve_window(&self, spec: &ast::WindowSpec, limit: usize) -> PgResult<ast::WindowSpec> {
+        let Some(base_name) = &spec.window_name else {
+            return Ok(spec.clone());
+        };
+        let base = self.named_window(base_name, limit)?;
+        let name = super::ident(base_name);
+        let error =
+            |m: String| self.at_window(PgError::new(SqlState::WINDOWING_ERROR, m), base_name);
+        if !spec.partition_by.is_empty() {
+            return Err(error(format!(
+                "cannot override PARTITION BY clause of window \"{name}\""
+            )));
+        }
+        if !spec.order_by.is_empty() && !base.order_by.is_empty() {
+            return Err(error(format!(
+                "cannot override ORDER BY clause of window \"{name}\""
+            )));
+        }
+        if base.window_frame.is_some() {
+            let e = error(format!(
+                "cannot copy window \"{name}\" because it has a frame clause"
+            ));
+            return Err(e.with_hint("Omit the parentheses in this OVER clause."));
+        }
+        Ok(ast::WindowSpec {
+            window_name: None,
+            partition_by: base.partition_by,
+            order_by: if spec.order_by.is_empty() {
+                base.order_by
+            } else {
+                spec.order_by.clone()
+            },
+            window_frame: spec.window_frame.clone(),
+        })
     }
 
     /// Binds a frame clause, refusing the frames PostgreSQL refuses.

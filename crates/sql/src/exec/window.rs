@@ -8,9 +8,9 @@
 //! and nth_value: ROWS frames with offsets, RANGE frames with UNBOUNDED and
 //! CURRENT ROW (the current row's peers).
 //!
-//! Partial: RANGE frames with offsets, GROUPS frames, EXCLUDE, named
-//! windows (WINDOW w AS …) and window functions over grouped rows are
-//! refused by the binder.
+//! Partial: RANGE frames with offsets, GROUPS frames, EXCLUDE and
+//! aggregates as window functions over grouped rows are refused by the
+//! binder.
 
 use std::cmp::Ordering;
 
