@@ -237,6 +237,34 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any text: no panic, and two texts of one shape differ only in
+        /// their literals (re-inserting the literals gives the text back,
+        /// up to a trailing `;` and `''` escapes).
+        #[test]
+        fn any_text_scans_without_panicking(sql in "[ -~\\n\\u{e9}]{0,60}") {
+            if let Some(s) = shape(&sql) {
+                let mut rebuilt = String::new();
+                let mut lits = s.literals.iter();
+                for c in s.key.chars() {
+                    match c {
+                        NUMBER_MARK | DECIMAL_MARK => rebuilt.push_str(&lits.next().unwrap().text),
+                        STRING_MARK => {
+                            rebuilt.push('\'');
+                            rebuilt.push_str(&lits.next().unwrap().text.replace('\'', "''"));
+                            rebuilt.push('\'');
+                        }
+                        c => rebuilt.push(c),
+                    }
+                }
+                proptest::prop_assert!(lits.next().is_none());
+                let trimmed = sql.trim_end();
+                let original = trimmed.strip_suffix(';').unwrap_or(trimmed);
+                proptest::prop_assert_eq!(rebuilt.trim_end(), original.trim_end());
+            }
+        }
+    }
+
     #[test]
     fn identifiers_keep_their_digits() {
         let s = shape("select t1.c2, \"x'3\" from t1 where c2 = 3").unwrap();
