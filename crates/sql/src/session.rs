@@ -592,12 +592,7 @@ impl Session {
                 out.push(Err(e));
                 break;
             }
-            self.audit_needs.borrow_mut().clear();
-            let r = self.run_statement(stmt, &[], &mut None, sql);
-            self.audit(stmt, sql, None, &r);
-            if let Err(e) = &r {
-                self.log_error(e, sql);
-            }
+            let r = self.run_audited(stmt, &[], false, &mut None, sql);
             let failed = r.is_err();
             out.push(r);
             if failed {
@@ -801,9 +796,24 @@ impl Session {
         if !is_transaction_control(stmt) {
             self.open_implicit_block(ImplicitBlock::Pipeline);
         }
+        self.run_audited(stmt, params, true, cached, sql)
+    }
+
+    /// Runs one statement of a client's message with what goes around
+    /// every such run: object audit's needs reset, the audit lines (with the
+    /// parameters when `log_params`, as for the extended protocol) and the
+    /// error log.
+    fn run_audited(
+        &mut self,
+        stmt: &Stmt,
+        params: &[Value],
+        log_params: bool,
+        cached: &mut BoundCache,
+        sql: &str,
+    ) -> PgResult<QueryResult> {
         self.audit_needs.borrow_mut().clear();
         let r = self.run_statement(stmt, params, cached, sql);
-        self.audit(stmt, sql, Some(params), &r);
+        self.audit(stmt, sql, log_params.then_some(params), &r);
         if let Err(e) = &r {
             self.log_error(e, sql);
         }

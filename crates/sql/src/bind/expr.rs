@@ -1470,12 +1470,7 @@ impl Binder<'_> {
         let mut keys = Vec::with_capacity(order.len());
         for o in order {
             let (expr, _) = self.bind_expr(&o.expr, &mut inner)?;
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-            keys.push(crate::plan::SortKey {
-                expr,
-                desc,
-                nulls_first: o.options.nulls_first.unwrap_or(desc),
-            });
+            keys.push(super::sort_key(expr, o));
         }
         if let AggFunc::User(_) = func {
             let how = (distinct, keys);

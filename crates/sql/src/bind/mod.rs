@@ -382,6 +382,20 @@ pub fn display_name(name: &sqlparser::ast::ObjectName) -> String {
 }
 
 /// An identifier's value: unquoted ones fold to lower case as in PostgreSQL.
+/// A sort key on `expr` with the direction and NULLS placement written in
+/// `o` (NULLS FIRST by default when descending, as PostgreSQL).
+pub(crate) fn sort_key(
+    expr: crate::expr::Expr,
+    o: &sqlparser::ast::OrderByExpr,
+) -> crate::plan::SortKey {
+    let desc = matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
+    crate::plan::SortKey {
+        expr,
+        desc,
+        nulls_first: o.options.nulls_first.unwrap_or(desc),
+    }
+}
+
 pub fn ident(id: &sqlparser::ast::Ident) -> String {
     if id.quote_style.is_some() {
         id.value.clone()

@@ -601,12 +601,7 @@ impl Binder<'_> {
         let mut agg_state = None;
         if aggregated {
             let mut state = AggState::over(scope.clone());
-            self.window = Some(super::window::WindowState {
-                base: super::window::PENDING_BASE,
-                calls: vec![],
-                named: s.named_window.clone(),
-            });
-            self.check_named_windows()?;
+            self.open_window(super::window::PENDING_BASE, &s.named_window)?;
             let mut group_bound = Vec::new();
             for g in &group_exprs {
                 let g = resolve_group_ref(g, &items)?;
@@ -693,12 +688,7 @@ impl Binder<'_> {
             }
             agg_state = Some(());
         } else {
-            self.window = Some(super::window::WindowState {
-                base: scope.columns.len(),
-                calls: vec![],
-                named: s.named_window.clone(),
-            });
-            self.check_named_windows()?;
+            self.open_window(scope.columns.len(), &s.named_window)?;
             for (e, name) in &items {
                 let mut cx = ExprCtx::new(&scope, "SELECT");
                 let (b, t) = self.bind_expr(e, &mut cx)?;

@@ -19,7 +19,7 @@ use rampart_types::{DataType, PgError, PgResult, SqlState};
 use super::expr::{AggState, ExprCtx};
 use super::{Binder, Scope};
 use crate::expr::Expr;
-use crate::plan::{FrameBound, SortKey, WindowCall, WindowFrame, WindowFunc};
+use crate::plan::{FrameBound, WindowCall, WindowFrame, WindowFunc};
 
 /// The base of window columns in a grouped SELECT until the width of the
 /// aggregated row is known ([`resolve_grouped`]).
@@ -84,27 +84,17 @@ impl Binder<'_> {
         let scope: &Scope = cx.scope;
         let mut partition = Vec::with_capacity(spec.partition_by.len());
         for e in &spec.partition_by {
-            let mut pcx = ExprCtx {
-                scope,
-                agg: cx.agg.as_deref_mut(),
-                clause: "window PARTITION BY",
-            };
-            partition.push(self.bind_window_operand(e, &mut pcx, IN_DEFINITION)?.0);
+            let agg = cx.agg.as_deref_mut();
+            let (e, _) =
+                self.bind_window_operand(e, scope, agg, "window PARTITION BY", IN_DEFINITION)?;
+            partition.push(e);
         }
         let mut order = Vec::with_capacity(spec.order_by.len());
         for o in &spec.order_by {
-            let mut ocx = ExprCtx {
-                scope,
-                agg: cx.agg.as_deref_mut(),
-                clause: "window ORDER BY",
-            };
-            let (expr, _) = self.bind_window_operand(&o.expr, &mut ocx, IN_DEFINITION)?;
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-            order.push(SortKey {
-                expr,
-                desc,
-                nulls_first: o.options.nulls_first.unwrap_or(desc),
-            });
+            let agg = cx.agg.as_deref_mut();
+            let (expr, _) =
+                self.bind_window_operand(&o.expr, scope, agg, "window ORDER BY", IN_DEFINITION)?;
+            order.push(super::sort_key(expr, o));
         }
         let frame = match &spec.window_frame {
             Some(w) => self.bind_frame(w)?,
@@ -178,9 +168,24 @@ impl Binder<'_> {
         e
     }
 
+    /// Starts collecting the window calls of a SELECT list whose window
+    /// columns start at `base`, with its WINDOW clause (checked here).
+    pub(super) fn open_window(
+        &mut self,
+        base: usize,
+        named: &[ast::NamedWindowDefinition],
+    ) -> PgResult<()> {
+        self.window = Some(WindowState {
+            base,
+            calls: vec![],
+            named: named.to_vec(),
+        });
+        self.check_named_windows()
+    }
+
     /// Checks the SELECT's WINDOW clause as PostgreSQL does, used or not:
     /// names are unique and every definition builds on an earlier one.
-    pub(super) fn check_named_windows(&self) -> PgResult<()> {
+    fn check_named_windows(&self) -> PgResult<()> {
         let Some(w) = self.window.as_ref() else {
             return Ok(());
         };
@@ -285,8 +290,8 @@ impl Binder<'_> {
                     return Err(not_supported("RANGE frames with an offset"));
                 }
                 let empty = Scope::default();
-                let mut ocx = ExprCtx::new(&empty, "window frame");
-                let (x, t) = this.bind_window_operand(e, &mut ocx, IN_DEFINITION)?;
+                let (x, t) =
+                    this.bind_window_operand(e, &empty, None, "window frame", IN_DEFINITION)?;
                 this.coerce(x, &t, &DataType::Int8)
             };
             Ok(match b {
@@ -307,11 +312,14 @@ impl Binder<'_> {
     fn bind_window_operand(
         &mut self,
         e: &ast::Expr,
-        cx: &mut ExprCtx,
+        scope: &Scope,
+        agg: Option<&mut AggState>,
+        clause: &'static str,
         nested: &str,
     ) -> PgResult<(Expr, DataType)> {
         let saved = self.window.take();
-        let r = self.bind_expr(e, cx);
+        let mut cx = ExprCtx { scope, agg, clause };
+        let r = self.bind_expr(e, &mut cx);
         self.window = saved;
         r.map_err(|mut e| {
             if e.code == SqlState::WINDOWING_ERROR
@@ -365,12 +373,9 @@ impl Binder<'_> {
             crate::functions::agg_by_name(name).is_some() || self.is_user_aggregate(None, name);
         if !is_aggregate {
             for a in &args {
-                let mut acx = ExprCtx {
-                    scope,
-                    agg: grouped.as_deref_mut(),
-                    clause: "window function calls",
-                };
-                let (e, t) = self.bind_window_operand(a, &mut acx, NESTED)?;
+                let agg = grouped.as_deref_mut();
+                let (e, t) =
+                    self.bind_window_operand(a, scope, agg, "window function calls", NESTED)?;
                 bound.push(e);
                 types.push(t);
             }
@@ -487,22 +492,9 @@ impl Binder<'_> {
         let mut plain = f.clone();
         plain.over = None;
         let mut state = AggState::over(scope.clone());
-        let saved = self.window.take();
-        let r = {
-            let mut acx = ExprCtx {
-                scope,
-                agg: Some(&mut state),
-                clause: "window function calls",
-            };
-            self.bind_expr(&ast::Expr::Function(plain), &mut acx)
-        };
-        self.window = saved;
-        let (e, ty) = r.map_err(|mut e| {
-            if e.code == SqlState::WINDOWING_ERROR {
-                e.message = NESTED.to_string();
-            }
-            e
-        })?;
+        let call = ast::Expr::Function(plain);
+        let clause = "window function calls";
+        let (e, ty) = self.bind_window_operand(&call, scope, Some(&mut state), clause, NESTED)?;
         match (e, state.aggs.len()) {
             (Expr::Column(0), 1) => Ok((WindowFunc::Aggregate(state.aggs.remove(0)), vec![], ty)),
             _ => Err(not_supported(&format!("{name} as a window function"))),

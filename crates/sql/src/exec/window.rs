@@ -131,7 +131,7 @@ fn partition(
 
 /// An argument that must be a positive integer (ntile's bucket count,
 /// nth_value's position): None for NULL.
-fn positive(v: Value, what: &str) -> PgResult<Option<i64>> {
+fn positive(v: Value, what: &str, code: SqlState) -> PgResult<Option<i64>> {
     let n = match v {
         Value::Null => return Ok(None),
         Value::Int2(n) => n as i64,
@@ -144,11 +144,6 @@ fn positive(v: Value, what: &str) -> PgResult<Option<i64>> {
         }
     };
     if n <= 0 {
-        let code = if what == "ntile" {
-            SqlState::INVALID_ARGUMENT_FOR_NTILE
-        } else {
-            SqlState::INVALID_ARGUMENT_FOR_NTH_VALUE
-        };
         return Err(PgError::new(
             code,
             format!("argument of {what} must be greater than zero"),
@@ -195,7 +190,11 @@ fn compute(
                 0.0
             }),
             WindowFunc::CumeDist => Value::Float8(p.peer_end[pos] as f64 / n as f64),
-            WindowFunc::Ntile => match positive(arg(ex, 0, pos)?, "ntile")? {
+            WindowFunc::Ntile => match positive(
+                arg(ex, 0, pos)?,
+                "ntile",
+                SqlState::INVALID_ARGUMENT_FOR_NTILE,
+            )? {
                 None => Value::Null,
                 Some(buckets) => Value::Int4(ntile(pos, n, buckets)),
             },
@@ -236,7 +235,11 @@ fn compute(
                 Some((_, end)) => arg(ex, 0, end - 1)?,
                 None => Value::Null,
             },
-            WindowFunc::NthValue => match positive(arg(ex, 1, pos)?, "nth_value")? {
+            WindowFunc::NthValue => match positive(
+                arg(ex, 1, pos)?,
+                "nth_value",
+                SqlState::INVALID_ARGUMENT_FOR_NTH_VALUE,
+            )? {
                 Some(k) => match bounds.range(&call.frame, p, pos) {
                     Some((start, end)) if start + (k as usize) <= end => {
                         arg(ex, 0, start + k as usize - 1)?

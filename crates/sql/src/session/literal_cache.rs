@@ -106,34 +106,23 @@ impl Session {
     ) -> Option<Vec<PgResult<QueryResult>>> {
         let entry = self.literal_cache.entries.get(&shape.key)?.as_ref()?;
         let params = self.literal_params(&entry.slots, &shape.literals)?;
-        let (version, fingerprint, _) = entry.cached.as_ref()?;
-        let (version, fingerprint) = (*version, *fingerprint);
+        let (stmt, mut cached) = (entry.stmt.clone(), entry.cached.clone());
+        let (version, fingerprint, _) = cached.as_ref()?;
         let current = self.catalog_for_describe().ok()?.version;
-        if current != version || self.state.bind_fingerprint() != fingerprint {
+        if current != *version || self.state.bind_fingerprint() != *fingerprint {
             self.literal_cache.entries.remove(&shape.key);
             return None;
         }
-        let Some(Some(mut entry)) = self.literal_cache.entries.remove(&shape.key) else {
-            return None;
-        };
-        let stmt = entry.stmt.clone();
         self.literal_cache.hits += 1;
         self.log_statement("statement", sql, std::slice::from_ref(&*stmt));
         if let Err(e) = self.finish_commit() {
-            self.literal_cache
-                .entries
-                .insert(shape.key.clone(), Some(entry));
             return Some(vec![Err(e)]);
         }
-        self.audit_needs.borrow_mut().clear();
-        let r = self.run_statement(&stmt, &params, &mut entry.cached, sql);
-        self.audit(&stmt, sql, None, &r);
-        if let Err(e) = &r {
-            self.log_error(e, sql);
+        let r = self.run_audited(&stmt, &params, false, &mut cached, sql);
+        // Bound again (another session's DDL in between): keep that plan.
+        if let Some(Some(entry)) = self.literal_cache.entries.get_mut(&shape.key) {
+            entry.cached = cached;
         }
-        self.literal_cache
-            .entries
-            .insert(shape.key.clone(), Some(entry));
         Some(vec![r])
     }
 
@@ -411,17 +400,13 @@ impl VisitorMut for Parameterize<'_> {
 }
 
 fn is_set_config(name: &ast::ObjectName) -> bool {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
-        .collect();
-    matches!(
-        parts
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["set_config"] | ["pg_catalog", "set_config"]
-    )
+    let part = |p: &ast::ObjectNamePart, want: &str| {
+        p.as_ident()
+            .is_some_and(|i| i.value.eq_ignore_ascii_case(want))
+    };
+    match name.0.as_slice() {
+        [f] => part(f, "set_config"),
+        [schema, f] => part(schema, "pg_catalog") && part(f, "set_config"),
+        _ => false,
+    }
 }
