@@ -14,7 +14,7 @@ mod relation_map;
 
 pub use model::{
     default_function_cost, AclItem, AggStep, AggregateDef, ArgMode, Catalog, Check, Column,
-    ColumnStatistics, DatabaseInfo, DefaultAcl, Description, FkAction, ForeignKey, FuncArg,
+    ColumnStatistics, DatabaseInfo, DefaultAcl, Description, Domain, FkAction, ForeignKey, FuncArg,
     FuncReturn, Function, Index, Membership, PartitionBound, PartitionKey, Policy, PolicyCmd,
     RangeDatum, Relation, RelationKind, Role, Schema, Sequence, TableStatistics, PG_CLASS_OID,
     PG_NAMESPACE_OID,
@@ -22,6 +22,8 @@ pub use model::{
 
 /// OID of the `pg_catalog` schema (as PostgreSQL).
 pub const PG_CATALOG_OID: u32 = 11;
+/// OID of `pg_type` (the classoid of type comments and dependencies).
+pub const PG_TYPE_OID: u32 = 1247;
 /// OID of `pg_authid` (the classoid of role comments).
 pub const PG_AUTHID_OID: u32 = 1260;
 /// OID of `pg_database` (the classoid of database comments).

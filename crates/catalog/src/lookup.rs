@@ -259,6 +259,30 @@ impl Catalog {
         }
     }
 
+    /// The domain `name` in schema `schema`.
+    pub fn domain(&self, schema: u32, name: &str) -> Option<&crate::Domain> {
+        self.domains
+            .values()
+            .find(|d| d.schema == schema && d.name == name)
+    }
+
+    /// Resolves an unqualified or qualified domain name through
+    /// `search_path` (pg_catalog holds no domains).
+    pub fn resolve_domain(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        search_path: &[String],
+    ) -> Option<&crate::Domain> {
+        match schema {
+            Some(s) => self.schema(s).and_then(|s| self.domain(s.oid, name)),
+            None => search_path
+                .iter()
+                .filter_map(|s| self.schema(s))
+                .find_map(|s| self.domain(s.oid, name)),
+        }
+    }
+
     /// A relation's name as PostgreSQL describes it: bare when the search path
     /// finds it, schema-qualified otherwise.
     pub fn describe_name(&self, schema: u32, name: &str, search_path: &[String]) -> String {

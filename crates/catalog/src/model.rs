@@ -57,6 +57,38 @@ pub struct Catalog {
     /// (`pg_shdescription`; stored in the shared record).
     #[serde(default)]
     pub shared_descriptions: Vec<Description>,
+    /// Domains (`CREATE DOMAIN`, `pg_type` rows of type `d`) by OID.
+    #[serde(default)]
+    pub domains: BTreeMap<u32, Domain>,
+}
+
+/// A domain: a base type with NOT NULL, CHECK constraints and a default,
+/// usable wherever a type is (`pg_type.typtype = 'd'`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Domain {
+    /// OID (`pg_type.oid`).
+    pub oid: u32,
+    /// Schema OID.
+    pub schema: u32,
+    /// Name.
+    pub name: String,
+    /// The underlying built-in type with its modifiers (a domain over a
+    /// domain has the innermost base type here).
+    pub base: DataType,
+    /// The domain this one was declared over, if any (`typbasetype`).
+    pub parent: Option<u32>,
+    /// NOT NULL (`typnotnull`).
+    pub not_null: bool,
+    /// DEFAULT expression as SQL text.
+    pub default: Option<String>,
+    /// CHECK constraints; their expressions read the value as `VALUE`.
+    pub checks: Vec<Check>,
+    /// COLLATE given (`C` or `POSIX`); None = the base type's.
+    pub collation: Option<String>,
+    /// Owning role OID.
+    pub owner: u32,
+    /// ACL (`typacl`); None = the default (USAGE for PUBLIC).
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// A comment on an object (`pg_description`): relations and their columns
@@ -419,6 +451,10 @@ pub struct Column {
     /// Column privileges (`attacl`); None = none.
     #[serde(default)]
     pub acl: Option<Vec<AclItem>>,
+    /// The domain the column was declared with (`atttypid`); `ty` is its
+    /// base type. None for a built-in type.
+    #[serde(default)]
+    pub domain: Option<u32>,
     /// Collation given with COLLATE (`C` or `POSIX`); None = the default.
     /// Text compares bytewise either way: Rampart's only collation is C.
     #[serde(default)]
@@ -450,6 +486,7 @@ impl Column {
             inherited: 0,
             local: true,
             default_oid: 0,
+            domain: None,
         }
     }
 }

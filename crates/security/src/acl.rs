@@ -22,6 +22,8 @@ pub enum AclKind {
     Function,
     /// Procedural languages.
     Language,
+    /// Types (domains).
+    Type,
 }
 
 impl AclKind {
@@ -33,7 +35,7 @@ impl AclKind {
             AclKind::Schema => ALL_SCHEMA,
             AclKind::Database => ALL_DATABASE,
             AclKind::Function => ALL_FUNCTION,
-            AclKind::Language => USAGE,
+            AclKind::Language | AclKind::Type => USAGE,
         }
     }
 }
@@ -54,7 +56,7 @@ pub fn default_acl(kind: AclKind, owner: u32) -> Vec<AclItem> {
     let public = match kind {
         AclKind::Database => TEMPORARY | CONNECT,
         AclKind::Function => EXECUTE,
-        AclKind::Language => USAGE,
+        AclKind::Language | AclKind::Type => USAGE,
         _ => 0,
     };
     if public == 0 {

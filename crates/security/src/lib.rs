@@ -133,7 +133,10 @@ fn predefined_grants(
             (read && bit == SELECT) || (write && bit & (INSERT | UPDATE | DELETE) != 0)
         }
         ObjectRef::Schema(_) => (read || write) && bit == USAGE,
-        ObjectRef::Database | ObjectRef::Function(_) | ObjectRef::Language(_) => false,
+        ObjectRef::Database
+        | ObjectRef::Function(_)
+        | ObjectRef::Language(_)
+        | ObjectRef::Type(_) => false,
     }
 }
 
@@ -251,6 +254,22 @@ fn check(
                     != 0
             }
         },
+        ObjectRef::Type(oid) => match catalog.domains.get(oid) {
+            // A built-in type: owned by the bootstrap superuser, USAGE for
+            // PUBLIC (its ACL cannot be changed).
+            None if need.privilege == Privilege::Ownership => roles::has_privs_of(
+                catalog,
+                principal.role_oid,
+                rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
+            ),
+            None => bit == rampart_catalog::acl::USAGE,
+            Some(d) if need.privilege == Privilege::Ownership => {
+                roles::has_privs_of(catalog, principal.role_oid, d.owner)
+            }
+            Some(d) => {
+                acl::mask(&acl::effective_ref(&d.acl, AclKind::Type, d.owner), roles) & bit != 0
+            }
+        },
         ObjectRef::Function(oid) => match catalog.functions.get(oid) {
             None => false,
             Some(f) if need.privilege == Privilege::Ownership => {
@@ -324,6 +343,15 @@ pub fn denied(need: &Need, catalog: &rampart_catalog::Catalog) -> PgError {
             format!("{kind} {}", f.map(|f| f.name.as_str()).unwrap_or("?"))
         }
         ObjectRef::Database => "database".into(),
+        ObjectRef::Type(oid) => format!(
+            "type {}",
+            catalog
+                .domains
+                .get(oid)
+                .map(|d| d.name.clone())
+                .or_else(|| rampart_types::DataType::from_oid(*oid).map(|t| t.display_name()))
+                .unwrap_or_else(|| "?".into())
+        ),
         ObjectRef::Language(oid) => format!(
             "language {}",
             rampart_catalog::language_name(*oid).unwrap_or("?")

@@ -15,6 +15,9 @@ pub enum ObjectRef {
     Function(u32),
     /// A procedural language (`sql`, `plpgsql`) by `pg_language` OID.
     Language(u32),
+    /// A type by `pg_type` OID: a domain, or a built-in type (whose
+    /// default ACL, USAGE for PUBLIC, Rampart does not let change).
+    Type(u32),
 }
 
 /// A privilege, with PostgreSQL's ACL letter.

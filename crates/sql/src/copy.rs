@@ -241,6 +241,8 @@ pub enum CopyPlan {
         targets: Vec<usize>,
         /// Column types of the targets.
         types: Vec<DataType>,
+        /// Domain constraints of the targets (None: not a domain column).
+        domains: Vec<Option<std::sync::Arc<crate::expr::DomainCheck>>>,
         /// Defaults of all columns.
         defaults: Vec<Option<Expr>>,
         /// CHECK constraints.
@@ -367,9 +369,17 @@ pub fn bind(binder: &mut Binder, stmt: &ast::Statement) -> PgResult<CopyPlan> {
             }
             let defaults = binder.bind_defaults(rel)?;
             let checks = bind_checks(binder, rel)?;
+            let mut domains = Vec::with_capacity(targets.len());
+            for t in &targets {
+                domains.push(match rel.columns[*t].domain {
+                    Some(d) => Some(crate::domain::check_of(binder, d)?),
+                    None => None,
+                });
+            }
             Ok(CopyPlan::In {
                 table: rel.oid,
                 types: targets.iter().map(|t| rel.columns[*t].ty.clone()).collect(),
+                domains,
                 targets,
                 defaults,
                 checks,
@@ -443,6 +453,7 @@ pub fn rows_to_insert(
         table,
         targets,
         types,
+        domains,
         defaults,
         checks,
         format,
@@ -500,6 +511,12 @@ pub fn rows_to_insert(
                 })?,
             };
             row.push(Expr::Literal(v));
+        }
+        for (e, d) in row.iter_mut().zip(domains) {
+            if let Some(d) = d {
+                let v = std::mem::replace(e, Expr::Literal(Value::Null));
+                *e = Expr::Domain(Box::new(v), d.clone());
+            }
         }
         rows.push(row);
     }

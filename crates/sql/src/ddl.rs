@@ -8,7 +8,7 @@ use rampart_security::{Need, ObjectRef, Privilege};
 use rampart_storage::Transaction;
 use rampart_types::{DataType, PgError, PgResult, SqlState};
 
-use crate::bind::{convert_type, ident, split_name, Binder};
+use crate::bind::{ident, split_name, Binder};
 use crate::exec::table::{self, storage_err};
 use crate::keys;
 use crate::session::{QueryResult, Session};
@@ -100,7 +100,7 @@ pub(crate) fn find_index(cat: &Catalog, search: &[u32], name: &str) -> Option<(u
     })
 }
 
-fn owner_oid(cat: &Catalog, s: &Session) -> u32 {
+pub(crate) fn owner_oid(cat: &Catalog, s: &Session) -> u32 {
     cat.role(&s.state.current_user())
         .map(|r| r.oid)
         .unwrap_or(rampart_catalog::BOOTSTRAP_SUPERUSER_OID)
@@ -134,7 +134,7 @@ pub(crate) fn creation_schema(
 }
 
 /// CREATE on the schema a new object goes to; a denial points at the object's name.
-fn check_create(
+pub(crate) fn check_create(
     s: &Session,
     cat: &Catalog,
     schema: &Schema,
@@ -248,11 +248,15 @@ pub fn create_table(s: &mut Session, ct: &ast::CreateTable) -> PgResult<QueryRes
                 ));
             }
             let serial = crate::bind::types::serial_type(&col.data_type);
-            let ty = match &serial {
-                Some(t) => t.clone(),
-                None => convert_type(&col.data_type)?,
+            let (ty, domain) = match &serial {
+                Some(t) => (t.clone(), None),
+                None => crate::domain::resolve(cat, &s.state.search_path(), &col.data_type)?,
             };
+            if let Some(d) = domain {
+                crate::domain::require_usage(s, cat, d)?;
+            }
             let mut column = Column::named(cname.clone(), ty.clone());
+            column.domain = domain;
             let mut identity = false;
             for opt in &col.options {
                 match &opt.option {
@@ -620,6 +624,7 @@ pub fn create_view(s: &mut Session, cv: &ast::CreateView) -> PgResult<QueryResul
                 inherited: 0,
                 local: true,
                 default_oid: 0,
+                domain: None,
             })
             .collect();
         let owner = owner_oid(cat, s);
@@ -990,6 +995,7 @@ pub fn drop(
         ObjectType::Index => ("index", "DROP INDEX"),
         ObjectType::Schema => ("schema", "DROP SCHEMA"),
         ObjectType::Sequence => ("sequence", "DROP SEQUENCE"),
+        ObjectType::Type => return crate::domain::drop(s, names, if_exists, cascade),
         other => {
             return Err(PgError::unsupported(format!(
                 "DROP {other} is not supported yet"
@@ -1330,6 +1336,36 @@ pub fn drop(
                             }),
                     );
                     dependents.extend(funcs.iter().cloned());
+                    let domains: Vec<u32> = cat
+                        .domains
+                        .values()
+                        .filter(|d| d.schema == schema.oid)
+                        .map(|d| d.oid)
+                        .collect();
+                    // Partial: a domain used outside the schema would take
+                    // those columns with it (PostgreSQL drops them).
+                    let used_outside = cat.relations.values().any(|r| {
+                        r.schema != schema.oid
+                            && r.columns
+                                .iter()
+                                .any(|c| c.domain.is_some_and(|d| domains.contains(&d)))
+                    }) || cat.domains.values().any(|d| {
+                        d.schema != schema.oid && d.parent.is_some_and(|p| domains.contains(&p))
+                    });
+                    if used_outside && cascade {
+                        return Err(PgError::unsupported(
+                            "DROP SCHEMA … CASCADE of a domain used outside the schema is not supported yet",
+                        ));
+                    }
+                    dependents.extend(domains.iter().filter_map(|oid| {
+                        let d = cat.domains.get(oid)?;
+                        let name = if search_path.contains(&schema.name) {
+                            d.name.clone()
+                        } else {
+                            format!("{}.{}", schema.name, d.name)
+                        };
+                        Some((*oid, format!("type {name}")))
+                    }));
                     dependents.sort();
                     if !dependents.is_empty() && !cascade {
                         let detail: Vec<String> = dependents
@@ -1361,6 +1397,9 @@ pub fn drop(
                     }
                     for (oid, _) in funcs {
                         cat.functions.remove(&oid);
+                    }
+                    for oid in domains {
+                        cat.domains.remove(&oid);
                     }
                     cat.schemas.remove(&schema.name);
                     // Per-schema default privileges go with the schema.
@@ -1570,8 +1609,13 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                             ),
                         ));
                     }
-                    let ty = convert_type(&column_def.data_type)?;
+                    let (ty, domain) =
+                        crate::domain::resolve(cat, &s.state.search_path(), &column_def.data_type)?;
+                    if let Some(d) = domain {
+                        crate::domain::require_usage(s, cat, d)?;
+                    }
                     let mut col = Column::named(cname, ty);
+                    col.domain = domain;
                     for o in &column_def.options {
                         match &o.option {
                             ColumnOption::NotNull => col.not_null = true,
@@ -1588,7 +1632,14 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     let pos = new.columns.len() - 1;
                     let mut b = Binder::new(cat, s.state.search_path(), vec![]);
                     let defaults = b.bind_defaults(&new)?;
+                    // A domain column's default is checked against the
+                    // domain only when there are rows to fill, as PostgreSQL.
                     let fill = match &defaults[pos] {
+                        Some(crate::expr::Expr::Domain(..))
+                            if table::scan_all(txn, rel.oid)?.is_empty() =>
+                        {
+                            rampart_types::Value::Null
+                        }
                         Some(e) => {
                             let engine = s.engine().clone();
                             let mut st =

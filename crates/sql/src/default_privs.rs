@@ -5,8 +5,7 @@
 //! A role's global entry replaces the built-in default (owner holds
 //! everything); per-schema entries add to it. An entry that ends up equal to
 //! the built-in default (global) or empty (per schema) is removed. Entries for
-//! FUNCTIONS and TYPES are recorded and shown but have no effect: Rampart has
-//! no user-defined functions or types yet.
+//! FUNCTIONS apply to new functions, TYPES to new domains.
 
 use sqlparser::ast::{self, Privileges, Statement};
 

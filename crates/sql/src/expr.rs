@@ -159,6 +159,9 @@ pub enum Expr {
         /// true = ALL, false = ANY.
         all: bool,
     },
+    /// A value coerced to a domain: the value, after the domain's NOT NULL
+    /// and CHECK constraints accept it.
+    Domain(Box<Expr>, std::sync::Arc<DomainCheck>),
     /// `x op ANY/ALL (SELECT ...)`.
     QuantifiedSubquery {
         /// Left operand.
@@ -170,6 +173,17 @@ pub enum Expr {
         /// true = ALL, false = ANY.
         all: bool,
     },
+}
+
+/// A domain's constraints, bound: what [`Expr::Domain`] checks.
+#[derive(Clone, Debug)]
+pub struct DomainCheck {
+    /// The domain's name (its errors name it).
+    pub name: String,
+    /// NOT NULL (of the domain or one it is declared over).
+    pub not_null: bool,
+    /// CHECK constraints by name, over a one-column row: the value.
+    pub checks: Vec<(String, Expr)>,
 }
 
 impl Expr {
@@ -200,6 +214,7 @@ impl Expr {
             | Expr::Not(e)
             | Expr::IsNull(e, _)
             | Expr::Cast(e, _)
+            | Expr::Domain(e, _)
             | Expr::IsBool(e, _, _) => e.walk_columns(f),
             Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
                 a.walk_columns(f);
@@ -260,6 +275,7 @@ impl Expr {
             | Expr::Not(e)
             | Expr::IsNull(e, _)
             | Expr::Cast(e, _)
+            | Expr::Domain(e, _)
             | Expr::IsBool(e, _, _) => e.reads_only(allowed),
             Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
                 a.reads_only(allowed) && b.reads_only(allowed)
@@ -323,6 +339,7 @@ impl Expr {
             | Expr::Not(e)
             | Expr::IsNull(e, _)
             | Expr::Cast(e, _)
+            | Expr::Domain(e, _)
             | Expr::IsBool(e, _, _) => e.is_stable(),
             Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => a.is_stable() && b.is_stable(),
             Expr::ArrayLit(args) => args.iter().all(Expr::is_stable),

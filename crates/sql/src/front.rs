@@ -59,7 +59,8 @@ pub struct OwnedStmt {
 /// `ALTER {SEQUENCE|VIEW|SCHEMA} name OWNER TO role`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlterOwnerStmt {
-    /// `S` sequence, `v` view, `n` schema.
+    /// `S` sequence, `v` view, `n` schema, `d` domain (`ALTER DOMAIN` or
+    /// `ALTER TYPE`).
     pub kind: char,
     /// The object's (possibly qualified) name.
     pub name: Vec<String>,
@@ -252,7 +253,9 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             continue;
         }
         check_policy_kind(&s, sql)?;
-        if crate::func::parse::is_routine_statement(&sig) {
+        if let Some(text) = create_domain(&sig)? {
+            out.push(Piece::Sql(text));
+        } else if crate::func::parse::is_routine_statement(&sig) {
             out.push(Piece::Function(crate::func::parse::parse(&s, sql)?));
         } else if let Some(r) = alter_group_members(&sig) {
             out.push(Piece::Role(r));
@@ -268,6 +271,7 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
             .or_else(|| grant_all_columns(&sig))
             .or_else(|| grant_routine_list(&sig))
             .or_else(|| grant_all_routines(&sig))
+            .or_else(|| drop_domain(&sig))
             .or_else(|| copy_boolean_options(&sig))
             .or_else(|| operator_quantified(&sig))
             .or_else(|| sequence_options_in_order(&sig))
@@ -525,7 +529,7 @@ fn only_noise(tokens: &[TokenWithSpan]) -> Option<(String, Vec<(u64, u64)>)> {
 
 fn needs_front(sig: &[&Token]) -> bool {
     let w2: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
-    if w2 == ["CREATE", "POLICY"] {
+    if w2 == ["CREATE", "POLICY"] || w2 == ["CREATE", "DOMAIN"] || w2 == ["DROP", "DOMAIN"] {
         return true;
     }
     if crate::func::parse::is_routine_statement(sig)
@@ -560,7 +564,10 @@ fn needs_front(sig: &[&Token]) -> bool {
         [a, b, ..] if (a == "DROP" || a == "REASSIGN") && b == "OWNED" => true,
         [a, b, ..]
             if a == "ALTER"
-                && matches!(b.as_str(), "SEQUENCE" | "VIEW" | "SCHEMA")
+                && matches!(
+                    b.as_str(),
+                    "SEQUENCE" | "VIEW" | "SCHEMA" | "DOMAIN" | "TYPE"
+                )
                 && alter_owner(sig).is_some() =>
         {
             true
@@ -831,6 +838,114 @@ fn check_policy_kind(tokens: &[TokenWithSpan], sql: &str) -> PgResult<()> {
     Err(e)
 }
 
+/// `DROP DOMAIN [IF EXISTS] a, b [CASCADE]`: sqlparser takes one name
+/// there, so it becomes `DROP TYPE [IF EXISTS] "placeholder", a, b …`
+/// ([`crate::domain::DROP_DOMAIN_PLACEHOLDER`] first: a DROP DOMAIN).
+fn drop_domain(sig: &[&Token]) -> Option<String> {
+    if !(is_keyword(sig.first(), "DROP") && is_keyword(sig.get(1), "DOMAIN")) {
+        return None;
+    }
+    let names_at = if is_keyword(sig.get(2), "IF") && is_keyword(sig.get(3), "EXISTS") {
+        4
+    } else {
+        2
+    };
+    let head: Vec<String> = sig[2..names_at].iter().map(|t| token_sql(t)).collect();
+    let tail: Vec<String> = sig[names_at..].iter().map(|t| token_sql(t)).collect();
+    Some(format!(
+        "DROP TYPE {} \"{}\", {}",
+        head.join(" "),
+        crate::domain::DROP_DOMAIN_PLACEHOLDER,
+        tail.join(" ")
+    ))
+}
+
+/// A token as SQL text again: a string literal with its quotes doubled
+/// (sqlparser's Display prints the unescaped value).
+fn token_sql(t: &Token) -> String {
+    match t {
+        Token::SingleQuotedString(v) => format!("'{}'", v.replace('\'', "''")),
+        other => other.to_string(),
+    }
+}
+
+/// Whether `t` is the unquoted keyword `kw`.
+fn is_keyword(t: Option<&&Token>, kw: &str) -> bool {
+    matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+}
+
+/// `CREATE DOMAIN name [AS] type … [CONSTRAINT n] NOT NULL | NULL …`:
+/// sqlparser wants `AS` and reads only CHECK constraints there, so `AS` is
+/// written in and the NULL / NOT NULL constraints are taken out (outside
+/// parentheses, a NULL after DEFAULT being the default), NOT NULL coming
+/// back as a CHECK named [`crate::domain::NOT_NULL_PLACEHOLDER`].
+fn create_domain(sig: &[&Token]) -> PgResult<Option<String>> {
+    if !(is_keyword(sig.first(), "CREATE") && is_keyword(sig.get(1), "DOMAIN")) {
+        return Ok(None);
+    }
+    let mut i = 3;
+    while sig.get(i) == Some(&&Token::Period) {
+        i += 2;
+    }
+    if i > sig.len() {
+        return Ok(None);
+    }
+    let mut out: Vec<String> = sig[..i].iter().map(|t| token_sql(t)).collect();
+    if !is_keyword(sig.get(i), "AS") {
+        out.push("AS".into());
+    }
+    let (mut depth, mut not_null, mut null) = (0i32, false, false);
+    let mut j = i;
+    while j < sig.len() {
+        let t = sig[j];
+        if depth == 0 {
+            if is_keyword(Some(&t), "CONSTRAINT")
+                && (is_keyword(sig.get(j + 2), "NOT") || is_keyword(sig.get(j + 2), "NULL"))
+            {
+                j += 2;
+                continue;
+            }
+            // `COLLATE pg_catalog."C"` (pg_dump's spelling): sqlparser takes
+            // one identifier there, and collations live in pg_catalog.
+            if is_keyword(Some(&t), "COLLATE")
+                && matches!(sig.get(j + 1), Some(Token::Word(w)) if w.value == "pg_catalog")
+                && sig.get(j + 2) == Some(&&Token::Period)
+            {
+                out.push("COLLATE".into());
+                j += 3;
+                continue;
+            }
+            if is_keyword(Some(&t), "NOT") && is_keyword(sig.get(j + 1), "NULL") {
+                not_null = true;
+                j += 2;
+                continue;
+            }
+            if is_keyword(Some(&t), "NULL") && !is_keyword(sig.get(j.wrapping_sub(1)), "DEFAULT") {
+                null = true;
+                j += 1;
+                continue;
+            }
+        }
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        out.push(token_sql(t));
+        j += 1;
+    }
+    if not_null && null {
+        return Err(PgError::syntax("conflicting NULL/NOT NULL constraints"));
+    }
+    if not_null {
+        out.push(format!(
+            "CONSTRAINT \"{}\" CHECK (TRUE)",
+            crate::domain::NOT_NULL_PLACEHOLDER
+        ));
+    }
+    Ok(Some(out.join(" ")))
+}
+
 /// 1-based character position of a token in the statement text.
 pub(crate) fn span_position(span: sqlparser::tokenizer::Span, sql: &str) -> Option<u32> {
     let (line, col) = (span.start.line as usize, span.start.column as usize);
@@ -916,6 +1031,11 @@ pub const ALL_ROUTINES_PLACEHOLDER: &str = "__rampart_all_routines__";
 /// Schema name marking a schema list as `ON LANGUAGE l, …` (first in the
 /// list): sqlparser has no GRANT ON LANGUAGE.
 pub const LANGUAGE_PLACEHOLDER: &str = "__rampart_language__";
+/// Schema name marking a schema list as `ON TYPE t, …`: sqlparser has no
+/// GRANT ON TYPE.
+pub const TYPE_PLACEHOLDER: &str = "__rampart_type__";
+/// Schema name marking a schema list as `ON DOMAIN d, …`.
+pub const DOMAIN_PLACEHOLDER: &str = "__rampart_domain__";
 /// First name part marking `ON FUNCTION` as written `ON ROUTINE`.
 pub const ROUTINE_PLACEHOLDER: &str = "__rampart_routine__";
 
@@ -951,6 +1071,20 @@ fn grant_all_routines(sig: &[&Token]) -> Option<String> {
                 on,
                 1,
                 &format!("SCHEMA \"{LANGUAGE_PLACEHOLDER}\","),
+            ));
+        }
+        // `ON TYPE a, b` → `ON SCHEMA "placeholder", a, b` (DOMAIN alike).
+        [kind, ..] if kind == "TYPE" || kind == "DOMAIN" => {
+            let placeholder = if kind == "TYPE" {
+                TYPE_PLACEHOLDER
+            } else {
+                DOMAIN_PLACEHOLDER
+            };
+            return Some(respell_object(
+                sig,
+                on,
+                1,
+                &format!("SCHEMA \"{placeholder}\","),
             ));
         }
         // `ON ROUTINE name(args)` → `ON FUNCTION "placeholder".name(args)`.
@@ -1278,6 +1412,7 @@ fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
         Some("SEQUENCE") => 'S',
         Some("VIEW") => 'v',
         Some("SCHEMA") => 'n',
+        Some("DOMAIN" | "TYPE") => 'd',
         _ => return None,
     };
     if sig.first().and_then(|t| word(t)).as_deref() != Some("ALTER") || sig.len() < 6 {

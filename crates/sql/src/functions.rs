@@ -151,6 +151,8 @@ pub enum Func {
     HasSequencePrivilege,
     HasDatabasePrivilege,
     HasFunctionPrivilege,
+    /// has_type_privilege([user,] type, privilege).
+    HasTypePrivilege,
     PgGetFunctionResult,
     PgGetFunctionArguments,
     PgGetFunctionIdentityArguments,
@@ -475,6 +477,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Resolved> {
         ("has_function_privilege", 2 | 3) => {
             (Func::HasFunctionPrivilege, privilege_args(), T::Bool)
         }
+        ("has_type_privilege", 2 | 3) => (Func::HasTypePrivilege, privilege_args(), T::Bool),
         ("pg_get_function_result", 1) => (Func::PgGetFunctionResult, vec![Some(T::Oid)], T::Text),
         ("pg_get_function_arguments", 1) => {
             (Func::PgGetFunctionArguments, vec![Some(T::Oid)], T::Text)

@@ -112,6 +112,7 @@ fn inherited_column(col: &Column) -> Column {
         inherited: 1,
         local: false,
         default_oid: 0,
+        domain: col.domain,
     }
 }
 

@@ -31,6 +31,7 @@ pub mod default_privs;
 mod deparse;
 pub mod deparse_query;
 pub mod dialect;
+pub mod domain;
 mod drop_column;
 mod drop_constraint;
 pub mod engine;

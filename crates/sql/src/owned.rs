@@ -97,6 +97,10 @@ fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &str) -> PgResult<QueryResult
                 f.owner = to;
                 acl_new_owner(&mut f.acl, old, to);
             }
+            for d in cat.domains.values_mut().filter(|x| x.owner == old) {
+                d.owner = to;
+                acl_new_owner(&mut d.acl, old, to);
+            }
             let current = cat.database;
             for d in cat.databases.values_mut().filter(|x| x.owner == old) {
                 d.owner = to;
@@ -175,6 +179,9 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
             for f in cat.functions.values_mut() {
                 revoke_all(&mut f.acl, role);
             }
+            for d in cat.domains.values_mut() {
+                revoke_all(&mut d.acl, role);
+            }
             // Routines have no dependents Rampart tracks: they go first.
             cat.functions.retain(|_, f| f.owner != role);
             cat.default_acls.retain(|d| d.role != role);
@@ -192,6 +199,9 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
                 if q.owned_by.is_none() {
                     owned.push((ObjectType::Sequence, qualified(cat, q.schema, &q.name), 2));
                 }
+            }
+            for d in cat.domains.values().filter(|d| d.owner == role) {
+                owned.push((ObjectType::Type, qualified(cat, d.schema, &d.name), 2));
             }
             for sc in cat.schemas.values().filter(|x| x.owner == role) {
                 owned.push((
@@ -374,7 +384,7 @@ pub fn sequence_owned_by(
     })
 }
 
-/// ALTER SEQUENCE / VIEW / SCHEMA … OWNER TO.
+/// ALTER SEQUENCE / VIEW / SCHEMA / DOMAIN … OWNER TO.
 pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResult<QueryResult> {
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, _txn, s| {
@@ -408,6 +418,33 @@ pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResul
                 }
                 Ok(QueryResult::Command {
                     tag: "ALTER SCHEMA".into(),
+                })
+            }
+            'd' => {
+                let d = cat
+                    .resolve_domain(schema.as_deref(), &name, &search_path)
+                    .cloned()
+                    .ok_or_else(|| {
+                        PgError::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!("type \"{}\" does not exist", a.name.join(".")),
+                        )
+                    })?;
+                let new = check_owner_change(
+                    cat,
+                    s,
+                    "type",
+                    &d.name,
+                    d.owner,
+                    &a.owner,
+                    Container::Schema(d.schema),
+                )?;
+                if let Some(x) = cat.domains.get_mut(&d.oid) {
+                    acl_new_owner(&mut x.acl, d.owner, new);
+                    x.owner = new;
+                }
+                Ok(QueryResult::Command {
+                    tag: "ALTER DOMAIN".into(),
                 })
             }
             'S' => {

@@ -27,6 +27,8 @@ enum Target {
     Function(u32),
     /// A procedural language by name (`ON LANGUAGE plpgsql`).
     Language(&'static str),
+    /// A domain by OID (`ON DOMAIN d` / `ON TYPE d`).
+    Type(u32),
 }
 
 /// Whether a schema list is `ON LANGUAGE …` as the front parser rewrote it
@@ -36,6 +38,17 @@ fn names_languages(names: &[ast::ObjectName]) -> bool {
         .first()
         .and_then(|n| split_name(n).ok())
         .is_some_and(|(_, n)| n == crate::front::LANGUAGE_PLACEHOLDER)
+}
+
+/// Whether a schema list is `ON TYPE …` (`Some(false)`) or `ON DOMAIN …`
+/// (`Some(true)`) as the front parser rewrote it.
+fn names_types(names: &[ast::ObjectName]) -> Option<bool> {
+    let first = names.first().and_then(|n| split_name(n).ok())?.1;
+    match first.as_str() {
+        crate::front::TYPE_PLACEHOLDER => Some(false),
+        crate::front::DOMAIN_PLACEHOLDER => Some(true),
+        _ => None,
+    }
 }
 
 /// Handles GRANT/REVOKE on objects; None for other statements.
@@ -108,6 +121,7 @@ fn acl_kind_name(kind: AclKind) -> &'static str {
         AclKind::Database => "database",
         AclKind::Function => "function",
         AclKind::Language => "language",
+        AclKind::Type => "type",
     }
 }
 
@@ -122,6 +136,10 @@ fn named_kind(objects: &GrantObjects) -> Option<(AclKind, &'static str)> {
             (AclKind::Sequence, "sequence")
         }
         GrantObjects::Schemas(names) if names_languages(names) => (AclKind::Language, "language"),
+        GrantObjects::Schemas(names) if names_types(names) == Some(true) => {
+            (AclKind::Type, "domain")
+        }
+        GrantObjects::Schemas(names) if names_types(names).is_some() => (AclKind::Type, "type"),
         GrantObjects::Schemas(_) => (AclKind::Schema, "schema"),
         GrantObjects::Databases(_) => (AclKind::Database, "database"),
         GrantObjects::Function { name, .. } => {
@@ -325,6 +343,7 @@ fn authorize_schema_lookups(
             Target::Relation(oid) => cat.relation_by_oid(*oid).map(|r| r.schema),
             Target::Sequence(oid) => cat.sequences.get(oid).map(|q| q.schema),
             Target::Function(oid) => cat.functions.get(oid).map(|f| f.schema),
+            Target::Type(oid) => cat.domains.get(oid).map(|d| d.schema),
             Target::Schema(_) | Target::Database(_) | Target::Language(_) => None,
         });
     }
@@ -442,6 +461,19 @@ fn resolve_targets(
                     ));
                 }
                 out.push(Target::Language(lang));
+            }
+            out
+        }
+        GrantObjects::Schemas(names) if names_types(names).is_some() => {
+            let only_domains = names_types(names) == Some(true);
+            let mut out = Vec::new();
+            for n in &names[1..] {
+                out.push(Target::Type(type_target(
+                    cat,
+                    n,
+                    search_path,
+                    only_domains,
+                )?));
             }
             out
         }
@@ -666,6 +698,19 @@ fn apply_one(
             "language",
             cat.language_acls.get(*name).cloned(),
         ),
+        Target::Type(oid) => {
+            let d = cat
+                .domains
+                .get(oid)
+                .ok_or_else(|| PgError::internal("domain vanished"))?;
+            (
+                AclKind::Type,
+                d.owner,
+                d.name.clone(),
+                "type",
+                d.acl.clone(),
+            )
+        }
         Target::Database(n) => {
             let d = cat
                 .databases
@@ -850,8 +895,54 @@ fn apply_one(
         Target::Language(name) => {
             cat.language_acls.insert(name.to_string(), new_acl);
         }
+        Target::Type(oid) => {
+            if let Some(d) = cat.domains.get_mut(oid) {
+                d.acl = Some(new_acl);
+            }
+        }
     }
     Ok(())
+}
+
+/// The domain a `GRANT … ON TYPE|DOMAIN name` names, with PostgreSQL's
+/// errors for array types, non-domains after `ON DOMAIN`, and built-in
+/// types (whose ACL Rampart keeps fixed: partial).
+fn type_target(
+    cat: &Catalog,
+    n: &ast::ObjectName,
+    search_path: &[String],
+    only_domains: bool,
+) -> PgResult<u32> {
+    let (schema, name) = split_name(n)?;
+    if let Some(d) = cat.resolve_domain(schema.as_deref(), &name, search_path) {
+        return Ok(d.oid);
+    }
+    let element = name.strip_prefix('_').unwrap_or(&name);
+    let is_array = name.starts_with('_')
+        && (cat
+            .resolve_domain(schema.as_deref(), element, search_path)
+            .is_some()
+            || crate::bind::types::convert_type_name(element).is_ok());
+    if is_array || name.ends_with("[]") {
+        return Err(PgError::new(
+            SqlState::INVALID_GRANT_OPERATION,
+            "cannot set privileges of array types",
+        )
+        .with_hint("Set the privileges of the element type instead."));
+    }
+    match crate::bind::types::convert_type_name(&display_name(n)) {
+        Ok(_) if only_domains => Err(PgError::new(
+            SqlState::WRONG_OBJECT_TYPE,
+            format!("\"{}\" is not a domain", display_name(n)),
+        )),
+        Ok(_) => Err(PgError::unsupported(
+            "privileges of built-in types cannot be changed yet",
+        )),
+        Err(_) => Err(PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{}\" does not exist", display_name(n)),
+        )),
+    }
 }
 
 /// The parts of a GRANT/REVOKE that are the same for every object it names.
@@ -1078,6 +1169,29 @@ pub(crate) fn relation_named<'a>(
     Binder::new(cat, search_path.to_vec(), vec![]).resolve_relation(&name)
 }
 
+/// The `pg_type` OID of a type written as text (a name, or an OID in
+/// digits), a domain or a built-in type.
+fn type_named(cat: &Catalog, search_path: &[String], text: &str) -> PgResult<u32> {
+    if let Ok(oid) = text.parse::<u32>() {
+        return Ok(oid);
+    }
+    let unknown = || {
+        PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{text}\" does not exist"),
+        )
+    };
+    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(|_| unknown())?;
+    match crate::domain::resolve(cat, search_path, &parsed) {
+        Ok((_, Some(domain))) => Ok(domain),
+        Ok((ty, None)) => Ok(ty.oid()),
+        Err(_) => Err(unknown()),
+    }
+}
+
 pub(crate) fn principal_for(cat: &Catalog, user: &str) -> PgResult<Principal> {
     let r = crate::roles::role_by_name(cat, user)?;
     Ok(Principal {
@@ -1245,6 +1359,11 @@ pub fn has_privilege(
                 vec![],
             )
         }
+        "type" => (
+            ObjectRef::Type(type_named(cat, search_path, &args[0])?),
+            parse_modes(&args[1], &[("usage", P::Usage)])?,
+            vec![],
+        ),
         "database" => {
             let Some(d) = cat.databases.get(&args[0]) else {
                 return Err(PgError::new(
@@ -1358,6 +1477,10 @@ fn grant_option_held(cat: &Catalog, who: &Principal, need: &Need) -> bool {
                 AclKind::Language,
                 rampart_catalog::BOOTSTRAP_SUPERUSER_OID,
             ),
+            None => return false,
+        },
+        ObjectRef::Type(oid) => match cat.domains.get(oid) {
+            Some(d) => (d.acl.clone(), AclKind::Type, d.owner),
             None => return false,
         },
     };

@@ -660,6 +660,15 @@ fn drop_roles(
                         )
                     }),
             );
+            keyed.extend(
+                cat.domains
+                    .values()
+                    .filter(|d| d.owner == target.oid)
+                    .map(|d| {
+                        let name = crate::domain::shown_name(cat, &search_path, d);
+                        (object_key(cat, d.oid), format!("owner of type {name}"))
+                    }),
+            );
             keyed.extend(acl_dependencies(cat, target.oid, &search_path));
             keyed.extend(default_acl_dependencies(cat, target.oid));
             keyed.extend(policy_dependencies(cat, target.oid, &search_path));
@@ -829,6 +838,20 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u6
                 (
                     object_key(cat, f.oid),
                     format!("privileges for {}", function_display(cat, f, search_path)),
+                )
+            }),
+    );
+    out.extend(
+        cat.domains
+            .values()
+            .filter(|d| d.owner != role && mentions(&d.acl))
+            .map(|d| {
+                (
+                    object_key(cat, d.oid),
+                    format!(
+                        "privileges for type {}",
+                        crate::domain::shown_name(cat, search_path, d)
+                    ),
                 )
             }),
     );

@@ -75,6 +75,7 @@ pub fn run(
             cascade,
             ..
         } => ddl::drop(s, object_type, names, *if_exists, *cascade),
+        Statement::CreateDomain(cd) => crate::domain::create(s, cd),
         Statement::Truncate(t) => ddl::truncate(s, t),
         Statement::Lock(l) => crate::locks::lock_table(s, l),
         Statement::AlterTable(at) => ddl::alter_table(s, at),

@@ -70,6 +70,8 @@ impl SqlState {
     pub const UNDEFINED_PSTATEMENT: SqlState = SqlState("26000");
     pub const CANNOT_COERCE: SqlState = SqlState("42846");
     pub const WRONG_OBJECT_TYPE: SqlState = SqlState("42809");
+    /// invalid_grant_operation
+    pub const INVALID_GRANT_OPERATION: SqlState = SqlState("0LP01");
     pub const WINDOWING_ERROR: SqlState = SqlState("42P20");
     /// indeterminate_datatype
     pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");

@@ -193,7 +193,7 @@ impl<'a> Binder<'a> {
                             }
                             let mut cx = ExprCtx::new(&empty, "VALUES");
                             let (b, ty) = self.bind_expr(e, &mut cx)?;
-                            row.push(self.coerce_assign(b, &ty, &col.ty, &col.name)?);
+                            row.push(self.coerce_to_column(b, &ty, col)?);
                         }
                         rows.push(row);
                     }
@@ -229,12 +229,7 @@ impl<'a> Binder<'a> {
                         } else {
                             &c.ty
                         };
-                        exprs.push(self.coerce_assign(
-                            Expr::Column(i),
-                            from,
-                            &col.ty,
-                            &col.name,
-                        )?);
+                        exprs.push(self.coerce_to_column(Expr::Column(i), from, col)?);
                     }
                     Plan::Project {
                         input: Box::new(plan),
@@ -743,7 +738,7 @@ impl<'a> Binder<'a> {
             } else {
                 let mut cx = ExprCtx::new(scope, "UPDATE");
                 let (b, ty) = self.bind_expr(&value, &mut cx)?;
-                self.coerce_assign(b, &ty, &col.ty, &col.name)?
+                self.coerce_to_column(b, &ty, col)?
             };
             out.push((pos, value));
         }
@@ -931,22 +926,45 @@ impl<'a> Binder<'a> {
         Ok((Some(exprs), cols))
     }
 
-    /// Binds each column's DEFAULT expression.
+    /// Binds each column's DEFAULT expression. A column of a domain takes
+    /// the domain's default when it has none of its own, and its default
+    /// (NULL included) is coerced to the domain, as PostgreSQL's.
     pub fn bind_defaults(&mut self, rel: &Relation) -> PgResult<Vec<Option<Expr>>> {
         let empty = Scope::default();
         let mut out = Vec::new();
         for c in &rel.columns {
-            out.push(match &c.default {
+            let text = c.default.as_deref().or_else(|| {
+                c.domain
+                    .and_then(|d| self.catalog.domains.get(&d))
+                    .and_then(|d| d.default.as_deref())
+            });
+            out.push(match text {
                 Some(text) => {
                     let e = crate::parser::parse_expr(text)?;
                     let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
                     let (b, ty) = self.bind_expr(&e, &mut cx)?;
-                    Some(self.coerce_assign(b, &ty, &c.ty, &c.name)?)
+                    Some(self.coerce_to_column(b, &ty, c)?)
                 }
+                None if c.domain.is_some() => Some(crate::domain::coerce(
+                    self,
+                    Expr::Literal(rampart_types::Value::Null),
+                    c.domain,
+                )?),
                 None => None,
             });
         }
         Ok(out)
+    }
+
+    /// [`Binder::coerce_assign`] to a column's type, then to its domain.
+    pub fn coerce_to_column(
+        &mut self,
+        e: Expr,
+        from: &rampart_types::DataType,
+        col: &rampart_catalog::Column,
+    ) -> PgResult<Expr> {
+        let e = self.coerce_assign(e, from, &col.ty, &col.name)?;
+        crate::domain::coerce(self, e, col.domain)
     }
 
     /// [`Binder::inherited_tables`] of a table reference, none when it

@@ -171,7 +171,8 @@ impl Binder<'_> {
             ast::Expr::Cast {
                 expr, data_type, ..
             } => {
-                let target = super::convert_type(data_type)?;
+                let (target, domain) =
+                    crate::domain::resolve(self.catalog, &self.search_path, data_type)?;
                 let (inner, ty) = self.bind_expr(expr, cx)?;
                 // An explicit cast to varchar(n)/char(n) truncates instead of failing.
                 let (inner, ty) = match &target {
@@ -200,6 +201,7 @@ impl Binder<'_> {
                         e
                     }
                 })?;
+                let e = crate::domain::coerce(self, e, domain)?;
                 Ok((e, target))
             }
             ast::Expr::UnaryOp { op, expr } => self.bind_unary(*op, expr, cx),

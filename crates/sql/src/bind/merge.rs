@@ -287,7 +287,7 @@ impl Binder<'_> {
             }
             let mut cx = ExprCtx::new(scope, "VALUES");
             let (b, ty): (Expr, DataType) = self.bind_expr(e, &mut cx)?;
-            exprs.push(self.coerce_assign(b, &ty, &col.ty, &col.name)?);
+            exprs.push(self.coerce_to_column(b, &ty, col)?);
         }
         Ok(MergeActionPlan::Insert {
             targets,

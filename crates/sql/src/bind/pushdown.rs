@@ -37,6 +37,7 @@ fn movable_columns(e: &Expr, out: &mut Vec<usize>) -> bool {
         | Expr::Not(x)
         | Expr::IsNull(x, _)
         | Expr::Cast(x, _)
+        | Expr::Domain(x, _)
         | Expr::IsBool(x, ..) => movable_columns(x, out),
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
             movable_columns(a, out) && movable_columns(b, out)
@@ -129,6 +130,7 @@ pub(super) fn rewrite_columns(e: &mut Expr, to: &mut dyn FnMut(usize) -> Expr) {
         | Expr::Not(x)
         | Expr::IsNull(x, _)
         | Expr::Cast(x, _)
+        | Expr::Domain(x, _)
         | Expr::IsBool(x, ..) => rewrite_columns(x, to),
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
             rewrite_columns(a, to);

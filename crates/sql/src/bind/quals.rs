@@ -66,6 +66,7 @@ pub fn is_leakproof(e: &Expr, catalog: &Catalog) -> bool {
         Expr::Neg(_)
         | Expr::Binary(..)
         | Expr::Cast(..)
+        | Expr::Domain(..)
         | Expr::Func(..)
         | Expr::Like { .. }
         | Expr::QuantifiedArray { .. } => !columns_below(e),
@@ -86,6 +87,13 @@ pub fn qual_cost(e: &Expr, catalog: &Catalog) -> f64 {
         Expr::Not(x) | Expr::IsNull(x, _) | Expr::IsBool(x, ..) => qual_cost(x, catalog),
         Expr::Binary(BinOp::And | BinOp::Or, a, b) => qual_cost(a, catalog) + qual_cost(b, catalog),
         Expr::Neg(x) | Expr::Cast(x, _) => 1.0 + qual_cost(x, catalog),
+        Expr::Domain(x, d) => {
+            1.0 + qual_cost(x, catalog)
+                + d.checks
+                    .iter()
+                    .map(|(_, c)| qual_cost(c, catalog))
+                    .sum::<f64>()
+        }
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => {
             1.0 + qual_cost(a, catalog) + qual_cost(b, catalog)
         }

@@ -1052,9 +1052,17 @@ pub fn output_name(e: &ast::Expr) -> String {
             if names_strongly(expr) {
                 output_name(expr)
             } else {
-                super::convert_type(data_type)
-                    .map(|t| pg_type_label(&t))
-                    .unwrap_or_else(|_| "?column?".into())
+                match (super::convert_type(data_type), data_type) {
+                    (Ok(t), _) => pg_type_label(&t),
+                    // A domain is named by its own name.
+                    (Err(_), ast::DataType::Custom(name, _)) => name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(ident)
+                        .unwrap_or_else(|| "?column?".into()),
+                    (Err(_), _) => "?column?".into(),
+                }
             }
         }
         ast::Expr::Nested(inner) => output_name(inner),

@@ -114,6 +114,10 @@ impl Exec<'_> {
                 let from = v.data_type();
                 super::cast::cast_value(v, &from, ty, &self.style)?
             }
+            Expr::Domain(x, d) => {
+                let v = self.eval(x, row)?;
+                self.check_domain(d, v)?
+            }
             Expr::Func(f, args) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
@@ -379,6 +383,10 @@ impl Exec<'_> {
     fn call(&mut self, f: Func, args: Vec<Value>) -> PgResult<Value> {
         let s = self.session.clone_identity();
         Ok(match f {
+            Func::FormatType if self.domain_arg(&args).is_some() => match self.domain_arg(&args) {
+                Some(d) => Value::Text(self.type_name_shown(d)),
+                None => Value::Null,
+            },
             Func::CurrentUser => Value::Text(s.current_user),
             Func::TargetTableOid => self.target_table.map(Value::Oid).unwrap_or(Value::Null),
             Func::SessionUser => Value::Text(s.session_user),
@@ -415,6 +423,7 @@ impl Exec<'_> {
             | Func::HasSchemaPrivilege
             | Func::HasSequencePrivilege
             | Func::HasFunctionPrivilege
+            | Func::HasTypePrivilege
             | Func::HasDatabasePrivilege => {
                 if args.iter().any(Value::is_null) {
                     return Ok(Value::Null);
@@ -426,6 +435,7 @@ impl Exec<'_> {
                     Func::HasSchemaPrivilege => ("schema", 2),
                     Func::HasSequencePrivilege => ("sequence", 2),
                     Func::HasFunctionPrivilege => ("function", 2),
+                    Func::HasTypePrivilege => ("type", 2),
                     _ => ("database", 2),
                 };
                 let has_role = args.len() > base;
@@ -460,6 +470,17 @@ impl Exec<'_> {
                             let known = u32::try_from(oid).ok().is_some_and(|o| {
                                 self.catalog.relation_by_oid(o).is_some()
                                     || crate::sysview::by_oid(o).is_some()
+                            });
+                            if !known {
+                                return Ok(Value::Null);
+                            }
+                            oid.to_string()
+                        }
+                        // An OID naming no type gives NULL, as PostgreSQL.
+                        Some(oid) if i == 0 && kind == "type" => {
+                            let known = u32::try_from(oid).ok().is_some_and(|o| {
+                                self.catalog.domains.contains_key(&o)
+                                    || rampart_types::DataType::from_oid(o).is_some()
                             });
                             if !known {
                                 return Ok(Value::Null);
@@ -1123,4 +1144,58 @@ fn acl_default(cat: &rampart_catalog::Catalog, kind: &str, owner: u32) -> PgResu
             .map(|i| Value::Text(format_item(i, &name)))
             .collect(),
     ))
+}
+
+impl Exec<'_> {
+    /// PostgreSQL's CoerceToDomain: `v` if the domain's NOT NULL and CHECK
+    /// constraints accept it (a CHECK that is NULL accepts), else their
+    /// error, naming the domain coerced to.
+    fn check_domain(&mut self, d: &crate::expr::DomainCheck, v: Value) -> PgResult<Value> {
+        if d.not_null && v.is_null() {
+            return Err(PgError::new(
+                SqlState::NOT_NULL_VIOLATION,
+                format!("domain {} does not allow null values", d.name),
+            ));
+        }
+        for (name, pred) in &d.checks {
+            if self.eval(pred, std::slice::from_ref(&v))? == Value::Bool(false) {
+                return Err(PgError::new(
+                    SqlState::CHECK_VIOLATION,
+                    format!(
+                        "value for domain {} violates check constraint \"{name}\"",
+                        d.name
+                    ),
+                ));
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl Exec<'_> {
+    /// The domain whose OID is the first argument, if it names one.
+    fn domain_arg(&self, args: &[Value]) -> Option<&rampart_catalog::Domain> {
+        let oid = args.first().and_then(Value::as_i64)?;
+        self.catalog.domains.get(&u32::try_from(oid).ok()?)
+    }
+
+    /// A domain's name as format_type prints it: bare when the search path
+    /// finds it, schema-qualified otherwise.
+    pub(crate) fn type_name_shown(&self, d: &rampart_catalog::Domain) -> String {
+        let path = self.existing_search_path();
+        let visible = self
+            .catalog
+            .resolve_domain(None, &d.name, &path)
+            .is_some_and(|x| x.oid == d.oid);
+        let name = crate::functions::quote_ident(&d.name);
+        if visible {
+            return name;
+        }
+        let schema = self
+            .catalog
+            .schema_by_oid(d.schema)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        format!("{}.{name}", crate::functions::quote_ident(&schema))
+    }
 }

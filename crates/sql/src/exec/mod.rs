@@ -1690,6 +1690,7 @@ fn expr_may_block(e: &Expr) -> bool {
         | Expr::IsNull(x, _)
         | Expr::Cast(x, _)
         | Expr::IsBool(x, _, _) => expr_may_block(x),
+        Expr::Domain(x, d) => expr_may_block(x) || d.checks.iter().any(|(_, c)| expr_may_block(c)),
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => expr_may_block(a) || expr_may_block(b),
         Expr::Case {
             operand,
@@ -1736,6 +1737,7 @@ fn expr_has_outer(e: &Expr) -> bool {
         | Expr::Not(x)
         | Expr::IsNull(x, _)
         | Expr::Cast(x, _)
+        | Expr::Domain(x, _)
         | Expr::IsBool(x, _, _) => expr_has_outer(x),
         Expr::Binary(_, a, b) | Expr::IsDistinct(a, b, _) => expr_has_outer(a) || expr_has_outer(b),
         // A user function's arguments are read like a built-in's.

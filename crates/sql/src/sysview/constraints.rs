@@ -259,8 +259,98 @@ fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Ve
             }));
         }
     }
+    // Domain CHECK constraints (contypid), listed with the whole catalog.
+    if only.is_none() {
+        for d in cat.domains.values() {
+            for c in &d.checks {
+                let mut row = constraint_row(ConstraintRow {
+                    oid: c.oid,
+                    name: &c.name,
+                    schema: d.schema,
+                    table: 0,
+                    contype: "c",
+                    index: 0,
+                    fk: None,
+                    key: Value::Null,
+                    check: Some(domain_check_expr(cat, search_path, d, &c.expr, false)),
+                });
+                row[8] = Value::Oid(d.oid);
+                out.push(row);
+            }
+        }
+    }
     out.extend(super::catalog_indexes::constraint_rows(only));
     out
+}
+
+/// A domain's DEFAULT as pg_get_expr prints it (`'x'::text`); the text as
+/// written when it does not bind on its own.
+pub fn domain_default_expr(cat: &Catalog, d: &rampart_catalog::Domain, text: &str) -> String {
+    let path = vec!["public".to_string()];
+    (|| {
+        let parsed = crate::parser::parse_expr(text).ok()?;
+        let mut binder = Binder::new(cat, path.clone(), vec![]);
+        let empty = Scope::default();
+        let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
+        let (e, ty) = binder.bind_expr(&parsed, &mut cx).ok()?;
+        let ty = if ty == DataType::Unknown {
+            d.base.clone()
+        } else {
+            ty
+        };
+        if let Expr::Literal(Value::Text(s)) = &e {
+            let label = crate::functions::normalize_string_type(&ty);
+            return Some(format!(
+                "'{}'::{}",
+                s.replace('\'', "''"),
+                label.display_name()
+            ));
+        }
+        crate::deparse::deparse_with(&e, &[], cat, &path, false)
+    })()
+    .unwrap_or_else(|| text.to_string())
+}
+
+/// Column name a domain CHECK is deparsed with, printed as `VALUE`.
+const VALUE_SENTINEL: &str = "__rampart_domain_value__";
+
+/// A domain CHECK expression as pg_get_expr prints it (`VALUE > 0` as
+/// `(VALUE > 0)`); the text as written when it does not bind.
+pub fn domain_check_expr(
+    cat: &Catalog,
+    search_path: &[String],
+    d: &rampart_catalog::Domain,
+    text: &str,
+    pretty: bool,
+) -> String {
+    let columns = [Column::named(VALUE_SENTINEL, d.base.clone())];
+    (|| {
+        let parsed = crate::parser::parse_expr(text).ok()?;
+        let mut binder = Binder::new(cat, search_path.to_vec(), vec![]);
+        // The expression reads the value as `VALUE`.
+        let scope = Scope {
+            columns: vec![crate::bind::ScopeColumn {
+                table: None,
+                name: "value".into(),
+                ty: d.base.clone(),
+                source: None,
+                hidden: false,
+            }],
+        };
+        let mut cx = ExprCtx::new(&scope, "check constraints");
+        let e = binder.bind_bool(&parsed, &mut cx, "CHECK").ok()?;
+        crate::deparse::deparse_with(&e, &columns, cat, search_path, pretty)
+    })()
+    .map(|s| {
+        // Over another domain, VALUE is of that domain: PostgreSQL shows
+        // the cast to the base type its operators need.
+        let value = match d.parent {
+            Some(_) => format!("(VALUE)::{}", d.base.display_name()),
+            None => "VALUE".to_string(),
+        };
+        s.replace(VALUE_SENTINEL, &value)
+    })
+    .unwrap_or_else(|| text.to_string())
 }
 
 fn fk_action_letter(a: &FkAction) -> char {
@@ -414,6 +504,12 @@ pub fn constraint_def(
                 def.push_str(&format!(" ON DELETE {}", fk_action_words(&fk.on_delete)));
             }
             return Some(def);
+        }
+    }
+    for d in cat.domains.values() {
+        if let Some(c) = d.checks.iter().find(|c| c.oid == oid) {
+            let e = domain_check_expr(cat, search_path, d, &c.expr, pretty);
+            return Some(format!("CHECK ({e})"));
         }
     }
     super::catalog_indexes::constraint_def(oid)

@@ -574,7 +574,7 @@ fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row>
         .into_iter()
         .chain(index_columns)
         .chain(r.columns.iter().enumerate().map(move |(i, c)| {
-            AttrRow {
+            let mut attr = AttrRow {
                 ndims: i32::from(matches!(c.ty, DataType::Array(_))),
                 not_null: c.not_null,
                 has_default: c.default.is_some(),
@@ -583,8 +583,18 @@ fn user_attribute_rows(cat: &Catalog, r: &rampart_catalog::Relation) -> Vec<Row>
                 collation: super::types::column_collation(c),
                 acl: acl_value(cat, &c.acl),
                 ..AttrRow::of_type(r.oid, &c.name, i as i16 + 1, &c.ty)
+            };
+            // A domain column: the domain's OID; its typmod lives in pg_type.
+            if let Some(d) = c.domain {
+                attr.type_oid = d;
+                attr.typmod = -1;
+                if c.collation.is_none() {
+                    if let Some(dom) = cat.domains.get(&d) {
+                        attr.collation = super::types::domain_collation(dom);
+                    }
+                }
             }
-            .row()
+            attr.row()
         }))
         .collect()
 }

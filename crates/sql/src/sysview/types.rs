@@ -375,6 +375,51 @@ fn type_row(oid: u32, name: &str, t: &DataType, cat: char, elem: u32, array: u32
     ]
 }
 
+/// A domain's pg_type row: its base type's row, as a domain (`typtype`
+/// `d`) in its schema, with its owner, NOT NULL, base type, default and ACL.
+fn domain_row(cat: &Catalog, d: &rampart_catalog::Domain) -> Row {
+    let category = builtin_types()
+        .into_iter()
+        .find(|(t, _, _)| t.oid() == d.base.oid())
+        .map_or('U', |(_, _, c)| c);
+    // The base type's row (alignment, storage, support functions), renamed.
+    let mut row = type_row(d.base.oid(), &d.name, &d.base, category, 0, 0);
+    let shown_default = d
+        .default
+        .as_ref()
+        .map(|text| super::constraints::domain_default_expr(cat, d, text));
+    let default = || match &shown_default {
+        Some(text) => Value::Text(text.clone()),
+        None => Value::Null,
+    };
+    row[0] = Value::Oid(d.oid);
+    row[2] = Value::Oid(d.schema);
+    row[3] = Value::Oid(d.owner);
+    row[6] = Value::Text("d".into());
+    row[8] = Value::Bool(false);
+    row[24] = Value::Bool(d.not_null);
+    row[25] = Value::Oid(d.parent.unwrap_or_else(|| d.base.oid()));
+    row[26] = Value::Int4(if d.parent.is_some() {
+        -1
+    } else {
+        d.base.typmod()
+    });
+    row[28] = Value::Oid(domain_collation(d));
+    row[29] = default();
+    row[30] = default();
+    row[31] = super::relations::acl_value(cat, &d.acl);
+    row
+}
+
+/// A domain's collation (`typcollation`): its COLLATE, else its base type's.
+pub fn domain_collation(d: &rampart_catalog::Domain) -> u32 {
+    match d.collation.as_deref() {
+        Some("C") => C_COLLATION,
+        Some("POSIX") => POSIX_COLLATION,
+        _ => type_collation(&d.base),
+    }
+}
+
 /// The rows of a catalog of this module (empty for the feature catalogs).
 /// OID of `pg_extension` (as PostgreSQL).
 pub const PG_EXTENSION_OID: u32 = 3079;
@@ -490,6 +535,7 @@ pub fn rows(view: &SysView, cat: &Catalog) -> Vec<Row> {
                     out.push(type_row(aoid, &format!("_{name}"), &ty, 'A', ty.oid(), 0));
                 }
             }
+            out.extend(cat.domains.values().map(|d| domain_row(cat, d)));
             out
         }
         "pg_collation" => [
