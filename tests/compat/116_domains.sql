@@ -77,6 +77,15 @@ CREATE DOMAIN bad AS int COLLATE "C";
 \echo :LAST_ERROR_SQLSTATE
 CREATE DOMAIN bad AS int CHECK (VALUE > 'x');
 \echo :LAST_ERROR_SQLSTATE
+CREATE DOMAIN bad AS int CHECK (VALUE > (SELECT 1));
+\echo :LAST_ERROR_SQLSTATE
+CREATE DOMAIN bad AS int CHECK (nosuch > 0);
+\echo :LAST_ERROR_SQLSTATE
+CREATE DOMAIN bad AS int DEFAULT 'abc';
+\echo :LAST_ERROR_SQLSTATE
+-- psql's \dD and \d read pg_type, pg_constraint and format_type.
+\dD
+\d dt
 -- Privileges: USAGE is needed to declare a column or a domain over it.
 CREATE ROLE regress_dom_owner;
 CREATE ROLE regress_dom_user;

@@ -123,7 +123,15 @@ pub fn check_of(b: &mut Binder, oid: u32) -> PgResult<Arc<DomainCheck>> {
         for c in &x.checks {
             let e = crate::parser::parse_expr(&c.expr)?;
             let mut cx = ExprCtx::new(&scope, "check constraints");
-            checks.push((c.name.clone(), b.bind_bool(&e, &mut cx, "CHECK")?));
+            let bound = b.bind_bool(&e, &mut cx, "CHECK")?;
+            // `reads_only` answers false exactly when a subquery is there.
+            if !bound.reads_only(&|_| true) {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "cannot use subquery in check constraint",
+                ));
+            }
+            checks.push((c.name.clone(), bound));
         }
     }
     // Constraint expressions are not the user's reads: no privileges needed.

@@ -383,6 +383,19 @@ impl Exec<'_> {
     fn call(&mut self, f: Func, args: Vec<Value>) -> PgResult<Value> {
         let s = self.session.clone_identity();
         Ok(match f {
+            Func::PgTypeIsVisible if self.domain_arg(&args).is_some() => {
+                match self.domain_arg(&args) {
+                    Some(d) => {
+                        let path = self.existing_search_path();
+                        Value::Bool(
+                            self.catalog
+                                .resolve_domain(None, &d.name, &path)
+                                .is_some_and(|x| x.oid == d.oid),
+                        )
+                    }
+                    None => Value::Null,
+                }
+            }
             Func::FormatType if self.domain_arg(&args).is_some() => match self.domain_arg(&args) {
                 Some(d) => Value::Text(self.type_name_shown(d)),
                 None => Value::Null,

@@ -345,6 +345,7 @@ pub fn domain_check_expr(
         // Over another domain, VALUE is of that domain: PostgreSQL shows
         // the cast to the base type its operators need.
         let value = match d.parent {
+            Some(_) if pretty => format!("VALUE::{}", d.base.display_name()),
             Some(_) => format!("(VALUE)::{}", d.base.display_name()),
             None => "VALUE".to_string(),
         };

@@ -345,6 +345,13 @@ fn shared_dependencies(cat: &Catalog) -> Vec<Row> {
     for f in cat.functions.values() {
         owned(PG_PROC, f.oid, f.owner, &[(0, &f.acl)]);
     }
+    for d in cat.domains.values() {
+        owned(rampart_catalog::PG_TYPE_OID, d.oid, d.owner, &[(0, &d.acl)]);
+    }
+    // ALTER DEFAULT PRIVILEGES entries (pg_default_acl, OID 826).
+    for d in &cat.default_acls {
+        owned(826, d.oid, d.role, &[(0, &Some(d.acl.clone()))]);
+    }
     for (policy, role) in policy_roles {
         add(PG_POLICY, policy, 0, role, "r");
     }
