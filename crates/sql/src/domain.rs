@@ -9,7 +9,10 @@
 //! (`permission denied for type d`). GRANT/REVOKE … ON DOMAIN | TYPE and
 //! has_type_privilege live with the other privileges.
 //!
-//! Partial: ALTER DOMAIN other than OWNER TO; domains in function
+//! ALTER DOMAIN (`alter`) changes the default, NOT NULL and CHECK
+//! constraints, checking new ones against the stored values.
+//!
+//! Partial: ALTER DOMAIN SET SCHEMA and NOT VALID constraints; domains in function
 //! signatures, arrays of domains and domains over composite types; DROP
 //! DOMAIN … CASCADE with dependent columns (PostgreSQL drops the columns);
 //! `pg_typeof` of a domain-typed expression names the base type (the value
@@ -417,4 +420,262 @@ fn dependent_lines(
         }
     }
     columns
+}
+
+/// `ALTER DOMAIN name …` other than OWNER TO (sqlparser has no ALTER
+/// DOMAIN; the front parser reads it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlterDomainStmt {
+    /// The domain's (possibly qualified) name.
+    pub name: Vec<String>,
+    /// What changes.
+    pub action: AlterDomainAction,
+}
+
+/// One ALTER DOMAIN action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlterDomainAction {
+    /// `SET DEFAULT expr` (the expression as SQL text).
+    SetDefault(String),
+    /// `DROP DEFAULT`.
+    DropDefault,
+    /// `SET NOT NULL` / `ADD [CONSTRAINT n] NOT NULL`.
+    SetNotNull,
+    /// `DROP NOT NULL`.
+    DropNotNull,
+    /// `ADD [CONSTRAINT name] CHECK (expr) [NOT VALID]`.
+    AddCheck {
+        /// The constraint's name, if given.
+        name: Option<String>,
+        /// The expression as SQL text.
+        expr: String,
+        /// NOT VALID: existing values are not checked.
+        not_valid: bool,
+    },
+    /// `DROP CONSTRAINT [IF EXISTS] name`.
+    DropConstraint {
+        /// The constraint.
+        name: String,
+        /// IF EXISTS.
+        if_exists: bool,
+    },
+    /// `RENAME CONSTRAINT a TO b`.
+    RenameConstraint {
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `VALIDATE CONSTRAINT name` (every constraint here is validated).
+    ValidateConstraint(String),
+    /// `RENAME TO name`.
+    Rename(String),
+}
+
+/// ALTER DOMAIN: the owner changes the default, NOT NULL and CHECK
+/// constraints (new ones checked against the values stored in columns of
+/// the domain and of domains over it, as PostgreSQL's validateDomain*), or
+/// the name.
+pub fn alter(s: &mut Session, a: &AlterDomainStmt) -> PgResult<QueryResult> {
+    let search_path = s.state.search_path();
+    with_catalog_mut(s, |cat, txn, s| {
+        let (schema, name) = match a.name.as_slice() {
+            [n] => (None, n.clone()),
+            [sc, n] => (Some(sc.clone()), n.clone()),
+            _ => return Err(PgError::syntax("improper qualified name")),
+        };
+        let d = cat
+            .resolve_domain(schema.as_deref(), &name, &search_path)
+            .cloned()
+            .ok_or_else(|| {
+                PgError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!("type \"{}\" does not exist", a.name.join(".")),
+                )
+            })?;
+        let shown = shown_name(cat, &search_path, &d);
+        crate::ddl::check_owner(cat, s, d.owner, "type", &shown)?;
+        let missing = |c: &str| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("constraint \"{c}\" of domain \"{}\" does not exist", d.name),
+            )
+        };
+        let mut new = d.clone();
+        match &a.action {
+            AlterDomainAction::SetDefault(text) => {
+                let e = crate::parser::parse_expr(text)?;
+                let mut b = Binder::new(cat, search_path.clone(), vec![]);
+                let empty = Scope::default();
+                let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
+                let (bound, ty) = b.bind_expr(&e, &mut cx)?;
+                b.coerce_assign(bound, &ty, &d.base, &d.name)?;
+                new.default = Some(e.to_string());
+            }
+            AlterDomainAction::DropDefault => new.default = None,
+            AlterDomainAction::DropNotNull => new.not_null = false,
+            AlterDomainAction::SetNotNull => {
+                if !d.not_null {
+                    for (table, column, value) in stored_values(cat, txn, d.oid)? {
+                        if value.is_null() {
+                            return Err(PgError::new(
+                                SqlState::NOT_NULL_VIOLATION,
+                                format!(
+                                    "column \"{column}\" of table \"{table}\" contains null values"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                new.not_null = true;
+            }
+            AlterDomainAction::AddCheck {
+                name: given,
+                expr,
+                not_valid,
+            } => {
+                if *not_valid {
+                    return Err(PgError::unsupported(
+                        "ALTER DOMAIN … ADD CONSTRAINT … NOT VALID is not supported yet",
+                    ));
+                }
+                let cname = match given {
+                    Some(n) if d.checks.iter().any(|c| &c.name == n) => {
+                        return Err(PgError::new(
+                            SqlState::DUPLICATE_OBJECT,
+                            format!(
+                                "constraint \"{n}\" for domain \"{}\" already exists",
+                                d.name
+                            ),
+                        ))
+                    }
+                    Some(n) => n.clone(),
+                    None => unused_check_name(&d.name, &d.checks),
+                };
+                let parsed = crate::parser::parse_expr(expr)?;
+                let check = Check {
+                    oid: cat.alloc_oid(),
+                    name: cname.clone(),
+                    expr: parsed.to_string(),
+                };
+                // Bind the new constraint alone, then test the stored values.
+                let mut alone = d.clone();
+                alone.checks = vec![check.clone()];
+                alone.not_null = false;
+                alone.parent = None;
+                let mut probe = cat.clone();
+                probe.domains.insert(alone.oid, alone);
+                let bound = {
+                    let mut b = Binder::new(&probe, search_path.clone(), vec![]);
+                    check_of(&mut b, d.oid)?
+                };
+                let values = stored_values(cat, txn, d.oid)?;
+                let engine = s.engine().clone();
+                let mut exec = crate::exec::Exec::new(txn, &probe, &mut s.state, &engine, &[]);
+                for (table, column, value) in values {
+                    let (_, pred) = &bound.checks[0];
+                    if exec.eval(pred, std::slice::from_ref(&value))?
+                        == rampart_types::Value::Bool(false)
+                    {
+                        return Err(PgError::new(
+                            SqlState::CHECK_VIOLATION,
+                            format!(
+                                "column \"{column}\" of table \"{table}\" contains values that violate the new constraint"
+                            ),
+                        ));
+                    }
+                }
+                new.checks.push(check);
+            }
+            AlterDomainAction::DropConstraint { name: c, if_exists } => {
+                let before = new.checks.len();
+                new.checks.retain(|x| &x.name != c);
+                if new.checks.len() == before {
+                    if !*if_exists {
+                        return Err(missing(c));
+                    }
+                    s.state.notice(format!(
+                        "constraint \"{c}\" of domain \"{}\" does not exist, skipping",
+                        d.name
+                    ));
+                }
+            }
+            AlterDomainAction::RenameConstraint { from, to } => {
+                // PostgreSQL's RenameConstraint words these two its own way.
+                if !new.checks.iter().any(|x| &x.name == from) {
+                    return Err(PgError::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("constraint \"{from}\" for domain {shown} does not exist"),
+                    ));
+                }
+                if new.checks.iter().any(|x| &x.name == to) {
+                    return Err(PgError::new(
+                        SqlState::DUPLICATE_OBJECT,
+                        format!("constraint \"{to}\" for domain {shown} already exists"),
+                    ));
+                }
+                let c = new
+                    .checks
+                    .iter_mut()
+                    .find(|x| &x.name == from)
+                    .ok_or_else(|| missing(from))?;
+                c.name = to.clone();
+            }
+            AlterDomainAction::ValidateConstraint(c) => {
+                if !d.checks.iter().any(|x| &x.name == c) {
+                    return Err(missing(c));
+                }
+            }
+            AlterDomainAction::Rename(to) => {
+                if type_exists(cat, d.schema, to) {
+                    return Err(PgError::new(
+                        SqlState::DUPLICATE_OBJECT,
+                        format!("type \"{to}\" already exists"),
+                    ));
+                }
+                new.name = to.clone();
+            }
+        }
+        cat.domains.insert(new.oid, new);
+        cmd("ALTER DOMAIN")
+    })
+}
+
+/// The values stored in columns of domain `oid` and of the domains over
+/// it: (table, column, value) for every row.
+fn stored_values(
+    cat: &Catalog,
+    txn: &rampart_storage::Transaction,
+    oid: u32,
+) -> PgResult<Vec<(String, String, rampart_types::Value)>> {
+    let mut domains = vec![oid];
+    let mut i = 0;
+    while i < domains.len() {
+        let under = domains[i];
+        domains.extend(
+            cat.domains
+                .values()
+                .filter(|x| x.parent == Some(under) && !domains.contains(&x.oid))
+                .map(|x| x.oid)
+                .collect::<Vec<_>>(),
+        );
+        i += 1;
+    }
+    let mut out = Vec::new();
+    for r in cat.relations.values() {
+        let cols: Vec<usize> = (0..r.columns.len())
+            .filter(|&i| r.columns[i].domain.is_some_and(|d| domains.contains(&d)))
+            .collect();
+        if cols.is_empty() || r.partition_key.is_some() {
+            continue;
+        }
+        for (_, row) in crate::exec::table::scan_all(txn, r.oid)? {
+            for &c in &cols {
+                if let Some(v) = row.get(c) {
+                    out.push((r.name.clone(), r.columns[c].name.clone(), v.clone()));
+                }
+            }
+        }
+    }
+    Ok(out)
 }

@@ -111,6 +111,8 @@ pub enum Piece {
     Fetch(FetchStmt),
     /// ALTER TABLE … ATTACH / DETACH PARTITION.
     Attach(AttachStmt),
+    /// ALTER DOMAIN (other than OWNER TO).
+    AlterDomain(crate::domain::AlterDomainStmt),
 }
 
 /// `ALTER TABLE [IF EXISTS] [ONLY] parent ATTACH PARTITION child FOR VALUES
@@ -255,6 +257,8 @@ pub fn split_if_needed(sql: &str) -> PgResult<Option<Vec<Piece>>> {
         check_policy_kind(&s, sql)?;
         if let Some(text) = create_domain(&sig)? {
             out.push(Piece::Sql(text));
+        } else if let Some(a) = alter_domain(&sig)? {
+            out.push(Piece::AlterDomain(a));
         } else if crate::func::parse::is_routine_statement(&sig) {
             out.push(Piece::Function(crate::func::parse::parse(&s, sql)?));
         } else if let Some(r) = alter_group_members(&sig) {
@@ -529,7 +533,11 @@ fn only_noise(tokens: &[TokenWithSpan]) -> Option<(String, Vec<(u64, u64)>)> {
 
 fn needs_front(sig: &[&Token]) -> bool {
     let w2: Vec<String> = sig.iter().take(2).filter_map(|t| word(t)).collect();
-    if w2 == ["CREATE", "POLICY"] || w2 == ["CREATE", "DOMAIN"] || w2 == ["DROP", "DOMAIN"] {
+    if w2 == ["CREATE", "POLICY"]
+        || w2 == ["CREATE", "DOMAIN"]
+        || w2 == ["DROP", "DOMAIN"]
+        || w2 == ["ALTER", "DOMAIN"]
+    {
         return true;
     }
     if crate::func::parse::is_routine_statement(sig)
@@ -836,6 +844,134 @@ fn check_policy_kind(tokens: &[TokenWithSpan], sql: &str) -> PgResult<()> {
         e = e.with_position(p);
     }
     Err(e)
+}
+
+/// `ALTER DOMAIN name action` (sqlparser has no ALTER DOMAIN); None for
+/// other statements and for `OWNER TO` (see [`alter_owner`]).
+fn alter_domain(sig: &[&Token]) -> PgResult<Option<crate::domain::AlterDomainStmt>> {
+    use crate::domain::AlterDomainAction as A;
+    if !(is_keyword(sig.first(), "ALTER") && is_keyword(sig.get(1), "DOMAIN")) {
+        return Ok(None);
+    }
+    let mut i = 2;
+    let mut name =
+        vec![name_of(sig.get(i).ok_or_else(|| near(sig.get(i)))?).ok_or_else(|| near(sig.get(i)))?];
+    i += 1;
+    if sig.get(i) == Some(&&Token::Period) {
+        name.push(
+            name_of(sig.get(i + 1).ok_or_else(|| near(sig.get(i + 1)))?)
+                .ok_or_else(|| near(sig.get(i + 1)))?,
+        );
+        i += 2;
+    }
+    let kw = |k: usize, w: &str| is_keyword(sig.get(i + k), w);
+    let ident_at = |k: usize| -> PgResult<String> {
+        sig.get(i + k)
+            .and_then(|t| name_of(t))
+            .ok_or_else(|| near(sig.get(i + k)))
+    };
+    let rest = |from: usize| -> String {
+        sig.get(i + from..)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| token_sql(t))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let end = |k: usize| -> PgResult<()> {
+        match sig.get(i + k) {
+            None => Ok(()),
+            t => Err(near(t)),
+        }
+    };
+    let action = if kw(0, "OWNER") {
+        return Ok(None);
+    } else if kw(0, "SET") && kw(1, "DEFAULT") {
+        if sig.get(i + 2).is_none() {
+            return Err(near(None));
+        }
+        A::SetDefault(rest(2))
+    } else if kw(0, "DROP") && kw(1, "DEFAULT") {
+        end(2)?;
+        A::DropDefault
+    } else if (kw(0, "SET") || kw(0, "DROP")) && kw(1, "NOT") && kw(2, "NULL") {
+        end(3)?;
+        if kw(0, "SET") {
+            A::SetNotNull
+        } else {
+            A::DropNotNull
+        }
+    } else if kw(0, "ADD") {
+        let (cname, at) = if kw(1, "CONSTRAINT") {
+            (Some(ident_at(2)?), 3)
+        } else {
+            (None, 1)
+        };
+        if kw(at, "NOT") && kw(at + 1, "NULL") {
+            end(at + 2)?;
+            A::SetNotNull
+        } else if kw(at, "CHECK") && sig.get(i + at + 1) == Some(&&Token::LParen) {
+            let open = i + at + 1;
+            let mut depth = 0;
+            let mut close = None;
+            for (j, t) in sig.iter().enumerate().skip(open) {
+                match t {
+                    Token::LParen => depth += 1,
+                    Token::RParen => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = Some(j);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let close = close.ok_or_else(|| near(None))?;
+            let expr: Vec<String> = sig[open + 1..close].iter().map(|t| token_sql(t)).collect();
+            let after = close + 1 - i;
+            let not_valid = kw(after, "NOT") && kw(after + 1, "VALID");
+            end(if not_valid { after + 2 } else { after })?;
+            A::AddCheck {
+                name: cname,
+                expr: expr.join(" "),
+                not_valid,
+            }
+        } else {
+            return Err(near(sig.get(i + at)));
+        }
+    } else if kw(0, "DROP") && kw(1, "CONSTRAINT") {
+        let if_exists = kw(2, "IF") && kw(3, "EXISTS");
+        let at = if if_exists { 4 } else { 2 };
+        let c = ident_at(at)?;
+        if kw(at + 1, "CASCADE") || kw(at + 1, "RESTRICT") {
+            end(at + 2)?;
+        } else {
+            end(at + 1)?;
+        }
+        A::DropConstraint { name: c, if_exists }
+    } else if kw(0, "RENAME") && kw(1, "CONSTRAINT") && kw(3, "TO") {
+        end(5)?;
+        A::RenameConstraint {
+            from: ident_at(2)?,
+            to: ident_at(4)?,
+        }
+    } else if kw(0, "RENAME") && kw(1, "TO") {
+        end(3)?;
+        A::Rename(ident_at(2)?)
+    } else if kw(0, "VALIDATE") && kw(1, "CONSTRAINT") {
+        end(3)?;
+        A::ValidateConstraint(ident_at(2)?)
+    } else if kw(0, "SET") && kw(1, "SCHEMA") {
+        return Err(PgError::unsupported(
+            "ALTER DOMAIN … SET SCHEMA is not supported yet",
+        ));
+    } else if sig.get(i).is_none() {
+        return Err(near(None));
+    } else {
+        return Err(near(sig.get(i + 1)));
+    };
+    Ok(Some(crate::domain::AlterDomainStmt { name, action }))
 }
 
 /// `DROP DOMAIN [IF EXISTS] a, b [CASCADE]`: sqlparser takes one name

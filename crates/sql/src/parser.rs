@@ -39,6 +39,8 @@ pub enum Stmt {
     Fetch(crate::front::FetchStmt),
     /// ALTER TABLE … ATTACH / DETACH PARTITION.
     Attach(crate::front::AttachStmt),
+    /// ALTER DOMAIN (other than OWNER TO).
+    AlterDomain(crate::domain::AlterDomainStmt),
 }
 
 /// Parses a query string into statements.
@@ -76,6 +78,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Stmt>> {
                     crate::front::Piece::Rule(r) => out.push(Stmt::Rule(r)),
                     crate::front::Piece::Fetch(f) => out.push(Stmt::Fetch(f)),
                     crate::front::Piece::Attach(a) => out.push(Stmt::Attach(a)),
+                    crate::front::Piece::AlterDomain(a) => out.push(Stmt::AlterDomain(a)),
                 }
             }
             Ok(out)

@@ -1447,6 +1447,7 @@ impl Session {
             Stmt::Rule(r) => return crate::rule::run(self, r),
             Stmt::Fetch(f) => return self.fetch_cursor(f),
             Stmt::Attach(a) => return crate::partition::run_attach(self, a),
+            Stmt::AlterDomain(a) => return crate::domain::alter(self, a),
         };
         match stmt {
             Statement::Declare { stmts } if stmts.len() == 1 => {

@@ -259,3 +259,62 @@ fn dependents_block_drop_and_definitions_survive_a_restart() {
         vec![vec!["email"]]
     );
 }
+
+#[test]
+fn alter_domain_reaches_stored_rows_and_cached_plans() {
+    let e = engine();
+    let mut s = session(&e);
+    for sql in [
+        "CREATE DOMAIN q AS int",
+        "CREATE DOMAIN q2 AS q",
+        "CREATE TABLE parent (a q2)",
+        "CREATE TABLE child () INHERITS (parent)",
+        "INSERT INTO child VALUES (-3)",
+        "PREPARE ins(int) AS INSERT INTO parent VALUES ($1)",
+        "EXECUTE ins(-1)",
+        "CREATE ROLE eve",
+    ] {
+        must(&mut s, sql);
+    }
+    // A stored value in a child table, through a domain over the domain.
+    fails(
+        &mut s,
+        "ALTER DOMAIN q ADD CONSTRAINT q_pos CHECK (VALUE > 0)",
+        "23514",
+        "column \"a\" of table \"parent\" contains values that violate the new constraint",
+    );
+    must(&mut s, "DELETE FROM ONLY parent WHERE a < 0");
+    fails(
+        &mut s,
+        "ALTER DOMAIN q ADD CONSTRAINT q_pos CHECK (VALUE > 0)",
+        "23514",
+        "column \"a\" of table \"child\" contains values that violate the new constraint",
+    );
+    must(&mut s, "DELETE FROM child");
+    must(
+        &mut s,
+        "ALTER DOMAIN q ADD CONSTRAINT q_pos CHECK (VALUE > 0)",
+    );
+    // The prepared statement's plan predates the constraint.
+    fails(
+        &mut s,
+        "EXECUTE ins(-1)",
+        "23514",
+        "value for domain q2 violates check constraint \"q_pos\"",
+    );
+    must(&mut s, "EXECUTE ins(1)");
+    must(&mut s, "SET ROLE eve");
+    fails(
+        &mut s,
+        "ALTER DOMAIN q DROP CONSTRAINT q_pos",
+        "42501",
+        "must be owner of type q",
+    );
+    must(&mut s, "RESET ROLE");
+    must(&mut s, "ALTER DOMAIN q DROP CONSTRAINT q_pos");
+    must(&mut s, "EXECUTE ins(-1)");
+    assert_eq!(
+        must(&mut s, "SELECT a FROM parent ORDER BY a"),
+        vec![vec!["-1"], vec!["1"]]
+    );
+}
