@@ -422,6 +422,24 @@ fn dependent_lines(
     columns
 }
 
+/// The domain a statement names (`[schema, name]` parts), or PostgreSQL's
+/// `type "x" does not exist`.
+pub fn named(cat: &Catalog, search_path: &[String], parts: &[String]) -> PgResult<Domain> {
+    let (schema, name) = match parts {
+        [n] => (None, n.as_str()),
+        [sc, n] => (Some(sc.as_str()), n.as_str()),
+        _ => return Err(PgError::syntax("improper qualified name")),
+    };
+    cat.resolve_domain(schema, name, search_path)
+        .cloned()
+        .ok_or_else(|| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("type \"{}\" does not exist", parts.join(".")),
+            )
+        })
+}
+
 /// `ALTER DOMAIN name …` other than OWNER TO (sqlparser has no ALTER
 /// DOMAIN; the front parser reads it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -479,20 +497,7 @@ pub enum AlterDomainAction {
 pub fn alter(s: &mut Session, a: &AlterDomainStmt) -> PgResult<QueryResult> {
     let search_path = s.state.search_path();
     with_catalog_mut(s, |cat, txn, s| {
-        let (schema, name) = match a.name.as_slice() {
-            [n] => (None, n.clone()),
-            [sc, n] => (Some(sc.clone()), n.clone()),
-            _ => return Err(PgError::syntax("improper qualified name")),
-        };
-        let d = cat
-            .resolve_domain(schema.as_deref(), &name, &search_path)
-            .cloned()
-            .ok_or_else(|| {
-                PgError::new(
-                    SqlState::UNDEFINED_OBJECT,
-                    format!("type \"{}\" does not exist", a.name.join(".")),
-                )
-            })?;
+        let d = named(cat, &search_path, &a.name)?;
         let shown = shown_name(cat, &search_path, &d);
         crate::ddl::check_owner(cat, s, d.owner, "type", &shown)?;
         let missing = |c: &str| {

@@ -421,15 +421,7 @@ pub fn alter_owner(s: &mut Session, a: &crate::front::AlterOwnerStmt) -> PgResul
                 })
             }
             'd' => {
-                let d = cat
-                    .resolve_domain(schema.as_deref(), &name, &search_path)
-                    .cloned()
-                    .ok_or_else(|| {
-                        PgError::new(
-                            SqlState::UNDEFINED_OBJECT,
-                            format!("type \"{}\" does not exist", a.name.join(".")),
-                        )
-                    })?;
+                let d = crate::domain::named(cat, &search_path, &a.name)?;
                 let new = check_owner_change(
                     cat,
                     s,

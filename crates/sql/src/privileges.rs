@@ -1175,20 +1175,14 @@ fn type_named(cat: &Catalog, search_path: &[String], text: &str) -> PgResult<u32
     if let Ok(oid) = text.parse::<u32>() {
         return Ok(oid);
     }
-    let unknown = || {
-        PgError::new(
-            SqlState::UNDEFINED_OBJECT,
-            format!("type \"{text}\" does not exist"),
-        )
-    };
-    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_data_type())
-        .map_err(|_| unknown())?;
+    let parsed = crate::bind::types::parse_type_name(text)?;
     match crate::domain::resolve(cat, search_path, &parsed) {
         Ok((_, Some(domain))) => Ok(domain),
         Ok((ty, None)) => Ok(ty.oid()),
-        Err(_) => Err(unknown()),
+        Err(_) => Err(PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{text}\" does not exist"),
+        )),
     }
 }
 

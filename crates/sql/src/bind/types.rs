@@ -94,17 +94,21 @@ pub fn convert_type(t: &sqlparser::ast::DataType) -> PgResult<DataType> {
 
 /// Converts a type name written as text (`'integer'::regtype`).
 pub fn convert_type_name(name: &str) -> PgResult<DataType> {
-    let unknown = || {
-        PgError::new(
-            SqlState::UNDEFINED_OBJECT,
-            format!("type \"{name}\" does not exist"),
-        )
-    };
-    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+    convert_type(&parse_type_name(name)?)
+}
+
+/// Parses a type name written as text; PostgreSQL's `type "x" does not
+/// exist` when it is not one.
+pub fn parse_type_name(name: &str) -> PgResult<sqlparser::ast::DataType> {
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(name)
         .and_then(|mut p| p.parse_data_type())
-        .map_err(|_| unknown())?;
-    convert_type(&parsed)
+        .map_err(|_| {
+            PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("type \"{name}\" does not exist"),
+            )
+        })
 }
 
 /// Whether a column type name declares a serial column (and which integer type).
