@@ -42,6 +42,14 @@ INSERT INTO dt SELECT -10, 'x@y';
 COPY dt (id, mail, s) FROM stdin;
 11	m@n	9
 \.
+COPY dt (id, mail, s) FROM stdin;
+12	m@n	0
+\.
+\echo :LAST_ERROR_SQLSTATE
+COPY dt (id, mail, s) FROM stdin;
+13	\N	5
+\.
+\echo :LAST_ERROR_SQLSTATE
 SELECT id, s FROM dt ORDER BY id;
 SELECT 5::posint, 7::small_pos AS seven, '3'::posint + 1;
 SELECT (-5)::posint;

@@ -497,7 +497,24 @@ pub fn rows_to_insert(
             );
         }
         let mut row = Vec::with_capacity(fields.len());
-        for ((f, ty), t) in fields.into_iter().zip(types).zip(targets) {
+        for (((f, ty), t), domain) in fields.into_iter().zip(types).zip(targets).zip(domains) {
+            // A domain's error names the line and field, as PostgreSQL's
+            // domain_in under COPY.
+            let domain = domain.as_ref().map(|d| {
+                let shown = match &f {
+                    Some(s) => format!("\"{s}\""),
+                    None => "null input".to_string(),
+                };
+                std::sync::Arc::new(crate::expr::DomainCheck {
+                    context: Some(format!(
+                        "COPY {}, line {}, column {}: {shown}",
+                        rel.name,
+                        lineno + 1,
+                        rel.columns[*t].name
+                    )),
+                    ..(**d).clone()
+                })
+            });
             let v = match f {
                 None => Value::Null,
                 Some(s) => Value::from_pg_text_styled(ty, &s, style).map_err(|e| {
@@ -510,13 +527,10 @@ pub fn rows_to_insert(
                     ))
                 })?,
             };
-            row.push(Expr::Literal(v));
-        }
-        for (e, d) in row.iter_mut().zip(domains) {
-            if let Some(d) = d {
-                let v = std::mem::replace(e, Expr::Literal(Value::Null));
-                *e = Expr::Domain(Box::new(v), d.clone());
-            }
+            row.push(match domain {
+                Some(d) => Expr::Domain(Box::new(Expr::Literal(v)), d),
+                None => Expr::Literal(v),
+            });
         }
         rows.push(row);
     }

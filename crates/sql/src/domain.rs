@@ -142,7 +142,8 @@ pub fn check_of(b: &mut Binder, oid: u32) -> PgResult<Arc<DomainCheck>> {
     Ok(Arc::new(DomainCheck {
         name: shown_name(cat, &b.search_path, d),
         not_null,
-        checks,
+        checks: checks.into(),
+        context: None,
     }))
 }
 

@@ -183,7 +183,9 @@ pub struct DomainCheck {
     /// NOT NULL (of the domain or one it is declared over).
     pub not_null: bool,
     /// CHECK constraints by name, over a one-column row: the value.
-    pub checks: Vec<(String, Expr)>,
+    pub checks: std::sync::Arc<[(String, Expr)]>,
+    /// CONTEXT its errors carry (COPY's `COPY t, line 1, column c: "v"`).
+    pub context: Option<String>,
 }
 
 impl Expr {

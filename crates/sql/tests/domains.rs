@@ -116,6 +116,10 @@ fn every_write_path_checks_the_domain() {
         (err.code.0, err.message.as_str()),
         ("23514", check("small", "posint_check").as_str())
     );
+    assert_eq!(
+        err.context.as_deref(),
+        Some("COPY t, line 1, column s: \"0\"")
+    );
     must(&mut s, "COPY t (id, s) FROM STDIN");
     s.copy_data(b"6\t6\n");
     s.copy_done().expect("COPY of a good row");

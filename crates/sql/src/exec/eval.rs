@@ -1164,15 +1164,19 @@ impl Exec<'_> {
     /// constraints accept it (a CHECK that is NULL accepts), else their
     /// error, naming the domain coerced to.
     fn check_domain(&mut self, d: &crate::expr::DomainCheck, v: Value) -> PgResult<Value> {
+        let fail = |e: PgError| match &d.context {
+            Some(c) => Err(e.with_context(c.clone())),
+            None => Err(e),
+        };
         if d.not_null && v.is_null() {
-            return Err(PgError::new(
+            return fail(PgError::new(
                 SqlState::NOT_NULL_VIOLATION,
                 format!("domain {} does not allow null values", d.name),
             ));
         }
-        for (name, pred) in &d.checks {
+        for (name, pred) in d.checks.iter() {
             if self.eval(pred, std::slice::from_ref(&v))? == Value::Bool(false) {
-                return Err(PgError::new(
+                return fail(PgError::new(
                     SqlState::CHECK_VIOLATION,
                     format!(
                         "value for domain {} violates check constraint \"{name}\"",
