@@ -4,7 +4,8 @@
 -- errors; domains over domains; the catalogs (pg_type, pg_constraint,
 -- format_type, has_type_privilege); USAGE on a domain (GRANT/REVOKE ON
 -- DOMAIN | TYPE) with a role that lacks it trying to use it; ownership and
--- DROP with dependents.
+-- DROP with dependents; information_schema.usage_privileges and
+-- role_usage_grants.
 --
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
 CREATE DOMAIN email text NOT NULL CONSTRAINT email_has_at CHECK (VALUE LIKE '%@%');
@@ -161,3 +162,21 @@ DROP TYPE posint;
 DROP DOMAIN email, code;
 DROP DOMAIN with_default;
 SELECT count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace = 'public'::regnamespace;
+-- information_schema lists USAGE on domains beside sequences.
+CREATE ROLE regress_up_a;
+CREATE ROLE regress_up_b;
+CREATE DOMAIN up_d1 AS int;
+CREATE DOMAIN up_d2 AS text;
+REVOKE USAGE ON DOMAIN up_d2 FROM PUBLIC;
+GRANT USAGE ON DOMAIN up_d2 TO regress_up_a WITH GRANT OPTION;
+CREATE SEQUENCE up_s;
+GRANT USAGE ON SEQUENCE up_s TO regress_up_b;
+SELECT * FROM information_schema.usage_privileges WHERE object_schema = 'public' ORDER BY object_type, object_name, grantee;
+SET ROLE regress_up_a;
+SELECT * FROM information_schema.role_usage_grants WHERE object_schema = 'public' ORDER BY object_type, object_name, grantee;
+SELECT * FROM information_schema.usage_privileges WHERE object_schema = 'public' ORDER BY object_type, object_name, grantee;
+RESET ROLE;
+DROP SEQUENCE up_s;
+DROP DOMAIN up_d1, up_d2;
+DROP ROLE regress_up_a;
+DROP ROLE regress_up_b;

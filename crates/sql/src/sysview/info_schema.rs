@@ -10,8 +10,8 @@
 //!
 //! Partial: the columns are `name`/`text` rather than PostgreSQL's
 //! `sql_identifier`/`character_data`/`yes_or_no` domains (same text output);
-//! usage_privileges covers sequences only (PostgreSQL also lists collations,
-//! domains and foreign servers, which Rampart does not have).
+//! usage_privileges covers domains and sequences (PostgreSQL also lists
+//! collations and foreign servers, which Rampart does not have).
 
 use rampart_catalog::{acl, AclItem, Catalog, Relation, RelationKind};
 use rampart_security::acl::{default_acl, AclKind};
@@ -264,13 +264,36 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             return out;
         }
         "usage_privileges" | "role_usage_grants" => {
+            // Domains first, then sequences, as PostgreSQL's UNION ALL.
+            // (owner, schema, name, ACL, kind, object_type)
+            let mut objects: Vec<(u32, u32, &str, &Option<Vec<AclItem>>, AclKind, &str)> = cat
+                .domains
+                .values()
+                .map(|d| {
+                    (
+                        d.owner,
+                        d.schema,
+                        d.name.as_str(),
+                        &d.acl,
+                        AclKind::Type,
+                        "DOMAIN",
+                    )
+                })
+                .collect();
             let mut seqs: Vec<_> = cat.sequences.values().collect();
             seqs.sort_by_key(|q| q.oid);
-            for q in seqs {
-                let acl = q
-                    .acl
-                    .clone()
-                    .unwrap_or_else(|| default_acl(AclKind::Sequence, q.owner));
+            objects.extend(seqs.into_iter().map(|q| {
+                (
+                    q.owner,
+                    q.schema,
+                    q.name.as_str(),
+                    &q.acl,
+                    AclKind::Sequence,
+                    "SEQUENCE",
+                )
+            }));
+            for (owner, schema, name, acl, kind, object_type) in objects {
+                let acl = acl.clone().unwrap_or_else(|| default_acl(kind, owner));
                 for i in acl.iter().filter(|i| i.privs & acl::USAGE != 0) {
                     let visible = viewer_uses(i.grantor)
                         || viewer_uses(i.grantee)
@@ -279,14 +302,14 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                         continue;
                     }
                     let grantable =
-                        i.grant_options & acl::USAGE != 0 || uses(cat, i.grantee, q.owner);
+                        i.grant_options & acl::USAGE != 0 || uses(cat, i.grantee, owner);
                     out.push(vec![
                         Value::Text(role_name(cat, i.grantor)),
                         Value::Text(role_name(cat, i.grantee)),
                         Value::Text(viewer.database.clone()),
-                        Value::Text(schema_name(cat, q.schema)),
-                        Value::Text(q.name.clone()),
-                        text("SEQUENCE"),
+                        Value::Text(schema_name(cat, schema)),
+                        Value::Text(name.to_string()),
+                        text(object_type),
                         text("USAGE"),
                         yes_no(grantable),
                     ]);
