@@ -18,6 +18,17 @@ use rampart_security::acl::{default_acl, AclKind};
 use rampart_security::roles as graph;
 use rampart_types::{DataType, Value};
 
+/// An object usage_privileges lists: (owner, schema, name, ACL, kind,
+/// object_type).
+type UsageObject<'a> = (
+    u32,
+    u32,
+    &'a str,
+    &'a Option<Vec<AclItem>>,
+    AclKind,
+    &'static str,
+);
+
 use super::{t, SysView, Viewer};
 use crate::exec::Row;
 use DataType::{Name, Text};
@@ -266,7 +277,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
         "usage_privileges" | "role_usage_grants" => {
             // Domains first, then sequences, as PostgreSQL's UNION ALL.
             // (owner, schema, name, ACL, kind, object_type)
-            let mut objects: Vec<(u32, u32, &str, &Option<Vec<AclItem>>, AclKind, &str)> = cat
+            let mut objects: Vec<UsageObject> = cat
                 .domains
                 .values()
                 .map(|d| {
