@@ -171,10 +171,16 @@ REVOKE USAGE ON DOMAIN up_d2 FROM PUBLIC;
 GRANT USAGE ON DOMAIN up_d2 TO regress_up_a WITH GRANT OPTION;
 CREATE SEQUENCE up_s;
 GRANT USAGE ON SEQUENCE up_s TO regress_up_b;
-SELECT * FROM information_schema.usage_privileges WHERE object_schema = 'public' ORDER BY object_type, object_name, grantee;
+SELECT grantor, grantee, object_schema, object_name, object_type, privilege_type, is_grantable
+  FROM information_schema.usage_privileges WHERE object_name IN ('up_d1', 'up_d2', 'up_s')
+  ORDER BY object_type, object_name, grantee;
 SET ROLE regress_up_a;
-SELECT * FROM information_schema.role_usage_grants WHERE object_schema = 'public' ORDER BY object_type, object_name, grantee;
-SELECT * FROM information_schema.usage_privileges WHERE object_schema = 'public' ORDER BY object_type, object_name, grantee;
+SELECT grantor, grantee, object_schema, object_name, object_type, privilege_type, is_grantable
+  FROM information_schema.role_usage_grants WHERE object_name IN ('up_d1', 'up_d2', 'up_s')
+  ORDER BY object_type, object_name, grantee;
+SELECT grantor, grantee, object_schema, object_name, object_type, privilege_type, is_grantable
+  FROM information_schema.usage_privileges WHERE object_name IN ('up_d1', 'up_d2', 'up_s')
+  ORDER BY object_type, object_name, grantee;
 RESET ROLE;
 DROP SEQUENCE up_s;
 DROP DOMAIN up_d1, up_d2;
