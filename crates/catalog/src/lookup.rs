@@ -250,12 +250,23 @@ impl Catalog {
         name: &str,
         search_path: &[String],
     ) -> Option<&Relation> {
+        self.resolve_on_path(schema, search_path, |oid| self.relation(oid, name))
+    }
+
+    /// `find` in the named schema, or in the first schema of `search_path`
+    /// where it finds something.
+    fn resolve_on_path<'c, T>(
+        &'c self,
+        schema: Option<&str>,
+        search_path: &[String],
+        find: impl Fn(u32) -> Option<&'c T>,
+    ) -> Option<&'c T> {
         match schema {
-            Some(s) => self.schema(s).and_then(|s| self.relation(s.oid, name)),
+            Some(s) => self.schema(s).and_then(|s| find(s.oid)),
             None => search_path
                 .iter()
                 .filter_map(|s| self.schema(s))
-                .find_map(|s| self.relation(s.oid, name)),
+                .find_map(|s| find(s.oid)),
         }
     }
 
@@ -274,13 +285,7 @@ impl Catalog {
         name: &str,
         search_path: &[String],
     ) -> Option<&crate::Domain> {
-        match schema {
-            Some(s) => self.schema(s).and_then(|s| self.domain(s.oid, name)),
-            None => search_path
-                .iter()
-                .filter_map(|s| self.schema(s))
-                .find_map(|s| self.domain(s.oid, name)),
-        }
+        self.resolve_on_path(schema, search_path, |oid| self.domain(oid, name))
     }
 
     /// A relation's name as PostgreSQL describes it: bare when the search path

@@ -1635,9 +1635,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     // A domain column's default is checked against the
                     // domain only when there are rows to fill, as PostgreSQL.
                     let fill = match &defaults[pos] {
-                        Some(crate::expr::Expr::Domain(..))
-                            if table::scan_all(txn, rel.oid)?.is_empty() =>
-                        {
+                        Some(crate::expr::Expr::Domain(..)) if !table::has_rows(txn, rel.oid)? => {
                             rampart_types::Value::Null
                         }
                         Some(e) => {
@@ -1648,9 +1646,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                         }
                         None => rampart_types::Value::Null,
                     };
-                    if fill.is_null()
-                        && new.columns[pos].not_null
-                        && !table::scan_all(txn, rel.oid)?.is_empty()
+                    if fill.is_null() && new.columns[pos].not_null && table::has_rows(txn, rel.oid)?
                     {
                         return Err(PgError::new(
                             SqlState::NOT_NULL_VIOLATION,

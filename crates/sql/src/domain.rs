@@ -72,13 +72,32 @@ pub fn resolve(
 /// A domain's name as PostgreSQL's format_type_be shows it in messages:
 /// bare when the search path finds it, schema-qualified otherwise.
 pub fn shown_name(cat: &Catalog, search_path: &[String], d: &Domain) -> String {
-    let visible = cat
-        .resolve_domain(None, &d.name, search_path)
-        .is_some_and(|x| x.oid == d.oid);
     match cat.schema_by_oid(d.schema) {
-        Some(sc) if !visible => format!("{}.{}", sc.name, d.name),
+        Some(sc) if !is_visible(cat, search_path, d) => format!("{}.{}", sc.name, d.name),
         _ => d.name.clone(),
     }
+}
+
+/// Whether the search path finds `d` by its bare name (pg_type_is_visible).
+pub fn is_visible(cat: &Catalog, search_path: &[String], d: &Domain) -> bool {
+    cat.resolve_domain(None, &d.name, search_path)
+        .is_some_and(|x| x.oid == d.oid)
+}
+
+/// Domain `oid` and every domain declared over it, at any depth.
+fn with_descendants(cat: &Catalog, oid: u32) -> Vec<u32> {
+    let mut out = vec![oid];
+    let mut i = 0;
+    while i < out.len() {
+        let under = out[i];
+        for x in cat.domains.values() {
+            if x.parent == Some(under) && !out.contains(&x.oid) {
+                out.push(x.oid);
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 /// USAGE on a domain, needed to declare a column, a domain or a table of it
@@ -356,17 +375,7 @@ pub fn drop(
                 .with_detail(lines.join("\n"))
                 .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
             }
-            let mut doomed = vec![d.oid];
-            let mut i = 0;
-            while i < doomed.len() {
-                let under = doomed[i];
-                for x in cat.domains.values() {
-                    if x.parent == Some(under) && !doomed.contains(&x.oid) {
-                        doomed.push(x.oid);
-                    }
-                }
-                i += 1;
-            }
+            let doomed = with_descendants(cat, d.oid);
             let cascaded: Vec<String> = doomed[1..]
                 .iter()
                 .filter_map(|oid| cat.domains.get(oid))
@@ -654,19 +663,7 @@ fn stored_values(
     txn: &rampart_storage::Transaction,
     oid: u32,
 ) -> PgResult<Vec<(String, String, rampart_types::Value)>> {
-    let mut domains = vec![oid];
-    let mut i = 0;
-    while i < domains.len() {
-        let under = domains[i];
-        domains.extend(
-            cat.domains
-                .values()
-                .filter(|x| x.parent == Some(under) && !domains.contains(&x.oid))
-                .map(|x| x.oid)
-                .collect::<Vec<_>>(),
-        );
-        i += 1;
-    }
+    let domains = with_descendants(cat, oid);
     let mut out = Vec::new();
     for r in cat.relations.values() {
         let cols: Vec<usize> = (0..r.columns.len())

@@ -385,14 +385,11 @@ impl Exec<'_> {
         Ok(match f {
             Func::PgTypeIsVisible if self.domain_arg(&args).is_some() => {
                 match self.domain_arg(&args) {
-                    Some(d) => {
-                        let path = self.existing_search_path();
-                        Value::Bool(
-                            self.catalog
-                                .resolve_domain(None, &d.name, &path)
-                                .is_some_and(|x| x.oid == d.oid),
-                        )
-                    }
+                    Some(d) => Value::Bool(crate::domain::is_visible(
+                        self.catalog,
+                        &self.existing_search_path(),
+                        d,
+                    )),
                     None => Value::Null,
                 }
             }
@@ -1199,13 +1196,8 @@ impl Exec<'_> {
     /// A domain's name as format_type prints it: bare when the search path
     /// finds it, schema-qualified otherwise.
     pub(crate) fn type_name_shown(&self, d: &rampart_catalog::Domain) -> String {
-        let path = self.existing_search_path();
-        let visible = self
-            .catalog
-            .resolve_domain(None, &d.name, &path)
-            .is_some_and(|x| x.oid == d.oid);
         let name = crate::functions::quote_ident(&d.name);
-        if visible {
+        if crate::domain::is_visible(self.catalog, &self.existing_search_path(), d) {
             return name;
         }
         let schema = self

@@ -34,6 +34,17 @@ pub fn scan_all(txn: &Transaction, table: u32) -> PgResult<Vec<(u64, Row)>> {
     Ok(out)
 }
 
+/// Whether the table has any row (reads at most one).
+pub fn has_rows(txn: &Transaction, table: u32) -> PgResult<bool> {
+    let mut rows = txn
+        .scan_prefix(&keys::table_prefix(table))
+        .map_err(storage_err)?;
+    match rows.next() {
+        Some(item) => item.map(|_| true).map_err(storage_err),
+        None => Ok(false),
+    }
+}
+
 /// Rows whose index key starts with `vals`.
 pub fn index_lookup(
     txn: &Transaction,

@@ -286,29 +286,8 @@ fn pg_constraint(cat: &Catalog, search_path: &[String], only: Option<u32>) -> Ve
 /// A domain's DEFAULT as pg_get_expr prints it (`'x'::text`); the text as
 /// written when it does not bind on its own.
 pub fn domain_default_expr(cat: &Catalog, d: &rampart_catalog::Domain, text: &str) -> String {
-    let path = vec!["public".to_string()];
-    (|| {
-        let parsed = crate::parser::parse_expr(text).ok()?;
-        let mut binder = Binder::new(cat, path.clone(), vec![]);
-        let empty = Scope::default();
-        let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
-        let (e, ty) = binder.bind_expr(&parsed, &mut cx).ok()?;
-        let ty = if ty == DataType::Unknown {
-            d.base.clone()
-        } else {
-            ty
-        };
-        if let Expr::Literal(Value::Text(s)) = &e {
-            let label = crate::functions::normalize_string_type(&ty);
-            return Some(format!(
-                "'{}'::{}",
-                s.replace('\'', "''"),
-                label.display_name()
-            ));
-        }
-        crate::deparse::deparse_with(&e, &[], cat, &path, false)
-    })()
-    .unwrap_or_else(|| text.to_string())
+    let path = ["public".to_string()];
+    shown_default(cat, &path, text, &d.base, &[], false).unwrap_or_else(|| text.to_string())
 }
 
 /// Column name a domain CHECK is deparsed with, printed as `VALUE`.
@@ -410,7 +389,7 @@ pub fn pretty_expr(cat: &Catalog, search_path: &[String], rel: &Relation, text: 
         if ty == DataType::Unknown {
             return None;
         }
-        render(&e, &ty, cat, search_path, rel, true)
+        render(&e, &ty, cat, search_path, &rel.columns, true)
     })();
     bound.unwrap_or_else(|| text.to_string())
 }
@@ -424,21 +403,32 @@ pub fn default_def(
     pretty: bool,
 ) -> Option<String> {
     let text = col.default.as_ref()?;
-    let shown = (|| {
-        let parsed = crate::parser::parse_expr(text).ok()?;
-        let mut binder = Binder::new(cat, search_path.to_vec(), vec![]);
-        let empty = Scope::default();
-        let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
-        let (e, ty) = binder.bind_expr(&parsed, &mut cx).ok()?;
-        // An untyped literal takes the column's type.
-        let ty = if ty == DataType::Unknown {
-            col.ty.clone()
-        } else {
-            ty
-        };
-        render(&e, &ty, cat, search_path, rel, pretty)
-    })();
+    let shown = shown_default(cat, search_path, text, &col.ty, &rel.columns, pretty);
     Some(shown.unwrap_or_else(|| text.clone()))
+}
+
+/// A DEFAULT expression bound on its own and printed as pg_get_expr does;
+/// an untyped literal takes `ty` (the column's or domain's type). None when
+/// it does not bind.
+fn shown_default(
+    cat: &Catalog,
+    search_path: &[String],
+    text: &str,
+    ty: &DataType,
+    columns: &[Column],
+    pretty: bool,
+) -> Option<String> {
+    let parsed = crate::parser::parse_expr(text).ok()?;
+    let mut binder = Binder::new(cat, search_path.to_vec(), vec![]);
+    let empty = Scope::default();
+    let mut cx = ExprCtx::new(&empty, "DEFAULT expressions");
+    let (e, bound_ty) = binder.bind_expr(&parsed, &mut cx).ok()?;
+    let ty = if bound_ty == DataType::Unknown {
+        ty.clone()
+    } else {
+        bound_ty
+    };
+    render(&e, &ty, cat, search_path, columns, pretty)
 }
 
 /// A bound expression of type `ty` as pg_get_expr prints it. A constant the
@@ -448,7 +438,7 @@ fn render(
     ty: &DataType,
     cat: &Catalog,
     search_path: &[String],
-    rel: &Relation,
+    columns: &[Column],
     pretty: bool,
 ) -> Option<String> {
     if let Expr::Literal(Value::Text(s)) = e {
@@ -459,7 +449,7 @@ fn render(
             label.display_name()
         ));
     }
-    crate::deparse::deparse_with(e, &rel.columns, cat, search_path, pretty)
+    crate::deparse::deparse_with(e, columns, cat, search_path, pretty)
 }
 
 /// `pg_get_constraintdef(oid, pretty)`; None for an unknown OID.
