@@ -23,7 +23,7 @@ pub enum DatabaseStmt {
         /// Name.
         name: String,
         /// OWNER.
-        owner: Option<String>,
+        owner: Option<crate::rolespec::RoleSpec>,
         /// TEMPLATE.
         template: Option<String>,
         /// ALLOW_CONNECTIONS.
@@ -55,7 +55,7 @@ pub enum AlterDatabase {
     /// RENAME TO.
     Rename(String),
     /// OWNER TO.
-    Owner(String),
+    Owner(crate::rolespec::RoleSpec),
     /// SET name TO value (None value: RESET name; name "all": RESET ALL).
     Set(String, Option<String>),
     /// ALLOW_CONNECTIONS / CONNECTION LIMIT / IS_TEMPLATE.
@@ -132,6 +132,17 @@ impl P<'_> {
             _ => Err(self.err()),
         }
     }
+    /// A role specifier (`OWNER [=] CURRENT_USER`, a name, …).
+    fn role(&mut self) -> PgResult<crate::rolespec::RoleSpec> {
+        self.eat_eq();
+        match self.peek().and_then(crate::rolespec::RoleSpec::from_token) {
+            Some(r) => {
+                self.i += 1;
+                Ok(r)
+            }
+            None => self.name().map(crate::rolespec::RoleSpec::Name),
+        }
+    }
     fn value(&mut self) -> PgResult<String> {
         self.eat_eq();
         match self.peek() {
@@ -199,7 +210,7 @@ pub fn parse(tokens: &[TokenWithSpan]) -> PgResult<DatabaseStmt> {
             while let Some(w) = p.peek().and_then(upper) {
                 p.i += 1;
                 match w.as_str() {
-                    "OWNER" => owner = Some(p.value()?),
+                    "OWNER" => owner = Some(p.role()?),
                     "TEMPLATE" => template = Some(p.value()?),
                     "ALLOW_CONNECTIONS" => allow = Some(p.boolean()?),
                     "IS_TEMPLATE" => is_template = Some(p.boolean()?),
@@ -241,7 +252,7 @@ pub fn parse(tokens: &[TokenWithSpan]) -> PgResult<DatabaseStmt> {
                 if !p.kw("TO") {
                     return Err(p.err());
                 }
-                AlterDatabase::Owner(p.name()?)
+                AlterDatabase::Owner(p.role()?)
             } else if p.kw("SET") {
                 let mut param = p.name()?;
                 while p.peek() == Some(&Token::Period) {
@@ -344,7 +355,7 @@ pub fn run(s: &mut Session, stmt: &DatabaseStmt) -> PgResult<QueryResult> {
             is_template,
         } => {
             not_in_block(s, "CREATE DATABASE")?;
-            let owner = owner.as_ref().map(|o| crate::roles::role_spec(s, o));
+            let owner = owner.as_ref().map(|o| o.role_name(s)).transpose()?;
             let engine = s.engine().clone();
             with_catalog_mut(s, |cat, txn, s| {
                 let me = crate::privileges::principal_for(cat, &s.state.current_user())?;
@@ -477,7 +488,7 @@ pub fn run(s: &mut Session, stmt: &DatabaseStmt) -> PgResult<QueryResult> {
         DatabaseStmt::Alter { name, action } => {
             let action = action.clone();
             let owner_spec = match &action {
-                AlterDatabase::Owner(o) => Some(crate::roles::role_spec(s, o)),
+                AlterDatabase::Owner(o) => Some(o.role_name(s)?),
                 _ => None,
             };
             with_catalog_mut(s, |cat, _txn, s| {

@@ -816,12 +816,30 @@ pub fn create_schema(
     name: &ast::SchemaName,
     if_not_exists: bool,
 ) -> PgResult<QueryResult> {
+    let role = |a: &ast::Ident| crate::rolespec::RoleSpec::from_ident(a).role_name(s);
     let (schema_name, auth) = match name {
         ast::SchemaName::Simple(n) => (split_name(n)?.1, None),
-        ast::SchemaName::UnnamedAuthorization(a) => (ident(a), Some(ident(a))),
-        ast::SchemaName::NamedAuthorization(n, a) => (split_name(n)?.1, Some(ident(a))),
+        ast::SchemaName::UnnamedAuthorization(a) => (role(a)?, Some(role(a)?)),
+        ast::SchemaName::NamedAuthorization(n, a) => (split_name(n)?.1, Some(role(a)?)),
     };
     with_catalog_mut(s, |cat, _txn, s| {
+        // PostgreSQL checks the role first: it must exist, and the current
+        // user must be a member of it.
+        let owner = match &auth {
+            Some(a) => {
+                let r = crate::roles::role_by_name(cat, a)?;
+                let me = crate::privileges::principal_for(cat, &s.state.current_user())?;
+                if !me.superuser && !rampart_security::roles::is_member_of(cat, me.role_oid, r.oid)
+                {
+                    return Err(PgError::new(
+                        SqlState::INSUFFICIENT_PRIVILEGE,
+                        format!("must be member of role \"{}\"", r.name),
+                    ));
+                }
+                r.oid
+            }
+            None => owner_oid(cat, s),
+        };
         s.authorize(
             (),
             &[Need {
@@ -851,15 +869,6 @@ pub fn create_schema(
                 format!("schema \"{schema_name}\" already exists"),
             ));
         }
-        let owner = match auth {
-            Some(a) => cat.role(&a).map(|r| r.oid).ok_or_else(|| {
-                PgError::new(
-                    SqlState::UNDEFINED_OBJECT,
-                    format!("role \"{a}\" does not exist"),
-                )
-            })?,
-            None => owner_oid(cat, s),
-        };
         let oid = cat.alloc_oid();
         cat.schemas.insert(
             schema_name.clone(),
@@ -1529,10 +1538,7 @@ fn sequence_owner_through_alter_table(
     s: &mut Session,
     at: &ast::AlterTable,
 ) -> PgResult<Option<crate::front::AlterOwnerStmt>> {
-    let [ast::AlterTableOperation::OwnerTo {
-        new_owner: ast::Owner::Ident(owner),
-    }] = at.operations.as_slice()
-    else {
+    let [ast::AlterTableOperation::OwnerTo { new_owner }] = at.operations.as_slice() else {
         return Ok(None);
     };
     let cat = s.catalog()?;
@@ -1548,7 +1554,7 @@ fn sequence_owner_through_alter_table(
     Ok(Some(crate::front::AlterOwnerStmt {
         kind: 'S',
         name: schema.into_iter().chain(std::iter::once(name)).collect(),
-        owner: ident(owner),
+        owner: crate::rolespec::RoleSpec::from_owner(new_owner),
     }))
 }
 
@@ -1801,10 +1807,7 @@ pub fn alter_table(s: &mut Session, at: &ast::AlterTable) -> PgResult<QueryResul
                     }
                 }
                 ast::AlterTableOperation::OwnerTo { new_owner } => {
-                    let n = match new_owner {
-                        ast::Owner::Ident(i) => crate::bind::ident(i),
-                        other => other.to_string().to_lowercase(),
-                    };
+                    let n = crate::rolespec::RoleSpec::from_owner(new_owner);
                     let to = crate::owned::check_owner_change(
                         cat,
                         s,

@@ -151,7 +151,8 @@ pub fn run(s: &mut Session, d: &DefaultPrivStmt) -> PgResult<QueryResult> {
             roles.push(me);
         }
         for r in &d.roles {
-            let oid = role_oid(cat, r)?;
+            let r = r.role_name(s)?;
+            let oid = role_oid(cat, &r)?;
             if !graph::is_member_of(cat, me, oid) {
                 return Err(PgError::new(
                     SqlState::INSUFFICIENT_PRIVILEGE,
@@ -231,6 +232,9 @@ fn update_entry(
         }
     }
     current.retain(|i| i.privs != 0);
+    // PostgreSQL stores the entry sorted (aclitemsort, by grantee and
+    // grantor OID; one item per pair), which is the order psql shows.
+    current.sort_by_key(|i| (i.grantee, i.grantor));
     let unchanged = if schema == 0 {
         same_acl(&current, &builtin)
     } else {

@@ -12,6 +12,8 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use rampart_types::{PgError, PgResult, SqlState};
 
+use crate::rolespec::RoleSpec;
+
 /// GRANT/REVOKE of role membership.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleStmt {
@@ -19,12 +21,12 @@ pub struct RoleStmt {
     pub revoke: bool,
     /// Roles granted or revoked.
     pub roles: Vec<String>,
-    /// Grantees (or revokees); may be `CURRENT_USER`-style specifiers.
-    pub members: Vec<String>,
+    /// Grantees (or revokees).
+    pub members: Vec<RoleSpec>,
     /// WITH ADMIN OPTION (GRANT) or ADMIN OPTION FOR (REVOKE).
     pub admin_option: bool,
     /// GRANTED BY.
-    pub granted_by: Option<String>,
+    pub granted_by: Option<RoleSpec>,
     /// CASCADE (REVOKE).
     pub cascade: bool,
     /// Written as `ALTER GROUP … ADD/DROP USER` (command tag `ALTER ROLE`).
@@ -35,7 +37,7 @@ pub struct RoleStmt {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DefaultPrivStmt {
     /// FOR ROLE targets (empty = the current role).
-    pub roles: Vec<String>,
+    pub roles: Vec<RoleSpec>,
     /// IN SCHEMA targets (empty = a global entry).
     pub schemas: Vec<String>,
     /// Object kind letter: `r` TABLES, `S` SEQUENCES, `f` FUNCTIONS/ROUTINES, `T` TYPES, `n` SCHEMAS.
@@ -49,9 +51,9 @@ pub struct DefaultPrivStmt {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedStmt {
     /// The roles whose objects are dropped or reassigned.
-    pub roles: Vec<String>,
+    pub roles: Vec<RoleSpec>,
     /// REASSIGN: the new owner; DROP: None.
-    pub reassign_to: Option<String>,
+    pub reassign_to: Option<RoleSpec>,
     /// DROP … CASCADE.
     pub cascade: bool,
 }
@@ -64,8 +66,8 @@ pub struct AlterOwnerStmt {
     pub kind: char,
     /// The object's (possibly qualified) name.
     pub name: Vec<String>,
-    /// The new owner (may be CURRENT_USER-style).
-    pub owner: String,
+    /// The new owner.
+    pub owner: RoleSpec,
 }
 
 /// `ALTER SEQUENCE [IF EXISTS] name OWNED BY table.column | NONE`.
@@ -793,7 +795,7 @@ fn alter_group_members(sig: &[&Token]) -> Option<RoleStmt> {
     let mut members = Vec::new();
     let mut i = 5;
     loop {
-        members.push(name_of(sig.get(i)?)?);
+        members.push(RoleSpec::from_token(sig.get(i)?)?);
         match sig.get(i + 1) {
             None => break,
             Some(Token::Comma) => i += 2,
@@ -1496,12 +1498,10 @@ fn default_privileges(sig: &[&Token]) -> PgResult<Option<DefaultPrivStmt>> {
                     return Err(near(sig.get(i + 1)));
                 }
                 i += 2;
-                let list = if roles.is_empty() {
-                    &mut roles
-                } else {
+                if !roles.is_empty() {
                     return Err(near(sig.get(i - 2)));
-                };
-                i = name_list(sig, i, list).ok_or_else(|| near(sig.get(i)))?;
+                }
+                i = role_list(sig, i, &mut roles).ok_or_else(|| near(sig.get(i)))?;
             }
             Some("IN") => {
                 if sig.get(i + 1).and_then(|t| word(t)).as_deref() != Some("SCHEMA") {
@@ -1574,7 +1574,7 @@ fn alter_owner(sig: &[&Token]) -> Option<AlterOwnerStmt> {
     Some(AlterOwnerStmt {
         kind,
         name,
-        owner: name_of(sig[n - 1])?,
+        owner: RoleSpec::from_token(sig[n - 1])?,
     })
 }
 
@@ -1881,7 +1881,7 @@ fn owned_stmt(sig: &[&Token]) -> PgResult<Option<OwnedStmt>> {
         return Err(near(sig.get(2)));
     }
     let mut roles = Vec::new();
-    let mut i = name_list(sig, 3, &mut roles).ok_or_else(|| near(sig.get(3)))?;
+    let mut i = role_list(sig, 3, &mut roles).ok_or_else(|| near(sig.get(3)))?;
     let mut stmt = OwnedStmt {
         roles,
         reassign_to: None,
@@ -1893,7 +1893,7 @@ fn owned_stmt(sig: &[&Token]) -> PgResult<Option<OwnedStmt>> {
         }
         stmt.reassign_to = Some(
             sig.get(i + 1)
-                .and_then(|t| name_of(t))
+                .and_then(|t| RoleSpec::from_token(t))
                 .ok_or_else(|| near(sig.get(i + 1)))?,
         );
         i += 2;
@@ -1917,6 +1917,18 @@ fn owned_stmt(sig: &[&Token]) -> PgResult<Option<OwnedStmt>> {
 fn name_list(sig: &[&Token], mut i: usize, out: &mut Vec<String>) -> Option<usize> {
     loop {
         out.push(name_of(sig.get(i)?)?);
+        i += 1;
+        if sig.get(i) != Some(&&Token::Comma) {
+            return Some(i);
+        }
+        i += 1;
+    }
+}
+
+/// Reads `role [, role ...]` from `i`; returns the index after it.
+fn role_list(sig: &[&Token], mut i: usize, out: &mut Vec<RoleSpec>) -> Option<usize> {
+    loop {
+        out.push(RoleSpec::from_token(sig.get(i)?)?);
         i += 1;
         if sig.get(i) != Some(&&Token::Comma) {
             return Some(i);
@@ -1986,7 +1998,7 @@ fn role_stmt(sig: &[&Token]) -> PgResult<Option<RoleStmt>> {
                 i += 1;
                 continue;
             }
-            _ => name_of(t).ok_or_else(|| {
+            _ => RoleSpec::from_token(t).ok_or_else(|| {
                 if *t == Token::EOF {
                     PgError::syntax("syntax error at end of input")
                 } else {
@@ -2018,7 +2030,7 @@ fn role_stmt(sig: &[&Token]) -> PgResult<Option<RoleStmt>> {
             }
             Some("GRANTED") if sig.get(i + 1).and_then(|t| word(t)).as_deref() == Some("BY") => {
                 granted_by = Some(
-                    name_of(sig.get(i + 2).copied().unwrap_or(&Token::EOF))
+                    RoleSpec::from_token(sig.get(i + 2).copied().unwrap_or(&Token::EOF))
                         .ok_or_else(|| PgError::syntax("syntax error at end of input"))?,
                 );
                 i += 3;
@@ -2063,9 +2075,9 @@ mod tests {
             panic!()
         };
         assert_eq!(r.roles, vec!["admins", "Staff"]);
-        assert_eq!(r.members, vec!["alice"]);
+        assert_eq!(r.members, vec![RoleSpec::Name("alice".into())]);
         assert!(r.admin_option && !r.revoke);
-        assert_eq!(r.granted_by.as_deref(), Some("bob"));
+        assert_eq!(r.granted_by, Some(RoleSpec::Name("bob".into())));
         let Piece::Role(r) = one("REVOKE ADMIN OPTION FOR admins FROM alice CASCADE") else {
             panic!()
         };
@@ -2150,12 +2162,15 @@ mod tests {
         let Piece::Owned(o) = one("DROP OWNED BY a, b CASCADE") else {
             panic!()
         };
-        assert_eq!(o.roles, vec!["a", "b"]);
+        assert_eq!(
+            o.roles,
+            [RoleSpec::Name("a".into()), RoleSpec::Name("b".into())]
+        );
         assert!(o.cascade && o.reassign_to.is_none());
         let Piece::Owned(o) = one("REASSIGN OWNED BY a TO b") else {
             panic!()
         };
-        assert_eq!(o.reassign_to.as_deref(), Some("b"));
+        assert_eq!(o.reassign_to, Some(RoleSpec::Name("b".into())));
         let e = split_if_needed("REASSIGN OWNED BY a").err().unwrap();
         assert_eq!(e.message, "syntax error at end of input");
         let e = split_if_needed("DROP OWNED BY a b").err().unwrap();
@@ -2169,7 +2184,10 @@ mod tests {
         ) else {
             panic!()
         };
-        assert_eq!(d.roles, vec!["a", "b"]);
+        assert_eq!(
+            d.roles,
+            [RoleSpec::Name("a".into()), RoleSpec::Name("b".into())]
+        );
         assert_eq!(d.schemas, vec!["s"]);
         assert_eq!(d.objtype, 'r');
         assert_eq!(

@@ -62,6 +62,7 @@ mod prepared_view;
 pub mod privileges;
 pub mod regtypes;
 pub mod roles;
+pub mod rolespec;
 mod rule;
 pub mod sequence;
 pub mod session;

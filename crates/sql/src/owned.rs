@@ -11,11 +11,12 @@ use rampart_types::{PgError, PgResult, SqlState};
 
 use crate::ddl::with_catalog_mut;
 use crate::front::OwnedStmt;
-use crate::roles::{role_by_name, role_spec};
+use crate::roles::role_by_name;
+use crate::rolespec::RoleSpec;
 use crate::session::{QueryResult, Session};
 
 /// Resolves the named roles, checking the current user holds each one's privileges.
-fn roles(cat: &Catalog, s: &Session, names: &[String], denied: &str) -> PgResult<Vec<u32>> {
+fn roles(cat: &Catalog, s: &Session, names: &[RoleSpec], denied: &str) -> PgResult<Vec<u32>> {
     let me = cat
         .role(&s.state.current_user())
         .map(|r| r.oid)
@@ -23,7 +24,7 @@ fn roles(cat: &Catalog, s: &Session, names: &[String], denied: &str) -> PgResult
     names
         .iter()
         .map(|n| {
-            let r = role_by_name(cat, &role_spec(s, n))?;
+            let r = role_by_name(cat, &n.role_name(s)?)?;
             if !graph::has_privs_of(cat, me, r.oid) {
                 return Err(PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, denied));
             }
@@ -66,11 +67,11 @@ pub(crate) fn acl_new_owner(acl: &mut Option<Vec<AclItem>>, from: u32, to: u32) 
     *items = out;
 }
 
-fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &str) -> PgResult<QueryResult> {
+fn reassign(s: &mut Session, stmt: &OwnedStmt, to: &RoleSpec) -> PgResult<QueryResult> {
     with_catalog_mut(s, |cat, _txn, s| {
         let denied = "permission denied to reassign objects";
         let from = roles(cat, s, &stmt.roles, denied)?;
-        let to = roles(cat, s, &[to.to_string()], denied)?[0];
+        let to = roles(cat, s, std::slice::from_ref(to), denied)?[0];
         for old in from {
             if old == to {
                 continue;
@@ -241,10 +242,10 @@ pub(crate) fn check_owner_change(
     kind: &str,
     name: &str,
     old_owner: u32,
-    new_owner: &str,
+    new_owner: &RoleSpec,
     container: Container,
 ) -> PgResult<u32> {
-    let new = role_by_name(cat, &role_spec(s, new_owner))?;
+    let new = role_by_name(cat, &new_owner.role_name(s)?)?;
     if new.oid == old_owner {
         return Ok(old_owner);
     }

@@ -24,14 +24,9 @@ fn must_own(cat: &Catalog, s: &Session, rel: &Relation, noun: &str) -> PgResult<
 fn roles_of(cat: &Catalog, s: &Session, to: &Option<Vec<ast::Owner>>) -> PgResult<Vec<u32>> {
     let mut out = Vec::new();
     for o in to.iter().flatten() {
-        let name = match o {
-            ast::Owner::Ident(i) => ident(i),
-            ast::Owner::CurrentRole | ast::Owner::CurrentUser => s.state.current_user(),
-            ast::Owner::SessionUser => s.state.session_user(),
-        };
-        if name == "public" {
+        let Some(name) = crate::rolespec::RoleSpec::from_owner(o).grantee(s)? else {
             return Ok(vec![]);
-        }
+        };
         let r = cat.role(&name).ok_or_else(|| {
             PgError::new(
                 SqlState::UNDEFINED_OBJECT,

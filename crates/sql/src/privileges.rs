@@ -223,7 +223,7 @@ pub(crate) fn grantee_names(
         .map(|g| match (&g.grantee_type, &g.name) {
             (ast::GranteesType::Public, _) => Ok(None),
             (_, Some(ast::GranteeName::ObjectName(n))) => {
-                Ok(Some(crate::roles::role_spec(s, &split_name(n)?.1)))
+                crate::rolespec::RoleSpec::from_name(n)?.grantee(s)
             }
             _ => Err(PgError::syntax("syntax error in grantee")),
         })
@@ -252,7 +252,7 @@ fn apply(
     if let Some(g) = granted_by {
         // PostgreSQL 15 accepts GRANTED BY for SQL compatibility only: the
         // grantor must be the current user.
-        let name = crate::roles::role_spec(s, &ident(g));
+        let name = crate::rolespec::RoleSpec::from_ident(g).role_name(s)?;
         let catalog = s.catalog()?;
         let grantor = crate::roles::role_by_name(&catalog, &name)?;
         if grantor.oid != s.principal(&catalog)?.role_oid {

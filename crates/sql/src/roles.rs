@@ -4,6 +4,7 @@
 
 use sqlparser::ast::{self, Statement};
 
+use crate::rolespec::RoleSpec;
 use rampart_catalog::{Catalog, Membership, Role};
 use rampart_security::roles as graph;
 use rampart_types::{DataType, PgError, PgResult, SqlState, Value};
@@ -97,15 +98,6 @@ fn check_reserved(name: &str) -> PgResult<()> {
         .with_detail("Role names starting with \"pg_\" are reserved."));
     }
     Ok(())
-}
-
-/// Resolves a role specifier (`CURRENT_USER`, `SESSION_USER`, `CURRENT_ROLE` or a name).
-pub(crate) fn role_spec(s: &Session, name: &str) -> String {
-    match name {
-        "current_user" | "current_role" => s.state.current_user(),
-        "session_user" => s.state.session_user(),
-        other => other.to_string(),
-    }
 }
 
 /// The verifier to store for a PASSWORD clause (a given verifier is kept as is).
@@ -238,13 +230,15 @@ pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult
 
 fn create_role(s: &mut Session, cr: &ast::CreateRole) -> PgResult<Option<QueryResult>> {
     for n in &cr.names {
-        let name = crate::bind::split_name(n)?.1;
         let span = n.0.first().and_then(|p| p.as_ident()).map(|i| i.span);
-        check_reserved(&name).map_err(|e| match (span, e.detail.is_none()) {
-            (Some(sp), true) => crate::bind::Binder::new(&Catalog::default(), vec![], vec![])
-                .with_source(&s.current_sql)
-                .at(e, sp),
-            _ => e,
+        let name = RoleSpec::from_name(n).and_then(|r| r.new_role_name());
+        name.and_then(|name| check_reserved(&name)).map_err(|e| {
+            match (span, e.detail.is_none()) {
+                (Some(sp), true) => crate::bind::Binder::new(&Catalog::default(), vec![], vec![])
+                    .with_source(&s.current_sql)
+                    .at(e, sp),
+                _ => e,
+            }
         })?;
     }
     let password = match &cr.password {
@@ -369,7 +363,17 @@ fn alter_role(
     name: &ast::Ident,
     op: &ast::AlterRoleOperation,
 ) -> PgResult<Option<QueryResult>> {
-    let target_name = role_spec(s, &ident(name));
+    let spec = RoleSpec::from_ident(name);
+    if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+        // ALTER ROLE ALL only takes SET/RESET (for every role).
+        return match op {
+            ast::AlterRoleOperation::Set { .. } | ast::AlterRoleOperation::Reset { .. } => Err(
+                PgError::unsupported("ALTER ROLE ALL SET/RESET is not supported yet"),
+            ),
+            _ => Err(PgError::syntax("syntax error at or near \"WITH\"")),
+        };
+    }
+    let target_name = spec.role_name(s)?;
     // Password options need the session before the catalog closure.
     let mut password = None;
     let mut valid = None;
@@ -391,7 +395,7 @@ fn alter_role(
         let target = cat.role(&target_name).cloned().ok_or_else(|| no_such_role(&target_name))?;
         match op {
             ast::AlterRoleOperation::RenameRole { role_name } => {
-                let new_name = ident(role_name);
+                let new_name = RoleSpec::from_ident(role_name).new_role_name()?;
                 if target.name == session_user {
                     return Err(PgError::new(SqlState::FEATURE_NOT_SUPPORTED, "session user cannot be renamed"));
                 }
@@ -550,20 +554,18 @@ fn drop_roles(
             return Err(denied("permission denied to drop role"));
         }
         for n in names {
-            let name = crate::bind::split_name(n)?.1;
-            if matches!(
-                name.as_str(),
-                "current_user" | "session_user" | "current_role"
-            ) && n
-                .0
-                .first()
-                .and_then(|p| p.as_ident())
-                .is_some_and(|i| i.quote_style.is_none())
-            {
-                return Err(PgError::syntax(
-                    "cannot use special role specifier in DROP ROLE",
-                ));
-            }
+            let name = match RoleSpec::from_name(n)? {
+                RoleSpec::Name(name) => name,
+                spec @ (RoleSpec::Reserved(_) | RoleSpec::Misplaced(..)) => {
+                    return Err(spec.refusal(Some(s)))
+                }
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "cannot use special role specifier in DROP ROLE",
+                    ))
+                }
+            };
             let Some(target) = cat.role(&name).cloned() else {
                 if if_exists {
                     s.state
@@ -874,12 +876,20 @@ fn acl_dependencies(cat: &Catalog, role: u32, search_path: &[String]) -> Vec<(u6
 
 /// GRANT/REVOKE role membership.
 pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
-    let members: Vec<String> = stmt.members.iter().map(|m| role_spec(s, m)).collect();
+    let members: Vec<String> = stmt
+        .members
+        .iter()
+        .map(|m| m.role_name(s))
+        .collect::<PgResult<_>>()?;
     // PostgreSQL 15's grammar drops GRANTED BY from REVOKE of a role: it is
     // not even looked up there.
     let granted_by = match stmt.revoke {
         true => None,
-        false => stmt.granted_by.as_ref().map(|g| role_spec(s, g)),
+        false => stmt
+            .granted_by
+            .as_ref()
+            .map(|g| g.role_name(s))
+            .transpose()?,
     };
     with_catalog_mut(s, |cat, _txn, s| {
         let me = acting(cat, s)?;

@@ -220,19 +220,7 @@ impl<'a> Binder<'a> {
 
     /// 1-based character position of a span in the statement text.
     pub fn position(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
-        let src = self.source.as_deref()?;
-        let (line, col) = (span.start.line as usize, span.start.column as usize);
-        if line == 0 {
-            return None;
-        }
-        let mut offset = 0usize;
-        for (i, l) in src.split('\n').enumerate() {
-            if i + 1 == line {
-                return Some((offset + col) as u32);
-            }
-            offset += l.chars().count() + 1;
-        }
-        None
+        span_position(self.source.as_deref()?, span)
     }
 
     /// Adds the position of `span` to an error that has none.
@@ -423,4 +411,20 @@ pub(super) fn untyped_literal_items(body: &sqlparser::ast::SetExpr) -> Vec<bool>
             _ => false,
         })
         .collect()
+}
+
+/// 1-based character position of a span in `src` (None for an empty span).
+pub fn span_position(src: &str, span: sqlparser::tokenizer::Span) -> Option<u32> {
+    let (line, col) = (span.start.line as usize, span.start.column as usize);
+    if line == 0 {
+        return None;
+    }
+    let mut offset = 0usize;
+    for (i, l) in src.split('\n').enumerate() {
+        if i + 1 == line {
+            return Some((offset + col) as u32);
+        }
+        offset += l.chars().count() + 1;
+    }
+    None
 }

@@ -125,7 +125,7 @@ pub struct DropFunction {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AlterAction {
     /// OWNER TO role.
-    OwnerTo(String),
+    OwnerTo(crate::rolespec::RoleSpec),
     /// RENAME TO name.
     RenameTo(String),
     /// SET SCHEMA name.
@@ -864,7 +864,14 @@ fn parse_alter(c: &mut Cursor) -> PgResult<FuncStmt> {
     let routine = parse_routine_ref(c)?;
     let action = if c.eat_kw("OWNER") {
         c.expect_kw("TO")?;
-        AlterAction::OwnerTo(c.ident()?)
+        let role = c.peek().and_then(crate::rolespec::RoleSpec::from_token);
+        match role {
+            Some(r) => {
+                c.pos += 1;
+                AlterAction::OwnerTo(r)
+            }
+            None => return Err(c.error()),
+        }
     } else if c.eat_kw("RENAME") {
         c.expect_kw("TO")?;
         AlterAction::RenameTo(c.ident()?)
@@ -946,7 +953,10 @@ mod tests {
         let FuncStmt::Alter(a) = p("ALTER FUNCTION f(integer) OWNER TO bob").unwrap() else {
             panic!()
         };
-        assert_eq!(a.action, AlterAction::OwnerTo("bob".into()));
+        assert_eq!(
+            a.action,
+            AlterAction::OwnerTo(crate::rolespec::RoleSpec::Name("bob".into()))
+        );
         assert!(p("CREATE FUNCTION f( RETURNS int").is_err());
     }
 }
