@@ -28,6 +28,8 @@ SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'o_s
 DROP ROLE o_old;
 DROP ROLE o_grantee;
 DROP OWNED BY o_grantee;
+-- o_old's default privileges are back to the built-in ones: the entry goes
+SELECT pg_get_userbyid(defaclrole), defaclacl FROM pg_default_acl WHERE pg_get_userbyid(defaclrole) LIKE 'o\_%';
 \dp o_s.*
 \dp o_public
 DROP ROLE o_grantee;
@@ -37,3 +39,4 @@ SELECT count(*) FROM pg_class WHERE relname IN ('t', 'v', 'q', 't_id_seq');
 DROP ROLE o_new;
 DROP ROLE o_stranger;
 DROP TABLE o_public;
+DROP ROLE o_old;

@@ -136,7 +136,8 @@ REVOKE "Public" FROM CURRENT_USER;
 -- ALTER DEFAULT PRIVILEGES FOR ROLE, CREATE POLICY TO
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_user" GRANT SELECT ON TABLES TO "user";
 ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER GRANT INSERT ON TABLES TO "user";
-SELECT pg_get_userbyid(defaclrole), defaclacl FROM pg_default_acl ORDER BY 1;
+SELECT pg_get_userbyid(defaclrole), defaclacl FROM pg_default_acl
+ WHERE pg_get_userbyid(defaclrole) IN ('current_user', 'regress_rs_admin') ORDER BY 1;
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_user" REVOKE SELECT ON TABLES FROM "user";
 ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER REVOKE INSERT ON TABLES FROM "user";
 CREATE POLICY p1 ON regress_rs_g TO "current_user", CURRENT_USER USING (true);

@@ -260,6 +260,17 @@ fn update_entry(
     Ok(())
 }
 
+/// True when a default privileges entry grants nothing beyond what the
+/// built-in defaults do (a global entry equal to them, an empty per-schema
+/// one), so it need not be stored.
+pub fn is_redundant(d: &DefaultAcl) -> bool {
+    if d.schema == 0 {
+        same_acl(&d.acl, &hardwired(d.objtype, d.role).1)
+    } else {
+        d.acl.is_empty()
+    }
+}
+
 fn same_acl(a: &[AclItem], b: &[AclItem]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }

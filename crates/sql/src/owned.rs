@@ -189,6 +189,10 @@ fn drop_owned(s: &mut Session, stmt: &OwnedStmt) -> PgResult<QueryResult> {
             for d in cat.default_acls.iter_mut() {
                 d.acl.retain(|i| i.grantee != role);
             }
+            // An entry left equal to the built-in default goes, as
+            // PostgreSQL's SetDefaultACL removes it.
+            cat.default_acls
+                .retain(|d| !crate::default_privs::is_redundant(d));
             for r in cat.relations.values().filter(|r| r.owner == role) {
                 let (kind, order) = match r.kind {
                     RelationKind::View { .. } => (ObjectType::View, 0),
