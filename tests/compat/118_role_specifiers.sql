@@ -66,6 +66,21 @@ SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid
  WHERE r.rolname IN ('current_user', 'regress_rs_admin') ORDER BY 1;
 ALTER ROLE "current_user" RESET application_name;
 ALTER ROLE CURRENT_USER RESET application_name;
+-- ALTER ROLE ALL SET: defaults for every role, superusers only
+ALTER ROLE ALL SET work_mem TO '5MB';
+ALTER ROLE ALL SET lock_timeout TO '7s';
+ALTER ROLE ALL SET statement_timeout TO 'lots';
+\echo :LAST_ERROR_SQLSTATE
+SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = 0;
+SET ROLE "user";
+ALTER ROLE ALL SET work_mem TO '6MB';
+\echo :LAST_ERROR_SQLSTATE
+ALTER ROLE ALL WITH LOGIN;
+SET ROLE regress_rs_admin;
+ALTER ROLE ALL RESET work_mem;
+SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = 0;
+ALTER ROLE ALL RESET ALL;
+SELECT count(*) FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = 0;
 
 -- CREATE SCHEMA AUTHORIZATION
 CREATE SCHEMA regress_rs_s1 AUTHORIZATION CURRENT_USER;

@@ -28,6 +28,9 @@ pub struct SharedCatalog {
     /// COMMENT ON ROLE / DATABASE texts (`pg_shdescription`).
     #[serde(default)]
     pub descriptions: Vec<Description>,
+    /// `ALTER ROLE ALL SET`: defaults for every role in every database.
+    #[serde(default)]
+    pub all_roles_config: Vec<(String, String)>,
 }
 
 impl SharedCatalog {
@@ -71,6 +74,7 @@ impl Catalog {
             memberships: self.memberships.clone(),
             databases,
             descriptions: self.shared_descriptions.clone(),
+            all_roles_config: self.all_roles_config.clone(),
         };
         let mut local = self;
         local.version = version;
@@ -78,6 +82,7 @@ impl Catalog {
         local.memberships.clear();
         local.databases.clear();
         local.shared_descriptions.clear();
+        local.all_roles_config.clear();
         local.database_acl = None;
         (shared, local)
     }
@@ -90,6 +95,7 @@ impl Catalog {
         local.memberships = shared.memberships.clone();
         local.databases = shared.databases.clone();
         local.shared_descriptions = shared.descriptions.clone();
+        local.all_roles_config = shared.all_roles_config.clone();
         local.database = database;
         local.database_acl = shared.database_by_oid(database).and_then(|d| d.acl.clone());
         local

@@ -57,6 +57,10 @@ pub struct Catalog {
     /// (`pg_shdescription`; stored in the shared record).
     #[serde(default)]
     pub shared_descriptions: Vec<Description>,
+    /// `ALTER ROLE ALL SET` defaults, shared by the cluster (stored in the
+    /// shared record).
+    #[serde(default)]
+    pub all_roles_config: Vec<(String, String)>,
     /// Domains (`CREATE DOMAIN`, `pg_type` rows of type `d`) by OID.
     #[serde(default)]
     pub domains: BTreeMap<u32, Domain>,

@@ -85,6 +85,21 @@ impl Dialect for RampartDialect {
         self.0.supports_group_by_expr()
     }
 
+    /// PostgreSQL has no grantee-type keywords (`TO PUBLIC` is a role
+    /// specifier, `USER` a reserved word): reading them as names keeps a
+    /// list such as `TO current_user, public, alice` whole (sqlparser would
+    /// carry PUBLIC over to the names after it), and lets the role
+    /// specifier refuse `USER` with PostgreSQL's error.
+    fn get_reserved_grantees_types(&self) -> &[sqlparser::ast::GranteesType] {
+        use sqlparser::ast::GranteesType;
+        &[
+            GranteesType::Public,
+            GranteesType::User,
+            GranteesType::Role,
+            GranteesType::Share,
+        ]
+    }
+
     fn supports_alter_user_as_alter_role(&self) -> bool {
         self.0.supports_alter_user_as_alter_role()
     }

@@ -188,6 +188,7 @@ impl Engine {
             memberships: boot.memberships.clone(),
             databases: Default::default(),
             descriptions: Vec::new(),
+            all_roles_config: Vec::new(),
         };
         for (oid, name, template) in [
             (rampart_catalog::TEMPLATE1_OID, "template1", true),
@@ -334,6 +335,7 @@ impl Engine {
                 memberships: cat.memberships.clone(),
                 databases: Default::default(),
                 descriptions: Vec::new(),
+                all_roles_config: Vec::new(),
             };
             shared.databases.insert(
                 self.database.clone(),

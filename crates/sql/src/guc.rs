@@ -631,8 +631,150 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
             }
         },
 
-        _ => value.to_string(),
+        _ => typed_value(name, value)?,
     })
+}
+
+/// Checks a value against the setting's type from pg_settings' metadata
+/// (Boolean, integer with PostgreSQL's unit suffixes and bounds, enum), as
+/// PostgreSQL's parse_and_validate_value does. Returns the value to keep:
+/// as written, except an integer with a unit, shown as SHOW shows it (in
+/// the largest unit that divides it: `1.5min` is `90s`).
+fn typed_value(name: &str, value: &str) -> PgResult<String> {
+    let Some(meta) = crate::guc_meta::SETTINGS
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case(name))
+    else {
+        return Ok(value.to_string());
+    };
+    let invalid = || {
+        PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"{}\": \"{value}\"", meta.name),
+        )
+    };
+    match meta.vartype {
+        "bool" if rampart_types::parse_bool(value).is_err() => Err(PgError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("parameter \"{}\" requires a Boolean value", meta.name),
+        )),
+        "enum" => {
+            let v = value.trim().to_ascii_lowercase();
+            // Enum settings also take hidden Boolean spellings (on/off, …)
+            // where they list on or off.
+            let listed = meta.enumvals.split(',').any(|c| c == v);
+            let boolean = meta.enumvals.split(',').any(|c| c == "on" || c == "off")
+                && rampart_types::parse_bool(&v).is_ok();
+            if listed || boolean {
+                return Ok(value.to_string());
+            }
+            Err(invalid().with_hint(format!(
+                "Available values: {}.",
+                meta.enumvals.replace(',', ", ")
+            )))
+        }
+        "integer" => {
+            let (number, unit) = split_number(value.trim()).ok_or_else(invalid)?;
+            let scale = unit_scale(meta.unit, unit).ok_or_else(|| match meta.unit {
+                "kB" => invalid().with_hint("Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\"."),
+                "ms" => invalid().with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."),
+                _ => invalid(),
+            })?;
+            let v = (number * scale).round();
+            let (min, max) = (
+                meta.min_val.parse::<f64>().unwrap_or(f64::MIN),
+                meta.max_val.parse::<f64>().unwrap_or(f64::MAX),
+            );
+            if v < min || v > max {
+                let unit = if meta.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", meta.unit)
+                };
+                return Err(PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!(
+                        "{v}{unit} is outside the valid range for parameter \"{}\" ({} .. {})",
+                        meta.name, meta.min_val, meta.max_val
+                    ),
+                ));
+            }
+            Ok(shown_with_unit(v as i64, meta.unit).unwrap_or_else(|| value.to_string()))
+        }
+        _ => Ok(value.to_string()),
+    }
+}
+
+/// A positive amount of `base` units in the largest unit that divides it
+/// (`4096` kB is `4MB`); None for settings without a unit.
+fn shown_with_unit(v: i64, base: &str) -> Option<String> {
+    let table: &[(&str, i64)] = match base {
+        "kB" => &[("TB", 1 << 30), ("GB", 1 << 20), ("MB", 1 << 10), ("kB", 1)],
+        "ms" => &[
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("min", 60_000),
+            ("s", 1000),
+            ("ms", 1),
+        ],
+        _ => return None,
+    };
+    if v <= 0 {
+        return Some(v.to_string());
+    }
+    table
+        .iter()
+        .find(|(_, n)| v % n == 0)
+        .map(|(u, n)| format!("{}{u}", v / n))
+}
+
+/// `"250ms"` → (250, "ms"): a number (sign, digits, fraction, exponent)
+/// then, after optional blanks, a unit; None when there is no number.
+fn split_number(v: &str) -> Option<(f64, &str)> {
+    let end = v
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_digit()
+                || c == '.'
+                || ((c == '-' || c == '+') && (i == 0 || v[..i].ends_with(['e', 'E'])))
+                || ((c == 'e' || c == 'E')
+                    && i > 0
+                    && v[i + 1..]
+                        .starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+')))
+        })
+        .map_or(v.len(), |(i, _)| i);
+    let number = v[..end].parse::<f64>().ok()?;
+    Some((number, v[end..].trim()))
+}
+
+/// How many of the setting's base `unit` one `given` unit is (1 for none).
+fn unit_scale(base: &str, given: &str) -> Option<f64> {
+    if given.is_empty() {
+        return Some(1.0);
+    }
+    let in_base = |table: &[(&str, f64)]| {
+        let g = table.iter().find(|(u, _)| *u == given)?.1;
+        let b = table.iter().find(|(u, _)| *u == base)?.1;
+        Some(g / b)
+    };
+    match base {
+        "kB" => in_base(&[
+            ("B", 1.0),
+            ("kB", 1024.0),
+            ("MB", 1048576.0),
+            ("GB", 1073741824.0),
+            ("TB", 1099511627776.0),
+        ]),
+        "ms" => in_base(&[
+            ("us", 0.001),
+            ("ms", 1.0),
+            ("s", 1000.0),
+            ("min", 60000.0),
+            ("h", 3600000.0),
+            ("d", 86400000.0),
+        ]),
+        _ => None,
+    }
 }
 
 fn unknown(name: &str) -> PgError {
@@ -664,6 +806,29 @@ fn cant_change(name: &str) -> PgError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_settings_are_checked_and_shown_as_postgres_shows_them() {
+        assert_eq!(typed_value("statement_timeout", "1.5min").unwrap(), "90s");
+        assert_eq!(typed_value("work_mem", "4096").unwrap(), "4MB");
+        assert_eq!(typed_value("lock_timeout", "0").unwrap(), "0");
+        let e = typed_value("work_mem", "4mb").unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid value for parameter \"work_mem\": \"4mb\""
+        );
+        assert!(e.hint.as_deref().unwrap_or("").contains("\"MB\""));
+        let e = typed_value("extra_float_digits", "10").unwrap_err();
+        assert_eq!(
+            e.message,
+            "10 is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)"
+        );
+        let e = typed_value("statement_timeout", "-5").unwrap_err();
+        assert_eq!(e.message, "-5 ms is outside the valid range for parameter \"statement_timeout\" (0 .. 2147483647)");
+        assert!(typed_value("check_function_bodies", "maybe").is_err());
+        assert!(typed_value("constraint_exclusion", "true").is_ok());
+        assert!(typed_value("client_min_messages", "loud").is_err());
+    }
 
     #[test]
     fn set_local_reverts_at_commit_and_custom_stays_defined() {

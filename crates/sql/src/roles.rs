@@ -365,13 +365,32 @@ fn alter_role(
 ) -> PgResult<Option<QueryResult>> {
     let spec = RoleSpec::from_ident(name);
     if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
-        // ALTER ROLE ALL only takes SET/RESET (for every role).
-        return match op {
-            ast::AlterRoleOperation::Set { .. } | ast::AlterRoleOperation::Reset { .. } => Err(
-                PgError::unsupported("ALTER ROLE ALL SET/RESET is not supported yet"),
-            ),
-            _ => Err(PgError::syntax("syntax error at or near \"WITH\"")),
-        };
+        // ALTER ROLE ALL only takes SET/RESET: defaults for every role.
+        if !matches!(
+            op,
+            ast::AlterRoleOperation::Set { .. } | ast::AlterRoleOperation::Reset { .. }
+        ) {
+            // PostgreSQL's parser stops at the word after ALL.
+            let start = crate::bind::span_position(&s.current_sql, name.span);
+            return Err(
+                match start.and_then(|p| word_after(&s.current_sql, p, &name.value)) {
+                    Some((p, w)) => {
+                        PgError::syntax(format!("syntax error at or near \"{w}\"")).with_position(p)
+                    }
+                    None => PgError::syntax("syntax error at or near \"WITH\""),
+                },
+            );
+        }
+        let change = ConfigChange::of(s, op)?;
+        return with_catalog_mut(s, |cat, _txn, s| {
+            if !acting(cat, s)?.superuser {
+                return Err(denied("must be superuser to alter settings globally"));
+            }
+            change.apply(&mut cat.all_roles_config);
+            Ok(Some(QueryResult::Command {
+                tag: "ALTER ROLE".into(),
+            }))
+        });
     }
     let target_name = spec.role_name(s)?;
     // Password options need the session before the catalog closure.
@@ -482,43 +501,11 @@ fn alter_role(
                 cat.roles.insert(r.name.clone(), r);
                 Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
             }
-            ast::AlterRoleOperation::Set { config_name, config_value, in_database } => {
-                if in_database.is_some() {
-                    return Err(PgError::unsupported("ALTER ROLE … IN DATABASE: Rampart serves one database; use ALTER ROLE … SET"));
-                }
+            ast::AlterRoleOperation::Set { .. } | ast::AlterRoleOperation::Reset { .. } => {
                 check_config_permission(&me, &target)?;
-                let key = config_name.to_string().to_lowercase();
-                let value = match config_value {
-                    ast::SetConfigValue::Value(e) => match e {
-                        ast::Expr::Value(v) => crate::bind::expr::value_string(&v.value).unwrap_or_default(),
-                        other => other.to_string(),
-                    },
-                    _ => {
-                        remove_config(cat, &target.name, &key);
-                        return Ok(QueryResult::Command { tag: "ALTER ROLE".into() });
-                    }
-                };
-                // Validate the value as SET would.
-                let mut probe = s.state.settings.clone();
-                probe.set(&key, &value, false)?;
+                let change = ConfigChange::of(s, op)?;
                 let r = cat.roles.get_mut(&target.name).ok_or_else(|| no_such_role(&target.name))?;
-                r.config.retain(|(k, _)| *k != key);
-                r.config.push((key, value));
-                Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
-            }
-            ast::AlterRoleOperation::Reset { config_name, in_database } => {
-                if in_database.is_some() {
-                    return Err(PgError::unsupported("ALTER ROLE … IN DATABASE: Rampart serves one database"));
-                }
-                check_config_permission(&me, &target)?;
-                match config_name {
-                    ast::ResetConfig::ALL => {
-                        if let Some(r) = cat.roles.get_mut(&target.name) {
-                            r.config.clear();
-                        }
-                    }
-                    ast::ResetConfig::ConfigName(n) => remove_config(cat, &target.name, &n.to_string().to_lowercase()),
-                }
+                change.apply(&mut r.config);
                 Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
             }
             other => Err(PgError::syntax(format!("syntax error at or near \"{other}\""))),
@@ -534,9 +521,87 @@ fn check_config_permission(me: &Role, target: &Role) -> PgResult<()> {
     Err(denied("permission denied"))
 }
 
-fn remove_config(cat: &mut Catalog, role: &str, key: &str) {
-    if let Some(r) = cat.roles.get_mut(role) {
-        r.config.retain(|(k, _)| k != key);
+/// The word after `word` (written at 1-based character `at` of `src`) and
+/// its position.
+fn word_after(src: &str, at: u32, word: &str) -> Option<(u32, String)> {
+    let skip = at as usize - 1 + word.chars().count();
+    let rest: Vec<char> = src.chars().skip(skip).collect();
+    let blank = rest.iter().take_while(|c| c.is_whitespace()).count();
+    let next: String = rest[blank..]
+        .iter()
+        .take_while(|c| c.is_alphanumeric() || **c == '_')
+        .collect();
+    (!next.is_empty()).then(|| ((skip + blank + 1) as u32, next))
+}
+
+/// What an `ALTER ROLE … SET/RESET` does to a stored list of defaults.
+enum ConfigChange {
+    /// SET name TO value (validated as SET would).
+    Set(String, String),
+    /// RESET name, or SET name TO DEFAULT.
+    Reset(String),
+    /// RESET ALL.
+    ResetAll,
+}
+
+impl ConfigChange {
+    fn of(s: &Session, op: &ast::AlterRoleOperation) -> PgResult<ConfigChange> {
+        match op {
+            ast::AlterRoleOperation::Set {
+                config_name,
+                config_value,
+                in_database,
+            } => {
+                if in_database.is_some() {
+                    return Err(PgError::unsupported("ALTER ROLE … IN DATABASE: Rampart serves one database; use ALTER ROLE … SET"));
+                }
+                let key = config_name.to_string().to_lowercase();
+                let value = match config_value {
+                    ast::SetConfigValue::Value(e) => match e {
+                        ast::Expr::Value(v) => {
+                            crate::bind::expr::value_string(&v.value).unwrap_or_default()
+                        }
+                        other => other.to_string(),
+                    },
+                    _ => return Ok(ConfigChange::Reset(key)),
+                };
+                // Validate the value as SET would.
+                let mut probe = s.state.settings.clone();
+                probe.set(&key, &value, false)?;
+                Ok(ConfigChange::Set(key, value))
+            }
+            ast::AlterRoleOperation::Reset {
+                config_name,
+                in_database,
+            } => {
+                if in_database.is_some() {
+                    return Err(PgError::unsupported(
+                        "ALTER ROLE … IN DATABASE: Rampart serves one database",
+                    ));
+                }
+                Ok(match config_name {
+                    ast::ResetConfig::ALL => ConfigChange::ResetAll,
+                    ast::ResetConfig::ConfigName(n) => {
+                        ConfigChange::Reset(n.to_string().to_lowercase())
+                    }
+                })
+            }
+            other => Err(PgError::syntax(format!(
+                "syntax error at or near \"{other}\""
+            ))),
+        }
+    }
+
+    fn apply(self, config: &mut Vec<(String, String)>) {
+        match self {
+            // Replaced in place, else added last (PostgreSQL's GUCArrayAdd).
+            ConfigChange::Set(key, value) => match config.iter_mut().find(|(k, _)| *k == key) {
+                Some(entry) => entry.1 = value,
+                None => config.push((key, value)),
+            },
+            ConfigChange::Reset(key) => config.retain(|(k, _)| *k != key),
+            ConfigChange::ResetAll => config.clear(),
+        }
     }
 }
 
@@ -1038,4 +1103,10 @@ pub fn pg_has_role(cat: &Catalog, user: &str, role: &str, mode: &str) -> PgResul
 /// Per-role settings applied when a session starts (ALTER ROLE … SET).
 pub fn login_settings(cat: &Catalog, user: &str) -> Vec<(String, String)> {
     cat.role(user).map(|r| r.config.clone()).unwrap_or_default()
+}
+
+/// `ALTER ROLE ALL SET` defaults, applied at login before the database's
+/// and the role's own (PostgreSQL's lowest-priority `PGC_S_GLOBAL`).
+pub fn global_settings(cat: &Catalog) -> Vec<(String, String)> {
+    cat.all_roles_config.clone()
 }

@@ -495,14 +495,16 @@ impl Session {
             )
             .fatal());
         }
-        // ALTER DATABASE … SET, then ALTER ROLE … SET defaults; a bad stored
+        // ALTER ROLE ALL SET, ALTER DATABASE … SET, then ALTER ROLE … SET
+        // defaults (each overriding the one before); a bad stored
         // value is reported, not fatal (as PostgreSQL's WARNING).
         let db_settings = cat
             .current_database()
             .map(|d| d.config.clone())
             .unwrap_or_default();
-        for (k, v) in db_settings
+        for (k, v) in crate::roles::global_settings(&cat)
             .into_iter()
+            .chain(db_settings)
             .chain(crate::roles::login_settings(&cat, user))
         {
             if let Err(e) = s.state.settings.set(&k, &v, false) {

@@ -320,13 +320,12 @@ fn valid_until(r: &Role) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn config(r: &Role) -> Value {
-    if r.config.is_empty() {
+fn config(c: &[(String, String)]) -> Value {
+    if c.is_empty() {
         return Value::Null;
     }
     Value::Array(
-        r.config
-            .iter()
+        c.iter()
             .map(|(k, v)| Value::Text(format!("{k}={v}")))
             .collect(),
     )
@@ -396,7 +395,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                     masked(r),
                     valid_until(r),
                     b(r.bypassrls),
-                    config(r),
+                    config(&r.config),
                     Value::Oid(r.oid),
                 ]
             })
@@ -450,7 +449,7 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
                     b(r.bypassrls),
                     passwd,
                     valid_until(r),
-                    config(r),
+                    config(&r.config),
                 ]
             })
             .collect(),
@@ -522,11 +521,19 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             }
             out
         }
-        "pg_db_role_setting" => roles_by_oid(cat)
-            .into_iter()
-            .filter(|r| !r.config.is_empty())
-            .map(|r| vec![Value::Oid(0), Value::Oid(r.oid), config(r)])
-            .collect(),
+        "pg_db_role_setting" => {
+            // Per database (ALTER DATABASE SET), per role (ALTER ROLE SET),
+            // and for everyone (ALTER ROLE ALL SET: both OIDs 0).
+            let databases = cat.databases.values().map(|d| (d.oid, 0, &d.config));
+            let roles = roles_by_oid(cat).into_iter().map(|r| (0, r.oid, &r.config));
+            let all = std::iter::once((0, 0, &cat.all_roles_config));
+            databases
+                .chain(roles)
+                .chain(all)
+                .filter(|(_, _, c)| !c.is_empty())
+                .map(|(db, role, c)| vec![Value::Oid(db), Value::Oid(role), config(c)])
+                .collect()
+        }
         _ => relations::rows(view, cat, viewer.only),
     }
 }
