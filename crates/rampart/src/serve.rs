@@ -170,6 +170,11 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
             conf.get("pgaudit.role").cloned().unwrap_or_default(),
         ),
         ("log_connections", on_off("log_connections")),
+        ("data_directory", absolute(&dir)),
+        ("config_file", absolute(&dir.join("postgresql.conf"))),
+        ("hba_file", absolute(&auth_files.hba_file)),
+        ("ident_file", absolute(&auth_files.ident_file)),
+        ("unix_socket_directories", socket_dirs.join(", ")),
         ("log_disconnections", on_off("log_disconnections")),
     ]);
     let synchronous_commit = conf
@@ -350,4 +355,13 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
 /// sharing one runtime did.
 fn default_worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A path as the file-location settings show it: absolute, as given when
+/// it cannot be resolved.
+fn absolute(p: &std::path::Path) -> String {
+    std::path::absolute(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
 }

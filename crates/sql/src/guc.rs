@@ -83,10 +83,49 @@ const BUILTINS: &[(&str, &str, bool)] = &[
     ("default_table_access_method", "heap", true),
     ("escape_string_warning", "on", true),
     ("lo_compat_privileges", "off", true),
+    // File locations (from the server's configuration; readable only with
+    // pg_read_all_settings, see READ_RESTRICTED).
+    ("data_directory", "", false),
+    ("config_file", "", false),
+    ("hba_file", "", false),
+    ("ident_file", "", false),
+    ("unix_socket_directories", "/tmp", false),
+    ("shared_preload_libraries", "", false),
+    ("session_preload_libraries", "", true),
 ];
+
+/// Settings whose values only superusers and members of
+/// pg_read_all_settings may read (PostgreSQL's `GUC_SUPERUSER_ONLY`): they
+/// tell where the server's files are.
+const READ_RESTRICTED: &[&str] = &[
+    "data_directory",
+    "config_file",
+    "hba_file",
+    "ident_file",
+    "unix_socket_directories",
+    "shared_preload_libraries",
+    "session_preload_libraries",
+];
+
+/// True when reading `name` (any case) needs superuser or the privileges
+/// of pg_read_all_settings.
+pub fn read_restricted(name: &str) -> bool {
+    READ_RESTRICTED.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// PostgreSQL's refusal to show a read-restricted setting.
+pub fn read_denied(name: &str) -> PgError {
+    PgError::new(
+        SqlState::INSUFFICIENT_PRIVILEGE,
+        format!(
+            "must be superuser or have privileges of pg_read_all_settings to examine \"{name}\""
+        ),
+    )
+}
 
 /// Settings only superusers may change (PostgreSQL's `superuser` context).
 const SUPERUSER_ONLY: &[&str] = &[
+    "session_preload_libraries",
     "log_statement",
     "log_min_error_statement",
     "pgaudit.log",
@@ -534,6 +573,13 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
             }
         },
         "log_statement" => one_of(name, value, &["none", "ddl", "mod", "all"])?,
+        // Lists of names, each kept as an identifier (PostgreSQL's
+        // GUC_LIST_QUOTE: `'a-b'` is shown as `"a-b"`).
+        "session_preload_libraries" | "shared_preload_libraries" => value
+            .split(',')
+            .map(|v| crate::functions::quote_ident(v.trim().trim_matches('"')))
+            .collect::<Vec<_>>()
+            .join(", "),
         "pgaudit.log" => {
             if crate::audit::AuditClasses::parse(value).is_none() {
                 return Err(PgError::new(

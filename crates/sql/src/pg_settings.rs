@@ -40,8 +40,9 @@ pub const VIEW: SysView = SysView {
     superuser_only: false,
 };
 
-/// The rows as this session sees them.
-pub fn rows(settings: &Settings) -> Vec<Row> {
+/// The rows as this session sees them; without `read_all` (superuser or
+/// pg_read_all_settings), the read-restricted settings are left out.
+pub fn rows(settings: &Settings, read_all: bool) -> Vec<Row> {
     let text = |s: &str| {
         if s.is_empty() {
             Value::Null
@@ -51,6 +52,7 @@ pub fn rows(settings: &Settings) -> Vec<Row> {
     };
     SETTINGS
         .iter()
+        .filter(|m| read_all || !crate::guc::read_restricted(m.name))
         .map(|m| {
             let name = m.name.to_ascii_lowercase();
             let current = settings.get(&name).unwrap_or_default();

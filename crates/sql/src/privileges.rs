@@ -1482,3 +1482,15 @@ fn grant_option_held(cat: &Catalog, who: &Principal, need: &Need) -> bool {
     graph::has_privs_of(cat, who.role_oid, owner)
         || acl::grant_option_mask(&acl::effective(&acl_opt, kind, owner), &roles) & bit != 0
 }
+
+/// Whether `user` may read every setting (superuser, or the privileges of
+/// pg_read_all_settings): see [`crate::guc::read_restricted`].
+pub fn may_read_all_settings(cat: &Catalog, user: &str) -> bool {
+    let Some(me) = cat.role(user) else {
+        return false;
+    };
+    me.superuser
+        || cat
+            .role("pg_read_all_settings")
+            .is_some_and(|r| rampart_security::roles::has_privs_of(cat, me.oid, r.oid))
+}

@@ -201,7 +201,10 @@ pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult
             }
         }
         Statement::Reset(r) => match &r.reset {
-            ast::Reset::SessionAuthorization => set_session_authorization(s, None, false),
+            ast::Reset::SessionAuthorization => {
+                set_session_authorization(s, None, false)?;
+                cmd("RESET")
+            }
             ast::Reset::ConfigurationParameter(n) if n.to_string().eq_ignore_ascii_case("role") => {
                 set_role(s, None, false)?;
                 cmd("RESET")

@@ -263,12 +263,15 @@ fn show(s: &mut Session, variable: &[ast::Ident]) -> PgResult<QueryResult> {
         ty: DataType::Text,
         source: None,
     };
+    let read_all =
+        crate::privileges::may_read_all_settings(&*s.catalog()?, &s.state.current_user());
     if name == "all" {
         let rows = s
             .state
             .settings
             .all()
             .into_iter()
+            .filter(|(n, _)| read_all || !crate::guc::read_restricted(n))
             .map(|(n, v)| vec![Value::Text(n), Value::Text(v), Value::Text(String::new())])
             .collect::<Vec<_>>();
         let tag = format!("SHOW {}", rows.len());
@@ -282,6 +285,9 @@ fn show(s: &mut Session, variable: &[ast::Ident]) -> PgResult<QueryResult> {
             rows,
             tag: "SHOW".into(),
         });
+    }
+    if !read_all && crate::guc::read_restricted(&name) {
+        return Err(crate::guc::read_denied(&name.to_ascii_lowercase()));
     }
     let value = s
         .state

@@ -924,6 +924,14 @@ impl Exec<'_> {
                     return Ok(Value::Null);
                 };
                 let missing_ok = args.get(1) == Some(&Value::Bool(true));
+                if crate::guc::read_restricted(name)
+                    && !crate::privileges::may_read_all_settings(
+                        self.catalog,
+                        &self.session.current_user(),
+                    )
+                {
+                    return Err(crate::guc::read_denied(name));
+                }
                 match self.session.settings.get(name) {
                     Some(v) => Value::Text(v),
                     None if missing_ok => Value::Null,

@@ -192,7 +192,11 @@ impl<'a> Exec<'a> {
                 Ok(crate::hba_rules::rows(self.engine))
             }
             Plan::SystemView { oid, .. } if *oid == crate::pg_settings::VIEW.oid => {
-                Ok(crate::pg_settings::rows(&self.session.settings))
+                let all = crate::privileges::may_read_all_settings(
+                    self.catalog,
+                    &self.session.current_user(),
+                );
+                Ok(crate::pg_settings::rows(&self.session.settings, all))
             }
             Plan::SystemView { oid, .. } if *oid == crate::analyze::VIEW.oid => {
                 let reader =
