@@ -1204,7 +1204,16 @@ pub fn has_privilege(
     args: &[String],
 ) -> PgResult<bool> {
     use Privilege as P;
-    let who = principal_for(cat, user)?;
+    // "public" asks what PUBLIC holds (PostgreSQL's get_role_oid_or_public).
+    let who = if user == "public" {
+        Principal {
+            role_oid: 0,
+            role_name: "public".into(),
+            superuser: false,
+        }
+    } else {
+        principal_for(cat, user)?
+    };
     let table_privs: &[(&str, Privilege)] = &[
         ("select", P::Select),
         ("insert", P::Insert),

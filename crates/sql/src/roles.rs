@@ -187,7 +187,12 @@ pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult
             role_name,
         }) => {
             let local = matches!(context_modifier, Some(ast::ContextModifier::Local));
-            set_role(s, role_name.as_ref().map(ident), local)
+            // 'none' in any spelling is SET ROLE NONE (PostgreSQL's check_role).
+            let role = match role_name {
+                Some(i) => Some(set_target(s, i)?).filter(|r| r != "none"),
+                None => None,
+            };
+            set_role(s, role, local)
         }
         Statement::Set(ast::Set::SetSessionAuthorization(p)) => {
             let local = matches!(p.scope, ast::ContextModifier::Local);
@@ -196,7 +201,8 @@ pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult
                     set_session_authorization(s, None, local)
                 }
                 ast::SetSessionAuthorizationParamKind::User(u) => {
-                    set_session_authorization(s, Some(ident(u)), local)
+                    let user = set_target(s, u)?;
+                    set_session_authorization(s, Some(user), local)
                 }
             }
         }
@@ -417,7 +423,12 @@ fn alter_role(
         let target = cat.role(&target_name).cloned().ok_or_else(|| no_such_role(&target_name))?;
         match op {
             ast::AlterRoleOperation::RenameRole { role_name } => {
-                let new_name = RoleSpec::from_ident(role_name).new_role_name()?;
+                let new_name = RoleSpec::from_ident(role_name).new_role_name().map_err(|e| {
+                    match crate::bind::span_position(&s.current_sql, role_name.span) {
+                        Some(p) if e.position.is_none() => e.with_position(p),
+                        _ => e,
+                    }
+                })?;
                 if target.name == session_user {
                     return Err(PgError::new(SqlState::FEATURE_NOT_SUPPORTED, "session user cannot be renamed"));
                 }
@@ -1019,6 +1030,20 @@ pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
             },
         })
     })
+}
+
+/// The role named by SET ROLE / SET SESSION AUTHORIZATION: a name or a
+/// string, never a reserved keyword (`SET ROLE current_user` is a syntax
+/// error in PostgreSQL, not the role called current_user).
+fn set_target(s: &Session, i: &ast::Ident) -> PgResult<String> {
+    if i.quote_style.is_none() && crate::keywords::is_reserved(&i.value.to_lowercase()) {
+        let e = PgError::syntax(format!("syntax error at or near \"{}\"", i.value));
+        return Err(match crate::bind::span_position(&s.current_sql, i.span) {
+            Some(p) => e.with_position(p),
+            None => e,
+        });
+    }
+    Ok(ident(i))
 }
 
 fn set_role(s: &mut Session, role: Option<String>, local: bool) -> PgResult<Option<QueryResult>> {
