@@ -721,12 +721,18 @@ fn typed_value(name: &str, value: &str) -> PgResult<String> {
         }
         "integer" => {
             let (number, unit) = split_number(value.trim()).ok_or_else(invalid)?;
+            if !number.is_finite() {
+                return Err(invalid());
+            }
             let scale = unit_scale(meta.unit, unit).ok_or_else(|| match meta.unit {
                 "kB" => invalid().with_hint("Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\"."),
                 "ms" => invalid().with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."),
                 _ => invalid(),
             })?;
             let v = (number * scale).round();
+            if v > f64::from(i32::MAX) || v < f64::from(i32::MIN) {
+                return Err(invalid().with_hint("Value exceeds integer range."));
+            }
             let (min, max) = (
                 meta.min_val.parse::<f64>().unwrap_or(f64::MIN),
                 meta.max_val.parse::<f64>().unwrap_or(f64::MAX),
@@ -745,7 +751,7 @@ fn typed_value(name: &str, value: &str) -> PgResult<String> {
                     ),
                 ));
             }
-            Ok(shown_with_unit(v as i64, meta.unit).unwrap_or_else(|| value.to_string()))
+            Ok(shown_with_unit(v as i64, meta.unit).unwrap_or_else(|| (v as i64).to_string()))
         }
         _ => Ok(value.to_string()),
     }
@@ -777,6 +783,21 @@ fn shown_with_unit(v: i64, base: &str) -> Option<String> {
 /// `"250ms"` → (250, "ms"): a number (sign, digits, fraction, exponent)
 /// then, after optional blanks, a unit; None when there is no number.
 fn split_number(v: &str) -> Option<(f64, &str)> {
+    // strtod also reads hexadecimal (`0x10`).
+    let (sign, digits) = match v.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, v.strip_prefix('+').unwrap_or(v)),
+    };
+    if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        let end = hex
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(hex.len());
+        let n = i64::from_str_radix(&hex[..end], 16).ok()?;
+        return Some((sign * n as f64, hex[end..].trim()));
+    }
     let end = v
         .char_indices()
         .find(|&(i, c)| {
