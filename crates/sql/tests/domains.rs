@@ -6,49 +6,15 @@
 //! (COPY FROM STDIN through the session, plan reuse, persistence of the
 //! catalog entry).
 
+mod support;
+
 use std::sync::Arc;
 
-use rampart_sql::{Engine, QueryResult, Session};
-
-fn engine() -> Arc<Engine> {
-    let engine = Engine::new(rampart_storage::Store::in_memory(), "postgres");
-    engine.bootstrap("postgres", None).expect("bootstrap");
-    Arc::new(engine)
-}
+use rampart_sql::{Engine, Session};
+use support::{engine, fails, must};
 
 fn session(engine: &Arc<Engine>) -> Session {
-    Session::new(engine.clone(), "postgres", "postgres").expect("session")
-}
-
-/// Runs one statement; its rows as text, or its error as (SQLSTATE, message).
-fn run(s: &mut Session, sql: &str) -> Result<Vec<Vec<String>>, (String, String)> {
-    let mut results = s.execute(sql);
-    s.take_notices();
-    assert_eq!(results.len(), 1, "{sql}");
-    match results.pop().unwrap() {
-        Ok(QueryResult::Rows { rows, .. }) => Ok(rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| v.to_pg_text().unwrap_or_else(|| "NULL".into()))
-                    .collect()
-            })
-            .collect()),
-        Ok(_) => Ok(vec![]),
-        Err(e) => Err((e.code.0.to_string(), e.message)),
-    }
-}
-
-fn must(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    run(s, sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
-}
-
-fn fails(s: &mut Session, sql: &str, code: &str, message: &str) {
-    assert_eq!(
-        run(s, sql),
-        Err((code.to_string(), message.to_string())),
-        "{sql}"
-    );
+    support::session_as(engine, "postgres")
 }
 
 fn setup(s: &mut Session) {

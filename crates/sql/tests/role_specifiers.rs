@@ -5,53 +5,19 @@
 //! compares the same statements with PostgreSQL 15 through psql; these tests
 //! try them as roles that must fail.
 
+mod support;
+
 use std::sync::Arc;
 
-use rampart_sql::{Engine, QueryResult, Session};
-
-fn engine() -> Arc<Engine> {
-    let engine = Engine::new(rampart_storage::Store::in_memory(), "postgres");
-    engine.bootstrap("postgres", None).expect("bootstrap");
-    Arc::new(engine)
-}
-
-/// Runs one statement; its rows as text, or its error as (SQLSTATE, message).
-fn run(s: &mut Session, sql: &str) -> Result<Vec<Vec<String>>, (String, String)> {
-    let mut results = s.execute(sql);
-    s.take_notices();
-    assert_eq!(results.len(), 1, "{sql}");
-    match results.pop().unwrap() {
-        Ok(QueryResult::Rows { rows, .. }) => Ok(rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| v.to_pg_text().unwrap_or_else(|| "NULL".into()))
-                    .collect()
-            })
-            .collect()),
-        Ok(_) => Ok(vec![]),
-        Err(e) => Err((e.code.0.to_string(), e.message)),
-    }
-}
-
-fn must(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    run(s, sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
-}
-
-fn fails(s: &mut Session, sql: &str, code: &str, message: &str) {
-    assert_eq!(
-        run(s, sql),
-        Err((code.to_string(), message.to_string())),
-        "{sql}"
-    );
-}
+use rampart_sql::{Engine, Session};
+use support::{engine, fails, must};
 
 /// A superuser session with roles "current_user" and "session_user", and
 /// alice, who may create roles and databases' schemas but is a member of
 /// neither.
 fn setup() -> (Arc<Engine>, Session) {
     let engine = engine();
-    let mut s = Session::new(engine.clone(), "postgres", "postgres").expect("session");
+    let mut s = support::session_as(&engine, "postgres");
     for sql in [
         "CREATE ROLE \"current_user\"",
         "CREATE ROLE \"session_user\"",
@@ -68,7 +34,7 @@ fn setup() -> (Arc<Engine>, Session) {
 #[test]
 fn quoted_keywords_name_roles_a_non_member_cannot_give_objects_to() {
     let (engine, _) = setup();
-    let mut alice = Session::new(engine, "alice", "postgres").expect("alice");
+    let mut alice = support::session_as(&engine, "alice");
     // With the keyword, alice's own role: allowed.
     must(&mut alice, "CREATE SCHEMA mine AUTHORIZATION CURRENT_USER");
     // Quoted, another role, which alice is not a member of.
@@ -107,7 +73,7 @@ fn grants_to_a_quoted_keyword_reach_that_role_not_the_caller() {
     );
     assert_eq!(rows, vec![vec!["t".to_string(), "f".to_string()]]);
     // alice, whose current_user is alice, got nothing from it.
-    let mut alice = Session::new(engine, "alice", "postgres").expect("alice");
+    let mut alice = support::session_as(&engine, "alice");
     fails(
         &mut alice,
         "SELECT * FROM secret",
@@ -157,7 +123,7 @@ fn alter_role_on_a_quoted_keyword_alters_that_role_and_all_is_for_superusers() {
         "22023",
         "cannot use special role specifier in DROP ROLE",
     );
-    let mut alice = Session::new(engine.clone(), "alice", "postgres").expect("alice");
+    let mut alice = support::session_as(&engine, "alice");
     fails(
         &mut alice,
         "ALTER ROLE ALL SET work_mem TO '8MB'",
@@ -167,7 +133,7 @@ fn alter_role_on_a_quoted_keyword_alters_that_role_and_all_is_for_superusers() {
     must(&mut admin, "ALTER ROLE ALL SET work_mem TO '8MB'");
     must(&mut admin, "ALTER ROLE alice SET lock_timeout TO '1s'");
     // A new session gets the global default and its own role's.
-    let mut alice = Session::new(engine, "alice", "postgres").expect("alice");
+    let mut alice = support::session_as(&engine, "alice");
     assert_eq!(
         must(
             &mut alice,
