@@ -622,6 +622,10 @@ pub struct Role {
     /// `ALTER ROLE … SET name = value` defaults applied at login.
     #[serde(default)]
     pub config: Vec<(String, String)>,
+    /// `ALTER ROLE … IN DATABASE d SET`: defaults for logins to one
+    /// database, by database OID (they override [`Role::config`]).
+    #[serde(default)]
+    pub database_config: Vec<(u32, Vec<(String, String)>)>,
 }
 
 fn yes() -> bool {
@@ -649,6 +653,7 @@ impl Role {
             connection_limit: -1,
             valid_until: None,
             config: vec![],
+            database_config: vec![],
         }
     }
 }

@@ -482,6 +482,10 @@ pub fn run(s: &mut Session, stmt: &DatabaseStmt) -> PgResult<QueryResult> {
                 }
                 engine.delete_database_record(txn, d.oid)?;
                 cat.databases.remove(name);
+                // ALTER ROLE … IN DATABASE settings go with it.
+                for r in cat.roles.values_mut() {
+                    r.database_config.retain(|(db, _)| *db != d.oid);
+                }
                 cmd("DROP DATABASE")
             })
         }

@@ -390,12 +390,30 @@ fn alter_role(
                 },
             );
         }
-        let change = ConfigChange::of(s, op)?;
+        let (change, database) = ConfigChange::of(s, op)?;
         return with_catalog_mut(s, |cat, _txn, s| {
-            if !acting(cat, s)?.superuser {
-                return Err(denied("must be superuser to alter settings globally"));
+            let me = acting(cat, s)?;
+            match database {
+                // The same defaults as ALTER DATABASE … SET, and the same
+                // rule: the database's owner (or a superuser) only.
+                Some(db) => {
+                    let owner = cat
+                        .databases
+                        .get(&db)
+                        .ok_or_else(|| no_such_database(&db))?
+                        .owner;
+                    if !me.superuser && !graph::has_privs_of(cat, me.oid, owner) {
+                        return Err(denied(format!("must be owner of database {db}")));
+                    }
+                    if let Some(d) = cat.databases.get_mut(&db) {
+                        change.apply(&mut d.config);
+                    }
+                }
+                None if !me.superuser => {
+                    return Err(denied("must be superuser to alter settings globally"))
+                }
+                None => change.apply(&mut cat.all_roles_config),
             }
-            change.apply(&mut cat.all_roles_config);
             Ok(Some(QueryResult::Command {
                 tag: "ALTER ROLE".into(),
             }))
@@ -517,9 +535,26 @@ fn alter_role(
             }
             ast::AlterRoleOperation::Set { .. } | ast::AlterRoleOperation::Reset { .. } => {
                 check_config_permission(&me, &target)?;
-                let change = ConfigChange::of(s, op)?;
+                let (change, database) = ConfigChange::of(s, op)?;
+                let database = match database {
+                    Some(db) => Some(cat.databases.get(&db).map(|d| d.oid).ok_or_else(|| no_such_database(&db))?),
+                    None => None,
+                };
                 let r = cat.roles.get_mut(&target.name).ok_or_else(|| no_such_role(&target.name))?;
-                change.apply(&mut r.config);
+                match database {
+                    Some(oid) => {
+                        let i = match r.database_config.iter().position(|(d, _)| *d == oid) {
+                            Some(i) => i,
+                            None => {
+                                r.database_config.push((oid, vec![]));
+                                r.database_config.len() - 1
+                            }
+                        };
+                        change.apply(&mut r.database_config[i].1);
+                        r.database_config.retain(|(_, c)| !c.is_empty());
+                    }
+                    None => change.apply(&mut r.config),
+                }
                 Ok(QueryResult::Command { tag: "ALTER ROLE".into() })
             }
             other => Err(PgError::syntax(format!("syntax error at or near \"{other}\""))),
@@ -529,7 +564,11 @@ fn alter_role(
 }
 
 fn check_config_permission(me: &Role, target: &Role) -> PgResult<()> {
-    if me.superuser || me.oid == target.oid || (me.createrole && !target.superuser) {
+    // PostgreSQL 15's AlterRoleSet: superusers' settings are for superusers.
+    if target.superuser && !me.superuser {
+        return Err(denied("must be superuser to alter superusers"));
+    }
+    if me.superuser || me.oid == target.oid || me.createrole {
         return Ok(());
     }
     Err(denied("permission denied"))
@@ -559,16 +598,26 @@ enum ConfigChange {
 }
 
 impl ConfigChange {
-    fn of(s: &Session, op: &ast::AlterRoleOperation) -> PgResult<ConfigChange> {
+    /// The change and the database of `IN DATABASE`, if any.
+    fn of(s: &Session, op: &ast::AlterRoleOperation) -> PgResult<(ConfigChange, Option<String>)> {
+        let database = match op {
+            ast::AlterRoleOperation::Set { in_database, .. }
+            | ast::AlterRoleOperation::Reset { in_database, .. } => in_database
+                .as_ref()
+                .map(|d| crate::bind::split_name(d).map(|(_, n)| n))
+                .transpose()?,
+            _ => None,
+        };
+        Ok((ConfigChange::change_of(s, op)?, database))
+    }
+
+    fn change_of(s: &Session, op: &ast::AlterRoleOperation) -> PgResult<ConfigChange> {
         match op {
             ast::AlterRoleOperation::Set {
                 config_name,
                 config_value,
-                in_database,
+                ..
             } => {
-                if in_database.is_some() {
-                    return Err(PgError::unsupported("ALTER ROLE … IN DATABASE: Rampart serves one database; use ALTER ROLE … SET"));
-                }
                 let key = config_name.to_string().to_lowercase();
                 let value = match config_value {
                     ast::SetConfigValue::Value(e) => match e {
@@ -584,22 +633,12 @@ impl ConfigChange {
                 probe.set(&key, &value, false)?;
                 Ok(ConfigChange::Set(key, value))
             }
-            ast::AlterRoleOperation::Reset {
-                config_name,
-                in_database,
-            } => {
-                if in_database.is_some() {
-                    return Err(PgError::unsupported(
-                        "ALTER ROLE … IN DATABASE: Rampart serves one database",
-                    ));
+            ast::AlterRoleOperation::Reset { config_name, .. } => Ok(match config_name {
+                ast::ResetConfig::ALL => ConfigChange::ResetAll,
+                ast::ResetConfig::ConfigName(n) => {
+                    ConfigChange::Reset(n.to_string().to_lowercase())
                 }
-                Ok(match config_name {
-                    ast::ResetConfig::ALL => ConfigChange::ResetAll,
-                    ast::ResetConfig::ConfigName(n) => {
-                        ConfigChange::Reset(n.to_string().to_lowercase())
-                    }
-                })
-            }
+            }),
             other => Err(PgError::syntax(format!(
                 "syntax error at or near \"{other}\""
             ))),
@@ -1131,6 +1170,22 @@ pub fn pg_has_role(cat: &Catalog, user: &str, role: &str, mode: &str) -> PgResul
 /// Per-role settings applied when a session starts (ALTER ROLE … SET).
 pub fn login_settings(cat: &Catalog, user: &str) -> Vec<(String, String)> {
     cat.role(user).map(|r| r.config.clone()).unwrap_or_default()
+}
+
+/// `ALTER ROLE … IN DATABASE` defaults of `user` for database `database`
+/// (applied last at login: they override every other default).
+pub fn login_database_settings(cat: &Catalog, user: &str, database: u32) -> Vec<(String, String)> {
+    cat.role(user)
+        .and_then(|r| r.database_config.iter().find(|(d, _)| *d == database))
+        .map(|(_, c)| c.clone())
+        .unwrap_or_default()
+}
+
+fn no_such_database(name: &str) -> PgError {
+    PgError::new(
+        SqlState("3D000"),
+        format!("database \"{name}\" does not exist"),
+    )
 }
 
 /// `ALTER ROLE ALL SET` defaults, applied at login before the database's

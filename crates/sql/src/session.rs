@@ -506,6 +506,11 @@ impl Session {
             .into_iter()
             .chain(db_settings)
             .chain(crate::roles::login_settings(&cat, user))
+            .chain(crate::roles::login_database_settings(
+                &cat,
+                user,
+                cat.database,
+            ))
         {
             if let Err(e) = s.state.settings.set(&k, &v, false) {
                 let mut w = PgError::new(SqlState::WARNING, e.message);

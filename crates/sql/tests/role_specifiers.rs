@@ -142,3 +142,46 @@ fn alter_role_on_a_quoted_keyword_alters_that_role_and_all_is_for_superusers() {
         vec![vec!["8MB".to_string(), "1s".to_string()]]
     );
 }
+
+#[test]
+fn per_database_role_settings_need_the_right_role_and_apply_at_login() {
+    let (engine, mut admin) = setup();
+    must(&mut admin, "CREATE ROLE bob LOGIN");
+    must(&mut admin, "ALTER ROLE bob SET work_mem TO '2MB'");
+    must(
+        &mut admin,
+        "ALTER ROLE bob IN DATABASE postgres SET work_mem TO '5MB'",
+    );
+    let mut alice = support::session_as(&engine, "alice");
+    // CREATEROLE lets alice change other roles' defaults, but not a
+    // superuser's, nor the database-wide ones (the owner's).
+    fails(
+        &mut alice,
+        "ALTER ROLE ALL IN DATABASE postgres SET work_mem TO '6MB'",
+        "42501",
+        "must be owner of database postgres",
+    );
+    fails(
+        &mut alice,
+        "ALTER ROLE postgres IN DATABASE postgres SET work_mem TO '6MB'",
+        "42501",
+        "must be superuser to alter superusers",
+    );
+    fails(
+        &mut admin,
+        "ALTER ROLE bob IN DATABASE nowhere SET work_mem TO '6MB'",
+        "3D000",
+        "database \"nowhere\" does not exist",
+    );
+    let mut bob = support::session_as(&engine, "bob");
+    assert_eq!(
+        must(&mut bob, "SELECT current_setting('work_mem')"),
+        vec![vec!["5MB".to_string()]]
+    );
+    must(&mut admin, "ALTER ROLE bob IN DATABASE postgres RESET ALL");
+    let mut bob = support::session_as(&engine, "bob");
+    assert_eq!(
+        must(&mut bob, "SELECT current_setting('work_mem')"),
+        vec![vec!["2MB".to_string()]]
+    );
+}

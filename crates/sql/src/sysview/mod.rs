@@ -525,7 +525,10 @@ pub fn rows(view: &SysView, cat: &Catalog, viewer: &Viewer) -> Vec<Row> {
             // Per database (ALTER DATABASE SET), per role (ALTER ROLE SET),
             // and for everyone (ALTER ROLE ALL SET: both OIDs 0).
             let databases = cat.databases.values().map(|d| (d.oid, 0, &d.config));
-            let roles = roles_by_oid(cat).into_iter().map(|r| (0, r.oid, &r.config));
+            let roles = roles_by_oid(cat).into_iter().flat_map(|r| {
+                std::iter::once((0, r.oid, &r.config))
+                    .chain(r.database_config.iter().map(|(db, c)| (*db, r.oid, c)))
+            });
             let all = std::iter::once((0, 0, &cat.all_roles_config));
             databases
                 .chain(roles)
