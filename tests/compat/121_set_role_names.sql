@@ -2,7 +2,8 @@
 -- never a reserved keyword; 'none' in any spelling is SET ROLE NONE; RENAME
 -- TO refuses keywords and reserved names at their position; ALTER POLICY
 -- and ALTER GROUP read role specifiers; has_*_privilege('public', …) asks
--- what PUBLIC holds.
+-- what PUBLIC holds; CREATE ROLE's IN ROLE / ROLE / ADMIN lists take role
+-- specifiers; COMMENT ON ROLE takes a name, never a keyword.
 SET client_min_messages = error;
 CREATE ROLE "current_user";
 CREATE ROLE regress_x LOGIN;
@@ -56,3 +57,21 @@ SELECT pg_has_role('current_user', 'current_user', 'MEMBER');
 DROP TABLE rs2;
 DROP FUNCTION rs2_f();
 DROP ROLE "current_user", regress_x;
+SET client_min_messages = error;
+CREATE ROLE "current_user";
+RESET client_min_messages;
+CREATE ROLE regress_r1 IN ROLE "current_user";
+CREATE ROLE regress_r2 IN ROLE CURRENT_USER;
+CREATE ROLE regress_r3 ROLE "current_user";
+CREATE ROLE regress_r4 ADMIN CURRENT_USER;
+CREATE ROLE regress_r5 IN GROUP "current_user", PUBLIC;
+CREATE ROLE regress_r5 IN ROLE none;
+SELECT r.rolname AS role, m.rolname AS member, a.admin_option FROM pg_auth_members a
+  JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+ WHERE r.rolname LIKE 'regress_r%' OR m.rolname LIKE 'regress_r%' OR r.rolname = 'current_user' ORDER BY 1, 2;
+COMMENT ON ROLE "current_user" IS 'quoted';
+COMMENT ON ROLE CURRENT_USER IS 'keyword';
+SELECT r.rolname, d.description FROM pg_shdescription d JOIN pg_roles r ON r.oid = d.objoid WHERE d.classoid = 'pg_authid'::regclass AND r.rolname IN ('current_user', 'postgres') ORDER BY 1;
+COMMENT ON ROLE CURRENT_USER IS NULL;
+COMMENT ON ROLE "current_user" IS NULL;
+DROP ROLE regress_r1, regress_r2, regress_r3, regress_r4, "current_user";

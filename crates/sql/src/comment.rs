@@ -27,6 +27,14 @@ pub fn run(
         .filter_map(|p| p.as_ident())
         .map(ident)
         .collect();
+    if matches!(kind, CommentObject::Role | CommentObject::User) {
+        // A role's name, never a keyword such as CURRENT_USER.
+        if let [part] = name.0.as_slice() {
+            if let Some(i) = part.as_ident() {
+                crate::roles::role_name_not_keyword(s, i)?;
+            }
+        }
+    }
     if matches!(
         kind,
         CommentObject::Role | CommentObject::User | CommentObject::Database

@@ -189,7 +189,7 @@ pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult
             let local = matches!(context_modifier, Some(ast::ContextModifier::Local));
             // 'none' in any spelling is SET ROLE NONE (PostgreSQL's check_role).
             let role = match role_name {
-                Some(i) => Some(set_target(s, i)?).filter(|r| r != "none"),
+                Some(i) => Some(role_name_not_keyword(s, i)?).filter(|r| r != "none"),
                 None => None,
             };
             set_role(s, role, local)
@@ -201,7 +201,7 @@ pub fn run_sql(s: &mut Session, stmt: &Statement) -> PgResult<Option<QueryResult
                     set_session_authorization(s, None, local)
                 }
                 ast::SetSessionAuthorizationParamKind::User(u) => {
-                    let user = set_target(s, u)?;
+                    let user = role_name_not_keyword(s, u)?;
                     set_session_authorization(s, Some(user), local)
                 }
             }
@@ -304,19 +304,24 @@ fn create_role(s: &mut Session, cr: &ast::CreateRole) -> PgResult<Option<QueryRe
                 ..Role::new(oid, &name)
             };
             cat.roles.insert(name.clone(), role);
+            // IN ROLE, ROLE and ADMIN take role specifiers
+            // (`ADMIN CURRENT_USER` is the caller, `"current_user"` a role).
             for r in cr.in_role.iter().chain(&cr.in_group) {
+                let group = RoleSpec::from_ident(r).role_name(s)?;
                 let target = cat
-                    .role(&ident(r))
+                    .role(&group)
                     .cloned()
-                    .ok_or_else(|| no_such_role(&ident(r)))?;
+                    .ok_or_else(|| no_such_role(&group))?;
                 check_membership_change(cat, &me, me.oid, &target, true)?;
-                add_member(cat, s, &ident(r), &name, false, me.oid)?;
+                add_member(cat, s, &group, &name, false, me.oid)?;
             }
             for m in cr.role.iter().chain(&cr.user) {
-                add_member(cat, s, &name, &ident(m), false, me.oid)?;
+                let member = RoleSpec::from_ident(m).role_name(s)?;
+                add_member(cat, s, &name, &member, false, me.oid)?;
             }
             for m in &cr.admin {
-                add_member(cat, s, &name, &ident(m), true, me.oid)?;
+                let member = RoleSpec::from_ident(m).role_name(s)?;
+                add_member(cat, s, &name, &member, true, me.oid)?;
             }
         }
         Ok(())
@@ -1071,10 +1076,11 @@ pub fn run(s: &mut Session, stmt: &RoleStmt) -> PgResult<QueryResult> {
     })
 }
 
-/// The role named by SET ROLE / SET SESSION AUTHORIZATION: a name or a
-/// string, never a reserved keyword (`SET ROLE current_user` is a syntax
-/// error in PostgreSQL, not the role called current_user).
-fn set_target(s: &Session, i: &ast::Ident) -> PgResult<String> {
+/// The role named by SET ROLE / SET SESSION AUTHORIZATION / COMMENT ON
+/// ROLE: a name or a string, never a reserved keyword (`SET ROLE
+/// current_user` is a syntax error in PostgreSQL, not the role called
+/// current_user).
+pub(crate) fn role_name_not_keyword(s: &Session, i: &ast::Ident) -> PgResult<String> {
     if i.quote_style.is_none() && crate::keywords::is_reserved(&i.value.to_lowercase()) {
         let e = PgError::syntax(format!("syntax error at or near \"{}\"", i.value));
         return Err(match crate::bind::span_position(&s.current_sql, i.span) {

@@ -185,3 +185,35 @@ fn per_database_role_settings_need_the_right_role_and_apply_at_login() {
         vec![vec!["2MB".to_string()]]
     );
 }
+
+#[test]
+fn create_role_membership_lists_give_admin_to_the_caller_not_a_namesake() {
+    let (_engine, mut admin) = setup();
+    must(
+        &mut admin,
+        "CREATE ROLE team ADMIN CURRENT_USER IN ROLE \"current_user\"",
+    );
+    let rows = must(
+        &mut admin,
+        "SELECT r.rolname, m.rolname, a.admin_option FROM pg_auth_members a \
+           JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member \
+          WHERE 'team' IN (r.rolname, m.rolname) ORDER BY 1, 2",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                "current_user".to_string(),
+                "team".to_string(),
+                "f".to_string()
+            ],
+            vec!["team".to_string(), "postgres".to_string(), "t".to_string()],
+        ]
+    );
+    fails(
+        &mut admin,
+        "COMMENT ON ROLE CURRENT_USER IS 'x'",
+        "42601",
+        "syntax error at or near \"CURRENT_USER\"",
+    );
+}
