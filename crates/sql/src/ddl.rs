@@ -819,7 +819,10 @@ pub fn create_schema(
     let role = |a: &ast::Ident| crate::rolespec::RoleSpec::from_ident(a).role_name(s);
     let (schema_name, auth) = match name {
         ast::SchemaName::Simple(n) => (split_name(n)?.1, None),
-        ast::SchemaName::UnnamedAuthorization(a) => (role(a)?, Some(role(a)?)),
+        ast::SchemaName::UnnamedAuthorization(a) => {
+            let owner = role(a)?;
+            (owner.clone(), Some(owner))
+        }
         ast::SchemaName::NamedAuthorization(n, a) => (split_name(n)?.1, Some(role(a)?)),
     };
     with_catalog_mut(s, |cat, _txn, s| {

@@ -235,11 +235,7 @@ fn update_entry(
     // PostgreSQL stores the entry sorted (aclitemsort, by grantee and
     // grantor OID; one item per pair), which is the order psql shows.
     current.sort_by_key(|i| (i.grantee, i.grantor));
-    let unchanged = if schema == 0 {
-        same_acl(&current, &builtin)
-    } else {
-        current.is_empty()
-    };
+    let unchanged = redundant(role, schema, objtype, &current);
     match (pos, unchanged) {
         (Some(i), true) => {
             cat.default_acls.remove(i);
@@ -264,10 +260,14 @@ fn update_entry(
 /// built-in defaults do (a global entry equal to them, an empty per-schema
 /// one), so it need not be stored.
 pub fn is_redundant(d: &DefaultAcl) -> bool {
-    if d.schema == 0 {
-        same_acl(&d.acl, &hardwired(d.objtype, d.role).1)
+    redundant(d.role, d.schema, d.objtype, &d.acl)
+}
+
+fn redundant(role: u32, schema: u32, objtype: char, acl: &[AclItem]) -> bool {
+    if schema == 0 {
+        same_acl(acl, &hardwired(objtype, role).1)
     } else {
-        d.acl.is_empty()
+        acl.is_empty()
     }
 }
 

@@ -687,10 +687,7 @@ fn normalize(name: &str, value: &str) -> PgResult<String> {
 /// as written, except an integer with a unit, shown as SHOW shows it (in
 /// the largest unit that divides it: `1.5min` is `90s`).
 fn typed_value(name: &str, value: &str) -> PgResult<String> {
-    let Some(meta) = crate::guc_meta::SETTINGS
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case(name))
-    else {
+    let Some(meta) = crate::guc_meta::find(name) else {
         return Ok(value.to_string());
     };
     let invalid = || {
@@ -757,27 +754,59 @@ fn typed_value(name: &str, value: &str) -> PgResult<String> {
     }
 }
 
+/// PostgreSQL's units of memory settings, in kB (their base unit),
+/// smallest first.
+const MEMORY_UNITS: &[(&str, f64)] = &[
+    ("B", 1.0 / 1024.0),
+    ("kB", 1.0),
+    ("MB", 1024.0),
+    ("GB", 1048576.0),
+    ("TB", 1073741824.0),
+];
+
+/// PostgreSQL's units of time settings, in ms (their base unit), smallest
+/// first.
+const TIME_UNITS: &[(&str, f64)] = &[
+    ("us", 0.001),
+    ("ms", 1.0),
+    ("s", 1000.0),
+    ("min", 60000.0),
+    ("h", 3600000.0),
+    ("d", 86400000.0),
+];
+
+/// The units a setting whose base unit is `base` (`kB` or `ms`, as
+/// pg_settings lists them) accepts.
+fn units_of(base: &str) -> Option<&'static [(&'static str, f64)]> {
+    match base {
+        "kB" => Some(MEMORY_UNITS),
+        "ms" => Some(TIME_UNITS),
+        _ => None,
+    }
+}
+
 /// A positive amount of `base` units in the largest unit that divides it
 /// (`4096` kB is `4MB`); None for settings without a unit.
 fn shown_with_unit(v: i64, base: &str) -> Option<String> {
-    let table: &[(&str, i64)] = match base {
-        "kB" => &[("TB", 1 << 30), ("GB", 1 << 20), ("MB", 1 << 10), ("kB", 1)],
-        "ms" => &[
-            ("d", 86_400_000),
-            ("h", 3_600_000),
-            ("min", 60_000),
-            ("s", 1000),
-            ("ms", 1),
-        ],
-        _ => return None,
-    };
+    let units = units_of(base)?;
     if v <= 0 {
         return Some(v.to_string());
     }
-    table
+    units
         .iter()
+        .rev()
+        .filter(|(_, f)| *f >= 1.0)
+        .map(|&(u, f)| (u, f as i64))
         .find(|(_, n)| v % n == 0)
         .map(|(u, n)| format!("{}{u}", v / n))
+}
+
+/// A value with an optional unit suffix as an amount of `base` units,
+/// rounded (`'1.5MB'` in kB is 1536); None when it does not read as one.
+pub(crate) fn amount_in_unit(value: &str, base: &str) -> Option<i64> {
+    let (number, unit) = split_number(value.trim())?;
+    let scale = unit_scale(base, unit)?;
+    number.is_finite().then(|| (number * scale).round() as i64)
 }
 
 /// `"250ms"` → (250, "ms"): a number (sign, digits, fraction, exponent)
@@ -819,29 +848,10 @@ fn unit_scale(base: &str, given: &str) -> Option<f64> {
     if given.is_empty() {
         return Some(1.0);
     }
-    let in_base = |table: &[(&str, f64)]| {
-        let g = table.iter().find(|(u, _)| *u == given)?.1;
-        let b = table.iter().find(|(u, _)| *u == base)?.1;
-        Some(g / b)
-    };
-    match base {
-        "kB" => in_base(&[
-            ("B", 1.0),
-            ("kB", 1024.0),
-            ("MB", 1048576.0),
-            ("GB", 1073741824.0),
-            ("TB", 1099511627776.0),
-        ]),
-        "ms" => in_base(&[
-            ("us", 0.001),
-            ("ms", 1.0),
-            ("s", 1000.0),
-            ("min", 60000.0),
-            ("h", 3600000.0),
-            ("d", 86400000.0),
-        ]),
-        _ => None,
-    }
+    units_of(base)?
+        .iter()
+        .find(|(u, _)| *u == given)
+        .map(|(_, f)| *f)
 }
 
 fn unknown(name: &str) -> PgError {
@@ -854,10 +864,7 @@ fn unknown(name: &str) -> PgError {
 /// PostgreSQL's refusal for a setting a session cannot change, worded by
 /// the setting's context.
 fn cant_change(name: &str) -> PgError {
-    let context = crate::guc_meta::SETTINGS
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case(name))
-        .map_or("internal", |m| m.context);
+    let context = crate::guc_meta::find(name).map_or("internal", |m| m.context);
     let why = match context {
         "postmaster" => "cannot be changed without restarting the server",
         "backend" | "superuser-backend" => "cannot be set after connection start",

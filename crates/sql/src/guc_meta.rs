@@ -28,6 +28,25 @@ pub struct SettingMeta {
     pub enumvals: &'static str,
 }
 
+/// The metadata of setting `name` (any case), looked up through an index
+/// (SET checks values against it on every call, set_config included).
+pub fn find(name: &str) -> Option<&'static SettingMeta> {
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<String, usize>> =
+        std::sync::LazyLock::new(|| {
+            SETTINGS
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.name.to_ascii_lowercase(), i))
+                .collect()
+        });
+    let i = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        INDEX.get(&name.to_ascii_lowercase())
+    } else {
+        INDEX.get(name)
+    };
+    i.map(|&i| &SETTINGS[i])
+}
+
 /// Metadata of every built-in setting pg_settings lists, in name order.
 pub const SETTINGS: &[SettingMeta] = &[
     SettingMeta {

@@ -101,42 +101,10 @@ pub fn rows(settings: &Settings, read_all: bool) -> Vec<Row> {
 /// `unit`s, as pg_settings shows integer settings (`4096` for work_mem in
 /// kB); the value unchanged when it does not parse or the setting has no unit.
 fn in_unit(value: &str, unit: &str) -> String {
-    let scale = |u: &str| -> Option<f64> {
-        Some(match u {
-            "B" => 1.0 / 1024.0,
-            "kB" => 1.0,
-            "MB" => 1024.0,
-            "GB" => 1024.0 * 1024.0,
-            "TB" => 1024.0 * 1024.0 * 1024.0,
-            "us" => 0.001,
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "min" => 60_000.0,
-            "h" => 3_600_000.0,
-            "d" => 86_400_000.0,
-            _ => return None,
-        })
-    };
-    let (Some(target), false) = (scale(unit), unit.is_empty()) else {
+    if unit.is_empty() {
         return value.to_string();
-    };
-    let v = value.trim();
-    let split = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .unwrap_or(v.len());
-    let (number, suffix) = v.split_at(split);
-    let Ok(n) = number.parse::<f64>() else {
-        return value.to_string();
-    };
-    let from = if suffix.trim().is_empty() {
-        target
-    } else {
-        match scale(suffix.trim()) {
-            Some(s) => s,
-            None => return value.to_string(),
-        }
-    };
-    format!("{}", (n * from / target).round() as i64)
+    }
+    crate::guc::amount_in_unit(value, unit).map_or_else(|| value.to_string(), |v| v.to_string())
 }
 
 #[cfg(test)]

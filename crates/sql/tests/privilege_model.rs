@@ -65,11 +65,13 @@
 //! grantee per statement. Warnings are not compared (PostgreSQL also warns
 //! per column on REVOKE).
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use rampart_sql::{Engine, QueryResult, Session};
+use rampart_sql::{Engine, Session};
 
 /// Role indexes: the owner, then `r0`..`r4` (`r{i-1}`), in OID order.
 const OWN: usize = 0;
@@ -856,21 +858,7 @@ impl Rampart {
 
     /// Runs one statement; rows come back as text.
     fn run(&mut self, sql: &str) -> Result<Vec<Vec<String>>, (String, String)> {
-        let mut results = self.session.execute(sql);
-        self.session.take_notices();
-        assert_eq!(results.len(), 1, "{sql}");
-        match results.pop().unwrap() {
-            Ok(QueryResult::Rows { rows, .. }) => Ok(rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|v| v.to_pg_text().unwrap_or_else(|| "NULL".into()))
-                        .collect()
-                })
-                .collect()),
-            Ok(_) => Ok(vec![]),
-            Err(e) => Err((e.code.0.to_string(), e.message)),
-        }
+        support::run(&mut self.session, sql)
     }
 
     fn must(&mut self, sql: &str) -> Vec<Vec<String>> {
